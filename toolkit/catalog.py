@@ -1,0 +1,123 @@
+"""The provider and model catalog (``data/catalog.toml``): limits are data, not code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .errors import UsageError
+
+PROVIDERS = ("openai", "azure")
+_OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
+_AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-fA-F]+")
+
+
+@dataclass(frozen=True)
+class Model:
+    """One fine-tunable model of one provider, as the catalog describes it."""
+
+    provider: str
+    name: str
+    context: int
+    encoding: str
+    methods: tuple[str, ...]
+    images: int = 0
+    shutdown: dt.date | None = None
+    shutdown_source: str | None = None
+    replacement: str | None = None
+    price: float | None = None
+    price_unit: str | None = None
+    price_date: str | None = None
+    price_source: str | None = None
+    known: bool = True
+    fine_tuned_from: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def is_shut_down(self, today: dt.date | None = None) -> bool:
+        return self.shutdown is not None and (today or dt.date.today()) >= self.shutdown
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider's defaults and its models."""
+
+    name: str
+    title: str
+    default_model: str
+    bom: str
+    max_images_per_example: int
+    suffix_max: int
+    models: dict[str, Model]
+    aliases: dict[str, str]
+    note: str = ""
+
+
+@lru_cache(maxsize=1)
+def _raw() -> dict[str, Any]:
+    text = resources.files("toolkit.data").joinpath("catalog.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@lru_cache(maxsize=None)
+def provider(name: str) -> Provider:
+    """Return a provider by name (``openai`` or ``azure``)."""
+    data = _raw()["providers"]
+    if name not in data:
+        raise UsageError(f"unknown provider {name!r}; choose one of: {', '.join(sorted(data))}")
+    p = data[name]
+    models = {m: _model(name, m, spec) for m, spec in p.get("models", {}).items()}
+    return Provider(
+        name=name, title=p["title"], default_model=p["default_model"], bom=p.get("bom", "optional"),
+        max_images_per_example=p.get("max_images_per_example", 10), suffix_max=p.get("suffix_max", 64),
+        models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""))
+
+
+def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:
+    known = {"context", "encoding", "methods", "images", "shutdown", "shutdown_source", "replacement",
+             "price", "price_unit", "price_date", "price_source"}
+    shutdown = spec.get("shutdown")
+    if isinstance(shutdown, str):
+        shutdown = dt.date.fromisoformat(shutdown)
+    return Model(
+        provider=provider_name, name=name, context=int(spec["context"]), encoding=spec["encoding"],
+        methods=tuple(spec["methods"]), images=int(spec.get("images", 0)), shutdown=shutdown,
+        shutdown_source=spec.get("shutdown_source"), replacement=spec.get("replacement"),
+        price=spec.get("price"), price_unit=spec.get("price_unit"), price_date=spec.get("price_date"),
+        price_source=spec.get("price_source"), extra={k: v for k, v in spec.items() if k not in known})
+
+
+def base_of(model_id: str) -> str | None:
+    """The base model of a fine-tuned model id (``ft:BASE:org:...`` or ``BASE.ft-HEX``), else None."""
+    m = _OPENAI_FT.match(model_id) or _AZURE_FT.match(model_id)
+    return m.group("base") if m else None
+
+
+def resolve(provider_name: str = "openai", model: str | None = None) -> Model:
+    """Find ``model`` (snapshot, alias or fine-tuned id) in the catalog of ``provider_name``.
+
+    An unknown model gets the provider default's limits and ``known=False``, so a
+    file can still be linted for a model newer than this catalog.
+    """
+    prov = provider(provider_name)
+    name = model or prov.default_model
+    base = base_of(name)
+    lookup = prov.aliases.get(base or name, base or name)
+    found = prov.models.get(lookup)
+    if found is None:
+        default = prov.models[prov.default_model]
+        return Model(provider=prov.name, name=name, context=default.context, encoding=default.encoding,
+                     methods=("supervised", "dpo", "reinforcement"), images=default.images, known=False,
+                     fine_tuned_from=base)
+    if base or lookup != name:
+        return Model(**{**found.__dict__, "name": name, "fine_tuned_from": base or None})
+    return found
+
+
+def models(provider_name: str) -> list[Model]:
+    """Every model of a provider, in catalog order."""
+    return list(provider(provider_name).models.values())

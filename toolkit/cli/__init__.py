@@ -1,0 +1,1 @@
+"""Command-line shells over the library (no logic lives only here)."""

@@ -1,0 +1,59 @@
+"""The ``tunesmith`` command: parse arguments, dispatch to a subcommand, map errors to exit codes.
+
+Each subcommand lives in its own module with ``add_parser(subparsers)`` and
+``run(args) -> int``; heavy libraries (openai, pandas, streamlit) are imported
+inside ``run`` only, so ``tunesmith lint`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import ToolkitError
+
+# name -> module; the order is the order of ``tunesmith --help``
+COMMANDS: dict[str, str] = {
+    "lint": "toolkit.cli.lint_cmd",
+    "rules": "toolkit.cli.rules_cmd",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tunesmith", description="Author, lint and ship fine-tuning datasets for chat models.")
+    parser.add_argument("--version", action="version", version=f"tunesmith {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tunesmith`` with ``argv``; return the exit code (0 ok, 1 findings, 2 usage/input error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return int(exc.code or 0) and 2
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except ToolkitError as exc:
+        print(f"tunesmith: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("tunesmith: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    raise SystemExit(main())

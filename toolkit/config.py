@@ -1,0 +1,134 @@
+"""Settings: ``[tool.tunesmith]`` in pyproject.toml, overridden by command-line flags."""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Severity
+from .errors import UsageError
+from .rules.registry import RULES, Rule
+
+_KEYS = {"provider", "model", "method", "select", "ignore", "extend-select", "severity", "per-file-ignores", "strict"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that changes what ``lint`` reports."""
+
+    provider: str = "openai"
+    model: str | None = None
+    method: str | None = None
+    select: tuple[str, ...] = ("ALL",)
+    ignore: tuple[str, ...] = ()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    strict: bool = False
+    config_path: Path | None = None
+
+    def merged(self, **overrides: Any) -> "Settings":
+        """A copy with the given (non-None) values replaced, as CLI flags do."""
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def enabled(self, rule: Rule, path: str | None = None) -> bool:
+        """Whether ``rule`` runs (for ``path``, honouring per-file ignores)."""
+        if not any(_matches(sel, rule) for sel in self.select):
+            return False
+        if any(_matches(sel, rule) for sel in self.ignore):
+            return False
+        if path is not None:
+            for pattern, codes in self.per_file_ignores.items():
+                if _path_matches(path, pattern) and any(_matches(c, rule) for c in codes):
+                    return False
+        return True
+
+    def severity_of(self, rule: Rule) -> Severity:
+        return self.severity.get(rule.code, rule.severity)
+
+
+def _matches(selector: str, rule: Rule) -> bool:
+    sel = selector.strip()
+    return sel.upper() == "ALL" or rule.code.startswith(sel.upper()) or sel == rule.name
+
+
+def _path_matches(path: str, pattern: str) -> bool:
+    p = Path(path)
+    return fnmatch.fnmatch(str(p), pattern) or fnmatch.fnmatch(p.name, pattern) or fnmatch.fnmatch(p.as_posix(), pattern)
+
+
+def check_selectors(selectors: Iterable[str], what: str) -> tuple[str, ...]:
+    """Reject selectors that match no rule (a typo would silently select nothing)."""
+    out = tuple(s.strip() for s in selectors if s.strip())
+    for sel in out:
+        if not any(_matches(sel, r) for r in RULES.values()):
+            raise UsageError(f"{what}: {sel!r} matches no rule code, prefix or name (see `tunesmith rules`)")
+    return out
+
+
+def parse_severity(value: str, where: str) -> Severity:
+    try:
+        return Severity(value.lower())
+    except ValueError:
+        raise UsageError(f"{where}: severity must be error, warning or info, not {value!r}") from None
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a ``[tool.tunesmith]`` table, from ``start`` upward."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text("utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+                continue
+            if "tunesmith" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_settings(path: Path | None = None, *, start: Path | None = None) -> Settings:
+    """Read settings from ``path`` (a pyproject.toml), or the nearest one above ``start``."""
+    if path is None:
+        path = find_pyproject(start or Path.cwd())
+        if path is None:
+            return Settings()
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    table = data.get("tool", {}).get("tunesmith", {})
+    return settings_from_table(table, where=f"{path} [tool.tunesmith]", config_path=path)
+
+
+def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Path | None = None) -> Settings:
+    unknown = set(table) - _KEYS
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_KEYS))}")
+    select = tuple(check_selectors(_strings(table.get("select", ["ALL"]), where, "select"), f"{where} select"))
+    select += check_selectors(_strings(table.get("extend-select", []), where, "extend-select"), where)
+    ignore = check_selectors(_strings(table.get("ignore", []), where, "ignore"), f"{where} ignore")
+    severity: dict[str, Severity] = {}
+    for code, level in dict(table.get("severity", {})).items():
+        if code not in RULES:
+            raise UsageError(f"{where} severity: unknown rule code {code!r}")
+        severity[code] = parse_severity(str(level), f"{where} severity.{code}")
+    pfi = {str(glob): check_selectors(_strings(codes, where, "per-file-ignores"), where)
+           for glob, codes in dict(table.get("per-file-ignores", {})).items()}
+    return Settings(
+        provider=str(table.get("provider", "openai")), model=table.get("model"), method=table.get("method"),
+        select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=bool(table.get("strict", False)),
+        config_path=config_path)
+
+
+def _strings(value: Any, where: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [v for v in value.split(",") if v.strip()]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise UsageError(f"{where}: {key} must be a list of rule codes")

@@ -1,0 +1,117 @@
+"""Find where a JSON pointer's value starts in a record's source text (for ``line:column``).
+
+Only used for records that have findings, so a small pure-Python scanner is enough.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_WS = re.compile(r"[ \t\r\n]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_SCALAR = re.compile(r"[^,\]}\s]+")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def _skip_ws(text: str, i: int) -> int:
+    return _WS.match(text, i).end()  # type: ignore[union-attr]
+
+
+def _skip_value(text: str, i: int) -> int:
+    """Index just after the JSON value starting at ``i`` (best effort on broken input)."""
+    if i >= len(text):
+        return i
+    ch = text[i]
+    if ch == '"':
+        m = _STRING.match(text, i)
+        return m.end() if m else len(text)
+    if ch in "{[":
+        depth = 0
+        while i < len(text):
+            ch = text[i]
+            if ch == '"':
+                m = _STRING.match(text, i)
+                i = m.end() if m else len(text)
+                continue
+            if ch in "{[":
+                depth += 1
+            elif ch in "}]":
+                depth -= 1
+                if depth == 0:
+                    return i + 1
+            i += 1
+        return i
+    m = _SCALAR.match(text, i)
+    return m.end() if m else i + 1
+
+
+def offset_of(text: str, pointer: str) -> int | None:
+    """Character offset of the value at ``pointer`` in ``text``, or None if not found."""
+    tokens = [_unescape(t) for t in pointer.split("/")[1:]] if pointer else []
+    i = _skip_ws(text, 0)
+    for token in tokens:
+        if i >= len(text):
+            return None
+        if text[i] == "{":
+            i = _find_key(text, i + 1, token)
+        elif text[i] == "[":
+            i = _find_index(text, i + 1, token)
+        else:
+            return None
+        if i is None:
+            return None
+    return i
+
+
+def _find_key(text: str, i: int, key: str) -> int | None:
+    while True:
+        i = _skip_ws(text, i)
+        if i >= len(text) or text[i] == "}":
+            return None
+        m = _STRING.match(text, i)
+        if not m:
+            return None
+        try:
+            name = json.loads(m.group(0), strict=False)
+        except ValueError:
+            name = m.group(0)[1:-1]
+        i = _skip_ws(text, m.end())
+        if i >= len(text) or text[i] != ":":
+            return None
+        i = _skip_ws(text, i + 1)
+        if name == key:
+            return i  # the last duplicate wins in parsers; the first is good enough for a column
+        i = _skip_ws(text, _skip_value(text, i))
+        if i < len(text) and text[i] == ",":
+            i += 1
+
+
+def _find_index(text: str, i: int, token: str) -> int | None:
+    if not token.isdigit():
+        return None
+    want = int(token)
+    n = 0
+    while True:
+        i = _skip_ws(text, i)
+        if i >= len(text) or text[i] == "]":
+            return None
+        if n == want:
+            return i
+        i = _skip_ws(text, _skip_value(text, i))
+        if i < len(text) and text[i] == ",":
+            i += 1
+        n += 1
+
+
+def line_column(text: str, pointer: str) -> tuple[int, int] | None:
+    """(line offset from the record's first line, 1-based column) of ``pointer``'s value."""
+    off = offset_of(text, pointer)
+    if off is None:
+        return None
+    line = text.count("\n", 0, off)
+    start = text.rfind("\n", 0, off) + 1
+    return line, off - start + 1

@@ -1,0 +1,96 @@
+"""The rule registry: every rule's code, name, severity, message and docs in one place.
+
+A rule is a small pure function registered with :func:`record_rule`,
+:func:`file_rule` or :func:`reader_rule`. Record rules get one parsed record and
+yield :class:`Finding`; file rules get the facts gathered over a whole file.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import Fix, Severity
+
+FORMATS = ("chat", "preference", "reinforcement", "completion")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule found: where inside the record, and (optionally) a specific message."""
+
+    pointer: str | None = None
+    message: str | None = None
+    line: int | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule. ``kind`` is ``record``, ``file``, ``cross`` or ``reader``."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    docs: str
+    kind: str
+    source: str = ""
+    formats: tuple[str, ...] = FORMATS
+    structural: bool = False
+    providers: tuple[str, ...] = ("openai", "azure")
+    fixable: bool = False
+    check: Callable[..., Iterable[Finding]] | None = field(default=None, compare=False)
+
+    @property
+    def summary(self) -> str:
+        return self.message
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _register(rule: Rule) -> None:
+    if rule.code in RULES:
+        raise ValueError(f"rule code {rule.code} registered twice")
+    if any(r.name == rule.name for r in RULES.values()):
+        raise ValueError(f"rule name {rule.name} registered twice")
+    RULES[rule.code] = rule
+
+
+def _decorator(kind: str, code: str, name: str, severity: Severity, message: str, **opts: Any) -> Callable[[Any], Any]:
+    def wrap(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+        _register(Rule(code=code, name=name, severity=severity, message=message,
+                       docs=inspect.cleandoc(fn.__doc__ or ""), kind=kind, check=fn, **opts))
+        return fn
+    return wrap
+
+
+def record_rule(code: str, name: str, severity: Severity, message: str, **opts: Any) -> Callable[[Any], Any]:
+    """Register ``fn(value: dict, ctx: Context) -> Iterator[Finding]`` run on every record."""
+    return _decorator("record", code, name, severity, message, **opts)
+
+
+def file_rule(code: str, name: str, severity: Severity, message: str, **opts: Any) -> Callable[[Any], Any]:
+    """Register ``fn(facts: FileSummary, ctx: Context) -> Iterator[Finding]`` run once per file."""
+    return _decorator("file", code, name, severity, message, **opts)
+
+
+def cross_rule(code: str, name: str, severity: Severity, message: str, **opts: Any) -> Callable[[Any], Any]:
+    """Register ``fn(train: FileSummary, validation: FileSummary | None, ctx) -> Iterator[Finding]``."""
+    return _decorator("cross", code, name, severity, message, **opts)
+
+
+def reader_rule(code: str, name: str, severity: Severity, message: str, docs: str, **opts: Any) -> None:
+    """Register a rule whose check lives in the reader (parse problems)."""
+    _register(Rule(code=code, name=name, severity=severity, message=message,
+                   docs=inspect.cleandoc(docs), kind="reader", **opts))
+
+
+def iter_rules(kind: str | None = None) -> Iterator[Rule]:
+    """All rules (of one kind), sorted by code."""
+    for code in sorted(RULES):
+        if kind is None or RULES[code].kind == kind:
+            yield RULES[code]
