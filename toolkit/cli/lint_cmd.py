@@ -1,0 +1,107 @@
+"""``tunesmith lint FILE...``: check fine-tuning JSONL files and report every finding."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("lint", help="check JSONL files offline and report every problem with its location",
+                       description="Check fine-tuning JSONL files offline. Exit 0: no error; 1: errors (or "
+                                   "warnings with --strict); 2: usage error or unreadable path.")
+    p.add_argument("paths", nargs="+", metavar="FILE", help="JSONL files to check")
+    p.add_argument("--validation", metavar="FILE", help="validation file, checked with the cross-file rules")
+    p.add_argument("--provider", choices=("openai", "azure"), help="provider whose limits apply (default openai)")
+    p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
+    p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
+                   help="training method (default: detected from the file's format)")
+    p.add_argument("--grader", metavar="FILE", help="RFT grader config (JSON) whose {{ item.* }} references are checked")
+    p.add_argument("--format", dest="output_format", choices=FORMATS, default=os.environ.get("TUNESMITH_FORMAT", "text"),
+                   help="output format (default text)")
+    p.add_argument("--select", help="comma-separated rule codes, prefixes or names to enable (default ALL)")
+    p.add_argument("--ignore", help="comma-separated rule codes, prefixes or names to disable")
+    p.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
+                   help="change a rule's severity, e.g. C150=warning (repeatable)")
+    p.add_argument("--strict", action="store_true", default=None, help="exit 1 on warnings too")
+    p.add_argument("--config", metavar="PYPROJECT", help="read [tool.tunesmith] from this file")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
+    p.set_defaults(run=run)
+
+
+def _grader(path: str | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: grader file not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: grader config is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: grader config must be a JSON object")
+    return data
+
+
+def _severity_overrides(items: list[str]) -> dict[str, Any]:
+    from ..config import parse_severity
+    from ..rules import RULES
+
+    out = {}
+    for item in items:
+        code, sep, level = item.partition("=")
+        if not sep or code.strip().upper() not in RULES:
+            raise UsageError(f"--severity {item!r}: expected CODE=LEVEL with a known rule code, e.g. C150=warning")
+        out[code.strip().upper()] = parse_severity(level.strip(), f"--severity {item}")
+    return out
+
+
+def build_settings(args: argparse.Namespace) -> "Settings":
+    from ..config import check_selectors, load_settings
+    from ..rules import load_all
+
+    load_all()
+    start = Path(args.paths[0]).resolve().parent if args.paths else Path.cwd()
+    base = load_settings(Path(args.config) if args.config else None, start=start)
+    select = check_selectors(args.select.split(","), "--select") if args.select else None
+    ignore = check_selectors(args.ignore.split(","), "--ignore") if args.ignore else None
+    severity = {**base.severity, **_severity_overrides(args.severity)} if args.severity else None
+    return base.merged(provider=args.provider, model=args.model, method=args.method, select=select,
+                       ignore=ignore, severity=severity, strict=args.strict)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..lint import Linter
+    from ..reporters import report
+
+    settings = build_settings(args)
+    linter = Linter(settings, grader=_grader(args.grader))
+    if args.validation:
+        if len(args.paths) != 1:
+            raise UsageError("--validation goes with exactly one training file")
+        result = linter.lint(args.paths[0], validation=args.validation)
+    else:
+        missing = [p for p in args.paths if not Path(p).exists()]
+        if missing:
+            raise InputError(f"{missing[0]}: no such file")
+        result = linter.lint_many(args.paths)
+    stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        color = args.color == "always" or (args.color == "auto" and stream.isatty() and not os.environ.get("NO_COLOR"))
+        report(result, args.output_format, stream, color=color)
+    finally:
+        if args.output:
+            stream.close()
+    return result.exit_code(strict=bool(settings.strict))

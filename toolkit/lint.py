@@ -1,0 +1,276 @@
+"""Lint JSONL files: read bytes -> records -> rules -> diagnostics (no I/O besides reading).
+
+``lint(path)`` is the simple case; :class:`Linter` keeps settings for many files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import catalog, formats, jsonpos, schemas
+from .config import Settings, load_settings
+from .diagnostics import Diagnostic, Severity
+from .errors import InputError, UsageError
+from .reader import JsonlReader, ParseProblem, Record
+from .rules import RULES, load_all
+from .rules.context import Context, FileSummary
+from .rules.registry import Finding, Rule
+
+LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
+_VALIDATION_NAME = ("val", "valid", "validation", "test", "eval", "dev", "holdout", "heldout")
+
+
+@dataclass
+class FileResult:
+    """The diagnostics of one file."""
+
+    path: str
+    format: str | None
+    records: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    role: str = "train"
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+
+
+@dataclass
+class LintResult:
+    """Everything one lint run found, file by file."""
+
+    files: list[FileResult]
+    provider: str
+    model: str
+    method: str | None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def infos(self) -> int:
+        return sum(d.severity is Severity.INFO for d in self.diagnostics)
+
+    @property
+    def is_clean(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return self.errors == 0
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 when clean, 1 with errors (or warnings under ``strict``)."""
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+
+def looks_like_validation(path: str) -> bool:
+    """A file named like ``*_val.jsonl`` or ``validation_set.jsonl`` is treated as a validation file."""
+    stem = Path(path).stem.lower()
+    parts = [p for p in stem.replace("-", "_").replace(".", "_").split("_") if p]
+    return any(p in _VALIDATION_NAME for p in parts)
+
+
+class Linter:
+    """Lint files for one target (provider, model, method) with one set of settings."""
+
+    def __init__(self, settings: Settings | None = None, *, grader: dict[str, Any] | None = None) -> None:
+        load_all()
+        self.settings = settings or Settings()
+        self.grader = grader
+        self.model = catalog.resolve(self.settings.provider, self.settings.model)
+        if self.settings.method and self.settings.method not in formats.METHODS:
+            raise UsageError(f"unknown method {self.settings.method!r}; choose one of: {', '.join(formats.METHODS)}")
+
+    # -- public --------------------------------------------------------------------------
+
+    def lint(self, path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None) -> LintResult:
+        """Lint one training file (and its validation file, with the cross-file rules)."""
+        train_res, train_sum = self.lint_file(path)
+        files = [train_res]
+        if validation is not None:
+            val_res, val_sum = self.lint_file(validation, role="validation")
+            files.append(val_res)
+            self._cross(train_res, train_sum, val_sum)
+        else:
+            self._cross(train_res, train_sum, None)
+        return LintResult(files, self.settings.provider, self.model.name, self.settings.method)
+
+    def lint_many(self, paths: Sequence[str | os.PathLike[str]]) -> LintResult:
+        """Lint several independent files (each on its own, as pre-commit passes them)."""
+        files = []
+        for p in paths:
+            res, summary = self.lint_file(p)
+            self._cross(res, summary, None)
+            files.append(res)
+        return LintResult(files, self.settings.provider, self.model.name, self.settings.method)
+
+    def lint_file(self, path: str | os.PathLike[str], *, role: str | None = None) -> tuple[FileResult, FileSummary]:
+        """Lint a single file; ``role`` is ``train`` or ``validation`` (guessed from the name if None)."""
+        spath = os.fspath(path)
+        p = Path(spath)
+        if not p.exists():
+            raise InputError(f"{spath}: no such file")
+        if p.is_dir():
+            raise InputError(f"{spath}: is a folder; pass the .jsonl files inside it")
+        if not os.access(spath, os.R_OK):
+            raise InputError(f"{spath}: permission denied")
+        role = role or ("validation" if looks_like_validation(spath) else "train")
+        return self._lint_stream(JsonlReader(spath), spath, role)
+
+    def lint_bytes(self, data: bytes, *, name: str = "<memory>", role: str = "train") -> FileResult:
+        """Lint JSONL held in memory (the editor uses this for unsaved content)."""
+        import io
+
+        res, summary = self._lint_stream(JsonlReader(io.BytesIO(data), name=name), name, role)
+        self._cross(res, summary, None)
+        return res
+
+    # -- engine --------------------------------------------------------------------------
+
+    def _rules(self, kind: str, path: str, ctx: Context) -> list[Rule]:
+        return [r for r in RULES.values()
+                if r.kind == kind and ctx.provider.name in r.providers and self.settings.enabled(r, path)]
+
+    def _context(self, file_format: str, role: str) -> Context:
+        s = self.settings
+        method = s.method or formats.FORMAT_METHOD[file_format]
+        model = self.model
+        if not s.model and method not in model.methods:
+            for candidate in catalog.models(s.provider):
+                if method in candidate.methods:
+                    model = candidate
+                    break
+        return Context(provider=catalog.provider(s.provider), model=model, method=method, file_format=file_format,
+                       role=role, model_explicit=bool(s.model), method_explicit=bool(s.method), grader=self.grader)
+
+    def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
+        diags: list[Diagnostic] = []
+        items = iter(reader)
+        head = list(itertools.islice(items, LOOKAHEAD))
+        counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))
+        counts.pop(None, None)
+        if self.settings.method:
+            file_format = formats.METHOD_FORMAT[self.settings.method]
+        else:
+            file_format = formats.decide(counts)  # type: ignore[arg-type]
+        ctx = self._context(file_format, role)
+        summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
+        record_rules = self._rules("record", path, ctx)
+        reader_rules = {r.code for r in self._rules("reader", path, ctx)}
+        for item in itertools.chain(head, items):
+            if isinstance(item, ParseProblem):
+                if item.code in reader_rules:
+                    diags.append(self._parse_diag(path, item))
+                continue
+            summary.records += 1
+            diags.extend(self._check_record(item, path, ctx, summary, record_rules))
+        for rule in self._rules("file", path, ctx):
+            diags.extend(self._diags_from(rule, rule.check(summary, ctx), path, None))  # type: ignore[misc]
+        diags.sort(key=Diagnostic.sort_key)
+        fmt = file_format if summary.records else (file_format if counts else None)
+        return FileResult(path, fmt, summary.records, diags, role), summary
+
+    def _check_record(self, rec: Record, path: str, ctx: Context, summary: FileSummary,
+                      rules: list[Rule]) -> Iterator[Diagnostic]:
+        value = rec.value
+        fmt = formats.detect(value)
+        if fmt is not None and fmt not in summary.first_line:
+            summary.first_line[fmt] = rec.line
+        summary.formats[fmt or "unknown"] += 1
+        digest = hashlib.blake2b(rec.raw.strip(), digest_size=16).digest()
+        first = summary.digests.setdefault(digest, rec.line)
+        if first != rec.line:
+            summary.duplicates.append((rec.line, first))
+        own = fmt if fmt is not None and not formats.same_family(fmt, ctx.file_format) else ctx.file_format
+        if own != ctx.file_format:
+            mixed = RULES["F090"]
+            if ctx.provider.name in mixed.providers and self.settings.enabled(mixed, path):
+                yield self._diag(rec, path, mixed, Finding(
+                    None, f"this record is in the {own} format but the file is {ctx.file_format}"
+                    f" (first {ctx.file_format} record: line {summary.first_line.get(ctx.file_format, '?')}); "
+                    "one file must hold one format"))
+            return
+        valid = schemas.validator(own).is_valid(value)
+        structural_error = False
+        for rule in rules:
+            if own not in rule.formats or (valid and rule.structural):
+                continue
+            for finding in rule.check(rec, ctx):  # type: ignore[misc]
+                d = self._diag(rec, path, rule, finding)
+                if d.severity is Severity.ERROR and rule.structural:
+                    structural_error = True
+                yield d
+        if not valid and not structural_error:
+            schema_rule = RULES["S001"]
+            if self.settings.enabled(schema_rule, path):
+                err = schemas.first_error(own, value)
+                if err is not None:
+                    pointer, message = err
+                    yield self._diag(rec, path, schema_rule, Finding(
+                        pointer or None, f"does not match schemas/{schemas.SCHEMA_FILES[own]}: {message}"))
+
+    def _cross(self, result: FileResult, train: FileSummary, validation: FileSummary | None) -> None:
+        ctx = self._context(train.format, train.role)
+        extra: list[Diagnostic] = []
+        for rule in self._rules("cross", train.path, ctx):
+            extra.extend(self._diags_from(rule, rule.check(train, validation, ctx), train.path, None))  # type: ignore[misc]
+        result.diagnostics.extend(extra)
+        result.diagnostics.sort(key=Diagnostic.sort_key)
+
+    # -- diagnostics ---------------------------------------------------------------------
+
+    def _parse_diag(self, path: str, p: ParseProblem) -> Diagnostic:
+        rule = RULES[p.code]
+        return Diagnostic(path, p.line, p.column, p.pointer, rule.code, rule.name,
+                          self.settings.severity_of(rule), p.message, end_line=p.end_line)
+
+    def _diag(self, rec: Record, path: str, rule: Rule, f: Finding) -> Diagnostic:
+        line, column = rec.line, None
+        if f.pointer is not None:
+            try:
+                text = rec.raw.decode("utf-8", "replace")
+            except Exception:  # pragma: no cover - decode with replace cannot fail
+                text = ""
+            pos = jsonpos.line_column(text, f.pointer)
+            if pos is not None:
+                line, column = rec.line + pos[0], pos[1]
+        elif rec.end_line is None:
+            column = 1
+        return Diagnostic(path, line, column, f.pointer, rule.code, rule.name, self.settings.severity_of(rule),
+                          f.message or rule.message, end_line=rec.end_line, fix=f.fix)
+
+    def _diags_from(self, rule: Rule, findings: Iterable[Finding], path: str, rec: Record | None) -> Iterator[Diagnostic]:
+        for f in findings:
+            yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
+                             self.settings.severity_of(rule), f.message or rule.message, fix=f.fix)
+
+
+def lint(path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None,
+         provider: str | None = None, model: str | None = None, method: str | None = None,
+         settings: Settings | None = None, grader: dict[str, Any] | None = None) -> LintResult:
+    """Lint one JSONL file (plus an optional validation file) and return every diagnostic.
+
+    Settings come from ``settings``, else from the nearest ``pyproject.toml`` with a
+    ``[tool.tunesmith]`` table; the keyword arguments override both.
+    """
+    base = settings if settings is not None else load_settings(start=Path(os.fspath(path)).resolve().parent)
+    merged = base.merged(provider=provider, model=model, method=method)
+    return Linter(merged, grader=grader).lint(path, validation=validation)

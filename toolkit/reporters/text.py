@@ -1,0 +1,56 @@
+"""``path:line:col: CODE message`` lines and a summary, like ruff's concise output."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..diagnostics import Diagnostic, Severity
+from ..lint import LintResult
+
+_COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def format_diagnostic(d: Diagnostic, *, color: bool = False) -> str:
+    """One diagnostic as ``path:line:col: CODE [severity] message (at /pointer)``."""
+    where = d.path
+    if d.line is not None:
+        where += f":{d.line}"
+        if d.column is not None:
+            where += f":{d.column}"
+    at = f" (at {d.pointer})" if d.pointer else ""
+    code = d.rule
+    sev = d.severity.value
+    if color:
+        where = f"{_BOLD}{where}{_RESET}"
+        code = f"{_COLORS[d.severity]}{code}{_RESET}"
+        sev = f"{_COLORS[d.severity]}{sev}{_RESET}"
+        at = f"{_DIM}{at}{_RESET}" if at else ""
+    fix = " [*]" if d.fix is not None and d.fix.safe else ""
+    return f"{where}: {code}{fix} {sev}: {d.message}{at}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_line(result: LintResult) -> str:
+    """``Found 3 errors, 1 warning in 2 files (120 records).``"""
+    records = sum(f.records for f in result.files)
+    counts = [_plural(result.errors, "error"), _plural(result.warnings, "warning")]
+    if result.infos:
+        counts.append(_plural(result.infos, "note"))
+    head = "All checks passed" if not result.errors and not result.warnings else "Found " + ", ".join(counts)
+    if head.startswith("All") and result.infos:
+        head += f" ({_plural(result.infos, 'note')})"
+    return (f"{head} in {_plural(len(result.files), 'file')} ({_plural(records, 'record')}; "
+            f"{result.provider} {result.model}).")
+
+
+def report(result: LintResult, stream: TextIO, *, color: bool = False) -> None:
+    for d in result.diagnostics:
+        stream.write(format_diagnostic(d, color=color) + "\n")
+    stream.write(summary_line(result) + "\n")
+    fixable = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.safe)
+    if fixable:
+        stream.write(f"[*] {fixable} fixable with `tunesmith fix --write`.\n")

@@ -1,0 +1,43 @@
+"""What rules see besides the record: the target (provider, model, method) and file facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Model, Provider
+from ..reader import FileFacts
+
+
+@dataclass
+class Context:
+    """The target a file is linted for. ``model_explicit`` is False when the catalog default was used."""
+
+    provider: Provider
+    model: Model
+    method: str
+    file_format: str
+    role: str = "train"
+    model_explicit: bool = False
+    method_explicit: bool = False
+    grader: dict[str, Any] | None = None
+    today: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class FileSummary:
+    """Facts gathered while streaming one file, for the file-level and cross-file rules."""
+
+    path: str
+    role: str
+    format: str
+    facts: FileFacts
+    records: int = 0
+    formats: Counter[str] = field(default_factory=Counter)
+    first_line: dict[str, int] = field(default_factory=dict)
+    image_examples: int = 0
+    digests: dict[bytes, int] = field(default_factory=dict)
+    duplicates: list[tuple[int, int]] = field(default_factory=list)
+    item_keys_missing: dict[str, list[int]] = field(default_factory=dict)
