@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..diagnostics import Severity
 from ..lint import LintResult
-from ..rules import RULES
+from ..rules import RULES, load_all
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -27,6 +27,7 @@ def _uri(path: str) -> str:
 
 
 def as_dict(result: LintResult) -> dict[str, Any]:
+    load_all()
     codes = sorted(RULES)
     index = {c: i for i, c in enumerate(codes)}
     rules = [{

@@ -1,0 +1,134 @@
+"""The reader turns every malformed input into a ParseProblem and never crashes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from toolkit.reader import JsonlReader, ParseProblem, Record
+
+
+def read(data: bytes) -> tuple[list[Record], list[ParseProblem], JsonlReader]:
+    reader = JsonlReader(io.BytesIO(data), name="t.jsonl")
+    items = list(reader)
+    return ([i for i in items if isinstance(i, Record)], [i for i in items if isinstance(i, ParseProblem)], reader)
+
+
+def codes(problems: list[ParseProblem]) -> list[tuple[str, int]]:
+    return [(p.code, p.line) for p in problems]
+
+
+def test_plain_lines_have_one_based_numbers() -> None:
+    records, problems, _ = read(b'{"a":1}\n{"b":2}\n')
+    assert [(r.line, r.value) for r in records] == [(1, {"a": 1}), (2, {"b": 2})]
+    assert problems == []
+
+
+def test_bom_crlf_and_missing_final_newline() -> None:
+    records, problems, reader = read(b'\xef\xbb\xbf{"a":1}\r\n{"b":2}')
+    assert [r.value for r in records] == [{"a": 1}, {"b": 2}]
+    assert problems == []
+    assert reader.facts.bom and reader.facts.crlf_lines == 1 and not reader.facts.final_newline
+
+
+def test_blank_line_is_a_warning_and_reading_goes_on() -> None:
+    records, problems, reader = read(b'{"a":1}\n   \n{"b":2}\n')
+    assert codes(problems) == [("F020", 2)]
+    assert [r.line for r in records] == [1, 3]
+    assert reader.facts.blank_lines == [2]
+
+
+def test_invalid_utf8_is_reported_on_its_line_only() -> None:
+    records, problems, _ = read(b'{"a":"caf\xe9"}\n{"b":2}\n')
+    assert ("F030", 1) in codes(problems)
+    assert problems[0].column == 10
+    assert [r.line for r in records] == [1, 2]  # the record is still checked, with U+FFFD
+
+
+def test_broken_json_names_the_column() -> None:
+    _, problems, _ = read(b'{"messages": [}\n')
+    assert codes(problems) == [("F010", 1)]
+    assert problems[0].column == 15
+
+
+def test_top_level_array_on_one_line() -> None:
+    _, problems, _ = read(b'[{"messages":[{"role":"user","content":"hi"}]}]\n')
+    assert codes(problems) == [("F011", 1)]
+
+
+def test_pretty_printed_array_is_one_problem() -> None:
+    data = b'[\n  {"a": 1},\n  {"b": 2}\n]\n'
+    records, problems, _ = read(data)
+    assert codes(problems) == [("F011", 1)]
+    assert problems[0].end_line == 4
+    assert records == []
+
+
+def test_pretty_printed_record_is_one_problem_naming_the_span() -> None:
+    data = b'{"a":1}\n{\n  "messages": [\n    {"role": "user", "content": "hi"}\n  ]\n}\n{"b":2}\n'
+    records, problems, _ = read(data)
+    assert codes(problems) == [("F012", 2)]
+    assert problems[0].end_line == 6
+    assert [(r.line, r.end_line) for r in records] == [(1, None), (2, 6), (7, None)]
+
+
+def test_pretty_printed_record_with_raw_newline_in_string() -> None:
+    data = b'{\n  "content": "two\nlines"\n}\n'
+    records, problems, _ = read(data)
+    assert codes(problems) == [("F012", 1)]
+    assert records[0].value == {"content": "two\nlines"}
+
+
+def test_unfinished_span_falls_back_to_line_by_line() -> None:
+    data = b'{\n"a": 1,\n{"b":2}\n'
+    records, problems, _ = read(data)
+    assert ("F010", 1) in codes(problems)
+    assert any(r.value == {"b": 2} for r in records)
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    (b'{"a": NaN}', "F014"),
+    (b'{"a": -Infinity}', "F014"),
+    (b'{"a": 1, "a": 2}', "F016"),
+    (b'{"s": "\\ud800"}', "F015"),
+    (b'"just a string"', "F013"),
+    (b"42", "F013"),
+    (b"[" * 100_000, "F017"),
+])
+def test_odd_json_becomes_a_problem(line: bytes, code: str) -> None:
+    _, problems, _ = read(line + b"\n")
+    assert code in [p.code for p in problems]
+
+
+def test_surrogate_pair_is_fine() -> None:
+    records, problems, _ = read(b'{"s": "\\ud83d\\ude00"}\n')
+    assert problems == [] and records[0].value == {"s": "\U0001F600"}
+
+
+def test_non_finite_pointer() -> None:
+    _, problems, _ = read(b'{"m": [1, NaN]}\n')
+    assert [(p.code, p.pointer) for p in problems] == [("F014", "/m/1")]
+
+
+def test_huge_line() -> None:
+    big = b'{"a": "' + b"x" * 5_000_000 + b'"}\n'
+    records, problems, _ = read(big)
+    assert problems == [] and len(records[0].value["a"]) == 5_000_000
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_never_crash(data: bytes) -> None:
+    items = list(JsonlReader(io.BytesIO(data)))
+    for item in items:
+        assert isinstance(item, (Record, ParseProblem))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"{", b"}", b"[", b"]", b'"', b"\n", b",", b":", b"1", b"\\", b" ", b"\r", b"\xff",
+                                 b'{"a":', b"NaN", b"\xef\xbb\xbf"]), max_size=80))
+def test_json_like_noise_never_crashes(parts: list[bytes]) -> None:
+    list(JsonlReader(io.BytesIO(b"".join(parts))))

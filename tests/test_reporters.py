@@ -1,0 +1,78 @@
+"""Reporters only format: exact output for a hand-built result."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from toolkit.diagnostics import Diagnostic, Fix, Severity
+from toolkit.lint import FileResult, LintResult
+from toolkit.reporters import github, json_report, sarif, text
+
+
+def result() -> LintResult:
+    diags = [
+        Diagnostic("data/train.jsonl", 3, 25, "/messages/1", "S001", "schema-violation", Severity.ERROR,
+                   "message 2 (assistant) has neither content nor tool_calls"),
+        Diagnostic("data/train.jsonl", 7, 1, None, "F020", "blank-line", Severity.WARNING, "blank line",
+                   fix=Fix("drop blank line")),
+        Diagnostic("data/train.jsonl", None, None, None, "F010", "invalid-json", Severity.INFO, "whole, file: 100%"),
+    ]
+    return LintResult([FileResult("data/train.jsonl", "chat", 12, diags)], "openai", "gpt-4.1-mini-2025-04-14", None)
+
+
+def test_text_lines_and_summary() -> None:
+    out = io.StringIO()
+    text.report(result(), out)
+    assert out.getvalue().splitlines() == [
+        "data/train.jsonl:3:25: S001 error: message 2 (assistant) has neither content nor tool_calls (at /messages/1)",
+        "data/train.jsonl:7:1: F020 [*] warning: blank line",
+        "data/train.jsonl: F010 info: whole, file: 100%",
+        "Found 1 error, 1 warning, 1 note in 1 file (12 records; openai gpt-4.1-mini-2025-04-14).",
+        "[*] 1 fixable with `tunesmith fix --write`.",
+    ]
+
+
+def test_text_colour_only_when_asked() -> None:
+    plain, coloured = io.StringIO(), io.StringIO()
+    text.report(result(), plain)
+    text.report(result(), coloured, color=True)
+    assert "\033[" not in plain.getvalue() and "\033[31m" in coloured.getvalue()
+
+
+def test_json_contract() -> None:
+    out = io.StringIO()
+    json_report.report(result(), out)
+    doc = json.loads(out.getvalue())
+    f = doc["files"][0]
+    assert (f["path"], f["format"], f["records"]) == ("data/train.jsonl", "chat", 12)
+    assert f["diagnostics"][0] == {"line": 3, "column": 25, "pointer": "/messages/1", "rule": "S001",
+                                   "name": "schema-violation", "severity": "error",
+                                   "message": "message 2 (assistant) has neither content nor tool_calls"}
+    assert f["diagnostics"][2]["line"] is None and f["diagnostics"][2]["column"] is None
+    assert doc["summary"]["errors"] == 1 and doc["summary"]["warnings"] == 1
+
+
+def test_github_annotations_escape_properties_and_data() -> None:
+    out = io.StringIO()
+    github.report(result(), out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == ("::error title=tunesmith (S001 schema-violation),file=data/train.jsonl,line=3,col=25::"
+                        "data/train.jsonl:3:25: S001 message 2 (assistant) has neither content nor tool_calls "
+                        "(at /messages/1)")
+    assert lines[2].startswith("::notice title=tunesmith (F010 invalid-json),file=data/train.jsonl::")
+    assert "100%25" in lines[2]
+
+
+def test_sarif_is_2_1_0_with_rule_metadata() -> None:
+    doc = sarif.as_dict(result())
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    first = run["results"][0]
+    assert first["ruleId"] == "S001" and ids[first["ruleIndex"]] == "S001"
+    assert first["level"] == "error"
+    assert first["locations"][0]["physicalLocation"]["region"] == {"startLine": 3, "startColumn": 25}
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "data/train.jsonl"
+    assert run["results"][2]["level"] == "note"
+    assert "region" not in run["results"][2]["locations"][0]["physicalLocation"]
