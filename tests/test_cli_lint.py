@@ -1,0 +1,151 @@
+"""`tunesmith lint` as users run it: exit codes, formats, selection, configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toolkit.cli.main import main
+
+GOOD = [{"messages": [{"role": "system", "content": "Elle answers in limericks."},
+                      {"role": "user", "content": f"Tell me about element {i}"},
+                      {"role": "assistant", "content": f"Element {i} is neat,\nits chemistry sweet."}]}
+        for i in range(1, 13)]
+
+
+def write(path: Path, records: list[object], extra: bytes = b"") -> Path:
+    path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in records) + extra)
+    return path
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    return write(tmp_path / "good.jsonl", GOOD)
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    return write(tmp_path / "bad.jsonl", GOOD, b'{"messages": [\n')
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    code = main(["lint", "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_clean_file_exits_0(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, str(good))
+    assert code == 0
+    assert doc["files"][0]["records"] == 12 and doc["files"][0]["format"] == "chat"
+    assert not [d for d in doc["files"][0]["diagnostics"] if d["severity"] == "error"]
+
+
+def test_errors_exit_1_with_line_and_rule(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, str(bad))
+    assert code == 1
+    diag = [d for d in doc["files"][0]["diagnostics"] if d["rule"] == "F010"]
+    assert diag and diag[0]["line"] == 13 and diag[0]["severity"] == "error"
+    assert set(diag[0]) >= {"line", "column", "pointer", "rule", "name", "severity", "message"}
+
+
+def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(tmp_path / "nope.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.jsonl: no such file" in err and "Traceback" not in err
+
+
+def test_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(good), "--format", "yaml"]) == 2
+    assert main(["lint", str(good), "--select", "Z999"]) == 2
+    assert "matches no rule" in capsys.readouterr().err
+
+
+def test_ignore_and_select(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, str(bad), "--ignore", "F010")
+    assert code == 0 and not [d for d in doc["files"][0]["diagnostics"] if d["rule"] == "F010"]
+    code, doc = run_json(capsys, str(bad), "--select", "F01")
+    assert code == 1 and {d["rule"][:3] for d in doc["files"][0]["diagnostics"]} == {"F01"}
+
+
+def test_severity_override_and_strict(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = run_json(capsys, str(bad), "--severity", "F010=warning")
+    assert code == 0
+    assert [d["severity"] for d in doc["files"][0]["diagnostics"] if d["rule"] == "F010"] == ["warning"]
+    code, _ = run_json(capsys, str(bad), "--severity", "F010=warning", "--strict")
+    assert code == 1
+
+
+def test_pyproject_configuration_and_cli_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "data").mkdir()
+    data = write(tmp_path / "data" / "train.jsonl", GOOD, b"\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.tunesmith]\nprovider = "azure"\nignore = ["F020"]\n'
+        '[tool.tunesmith.per-file-ignores]\n"data/*.jsonl" = ["F03"]\n', "utf-8")
+    code, doc = run_json(capsys, str(data))
+    assert doc["summary"]["provider"] == "azure"
+    assert not [d for d in doc["files"][0]["diagnostics"] if d["rule"] in ("F020", "F032")]
+    code, doc = run_json(capsys, str(data), "--provider", "openai")
+    assert doc["summary"]["provider"] == "openai"
+
+
+def test_bad_configuration_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = write(tmp_path / "train.jsonl", GOOD)
+    (tmp_path / "pyproject.toml").write_text('[tool.tunesmith]\nselct = ["C"]\n', "utf-8")
+    assert main(["lint", str(data)]) == 2
+    assert "unknown key(s) selct" in capsys.readouterr().err
+
+
+def test_text_output_and_output_file(bad: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.txt"
+    assert main(["lint", str(bad), "-o", str(out)]) == 1
+    text = out.read_text("utf-8")
+    assert f"{bad}:13:" in text and "F010" in text and text.rstrip().splitlines()[-1].startswith("Found")
+
+
+@pytest.mark.parametrize("fmt", ["github", "sarif"])
+def test_ci_formats(bad: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(bad), "--format", fmt]) == 1
+    out = capsys.readouterr().out
+    if fmt == "github":
+        assert out.startswith("::error ")
+    else:
+        assert json.loads(out)["version"] == "2.1.0"
+
+
+def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    assert "F010  invalid-json" in capsys.readouterr().out
+    assert main(["rules", "F012"]) == 0
+    assert "pretty-printed" in capsys.readouterr().out
+    assert main(["rules", "multi-line-record"]) == 0
+    assert main(["rules", "Z123"]) == 2
+
+
+def test_lint_path_imports_no_heavy_library(good: Path) -> None:
+    code = (
+        "import sys\n"
+        "from toolkit.cli.main import main\n"
+        f"rc = main(['lint', {str(good)!r}, '--format', 'json'])\n"
+        "heavy = sorted(m for m in ('openai', 'pandas', 'streamlit', 'tiktoken', 'numpy') if m in sys.modules)\n"
+        "print(heavy, file=sys.stderr)\n"
+        "raise SystemExit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_console_script_runs(good: Path) -> None:
+    exe = Path(sys.executable).with_name("tunesmith")
+    proc = subprocess.run([str(exe), "lint", str(good)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "All checks passed" in proc.stdout or "Found 0 errors" in proc.stdout
