@@ -55,6 +55,10 @@ class Provider:
     models: dict[str, Model]
     aliases: dict[str, str]
     note: str = ""
+    max_image_examples: int = 0  # 0: no known limit
+    rft_max_train_examples: int = 0
+    rft_max_validation_examples: int = 0
+    grader_models: tuple[str, ...] = ()  # models a score_model grader may use (empty: not checked)
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +78,10 @@ def provider(name: str) -> Provider:
     return Provider(
         name=name, title=p["title"], default_model=p["default_model"], bom=p.get("bom", "optional"),
         max_images_per_example=p.get("max_images_per_example", 10), suffix_max=p.get("suffix_max", 64),
-        models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""))
+        models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""),
+        max_image_examples=p.get("max_image_examples", 0), rft_max_train_examples=p.get("rft_max_train_examples", 0),
+        rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
+        grader_models=tuple(p.get("grader_models", ())))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:
