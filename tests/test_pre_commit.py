@@ -1,0 +1,54 @@
+"""The pre-commit hook, installed by pre-commit itself from this repository (`pre-commit try-repo`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = "\n".join(json.dumps({"messages": [
+    {"role": "system", "content": "Elle answers in limericks."},
+    {"role": "user", "content": f"Element {i}?"},
+    {"role": "assistant", "content": f"Element {i} is fine."}]}) for i in range(12)) + "\n"
+BAD = GOOD + '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant"}]\n'
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+
+
+@pytest.mark.slow
+def test_hook_blocks_broken_jsonl(tmp_path: Path) -> None:
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    assert pre_commit.exists(), "pre-commit is installed by the test extra"
+    user = tmp_path / "user-repo"
+    user.mkdir()
+    git(user, "init", "-q")
+    (user / "good.jsonl").write_text(GOOD, "utf-8")
+    (user / "bad.jsonl").write_text(BAD, "utf-8")
+    (user / "notes.txt").write_text("not checked\n", "utf-8")
+    git(user, "add", ".")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    proc = subprocess.run([str(pre_commit), "try-repo", str(ROOT), "tunesmith-lint", "--all-files", "--color", "never"],
+                          cwd=user, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "bad.jsonl:13:" in out, out
+    assert "good.jsonl:" not in out.replace("good.jsonl: ", "")  # no finding on the good file
+    assert "notes.txt" not in out
+
+    (user / "bad.jsonl").unlink()
+    git(user, "add", "-A")
+    proc = subprocess.run([str(pre_commit), "try-repo", str(ROOT), "tunesmith-lint", "--all-files", "--color", "never"],
+                          cwd=user, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    shutil.rmtree(tmp_path / "pre-commit-home", ignore_errors=True)
