@@ -19,6 +19,7 @@ from ..errors import ToolkitError
 COMMANDS: dict[str, str] = {
     "lint": "toolkit.cli.lint_cmd",
     "rules": "toolkit.cli.rules_cmd",
+    "sandbox": "toolkit.cli.sandbox_cmd",
 }
 
 

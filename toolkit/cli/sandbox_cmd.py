@@ -1,0 +1,56 @@
+"""``tunesmith sandbox``: run a local OpenAI-compatible fine-tuning API to try training without an account."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import UsageError
+
+DEFAULT_PORT = 8765
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "sandbox", help="run a local fine-tuning API (files, uploads, jobs, chat) to try training for free",
+        description="Serve an OpenAI-compatible fine-tuning API on this machine. Jobs really move through "
+                    "validating_files, queued, running and succeeded (or failed, for a bad file); everything "
+                    "is kept in memory and is gone when the sandbox stops.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})")
+    p.add_argument("--speed", type=float, default=1.0, metavar="FACTOR",
+                   help="how much faster than the sandbox's clock jobs run (default: 1, a small job takes ~12 s)")
+    p.add_argument("--training-unavailable", action="store_true",
+                   help="answer job creation with 403 training_not_available, as after OpenAI's wind-down")
+    p.add_argument("--verbose", action="store_true", help="print every request")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..sandbox import Sandbox
+
+    if args.speed <= 0:
+        raise UsageError(f"--speed must be positive, got {args.speed}")
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    sandbox = Sandbox(args.host, args.port, speed=args.speed, training_available=not args.training_unavailable,
+                      log=log)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        hint = " (it is in use: pass --port 0 for any free port)" if args.port else ""
+        raise UsageError(f"cannot listen on {args.host}:{args.port}{hint}: {exc.strerror or exc}") from None
+    print(f"Tunesmith sandbox: an OpenAI-compatible fine-tuning API, kept in memory on this machine.\n"
+          f"  Base URL: {sandbox.base_url}\n\n"
+          f"Point the OpenAI SDK (or tunesmith) at it, with any API key:\n"
+          f"  export OPENAI_BASE_URL={sandbox.base_url}\n"
+          f"  export OPENAI_API_KEY=sandbox\n\n"
+          f"A training file needs at least 10 examples. Fine-tuned models answer chat completions with\n"
+          f"the closest training reply. Press Ctrl-C to stop.", flush=True)
+    try:
+        sandbox.wait()
+    except KeyboardInterrupt:
+        print("\nsandbox stopped", file=sys.stderr)
+    finally:
+        sandbox.stop()
+    return 0
