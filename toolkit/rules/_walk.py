@@ -1,0 +1,72 @@
+"""Tiny helpers the chat-shaped rules share: find messages, name them for humans."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+# Roles each messages format accepts (SPEC-2507 FineTuneChatRequestInput / FineTuneReinforcementRequestInput).
+CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
+REINFORCEMENT_ROLES = ("developer", "user", "assistant", "tool")
+
+_TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+               int: "a number", float: "a number", type(None): "null"}
+
+
+def messages_of(value: Any) -> list[Any]:
+    """The record's ``messages`` list, or an empty list when there is none (or it is not a list)."""
+    if isinstance(value, dict):
+        msgs = value.get("messages")
+        if isinstance(msgs, list):
+            return msgs
+    return []
+
+
+def iter_messages(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, message) for every message that is an object; other items are skipped."""
+    for i, m in enumerate(messages_of(value)):
+        if isinstance(m, dict):
+            yield i, m
+
+
+def role_of(message: dict[str, Any]) -> str | None:
+    """The message's role when it is a string, else None."""
+    role = message.get("role")
+    return role if isinstance(role, str) else None
+
+
+def label(i: int, message: Any) -> str:
+    """Human name of a message, 1-based: ``message 2 (assistant)``."""
+    role = message.get("role") if isinstance(message, dict) else None
+    return f"message {i + 1} ({role})" if isinstance(role, str) and role else f"message {i + 1}"
+
+
+def type_name(value: Any) -> str:
+    """``a string``, ``an object``, ``null``… for messages about wrong JSON types."""
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def is_trained(message: dict[str, Any]) -> bool:
+    """Whether an assistant message counts for training (weight missing or not 0)."""
+    weight = message.get("weight", 1)
+    return not (type(weight) is int and weight == 0)
+
+
+def has_call(message: dict[str, Any]) -> bool:
+    """Whether a message carries a tool call or a legacy function call."""
+    return message.get("tool_calls") is not None or message.get("function_call") is not None
+
+
+def tool_calls_of(message: dict[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, call) for every tool call object of a message."""
+    calls = message.get("tool_calls")
+    if isinstance(calls, list):
+        for j, call in enumerate(calls):
+            if isinstance(call, dict):
+                yield j, call
+
+
+def function_of(call: dict[str, Any]) -> dict[str, Any]:
+    """The ``function`` object of a tool call or tool definition (empty when missing)."""
+    fn = call.get("function")
+    return fn if isinstance(fn, dict) else {}

@@ -1,0 +1,172 @@
+"""What a chat example says: empty text, weights, which roles appear and where (FORMAT_RULES C-07..C-13, C-19)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..diagnostics import Fix, Severity
+from ..reader import Record
+from .context import Context
+from ._walk import has_call, is_trained, iter_messages, label, messages_of, role_of
+from .registry import Finding, record_rule
+
+E, W = Severity.ERROR, Severity.WARNING
+CHAT = ("chat",)
+MESSAGES = ("chat", "reinforcement")
+_UNSUPPORTED_PARTS = ("input_audio", "file")
+
+
+@record_rule("C070", "empty-content", W, "message content is empty or whitespace",
+             formats=MESSAGES, source="C-07")
+def empty_content(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """A system, developer or user message with empty (or whitespace-only) text gives the model no
+    context, and a trained assistant message with empty text teaches it to answer with nothing.
+    The Cookbook counts `""` as missing content; no server error is known. Write the text, or
+    drop the message. Assistant messages that make a tool call may leave content empty.
+    Source: FORMAT_RULES C-07."""
+    for i, m in iter_messages(rec.value):
+        role = role_of(m)
+        if role == "assistant":
+            if has_call(m) or not is_trained(m):
+                continue
+        elif role not in ("system", "developer", "user"):
+            continue
+        if _blank(m.get("content")):
+            yield Finding(f"/messages/{i}/content", f"{label(i, m)} has empty content; write the text or "
+                          "remove the message")
+
+
+def _blank(content: Any) -> bool:
+    if isinstance(content, str):
+        return not content.strip()
+    if isinstance(content, list) and content:
+        return all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+                   and not p["text"].strip() for p in content)
+    return False
+
+
+@record_rule("C080", "tool-content-parts", E, "tool message content is an array of parts",
+             formats=MESSAGES, fixable=True, source="C-08")
+def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """The result of a tool call should be one string. A `tool` message whose content is an array
+    of text parts was rejected by the fine-tuning validator: "message 3, key "content": Input
+    should be a valid string" (2024). The later spec allows text parts, but whether the
+    validator accepts them now is unconfirmed, so join the parts into one string
+    (`tunesmith fix` does it). Source: FORMAT_RULES C-08 (observed E-11)."""
+    for i, m in iter_messages(rec.value):
+        content = m.get("content")
+        if role_of(m) != "tool" or not isinstance(content, list):
+            continue
+        texts = all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str)
+                    for p in content)
+        fix = Fix("join the text parts into one content string") if texts and content else None
+        yield Finding(f"/messages/{i}/content", f"{label(i, m)} content is an array of parts; the fine-tuning "
+                      'validator rejected this ("Input should be a valid string"): give the tool result as '
+                      "one string", fix=fix)
+
+
+@record_rule("C101", "invalid-weight", E, "assistant weight is not the integer 0 or 1",
+             formats=MESSAGES, source="C-10")
+def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """"The allowed values for weight are currently 0 or 1": 0 skips the message in training, 1
+    (the default) trains on it. Fractions such as 0.5 are not supported; whether floats (`1.0`),
+    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers.
+    Source: FORMAT_RULES C-10."""
+    for i, m in iter_messages(rec.value):
+        if "weight" not in m or role_of(m) != "assistant":
+            continue
+        w = m["weight"]
+        if type(w) is int and w in (0, 1):
+            continue
+        if isinstance(w, bool):
+            hint = f"use {int(w)} instead of {str(w).lower()}"
+        elif isinstance(w, float) and w in (0.0, 1.0):
+            hint = f"write the integer {int(w)}"
+        elif isinstance(w, str) and w.strip() in ("0", "1"):
+            hint = f"write the number {w.strip()}, not a string"
+        else:
+            hint = "use 1 to train on this message or 0 to skip it"
+        yield Finding(f"/messages/{i}/weight", f"{label(i, m)} has weight {_show(w)}; weight must be 0 or 1: {hint}")
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return f'"{value}"' if isinstance(value, str) else str(value)[:40]
+
+
+@record_rule("C111", "no-trained-assistant-message", W, "every assistant message has weight 0",
+             formats=CHAT, source="C-11")
+def no_trained_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """When every assistant message of an example has `"weight": 0`, the example contributes no
+    loss: it costs tokens and trains nothing. Set `"weight": 1` (or remove the weight) on the
+    turn(s) the model should learn. Source: FORMAT_RULES C-11b."""
+    assistants = [m for _, m in iter_messages(rec.value) if m.get("role") == "assistant"]
+    if assistants and not any(is_trained(m) for m in assistants):
+        yield Finding("/messages", 'every assistant message has "weight": 0, so this example trains nothing; '
+                      'set "weight": 1 on the turn the model should learn')
+
+
+@record_rule("C120", "last-message-not-assistant", W, "messages after the last assistant message",
+             formats=CHAT, source="C-12")
+def last_message_not_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """Only assistant messages are trained, so messages after the last assistant reply add tokens
+    (and cost) but teach nothing. End the example with the assistant reply, or drop the
+    trailing messages. No OpenAI source requires the final message to be the assistant's, so
+    this is a warning. Source: FORMAT_RULES C-12."""
+    msgs = messages_of(rec.value)
+    last = next((i for i in range(len(msgs) - 1, -1, -1)
+                 if isinstance(msgs[i], dict) and msgs[i].get("role") == "assistant"), None)
+    if last is not None and last < len(msgs) - 1:
+        end = len(msgs) - 1
+        yield Finding(f"/messages/{end}", f"the example ends with {label(end, msgs[end])}, after the last assistant "
+                      "reply; trailing messages are not trained: end with the assistant reply or drop them")
+
+
+@record_rule("C130", "missing-system-message", W, "example has no system message",
+             formats=CHAT, source="C-13")
+def missing_system_message(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """Without a system message the model learns the behaviour with no instructions, and you must
+    call it the same way later. Azure: "You need to provide a system message when you fine
+    tune; you'll want to provide that same system message when you use the fine-tuned model".
+    The Cookbook counts examples missing one. Add the system prompt you will deploy with.
+    Source: FORMAT_RULES C-13."""
+    yield from _missing_role(rec.value, "system", "add the system prompt you will use with the fine-tuned model")
+
+
+@record_rule("C131", "missing-user-message", W, "example has no user message",
+             formats=CHAT, source="C-13")
+def missing_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """An example without a user message teaches the assistant to speak unprompted; at inference
+    there is always a user turn. The Cookbook counts examples missing one. Add the user's
+    request the assistant answers. Source: FORMAT_RULES C-13."""
+    yield from _missing_role(rec.value, "user", "add the user request the assistant answers")
+
+
+def _missing_role(value: Any, role: str, hint: str) -> Iterator[Finding]:
+    msgs = messages_of(value)
+    if msgs and not any(isinstance(m, dict) and m.get("role") == role for m in msgs):
+        yield Finding("/messages", f"the example has no {role} message; {hint}")
+
+
+@record_rule("C190", "unsupported-audio-or-file", E, "audio or file input in a message",
+             formats=MESSAGES, structural=True, source="C-19")
+def unsupported_audio_or_file(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """"Audio and file input messages are not currently supported for fine-tuning" (spec).
+    `input_audio` and `file` content parts and the assistant `audio` key are rejected. Transcribe
+    audio to text and paste file contents as text parts. Source: FORMAT_RULES C-19."""
+    for i, m in iter_messages(rec.value):
+        if "audio" in m:
+            yield Finding(f"/messages/{i}/audio", f"{label(i, m)} has an audio key; audio is not supported for "
+                          "fine-tuning: remove it and keep the text content")
+        content = m.get("content")
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            kind = part.get("type") if isinstance(part, dict) else None
+            if isinstance(kind, str) and kind in _UNSUPPORTED_PARTS:
+                yield Finding(f"/messages/{i}/content/{j}", f'{label(i, m)} content part {j + 1} is "{kind}"; audio '
+                              "and file inputs are not supported for fine-tuning: transcribe or paste it as text")

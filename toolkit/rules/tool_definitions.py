@@ -1,0 +1,303 @@
+"""Tool and function definitions of an example, and the legacy function-calling keys (FORMAT_RULES C-16..C-18)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..diagnostics import Severity
+from ..reader import Record, escape_pointer
+from .context import Context
+from ._walk import function_of, has_call, iter_messages, label, role_of, tool_calls_of, type_name
+from .registry import Finding, record_rule
+
+E, W = Severity.ERROR, Severity.WARNING
+CHAT = ("chat",)
+MESSAGES = ("chat", "reinforcement")
+MAX_FUNCTIONS = 128
+_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+_TOOL_FUNCTION_KEYS = ("name", "description", "parameters", "strict")
+_LEGACY_FUNCTION_KEYS = ("name", "description", "parameters")
+# strict is "boolean | null" in the spec (FunctionObject.strict)
+_DEFINITION_TYPES: dict[str, tuple[str, Any]] = {"description": ("a string", str),
+                                                 "parameters": ("a JSON Schema object", dict),
+                                                 "strict": ("true, false or null", (bool, type(None)))}
+# "items" is a schema or (older drafts) a list of schemas, so it appears in both tuples.
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems", "items")
+_SCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
+               "unevaluatedProperties", "unevaluatedItems", "additionalItems")
+
+
+def definitions(value: Any, chat: bool) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(pointer, function object) for every tool definition, plus legacy ``functions`` in chat files."""
+    if not isinstance(value, dict):
+        return
+    tools = value.get("tools")
+    if isinstance(tools, list):
+        for k, tool in enumerate(tools):
+            if isinstance(tool, dict) and isinstance(tool.get("function"), dict):
+                yield f"/tools/{k}/function", tool["function"]
+    functions = value.get("functions")
+    if chat and isinstance(functions, list):
+        for k, fn in enumerate(functions):
+            if isinstance(fn, dict):
+                yield f"/functions/{k}", fn
+
+
+@record_rule("C160", "invalid-tool-definition", E, "tool or function definition has the wrong shape",
+             formats=MESSAGES, structural=True, source="C-16")
+def invalid_tool_definition(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """`tools` is an array of `{"type": "function", "function": {"name": str, "description"?: str,
+    "parameters"?: JSON Schema object, "strict"?: bool}}`; the legacy `functions` array holds 1 to
+    128 `{"name", "description"?, "parameters"?}` objects. Any other shape fails the schema.
+    Source: FORMAT_RULES C-16, C-18."""
+    value = rec.value
+    if not isinstance(value, dict):
+        return
+    if "tools" in value:
+        tools = value["tools"]
+        if not isinstance(tools, list):
+            yield Finding("/tools", f'"tools" is {type_name(tools)}; it must be an array of '
+                          '{"type": "function", "function": {...}} objects')
+        else:
+            for k, tool in enumerate(tools):
+                found = _tool_problem(tool, f"/tools/{k}", f"tool {k + 1}")
+                if found:
+                    yield found
+    if "functions" in value and ctx.file_format == "chat":
+        yield from _functions_problems(value["functions"])
+
+
+def _tool_problem(tool: Any, at: str, who: str) -> Finding | None:
+    if not isinstance(tool, dict):
+        return Finding(at, f'{who} is {type_name(tool)}; it must be {{"type": "function", "function": {{...}}}}')
+    if tool.get("type") != "function":
+        return Finding(at + "/type" if "type" in tool else at, f'{who} needs "type": "function" '
+                       "(the only tool type fine-tuning supports)")
+    if not isinstance(tool.get("function"), dict):
+        return Finding(at + "/function" if "function" in tool else at,
+                       f'{who} needs a "function" object {{"name": ..., "parameters": {{...}}}}')
+    extra = next((k for k in tool if k not in ("type", "function")), None)
+    if extra is not None:
+        return Finding(f"{at}/{escape_pointer(extra)}", f'{who} has unknown key "{extra}"; a tool has only type and '
+                       "function: remove it")
+    return _definition_problem(tool["function"], at + "/function", who, _TOOL_FUNCTION_KEYS)
+
+
+def _functions_problems(functions: Any) -> Iterator[Finding]:
+    if not isinstance(functions, list) or not functions or len(functions) > MAX_FUNCTIONS:
+        what = type_name(functions) if not isinstance(functions, list) else f"{len(functions)} items long"
+        yield Finding("/functions", f'"functions" is {what}; it must be an array of 1 to {MAX_FUNCTIONS} '
+                      "function definitions (better: move them to tools)")
+        return
+    for k, fn in enumerate(functions):
+        if not isinstance(fn, dict):
+            yield Finding(f"/functions/{k}", f"function {k + 1} is {type_name(fn)}; it must be an object "
+                          '{"name": ..., "parameters": {...}}')
+        else:
+            found = _definition_problem(fn, f"/functions/{k}", f"function {k + 1}", _LEGACY_FUNCTION_KEYS)
+            if found:
+                yield found
+
+
+def _definition_problem(fn: dict[str, Any], at: str, who: str, allowed: tuple[str, ...]) -> Finding | None:
+    if not isinstance(fn.get("name"), str):
+        return Finding(at + "/name" if "name" in fn else at, f'{who} needs a string "name"')
+    who = f'{who} ("{fn["name"][:64]}")'
+    for key in fn:
+        if key not in allowed:
+            return Finding(f"{at}/{escape_pointer(key)}", f'{who} has unknown key "{key}"; a function definition '
+                           f"has only {', '.join(allowed)}: remove it")
+        kinds, ok = _DEFINITION_TYPES.get(key, ("", object))
+        if not isinstance(fn[key], ok):
+            return Finding(f"{at}/{key}", f"{who} {key} is {type_name(fn[key])}; it must be {kinds}")
+    return None
+
+
+@record_rule("C161", "invalid-function-name", E, "function name breaks ^[a-zA-Z0-9_-]{1,64}$",
+             formats=MESSAGES, structural=True, source="C-09")
+def invalid_function_name(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """Function names in `tools` (and `functions`) may only use the letters a-z and A-Z, digits,
+    `_` and `-`, at most 64 characters (`^[a-zA-Z0-9_-]{1,64}$`, spec `FunctionObject.name`).
+    Spaces, dots and punctuation are rejected. Rename the function, and its calls with it.
+    Source: FORMAT_RULES C-09, C-16."""
+    for at, fn in definitions(rec.value, ctx.file_format == "chat"):
+        name = fn.get("name")
+        if isinstance(name, str) and not _NAME.fullmatch(name):
+            yield Finding(f"{at}/name", f'function name "{name[:80]}" may only use a-z, A-Z, 0-9, _ and - '
+                          "(at most 64 characters); rename it and the calls that use it")
+
+
+@record_rule("C162", "tool-parameters-not-object", W, "function parameters are not an object schema",
+             formats=MESSAGES, source="C-16")
+def tool_parameters_not_object(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """A function's `parameters` is a JSON Schema whose top level is `{"type": "object",
+    "properties": {...}}`: calls pass their arguments as one JSON object. Another top-level type
+    (or none) describes arguments no call can send. Omit `parameters` for a function without
+    arguments. Source: FORMAT_RULES C-16."""
+    for at, fn in definitions(rec.value, ctx.file_format == "chat"):
+        params = fn.get("parameters")
+        if isinstance(params, dict) and params and params.get("type") != "object":
+            kind = params.get("type")
+            has = f'has "type": {_show(kind)}' if "type" in params else 'has no "type"'
+            yield Finding(f"{at}/parameters", f'parameters of function "{fn.get("name")}" {has}; use a JSON Schema '
+                          'object: {"type": "object", "properties": {...}}')
+
+
+def _show(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else type_name(value)
+
+
+@record_rule("C163", "undeclared-tool-called", W, "call to a function the example does not declare",
+             formats=MESSAGES, source="C-16")
+def undeclared_tool_called(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """When an example declares tools (or functions), every function its assistant calls should be
+    among them; otherwise the model learns to call a function it was never shown, often a typo
+    or a renamed function. The docs allow trimming definitions to save tokens, so this is only a
+    warning. Examples without any definitions are not checked. Source: FORMAT_RULES C-16."""
+    declared = {fn["name"] for _, fn in definitions(rec.value, ctx.file_format == "chat")
+                if isinstance(fn.get("name"), str)}
+    if not declared:
+        return
+    for i, m in iter_messages(rec.value):
+        if role_of(m) != "assistant":
+            continue
+        calls = [(f"/messages/{i}/tool_calls/{j}/function/name", function_of(c).get("name"))
+                 for j, c in tool_calls_of(m)]
+        if isinstance(m.get("function_call"), dict):
+            calls.append((f"/messages/{i}/function_call/name", m["function_call"].get("name")))
+        for at, name in calls:
+            if isinstance(name, str) and name not in declared:
+                yield Finding(at, f'{label(i, m)} calls "{name}", which this example does not declare (declared: '
+                              f"{', '.join(sorted(declared))}); fix the name or add its definition")
+
+
+@record_rule("C164", "azure-unsupported-tool-schema", W, "tool schema features Azure's validator rejected",
+             formats=MESSAGES, providers=("azure",), source="C-16")
+def azure_unsupported_tool_schema(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """Azure's tool-calling validator is stricter than OpenAI's. Tool parameter schemas with
+    `title`, `default: null` or a nullable `anyOf` (`[{...}, {"type": "null"}]`, as pydantic
+    writes `Optional[...]`) made every line fail with "contains invalid schema"; so did
+    `"content": null` on assistant tool-call messages. Remove those keywords (make the field
+    optional by leaving it out of `required`) and drop the null content.
+    Source: FORMAT_RULES C-16, §10."""
+    for at, fn in definitions(rec.value, ctx.file_format == "chat"):
+        params = fn.get("parameters")
+        if isinstance(params, dict):
+            found = _schema_extras(params, f"{at}/parameters")
+            if found:
+                first, kinds = found
+                yield Finding(first, f'parameters of function "{fn.get("name")}" use {kinds}; Azure rejected files '
+                              'with these ("contains invalid schema"): remove them')
+    for i, m in iter_messages(rec.value):
+        if role_of(m) == "assistant" and "content" in m and m["content"] is None and has_call(m):
+            yield Finding(f"/messages/{i}/content", f'{label(i, m)} has "content": null next to its call; Azure '
+                          'rejected such messages ("contains invalid schema"): remove the content key')
+
+
+def _schema_extras(schema: dict[str, Any], at: str) -> tuple[str, str] | None:
+    """(pointer of the first offending keyword, summary) for title / default null / nullable anyOf."""
+    counts = {"title": 0, "default: null": 0, "nullable anyOf": 0}
+    first: str | None = None
+    stack: list[tuple[str, Any]] = [(at, schema)]
+    while stack:
+        here, node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        for kind, key in _extras(node):
+            counts[kind] += 1
+            first = first or f"{here}/{key}"
+        stack.extend(reversed(list(_children(node, here))))
+    if first is None:
+        return None
+    return first, ", ".join(f"{k} ({n}x)" for k, n in counts.items() if n)
+
+
+def _extras(node: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    if isinstance(node.get("title"), str):
+        yield "title", "title"
+    if "default" in node and node["default"] is None:
+        yield "default: null", "default"
+    for key in ("anyOf", "oneOf"):
+        options = node.get(key)
+        if isinstance(options, list) and any(isinstance(o, dict) and o.get("type") == "null" for o in options):
+            yield "nullable anyOf", key
+
+
+def _children(node: dict[str, Any], here: str) -> Iterator[tuple[str, Any]]:
+    for key in _SCHEMA_MAPS:
+        sub = node.get(key)
+        if isinstance(sub, dict):
+            for name, child in sub.items():
+                yield f"{here}/{key}/{escape_pointer(name)}", child
+    for key in _SCHEMA_LISTS:
+        sub = node.get(key)
+        if isinstance(sub, list):
+            for n, child in enumerate(sub):
+                yield f"{here}/{key}/{n}", child
+    for key in _SCHEMA_ONE:
+        sub = node.get(key)
+        if isinstance(sub, dict):
+            yield f"{here}/{key}", sub
+
+
+@record_rule("C170", "invalid-parallel-tool-calls", E, "parallel_tool_calls is not a boolean",
+             formats=CHAT, structural=True, source="C-17")
+def invalid_parallel_tool_calls(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """`parallel_tool_calls` is `true` (the default) or `false`. Strings such as `"no"`, numbers
+    and null fail the schema. Source: FORMAT_RULES C-17."""
+    value = rec.value
+    if isinstance(value, dict) and "parallel_tool_calls" in value and not isinstance(value["parallel_tool_calls"], bool):
+        yield Finding("/parallel_tool_calls", f'parallel_tool_calls is {type_name(value["parallel_tool_calls"])}; '
+                      "it must be true or false")
+
+
+@record_rule("C171", "parallel-calls-disabled", W, "several tool calls in one message with parallel_tool_calls false",
+             formats=CHAT, source="C-17")
+def parallel_calls_disabled(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """With `"parallel_tool_calls": false` the example says the model calls one tool at a time, so
+    an assistant message with several tool calls contradicts it. Split the calls over several
+    assistant turns (each followed by its tool result), or drop `parallel_tool_calls: false`.
+    Unconfirmed by a server message. Source: FORMAT_RULES C-17."""
+    value = rec.value
+    if not isinstance(value, dict) or value.get("parallel_tool_calls") is not False:
+        return
+    for i, m in iter_messages(value):
+        calls = m.get("tool_calls")
+        if role_of(m) == "assistant" and isinstance(calls, list) and len(calls) > 1:
+            yield Finding(f"/messages/{i}/tool_calls", f"{label(i, m)} makes {len(calls)} tool calls, but the example "
+                          "sets parallel_tool_calls to false; split them over several turns or drop that setting")
+
+
+@record_rule("C180", "deprecated-functions", W, "example uses the deprecated functions / function_call",
+             formats=CHAT, source="C-18")
+def deprecated_functions(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """`functions`, the assistant `function_call` and the `function` role are deprecated "in favor
+    of tools": use `tools`, assistant `tool_calls` and `tool` messages with `tool_call_id`. They
+    still train today, but new models and tooling expect tools. Reported once per example.
+    Source: FORMAT_RULES C-18."""
+    value = rec.value
+    if isinstance(value, dict) and "functions" in value:
+        yield Finding("/functions", _DEPRECATED)
+        return
+    for i, m in iter_messages(value):
+        if m.get("function_call") is not None or m.get("role") == "function":
+            yield Finding(f"/messages/{i}", _DEPRECATED)
+            return
+
+
+_DEPRECATED = ("functions, function_call and the function role are deprecated in favour of tools: use tools, "
+               "assistant tool_calls and tool messages with tool_call_id")
+
+
+@record_rule("C181", "functions-and-tools-mixed", W, "example has both functions and tools",
+             formats=CHAT, source="C-18")
+def functions_and_tools_mixed(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """An example with both the legacy `functions` and `tools` describes the same thing twice,
+    in two generations of the API; which one the trainer uses is unconfirmed. Keep `tools` and
+    remove `functions` (and turn `function_call` into `tool_calls`). Source: FORMAT_RULES C-18."""
+    value = rec.value
+    if isinstance(value, dict) and "functions" in value and "tools" in value:
+        yield Finding("/functions", 'the example has both "functions" and "tools"; keep tools and remove functions')
