@@ -11,6 +11,10 @@ __all__ = ["RULES", "Finding", "Rule", "iter_rules", "load_all"]
 # Modules that register rules when imported; each holds one family of rules.
 RULE_MODULES = (
     "toolkit.rules.parsing",
+    "toolkit.rules.chat_structure",
+    "toolkit.rules.chat_content",
+    "toolkit.rules.tool_calls",
+    "toolkit.rules.tool_definitions",
 )
 _loaded = False
 
