@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import os
@@ -21,6 +22,7 @@ from .errors import InputError, UsageError
 from .reader import JsonlReader, ParseProblem, Record
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
+from .rules.images import has_image
 from .rules.registry import Finding, Rule
 
 LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
@@ -91,10 +93,12 @@ def looks_like_validation(path: str) -> bool:
 class Linter:
     """Lint files for one target (provider, model, method) with one set of settings."""
 
-    def __init__(self, settings: Settings | None = None, *, grader: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, grader: dict[str, Any] | None = None,
+                 today: dt.date | None = None) -> None:
         load_all()
         self.settings = settings or Settings()
         self.grader = grader
+        self.today = today  # None: the real date (tests pin it for the shutdown rules)
         self.model = catalog.resolve(self.settings.provider, self.settings.model)
         if self.settings.method and self.settings.method not in formats.METHODS:
             raise UsageError(f"unknown method {self.settings.method!r}; choose one of: {', '.join(formats.METHODS)}")
@@ -159,7 +163,8 @@ class Linter:
                     model = candidate
                     break
         return Context(provider=catalog.provider(s.provider), model=model, method=method, file_format=file_format,
-                       role=role, model_explicit=bool(s.model), method_explicit=bool(s.method), grader=self.grader)
+                       role=role, model_explicit=bool(s.model), method_explicit=bool(s.method), grader=self.grader,
+                       today=self.today or dt.date.today())
 
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
         diags: list[Diagnostic] = []
@@ -195,6 +200,11 @@ class Linter:
         if fmt is not None and fmt not in summary.first_line:
             summary.first_line[fmt] = rec.line
         summary.formats[fmt or "unknown"] += 1
+        if fmt == formats.COMPLETION:
+            summary.completion.add(value, rec.line)
+        if b"image_url" in rec.raw and has_image(value):
+            summary.image_examples += 1
+            summary.first_image_line = summary.first_image_line or rec.line
         digest = hashlib.blake2b(rec.raw.strip(), digest_size=16).digest()
         first = summary.digests.setdefault(digest, rec.line)
         if first != rec.line:

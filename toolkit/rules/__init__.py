@@ -15,6 +15,15 @@ RULE_MODULES = (
     "toolkit.rules.chat_content",
     "toolkit.rules.tool_calls",
     "toolkit.rules.tool_definitions",
+    "toolkit.rules.file_rules",
+    "toolkit.rules.cross_file",
+    "toolkit.rules.tokens_rule",
+    "toolkit.rules.images",
+    "toolkit.rules.preference",
+    "toolkit.rules.reinforcement",
+    "toolkit.rules.grader",
+    "toolkit.rules.completion",
+    "toolkit.rules.model",
 )
 _loaded = False
 

@@ -1,0 +1,61 @@
+"""Rules that depend on the tokenizer: example length (C-20) and special-token literals (F-10)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .. import tokens
+from ..diagnostics import Severity
+from ..reader import Record, _walk
+from .context import Context
+from .registry import Finding, record_rule
+
+E, W = Severity.ERROR, Severity.WARNING
+SPECIAL_TOKENS = ("<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|fim_suffix|>", "<|endofprompt|>",
+                  "<|im_start|>", "<|im_end|>", "<|im_sep|>")
+_SPECIAL = re.compile("|".join(re.escape(t) for t in SPECIAL_TOKENS))
+# "<" written as a JSON escape (Go and some HTML-safe encoders do this) still decodes to "<|".
+_PRECHECK = (b"<|", b"\\u003c|", b"\\u003C|")
+
+
+@record_rule("C200", "example-too-long", W, "example has more tokens than the model's training context",
+             source="C-20")
+def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """"Examples longer than the default are truncated to the maximum context length, which
+    removes tokens from the end of the training example" (fine-tuning guide). The end is usually
+    the assistant answer, so the model learns from a cut-off reply, or from none at all. The limit
+    is the model's training context in the catalog (65,536 tokens for gpt-4o/gpt-4.1 families,
+    32,768 for gpt-4.1-nano on Azure, 16,385 for gpt-3.5-turbo); tokens are counted the
+    Cookbook's way with the model's encoding. Shorten the example or split the conversation.
+    Source: FORMAT_RULES C-20."""
+    limit = ctx.model.context
+    if len(rec.raw) <= limit or not isinstance(rec.value, dict):
+        return  # a token is at least one UTF-8 byte, so a short line cannot be over the limit
+    n = tokens.count_example(rec.value, tokens.encoding(ctx.model.encoding))
+    if n > limit:
+        yield Finding(None, f"example has {n:,} tokens, over the {limit:,}-token limit of {ctx.model.name}: it will "
+                      f"be truncated from the end by {n - limit:,} tokens (the end is usually the assistant answer); "
+                      "shorten it or split it into several examples")
+
+
+@record_rule("F100", "special-token", E, "text contains a special-token literal such as <|endoftext|>",
+             source="F-10")
+def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """Tokenizer control sequences written as text (`<|endoftext|>`, `<|fim_prefix|>`,
+    `<|fim_middle|>`, `<|fim_suffix|>`, `<|endofprompt|>`, `<|im_start|>`, `<|im_end|>`,
+    `<|im_sep|>`) make the job fail: "Invalid file format. Example 6174 message contains an invalid
+    token: <|fim_suffix|>" (observed 2026-02). Every string of the record is checked: content,
+    text parts, tool arguments, names and RFT data. Remove the marker or break it up (e.g.
+    `<| endoftext |>`). Only `<|fim_suffix|>` is confirmed; the others are the tokenizers' special
+    tokens. Source: FORMAT_RULES F-10 (observed E-12)."""
+    raw = rec.raw
+    if not any(p in raw for p in _PRECHECK):
+        return
+    for pointer, value in _walk(rec.value):
+        if isinstance(value, str) and "<|" in value:
+            found = sorted(set(_SPECIAL.findall(value)), key=SPECIAL_TOKENS.index)
+            if found:
+                yield Finding(pointer, f"text contains the special token{'s' if len(found) > 1 else ''} "
+                              f"{', '.join(found)}; the server rejects the file ('message contains an invalid "
+                              "token'): remove it or break it up, e.g. '<| endoftext |>'")
