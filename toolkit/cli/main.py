@@ -20,6 +20,10 @@ COMMANDS: dict[str, str] = {
     "lint": "toolkit.cli.lint_cmd",
     "rules": "toolkit.cli.rules_cmd",
     "sandbox": "toolkit.cli.sandbox_cmd",
+    "train": "toolkit.cli.train_cmd",
+    "jobs": "toolkit.cli.jobs_cmd",
+    "chat": "toolkit.cli.chat_cmd",
+    "compare": "toolkit.cli.compare_cmd",
 }
 
 

@@ -1,0 +1,36 @@
+"""``tunesmith chat MODEL "question"``: ask a (fine-tuned) model one question."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .training_opts import add_connection_args
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("chat", help="ask a model (e.g. your fine-tuned one) a question",
+                       description="Send one question (with an optional system message) to MODEL and print the "
+                                   "answer on stdout; token counts and latency go to stderr. On Azure, MODEL is "
+                                   "the deployment name.")
+    p.add_argument("model", metavar="MODEL", help="model id, fine-tuned model id, or Azure deployment name")
+    p.add_argument("question", metavar="QUESTION", help="the user message")
+    p.add_argument("--system", metavar="TEXT", help="system message (use the one the model was trained with)")
+    p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
+    p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+    add_connection_args(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..training.chat import ask, conversation
+    from .training_opts import connect, guarded
+
+    conn, client = connect(args)
+    with guarded(conn):
+        reply = ask(client, args.model, conversation(args.question, args.system), max_tokens=args.max_tokens,
+                    temperature=args.temperature)
+    print(reply.text)
+    print(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, {reply.latency:.2f} s, "
+          f"{reply.model})", file=sys.stderr)
+    return 0

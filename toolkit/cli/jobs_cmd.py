@@ -1,0 +1,174 @@
+"""``tunesmith jobs ...``: list, inspect, steer and follow fine-tuning jobs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import Any
+
+from .training_opts import add_connection_args, add_follow_args, check_follow_args
+
+ACTIONS = ("cancel", "pause", "resume")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("jobs", help="list, show, follow, cancel, pause or resume fine-tuning jobs; "
+                                    "events, checkpoints and metrics",
+                       description="Work with fine-tuning jobs on the provider (or, with `list --local`, "
+                                   "the local registry of jobs this machine created, offline).")
+    verbs = p.add_subparsers(dest="verb", metavar="ACTION", required=True)
+    listing = verbs.add_parser("list", help="recent jobs (--local: this machine's registry, offline)")
+    listing.add_argument("--local", action="store_true", help="read the local registry instead of the API")
+    listing.add_argument("--limit", type=int, default=20, help="how many jobs (default 20)")
+    _with_id(verbs, "show", "a job's status, settings, result and the data it was trained on")
+    events = _with_id(verbs, "events", "a job's events, oldest first")
+    events.add_argument("--limit", type=int, default=100, help="how many of the latest events (default 100)")
+    for action in ACTIONS:
+        _with_id(verbs, action, f"{action} a job")
+    _with_id(verbs, "checkpoints", "a job's checkpoints with their metrics")
+    metrics = _with_id(verbs, "metrics", "download the result file and show the training curves")
+    metrics.add_argument("--plot", metavar="FILE.png", help="also draw the curves into a PNG image")
+    metrics.add_argument("--width", type=int, default=40, help="sparkline width in characters (default 40)")
+    follow = _with_id(verbs, "follow", "follow a job live until it ends (Ctrl-C detaches)")
+    add_follow_args(follow)
+    for name, parser in verbs.choices.items():
+        if name != "list":
+            add_connection_args(parser)
+    add_connection_args(listing)
+    p.set_defaults(run=run)
+
+
+def _with_id(verbs: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = verbs.add_parser(name, help=help_text, description=help_text[0].upper()
+                                                       + help_text[1:] + ".")
+    parser.add_argument("job_id", metavar="JOB_ID", help="the job id (ftjob-...)")
+    return parser
+
+
+def _when(ts: Any) -> str:
+    if not ts:
+        return "-"
+    try:
+        return dt.datetime.fromtimestamp(float(ts)).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return "-"
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..training.registry import Registry
+    from .training_opts import connect, guarded
+
+    registry = Registry()
+    if args.verb == "list" and args.local:
+        return _list_local(registry, args.limit)
+    if args.verb == "follow":
+        check_follow_args(args)
+    conn, client = connect(args)
+    if args.verb == "follow":
+        from .training_opts import follow_job
+
+        return follow_job(args, client, conn, registry, args.job_id)
+    with guarded(conn):
+        return _VERBS[args.verb](args, client, conn, registry)
+
+
+def _list_local(registry: Any, limit: int) -> int:
+    from ..training.console import table
+
+    jobs = registry.jobs(limit=limit)
+    if not jobs:
+        print(f"no jobs in the local registry ({registry.path})", file=sys.stderr)
+        return 0
+    rows = [("JOB", "STATUS", "PROVIDER", "MODEL", "FINE-TUNED MODEL", "DATA", "SHA256", "GIT", "CREATED")]
+    rows += [(j.job_id, j.status or "-", f"{j.provider}@{j.host}", j.model, j.fine_tuned_model or "-",
+              j.training_path or "-", (j.training_sha256 or "-")[:12],
+              (j.git_commit or "-")[:8] + ("*" if j.git_dirty else ""), _when(j.created_at)) for j in jobs]
+    print(table(rows))
+    return 0
+
+
+def _list(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
+    from ..training.console import table
+
+    page = client.fine_tuning.jobs.list(limit=args.limit)
+    rows = [("JOB", "STATUS", "MODEL", "FINE-TUNED MODEL", "CREATED")]
+    rows += [(str(j.id), str(j.status), str(j.model), j.fine_tuned_model or "-", _when(j.created_at))
+             for j in page.data]
+    print(table(rows) if len(rows) > 1 else f"no jobs on {conn.host}")
+    return 0
+
+
+def _show(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
+    job = client.fine_tuning.jobs.retrieve(args.job_id)
+    registry.update_job(job.id, status=job.status, fine_tuned_model=job.fine_tuned_model, account=conn.account)
+    method = getattr(getattr(job, "method", None), "type", None) or "supervised"
+    lines = [("job", job.id), ("status", job.status), ("model", job.model), ("method", method),
+             ("fine-tuned model", job.fine_tuned_model or "-"), ("training file", job.training_file),
+             ("validation file", job.validation_file or "-"), ("created", _when(job.created_at)),
+             ("finished", _when(job.finished_at)), ("trained tokens", str(job.trained_tokens or "-")),
+             ("result files", ", ".join(job.result_files or []) or "-")]
+    error = getattr(job, "error", None)
+    if error is not None and getattr(error, "message", None):
+        lines.append(("error", f"{error.code}: {error.message}"))
+    local = registry.find_job(job.id, conn.account)
+    if local is not None:
+        lines += [("data", local.training_path or "-"), ("sha256", local.training_sha256 or "-"),
+                  ("git commit", (local.git_commit or "-") + (" (file modified)" if local.git_dirty else ""))]
+    width = max(len(k) for k, _ in lines)
+    print("\n".join(f"{k:<{width}}  {v}" for k, v in lines))
+    return 0
+
+
+def _events(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
+    from ..training.console import FollowConsole
+    from ..training.follow import Update
+
+    page = client.fine_tuning.jobs.list_events(args.job_id, limit=args.limit)
+    console = FollowConsole(sys.stdout, bar=False)  # a listing: one line per event, also on a terminal
+    for event in reversed(page.data):
+        console.show(Update("event", event=event))
+    return 0
+
+
+def _action(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
+    job = getattr(client.fine_tuning.jobs, args.verb)(args.job_id)
+    registry.update_job(job.id, status=job.status, account=conn.account)
+    print(f"{job.id}: {job.status}")
+    return 0
+
+
+def _checkpoints(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
+    from ..training.console import table
+
+    page = client.fine_tuning.jobs.checkpoints.list(args.job_id)
+    rows = [("STEP", "CHECKPOINT MODEL", "TRAIN LOSS", "TRAIN ACC", "VALID LOSS", "VALID ACC")]
+    for c in sorted(page.data, key=lambda c: c.step_number):
+        m = c.metrics
+        rows.append((str(c.step_number), str(c.fine_tuned_model_checkpoint), _num(m, "train_loss"),
+                     _num(m, "train_mean_token_accuracy"), _num(m, "valid_loss"), _num(m, "valid_mean_token_accuracy")))
+    print(table(rows) if len(rows) > 1 else f"job {args.job_id} has no checkpoints yet")
+    return 0
+
+
+def _num(metrics: Any, key: str) -> str:
+    value = getattr(metrics, key, None)
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _metrics(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
+    from ..training.metrics import download_results, parse_results, render
+
+    job = client.fine_tuning.jobs.retrieve(args.job_id)
+    metrics = parse_results(download_results(client, job), name=f"result file of {job.id}")
+    print(render(metrics, width=args.width))
+    if args.plot:
+        from ..training.plot import write_png
+
+        path = write_png(metrics, args.plot, title=f"{job.id}  {job.fine_tuned_model or job.model}")
+        print(f"chart written to {path}", file=sys.stderr)
+    return 0
+
+
+_VERBS = {"list": _list, "show": _show, "events": _events, "checkpoints": _checkpoints, "metrics": _metrics,
+          **{a: _action for a in ACTIONS}}

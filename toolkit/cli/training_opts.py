@@ -1,0 +1,145 @@
+"""Options and helpers the training commands share: provider flags, following a job, Azure deployment."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from ..training.providers import Connection
+    from ..training.registry import Registry
+
+
+def add_connection_args(p: argparse.ArgumentParser) -> None:
+    """``--provider``, ``--base-url``, ``--api-version``, ``--env-file``, ``--timeout``."""
+    g = p.add_argument_group("provider (credentials come from the environment or --env-file only)")
+    g.add_argument("--provider", choices=("openai", "azure"), default="openai",
+                   help="openai: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID; "
+                        "azure: AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN "
+                        "(default: openai)")
+    g.add_argument("--base-url", metavar="URL",
+                   help="any OpenAI-compatible endpoint (overrides OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT)")
+    g.add_argument("--api-version", metavar="VERSION",
+                   help="Azure only: use the classic endpoint with this api-version instead of /openai/v1")
+    g.add_argument("--env-file", metavar="FILE", help="read KEY=value settings from FILE (they win over the environment)")
+    g.add_argument("--timeout", type=float, metavar="SECONDS", help="timeout of each request (default: the SDK's)")
+
+
+def add_follow_args(p: argparse.ArgumentParser) -> None:
+    """``--poll`` and the Azure deployment options used once a job succeeds."""
+    p.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
+                   help="seconds between status checks while following (default 5)")
+    g = p.add_argument_group("Azure deployment after success (optional; needs an Entra token for ARM)")
+    g.add_argument("--deploy", metavar="NAME", help="deploy the fine-tuned model under this deployment name")
+    g.add_argument("--subscription", metavar="ID", help="Azure subscription id of the resource")
+    g.add_argument("--resource-group", metavar="NAME", help="resource group of the Azure OpenAI resource")
+    g.add_argument("--account", metavar="NAME", help="name of the Azure OpenAI (Foundry) resource")
+    g.add_argument("--arm-url", default="https://management.azure.com", metavar="URL",
+                   help="Azure Resource Manager endpoint (change for sovereign clouds)")
+
+
+def check_follow_args(args: argparse.Namespace) -> None:
+    """Reject an incomplete or misplaced ``--deploy`` before any work is done."""
+    from ..errors import UsageError
+
+    if args.poll <= 0:
+        raise UsageError(f"--poll must be positive, not {args.poll}")
+    if args.deploy:
+        if args.provider != "azure":
+            raise UsageError("--deploy is for --provider azure (OpenAI serves fine-tuned models without a deployment)")
+        missing = [f"--{n.replace('_', '-')}" for n in ("subscription", "resource_group", "account")
+                   if not getattr(args, n)]
+        if missing:
+            raise UsageError(f"--deploy needs {', '.join(missing)}")
+
+
+def connect(args: argparse.Namespace) -> tuple[Connection, Any]:
+    """The connection and SDK client the flags and environment describe."""
+    from ..training.providers import connection, make_client
+
+    conn = connection(args.provider, base_url=args.base_url, api_version=args.api_version, env_file=args.env_file)
+    return conn, make_client(conn, timeout=args.timeout)
+
+
+def guarded(conn: Connection) -> Any:
+    """A context manager that turns SDK errors into clear messages without secrets."""
+    from ..training.errors import api_errors
+
+    return api_errors(secrets=conn.secrets, host=conn.host)
+
+
+def reattach_command(args: argparse.Namespace, job_id: str) -> str:
+    """The command that follows ``job_id`` again with the same provider settings (no secrets in it)."""
+    parts = ["tunesmith", "jobs", "follow", job_id]
+    if args.provider != "openai":
+        parts += ["--provider", args.provider]
+    for flag in ("base_url", "api_version", "env_file"):
+        if getattr(args, flag, None):
+            parts += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
+    return shlex.join(parts)
+
+
+def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry: Registry, job_id: str, *,
+               out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Follow a job to its end on ``err``; print the fine-tuned model id on ``out``.
+
+    Ctrl-C detaches (exit 130) and says how to re-attach; a failed or cancelled job raises JobFailed.
+    """
+    from ..training.console import FollowConsole
+    from ..training.errors import job_failure
+    from ..training.follow import watch
+
+    out, err = out or sys.stdout, err or sys.stderr
+    console = FollowConsole(err)
+    job = None
+    try:
+        with guarded(conn):
+            for update in watch(client, job_id, poll=args.poll):
+                console.show(update)
+                if update.kind == "status":
+                    job = update.job
+                    registry.update_job(job_id, status=job.status, fine_tuned_model=job.fine_tuned_model,
+                                        account=conn.account)
+    except KeyboardInterrupt:
+        console.close()
+        print(f"\ndetached: job {job_id} keeps running on {conn.host} (nothing was cancelled).\n"
+              f"re-attach with: {reattach_command(args, job_id)}", file=err, flush=True)
+        return 130
+    finally:
+        console.close()
+    assert job is not None  # watch() always reports the first status before it ends
+    if job.status == "paused":
+        print(f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id}", file=err)
+        return 0
+    if job.status != "succeeded":
+        failure = job_failure(job)
+        registry.update_job(job_id, status=job.status, error=str(failure), account=conn.account)
+        raise failure
+    return _succeeded(args, job, conn, out, err)
+
+
+def _succeeded(args: argparse.Namespace, job: Any, conn: Connection, out: TextIO, err: TextIO) -> int:
+    tokens = getattr(job, "trained_tokens", None)
+    print(f"fine-tuned model: {job.fine_tuned_model}" + (f" ({tokens:,} trained tokens)" if tokens else ""),
+          file=err)
+    print(job.fine_tuned_model, file=out, flush=True)
+    if conn.provider == "azure":
+        if args.deploy:
+            _deploy(args, job, err)
+        else:
+            from ..training.azure import instructions
+
+            print(instructions(job.fine_tuned_model, job.id), file=err)
+    return 0
+
+
+def _deploy(args: argparse.Namespace, job: Any, err: TextIO) -> None:
+    from ..training.azure import Target, deploy, management_token
+
+    target = Target(args.subscription, args.resource_group, args.account, args.deploy)
+    print(f"deploying {job.fine_tuned_model} as {args.deploy} on {args.account}...", file=err)
+    deploy(job.fine_tuned_model, target, management_token(), arm_url=args.arm_url, poll=args.poll,
+           on_state=lambda state: print(f"  deployment: {state}", file=err, flush=True))
+    print(f"deployed: chat with it using: tunesmith chat {args.deploy} \"hello\" --provider azure", file=err)

@@ -1,0 +1,142 @@
+"""Turn ``openai`` SDK exceptions into clear, secret-free :class:`ToolkitError` messages.
+
+The SDK already retried 408/409/429/5xx and lost connections (``max_retries``)
+before any of these reach the user.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ToolkitError
+
+WIND_DOWN = ("OpenAI is winding down self-serve fine-tuning: it closed to new organisations in 2026 and "
+             "accepts no new jobs at all from 2027-01-06. Train on Azure OpenAI instead with --provider azure "
+             "(AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY).")
+
+# server message pattern -> the lint rule that would have caught the problem before upload
+RULE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"invalid_n_examples|must have at least \d+ examples"), "F060"),
+    (re.compile(r"missing key 'messages'"), "C010"),
+    (re.compile(r"contains an extra"), "C020"),
+    (re.compile(r"invalid token"), "F100"),
+    (re.compile(r"discriminator 'role'", re.IGNORECASE), "C030"),
+    (re.compile(r"cannot be parsed|invalid json", re.IGNORECASE), "F010"),
+    (re.compile(r"is not a (JSON )?dictionary"), "F013"),
+)
+
+
+class ApiError(ToolkitError):
+    """The provider refused or failed a request."""
+
+    exit_code = 1
+
+
+class JobFailed(ToolkitError):
+    """A fine-tuning job ended in ``failed`` (or was cancelled)."""
+
+    exit_code = 1
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every secret (and anything shaped like a bearer token) replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return re.sub(r"(?i)(bearer\s+|api-key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._\-]{8,}", r"\1***", text)
+
+
+def rule_hint(message: str, code: str | None = None) -> str | None:
+    """Which lint rule would have caught a server-side file error, as a sentence (or None)."""
+    text = f"{code or ''} {message}"
+    for pattern, rule in RULE_HINTS:
+        if pattern.search(text):
+            return f"lint rule {_rule_label(rule)} catches this before upload: run `tunesmith lint` on the file"
+    return None
+
+
+def _rule_label(code: str) -> str:
+    from ..rules import load_all
+
+    rule = load_all().get(code)
+    return f"{code} ({rule.name})" if rule else code
+
+
+def server_message(exc: Any) -> str:
+    """The human part of an API error body (falls back to the exception text)."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        if body.get("message"):
+            return str(body["message"])
+        if body.get("detail") or body.get("validation"):  # a validating proxy's 422
+            parts = [str(body.get("detail") or body.get("title") or "")]
+            parts += [f"{v.get('location')}: {v.get('message')}" for v in body.get("validation") or []
+                      if isinstance(v, dict)]
+            return "; ".join(p for p in parts if p)
+    return str(getattr(exc, "message", None) or exc)
+
+
+def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the API") -> ToolkitError:
+    """A user-facing error for an SDK exception (secrets scrubbed)."""
+    import openai
+
+    secrets = tuple(secrets)
+    status = getattr(exc, "status_code", None)
+    code = getattr(exc, "code", None)
+    said = scrub(server_message(exc), secrets)
+    if isinstance(exc, openai.APITimeoutError):
+        text = f"the request to {host} timed out (after retrying); check the network or try again later"
+    elif isinstance(exc, openai.APIConnectionError):
+        cause = scrub(str(exc.__cause__ or exc), secrets)
+        text = f"could not connect to {host} (after retrying): {cause}; check the base URL and the network"
+    elif status == 401:
+        text = (f"{host} rejected the credentials (401): check OPENAI_API_KEY, or AZURE_OPENAI_API_KEY / "
+                f"AZURE_OPENAI_AD_TOKEN for --provider azure. Server said: {said}")
+    elif status == 403 and code == "training_not_available":
+        text = f"{host} refused to create the job (403 training_not_available). {WIND_DOWN} Server said: {said}"
+    elif status == 403:
+        text = (f"{host} denied access (403): the key lacks permission for this action (on Azure, fine-tuning "
+                f"needs the Cognitive Services OpenAI Contributor role). Server said: {said}")
+    elif status == 404:
+        text = f"not found on {host} (404): {said}"
+    elif status == 429:
+        what = "quota exhausted: check the account's billing and limits" if code == "insufficient_quota" else \
+            "rate limited: wait a minute and run the command again"
+        text = f"{host} answered 429 after retrying ({what}). Server said: {said}"
+    elif status is not None and status >= 500:
+        text = f"{host} had a server error ({status}) and kept failing after retries; try again later. " \
+               f"Server said: {said}"
+    elif status is not None:
+        text = f"{host} rejected the request ({status}{' ' + code if code else ''}): {said}"
+        hint = rule_hint(said, code)
+        text += f"\n  hint: {hint}" if hint else ""
+    else:
+        text = scrub(str(exc), secrets)
+    return ApiError(text)
+
+
+@contextmanager
+def api_errors(*, secrets: Iterable[str] = (), host: str = "the API") -> Iterator[None]:
+    """Re-raise any ``openai.OpenAIError`` inside the block as :func:`explain` describes it."""
+    import openai
+
+    try:
+        yield
+    except openai.OpenAIError as exc:
+        raise explain(exc, secrets=secrets, host=host) from None
+
+
+def job_failure(job: Any) -> JobFailed:
+    """The error for a job that ended ``failed`` or ``cancelled``: its code, message and a lint hint."""
+    if job.status == "cancelled":
+        return JobFailed(f"job {job.id} was cancelled")
+    err = getattr(job, "error", None)
+    code = getattr(err, "code", None) or "unknown_error"
+    message = getattr(err, "message", None) or "no message from the server"
+    param = getattr(err, "param", None)
+    text = f"job {job.id} failed: {code}: {message}" + (f" (param: {param})" if param else "")
+    hint = rule_hint(message, code)
+    return JobFailed(text + (f"\n  hint: {hint}" if hint else ""))

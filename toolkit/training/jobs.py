@@ -1,0 +1,137 @@
+"""Fine-tuning job requests: validate the options (FORMAT_RULES J-03..J-07), build the body, create."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import catalog
+from ..errors import UsageError
+
+METHODS = ("supervised", "dpo", "reinforcement")
+TERMINAL = ("succeeded", "failed", "cancelled")
+SEED_MAX = 2_147_483_647
+_SUFFIX = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """Training knobs; ``None`` leaves the choice to the provider (``auto``)."""
+
+    n_epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate_multiplier: float | None = None
+    beta: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Only the values that were set."""
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """Everything a job needs besides the uploaded file ids."""
+
+    model: str
+    method: str = "supervised"
+    hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
+    grader: Mapping[str, Any] | None = None
+    suffix: str | None = None
+    seed: int | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+
+
+def parse_metadata(pairs: Iterable[str]) -> dict[str, str]:
+    """``["team=nlp", "run=7"]`` -> ``{"team": "nlp", "run": "7"}``."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--metadata {pair!r}: expected KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def is_fine_tuned(model: str) -> bool:
+    """Whether ``model`` is a fine-tuned model id (``ft:...`` on OpenAI, ``BASE.ft-HEX`` on Azure)."""
+    return catalog.base_of(model) is not None
+
+
+def validate(spec: JobSpec, *, provider: str = "openai", has_validation: bool = False) -> None:
+    """Raise :class:`UsageError` for the first option the API would reject."""
+    if not spec.model.strip():
+        raise UsageError("--model must name a model or a fine-tuned model id")
+    if spec.method not in METHODS:
+        raise UsageError(f"--method must be one of {', '.join(METHODS)}, not {spec.method!r}")
+    _hyperparameters(spec)
+    if spec.method == "reinforcement":
+        if spec.grader is None:
+            raise UsageError("--method reinforcement needs --grader FILE (a JSON grader config)")
+        if not has_validation:
+            raise UsageError("--method reinforcement needs --validation FILE: RFT jobs require a validation file")
+    elif spec.grader is not None:
+        raise UsageError("--grader only applies to --method reinforcement")
+    _suffix(spec.suffix, catalog.provider(provider).suffix_max, provider)
+    if spec.seed is not None and not 0 <= spec.seed <= SEED_MAX:
+        raise UsageError(f"--seed must be between 0 and {SEED_MAX}, not {spec.seed}")
+    _metadata(spec.metadata)
+
+
+def _hyperparameters(spec: JobSpec) -> None:
+    hp = spec.hyperparameters
+    if hp.n_epochs is not None and not 1 <= hp.n_epochs <= 50:
+        raise UsageError(f"--epochs must be between 1 and 50, not {hp.n_epochs}")
+    if hp.batch_size is not None and not 1 <= hp.batch_size <= 256:
+        raise UsageError(f"--batch-size must be between 1 and 256, not {hp.batch_size}")
+    if hp.learning_rate_multiplier is not None and not hp.learning_rate_multiplier > 0:
+        raise UsageError(f"--lr-multiplier must be greater than 0, not {hp.learning_rate_multiplier}")
+    if hp.beta is not None:
+        if spec.method != "dpo":
+            raise UsageError("--beta only applies to --method dpo")
+        if not 0 < hp.beta <= 2:
+            raise UsageError(f"--beta must be greater than 0 and at most 2, not {hp.beta}")
+
+
+def _suffix(suffix: str | None, limit: int, provider: str) -> None:
+    if suffix is None:
+        return
+    if not 1 <= len(suffix) <= limit:
+        raise UsageError(f"--suffix must be 1 to {limit} characters on {provider} (got {len(suffix)})")
+    if not _SUFFIX.match(suffix):
+        raise UsageError(f"--suffix {suffix!r}: use only letters, digits, '-' and '_'")
+
+
+def _metadata(metadata: Mapping[str, str]) -> None:
+    if len(metadata) > 16:
+        raise UsageError(f"--metadata: at most 16 pairs, not {len(metadata)}")
+    for key, value in metadata.items():
+        if len(key) > 64:
+            raise UsageError(f"--metadata key {key[:20]!r}...: keys are at most 64 characters")
+        if len(value) > 512:
+            raise UsageError(f"--metadata {key}: values are at most 512 characters (got {len(value)})")
+
+
+def method_body(spec: JobSpec) -> dict[str, Any]:
+    """The ``method`` object of the create request (hyperparameters under it, not the deprecated top level)."""
+    inner: dict[str, Any] = {}
+    if spec.hyperparameters.as_dict():
+        inner["hyperparameters"] = spec.hyperparameters.as_dict()
+    if spec.method == "reinforcement":
+        inner["grader"] = dict(spec.grader or {})
+    return {"type": spec.method, spec.method: inner}
+
+
+def create_job(client: Any, spec: JobSpec, training_file: str, validation_file: str | None = None) -> Any:
+    """Create the job and return the SDK's ``FineTuningJob``."""
+    kwargs: dict[str, Any] = {"model": spec.model, "training_file": training_file, "method": method_body(spec)}
+    if validation_file:
+        kwargs["validation_file"] = validation_file
+    if spec.suffix is not None:
+        kwargs["suffix"] = spec.suffix
+    if spec.seed is not None:
+        kwargs["seed"] = spec.seed
+    if spec.metadata:
+        kwargs["metadata"] = dict(spec.metadata)
+    return client.fine_tuning.jobs.create(**kwargs)

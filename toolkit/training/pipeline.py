@@ -1,0 +1,57 @@
+"""From local files to a created job: upload (or reuse) the data, create the job, record it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .jobs import JobSpec, create_job, validate
+from .providers import Connection
+from .registry import JobRow, Registry
+from .upload import OnProgress, Uploaded, upload_dataset, wait_until_processed
+
+
+@dataclass(frozen=True)
+class Started:
+    """A created job and the uploads it uses."""
+
+    job: Any
+    training: Uploaded
+    validation: Uploaded | None
+    record: JobRow
+
+
+def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
+              training: str | os.PathLike[str], validation: str | os.PathLike[str] | None = None, *,
+              on_progress: OnProgress | None = None, on_upload: Any = None) -> Started:
+    """Validate ``spec``, upload both files, create the job and record everything in ``registry``.
+
+    ``on_progress(sent, total)`` follows each upload; ``on_upload(Uploaded)`` is called after each file.
+    """
+    validate(spec, provider=conn.provider, has_validation=validation is not None)
+
+    def send(path: str | os.PathLike[str]) -> Uploaded:
+        done = upload_dataset(client, path, conn, registry, on_progress=on_progress)
+        if on_upload:
+            on_upload(done)
+        return done
+
+    train_up = send(training)
+    val_up = send(validation) if validation is not None else None
+    if conn.provider == "azure":  # Azure rejects jobs on files it has not finished importing
+        for up in (train_up, val_up):
+            if up is not None:
+                wait_until_processed(client, up.file_id)
+    job = create_job(client, spec, train_up.file_id, val_up.file_id if val_up else None)
+    row = JobRow(
+        account=conn.account, provider=conn.provider, host=conn.host, job_id=str(job.id), model=spec.model,
+        method=spec.method, hyperparameters=spec.hyperparameters.as_dict(), suffix=spec.suffix, seed=spec.seed,
+        metadata=dict(spec.metadata), training_file=train_up.file_id, training_path=train_up.source.path,
+        training_sha256=train_up.source.sha256, validation_file=val_up.file_id if val_up else None,
+        validation_path=val_up.source.path if val_up else None,
+        validation_sha256=val_up.source.sha256 if val_up else None, git_commit=train_up.source.git_commit,
+        git_dirty=train_up.source.git_dirty, status=getattr(job, "status", None),
+        fine_tuned_model=getattr(job, "fine_tuned_model", None))
+    registry.record_job(row)
+    return Started(job, train_up, val_up, row)

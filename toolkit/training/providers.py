@@ -1,0 +1,149 @@
+"""Where the API is and how to authenticate: provider settings -> an ``openai`` client.
+
+Credentials come only from the environment or an env file the user names
+(``--env-file``); they live in :class:`Connection` (hidden from ``repr``) and in
+the client, and are never printed, logged or written to the registry.
+
+>>> conn = connection("openai", environ={"OPENAI_API_KEY": "sk-..."})
+>>> client = make_client(conn)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..errors import InputError, UsageError
+
+PROVIDERS = ("openai", "azure")
+OPENAI_URL = "https://api.openai.com/v1"
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One provider endpoint and its credentials (secrets are excluded from ``repr``)."""
+
+    provider: str
+    base_url: str
+    api_key: str | None = field(default=None, repr=False)
+    ad_token: str | None = field(default=None, repr=False)
+    organization: str | None = None
+    project: str | None = None
+    api_version: str | None = None
+
+    @property
+    def host(self) -> str:
+        """The endpoint's host (and port): safe to show and to store."""
+        return urlsplit(self.base_url).netloc or self.base_url
+
+    @property
+    def account(self) -> str:
+        """What identifies "the same account" for file reuse, without any secret."""
+        return "|".join([self.provider, self.host, self.organization or "", self.project or ""])
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, for scrubbing text before it is shown."""
+        return tuple(s for s in (self.api_key, self.ad_token) if s)
+
+
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Parse a dotenv-style file: ``KEY=value`` lines, ``#`` comments, optional quotes and ``export``."""
+    p = Path(path)
+    try:
+        text = p.read_text("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{p}: env file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read env file ({exc.__class__.__name__})") from None
+    values: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        m = _ENV_LINE.match(line)
+        if not m:  # never echo the line: it may hold a secret
+            raise InputError(f"{p}:{number}: expected KEY=value")
+        values[m.group(1)] = _unquote(m.group(2))
+    return values
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return re.sub(r"\s+#.*$", "", value)
+
+
+def connection(provider: str = "openai", *, base_url: str | None = None, api_version: str | None = None,
+               env_file: str | os.PathLike[str] | None = None,
+               environ: Mapping[str, str] | None = None) -> Connection:
+    """Resolve a :class:`Connection` from flags, an env file (wins) and the environment.
+
+    Raises :class:`UsageError` naming every missing variable.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if env_file is not None:
+        env.update(read_env_file(env_file))
+    if provider == "openai":
+        return _openai(env, base_url)
+    if provider == "azure":
+        return _azure(env, base_url, api_version)
+    raise UsageError(f"unknown provider {provider!r}; choose one of: {', '.join(PROVIDERS)}")
+
+
+def _openai(env: dict[str, str], base_url: str | None) -> Connection:
+    key = env.get("OPENAI_API_KEY")
+    if not key:
+        raise UsageError("missing OPENAI_API_KEY: set it in the environment or in the file given to --env-file "
+                         "(any non-empty value for a compatible endpoint that needs no key)")
+    url = base_url or env.get("OPENAI_BASE_URL") or OPENAI_URL
+    return Connection("openai", _check_url(url), api_key=key, organization=env.get("OPENAI_ORG_ID") or None,
+                      project=env.get("OPENAI_PROJECT_ID") or None)
+
+
+def _azure(env: dict[str, str], base_url: str | None, api_version: str | None) -> Connection:
+    endpoint = base_url or env.get("AZURE_OPENAI_ENDPOINT")
+    key, token = env.get("AZURE_OPENAI_API_KEY"), env.get("AZURE_OPENAI_AD_TOKEN")
+    missing = [] if endpoint else ["AZURE_OPENAI_ENDPOINT"]
+    if not key and not token:
+        missing.append("AZURE_OPENAI_API_KEY (or an Entra ID token in AZURE_OPENAI_AD_TOKEN)")
+    if missing:
+        raise UsageError(f"--provider azure needs {' and '.join(missing)}: set them in the environment "
+                         "or in the file given to --env-file")
+    version = api_version or env.get("OPENAI_API_VERSION") or None
+    endpoint = _check_url(str(endpoint)).rstrip("/")
+    if version is None and not endpoint.endswith("/openai/v1"):
+        endpoint += "/openai/v1"
+    return Connection("azure", endpoint, api_key=None if token else key, ad_token=token or None,
+                      api_version=version)
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise UsageError(f"base URL {url!r} must start with http:// or https:// and name a host")
+    if parts.username or parts.password:
+        raise UsageError("put credentials in OPENAI_API_KEY / AZURE_OPENAI_API_KEY, not in the base URL")
+    return url
+
+
+def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None = None) -> Any:
+    """An ``openai.OpenAI`` (or ``AzureOpenAI`` for a classic ``api-version`` endpoint) for ``conn``."""
+    import openai
+
+    opts: dict[str, Any] = {"max_retries": max_retries}
+    if timeout is not None:
+        opts["timeout"] = timeout
+    if conn.provider == "azure" and conn.api_version:
+        auth = {"azure_ad_token": conn.ad_token} if conn.ad_token else {"api_key": conn.api_key}
+        return openai.AzureOpenAI(azure_endpoint=conn.base_url, api_version=conn.api_version, **auth, **opts)
+    if conn.provider == "azure" and conn.api_key:
+        opts["default_headers"] = {"api-key": conn.api_key}  # Azure's own header, next to the bearer
+    # OpenAI, compatible endpoints, and Azure's v1 endpoint (which takes the key or token as a bearer)
+    return openai.OpenAI(api_key=conn.ad_token or conn.api_key, base_url=conn.base_url,
+                         organization=conn.organization, project=conn.project, **opts)
