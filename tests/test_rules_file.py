@@ -1,0 +1,219 @@
+"""File-level and cross-file rules F031-F130, F110-F112 through the real engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from family_support import (assert_findings_sane, chat, context, dpo, hits, lint, lint_path, messages, pair, rft,
+                            summary)
+from toolkit.reader import BOM
+from toolkit.rules import RULES
+from toolkit.rules import file_rules
+
+TEN = [chat(i) for i in range(10)]
+
+
+# -- bytes: BOM, line endings -----------------------------------------------------------------
+
+def test_f031_bom_present_on_openai() -> None:
+    data = BOM + "".join(r + "\n" for r in TEN).encode()
+    assert hits(lint(data), "F031") == [(1, None)]
+    assert hits(lint(data, provider="azure"), "F031") == []
+    assert hits(lint(TEN), "F031") == []
+
+
+def test_f032_bom_missing_on_azure_only() -> None:
+    assert hits(lint(TEN, provider="azure"), "F032") == [(None, None)]
+    assert hits(lint(TEN), "F032") == []
+    assert hits(lint(BOM + "".join(r + "\n" for r in TEN).encode(), provider="azure"), "F032") == []
+    assert RULES["F032"].severity.value == "info"
+
+
+def test_f033_crlf_line_endings_counts_mixed_lines() -> None:
+    data = "".join(r + ("\r\n" if i % 2 else "\n") for i, r in enumerate(TEN)).encode()
+    result = lint(data)
+    assert hits(result, "F033") == [(None, None)]
+    assert "5 line(s) end with CRLF" in messages(result, "F033")[0] and "mixed" in messages(result, "F033")[0]
+    assert hits(lint(TEN), "F033") == []
+    assert RULES["F033"].fixable
+
+
+# -- name and size --------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "flagged"), [
+    ("train.json", True), ("train.txt", True), ("train", True), ("train.jsonl.gz", True),
+    ("train.jsonl", False), ("TRAIN.JSONL", False), ("<memory>", False), ("-", False)])
+def test_f040_wrong_file_extension(name: str, flagged: bool) -> None:
+    result = lint(TEN, name=name)
+    assert hits(result, "F040") == ([(None, None)] if flagged else [])
+    if flagged:
+        assert ".jsonl" in messages(result, "F040")[0]
+
+
+def test_f040_on_a_real_file(tmp_path) -> None:
+    path = tmp_path / "data.json"
+    path.write_text("\n".join(TEN) + "\n")
+    assert hits(lint_path(path), "F040") == [(None, None)]
+    assert "rename it to data.jsonl" in messages(lint_path(path), "F040")[0]
+
+
+def test_f050_f051_file_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    size = len("".join(r + "\n" for r in TEN))
+    monkeypatch.setattr(file_rules, "FILES_API_MAX", size - 10)
+    assert hits(lint(TEN), "F051") == [(None, None)]
+    assert hits(lint(TEN), "F050") == []
+    monkeypatch.setattr(file_rules, "UPLOADS_API_MAX", size - 5)
+    assert hits(lint(TEN), "F050") == [(None, None)]
+    assert hits(lint(TEN), "F051") == []
+    monkeypatch.setattr(file_rules, "FILES_API_MAX", size + 1)
+    monkeypatch.setattr(file_rules, "UPLOADS_API_MAX", size + 2)
+    assert hits(lint(TEN), "F050") == hits(lint(TEN), "F051") == []
+
+
+def test_f050_f051_real_limits_in_bytes() -> None:
+    big = summary(bytes=9 * 1024 ** 3)
+    mid = summary(bytes=600 * 1024 ** 2)
+    ctx = context()
+    assert "9.0 GB" in list(RULES["F050"].check(big, ctx))[0].message
+    assert list(RULES["F051"].check(big, ctx)) == []
+    assert "600.0 MB" in list(RULES["F051"].check(mid, ctx))[0].message
+    assert list(RULES["F050"].check(mid, ctx)) == []
+
+
+# -- number of examples ---------------------------------------------------------------------
+
+def test_f060_too_few_examples_quotes_the_server() -> None:
+    result = lint(TEN[:7])
+    assert hits(result, "F060") == [(None, None)]
+    assert "Training file has 7 example(s), but must have at least 10 examples" in messages(result, "F060")[0]
+    assert hits(lint(TEN), "F060") == []
+    assert hits(lint(TEN[:7], role="validation"), "F060") == []
+
+
+def test_f070_few_examples_for_supervised_and_dpo_training_files() -> None:
+    assert hits(lint(TEN), "F070") == [(None, None)]
+    assert hits(lint([dpo(i) for i in range(12)]), "F070") == [(None, None)]
+    assert hits(lint([chat(i) for i in range(50)]), "F070") == []
+    assert hits(lint(TEN[:7]), "F070") == []  # F060 already says it
+    assert hits(lint(TEN, role="validation"), "F070") == []
+    assert hits(lint([rft(i) for i in range(12)]), "F070") == []
+
+
+def test_f080_rft_limits_come_from_the_catalog() -> None:
+    ctx = context("reinforcement")
+    assert "50,001" in list(RULES["F080"].check(summary("reinforcement", records=50_001), ctx))[0].message
+    assert list(RULES["F080"].check(summary("reinforcement", records=50_000), ctx)) == []
+    val = context("reinforcement", role="validation")
+    assert list(RULES["F080"].check(summary("reinforcement", "validation", records=1_001), val))
+    assert list(RULES["F080"].check(summary("reinforcement", "validation", records=1_000), val)) == []
+    azure = context("reinforcement", "azure", role="validation")
+    assert list(RULES["F080"].check(summary("reinforcement", "validation", records=6_150), azure)) == []
+    assert list(RULES["F080"].check(summary(records=60_000), context())) == []  # no SFT maximum
+
+
+def test_f080_image_examples() -> None:
+    ctx = context()
+    assert "50,001 examples contain images" in list(RULES["F080"].check(
+        summary(records=60_000, image_examples=50_001), ctx))[0].message
+    assert list(RULES["F080"].check(summary(records=60_000, image_examples=50_000), ctx)) == []
+
+
+def test_f080_rft_validation_file_through_the_engine() -> None:
+    rows = [rft(i) for i in range(1_001)]
+    assert hits(lint(rows, role="validation"), "F080") == [(None, None)]
+    assert hits(lint(rows[:1_000], role="validation"), "F080") == []
+    assert hits(lint(rows, role="validation", provider="azure"), "F080") == []
+
+
+# -- format vs method, duplicates -------------------------------------------------------------
+
+def test_f091_chat_file_with_method_dpo() -> None:
+    result = lint(TEN, method="dpo")
+    assert hits(result, "F091") == [(1, None)]
+    assert "use --method supervised" in messages(result, "F091")[0]
+    assert hits(lint([dpo(i) for i in range(10)], method="dpo"), "F091") == []
+    assert hits(lint(TEN), "F091") == []  # no --method: the format decides the method
+
+
+def test_f091_prompt_completion_file_with_method_supervised() -> None:
+    result = lint([pair(i) for i in range(10)], method="supervised")
+    assert hits(result, "F091") == [(1, None)]
+    assert "tunesmith convert" in messages(result, "F091")[0]
+
+
+def test_f091_plain_chat_rows_fit_reinforcement_and_minorities_are_f090s() -> None:
+    assert hits(lint(TEN, method="reinforcement"), "F091") == []
+    mostly_chat = TEN + [dpo(1)]
+    assert hits(lint(mostly_chat, method="supervised"), "F091") == []
+
+
+def test_f130_duplicate_example() -> None:
+    result = lint([TEN[0], TEN[1], TEN[0], TEN[1], TEN[0]] + TEN[2:])
+    assert hits(result, "F130") == [(3, None), (4, None), (5, None)]
+    assert messages(result, "F130")[0] == "line 3 repeats line 1 exactly; remove the copy"
+    assert hits(lint(TEN), "F130") == []
+
+
+# -- cross-file -----------------------------------------------------------------------------
+
+def write(path, records: list[str]):
+    path.write_text("".join(r + "\n" for r in records))
+    return path
+
+
+def test_f110_validation_format_mismatch(tmp_path) -> None:
+    train = write(tmp_path / "train.jsonl", TEN)
+    bad = write(tmp_path / "val.jsonl", [dpo(i) for i in range(3)])
+    good = write(tmp_path / "val_ok.jsonl", [chat(i) for i in range(20, 23)])
+    diags = lint_path(train, validation=bad)
+    assert hits(diags, "F110") == [(None, None)]
+    assert "val.jsonl" in messages(diags, "F110")[0] and "preference" in messages(diags, "F110")[0]
+    assert hits(lint_path(train, validation=good), "F110") == []
+    assert hits(lint_path(train), "F110") == []
+
+
+def test_f110_plain_chat_validation_rows_fit_an_rft_training_file(tmp_path) -> None:
+    train = write(tmp_path / "train.jsonl", [rft(i) for i in range(10)])
+    val = write(tmp_path / "valid.jsonl", [json.dumps({"messages": [{"role": "user", "content": "q"}]})])
+    assert hits(lint_path(train, validation=val), "F110") == []
+
+
+def test_f111_missing_validation_file_for_rft(tmp_path) -> None:
+    train = write(tmp_path / "train.jsonl", [rft(i) for i in range(10)])
+    val = write(tmp_path / "valid.jsonl", [rft(i) for i in range(10, 13)])
+    assert hits(lint_path(train), "F111") == [(None, None)]
+    assert "--validation" in messages(lint_path(train), "F111")[0]
+    assert hits(lint_path(train, validation=val), "F111") == []
+    sft = write(tmp_path / "sft.jsonl", TEN)
+    assert hits(lint_path(sft), "F111") == []
+    assert hits(lint([rft(i) for i in range(3)], role="validation"), "F111") == []
+
+
+def test_f112_train_validation_overlap(tmp_path) -> None:
+    train = write(tmp_path / "train.jsonl", TEN)
+    val = write(tmp_path / "val.jsonl", [chat(50), TEN[3], chat(51)])
+    diags = lint_path(train, validation=val)
+    assert hits(diags, "F112") == [(4, None)]
+    assert messages(diags, "F112") == ["line 4 is also line 2 of the validation file val.jsonl; "
+                                       "keep each example in one file only"]
+    clean = write(tmp_path / "val2.jsonl", [chat(50), chat(51)])
+    assert hits(lint_path(train, validation=clean), "F112") == []
+
+
+# -- odd inputs -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["F031", "F032", "F033", "F040", "F050", "F051", "F060", "F070", "F080", "F091",
+                                  "F130"])
+def test_file_rules_on_empty_and_odd_summaries(code: str) -> None:
+    for fmt in ("chat", "preference", "reinforcement", "completion"):
+        for s in (summary(fmt), summary(fmt, path=""), summary(fmt, "validation", path="<stdin>"),
+                  summary(fmt, formats={"unknown": 3}, records=3)):
+            assert_findings_sane(list(RULES[code].check(s, context(fmt))))
+
+
+def test_empty_file_gets_f060_but_no_crash() -> None:
+    result = lint(b"")
+    assert hits(result, "F060") == [(None, None)]
+    assert "has 0 example(s)" in messages(result, "F060")[0]
