@@ -1,0 +1,96 @@
+"""C200 example-too-long and F100 special-token through the real engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from family_support import assert_findings_sane, chat, context, hits, lint, messages, run_record_rule
+from rules_support import ODD_RECORDS
+from toolkit import tokens
+
+SMALL = "gpt-3.5-turbo-0613"  # 4,096-token training context
+
+
+def long_chat(words: int) -> dict:
+    return {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "word " * words}]}
+
+
+def test_c200_example_too_long_gives_the_exact_overflow() -> None:
+    value = long_chat(5_000)
+    n = tokens.count_example(value, tokens.encoding("cl100k_base"))
+    result = lint([chat(), json.dumps(value)], model=SMALL)
+    assert hits(result, "C200") == [(2, None)]
+    assert messages(result, "C200") == [
+        f"example has {n:,} tokens, over the 4,096-token limit of {SMALL}: it will be truncated from the end by "
+        f"{n - 4096:,} tokens (the end is usually the assistant answer); shorten it or split it into several examples"]
+
+
+def test_c200_long_line_with_few_tokens_passes() -> None:
+    value = long_chat(0)
+    value["messages"][1]["content"] = "a" * 6_000  # 6,000 bytes, far fewer tokens
+    assert hits(lint([json.dumps(value)], model=SMALL), "C200") == []
+    assert hits(lint([json.dumps(long_chat(5_000))]), "C200") == []  # 65,536 tokens for the default model
+
+
+def test_c200_counts_preference_and_legacy_records() -> None:
+    dpo = {"input": {"messages": [{"role": "user", "content": "word " * 70_000}]},
+           "preferred_output": [{"role": "assistant", "content": "a"}],
+           "non_preferred_output": [{"role": "assistant", "content": "b"}]}
+    assert hits(lint([json.dumps(dpo)]), "C200") == [(1, None)]
+    pair = {"prompt": "word " * 17_000, "completion": " x"}
+    assert hits(lint([json.dumps(pair)]), "C200") == [(1, None)]  # babbage-002: 16,384
+
+
+APPENDIX_F10 = ('{"messages":[{"role":"user","content":"fill <|fim_suffix|> here"},'
+                '{"role":"assistant","content":"ok"}]}')
+
+
+@pytest.mark.parametrize(("record", "pointer", "says"), [
+    (APPENDIX_F10, "/messages/0/content", "<|fim_suffix|>"),
+    ('{"messages":[{"role":"user","content":"a \\u003c|endoftext|> b"},{"role":"assistant","content":"ok"}]}',
+     "/messages/0/content", "<|endoftext|>"),
+    ('{"messages":[{"role":"user","content":[{"type":"text","text":"<|im_start|>user"}]},'
+     '{"role":"assistant","content":"<|im_end|> and <|im_start|>"}]}', "/messages/0/content/0/text", "<|im_start|>"),
+    ('{"messages":[{"role":"user","content":"w?"},{"role":"assistant","tool_calls":[{"id":"c1","type":"function",'
+     '"function":{"name":"f","arguments":"{\\"x\\": \\"<|endofprompt|>\\"}"}}]}]}',
+     "/messages/1/tool_calls/0/function/arguments", "<|endofprompt|>"),
+    ('{"messages":[{"role":"developer","content":"d"},{"role":"user","content":"q"}],"ref":{"a":["<|im_sep|>"]}}',
+     "/ref/a/0", "<|im_sep|>"),
+])
+def test_f100_special_token(record: str, pointer: str, says: str) -> None:
+    result = lint([chat(), record])
+    assert (2, pointer) in hits(result, "F100")
+    assert any(says in m and "invalid token" in m for m in messages(result, "F100"))
+
+
+def test_f100_names_every_token_of_a_string_once() -> None:
+    record = '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"<|im_end|> <|im_start|> <|im_end|>"}]}'
+    assert messages(lint([record]), "F100") == [
+        "text contains the special tokens <|im_start|>, <|im_end|>; the server rejects the file ('message contains "
+        "an invalid token'): remove it or break it up, e.g. '<| endoftext |>'"]
+
+
+@pytest.mark.parametrize("text", ["<| endoftext |>", "<|custom|>", "a <| b |> c", "|endoftext|", "<|endoftext"])
+def test_f100_passes_near_misses(text: str) -> None:
+    record = json.dumps({"messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]})
+    assert hits(lint([record]), "F100") == []
+
+
+@pytest.mark.parametrize("code", ["C200", "F100"])
+def test_token_rules_never_raise(code: str) -> None:
+    odd = ODD_RECORDS + [{"input": "x", "preferred_output": 5}, {"prompt": None, "completion": ["<|endoftext|>"]},
+                         {"<|endoftext|>": "<|endoftext|>"}]
+    for value in odd:
+        for fmt in ("chat", "preference", "reinforcement", "completion"):
+            assert_findings_sane(run_record_rule(code, value, context(fmt, model=SMALL)))
+
+
+def test_c200_tokenizes_odd_values_without_raising() -> None:
+    from toolkit.reader import Record
+    from toolkit.rules import RULES
+
+    for value in ODD_RECORDS + [{"input": "x", "messages": 5}, {"input": {"messages": [None]}, "preferred_output": 5}]:
+        rec = Record(line=1, value=value, raw=b"x" * 5_000)
+        assert_findings_sane(list(RULES["C200"].check(rec, context(model=SMALL))))
