@@ -23,27 +23,31 @@ _LEGACY_FUNCTION_KEYS = ("name", "description", "parameters")
 _DEFINITION_TYPES: dict[str, tuple[str, Any]] = {"description": ("a string", str),
                                                  "parameters": ("a JSON Schema object", dict),
                                                  "strict": ("true, false or null", (bool, type(None)))}
-# "items" is a schema or (older drafts) a list of schemas, so it appears in both tuples.
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems", "items")
-_SCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-               "unevaluatedProperties", "unevaluatedItems", "additionalItems")
+# Keywords whose values are subschemas: maps of them, lists of them, or one ("items" can be either).
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+_SCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems", "items"})
+_CHILD_KEYWORDS = _SCHEMA_MAPS | _SCHEMA_LISTS | {"items", "additionalProperties", "not", "if", "then", "else",
+                                                  "contains", "propertyNames", "unevaluatedProperties",
+                                                  "unevaluatedItems", "additionalItems"}
+_EXTRA_KEYWORDS = frozenset({"title", "default", "anyOf", "oneOf"})
 
 
-def definitions(value: Any, chat: bool) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(pointer, function object) for every tool definition, plus legacy ``functions`` in chat files."""
+def definitions(value: Any, chat: bool) -> list[tuple[str, int, dict[str, Any]]]:
+    """(array, index, function object) of every ``tools`` definition, then (chat only) every ``functions`` entry."""
     if not isinstance(value, dict):
-        return
+        return []
     tools = value.get("tools")
-    if isinstance(tools, list):
-        for k, tool in enumerate(tools):
-            if isinstance(tool, dict) and isinstance(tool.get("function"), dict):
-                yield f"/tools/{k}/function", tool["function"]
+    found = [("tools", k, t["function"]) for k, t in enumerate(tools)
+             if isinstance(t, dict) and isinstance(t.get("function"), dict)] if isinstance(tools, list) else []
     functions = value.get("functions")
     if chat and isinstance(functions, list):
-        for k, fn in enumerate(functions):
-            if isinstance(fn, dict):
-                yield f"/functions/{k}", fn
+        found += [("functions", k, fn) for k, fn in enumerate(functions) if isinstance(fn, dict)]
+    return found
+
+
+def definition_pointer(array: str, index: int) -> str:
+    """Pointer of a function object listed by :func:`definitions`."""
+    return f"/tools/{index}/function" if array == "tools" else f"/functions/{index}"
 
 
 @record_rule("C160", "invalid-tool-definition", E, "tool or function definition has the wrong shape",
@@ -123,10 +127,10 @@ def invalid_function_name(rec: Record, ctx: Context) -> Iterator[Finding]:
     `_` and `-`, at most 64 characters (`^[a-zA-Z0-9_-]{1,64}$`, spec `FunctionObject.name`).
     Spaces, dots and punctuation are rejected. Rename the function, and its calls with it.
     Source: FORMAT_RULES C-09, C-16."""
-    for at, fn in definitions(rec.value, ctx.file_format == "chat"):
+    for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         name = fn.get("name")
         if isinstance(name, str) and not _NAME.fullmatch(name):
-            yield Finding(f"{at}/name", f'function name "{name[:80]}" may only use a-z, A-Z, 0-9, _ and - '
+            yield Finding(f"{definition_pointer(array, k)}/name", f'function name "{name[:80]}" may only use a-z, A-Z, 0-9, _ and - '
                           "(at most 64 characters); rename it and the calls that use it")
 
 
@@ -137,12 +141,12 @@ def tool_parameters_not_object(rec: Record, ctx: Context) -> Iterator[Finding]:
     "properties": {...}}`: calls pass their arguments as one JSON object. Another top-level type
     (or none) describes arguments no call can send. Omit `parameters` for a function without
     arguments. Source: FORMAT_RULES C-16."""
-    for at, fn in definitions(rec.value, ctx.file_format == "chat"):
+    for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         params = fn.get("parameters")
         if isinstance(params, dict) and params and params.get("type") != "object":
             kind = params.get("type")
             has = f'has "type": {_show(kind)}' if "type" in params else 'has no "type"'
-            yield Finding(f"{at}/parameters", f'parameters of function "{fn.get("name")}" {has}; use a JSON Schema '
+            yield Finding(f"{definition_pointer(array, k)}/parameters", f'parameters of function "{fn.get("name")}" {has}; use a JSON Schema '
                           'object: {"type": "object", "properties": {...}}')
 
 
@@ -157,13 +161,15 @@ def undeclared_tool_called(rec: Record, ctx: Context) -> Iterator[Finding]:
     among them; otherwise the model learns to call a function it was never shown, often a typo
     or a renamed function. The docs allow trimming definitions to save tokens, so this is only a
     warning. Examples without any definitions are not checked. Source: FORMAT_RULES C-16."""
-    declared = {fn["name"] for _, fn in definitions(rec.value, ctx.file_format == "chat")
-                if isinstance(fn.get("name"), str)}
-    if not declared:
-        return
+    declared: set[str] | None = None
     for i, m in iter_messages(rec.value):
-        if role_of(m) != "assistant":
+        if role_of(m) != "assistant" or not has_call(m):
             continue
+        if declared is None:  # built on the first call only
+            declared = {fn["name"] for _, _, fn in definitions(rec.value, ctx.file_format == "chat")
+                        if isinstance(fn.get("name"), str)}
+        if not declared:
+            return
         calls = [(f"/messages/{i}/tool_calls/{j}/function/name", function_of(c).get("name"))
                  for j, c in tool_calls_of(m)]
         if isinstance(m.get("function_call"), dict):
@@ -183,64 +189,75 @@ def azure_unsupported_tool_schema(rec: Record, ctx: Context) -> Iterator[Finding
     `"content": null` on assistant tool-call messages. Remove those keywords (make the field
     optional by leaving it out of `required`) and drop the null content.
     Source: FORMAT_RULES C-16, §10."""
-    for at, fn in definitions(rec.value, ctx.file_format == "chat"):
+    if b"null" not in rec.raw and b'"title"' not in rec.raw:  # cheap exit: nothing to find (keys are rarely escaped)
+        return
+    for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         params = fn.get("parameters")
         if isinstance(params, dict):
-            found = _schema_extras(params, f"{at}/parameters")
+            found = _schema_extras(params)
             if found:
                 first, kinds = found
-                yield Finding(first, f'parameters of function "{fn.get("name")}" use {kinds}; Azure rejected files '
-                              'with these ("contains invalid schema"): remove them')
+                yield Finding(f"{definition_pointer(array, k)}/parameters{first}", f'parameters of function "{fn.get("name")}" use {kinds}; '
+                              'Azure rejected files with these ("contains invalid schema"): remove them')
     for i, m in iter_messages(rec.value):
         if role_of(m) == "assistant" and "content" in m and m["content"] is None and has_call(m):
             yield Finding(f"/messages/{i}/content", f'{label(i, m)} has "content": null next to its call; Azure '
                           'rejected such messages ("contains invalid schema"): remove the content key')
 
 
-def _schema_extras(schema: dict[str, Any], at: str) -> tuple[str, str] | None:
-    """(pointer of the first offending keyword, summary) for title / default null / nullable anyOf."""
-    counts = {"title": 0, "default: null": 0, "nullable anyOf": 0}
-    first: str | None = None
-    stack: list[tuple[str, Any]] = [(at, schema)]
+def _schema_extras(schema: dict[str, Any]) -> tuple[str, str] | None:
+    """(pointer below the schema of the first offending keyword, summary) for title / default null / nullable anyOf.
+
+    Walks only schema keywords (not property names), depth first in document order; each visited
+    node remembers its parent and pointer tokens, so a pointer is built only for the first hit.
+    """
+    counts = dict.fromkeys(("title", "default: null", "nullable anyOf"), 0)
+    first: tuple[int, str] | None = None
+    nodes: list[tuple[int, str, Any]] = [(-1, "", None)]  # (parent index, keyword, name/index or None)
+    stack: list[tuple[dict[str, Any], int]] = [(schema, 0)]
     while stack:
-        here, node = stack.pop()
-        if not isinstance(node, dict):
-            continue
-        for kind, key in _extras(node):
-            counts[kind] += 1
-            first = first or f"{here}/{key}"
-        stack.extend(reversed(list(_children(node, here))))
+        node, index = stack.pop()
+        children: list[tuple[dict[str, Any], int]] = []
+        for key, sub in node.items():
+            if key in _EXTRA_KEYWORDS:
+                kind = _extra(key, sub)
+                if kind:
+                    counts[kind] += 1
+                    first = first or (index, key)
+            if key not in _CHILD_KEYWORDS:
+                continue
+            if isinstance(sub, dict):
+                pairs: Any = sub.items() if key in _SCHEMA_MAPS else ((None, sub),)
+            elif isinstance(sub, list) and key in _SCHEMA_LISTS:
+                pairs = enumerate(sub)
+            else:
+                continue
+            for token, child in pairs:
+                if isinstance(child, dict):
+                    nodes.append((index, key, token))
+                    children.append((child, len(nodes) - 1))
+        stack.extend(reversed(children))
     if first is None:
         return None
-    return first, ", ".join(f"{k} ({n}x)" for k, n in counts.items() if n)
+    index, key = first
+    tokens = [key]
+    while index > 0:
+        index, keyword, token = nodes[index]
+        tokens.append(keyword if token is None else f"{keyword}/{escape_pointer(str(token))}")
+    return "/" + "/".join(reversed(tokens)), ", ".join(f"{k} ({n}x)" for k, n in counts.items() if n)
 
 
-def _extras(node: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    if isinstance(node.get("title"), str):
-        yield "title", "title"
-    if "default" in node and node["default"] is None:
-        yield "default: null", "default"
-    for key in ("anyOf", "oneOf"):
-        options = node.get(key)
-        if isinstance(options, list) and any(isinstance(o, dict) and o.get("type") == "null" for o in options):
-            yield "nullable anyOf", key
-
-
-def _children(node: dict[str, Any], here: str) -> Iterator[tuple[str, Any]]:
-    for key in _SCHEMA_MAPS:
-        sub = node.get(key)
-        if isinstance(sub, dict):
-            for name, child in sub.items():
-                yield f"{here}/{key}/{escape_pointer(name)}", child
-    for key in _SCHEMA_LISTS:
-        sub = node.get(key)
-        if isinstance(sub, list):
-            for n, child in enumerate(sub):
-                yield f"{here}/{key}/{n}", child
-    for key in _SCHEMA_ONE:
-        sub = node.get(key)
-        if isinstance(sub, dict):
-            yield f"{here}/{key}", sub
+def _extra(key: str, value: Any) -> str | None:
+    """Which Azure-rejected feature the keyword ``key`` with ``value`` is, if any."""
+    if key == "title":
+        return "title" if isinstance(value, str) else None
+    if key == "default":
+        return "default: null" if value is None else None
+    if isinstance(value, list):
+        for option in value:
+            if isinstance(option, dict) and option.get("type") == "null":
+                return "nullable anyOf"
+    return None
 
 
 @record_rule("C170", "invalid-parallel-tool-calls", E, "parallel_tool_calls is not a boolean",
