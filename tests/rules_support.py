@@ -31,6 +31,13 @@ VALID = {
 ODD_RECORDS: list[Any] = [
     None, 5, "text", [], {}, {"messages": None}, {"messages": "hello"}, {"messages": 7}, {"messages": {}},
     {"messages": [None, 5, "x", [], True]},
+    {"messages": [{k: None for k in ("role", "content", "name", "weight", "tool_calls", "function_call",
+                                     "tool_call_id", "refusal", "audio")}],
+     "tools": [{"type": None, "function": {"name": None, "parameters": None, "strict": None}}],
+     "functions": [{"name": None, "parameters": None}], "parallel_tool_calls": None},
+    {"messages": [{"role": r, **{k: None for k in ("content", "name", "weight", "tool_calls", "function_call",
+                                                   "tool_call_id")}} for r in ("system", "developer", "user",
+                                                                               "assistant", "tool", "function")]},
     {"messages": [{"role": None, "content": None}, {"role": 5}, {"role": ["user"]}, {"role": {"a": 1}}]},
     {"messages": [{"role": "user", "content": {"text": "hi"}, "name": 5, "weight": None}]},
     {"messages": [{"role": "user", "content": [None, 1, "x", {"type": None}, {"type": ["text"]}, {"type": {"a": 1}},

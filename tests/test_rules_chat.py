@@ -252,7 +252,8 @@ def test_corpus_warnings_that_are_true() -> None:
     assert [d.line for d in prompts.diagnostics if d.rule == "C110"] == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize("name", VALID_CHAT_FILES + ["foundry_agentic_rft_train_tool", "foundry_rft_countdown_train_25"])
+@pytest.mark.parametrize("name", [*VALID_CHAT_FILES, "foundry_agentic_rft_train_tool",
+                                  "foundry_rft_countdown_train_25"])
 def test_structural_rules_silent_on_corpus(name: str) -> None:
     fmt = "reinforcement" if "rft" in name else "chat"
     values = [(fmt, v) for v in corpus_records(f"{name}.jsonl")]

@@ -11,7 +11,8 @@ from toolkit.rules import RULES
 RFT = "reinforcement"
 U = '{"role":"user","content":"w?"}'
 A = '{"role":"assistant","content":"21C"}'
-WX = '{"type":"function","function":{"name":"wx","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}'
+WX = ('{"type":"function","function":{"name":"wx","parameters":{"type":"object","properties":'
+      '{"city":{"type":"string"}}}}}')
 TOOLS = '"tools":[' + WX + ']'
 
 
@@ -167,7 +168,8 @@ GOOD = [
          '"description":"weather","parameters":{"type":"object","properties":{}},"strict":true}}]}'),
     Case("C160", '{"messages":[' + U + ',' + A + '],"functions":[{"name":"wx","description":"w","parameters":{}}]}'),
     Case("C160", '{"messages":[{"role":"user","content":"q"}],"functions":"free data in RFT"}', method=RFT),
-    Case("C161", '{"messages":[' + U + ',' + A + '],"tools":[{"type":"function","function":{"name":"get_Weather-2"}}]}'),
+    Case("C161", '{"messages":[' + U + ',' + A + '],"tools":[{"type":"function","function":'
+         '{"name":"get_Weather-2"}}]}'),
     Case("C162", '{"messages":[' + U + ',' + A + '],"tools":[{"type":"function","function":{"name":"wx",'
          '"parameters":{}}}]}'),
     Case("C162", '{"messages":[' + U + ',' + A + '],' + TOOLS + '}'),

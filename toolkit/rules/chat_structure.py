@@ -116,7 +116,8 @@ def invalid_role(rec: Record, ctx: Context) -> Iterator[Finding]:
         role = m["role"]
         if isinstance(role, str) and (role in allowed or role == ("developer" if chat else "system")):
             continue
-        yield Finding(f"/messages/{i}/role", f"message {i + 1} has role {_show(role)}; {_role_hint(role, allowed, chat)}")
+        hint = _role_hint(role, allowed, chat)
+        yield Finding(f"/messages/{i}/role", f"message {i + 1} has role {_show(role)}; {hint}")
 
 
 def _show(value: Any) -> str:

@@ -33,7 +33,7 @@ def invalid_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
         if "tool_calls" in m:
             calls = m["tool_calls"]
             if not isinstance(calls, list) or not calls:
-                what = type_name(calls) if calls != [] else "an empty array"
+                what = "an empty array" if isinstance(calls, list) else type_name(calls)
                 yield Finding(f"{at}/tool_calls", f"{label(i, m)} tool_calls is {what}; it must be a non-empty array "
                               'of {"id", "type": "function", "function": {"name", "arguments"}} objects (or leave '
                               "the key out)")

@@ -130,7 +130,8 @@ def invalid_function_name(rec: Record, ctx: Context) -> Iterator[Finding]:
     for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         name = fn.get("name")
         if isinstance(name, str) and not _NAME.fullmatch(name):
-            yield Finding(f"{definition_pointer(array, k)}/name", f'function name "{name[:80]}" may only use a-z, A-Z, 0-9, _ and - '
+            yield Finding(f"{definition_pointer(array, k)}/name",
+                          f'function name "{name[:80]}" may only use a-z, A-Z, 0-9, _ and - '
                           "(at most 64 characters); rename it and the calls that use it")
 
 
@@ -146,7 +147,8 @@ def tool_parameters_not_object(rec: Record, ctx: Context) -> Iterator[Finding]:
         if isinstance(params, dict) and params and params.get("type") != "object":
             kind = params.get("type")
             has = f'has "type": {_show(kind)}' if "type" in params else 'has no "type"'
-            yield Finding(f"{definition_pointer(array, k)}/parameters", f'parameters of function "{fn.get("name")}" {has}; use a JSON Schema '
+            yield Finding(f"{definition_pointer(array, k)}/parameters",
+                          f'parameters of function "{fn.get("name")}" {has}; use a JSON Schema '
                           'object: {"type": "object", "properties": {...}}')
 
 
@@ -197,7 +199,8 @@ def azure_unsupported_tool_schema(rec: Record, ctx: Context) -> Iterator[Finding
             found = _schema_extras(params)
             if found:
                 first, kinds = found
-                yield Finding(f"{definition_pointer(array, k)}/parameters{first}", f'parameters of function "{fn.get("name")}" use {kinds}; '
+                yield Finding(f"{definition_pointer(array, k)}/parameters{first}",
+                              f'parameters of function "{fn.get("name")}" use {kinds}; '
                               'Azure rejected files with these ("contains invalid schema"): remove them')
     for i, m in iter_messages(rec.value):
         if role_of(m) == "assistant" and "content" in m and m["content"] is None and has_call(m):
@@ -266,9 +269,11 @@ def invalid_parallel_tool_calls(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`parallel_tool_calls` is `true` (the default) or `false`. Strings such as `"no"`, numbers
     and null fail the schema. Source: FORMAT_RULES C-17."""
     value = rec.value
-    if isinstance(value, dict) and "parallel_tool_calls" in value and not isinstance(value["parallel_tool_calls"], bool):
-        yield Finding("/parallel_tool_calls", f'parallel_tool_calls is {type_name(value["parallel_tool_calls"])}; '
-                      "it must be true or false")
+    if not isinstance(value, dict) or "parallel_tool_calls" not in value:
+        return
+    flag = value["parallel_tool_calls"]
+    if not isinstance(flag, bool):
+        yield Finding("/parallel_tool_calls", f"parallel_tool_calls is {type_name(flag)}; it must be true or false")
 
 
 @record_rule("C171", "parallel-calls-disabled", W, "several tool calls in one message with parallel_tool_calls false",
