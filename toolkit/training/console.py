@@ -72,7 +72,8 @@ class FollowConsole:
             return
         if metrics is not None and not _worth_a_line(metrics):
             return
-        text = describe_metrics(metrics) if metrics is not None and metrics.values else str(event.message)
+        message = str(getattr(event, "message", "") or "")
+        text = describe_metrics(metrics) if metrics is not None and (metrics.values or not message) else message
         level = getattr(event, "level", "info")
         mark = {"warn": "warning: ", "error": "error: "}.get(level, "")
         self.progress.line(f"{_clock(getattr(event, 'created_at', None))}  {mark}{text}")

@@ -1,0 +1,228 @@
+"""Job options (FORMAT_RULES J-03..J-07), grader configs (R-08) and provider settings, checked before any request."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from toolkit.cli.main import main
+from toolkit.errors import InputError, UsageError
+from toolkit.training.graders import grader_problems, load_grader
+from toolkit.training.jobs import Hyperparameters, JobSpec, is_fine_tuned, method_body, parse_metadata, validate
+from toolkit.training.providers import connection, make_client, read_env_file
+
+STRING_CHECK = {"type": "string_check", "name": "exact", "input": "{{ sample.output_text }}",
+                "reference": "{{ item.answer }}", "operation": "eq"}
+
+
+def spec(**kw: object) -> JobSpec:
+    return JobSpec(**({"model": "gpt-4.1-mini-2025-04-14"} | kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kw", "provider", "message"), [
+    ({"hyperparameters": Hyperparameters(n_epochs=0)}, "openai", "--epochs must be between 1 and 50"),
+    ({"hyperparameters": Hyperparameters(n_epochs=51)}, "openai", "--epochs must be between 1 and 50"),
+    ({"hyperparameters": Hyperparameters(batch_size=512)}, "openai", "--batch-size must be between 1 and 256"),
+    ({"hyperparameters": Hyperparameters(learning_rate_multiplier=0)}, "openai", "--lr-multiplier must be greater"),
+    ({"hyperparameters": Hyperparameters(beta=0.5)}, "openai", "--beta only applies to --method dpo"),
+    ({"method": "dpo", "hyperparameters": Hyperparameters(beta=2.5)}, "openai", "--beta must be greater than 0"),
+    ({"method": "dpo", "hyperparameters": Hyperparameters(beta=0)}, "openai", "--beta must be greater than 0"),
+    ({"suffix": ""}, "openai", "--suffix must be 1 to 64 characters on openai"),
+    ({"suffix": "x" * 65}, "openai", "--suffix must be 1 to 64 characters on openai"),
+    ({"suffix": "x" * 41}, "azure", "--suffix must be 1 to 40 characters on azure"),
+    ({"suffix": "my model"}, "openai", "use only letters, digits"),
+    ({"seed": -1}, "openai", "--seed must be between 0 and 2147483647"),
+    ({"seed": 2**31}, "openai", "--seed must be between 0 and 2147483647"),
+    ({"metadata": {f"k{i}": "v" for i in range(17)}}, "openai", "at most 16 pairs"),
+    ({"metadata": {"k" * 65: "v"}}, "openai", "keys are at most 64 characters"),
+    ({"metadata": {"k": "v" * 513}}, "openai", "values are at most 512 characters"),
+    ({"method": "reinforcement"}, "openai", "needs --grader FILE"),
+    ({"grader": STRING_CHECK}, "openai", "--grader only applies to --method reinforcement"),
+    ({"method": "sft"}, "openai", "--method must be one of"),
+    ({"model": " "}, "openai", "--model must name a model"),
+])
+def test_rejected_options(kw: dict[str, object], provider: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        validate(spec(**kw), provider=provider)
+
+
+def test_accepted_options_at_the_limits() -> None:
+    validate(spec(hyperparameters=Hyperparameters(n_epochs=50, batch_size=256, learning_rate_multiplier=0.02),
+                  suffix="x" * 64, seed=2**31 - 1, metadata={f"k{i}": "v" * 512 for i in range(16)}))
+    validate(spec(suffix="x" * 40), provider="azure")
+    validate(spec(method="dpo", hyperparameters=Hyperparameters(beta=2)))
+    validate(spec(method="reinforcement", grader=STRING_CHECK), has_validation=True)
+    with pytest.raises(UsageError, match="RFT jobs require a validation file"):
+        validate(spec(method="reinforcement", grader=STRING_CHECK), has_validation=False)
+
+
+def test_method_body_puts_hyperparameters_under_the_method() -> None:
+    assert method_body(spec()) == {"type": "supervised", "supervised": {}}
+    body = method_body(spec(method="dpo", hyperparameters=Hyperparameters(n_epochs=2, beta=0.1)))
+    assert body == {"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 2, "beta": 0.1}}}
+    rft = method_body(spec(method="reinforcement", grader=STRING_CHECK))
+    assert rft == {"type": "reinforcement", "reinforcement": {"grader": STRING_CHECK}}
+
+
+def test_metadata_pairs_and_fine_tuned_ids() -> None:
+    assert parse_metadata(["team=nlp", "note=a=b", "empty="]) == {"team": "nlp", "note": "a=b", "empty": ""}
+    with pytest.raises(UsageError, match="expected KEY=VALUE"):
+        parse_metadata(["team"])
+    with pytest.raises(UsageError, match="expected KEY=VALUE"):
+        parse_metadata(["=x"])
+    assert is_fine_tuned("ft:gpt-4o-mini-2024-07-18:personal::Ajo5kvNY")
+    assert is_fine_tuned("gpt-4.1-2025-04-14.ft-b044a9d3cf9c4228b5d393567f693b83")
+    assert not is_fine_tuned("gpt-4.1-mini-2025-04-14")
+
+
+# -- graders (FORMAT_RULES R-08 and its Appendix A record) ------------------------------------------------
+
+VALID_GRADERS = [
+    STRING_CHECK,
+    {"type": "text_similarity", "name": "sim", "input": "{{ sample.output_text }}", "reference": "{{ item.a }}",
+     "evaluation_metric": "rouge_l"},
+    {"type": "python", "name": "py", "source": "def grade(sample, item):\n    return 1.0\n", "image_tag": "2025-05-08"},
+    {"type": "score_model", "name": "judge", "model": "o3-mini-2025-01-31", "range": [0, 10],
+     "input": [{"role": "user", "content": "Score {{ sample.output_text }}"}]},
+    {"type": "multi", "name": "both", "calculate_output": "0.5 * a + 0.5 * b",
+     "graders": {"a": STRING_CHECK, "b": {"type": "label_model", "name": "l", "model": "gpt-4o-2024-08-06",
+                                         "input": [{"role": "user", "content": "x"}], "labels": ["ok", "bad"],
+                                         "passing_labels": ["ok"]}}},
+    {"type": "multi", "name": "one", "calculate_output": "a", "graders": STRING_CHECK},
+]
+
+
+@pytest.mark.parametrize("grader", VALID_GRADERS, ids=lambda g: g["type"] + "-" + g["name"])
+def test_valid_graders(grader: dict[str, object]) -> None:
+    assert list(grader_problems(grader)) == []
+
+
+@pytest.mark.parametrize(("grader", "problem"), [
+    (STRING_CHECK | {"operation": "equals"}, "/operation: 'equals' is not one of eq, ne, like, ilike (did you mean eq?)"),
+    (STRING_CHECK | {"operation": "neq"}, "(did you mean ne?)"),
+    ({k: v for k, v in STRING_CHECK.items() if k != "reference"}, "/reference: required for a string_check grader"),
+    ({"type": "text_similarity", "name": "s", "input": "i", "reference": "r", "evaluation_metric": "cosine"},
+     "cosine is only available for evals"),
+    ({"type": "python", "name": "p", "source": "print(1)"}, "/source: must define grade(sample, item)"),
+    ({"type": "score_model", "name": "j", "model": "m", "input": "text"}, "/input: must be a non-empty list"),
+    ({"type": "score_model", "name": "j", "model": "m", "input": [{"role": "user", "content": "x"}], "range": [1, 0]},
+     "/range: must be [low, high]"),
+    ({"type": "label_model", "name": "l"}, "label_model is only allowed inside a multi grader"),
+    ({"type": "regex", "name": "r"}, "/type: must be one of"),
+    ({"type": "multi", "name": "m", "calculate_output": "a", "graders": {"a": {"type": "string_check"}}},
+     "/graders/a/name: required for a string_check grader"),
+    ([STRING_CHECK], "a grader must be a JSON object"),
+    (STRING_CHECK | {"name": 3}, "/name: must be a string"),
+])
+def test_invalid_graders(grader: object, problem: str) -> None:
+    assert any(problem in p for p in grader_problems(grader)), list(grader_problems(grader))
+
+
+def test_load_grader_names_the_file_and_the_json_error(tmp_path: Path) -> None:
+    good = tmp_path / "grader.json"
+    good.write_text(json.dumps(STRING_CHECK))
+    assert load_grader(good) == STRING_CHECK
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"type": "string_check",\n  "name": }')
+    with pytest.raises(InputError, match=r"broken.json:2:11: grader config is not valid JSON"):
+        load_grader(broken)
+    with pytest.raises(InputError, match="grader file not found"):
+        load_grader(tmp_path / "missing.json")
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps(STRING_CHECK | {"operation": "equals"}))
+    with pytest.raises(InputError, match=r"wrong.json: the grader config is not one the API accepts:\n  /operation"):
+        load_grader(wrong)
+
+
+# -- providers ---------------------------------------------------------------------------------------------
+
+def test_openai_connection_from_the_environment() -> None:
+    conn = connection("openai", environ={"OPENAI_API_KEY": "sk-abc", "OPENAI_ORG_ID": "org-1",
+                                         "OPENAI_PROJECT_ID": "proj_1"})
+    assert (conn.base_url, conn.host, conn.organization, conn.project) == (
+        "https://api.openai.com/v1", "api.openai.com", "org-1", "proj_1")
+    assert conn.account == "openai|api.openai.com|org-1|proj_1"
+    assert "sk-abc" not in repr(conn) and conn.secrets == ("sk-abc",)
+    flagged = connection("openai", base_url="http://127.0.0.1:8765/v1",
+                         environ={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://elsewhere/v1"})
+    assert flagged.host == "127.0.0.1:8765"
+
+
+def test_missing_variables_are_named() -> None:
+    with pytest.raises(UsageError, match="missing OPENAI_API_KEY"):
+        connection("openai", environ={})
+    with pytest.raises(UsageError, match="needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY"):
+        connection("azure", environ={})
+    with pytest.raises(UsageError, match=r"needs AZURE_OPENAI_API_KEY \(or an Entra ID token"):
+        connection("azure", environ={"AZURE_OPENAI_ENDPOINT": "https://r.openai.azure.com"})
+    with pytest.raises(UsageError, match="unknown provider 'bedrock'"):
+        connection("bedrock", environ={})
+
+
+def test_azure_v1_endpoint_by_default_and_classic_with_api_version() -> None:
+    env = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com/", "AZURE_OPENAI_API_KEY": "azkey"}
+    v1 = connection("azure", environ=env)
+    assert v1.base_url == "https://res.openai.azure.com/openai/v1" and v1.api_version is None
+    client = make_client(v1)
+    assert str(client.base_url) == "https://res.openai.azure.com/openai/v1/"
+    assert client.default_headers["api-key"] == "azkey"
+    classic = connection("azure", api_version="2024-10-21", environ=env)
+    client = make_client(classic)
+    assert type(client).__name__ == "AzureOpenAI"
+    assert str(client.base_url) == "https://res.openai.azure.com/openai/"
+    token = connection("azure", environ=env | {"AZURE_OPENAI_AD_TOKEN": "entra-token"})
+    assert (token.api_key, token.ad_token) == (None, "entra-token")
+    assert "entra-token" not in repr(token)
+
+
+def test_env_file_wins_and_is_parsed_like_dotenv(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("# settings\nexport OPENAI_API_KEY='sk-file'\nOPENAI_BASE_URL=http://127.0.0.1:9/v1  # local\n"
+                        'OPENAI_ORG_ID="org-x"\n\n')
+    assert read_env_file(env_file) == {"OPENAI_API_KEY": "sk-file", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+                                       "OPENAI_ORG_ID": "org-x"}
+    conn = connection("openai", env_file=env_file, environ={"OPENAI_API_KEY": "sk-env"})
+    assert conn.api_key == "sk-file" and conn.host == "127.0.0.1:9"
+    bad = tmp_path / "bad.env"
+    bad.write_text("OPENAI_API_KEY sk-secret-value\n")
+    with pytest.raises(InputError) as info:
+        read_env_file(bad)
+    assert "bad.env:1: expected KEY=value" in str(info.value) and "sk-secret" not in str(info.value)
+    with pytest.raises(InputError, match="env file not found"):
+        read_env_file(tmp_path / "none.env")
+
+
+@pytest.mark.parametrize("url", ["ftp://host/v1", "127.0.0.1:8000", "https://user:pw@host/v1"])
+def test_bad_base_urls(url: str) -> None:
+    with pytest.raises(UsageError):
+        connection("openai", base_url=url, environ={"OPENAI_API_KEY": "k"})
+
+
+# -- the CLI refuses bad options before it lints, uploads or connects -------------------------------------
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--epochs", "0"], "--epochs must be between 1 and 50"),
+    (["--suffix", "x" * 41, "--provider", "azure"], "--suffix must be 1 to 40 characters on azure"),
+    (["--metadata", "novalue"], "--metadata 'novalue': expected KEY=VALUE"),
+    (["--beta", "3"], "--beta must be greater than 0 and at most 2"),
+    (["--method", "reinforcement"], "needs --grader FILE"),
+    (["--deploy", "d"], "--deploy is for --provider azure"),
+    (["--deploy", "d", "--provider", "azure"], "--deploy needs --subscription, --resource-group, --account"),
+    (["--poll", "0"], "--poll must be positive"),
+])
+def test_train_usage_errors(argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: no request may be made
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n')
+    assert main(["train", str(data), "--model", "gpt-4.1-mini-2025-04-14", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_train_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", str(tmp_path / "nope.jsonl"), "--model", "m"]) == 2
+    assert "nope.jsonl: no such file" in capsys.readouterr().err

@@ -1,0 +1,114 @@
+"""The local registry: uploads and jobs recorded, found and updated offline, no secrets stored."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from toolkit.errors import InputError
+from toolkit.training.provenance import git_state, provenance, sha256_file
+from toolkit.training.registry import JobRow, Registry, default_path
+
+ACCOUNT = "openai|api.openai.com||"
+
+
+def _job(job_id: str = "ftjob-1", account: str = ACCOUNT, **kw: object) -> JobRow:
+    base = dict(account=account, provider="openai", host="api.openai.com", job_id=job_id, model="gpt-4.1-mini",
+                method="supervised", hyperparameters={"n_epochs": 3}, suffix="demo", seed=7,
+                metadata={"team": "nlp"}, training_file="file-a", training_path="/data/train.jsonl",
+                training_sha256="ab" * 32)
+    return JobRow(**(base | kw))  # type: ignore[arg-type]
+
+
+def test_default_path_honours_tunesmith_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    assert default_path() == tmp_path / "home" / "registry.sqlite3"
+
+
+def test_default_path_uses_the_platform_data_dir(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    monkeypatch.delenv("TUNESMITH_HOME", raising=False)
+    assert default_path().parent == Path(platformdirs.user_data_dir("tunesmith", appauthor=False))
+
+
+def test_upload_is_found_by_hash_and_account_only(tmp_path: Path) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"messages": []}\n')
+    reg = Registry(tmp_path / "r.sqlite3")
+    source = provenance(data)
+    reg.record_upload(account=ACCOUNT, provider="openai", host="api.openai.com", file_id="file-1",
+                      filename="train-x.jsonl", source=source)
+    found = reg.find_upload(ACCOUNT, source.sha256)
+    assert found is not None and found.file_id == "file-1" and found.path == str(data.resolve())
+    assert found.bytes == data.stat().st_size
+    assert reg.find_upload("azure|other.example||", source.sha256) is None
+    assert reg.find_upload(ACCOUNT, "0" * 64) is None
+    reg.forget_upload(ACCOUNT, "file-1")
+    assert reg.find_upload(ACCOUNT, source.sha256) is None
+
+
+def test_job_round_trip_and_update(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.sqlite3")
+    reg.record_job(_job())
+    assert reg.update_job("ftjob-1", status="succeeded", fine_tuned_model="ft:gpt-4.1-mini:org::abc")
+    row = reg.find_job("ftjob-1")
+    assert row is not None
+    assert (row.status, row.fine_tuned_model) == ("succeeded", "ft:gpt-4.1-mini:org::abc")
+    assert row.hyperparameters == {"n_epochs": 3} and row.metadata == {"team": "nlp"}
+    assert row.seed == 7 and row.suffix == "demo" and row.created_at > 0
+    # a later status without a model keeps the model
+    reg.update_job("ftjob-1", status="succeeded")
+    assert reg.find_job("ftjob-1").fine_tuned_model == "ft:gpt-4.1-mini:org::abc"  # type: ignore[union-attr]
+    assert not reg.update_job("ftjob-unknown", status="failed")
+
+
+def test_same_job_id_on_two_accounts_is_two_rows(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.sqlite3")
+    reg.record_job(_job(account=ACCOUNT))
+    reg.record_job(_job(account="openai|127.0.0.1:4010||", host="127.0.0.1:4010"))
+    assert len(reg.jobs()) == 2
+    reg.update_job("ftjob-1", status="failed", account=ACCOUNT)
+    assert reg.find_job("ftjob-1", ACCOUNT).status == "failed"  # type: ignore[union-attr]
+    assert reg.find_job("ftjob-1", "openai|127.0.0.1:4010||").status is None  # type: ignore[union-attr]
+
+
+def test_jobs_are_listed_newest_first_with_a_limit(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.sqlite3")
+    for i in range(5):
+        reg.record_job(_job(f"ftjob-{i}", created_at=1000.0 + i))
+    assert [j.job_id for j in reg.jobs(limit=3)] == ["ftjob-4", "ftjob-3", "ftjob-2"]
+
+
+def test_a_corrupt_registry_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "r.sqlite3"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(InputError, match="cannot use the local registry"):
+        Registry(bad).jobs()
+
+
+def test_the_schema_has_no_column_for_credentials(tmp_path: Path) -> None:
+    reg = Registry(tmp_path / "r.sqlite3")
+    reg.jobs()
+    with sqlite3.connect(reg.path) as db:
+        columns = {row[1] for table in ("uploads", "jobs") for row in db.execute(f"PRAGMA table_info({table})")}
+    assert not {c for c in columns if "key" in c or "token" in c or "secret" in c or "url" in c}
+
+
+def test_sha256_and_git_state(tmp_path: Path) -> None:
+    data = tmp_path / "repo" / "train.jsonl"
+    data.parent.mkdir()
+    data.write_bytes(b"abc")
+    assert sha256_file(data) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    assert git_state(data) == (None, None)
+    git = ["git", "-C", str(data.parent), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "train.jsonl"], check=True)
+    subprocess.run([*git, "commit", "-qm", "data"], check=True)
+    commit, dirty = git_state(data)
+    assert commit is not None and len(commit) == 40 and dirty is False
+    data.write_bytes(b"abcd")
+    assert git_state(data) == (commit, True)
