@@ -13,7 +13,9 @@ against OpenAI's published spec. A few go straight to the sandbox because Prism 
 from __future__ import annotations
 
 import csv
+import http.client
 import io
+import itertools
 import json
 import re
 import signal
@@ -31,6 +33,7 @@ from fixtures_openai import PrismProxy, wait_for_job
 
 from toolkit.sandbox import Sandbox
 from toolkit.sandbox.jobs import WIND_DOWN
+from toolkit.sandbox.multipart import Field, parse_form
 from toolkit.sandbox.validate import Dataset, FileProblem, check_file
 
 PREFIX = "The job failed due to a file format error in the training file. Invalid file format. "
@@ -383,7 +386,7 @@ def test_uploads_in_parts_make_a_file_for_a_job(prism_proxy: PrismProxy, train_f
                                    purpose="fine-tune")
     assert upload.id.startswith("upload_") and upload.status == "pending"
     cuts = [0, 700, 1500, len(data)]
-    parts = [client.uploads.parts.create(upload.id, data=data[a:b]) for a, b in zip(cuts, cuts[1:])]
+    parts = [client.uploads.parts.create(upload.id, data=data[a:b]) for a, b in itertools.pairwise(cuts)]
     assert all(p.id.startswith("part_") and p.upload_id == upload.id for p in parts)
     done = client.uploads.complete(upload.id, part_ids=[p.id for p in parts])
     assert done.status == "completed" and done.file.bytes == len(data) and done.file.filename == "parts.jsonl"
@@ -440,6 +443,28 @@ def test_list_pages(sandbox: Sandbox, tmp_path: Path) -> None:
     assert [f.id for f in client.files.list(limit=2, after=first.data[-1].id).data] == [ids[0]]
     assert [f.id for f in client.files.list(order="asc")] == ids
     assert client.files.list(purpose="batch").data == []
+
+
+def test_chunked_bodies_and_exact_multipart_bytes(sandbox: Sandbox) -> None:
+    body = json.dumps({"filename": "a.jsonl", "purpose": "fine-tune", "bytes": 9, "mime_type": "text/jsonl"})
+    connection = http.client.HTTPConnection(sandbox.host, int(sandbox.url.rsplit(":", 1)[1]), timeout=5)
+    connection.request("POST", "/v1/uploads", body=iter([body[:10].encode(), body[10:].encode()]),
+                       headers={"Authorization": "Bearer x", "Content-Type": "application/json"},
+                       encode_chunked=True)
+    answer = connection.getresponse()
+    assert answer.status == 200 and json.loads(answer.read())["bytes"] == 9
+    raw = b"a\r\nb\r\n\x00\xff--"
+    form = (b"--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"t.bin\"\r\n"
+            b"Content-Type: application/octet-stream\r\n\r\n" + raw + b"\r\n--XyZ--\r\n")
+    assert parse_form(form, "multipart/form-data; boundary=XyZ") == {
+        "purpose": Field(b"fine-tune"), "file": Field(raw, "t.bin")}
+    for bad in (form[:-9], form.replace(b"\r\n\r\nfine-tune", b"fine-tune")):
+        connection.request("POST", "/v1/files", body=bad, headers={
+            "Authorization": "Bearer x", "Content-Type": "multipart/form-data; boundary=XyZ"})
+        answer = connection.getresponse()
+        assert answer.status == 400 and b"Invalid multipart/form-data body" in answer.read()
+    connection.close()
 
 
 def test_stop_frees_the_port() -> None:

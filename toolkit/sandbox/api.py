@@ -11,7 +11,7 @@ from typing import Any
 from . import chat
 from .jobs import Trainer
 from .multipart import Field, MultipartError, parse_form
-from .state import ApiError, Store
+from .state import FILE_PURPOSES, ApiError, Store
 
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization header using "
           "Bearer auth (i.e. Authorization: Bearer YOUR_KEY). The sandbox accepts any key, for example "
@@ -126,9 +126,11 @@ class Api:
 
     def create_file(self, r: Request) -> Response:
         form = r.form("file", "purpose")
-        upload = form["file"]
-        stored = self.store.add_file(upload.filename or "upload", form["purpose"].data.decode("utf-8", "replace"),
-                                     upload.data)
+        upload, purpose = form["file"], form["purpose"].data.decode("utf-8", "replace")
+        if purpose not in FILE_PURPOSES:
+            raise ApiError(400, f"Invalid purpose {purpose!r}: expected one of {', '.join(FILE_PURPOSES)}.",
+                           param="purpose")
+        stored = self.store.add_file(upload.filename or "upload", purpose, upload.data)
         return Response.json(stored.to_api())
 
     def get_file(self, r: Request) -> Response:
@@ -158,7 +160,7 @@ class Api:
         return Response.json(self.trainer.create(r.json()))
 
     def list_jobs(self, r: Request) -> Response:
-        return Response.json(self.trainer.list(r.query))
+        return Response.json(self.trainer.list_jobs(r.query))
 
     def get_job(self, r: Request) -> Response:
         return Response.json(self.trainer.retrieve(r.params["id"]))

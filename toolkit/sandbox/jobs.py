@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
+from . import options
+from .options import Plan
 from .state import ApiError, Store, int_param, new_id, page
 from .validate import Dataset, FileProblem, check_file
 
@@ -31,26 +33,6 @@ NOT_AVAILABLE_MARK = "training-not-available"
 WIND_DOWN = ("OpenAI is winding down the fine-tuning platform and your organization is no longer able to "
              "create new fine-tuning training jobs.")
 CSV_HEADER = "step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy"
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The hyperparameters a job trains with, resolved once its training file is validated."""
-
-    examples: int
-    tokens: int
-    n_epochs: int
-    batch_size: int
-    learning_rate_multiplier: float
-    beta: float | None
-
-    @property
-    def steps_per_epoch(self) -> int:
-        return math.ceil(self.examples / self.batch_size)
-
-    @property
-    def steps(self) -> int:
-        return self.steps_per_epoch * self.n_epochs
 
 
 @dataclass
@@ -104,24 +86,17 @@ class Trainer:
         for name in ("model", "training_file"):
             if not isinstance(body.get(name), str) or not body[name]:
                 raise ApiError(400, f"Missing required parameter: '{name}'.", param=name)
-        method = _method_type(body)
+        method = options.method_type(body)
         snapshot, expected = self._trainable(body["model"], method)
         for name in ("training_file", "validation_file"):
             if body.get(name) is not None:
                 self._fine_tune_file(body[name], name)
-        suffix = body.get("suffix")
-        if suffix is not None and (not isinstance(suffix, str) or not 1 <= len(suffix) <= 64):
-            raise ApiError(400, "Invalid 'suffix': expected a string of 1 to 64 characters.", param="suffix")
-        seed = body.get("seed")
-        if seed is None:
-            seed = secrets.randbelow(2**31)
-        elif not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2_147_483_647:
-            raise ApiError(400, "Invalid 'seed': expected an integer from 0 to 2147483647.", param="seed")
+        requested = options.hyperparameters(body, method)
         with self.store.lock:
             job = Job(id=new_id("ftjob-"), model=snapshot, training_file=body["training_file"],
-                      validation_file=body.get("validation_file"), suffix=suffix, seed=seed, method=method,
-                      expected_format=expected, requested=_hyperparameters(body, method),
-                      metadata=_metadata(body.get("metadata")), integrations=list(body.get("integrations") or []),
+                      validation_file=body.get("validation_file"), suffix=options.suffix(body),
+                      seed=options.seed(body), method=method, expected_format=expected, requested=requested,
+                      metadata=options.metadata(body), integrations=list(body.get("integrations") or []),
                       created_at=int(time.time()), last_tick=time.monotonic())
             self.jobs[job.id] = job
             self._emit(job, 0.0, f"Created fine-tuning job: {job.id}")
@@ -133,7 +108,7 @@ class Trainer:
         with self.store.lock:
             return self._to_api(self._job(job_id))
 
-    def list(self, query: dict[str, str]) -> dict[str, Any]:
+    def list_jobs(self, query: dict[str, str]) -> dict[str, Any]:
         wanted = {k[len("metadata["):-1]: v for k, v in query.items() if k.startswith("metadata[") and k.endswith("]")}
         with self.store.lock:
             jobs = [self._tick(j) for j in reversed(self.jobs.values())]
@@ -263,7 +238,7 @@ class Trainer:
                 self._emit(job, VALIDATE_SECONDS, result.message, level="error")
                 return
             checked.append(result)
-        job.plan = _plan(checked[0], job.requested, job.method)
+        job.plan = options.plan(checked[0], job.requested, job.method)
         job.pairs = checked[0].pairs
         job.status = "queued"
         self._emit(job, VALIDATE_SECONDS, "Files validated, moving job to queued state")
@@ -343,67 +318,6 @@ class Trainer:
             "seed": job.seed, "estimated_finish": finish, "integrations": job.integrations,
             "metadata": job.metadata, "method": {"type": job.method, job.method: {"hyperparameters": hyper}},
         }
-
-
-def _method_type(body: dict[str, Any]) -> str:
-    method = body.get("method")
-    if method is None:
-        return "supervised"
-    kind = method.get("type") if isinstance(method, dict) else None
-    if kind == "reinforcement":
-        raise ApiError(400, "The sandbox does not simulate reinforcement fine-tuning; use method 'supervised' "
-                       "or 'dpo'.", param="method")
-    if kind not in ("supervised", "dpo"):
-        raise ApiError(400, f"Invalid 'method.type': {kind!r} (expected 'supervised', 'dpo' or "
-                       "'reinforcement').", param="method")
-    return kind
-
-
-def _hyperparameters(body: dict[str, Any], method: str) -> dict[str, Any]:
-    """The requested hyperparameters (``auto`` where not given), checked against the API's limits."""
-    given = ((body.get("method") or {}).get(method) or {}).get("hyperparameters") or body.get("hyperparameters") or {}
-    if not isinstance(given, dict):
-        raise ApiError(400, "Invalid 'hyperparameters': expected an object.", param="hyperparameters")
-    limits = {"n_epochs": (1, 50), "batch_size": (1, 256), "learning_rate_multiplier": (0, None)}
-    if method == "dpo":
-        limits["beta"] = (0, 2)
-    out: dict[str, Any] = {}
-    for name, (low, high) in limits.items():
-        value = given.get(name, "auto")
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        integral = name in ("n_epochs", "batch_size")
-        ok = value == "auto" or (number and (isinstance(value, int) or not integral) and
-                                 (value >= low if integral else value > low) and (high is None or value <= high))
-        if not ok:
-            raise ApiError(400, f"Invalid hyperparameter '{name}': {value!r}.", param=f"hyperparameters.{name}")
-        out[name] = value
-    return out
-
-
-def _metadata(value: Any) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or len(value) > 16 or not all(
-            isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512 for k, v in value.items()):
-        raise ApiError(400, "Invalid 'metadata': at most 16 string keys (64 chars) with string values "
-                       "(512 chars).", param="metadata")
-    return dict(value)
-
-
-def _plan(dataset: Dataset, requested: dict[str, Any], method: str) -> Plan:
-    """Resolve ``auto`` hyperparameters the way the service describes its defaults."""
-    n = dataset.examples
-    epochs = requested["n_epochs"]
-    if epochs == "auto":
-        epochs = min(25, math.ceil(100 / n)) if n * 3 < 100 else max(1, 25_000 // n) if n * 3 > 25_000 else 3
-    batch = requested["batch_size"]
-    if batch == "auto":
-        batch = max(1, min(256, round(n * 0.002)))
-    rate = requested["learning_rate_multiplier"]
-    beta = requested.get("beta")
-    return Plan(examples=n, tokens=dataset.tokens, n_epochs=epochs, batch_size=batch,
-                learning_rate_multiplier=2.0 if rate == "auto" else float(rate),
-                beta=(0.1 if beta == "auto" else float(beta)) if method == "dpo" else None)
 
 
 def _model_name(job: Job, organization: str) -> str:

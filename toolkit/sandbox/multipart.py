@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser
-from typing import BinaryIO
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class MultipartError(ValueError):
     """The body is not the multipart/form-data its Content-Type says."""
 
 
-def read_chunked(stream: BinaryIO) -> bytes:
+def read_chunked(stream: io.BufferedIOBase) -> bytes:
     """Read a ``Transfer-Encoding: chunked`` body from ``stream``."""
     out = bytearray()
     while True:

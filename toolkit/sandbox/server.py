@@ -45,8 +45,8 @@ class Sandbox:
         """``http://host:port``: the root, where Prism-style clients (no ``/v1``) point."""
         if self._server is None:
             raise RuntimeError("the sandbox is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
+        host, port = str(self._server.server_address[0]), self._server.server_address[1]
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     @property
     def base_url(self) -> str:
