@@ -94,3 +94,10 @@ def test_c200_tokenizes_odd_values_without_raising() -> None:
     for value in ODD_RECORDS + [{"input": "x", "messages": 5}, {"input": {"messages": [None]}, "preferred_output": 5}]:
         rec = Record(line=1, value=value, raw=b"x" * 5_000)
         assert_findings_sane(list(RULES["C200"].check(rec, context(model=SMALL))))
+
+
+def test_c200_appendix_a_record_over_gpt_4o_mini_limit() -> None:
+    value = long_chat(66_000)
+    result = lint([json.dumps(value)], model="gpt-4o-mini")
+    assert hits(result, "C200") == [(1, None)]
+    assert "over the 65,536-token limit of gpt-4o-mini" in messages(result, "C200")[0]
