@@ -32,7 +32,7 @@ def invalid_completion_record(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @file_rule("L020", "completion-format-retired", E, "prompt/completion files can no longer be trained",
-           source="L-02")
+           formats=COMPLETION, source="L-02")
 def completion_format_retired(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Only the legacy base models babbage-002 and davinci-002 trained on prompt/completion
     files, and "new fine-tuning training runs on these models will no longer be supported starting
@@ -56,7 +56,7 @@ def completion_format_retired(summary: FileSummary, ctx: Context) -> Iterator[Fi
 
 
 @file_rule("L030", "legacy-completion-style", I, "prompt/completion records miss the legacy conventions",
-           source="L-03")
+           formats=COMPLETION, source="L-03")
 def legacy_completion_style(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """The legacy guide (and `openai tools fine_tunes.prepare_data`) recommended: end every
     prompt with the same separator that appears nowhere else (e.g. `\\n\\n###\\n\\n` or ` ->`),

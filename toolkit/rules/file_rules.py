@@ -106,7 +106,8 @@ def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
                       f"{MIN_EXAMPLES} examples (the server refuses the job): add more examples")
 
 
-@file_rule("F070", "few-examples", W, "training file has fewer than 50 examples", source="F-07")
+@file_rule("F070", "few-examples", W, "training file has fewer than 50 examples", formats=("chat", "preference"),
+           source="F-07")
 def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """OpenAI: "We see improvements from fine-tuning on 50–100 examples… We recommend starting
     with 50 well-crafted demonstrations"; Azure suggests hundreds to thousands. Fewer examples

@@ -89,7 +89,8 @@ def unresolved_grader_reference(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @file_rule("R051", "output-json-without-response-format", W,
-           "the grader reads sample.output_json but no json_schema response_format is set", source="R-05")
+           "the grader reads sample.output_json but no json_schema response_format is set",
+           formats=("reinforcement",), source="R-05")
 def output_json_without_response_format(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """`{{ sample.output_json }}` is filled only when the job sets a `response_format` of type
     `json_schema` (graders guide); otherwise the grader sees nothing. Put the response format next
@@ -106,7 +107,8 @@ def output_json_without_response_format(summary: FileSummary, ctx: Context) -> I
                       "{{ sample.output_text }}")
 
 
-@file_rule("R080", "invalid-grader", E, "the grader config is not a valid RFT grader", source="R-08")
+@file_rule("R080", "invalid-grader", E, "the grader config is not a valid RFT grader", formats=("reinforcement",),
+           source="R-08")
 def invalid_grader(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """An RFT job takes exactly one grader: `string_check` (type, name, input, reference,
     operation eq/ne/like/ilike), `text_similarity` (evaluation_metric fuzzy_match, bleu, gleu,

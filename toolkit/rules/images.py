@@ -174,7 +174,7 @@ def data_url_problem(url: str) -> str | None:
 
 
 @file_rule("C215", "images-not-supported-by-model", E, "examples have images but the model takes none",
-           source="C-21")
+           formats=MESSAGES, source="C-21")
 def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Only some models can be fine-tuned on images: gpt-4o-2024-08-06 on OpenAI; gpt-4o
     2024-08-06 and gpt-4.1 2025-04-14 on Azure OpenAI (the catalog's `images` field). A file with
