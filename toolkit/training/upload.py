@@ -93,6 +93,16 @@ def _usable(remote: Any, size: int) -> bool:
 
 
 def _listed(client: Any, name: str, size: int) -> str | None:
+    """Find an earlier upload by its hash-bearing name; best effort (an endpoint may not list files)."""
+    import openai
+
+    try:
+        return _scan(client, name, size)
+    except (openai.APIStatusError, openai.APIConnectionError):
+        return None  # uploading again is always correct; a real problem shows at the upload itself
+
+
+def _scan(client: Any, name: str, size: int) -> str | None:
     page = client.files.list(purpose="fine-tune", limit=100)
     seen: set[str] = set()
     for _ in range(_LIST_PAGES):
