@@ -18,10 +18,11 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ToolkitError
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 TOKENS_REPLY_PRIMING = 3
+CHUNK_STRINGS = 2000  # strings per batch a worker thread tokenizes on its own
+T = TypeVar("T")
 
 _BLOB_URLS = {
     "o200k_base": "https://openaipublic.blob.core.windows.net/encodings/o200k_base.tiktoken",
@@ -100,39 +103,60 @@ def example_strings(value: dict[str, Any]) -> tuple[list[str], int]:
     Works for chat/RFT (``messages``), preference (``input`` + outputs) and
     completion (``prompt``/``completion``) records; non-string values are skipped.
     """
-    strings: list[str] = []
+    strings, overhead, _ = example_parts(value)
+    return strings, overhead
+
+
+def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int]:
+    """Like :func:`example_strings`, plus how many leading strings are trained output.
+
+    The first ``n_trained`` strings are what training learns from: the content and
+    calls of assistant messages without ``weight: 0`` (the preferred output of a
+    preference record, the completion of a prompt/completion record). Order does
+    not matter for counting, so trained strings come first.
+    """
+    trained: list[str] = []
+    other: list[str] = []
     overhead = 0
     if "messages" in value or "input" in value:
-        msgs: list[Any] = []
         container = value.get("input") if isinstance(value.get("input"), dict) else value
+        msgs: list[tuple[Any, bool]] = []
         if isinstance(container.get("messages"), list):
-            msgs.extend(container["messages"])
-        for side in ("preferred_output",):
-            out = value.get(side)
-            if isinstance(out, list):
-                msgs.extend(out)
-        for m in msgs:
+            msgs.extend((m, False) for m in container["messages"])
+        out = value.get("preferred_output")
+        if isinstance(out, list):
+            msgs.extend((m, True) for m in out)
+        for m, preferred in msgs:
             if not isinstance(m, dict):
                 continue
             overhead += TOKENS_PER_MESSAGE
-            _message_strings(m, strings)
+            role = m.get("role")
+            if isinstance(role, str):
+                other.append(role)
+            learns = role == "assistant" and (preferred or not _weight_zero(m))
+            _message_strings(m, trained if learns else other)
             if "name" in m:
                 overhead += TOKENS_PER_NAME
         overhead += TOKENS_REPLY_PRIMING
         tools = container.get("tools", container.get("functions"))
         if isinstance(tools, list) and tools:
-            strings.append(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
+            other.append(json.dumps(tools, ensure_ascii=False, separators=(",", ":")))
     else:
-        for key in ("prompt", "completion"):
-            if isinstance(value.get(key), str):
-                strings.append(value[key])
-    return strings, overhead
+        if isinstance(value.get("completion"), str):
+            trained.append(value["completion"])
+        if isinstance(value.get("prompt"), str):
+            other.append(value["prompt"])
+    return trained + other, overhead, len(trained)
+
+
+def _weight_zero(m: dict[str, Any]) -> bool:
+    w = m.get("weight", 1)
+    return type(w) is int and w == 0
 
 
 def _message_strings(m: dict[str, Any], out: list[str]) -> None:
-    for key in ("role", "name"):
-        if isinstance(m.get(key), str):
-            out.append(m[key])
+    if isinstance(m.get("name"), str):
+        out.append(m["name"])
     content = m.get("content")
     if isinstance(content, str):
         out.append(content)
@@ -161,36 +185,73 @@ def count_example(value: dict[str, Any], enc: "tiktoken.Encoding") -> int:
 
 
 def count_examples(values: Sequence[dict[str, Any]], enc: "tiktoken.Encoding", *, threads: int = 2) -> list[int]:
-    """Token counts for many examples, split into chunks tokenized on ``threads`` threads.
+    """Token counts for many examples, tokenized on ``threads`` threads (see :func:`count_batches`)."""
+    def batches() -> Iterator[tuple[list[tuple[int, int]], list[str]]]:
+        per: list[tuple[int, int]] = []
+        flat: list[str] = []
+        for v in values:
+            strings, overhead = example_strings(v)
+            per.append((len(strings), overhead))
+            flat.extend(strings)
+            if len(flat) >= CHUNK_STRINGS:
+                yield per, flat
+                per, flat = [], []
+        if per:
+            yield per, flat
 
-    tiktoken releases the GIL while encoding, so chunks of a few thousand strings
-    on two threads use both cores (encode_ordinary_batch on tiny strings does not).
-    """
-    per: list[tuple[list[str], int]] = [example_strings(v) for v in values]
-    flat: list[str] = [s for strings, _ in per for s in strings]
-    lengths = _count_strings(flat, enc, threads=threads)
     out: list[int] = []
-    i = 0
-    for strings, overhead in per:
-        n = len(strings)
-        out.append(overhead + sum(lengths[i:i + n]))
-        i += n
+    for per, lengths in count_batches(batches(), enc, threads=threads):
+        i = 0
+        for n, overhead in per:
+            out.append(overhead + sum(lengths[i:i + n]))
+            i += n
     return out
 
 
-def _count_strings(strings: list[str], enc: "tiktoken.Encoding", *, threads: int) -> list[int]:
-    if threads <= 1 or len(strings) < 2000:
-        return [len(enc.encode_ordinary(s)) for s in strings]
+def count_batches(batches: Iterable[tuple[T, list[str]]], enc: "tiktoken.Encoding", *,
+                  threads: int = 2) -> Iterator[tuple[T, list[int]]]:
+    """Token counts of each batch of strings, in order, tokenized on ``threads`` threads.
+
+    Each batch is ``(payload, strings)``; it comes back as ``(payload, counts)``. The
+    caller's generator keeps preparing batches (reading, parsing) while the worker
+    threads tokenize: tiktoken releases the GIL while it encodes, and a thread that
+    owns a whole batch of ~2,000 strings avoids the per-string hand-off that makes
+    ``encode_ordinary_batch`` slow on many small strings. At most ``2 * threads``
+    batches are in flight, so memory stays flat however long the input is.
+    """
+    count = _counter(enc)
+    if threads <= 1:
+        for payload, strings in batches:
+            yield payload, count(strings)
+        return
     from concurrent.futures import ThreadPoolExecutor
 
-    size = max(500, len(strings) // (threads * 4) + 1)
-    chunks = [strings[i:i + size] for i in range(0, len(strings), size)]
-
-    def work(chunk: list[str]) -> list[int]:
-        return [len(enc.encode_ordinary(s)) for s in chunk]
-
+    pending: deque[tuple[T, Any]] = deque()
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        return [n for part in pool.map(work, chunks) for n in part]
+        for payload, strings in batches:
+            pending.append((payload, pool.submit(count, strings)))
+            if len(pending) >= 2 * threads:
+                done, fut = pending.popleft()
+                yield done, fut.result()
+        while pending:
+            done, fut = pending.popleft()
+            yield done, fut.result()
+
+
+def _counter(enc: "tiktoken.Encoding") -> Callable[[list[str]], list[int]]:
+    """Count tokens of many strings without building a Python list of token ids per string.
+
+    ``encode_to_tiktoken_buffer`` with no allowed special tokens encodes exactly like
+    ``encode_ordinary`` (special-token text counts as ordinary text) but returns a
+    buffer of uint32 ids, so no per-token Python ints are made while the GIL is held.
+    """
+    core = getattr(enc, "_core_bpe", None)
+    encode = getattr(core, "encode_to_tiktoken_buffer", None)
+    if encode is None:  # a tiktoken without the buffer API
+        ordinary = enc.encode_ordinary
+        return lambda strings: [len(ordinary(s)) for s in strings]
+    none: frozenset[str] = frozenset()
+    return lambda strings: [memoryview(encode(s, none)).nbytes >> 2 for s in strings]
 
 
 def assistant_strings(value: dict[str, Any], *, trained_only: bool = False) -> Iterable[str]:
@@ -203,5 +264,5 @@ def assistant_strings(value: dict[str, Any], *, trained_only: bool = False) -> I
         if isinstance(m, dict) and m.get("role") == "assistant":
             if trained_only and m.get("weight", 1) == 0:
                 continue
-            _message_strings({k: v for k, v in m.items() if k != "role"}, out)
+            _message_strings(m, out)
     return out

@@ -1,0 +1,252 @@
+"""toolkit.stats and `tunesmith stats`: the Cookbook's numbers reproduced, and what Tunesmith counts on top."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rules_support import corpus_file
+
+from toolkit import cost, stats, tokens
+from toolkit.catalog import resolve
+from toolkit.cli.main import main
+from toolkit.errors import InputError
+
+TOY = "cookbook_toy_chat_fine_tuning.jsonl"
+# Per-example totals of the Cookbook notebook (cl100k_base) on its own toy file; the fifth is
+# "Eat a banana!" x 2000, "about 8,000 tokens" in the notebook's printed output.
+TOY_TOKENS = [45, 111, 26, 28, 8032]
+
+
+def cookbook_count(example: dict, enc) -> int:
+    """The notebook's num_tokens_from_messages: 3 per message, every value encoded, +1 per name, +3."""
+    n = 0
+    for message in example["messages"]:
+        n += 3
+        for key, value in message.items():
+            n += len(enc.encode(value))
+            if key == "name":
+                n += 1
+    return n + 3
+
+
+def write(tmp_path: Path, records: list, name: str = "data.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def chat(user: str, assistant: str, **extra) -> dict:
+    return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": assistant, **extra}]}
+
+
+# -- the Cookbook, reproduced -----------------------------------------------------------------
+
+
+def test_token_counts_per_example_match_the_cookbook():
+    rows = list(stats.examples(corpus_file(TOY), model="gpt-3.5-turbo-0125"))
+    assert [r.tokens for r in rows] == TOY_TOKENS
+    assert [r.line for r in rows] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("name", [TOY, "gaifb_elle_limericks.jsonl", "mslearn_travel_finetune.jsonl",
+                                  "ganachan_autograding_validation_set_crlf.jsonl"])
+def test_same_method_same_numbers_on_plain_chat_files(name):
+    """Files with only role/content strings: Tunesmith and the notebook count the same tokens."""
+    path = corpus_file(name)
+    enc = tokens.encoding("cl100k_base")
+    expected = [cookbook_count(json.loads(line), enc) for line in path.read_text("utf-8").splitlines()]
+    assert [r.tokens for r in stats.examples(path, encoding="cl100k_base")] == expected
+
+
+def test_charged_tokens_of_the_4096_token_notebook():
+    """The notebook (MAX_TOKENS_PER_EXAMPLE = 4096) prints ~4306 tokens x 20 epochs = 86,120."""
+    s = stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0613")  # cl100k_base, context 4,096
+    assert (s.billed_tokens, s.epochs, s.cost.charged_tokens) == (4306, 20, 86_120)
+    assert s.epochs_auto
+    assert (s.over_limit, s.over_by_max, s.over_lines) == (1, 8032 - 4096, [(5, 8032 - 4096)])
+    assert s.total_tokens == sum(TOY_TOKENS)
+
+
+def test_the_16385_token_notebook_clips_nothing():
+    s = stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0125")
+    assert (s.billed_tokens, s.epochs, s.cost.charged_tokens, s.over_limit) == (8242, 20, 164_840, 0)
+    assert s.cost.usd == pytest.approx(164_840 * 8.00 / 1e6)
+    assert (s.cost.price_date, s.cost.price_source) == (resolve("openai", "gpt-3.5-turbo-0125").price_date,
+                                                        resolve("openai", "gpt-3.5-turbo-0125").price_source)
+
+
+def test_distributions_use_the_notebooks_quantiles():
+    """The notebook's "p5 / p95" line computes the 0.1 / 0.9 quantiles with numpy's default."""
+    s = stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0125")
+    assert (s.tokens.min, s.tokens.max, s.tokens.median) == (26, 8032, 45)
+    assert s.tokens.mean == pytest.approx(sum(TOY_TOKENS) / 5)
+    assert s.tokens.p10 == pytest.approx(26.8)   # numpy.quantile([26, 28, 45, 111, 8032], 0.1)
+    assert s.tokens.p90 == pytest.approx(4863.6)
+    assert (s.messages.min, s.messages.max, s.messages.median) == (2, 9, 3)
+
+
+@pytest.mark.parametrize(("examples", "epochs"), [
+    (1, 25), (3, 25), (5, 20), (10, 10), (33, 3), (34, 3), (100, 3), (8333, 3), (8334, 2), (25_000, 1),
+    (30_000, 1), (0, 3),
+])
+def test_auto_epochs_is_the_cookbook_heuristic(examples, epochs):
+    assert cost.auto_epochs(examples) == epochs
+
+
+# -- what Tunesmith counts on top of the Cookbook -----------------------------------------------
+
+
+def test_tool_definitions_and_calls_are_counted(tmp_path):
+    """The notebook crashes on tool_calls and ignores tools; Tunesmith adds both (an approximation)."""
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    call = {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}
+    record = {"messages": [{"role": "user", "content": "Weather in Paris?"},
+                           {"role": "assistant", "tool_calls": [call]}], "tools": tools}
+    path = write(tmp_path, [record])
+    enc = tokens.encoding("cl100k_base")
+    plain = cookbook_count({"messages": [{"role": "user", "content": "Weather in Paris?"},
+                                         {"role": "assistant"}]}, enc)
+    extra = (len(enc.encode("get_weather")) + len(enc.encode('{"city": "Paris"}'))
+             + len(enc.encode(json.dumps(tools, separators=(",", ":")))))
+    [row] = stats.examples(path, encoding="cl100k_base")
+    assert row.tokens == plain + extra
+    assert row.trained_tokens == len(enc.encode("get_weather")) + len(enc.encode('{"city": "Paris"}'))
+
+
+def test_weight_zero_turns_are_billed_but_not_trained(tmp_path):
+    record = {"messages": [{"role": "user", "content": "Hi"},
+                           {"role": "assistant", "content": "Hello there, friend", "weight": 0},
+                           {"role": "user", "content": "Again"},
+                           {"role": "assistant", "content": "Hi", "weight": 1}]}
+    [row] = stats.examples(write(tmp_path, [record]), encoding="cl100k_base")
+    enc = tokens.encoding("cl100k_base")
+    assert row.trained_tokens == len(enc.encode("Hi"))
+    assert row.tokens == 4 * 3 + 3 + sum(len(enc.encode(t)) for t in
+                                         ("user", "Hi", "assistant", "Hello there, friend", "user", "Again",
+                                          "assistant", "Hi"))
+
+
+def test_weights_in_a_real_multi_turn_file():
+    path = corpus_file("gh640_marv_weights_multi_turn.jsonl")
+    enc = tokens.encoding("o200k_base")
+    for line, row in zip(path.read_text("utf-8").splitlines(), stats.examples(path), strict=True):
+        msgs = json.loads(line)["messages"]
+        trained = [m["content"] for m in msgs if m["role"] == "assistant" and m.get("weight", 1) != 0]
+        assert row.trained_tokens == sum(len(enc.encode(t)) for t in trained)
+        assert 0 < row.trained_tokens < row.tokens
+
+
+def test_preference_completion_and_rft_formats(tmp_path):
+    enc = tokens.encoding("o200k_base")
+    dpo = {"input": {"messages": [{"role": "user", "content": "Q"}]},
+           "preferred_output": [{"role": "assistant", "content": "good answer"}],
+           "non_preferred_output": [{"role": "assistant", "content": "bad"}]}
+    [row] = stats.examples(write(tmp_path, [dpo], "dpo.jsonl"))
+    assert (row.format, row.messages, row.trained_tokens) == ("preference", 3, len(enc.encode("good answer")))
+    rft = {"messages": [{"role": "developer", "content": "Be brief"}, {"role": "user", "content": "2+2?"}],
+           "answer": "4"}
+    s = stats.compute(write(tmp_path, [rft], "rft.jsonl"))
+    assert (s.format, s.model, s.trained_tokens) == ("reinforcement", "o4-mini-2025-04-16", 0)
+    assert s.cost.usd is None and "per training hour" in s.cost.note
+    legacy = {"prompt": "Say hi ->", "completion": " hi"}
+    [row] = stats.examples(write(tmp_path, [legacy], "legacy.jsonl"))
+    assert (row.format, row.trained_tokens) == ("completion", len(enc.encode(" hi")))
+
+
+def test_unknown_price_says_so():
+    s = stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0613")
+    assert s.cost.usd is None and s.cost.note == "no price in the catalog for gpt-3.5-turbo-0613"
+
+
+def test_lines_that_are_not_records_are_counted_not_fatal(tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(chat("a", "b")).encode() + b"\n\n{broken\n[1, 2]\n"
+                     + json.dumps(chat("c", "d")).encode())
+    s = stats.compute(path)
+    assert (s.examples, s.unreadable, s.unreadable_lines) == (2, 2, [3, 4])
+
+
+def test_pretty_printed_file_has_no_readable_records():
+    s = stats.compute(corpus_file("cookbook_01_testing_example_prettyprinted.jsonl"))
+    assert s.examples == 0 and s.unreadable > 0
+
+
+def test_one_thread_and_two_threads_agree(tmp_path):
+    records = [chat(f"question {i} " * (i % 7), f"answer {i} " * (i % 13)) for i in range(3000)]
+    path = write(tmp_path, records)
+    one = [r.tokens for r in stats.examples(path, threads=1)]
+    two = [r.tokens for r in stats.examples(path, threads=2)]
+    assert one == two and len(one) == 3000
+    assert two == tokens.count_examples(records, tokens.encoding("o200k_base"), threads=2)
+
+
+def test_count_batches_keeps_order_and_payloads():
+    enc = tokens.encoding("o200k_base")
+    batches = [(i, ["word " * i, "x"]) for i in range(50)]
+    out = list(tokens.count_batches(iter(batches), enc, threads=2))
+    assert [p for p, _ in out] == list(range(50))
+    assert [c for _, c in out] == [[len(enc.encode_ordinary("word " * i)), 1] for i in range(50)]
+
+
+def test_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        stats.compute(tmp_path / "nope.jsonl")
+
+
+# -- the table and the command -----------------------------------------------------------------
+
+
+def test_frame_has_one_row_per_example_with_lint_status():
+    df = stats.frame(corpus_file(TOY), model="gpt-3.5-turbo-0613")
+    assert list(df.columns) == ["line", "format", "messages", "tokens", "trained_tokens", "over_limit", "lint",
+                                "rules"]
+    assert df["tokens"].tolist() == TOY_TOKENS
+    assert df["over_limit"].tolist() == [0, 0, 0, 0, 8032 - 4096]
+    by_line = dict(zip(df["line"], df["rules"]))
+    assert "C130" in by_line[3]  # no system message
+    assert "C131" in by_line[4]  # no user message
+    assert df.loc[df["line"] == 3, "lint"].item() == "warning"
+
+
+def test_cli_text_report(capsys):
+    assert main(["stats", str(corpus_file(TOY)), "--model", "gpt-3.5-turbo-0613"]) == 0
+    out = capsys.readouterr().out
+    assert "5 examples" in out
+    assert "charged: 4,306 x 20 = 86,120 training tokens" in out
+    assert "1 example(s) exceed 4,096 tokens" in out
+    assert "no price in the catalog" in out
+
+
+def test_cli_text_shows_price_date_and_source(capsys):
+    assert main(["stats", str(corpus_file(TOY)), "--model", "gpt-4.1-mini-2025-04-14", "--epochs", "2"]) == 0
+    out = capsys.readouterr().out
+    model = resolve("openai", "gpt-4.1-mini-2025-04-14")
+    assert f"price as of {model.price_date}; source: {model.price_source}" in out
+    assert "epochs: 2 (--epochs)" in out
+
+
+def test_cli_json_and_csv(capsys, tmp_path):
+    assert main(["stats", str(corpus_file(TOY)), "--model", "gpt-3.5-turbo-0613", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["billed_tokens"] == 4306 and data["cost"]["charged_tokens"] == 86_120
+    out = tmp_path / "rows.csv"
+    assert main(["stats", str(corpus_file(TOY)), "--format", "csv", "-o", str(out)]) == 0
+    lines = out.read_text("utf-8").splitlines()
+    assert lines[0] == "line,format,messages,tokens,trained_tokens,over_limit,lint,rules"
+    assert len(lines) == 6
+
+
+def test_cli_rejects_out_of_range_epochs(capsys):
+    assert main(["stats", str(corpus_file(TOY)), "--epochs", "0"]) == 2
+    assert "1 to 50" in capsys.readouterr().err
+
+
+def test_write_text_is_a_pure_formatter():
+    from toolkit.cli.stats_cmd import write_text
+
+    buf = io.StringIO()
+    write_text(stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0125"), buf)
+    assert "estimated cost: $1.32" in buf.getvalue()

@@ -1,0 +1,104 @@
+"""``tunesmith stats FILE``: tokens per example, billed vs trained tokens, epochs and estimated cost."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..stats import Distribution, Stats
+
+FORMATS = ("text", "json", "csv")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("stats", help="count tokens, billed vs trained tokens, epochs and the training cost",
+                       description="Statistics of a fine-tuning JSONL file: examples, messages and tokens per "
+                                   "example, billed and trained tokens, examples over the model's context, the "
+                                   "epochs n_epochs=auto would choose and the estimated training cost.")
+    p.add_argument("path", metavar="FILE", help="JSONL file")
+    p.add_argument("--provider", choices=("openai", "azure"), default="openai", help="provider (default openai)")
+    p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
+    p.add_argument("--epochs", type=int, help="epochs to train (default: what n_epochs=auto chooses)")
+    p.add_argument("--encoding", choices=("o200k_base", "cl100k_base"),
+                   help="count with this tokenizer instead of the model's (e.g. cl100k_base as the Cookbook)")
+    p.add_argument("--format", dest="output_format", choices=FORMATS, default="text",
+                   help="text (default), json (the summary) or csv (one row per example, with its lint status)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import stats
+
+    if args.epochs is not None and not 1 <= args.epochs <= 50:
+        raise UsageError(f"--epochs {args.epochs}: the API accepts 1 to 50 epochs")
+    stream = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    try:
+        if args.output_format == "csv":
+            stats.frame(args.path, provider=args.provider, model=args.model,
+                        encoding=args.encoding).to_csv(stream, index=False)
+            return 0
+        result = stats.compute(args.path, provider=args.provider, model=args.model, epochs=args.epochs,
+                               encoding=args.encoding)
+        if args.output_format == "json":
+            json.dump(result.to_dict(), stream, indent=2)
+            stream.write("\n")
+        else:
+            write_text(result, stream)
+    finally:
+        if args.output:
+            stream.close()
+    return 0
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
+def _row(label: str, d: Distribution) -> str:
+    cells = (d.min, d.mean, d.median, d.p10, d.p90, d.max)
+    return f"  {label:<24}" + "".join(f"{_num(c):>10}" for c in cells)
+
+
+def write_text(s: Stats, out: TextIO) -> None:
+    """The human report of ``tunesmith stats``."""
+    name = Path(s.path).name
+    kinds = ", ".join(f"{n:,} {f}" for f, n in sorted(s.formats.items(), key=lambda kv: -kv[1]))
+    out.write(f"{name}: {s.examples:,} examples ({kinds or s.format})\n")
+    if s.unreadable:
+        shown = ", ".join(map(str, s.unreadable_lines))
+        out.write(f"  {s.unreadable:,} line(s) are not JSON records and are not counted (line {shown}): "
+                  "`tunesmith lint` says why; `tunesmith fix --write` joins pretty-printed records\n")
+    out.write(f"model: {s.model} ({s.provider}; tokenizer {s.encoding}; context {s.context:,} tokens)\n\n")
+    out.write(f"  {'':<24}" + "".join(f"{h:>10}" for h in ("min", "mean", "median", "p10", "p90", "max")) + "\n")
+    out.write(_row("messages per example", s.messages) + "\n")
+    out.write(_row("tokens per example", s.tokens) + "\n")
+    out.write(_row("trained tokens", s.trained) + "\n\n")
+    if s.format == "reinforcement":
+        out.write(f"tokens: {s.total_tokens:,} (prompts; in RFT the model is trained on its own sampled answers)\n")
+    else:
+        share = f" ({s.trained_tokens / s.total_tokens:.0%} of all tokens)" if s.total_tokens else ""
+        out.write(f"tokens: {s.total_tokens:,}; trained on: {s.trained_tokens:,}{share} "
+                  "(assistant turns with weight 1; every token is billed)\n")
+    if s.over_limit:
+        where = ", ".join(f"line {line} by {over:,}" for line, over in s.over_lines)
+        out.write(f"over the context: {s.over_limit:,} example(s) exceed {s.context:,} tokens and will be truncated "
+                  f"from the end (by up to {s.over_by_max:,} tokens: {where})\n")
+    else:
+        out.write(f"over the context: none (every example fits in {s.context:,} tokens)\n")
+    out.write(f"billed per epoch: {s.billed_tokens:,} tokens (examples counted up to the context)\n")
+    how = f"what n_epochs=auto chooses for {s.examples:,} examples" if s.epochs_auto else "--epochs"
+    out.write(f"epochs: {s.epochs} ({how})\n")
+    c = s.cost
+    out.write(f"charged: {c.tokens_per_epoch:,} x {c.epochs} = {c.charged_tokens:,} training tokens\n")
+    if c.usd is not None:
+        out.write(f"estimated cost: ${c.usd:,.2f} at {c.note} (price as of {c.price_date}; source: {c.price_source})\n")
+    else:
+        when = f" (price as of {c.price_date}; source: {c.price_source})" if c.price_date else ""
+        out.write(f"estimated cost: unknown: {c.note}{when}\n")
