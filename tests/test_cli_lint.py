@@ -116,7 +116,7 @@ def test_ci_formats(bad: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["lint", str(bad), "--format", fmt]) == 1
     out = capsys.readouterr().out
     if fmt == "github":
-        assert out.startswith("::error ")
+        assert "::error title=tunesmith (F010 invalid-json)" in out
     else:
         assert json.loads(out)["version"] == "2.1.0"
 

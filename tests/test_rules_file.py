@@ -183,9 +183,10 @@ def test_f110_plain_chat_validation_rows_fit_an_rft_training_file(tmp_path) -> N
 def test_f111_missing_validation_file_for_rft(tmp_path) -> None:
     train = write(tmp_path / "train.jsonl", [rft(i) for i in range(10)])
     val = write(tmp_path / "valid.jsonl", [rft(i) for i in range(10, 13)])
-    assert hits(lint_path(train), "F111") == [(None, None)]
-    assert "--validation" in messages(lint_path(train), "F111")[0]
-    assert hits(lint_path(train, validation=val), "F111") == []
+    assert hits(lint_path(train, method="reinforcement"), "F111") == [(None, None)]
+    assert "--validation" in messages(lint_path(train, method="reinforcement"), "F111")[0]
+    assert hits(lint_path(train), "F111") == []  # not announced as an RFT job: a file linted on its own
+    assert hits(lint_path(train, method="reinforcement", validation=val), "F111") == []
     sft = write(tmp_path / "sft.jsonl", TEN)
     assert hits(lint_path(sft), "F111") == []
     assert hits(lint([rft(i) for i in range(3)], role="validation"), "F111") == []

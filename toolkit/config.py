@@ -42,9 +42,14 @@ class Settings:
             return False
         if path is not None:
             for pattern, codes in self.per_file_ignores.items():
-                if _path_matches(path, pattern) and any(_matches(c, rule) for c in codes):
+                if _path_matches(path, pattern, self.root) and any(_matches(c, rule) for c in codes):
                     return False
         return True
+
+    @property
+    def root(self) -> Path | None:
+        """The folder per-file-ignore patterns are relative to (the config file's)."""
+        return self.config_path.parent if self.config_path else None
 
     def severity_of(self, rule: Rule) -> Severity:
         return self.severity.get(rule.code, rule.severity)
@@ -55,9 +60,15 @@ def _matches(selector: str, rule: Rule) -> bool:
     return sel.upper() == "ALL" or rule.code.startswith(sel.upper()) or sel == rule.name
 
 
-def _path_matches(path: str, pattern: str) -> bool:
+def _path_matches(path: str, pattern: str, root: Path | None) -> bool:
     p = Path(path)
-    return fnmatch.fnmatch(str(p), pattern) or fnmatch.fnmatch(p.name, pattern) or fnmatch.fnmatch(p.as_posix(), pattern)
+    candidates = [p.as_posix(), p.name]
+    if root is not None:
+        try:
+            candidates.append(p.resolve().relative_to(root.resolve()).as_posix())
+        except ValueError:
+            pass
+    return any(fnmatch.fnmatch(c, pattern) for c in candidates)
 
 
 def check_selectors(selectors: Iterable[str], what: str) -> tuple[str, ...]:

@@ -42,20 +42,27 @@ def _looks_reinforcement(value: dict[str, Any]) -> bool:
 
 
 def same_family(record_format: str | None, file_format: str) -> bool:
-    """Whether a record of ``record_format`` can live in a file of ``file_format``."""
+    """Whether a record of ``record_format`` is checked with the rules of a ``file_format`` file.
+
+    Chat and reinforcement rows are both ``messages`` rows: in a chat file an RFT-looking
+    row gets the chat rules (which say what is wrong with it), and a plain chat row is a
+    valid reinforcement row.
+    """
     if record_format is None or record_format == file_format:
         return True
-    # a plain chat row (messages only) is also a valid reinforcement row
-    return record_format == CHAT and file_format == REINFORCEMENT
+    return {record_format, file_format} == {CHAT, REINFORCEMENT}
 
 
 def decide(counts: Counter[str]) -> str:
-    """The file's format from per-record counts: any RFT-looking row makes a messages file RFT."""
+    """The file's format from per-record counts (the most common family wins).
+
+    A ``messages`` file is reinforcement when RFT-looking rows (developer role, or grader
+    keys and no assistant turn) outnumber plain chat rows; otherwise it is chat.
+    """
     if not counts:
         return CHAT
-    if counts.get(REINFORCEMENT):
-        messages = counts.get(REINFORCEMENT, 0) + counts.get(CHAT, 0)
-        others = max((n for f, n in counts.items() if f not in (CHAT, REINFORCEMENT)), default=0)
-        if messages >= others:
-            return REINFORCEMENT
+    messages = counts.get(REINFORCEMENT, 0) + counts.get(CHAT, 0)
+    others = max((n for f, n in counts.items() if f not in (CHAT, REINFORCEMENT)), default=0)
+    if messages and messages >= others:
+        return REINFORCEMENT if counts.get(REINFORCEMENT, 0) > counts.get(CHAT, 0) else CHAT
     return counts.most_common(1)[0][0]

@@ -172,11 +172,10 @@ class Linter:
         head = list(itertools.islice(items, LOOKAHEAD))
         counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))
         counts.pop(None, None)
-        if self.settings.method:
-            file_format = formats.METHOD_FORMAT[self.settings.method]
-        else:
-            file_format = formats.decide(counts)  # type: ignore[arg-type]
+        detected = formats.decide(counts)  # type: ignore[arg-type]
+        file_format = formats.METHOD_FORMAT[self.settings.method] if self.settings.method else detected
         ctx = self._context(file_format, role)
+        ctx.detected_format = detected
         summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
         record_rules = self._rules("record", path, ctx)
         reader_rules = {r.code for r in self._rules("reader", path, ctx)}
@@ -212,6 +211,8 @@ class Linter:
         own = fmt if fmt is not None and not formats.same_family(fmt, ctx.file_format) else ctx.file_format
         if own != ctx.file_format:
             mixed = RULES["F090"]
+            if own == ctx.detected_format and ctx.method_explicit:
+                return  # the whole file is in another format than --method: F091 says it once
             if ctx.provider.name in mixed.providers and self.settings.enabled(mixed, path):
                 yield self._diag(rec, path, mixed, Finding(
                     None, f"this record is in the {own} format but the file is {ctx.file_format}"
@@ -219,23 +220,29 @@ class Linter:
                     "one file must hold one format"))
             return
         valid = schemas.validator(own).is_valid(value)
-        structural_error = False
+        structural = False  # a structural rule already explains why the schema fails
+        error_pointers: list[str] = []
         for rule in rules:
             if own not in rule.formats or (valid and rule.structural):
                 continue
             for finding in rule.check(rec, ctx):  # type: ignore[misc]
-                d = self._diag(rec, path, rule, finding)
-                if d.severity is Severity.ERROR and rule.structural:
-                    structural_error = True
-                yield d
-        if not valid and not structural_error:
-            schema_rule = RULES["S001"]
-            if self.settings.enabled(schema_rule, path):
-                err = schemas.first_error(own, value)
-                if err is not None:
-                    pointer, message = err
-                    yield self._diag(rec, path, schema_rule, Finding(
-                        pointer or None, f"does not match schemas/{schemas.SCHEMA_FILES[own]}: {message}"))
+                if rule.severity is Severity.ERROR:
+                    structural = structural or rule.structural
+                    error_pointers.append(finding.pointer or "")
+                yield self._diag(rec, path, rule, finding)
+        if valid or structural:
+            return
+        schema_rule = RULES["S001"]
+        if not self.settings.enabled(schema_rule, path):
+            return
+        err = schemas.first_error(own, value)
+        if err is None:
+            return
+        pointer, message = err
+        if any(_related(pointer, p) for p in error_pointers):
+            return  # e.g. C101 already reports the bad weight the schema rejects
+        yield self._diag(rec, path, schema_rule, Finding(
+            pointer or None, f"does not match schemas/{schemas.SCHEMA_FILES[own]}: {message}"))
 
     def _cross(self, result: FileResult, train: FileSummary, validation: FileSummary | None) -> None:
         ctx = self._context(train.format, train.role)
@@ -271,6 +278,13 @@ class Linter:
         for f in findings:
             yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
                              self.settings.severity_of(rule), f.message or rule.message, fix=f.fix)
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether one JSON pointer is the other or inside it (the whole record relates only to itself)."""
+    if not a or not b:
+        return a == b
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def lint(path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None,

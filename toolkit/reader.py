@@ -104,7 +104,7 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _walk(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
+def walk(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
     """Yield (pointer, value) for every value, iteratively (no recursion limit)."""
     stack = [(pointer, value)]
     while stack:
@@ -295,7 +295,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
             column=1)
     out: list[Record | ParseProblem] = []
     if state.non_finite:
-        for ptr, val in _walk(value):
+        for ptr, val in walk(value):
             if isinstance(val, _NonFinite):
                 out.append(ParseProblem(
                     "F014", lineno,
@@ -306,7 +306,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
             "F016", lineno, f"duplicate key {key!r} in one object; only the last value is kept, remove the other",
             column=None))
     if _SURROGATE_ESCAPE.search(raw):
-        for ptr, val in _walk(value):
+        for ptr, val in walk(value):
             if isinstance(val, str) and _has_lone_surrogate(val):
                 out.append(ParseProblem(
                     "F015", lineno, "string contains a lone UTF-16 surrogate escape (\\ud800-\\udfff) that is "

@@ -23,6 +23,7 @@ class Context:
     model_explicit: bool = False
     method_explicit: bool = False
     grader: dict[str, Any] | None = None
+    detected_format: str | None = None
     today: dt.date = field(default_factory=dt.date.today)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics import Severity
-from ..reader import Record, _walk, escape_pointer
+from ..reader import Record, walk, escape_pointer
 from ._walk import type_name
 from .context import Context, FileSummary
 from .registry import Finding, file_rule, record_rule
@@ -49,7 +49,7 @@ def grader_parts(config: Any) -> tuple[Any, Any]:
 
 def templates(grader: Any) -> Iterator[str]:
     """Every ``{{ ... }}`` expression in the grader's strings (Python sources are code, not templates)."""
-    for pointer, value in _walk(grader):
+    for pointer, value in walk(grader):
         if isinstance(value, str) and "{{" in value and not pointer.endswith("/source"):
             yield from _TEMPLATE.findall(value)
 
