@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -279,3 +280,22 @@ def test_secrets_stay_out_of_the_registry(direct: Sandbox, home: Path, capsys: p
     with sqlite3.connect(home / "registry.sqlite3") as db:
         dump = "\n".join(db.iterdump())
     assert KEY not in dump and "ftjob-" in dump and direct.base_url.split("//")[1].split("/")[0] in dump
+
+
+def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    with Sandbox(speed=10) as sandbox:  # direct: the spec's status enum has no "paused"
+        monkeypatch.setenv("OPENAI_BASE_URL", sandbox.base_url)
+        _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+        job_id = out.strip()
+        client = sdk(sandbox.base_url)
+        while client.fine_tuning.jobs.retrieve(job_id).status != "running":
+            time.sleep(0.02)
+        assert cli(capsys, "jobs", "pause", job_id)[:2] == (0, f"{job_id}: paused\n")
+        assert Registry().find_job(job_id).status == "paused"  # type: ignore[union-attr]
+        code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
+        assert code == 0 and out == "" and f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id}" in err
+        assert cli(capsys, "jobs", "resume", job_id)[:2] == (0, f"{job_id}: running\n")
+        code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
+        assert code == 0 and FT_ID.match(out.strip()) and err.count("Fine-tuning job paused") == 1
+        job, _ = wait_for_job(client, job_id)
+        assert job.status == "succeeded"

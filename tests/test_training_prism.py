@@ -90,3 +90,28 @@ def test_a_missing_or_oversized_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(upload, "UPLOADS_API_LIMIT", 100)
     with pytest.raises(InputError, match="over the 8 GB limit of the Uploads API"):
         upload_dataset(None, data, conn, Registry(tmp_path / "r.sqlite3"))
+
+
+def test_rft_job_request_matches_the_spec(prism_mock: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The reinforcement method body (grader and all) passes the mock's request validation."""
+    import json
+
+    from toolkit.cli.main import main
+
+    rows = [{"messages": [{"role": "developer", "content": "Answer with the number only."},
+                          {"role": "user", "content": f"What is {i} + {i}?"}], "answer": str(2 * i)} for i in range(12)]
+    (tmp_path / "rft.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:10]))
+    (tmp_path / "val.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[10:]))
+    (tmp_path / "grader.json").write_text(json.dumps({
+        "type": "string_check", "name": "exact", "input": "{{ sample.output_text }}",
+        "reference": "{{ item.answer }}", "operation": "eq"}))
+    monkeypatch.setenv("OPENAI_BASE_URL", prism_mock)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    code = main(["train", str(tmp_path / "rft.jsonl"), "--validation", str(tmp_path / "val.jsonl"), "--grader",
+                 str(tmp_path / "grader.json"), "--model", "o4-mini-2025-04-16", "--epochs", "1", "--detach",
+                 "--force"])  # --force: o4-mini's OpenAI shutdown date has passed (lint rule M010)
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "(reinforcement, model o4-mini-2025-04-16" in err and out.strip()
