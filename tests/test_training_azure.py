@@ -30,10 +30,10 @@ class Arm:
         arm = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 self._answer(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._answer(None)
 
             def _answer(self, body: Any) -> None:
@@ -58,7 +58,7 @@ class Arm:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> "Arm":
+    def __enter__(self) -> Arm:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
@@ -81,7 +81,8 @@ def test_deploy_puts_the_model_and_waits_for_success() -> None:
     assert (put[0], put[1], get[0], get[1]) == ("PUT", PATH, "GET", PATH)
     assert put[2]["Authorization"] == f"Bearer {TOKEN}"
     assert put[3] == {"sku": {"name": "standard", "capacity": 1},
-                      "properties": {"model": {"format": "OpenAI", "name": "gpt-4.1-2025-04-14.ft-abc", "version": "1"}}}
+                      "properties": {"model": {"format": "OpenAI", "name": "gpt-4.1-2025-04-14.ft-abc",
+                                               "version": "1"}}}
     assert states == ["Creating", "Succeeded"]
 
 

@@ -15,7 +15,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import openai
 import pytest
@@ -77,7 +76,7 @@ def test_train_to_a_fine_tuned_model_through_the_spec_proxy(proxied: PrismProxy,
     assert code == 0, err
     model = out.strip()
     assert FT_ID.match(model) and ":elle:" in model
-    assert "Found 0 errors" in err and f"created job ftjob-" in err
+    assert "Found 0 errors" in err and "created job ftjob-" in err
     assert err.count("Fine-tuning job started") == 1  # each event once
     steps = re.findall(r"step (\d+)/(\d+)", err)
     assert steps and len({s for s, _ in steps}) == len(steps) and steps[-1][0] == steps[-1][1]
@@ -247,7 +246,8 @@ def test_chat_and_compare(direct: Sandbox, tmp_path: Path, capsys: pytest.Captur
     assert code == 0 and err.count("compared") == 3
     assert "#1  " in table and "#3  " in table and "#4  " not in table
     assert re.search(r"^reference\s+base \(\d+\+\d+ tok, \d+\.\d\d s\)\s+tuned \(", table, re.M)
-    summary = {line.split("  ")[0]: line.split() for line in table.splitlines() if line.startswith(("matches", "model"))}
+    summary = {line.split("  ")[0]: line.split() for line in table.splitlines()
+               if line.startswith(("matches", "model"))}
     assert summary["model"][1:] == [MODEL, tuned]
     assert summary["matches reference"][2:] == ["0/3", "3/3"]
 
@@ -282,7 +282,8 @@ def test_secrets_stay_out_of_the_registry(direct: Sandbox, home: Path, capsys: p
     assert KEY not in dump and "ftjob-" in dump and direct.base_url.split("//")[1].split("/")[0] in dump
 
 
-def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
     with Sandbox(speed=10) as sandbox:  # direct: the spec's status enum has no "paused"
         monkeypatch.setenv("OPENAI_BASE_URL", sandbox.base_url)
         _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
@@ -293,7 +294,8 @@ def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch, ca
         assert cli(capsys, "jobs", "pause", job_id)[:2] == (0, f"{job_id}: paused\n")
         assert Registry().find_job(job_id).status == "paused"  # type: ignore[union-attr]
         code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
-        assert code == 0 and out == "" and f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id}" in err
+        assert code == 0 and out == ""
+        assert f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id}" in err
         assert cli(capsys, "jobs", "resume", job_id)[:2] == (0, f"{job_id}: running\n")
         code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
         assert code == 0 and FT_ID.match(out.strip()) and err.count("Fine-tuning job paused") == 1

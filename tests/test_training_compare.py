@@ -18,7 +18,8 @@ EVIL = '<script>alert("x")</script> & <b>'
 def test_chat_record_splits_at_the_last_assistant_message() -> None:
     record = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q1"},
                            {"role": "assistant", "content": "a1", "weight": 0}, {"role": "user", "content": "q2"},
-                           {"role": "assistant", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "2"}]}],
+                           {"role": "assistant",
+                            "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "2"}]}],
               "tools": [{"type": "function", "function": {"name": "f"}}]}
     p = prompt_from_record(record, "f.jsonl", 3)
     assert [m["content"] for m in p.messages] == ["s", "q1", "a1", "q2"] and p.reference == "a2"

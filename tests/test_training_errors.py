@@ -124,7 +124,7 @@ def job(**kw: Any) -> SimpleNamespace:
 
 def test_failed_job_shows_code_message_param_and_hint() -> None:
     err = job_failure(job(error=SimpleNamespace(code="invalid_file_format", param="training_file",
-                                                message="Invalid file format. Example 1 contains an extra \"weight\".")))
+                                                message='Invalid file format. Example 1 contains an extra "weight".')))
     assert isinstance(err, JobFailed) and err.exit_code == 1
     assert str(err).startswith('job ftjob-1 failed: invalid_file_format: Invalid file format. Example 1 contains')
     assert "(param: training_file)" in str(err) and "lint rule C020" in str(err)

@@ -100,7 +100,8 @@ def test_valid_graders(grader: dict[str, object]) -> None:
 
 
 @pytest.mark.parametrize(("grader", "problem"), [
-    (STRING_CHECK | {"operation": "equals"}, "/operation: 'equals' is not one of eq, ne, like, ilike (did you mean eq?)"),
+    (STRING_CHECK | {"operation": "equals"},
+     "/operation: 'equals' is not one of eq, ne, like, ilike (did you mean eq?)"),
     (STRING_CHECK | {"operation": "neq"}, "(did you mean ne?)"),
     ({k: v for k, v in STRING_CHECK.items() if k != "reference"}, "/reference: required for a string_check grader"),
     ({"type": "text_similarity", "name": "s", "input": "i", "reference": "r", "evaluation_metric": "cosine"},

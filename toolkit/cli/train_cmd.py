@@ -75,6 +75,7 @@ def build_spec(args: argparse.Namespace) -> Any:
 def lint_gate(args: argparse.Namespace, spec: Any, provider: str, err: Any) -> bool:
     """Lint the files for this job and print the findings; False when errors should stop the upload."""
     import toolkit
+
     from ..reporters import text
 
     result = toolkit.lint(args.training, validation=args.validation, provider=provider, model=spec.model,
@@ -89,11 +90,21 @@ def lint_gate(args: argparse.Namespace, spec: Any, provider: str, err: Any) -> b
     return True
 
 
+def describe_upload(up: Any) -> str:
+    """One line about an upload: sent (size, parts) or reused (which file, which hash)."""
+    from ..training.progress import human_bytes
+
+    if up.reused:
+        return f"reusing {up.file_id}: identical to {up.source.path} (sha256 {up.source.sha256[:12]})"
+    parts = f" in {up.parts} parts" if up.parts else ""
+    return f"uploaded {up.source.path} as {up.file_id} ({human_bytes(up.source.bytes)}{parts})"
+
+
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..training.jobs import is_fine_tuned, validate
     from ..training.pipeline import start_job
-    from ..training.progress import Progress, human_bytes
+    from ..training.progress import Progress
     from ..training.registry import Registry
     from .training_opts import connect, follow_job, guarded, reattach_command
 
@@ -115,10 +126,7 @@ def run(args: argparse.Namespace) -> int:
 
     def uploaded(up: Any) -> None:
         bar.close()
-        what = f"reusing {up.file_id}: identical to {up.source.path} (sha256 {up.source.sha256[:12]})" if up.reused \
-            else f"uploaded {up.source.path} as {up.file_id} ({human_bytes(up.source.bytes)}" + \
-            (f" in {up.parts} parts)" if up.parts else ")")
-        print(what, file=err, flush=True)
+        print(describe_upload(up), file=err, flush=True)
 
     with guarded(conn):
         started = start_job(client, conn, registry, spec, args.training, args.validation,

@@ -23,7 +23,8 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
                    help="any OpenAI-compatible endpoint (overrides OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT)")
     g.add_argument("--api-version", metavar="VERSION",
                    help="Azure only: use the classic endpoint with this api-version instead of /openai/v1")
-    g.add_argument("--env-file", metavar="FILE", help="read KEY=value settings from FILE (they win over the environment)")
+    g.add_argument("--env-file", metavar="FILE",
+                   help="read KEY=value settings from FILE (they win over the environment)")
     g.add_argument("--timeout", type=float, metavar="SECONDS", help="timeout of each request (default: the SDK's)")
 
 

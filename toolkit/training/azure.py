@@ -84,7 +84,8 @@ def _request(method: str, url: str, token: str, body: dict[str, Any] | None = No
             detail = f"{err.get('code', '')}: {err.get('message', '')}".strip(": ")
         except (ValueError, AttributeError):
             pass
-        raise ApiError(scrub(f"Azure Resource Manager refused the deployment ({exc.code}): {detail}", [token])) from None
+        message = f"Azure Resource Manager refused the deployment ({exc.code}): {detail}"
+        raise ApiError(scrub(message, [token])) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise ApiError(scrub(f"could not reach Azure Resource Manager: {exc}", [token])) from None
 

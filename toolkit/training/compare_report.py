@@ -39,7 +39,7 @@ def to_json(rows: list[Row]) -> str:
 
 
 def _cells(texts: list[str], width: int) -> list[str]:
-    wrapped = [sum((textwrap.wrap(p, width) or [""] for p in t.splitlines() or [""]), []) for t in texts]
+    wrapped = [[line for p in t.splitlines() or [""] for line in textwrap.wrap(p, width) or [""]] for t in texts]
     height = max(len(w) for w in wrapped)
     return ["  ".join(f"{(w[i] if i < len(w) else ''):<{width}}" for w in wrapped).rstrip() for i in range(height)]
 

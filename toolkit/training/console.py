@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .follow import StepMetrics, Update, step_metrics
@@ -82,7 +83,7 @@ class FollowConsole:
         self.progress.close()
 
 
-def table(rows: list[tuple[str, ...]]) -> str:
+def table(rows: Sequence[Sequence[str]]) -> str:
     """Rows of cells as left-aligned columns (the first row is the header)."""
     if not rows:
         return ""

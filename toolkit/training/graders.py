@@ -63,10 +63,10 @@ def grader_problems(grader: Any, pointer: str = "", *, nested: bool = False) -> 
     for key in _REQUIRED[kind]:
         if key not in grader:
             yield f"{pointer}/{key}: required for a {kind} grader"
+    messages_input = kind in ("score_model", "label_model")  # their input is a list of messages
     for key in _STRINGS:
-        if key in grader and not (kind in ("score_model", "label_model") and key == "input"):
-            if not isinstance(grader[key], str):
-                yield f"{pointer}/{key}: must be a string"
+        if key in grader and not (messages_input and key == "input") and not isinstance(grader[key], str):
+            yield f"{pointer}/{key}: must be a string"
     for (k, key), values in _ENUMS.items():
         value = grader.get(key)
         if k == kind and isinstance(value, str) and value not in values:

@@ -77,7 +77,7 @@ def parse_results(data: bytes | str, *, name: str = "result file") -> Metrics:
         rows.append([_number(cell, name, number, h) for cell, h in zip(row, headers)]
                     + [None] * (len(headers) - len(row)))
     step_i = names.index("step")
-    steps = tuple(int(r[step_i]) if r[step_i] is not None else i + 1 for i, r in enumerate(rows))
+    steps = tuple(int(s) if (s := r[step_i]) is not None else i + 1 for i, r in enumerate(rows))
     columns = {n: tuple(r[i] for r in rows) for i, n in enumerate(names) if n != "step"}
     return Metrics(steps, columns, tuple(headers))
 

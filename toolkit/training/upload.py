@@ -7,6 +7,7 @@ for the name this module gives every upload (``<stem>-<sha256[:12]>.jsonl``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -186,10 +187,8 @@ def _uploads_api(client: Any, path: Path, name: str, size: int, part_size: int,
 def _cancel_quietly(client: Any, upload_id: str) -> None:
     import openai
 
-    try:
+    with contextlib.suppress(openai.OpenAIError):  # if not, the upload expires on its own after an hour
         client.uploads.cancel(upload_id)
-    except openai.OpenAIError:
-        pass  # the upload expires on its own after an hour
 
 
 def wait_until_processed(client: Any, file_id: str, *, timeout: float = 600.0, poll: float = 2.0,
