@@ -227,3 +227,27 @@ def test_train_usage_errors(argv: list[str], message: str, tmp_path: Path, capsy
 def test_train_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", str(tmp_path / "nope.jsonl"), "--model", "m"]) == 2
     assert "nope.jsonl: no such file" in capsys.readouterr().err
+
+
+def test_the_command_line_stays_light() -> None:
+    """Building every subcommand's parser imports no SDK: `tunesmith lint` starts fast."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from toolkit.cli.main import build_parser; build_parser(); "
+            "print(sorted(m for m in ('openai', 'pandas', 'streamlit', 'PIL', 'sqlite3') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_reattach_command_keeps_provider_flags_but_no_secret() -> None:
+    import argparse
+
+    from toolkit.cli.training_opts import reattach_command
+
+    args = argparse.Namespace(provider="azure", base_url="https://r.openai.azure.com", api_version=None,
+                              env_file="my env/.env")
+    assert reattach_command(args, "ftjob-1") == ("tunesmith jobs follow ftjob-1 --provider azure --base-url "
+                                                 "https://r.openai.azure.com --env-file 'my env/.env'")
+    plain = argparse.Namespace(provider="openai", base_url=None, api_version=None, env_file=None)
+    assert reattach_command(plain, "ftjob-1") == "tunesmith jobs follow ftjob-1"
