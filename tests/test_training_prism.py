@@ -115,3 +115,34 @@ def test_rft_job_request_matches_the_spec(prism_mock: str, tmp_path: Path, monke
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "(reinforcement, model o4-mini-2025-04-16" in err and out.strip()
+
+
+class _Files:
+    """files.retrieve answering a scripted sequence of statuses (Azure imports files before jobs can use them)."""
+
+    def __init__(self, *statuses: str, details: str | None = None) -> None:
+        self.statuses, self.details = list(statuses), details
+
+    def retrieve(self, file_id: str) -> object:
+        from types import SimpleNamespace
+
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        return SimpleNamespace(id=file_id, status=status, status_details=self.details)
+
+
+def test_wait_until_processed() -> None:
+    from types import SimpleNamespace
+
+    from toolkit.training.errors import ApiError
+    from toolkit.training.upload import wait_until_processed
+
+    naps: list[float] = []
+    client = SimpleNamespace(files=_Files("pending", "running", "processed"))
+    wait_until_processed(client, "file-1", poll=0.5, sleep=naps.append)
+    assert naps == [0.5, 0.5]
+    bad = SimpleNamespace(files=_Files("error", details="Training file has 3 example(s), but must have at least 10"))
+    with pytest.raises(ApiError, match=r"rejected file file-1: Training file has 3 .*\n  hint: lint rule F060"):
+        wait_until_processed(bad, "file-1", sleep=naps.append)
+    stuck = SimpleNamespace(files=_Files("pending"))
+    with pytest.raises(ApiError, match="still 'pending' after 0 s"):
+        wait_until_processed(stuck, "file-1", timeout=0, sleep=naps.append)
