@@ -140,7 +140,7 @@ def test_wait_until_processed() -> None:
     client = SimpleNamespace(files=_Files("pending", "running", "processed"))
     wait_until_processed(client, "file-1", poll=0.5, sleep=naps.append)
     assert naps == [0.5, 0.5]
-    bad = SimpleNamespace(files=_Files("error", details="Training file has 3 example(s), but must have at least 10"))
+    bad = SimpleNamespace(files=_Files("error", details="Training file has 3 example(s), but must have at least 10 examples"))
     with pytest.raises(ApiError, match=r"rejected file file-1: Training file has 3 .*\n  hint: lint rule F060"):
         wait_until_processed(bad, "file-1", sleep=naps.append)
     stuck = SimpleNamespace(files=_Files("pending"))
