@@ -70,7 +70,6 @@ def _panel(draw: Any, font: Any, metrics: Metrics, title: str, names: list[str],
         draw.text((xy(step, vy0)[0], y1 + 6), f"{step:.0f}", fill=_TEXT, font=font, anchor="mt")
     draw.rectangle([x0, y0, x1, y1], outline=_AXIS)
     draw.text((x0, y0 - 20), f"{title} by step", fill=_TEXT, font=font)
-    legend_x = x1
     for j, name in enumerate(names):
         color = _COLORS[j % len(_COLORS)]
         series = [xy(s, v) for s, v in metrics.series(name)]
@@ -78,6 +77,9 @@ def _panel(draw: Any, font: Any, metrics: Metrics, title: str, names: list[str],
             draw.line(series, fill=color, width=2, joint="curve")
         for x, y in series if len(series) <= 60 else []:
             draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=color)
+    legend_x = x1
+    for j, name in reversed(list(enumerate(names))):  # right-aligned, read left to right in file order
+        color = _COLORS[j % len(_COLORS)]
         legend_x -= draw.textlength(name, font=font) + 30
         draw.line([(legend_x, y0 - 13), (legend_x + 16, y0 - 13)], fill=color, width=3)
         draw.text((legend_x + 20, y0 - 20), name, fill=_TEXT, font=font)
