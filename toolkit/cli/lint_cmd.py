@@ -38,6 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--config", metavar="PYPROJECT", help="read [tool.tunesmith] from this file")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
+    p.add_argument("--fix", action="store_true",
+                   help="first apply the safe fixes (as `tunesmith fix --write`, keeping FILE.bak), then lint")
     p.set_defaults(run=run)
 
 
@@ -88,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
 
     settings = build_settings(args)
     linter = Linter(settings, grader=_grader(args.grader))
+    if args.fix:
+        from ..fix import apply
+
+        for path in [*args.paths, *([args.validation] if args.validation else [])]:
+            print(apply(path, provider=settings.provider, method=settings.method).summary(), file=sys.stderr)
     if args.validation:
         if len(args.paths) != 1:
             raise UsageError("--validation goes with exactly one training file")

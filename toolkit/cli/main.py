@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "lint": "toolkit.cli.lint_cmd",
     "rules": "toolkit.cli.rules_cmd",
     "stats": "toolkit.cli.stats_cmd",
+    "fix": "toolkit.cli.fix_cmd",
     "sandbox": "toolkit.cli.sandbox_cmd",
     "train": "toolkit.cli.train_cmd",
     "jobs": "toolkit.cli.jobs_cmd",

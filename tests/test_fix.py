@@ -1,0 +1,363 @@
+"""toolkit.fix / `tunesmith fix` / `tunesmith lint --fix`: safe repairs that round-trip on every corpus file."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from rules_support import SHARED, corpus_file
+
+from toolkit import fix, lint, repairs
+from toolkit.cli.main import main
+from toolkit.errors import InputError, UsageError
+from toolkit.rules import RULES, load_all
+
+load_all()
+FIXABLE = {code for code, rule in RULES.items() if rule.fixable}
+CORPUS = sorted(p.name for p in (SHARED / "corpus").glob("*.jsonl")) if (SHARED / "corpus").is_dir() else []
+
+USER = {"role": "user", "content": "Hi"}
+ASSISTANT = {"role": "assistant", "content": "Hello!"}
+
+
+def put(tmp_path: Path, data: bytes | str, name: str = "data.jsonl") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def line(record: dict, **kw) -> str:
+    return json.dumps(record, **kw) + "\n"
+
+
+def fixable_findings(path: Path, **kw) -> list[tuple[int | None, str]]:
+    return [(d.line, d.rule) for d in lint(path, **kw).diagnostics if d.fix is not None or d.rule in FIXABLE]
+
+
+# -- every corpus file round-trips ---------------------------------------------------------
+
+
+def test_the_corpus_is_all_there():
+    corpus_file("cookbook_toy_chat_fine_tuning.jsonl")
+    assert len(CORPUS) >= 19
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_fix_write_then_lint_leaves_no_fixable_finding(tmp_path, name):
+    original = corpus_file(name).read_bytes()
+    path = put(tmp_path, original, name)
+    edits = fix.plan(path)
+    result = fix.apply(path)
+    assert [e.key for e in result.edits] == [e.key for e in edits]
+    assert fixable_findings(path) == []
+    if edits:
+        assert Path(result.backup).read_bytes() == original
+    else:  # nothing to fix: the file is not touched, and no backup is made
+        assert path.read_bytes() == original and result.backup is None
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_which_corpus_files_need_fixing(tmp_path):
+    counts = {name: sorted({e.rule for e in fix.plan(corpus_file(name))}) for name in CORPUS}
+    assert {name: rules for name, rules in counts.items() if rules} == {
+        "cookbook_01_testing_example_prettyprinted.jsonl": ["F012"],
+        "ganachan_autograding_validation_set_crlf.jsonl": ["F033"],
+        "llamafactory_v1_multimodal_demo.jsonl": ["F020"],
+    }
+
+
+def test_pretty_printed_corpus_file_becomes_jsonl_with_the_same_records(tmp_path):
+    src = corpus_file("cookbook_01_testing_example_prettyprinted.jsonl")
+    path = put(tmp_path, src.read_bytes())
+    fix.apply(path)
+    lines = path.read_text("utf-8").splitlines()
+    records = [json.loads(x) for x in lines]
+    assert len(records) == 11 == lint(path).files[0].records
+    # the record with a raw line break inside its assistant text keeps that text, now escaped
+    assert any("\n\n            OPTION #1." in m["content"] for r in records for m in r["messages"])
+    assert not path.read_bytes().endswith(b"\n")  # no final newline before, none after
+
+
+def test_crlf_corpus_file_keeps_every_byte_but_the_carriage_returns(tmp_path):
+    src = corpus_file("ganachan_autograding_validation_set_crlf.jsonl").read_bytes()
+    path = put(tmp_path, src)
+    [edit] = fix.plan(path)
+    assert (edit.line, edit.rule, edit.description) == (None, "F033", "end the 60 CRLF line(s) with LF")
+    fix.apply(path)
+    assert path.read_bytes() == src.replace(b"\r\n", b"\n")
+
+
+# -- line fixes ----------------------------------------------------------------------------
+
+
+def test_blank_lines_are_dropped_and_other_lines_stay_byte_identical(tmp_path):
+    odd = '{ "messages" : [ {"role":"user","content":"caf\\u00e9"}, {"role": "assistant", "content": "x"} ] }\n'
+    path = put(tmp_path, odd + "\n   \n" + line({"messages": [USER, ASSISTANT]}))
+    edits = fix.plan(path)
+    assert [(e.line, e.rule) for e in edits] == [(2, "F020"), (3, "F020")]
+    fix.apply(path)
+    assert path.read_text("utf-8") == odd + line({"messages": [USER, ASSISTANT]})
+
+
+def test_json_array_becomes_one_record_per_line(tmp_path):
+    records = [{"messages": [USER, ASSISTANT]}, {"messages": [USER, {"role": "assistant", "content": "é"}]}]
+    path = put(tmp_path, json.dumps(records, ensure_ascii=False, indent=2) + "\n")
+    [edit] = fix.plan(path)
+    assert (edit.rule, edit.line) == ("F011", 1)
+    fix.apply(path)
+    assert [json.loads(x) for x in path.read_text("utf-8").splitlines()] == records
+    assert "é" in path.read_text("utf-8")
+
+
+def test_one_line_array_is_split(tmp_path):
+    path = put(tmp_path, json.dumps([{"messages": [USER, ASSISTANT]}] * 2) + "\n")
+    fix.apply(path)
+    assert path.read_text("utf-8") == line({"messages": [USER, ASSISTANT]}) * 2
+
+
+def test_array_of_non_objects_is_left_alone(tmp_path):
+    path = put(tmp_path, "[1, 2]\n")
+    assert fix.plan(path) == []
+
+
+def test_pretty_printed_record_with_raw_control_characters_is_joined(tmp_path):
+    text = '{\n  "messages": [\n    {"role": "user", "content": "a\tb\nc"},\n    {"role": "assistant", "content": "d"}\n  ]\n}\n'
+    path = put(tmp_path, text)
+    [edit] = fix.plan(path)
+    assert (edit.line, edit.end_line, edit.rule) == (1, 7, "F012")
+    fix.apply(path)
+    [record] = [json.loads(x) for x in path.read_text("utf-8").splitlines()]
+    assert record["messages"][0]["content"] == "a\tb\nc"
+
+
+def test_bom_is_removed_for_openai_and_kept_for_azure(tmp_path):
+    body = line({"messages": [USER, ASSISTANT]})
+    path = put(tmp_path, b"\xef\xbb\xbf" + body.encode())
+    assert fix.plan(path, provider="azure") == []
+    [edit] = fix.plan(path)
+    assert (edit.line, edit.rule, edit.before, edit.after) == (1, "F031", "\ufeff", "")
+    fix.apply(path)
+    assert path.read_bytes() == body.encode()
+
+
+def test_bom_is_added_on_request_for_azure(tmp_path):
+    body = line({"messages": [USER, ASSISTANT]})
+    path = put(tmp_path, body)
+    [edit] = fix.plan(path, provider="azure", add_bom=True)
+    assert edit.rule == "F032"
+    fix.apply(path, provider="azure", add_bom=True)
+    assert path.read_bytes() == b"\xef\xbb\xbf" + body.encode()
+    with pytest.raises(UsageError, match="azure"):
+        fix.plan(path, add_bom=True)
+
+
+def test_bom_before_a_blank_first_line_is_kept_at_the_start(tmp_path):
+    body = line({"messages": [USER, ASSISTANT]})
+    path = put(tmp_path, b"\xef\xbb\xbf\n" + body.encode())
+    fix.apply(path, provider="azure")
+    assert path.read_bytes() == b"\xef\xbb\xbf" + body.encode()
+
+
+# -- record fixes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("role", "target"), [("human", "user"), ("gpt", "assistant"), ("bot", "assistant"),
+                                              ("model", "assistant"), ("User", "user"), ("ASSISTANT", "assistant"),
+                                              ("Human", "user")])
+def test_role_aliases_and_case_variants(tmp_path, role, target):
+    path = put(tmp_path, line({"messages": [{"role": role, "content": "x"}, ASSISTANT]}))
+    [edit] = fix.plan(path)
+    assert (edit.rule, edit.line) == ("C030", 1)
+    fix.apply(path)
+    assert json.loads(path.read_text("utf-8"))["messages"][0]["role"] == target
+    assert fixable_findings(path) == []
+
+
+@pytest.mark.parametrize("role", ["narrator", " user", "tool_output", ""])
+def test_unknown_roles_are_not_guessed(tmp_path, role):
+    path = put(tmp_path, line({"messages": [{"role": role, "content": "x"}, ASSISTANT]}))
+    assert fix.plan(path) == []
+
+
+def test_arguments_object_becomes_a_json_string(tmp_path):
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"city": "Zürich", "n": 2}}}
+    record = {"messages": [USER, {"role": "assistant", "tool_calls": [call]},
+                           {"role": "tool", "tool_call_id": "c1", "content": "sunny"}, ASSISTANT]}
+    path = put(tmp_path, line(record, ensure_ascii=False))
+    [edit] = fix.plan(path)
+    assert edit.rule == "C140" and "/messages/1/tool_calls/0/function/arguments" in edit.description
+    fix.apply(path)
+    fixed = json.loads(path.read_text("utf-8"))
+    assert fixed["messages"][1]["tool_calls"][0]["function"]["arguments"] == '{"city": "Zürich", "n": 2}'
+    assert fixable_findings(path) == []
+
+
+def test_tool_text_parts_are_joined(tmp_path):
+    tool = {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "a"},
+                                                              {"type": "text", "text": "b"}]}
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    record = {"messages": [USER, {"role": "assistant", "tool_calls": [call]}, tool, ASSISTANT]}
+    path = put(tmp_path, line(record))
+    [edit] = fix.plan(path)
+    assert edit.rule == "C080"
+    fix.apply(path)
+    assert json.loads(path.read_text("utf-8"))["messages"][2]["content"] == "a\nb"
+    assert fixable_findings(path) == []
+
+
+def test_old_preference_key_names_are_renamed_in_place(tmp_path):
+    record = {"input": {"messages": [USER]}, "preferred_completion": [ASSISTANT],
+              "non_preferred_completion": [{"role": "assistant", "content": "no"}], "extra": 1}
+    path = put(tmp_path, line(record))
+    assert {e.rule for e in fix.plan(path)} == {"P010"}
+    fix.apply(path)
+    assert list(json.loads(path.read_text("utf-8"))) == ["input", "preferred_output", "non_preferred_output", "extra"]
+
+
+def test_system_becomes_developer_in_rft_files(tmp_path):
+    record = {"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "2+2"}],
+              "answer": "4"}
+    path = put(tmp_path, line(record) * 10)
+    assert {e.rule for e in fix.plan(path)} == {"R020"}
+    fix.apply(path)
+    assert fixable_findings(path) == []
+    chat = put(tmp_path, line({"messages": [{"role": "system", "content": "s"}, USER, ASSISTANT]}), "chat.jsonl")
+    assert fix.plan(chat) == []
+
+
+def test_rewritten_records_keep_their_style(tmp_path):
+    compact = json.dumps({"messages": [{"role": "human", "content": "é"}, ASSISTANT]}, separators=(",", ":"),
+                         ensure_ascii=False) + "\n"
+    escaped = json.dumps({"messages": [{"role": "human", "content": "é"}, ASSISTANT]}) + "\n"
+    path = put(tmp_path, compact + escaped)
+    fix.apply(path)
+    out = path.read_text("utf-8").splitlines(keepends=True)
+    assert out[0] == compact.replace("human", "user")
+    assert out[1] == escaped.replace("human", "user")
+    assert "\\u00e9" in out[1]
+
+
+def test_records_that_cannot_be_rewritten_safely_are_left_alone(tmp_path):
+    dup = '{"messages": [{"role": "human", "content": "a", "content": "b"}]}\n'
+    nan = '{"messages": [{"role": "human", "content": "a", "weight": NaN}]}\n'
+    path = put(tmp_path, dup + nan)
+    assert fix.plan(path) == []
+
+
+def test_several_fixes_on_one_record_and_a_multi_line_record(tmp_path):
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"a": 1}}}
+    record = {"messages": [{"role": "human", "content": "x"}, {"role": "gpt", "tool_calls": [call]}]}
+    path = put(tmp_path, json.dumps(record, indent=2) + "\n")
+    assert [(e.line, e.rule) for e in fix.plan(path)] == [(1, "F012"), (1, "C030"), (1, "C140")]
+    fix.apply(path)
+    fixed = json.loads(path.read_text("utf-8"))
+    assert [m["role"] for m in fixed["messages"]] == ["user", "assistant"]
+    assert fixed["messages"][1]["tool_calls"][0]["function"]["arguments"] == '{"a": 1}'
+    assert len(path.read_text("utf-8").splitlines()) == 1
+
+
+def test_repairs_never_raise_on_odd_values():
+    odd = [None, 5, "x", [], {}, {"messages": None}, {"messages": [None, 1, {"role": None}, {"role": 5}]},
+           {"messages": [{"role": "assistant", "tool_calls": [None, {"function": None}, {"function": {"arguments": 5}}]}]},
+           {"input": 5, "preferred_completion": None}, {"messages": [{"role": "tool", "content": [None, {"type": 1}]}]}]
+    for value in odd:
+        for fmt in ("chat", "reinforcement", "preference"):
+            for change in repairs.find(value, fmt):
+                change.apply()
+
+
+# -- selection, diff, write ----------------------------------------------------------------
+
+
+def test_apply_only_the_chosen_edits(tmp_path):
+    bad = line({"messages": [{"role": "human", "content": "x"}, ASSISTANT]})
+    path = put(tmp_path, bad + "\n" + bad)
+    edits = fix.plan(path)
+    assert [(e.line, e.rule) for e in edits] == [(1, "C030"), (2, "F020"), (3, "C030")]
+    fix.apply(path, [edits[2]])  # "fix this" on line 3 only
+    assert path.read_text("utf-8") == bad + "\n" + bad.replace("human", "user")
+    fix.apply(path, rules=["F020"])  # "fix all like this"
+    assert path.read_text("utf-8") == bad + bad.replace("human", "user")
+
+
+def test_edit_previews_show_before_and_after(tmp_path):
+    path = put(tmp_path, line({"messages": [{"role": "gpt", "content": "x"}]}))
+    [edit] = fix.plan(path)
+    assert edit.before == line({"messages": [{"role": "gpt", "content": "x"}]})
+    assert edit.after == line({"messages": [{"role": "assistant", "content": "x"}]})
+    assert edit.description == '/messages/0: rename role "gpt" to "assistant"'
+
+
+def test_unknown_rule_selection_is_a_usage_error(tmp_path):
+    path = put(tmp_path, line({"messages": [USER, ASSISTANT]}))
+    with pytest.raises(UsageError, match="no fix for rule"):
+        fix.plan(path, rules=["C050"])
+    with pytest.raises(InputError, match="no such file"):
+        fix.plan(tmp_path / "missing.jsonl")
+
+
+def test_backups_never_overwrite_each_other_and_mode_is_kept(tmp_path):
+    path = put(tmp_path, "\n" + line({"messages": [USER, ASSISTANT]}))
+    os.chmod(path, 0o640)
+    first = fix.apply(path)
+    assert first.backup == f"{path}.bak"
+    path.write_text("\n" + path.read_text("utf-8"), encoding="utf-8")
+    second = fix.apply(path)
+    assert second.backup == f"{path}.bak.1"
+    assert Path(first.backup).read_text("utf-8") == "\n" + line({"messages": [USER, ASSISTANT]})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_apply_to_another_output_leaves_the_input_alone(tmp_path):
+    src = put(tmp_path, "\n" + line({"messages": [USER, ASSISTANT]}))
+    out = tmp_path / "out.jsonl"
+    result = fix.apply(src, output=out)
+    assert (result.output, result.backup) == (str(out), None)
+    assert src.read_text("utf-8").startswith("\n") and out.read_text("utf-8") == line({"messages": [USER, ASSISTANT]})
+
+
+def test_cli_lists_diffs_and_writes(tmp_path, capsys):
+    text = line({"messages": [{"role": "human", "content": "x"}, ASSISTANT]})
+    path = put(tmp_path, "\n" + text)
+    assert main(["fix", str(path)]) == 1
+    out = capsys.readouterr()
+    assert f"{path}:1: F020 remove the blank line" in out.out and "--write" in out.err
+    assert main(["fix", str(path), "--diff"]) == 1
+    diff = capsys.readouterr().out
+    assert diff.startswith(f"--- {path}\n+++ {path} (fixed)\n@@ -1,1 +0,0 @@\n-\n@@ -2,1 +1,1 @@\n-")
+    assert '+{"messages": [{"role": "user"' in diff
+    assert path.read_text("utf-8") == "\n" + text  # --diff changes nothing
+    assert main(["fix", str(path), "--write"]) == 0
+    assert "fixed 2 problem(s) (C030, F020); original kept as" in capsys.readouterr().out
+    assert main(["fix", str(path)]) == 0
+
+
+def test_diff_applies_with_patch(tmp_path):
+    patch = shutil.which("patch")
+    if patch is None:
+        pytest.skip("no patch program")
+    import subprocess
+
+    text = "\n" + line({"messages": [{"role": "human", "content": "x"}, ASSISTANT]}) + line({"messages": [USER]})
+    path = put(tmp_path, text)
+    diff = "".join(fix.iter_diff(path))
+    subprocess.run([patch, str(path)], input=diff.encode(), check=True, capture_output=True)
+    copy = put(tmp_path, text, "copy.jsonl")
+    fix.apply(copy, backup=False)
+    assert path.read_bytes() == copy.read_bytes()
+
+
+def test_lint_fix_repairs_then_reports(tmp_path, capsys):
+    records = "".join(line({"messages": [{"role": "human", "content": f"q{i}"}, ASSISTANT]}) for i in range(10))
+    path = put(tmp_path, records.replace("\n", "\r\n"))
+    assert main(["lint", str(path), "--select", "C030,F033"]) == 1
+    capsys.readouterr()
+    assert main(["lint", "--fix", str(path), "--select", "C030,F033"]) == 0
+    err = capsys.readouterr().err
+    assert "fixed 11 problem(s) (C030, F033)" in err
+    assert path.read_text("utf-8") == records.replace("human", "user")

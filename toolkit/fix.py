@@ -1,0 +1,414 @@
+"""Safe mechanical fixes for JSONL files: plan them, show them as a diff, or write them.
+
+>>> edits = plan("train.jsonl")            # what would change, one FixEdit per rule and place
+>>> print("".join(iter_diff("train.jsonl")))
+>>> apply("train.jsonl")                    # atomic write, keeps train.jsonl.bak
+
+Fixes work on the raw lines. A line no fix touches is copied byte for byte; a record a fix
+changes is written again with its keys in the same order, its non-ASCII text as it was
+(raw or ``\\u`` escapes) and its separators' style. Content text is never changed. Records
+that cannot be rewritten without losing something (duplicate keys, invalid UTF-8, lone
+surrogates) are left alone. Line fixes: F011 (array -> one record per line), F012
+(pretty-printed record -> one line), F020 (blank line), F031 (BOM removed; or F032: added with
+``add_bom`` for Azure), F033 (CRLF -> LF). Record fixes: see :mod:`toolkit.repairs`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from . import catalog, formats, repairs
+from .errors import InputError, UsageError
+from .reader import BOM, JsonlReader, ParseProblem, Record
+
+LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
+RULES = (*LINE_RULES, *repairs.REPAIRS)
+_UNSAFE = frozenset({"F014", "F015", "F016", "F030"})  # a record with these cannot be rewritten without loss
+LOOKAHEAD = 64
+
+
+@dataclass(frozen=True)
+class FixEdit:
+    """One fix at one place: ``line``..``end_line`` (None for the whole file) and the text before and after."""
+
+    line: int | None
+    end_line: int | None
+    rule: str
+    description: str
+    before: str
+    after: str
+
+    @property
+    def key(self) -> tuple[int | None, str]:
+        return (self.line, self.rule)
+
+
+@dataclass
+class FixResult:
+    """What :func:`apply` did: the edits written, and where the original was kept."""
+
+    path: str
+    edits: list[FixEdit] = field(default_factory=list)
+    backup: str | None = None
+    output: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.edits)
+
+    def summary(self) -> str:
+        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problem(s) (F020, F033); original kept as ...``."""
+        if not self.changed:
+            return f"{self.path}: nothing to fix"
+        codes = ", ".join(sorted({e.rule for e in self.edits}))
+        kept = f"; original kept as {self.backup}" if self.backup else ""
+        return f"{self.path}: fixed {len(self.edits)} problem(s) ({codes}){kept}"
+
+
+@dataclass
+class _Segment:
+    line: int
+    original: list[bytes]  # physical lines with their endings
+    fixed: list[bytes]
+    edits: list[FixEdit]
+
+
+class _Tee:
+    """Iterate a binary file's lines while keeping each one (with its ending) by line number."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.lines: dict[int, bytes] = {}
+        self.count = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for raw in self.fh:
+            self.count += 1
+            self.lines[self.count] = raw
+            yield raw
+
+    def take(self, first: int, last: int) -> list[bytes]:
+        return [self.lines.pop(n) for n in range(first, last + 1)]
+
+
+def _ending(raw: bytes) -> bytes:
+    if raw.endswith(b"\r\n"):
+        return b"\r\n"
+    return b"\n" if raw.endswith(b"\n") else b""
+
+
+def _body(raw: bytes) -> bytes:
+    return raw[: len(raw) - len(_ending(raw))]
+
+
+def _text(lines: Iterable[bytes]) -> str:
+    return b"".join(lines).decode("utf-8", "replace")
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise _Duplicate
+    return d
+
+
+def _load_exact(data: bytes) -> Any:
+    """Parse JSON so that writing it back loses nothing; None when that is not possible.
+
+    Raw control characters inside strings (a pretty-printed record with a line break in a
+    value) are accepted; writing the value back escapes them (``\\n``), same text.
+    """
+    try:
+        return json.loads(data.decode("utf-8"), object_pairs_hook=_pairs, strict=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _style(raw: bytes) -> tuple[tuple[str, str] | None, bool]:
+    """Separators and ASCII escaping that reproduce how a record was written."""
+    spaced = b'": ' in raw or b'", "' in raw
+    escaped = raw.isascii() and b"\\u" in raw
+    return (None if spaced else (",", ":")), escaped
+
+
+def _dump(value: Any, raw: bytes) -> bytes | None:
+    separators, escaped = _style(raw)
+    try:
+        return json.dumps(value, ensure_ascii=escaped, separators=separators).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, RecursionError):  # lone surrogates, circular or odd values
+        return None
+
+
+class _Planner:
+    """Turns the reader's items for one file into segments of original and fixed lines."""
+
+    def __init__(self, fh: BinaryIO, *, file_format: str, crlf: bool,
+                 select: Callable[[int | None, str], bool]) -> None:
+        self.tee = _Tee(fh)
+        self.reader = JsonlReader(self.tee, name="<fix>")  # type: ignore[arg-type]
+        self.file_format = file_format
+        self.crlf = crlf
+        self.select = select
+        self.crlf_lines = 0
+        self.next_line = 1
+
+    def segments(self) -> Iterator[_Segment]:
+        for line, group in itertools.groupby(iter(self.reader), key=lambda item: item.line):
+            items = list(group)
+            yield from self._unreported(line)
+            last = max((i.end_line or i.line) for i in items)
+            yield self._segment(line, self.tee.take(line, last), items)
+            self.next_line = last + 1
+        yield from self._unreported(self.tee.count + 1)
+
+    def _unreported(self, before: int) -> Iterator[_Segment]:
+        """Lines the reader did not report (none are expected): copied unchanged, never lost."""
+        for n in range(self.next_line, before):
+            if n in self.tee.lines:
+                raw = self.tee.lines.pop(n)
+                yield _Segment(n, [raw], [raw], [])
+
+    def _end(self, raw: bytes) -> bytes:
+        end = _ending(raw)
+        if end == b"\r\n":
+            self.crlf_lines += 1
+            if self.crlf:
+                return b"\n"
+        return end
+
+    def _segment(self, line: int, original: list[bytes], items: list[Record | ParseProblem]) -> _Segment:
+        lines = original
+        if line == 1 and original[0].startswith(BOM):
+            lines = [original[0][len(BOM):], *original[1:]]
+        ends = [self._end(raw) for raw in lines]
+        kept = [_body(raw) + end for raw, end in zip(lines, ends)]
+        codes = {i.code for i in items if isinstance(i, ParseProblem)}
+        record = next((i for i in items if isinstance(i, Record)), None)
+        last = line + len(lines) - 1
+        end_line = last if last > line else None
+        if "F020" in codes:
+            if self.select(line, "F020"):
+                edit = FixEdit(line, None, "F020", "remove the blank line", _text(lines), "")
+                return _Segment(line, original, [], [edit])
+        elif "F011" in codes:
+            split = self._split_array(lines, ends[-1])
+            if split is not None and self.select(line, "F011"):
+                edit = FixEdit(line, end_line, "F011", f"write the {len(split)} records of the array on their "
+                               "own lines", _text(lines), _text(split))
+                return _Segment(line, original, split, [edit])
+        elif record is not None and not codes & _UNSAFE:
+            fixed, edits = self._record(line, end_line, lines, ends[-1], record, "F012" in codes)
+            if edits:
+                return _Segment(line, original, fixed, edits)
+        return _Segment(line, original, kept, [])
+
+    def _split_array(self, lines: list[bytes], end: bytes) -> list[bytes] | None:
+        raw = b"".join(lines)
+        value = _load_exact(raw)
+        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+            return None
+        dumped = [_dump(v, raw) for v in value]
+        if any(d is None for d in dumped):
+            return None
+        sep = end or b"\n"
+        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)]  # type: ignore[operator]
+
+    def _record(self, line: int, end_line: int | None, lines: list[bytes], end: bytes, record: Record,
+                multi_line: bool) -> tuple[list[bytes], list[FixEdit]]:
+        """The record written again with the selected repairs (and joined, for F012), and one edit per rule."""
+        found = repairs.find(record.value, self.file_format)
+        rules = (["F012"] if multi_line and self.select(line, "F012") else [])
+        rules += dict.fromkeys(c.rule for c in found if self.select(line, c.rule))
+        if not rules:
+            return [], []
+        raw = b"".join(_body(r) + b"\n" for r in lines)
+        before = _text(lines)
+        edits: list[FixEdit] = []
+        for rule in rules:
+            one = self._rewrite(raw, {rule})
+            if one is None:
+                continue
+            if rule == "F012":
+                what = f"join the record on lines {line}-{end_line} into one line"
+            else:
+                what = "; ".join(c.description for c in found if c.rule == rule)
+            edits.append(FixEdit(line, end_line, rule, what, before, (one + end).decode("utf-8")))
+        rewritten = self._rewrite(raw, {e.rule for e in edits}) if edits else None
+        if rewritten is None:
+            return [], []
+        return [rewritten + end], edits
+
+    def _rewrite(self, raw: bytes, rules: set[str]) -> bytes | None:
+        value = _load_exact(raw)
+        if value is None:
+            return None
+        for change in repairs.find(value, self.file_format, rules=rules):
+            change.apply()
+        return _dump(value, raw)
+
+
+def _file_format(path: str, method: str | None) -> str:
+    if method:
+        if method not in formats.METHOD_FORMAT:
+            raise UsageError(f"unknown method {method!r}; choose one of: {', '.join(formats.METHODS)}")
+        return formats.METHOD_FORMAT[method]
+    head = itertools.islice((i for i in JsonlReader(path) if isinstance(i, Record)), LOOKAHEAD)
+    counts = Counter(f for i in head if (f := formats.detect(i.value)) is not None)
+    return formats.decide(counts)
+
+
+def _check(path: str) -> None:
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a folder; pass a .jsonl file")
+
+
+def _selector(edits: Iterable[FixEdit] | None, rules: Iterable[str] | None) -> Callable[[int | None, str], bool]:
+    wanted_rules = None if rules is None else {r.upper() for r in rules}
+    if wanted_rules is not None and (unknown := wanted_rules - set(RULES)):
+        raise UsageError(f"no fix for rule(s) {', '.join(sorted(unknown))}; fixable rules: {', '.join(RULES)}")
+    keys = None if edits is None else {e.key for e in edits}
+
+    def select(line: int | None, rule: str) -> bool:
+        return (wanted_rules is None or rule in wanted_rules) and (keys is None or (line, rule) in keys)
+    return select
+
+
+def _run(path: str, *, edits: Iterable[FixEdit] | None, rules: Iterable[str] | None, provider: str,
+         add_bom: bool, method: str | None) -> Iterator[tuple[bytes, _Segment | None, list[FixEdit]]]:
+    """Yield (prefix, segment, file_edits): the BOM to write first, then every segment, then file-level edits."""
+    _check(path)
+    select = _selector(edits, rules)
+    prov = catalog.provider(provider)
+    if add_bom and prov.bom != "recommended":
+        raise UsageError(f"--add-bom is for providers whose docs ask for a BOM (azure), not {provider}")
+    file_format = _file_format(path, method)
+    with open(path, "rb") as fh:
+        has_bom = fh.read(len(BOM)) == BOM
+        fh.seek(0)
+        file_edits: list[FixEdit] = []
+        strip = has_bom and prov.bom != "recommended" and select(1, "F031")
+        add = add_bom and not has_bom and select(1, "F032")
+        if strip:
+            file_edits.append(FixEdit(1, None, "F031", "remove the UTF-8 byte-order mark", "\ufeff", ""))
+        if add:
+            file_edits.append(FixEdit(1, None, "F032", "add a UTF-8 byte-order mark", "", "\ufeff"))
+        yield (BOM if (has_bom and not strip) or add else b""), None, []
+        planner = _Planner(fh, file_format=file_format, crlf=select(None, "F033"), select=select)
+        for segment in planner.segments():
+            yield b"", segment, []
+        if planner.crlf and planner.crlf_lines:
+            file_edits.append(FixEdit(None, None, "F033",
+                                      f"end the {planner.crlf_lines} CRLF line(s) with LF", "\r\n", "\n"))
+        yield b"", None, file_edits
+
+
+def plan(path: str | os.PathLike[str], *, provider: str = "openai", add_bom: bool = False,
+         rules: Iterable[str] | None = None, method: str | None = None) -> list[FixEdit]:
+    """Every safe fix the file needs, in file order (file-wide fixes first), without changing anything."""
+    out: list[FixEdit] = []
+    tail: list[FixEdit] = []
+    for _, segment, file_edits in _run(os.fspath(path), edits=None, rules=rules, provider=provider,
+                                        add_bom=add_bom, method=method):
+        if segment is not None:
+            out.extend(segment.edits)
+        tail.extend(file_edits)
+    return tail + out
+
+
+def iter_diff(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = "openai",
+              add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None) -> Iterator[str]:
+    """A unified diff (without context lines) of what :func:`apply` would write; nothing is changed."""
+    spath = os.fspath(path)
+    header = False
+    new_line = 1
+    bom = b""
+    for prefix, segment, _ in _run(spath, edits=edits, rules=rules, provider=provider, add_bom=add_bom,
+                                    method=method):
+        bom = bom or prefix
+        if segment is None:
+            continue
+        after = segment.fixed
+        if segment.line == 1 and bom:
+            after = [bom + after[0], *after[1:]] if after else [bom]
+        if segment.original != after:
+            if not header:
+                yield f"--- {spath}\n+++ {spath} (fixed)\n"
+                header = True
+            yield _hunk(segment.line, segment.original, new_line, after)
+        new_line += len(after)
+
+
+def _hunk(old_start: int, before: list[bytes], new_start: int, after: list[bytes]) -> str:
+    def span(start: int, n: int) -> str:
+        return f"{start if n else start - 1},{n}"
+    out = [f"@@ -{span(old_start, len(before))} +{span(new_start, len(after))} @@\n"]
+    for sign, lines in (("-", before), ("+", after)):
+        for raw in lines:
+            text = raw.decode("utf-8", "replace")
+            out.append(sign + text if text.endswith("\n") else f"{sign}{text}\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _backup_name(path: str) -> str:
+    candidate = f"{path}.bak"
+    n = 1
+    while os.path.exists(candidate):
+        candidate = f"{path}.bak.{n}"
+        n += 1
+    return candidate
+
+
+def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = "openai",
+          add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None,
+          output: str | os.PathLike[str] | None = None, backup: bool = True) -> FixResult:
+    """Write the fixes (all of them, or only ``edits`` from :func:`plan`, or only ``rules``).
+
+    The result goes to a temporary file in the same folder, then replaces ``output`` (default:
+    the file itself) with ``os.replace``. When the file itself is replaced, the original is
+    kept as ``FILE.bak`` (or ``FILE.bak.N`` if that exists) unless ``backup`` is False. A file
+    with nothing to fix is not touched at all.
+    """
+    spath = os.fspath(path)
+    target = os.fspath(output) if output is not None else spath
+    folder = os.path.dirname(os.path.abspath(target))
+    applied: list[FixEdit] = []
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for prefix, segment, file_edits in _run(spath, edits=edits, rules=rules, provider=provider,
+                                                    add_bom=add_bom, method=method):
+                out.write(prefix)
+                if segment is not None:
+                    out.writelines(segment.fixed)
+                    applied.extend(segment.edits)
+                applied[:0] = file_edits
+        if not applied and target == spath:
+            os.unlink(tmp)
+            return FixResult(spath)
+        shutil.copymode(spath, tmp)
+        saved = None
+        if target == spath and backup:
+            saved = _backup_name(spath)
+            shutil.copy2(spath, saved)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return FixResult(spath, applied, saved, target)

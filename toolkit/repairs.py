@@ -1,0 +1,151 @@
+"""Safe repairs inside one record, each named by the rule it fixes. Content text is never changed.
+
+A repair looks at a parsed record and returns :class:`Change` objects; nothing is modified
+until a change is applied, so the same function both finds and fixes:
+
+>>> for change in find(value, "chat", rules={"C030"}):
+...     change.apply()
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import formats
+
+# Role names other tools use, and what OpenAI calls them (C030). Only these exact names and
+# case variants of valid roles are renamed; anything else is left for the user to decide.
+ROLE_ALIASES = {"human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant", "agent": "assistant",
+                "ai": "assistant", "chatbot": "assistant"}
+CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
+REINFORCEMENT_ROLES = ("developer", "user", "assistant", "tool")
+OLD_PREFERENCE_KEYS = {"preferred_completion": "preferred_output", "non_preferred_completion": "non_preferred_output"}
+TOOL_PARTS_SEPARATOR = "\n"
+
+
+@dataclass
+class Change:
+    """One planned repair: which rule it fixes, what it does, and how to do it."""
+
+    rule: str
+    description: str
+    apply: Callable[[], None]
+
+
+def find(value: Any, file_format: str, *, rules: set[str] | None = None) -> list[Change]:
+    """Every repair the record needs (only those of ``rules`` when given)."""
+    if not isinstance(value, dict):
+        return []
+    out: list[Change] = []
+    for code, repair in REPAIRS.items():
+        if rules is None or code in rules:
+            out.extend(repair(value, file_format))
+    return out
+
+
+def _message_lists(value: dict[str, Any]) -> Iterator[tuple[str, list[Any]]]:
+    """(pointer, list) for every array of messages in a record of any format."""
+    if isinstance(value.get("messages"), list):
+        yield "/messages", value["messages"]
+    inp = value.get("input")
+    if isinstance(inp, dict) and isinstance(inp.get("messages"), list):
+        yield "/input/messages", inp["messages"]
+    for side in ("preferred_output", "non_preferred_output", *OLD_PREFERENCE_KEYS):
+        if isinstance(value.get(side), list):
+            yield f"/{side}", value[side]
+
+
+def _messages(value: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for at, msgs in _message_lists(value):
+        for i, m in enumerate(msgs):
+            if isinstance(m, dict):
+                yield f"{at}/{i}", m
+
+
+def _setter(container: dict[str, Any], key: str, new: Any) -> Callable[[], None]:
+    def do() -> None:
+        container[key] = new
+    return do
+
+
+def _role_target(role: str, file_format: str) -> str | None:
+    valid = REINFORCEMENT_ROLES if file_format == formats.REINFORCEMENT else CHAT_ROLES
+    low = role.lower()
+    if low in valid and role != low:
+        return low
+    return ROLE_ALIASES.get(low) if role not in valid else None
+
+
+def role_aliases(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C030: ``human``/``gpt``/``bot``/... and case variants (``User``) become OpenAI's role names."""
+    for at, m in _messages(value):
+        role = m.get("role")
+        if isinstance(role, str):
+            target = _role_target(role, file_format)
+            if target:
+                yield Change("C030", f'{at}: rename role "{role}" to "{target}"', _setter(m, "role", target))
+
+
+def system_to_developer(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """R020: in a reinforcement (RFT) file, ``system`` messages become ``developer`` messages."""
+    if file_format != formats.REINFORCEMENT or not isinstance(value.get("messages"), list):
+        return
+    for i, m in enumerate(value["messages"]):
+        if isinstance(m, dict) and m.get("role") == "system":
+            yield Change("R020", f'/messages/{i}: rename role "system" to "developer"', _setter(m, "role", "developer"))
+
+
+def arguments_as_strings(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C140: tool-call (and legacy function-call) ``arguments`` given as an object become its JSON text."""
+    for at, m in _messages(value):
+        calls = m.get("tool_calls")
+        for j, call in enumerate(calls if isinstance(calls, list) else ()):
+            fn = call.get("function") if isinstance(call, dict) else None
+            if isinstance(fn, dict) and isinstance(fn.get("arguments"), dict):
+                text = json.dumps(fn["arguments"], ensure_ascii=False)
+                yield Change("C140", f"{at}/tool_calls/{j}/function/arguments: write the object as a JSON string",
+                             _setter(fn, "arguments", text))
+        fc = m.get("function_call")
+        if isinstance(fc, dict) and isinstance(fc.get("arguments"), dict):
+            text = json.dumps(fc["arguments"], ensure_ascii=False)
+            yield Change("C140", f"{at}/function_call/arguments: write the object as a JSON string",
+                         _setter(fc, "arguments", text))
+
+
+def tool_text_parts(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C080: a tool message whose content is an array of text parts gets one string (parts joined by a newline)."""
+    for at, m in _messages(value):
+        content = m.get("content")
+        if m.get("role") != "tool" or not isinstance(content, list) or not content:
+            continue
+        if all(isinstance(p, dict) and p.get("type") == "text" and isinstance(p.get("text"), str) for p in content):
+            text = TOOL_PARTS_SEPARATOR.join(p["text"] for p in content)
+            how = "one string" if len(content) == 1 else f"one string (the {len(content)} parts joined by a newline)"
+            yield Change("C080", f"{at}/content: write the tool result as {how}", _setter(m, "content", text))
+
+
+def _renamer(record: dict[str, Any], old: str, new: str) -> Callable[[], None]:
+    def do() -> None:
+        items = list(record.items())
+        record.clear()
+        record.update((new if k == old else k, v) for k, v in items)
+    return do
+
+
+def preference_key_names(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """P010: ``preferred_completion``/``non_preferred_completion`` become ``*_output`` (key order kept)."""
+    for old, new in OLD_PREFERENCE_KEYS.items():
+        if old in value and new not in value:
+            yield Change("P010", f'rename "{old}" to "{new}"', _renamer(value, old, new))
+
+
+REPAIRS: dict[str, Callable[[dict[str, Any], str], Iterator[Change]]] = {
+    "P010": preference_key_names,
+    "C030": role_aliases,
+    "R020": system_to_developer,
+    "C140": arguments_as_strings,
+    "C080": tool_text_parts,
+}
