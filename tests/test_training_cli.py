@@ -301,3 +301,14 @@ def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch,
         assert code == 0 and FT_ID.match(out.strip()) and err.count("Fine-tuning job paused") == 1
         job, _ = wait_for_job(client, job_id)
         assert job.status == "succeeded"
+
+
+def test_model_rules_bind_openai_only(direct: Sandbox, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model OpenAI shut down (M010) stops an upload to OpenAI, not to another endpoint."""
+    code, out, err = cli(capsys, "train", str(TRAIN), "--model", "gpt-3.5-turbo-0125", "--detach")
+    assert code == 0 and out.startswith("ftjob-") and "M010 error" in err
+    assert f"{direct.base_url.split('//')[1].split('/')[0]} decides which models it trains" in err
+    monkeypatch.delenv("OPENAI_BASE_URL")  # api.openai.com: refused before any request
+    code, out, err = cli(capsys, "train", str(TRAIN), "--model", "gpt-3.5-turbo-0125", "--detach")
+    assert code == 1 and out == "" and "refusing to upload" in err and "decides which models" not in err

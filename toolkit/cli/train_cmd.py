@@ -72,19 +72,37 @@ def build_spec(args: argparse.Namespace) -> Any:
                    metadata=parse_metadata(args.metadata))
 
 
-def lint_gate(args: argparse.Namespace, spec: Any, provider: str, err: Any) -> bool:
+def blocking_errors(result: Any, conn: Any) -> list[Any]:
+    """The lint errors that stop an upload.
+
+    Model rules (M...) describe OpenAI's own service (shut-down dates, supported methods); another
+    endpoint speaking the same API (``--base-url``) decides for itself which models it trains.
+    """
+    from ..diagnostics import Severity
+    from ..training.providers import OPENAI_URL
+
+    compatible = conn.provider == "openai" and conn.base_url.rstrip("/") != OPENAI_URL
+    return [d for d in result.diagnostics
+            if d.severity is Severity.ERROR and not (compatible and d.rule.startswith("M"))]
+
+
+def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
     """Lint the files for this job and print the findings; False when errors should stop the upload."""
     import toolkit
 
     from ..reporters import text
 
-    result = toolkit.lint(args.training, validation=args.validation, provider=provider, model=spec.model,
+    result = toolkit.lint(args.training, validation=args.validation, provider=conn.provider, model=spec.model,
                           method=spec.method, grader=dict(spec.grader) if spec.grader else None)
     if result.errors or result.warnings:
         text.report(result, err, color=err.isatty() and not os.environ.get("NO_COLOR"))
     else:
         print(f"lint: {text.summary_line(result)}", file=err)
-    if result.errors and not args.force:
+    blocking = blocking_errors(result, conn)
+    if len(blocking) < result.errors:
+        print(f"note: the model rules describe OpenAI's own service; {conn.host} decides which models it "
+              "trains, so they do not stop the upload", file=err)
+    if blocking and not args.force:
         print("refusing to upload: fix the errors above, or pass --force to upload anyway", file=err)
         return False
     return True
@@ -117,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     spec = build_spec(args)
     validate(spec, provider=args.provider, has_validation=args.validation is not None)
     conn, client = connect(args)
-    if not lint_gate(args, spec, conn.provider, err):
+    if not lint_gate(args, spec, conn, err):
         return 1
     if is_fine_tuned(spec.model):
         print(f"continuing training from the fine-tuned model {spec.model}", file=err)
