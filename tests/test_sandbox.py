@@ -487,8 +487,9 @@ def test_the_command_prints_how_to_connect() -> None:
         assert any("OPENAI_API_KEY=" in line for line in lines)
         assert openai.OpenAI(base_url=base_url, api_key="anything").files.list().data == []
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # SIGINT may be ignored when the tests run in a background shell
         assert proc.wait(timeout=10) == 0
+    assert "sandbox stopped" in proc.stderr.read()  # type: ignore[union-attr]
 
 
 def test_prism_mock_checks_what_the_sdk_sends(prism_mock: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from types import FrameType
 
 from ..errors import UsageError
 
@@ -47,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
           f"  export OPENAI_API_KEY=sandbox\n\n"
           f"A training file needs at least 10 examples. Fine-tuned models answer chat completions with\n"
           f"the closest training reply. Press Ctrl-C to stop.", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         sandbox.wait()
     except KeyboardInterrupt:
@@ -54,3 +57,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sandbox.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """``kill`` stops the sandbox as cleanly as Ctrl-C (which a background shell may ignore)."""
+    raise KeyboardInterrupt
