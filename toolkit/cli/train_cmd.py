@@ -68,7 +68,7 @@ def build_spec(args: argparse.Namespace) -> Any:
     hp = Hyperparameters(n_epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate_multiplier=args.lr_multiplier, beta=args.beta)
     return JobSpec(model=args.model, method=_method(args), hyperparameters=hp,
-                   grader=load_grader(args.grader) if args.grader else None, suffix=args.suffix, seed=args.seed,
+                   grader=load_grader(args.grader, provider=args.provider) if args.grader else None, suffix=args.suffix, seed=args.seed,
                    metadata=parse_metadata(args.metadata))
 
 

@@ -37,7 +37,7 @@ class JobSpec:
     model: str
     method: str = "supervised"
     hyperparameters: Hyperparameters = field(default_factory=Hyperparameters)
-    grader: Mapping[str, Any] | None = None
+    grader: Mapping[str, Any] | None = None  # the grader, or {"grader": ..., "response_format": ...}
     suffix: str | None = None
     seed: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
@@ -119,7 +119,9 @@ def method_body(spec: JobSpec) -> dict[str, Any]:
     if spec.hyperparameters.as_dict():
         inner["hyperparameters"] = spec.hyperparameters.as_dict()
     if spec.method == "reinforcement":
-        inner["grader"] = dict(spec.grader or {})
+        from .graders import reinforcement_settings
+
+        inner.update(reinforcement_settings(dict(spec.grader or {})))
     return {"type": spec.method, spec.method: inner}
 
 
