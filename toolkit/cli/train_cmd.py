@@ -67,9 +67,9 @@ def build_spec(args: argparse.Namespace) -> Any:
 
     hp = Hyperparameters(n_epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate_multiplier=args.lr_multiplier, beta=args.beta)
-    return JobSpec(model=args.model, method=_method(args), hyperparameters=hp,
-                   grader=load_grader(args.grader, provider=args.provider) if args.grader else None, suffix=args.suffix, seed=args.seed,
-                   metadata=parse_metadata(args.metadata))
+    grader = load_grader(args.grader, provider=args.provider) if args.grader else None
+    return JobSpec(model=args.model, method=_method(args), hyperparameters=hp, grader=grader, suffix=args.suffix,
+                   seed=args.seed, metadata=parse_metadata(args.metadata))
 
 
 def blocking_errors(result: Any, conn: Any) -> list[Any]:
