@@ -443,6 +443,12 @@ def test_list_pages(sandbox: Sandbox, tmp_path: Path) -> None:
     assert [f.id for f in client.files.list(limit=2, after=first.data[-1].id).data] == [ids[0]]
     assert [f.id for f in client.files.list(order="asc")] == ids
     assert client.files.list(purpose="batch").data == []
+    jobs = [client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=ids[0]).id for _ in range(3)]
+    newest = client.fine_tuning.jobs.list(limit=2)
+    assert [j.id for j in newest.data] == jobs[::-1][:2] and newest.has_more
+    assert [j.id for j in client.fine_tuning.jobs.list(limit=2, after=jobs[1]).data] == [jobs[0]]
+    with pytest.raises(openai.BadRequestError, match="Invalid 'after'"):
+        client.fine_tuning.jobs.list(after="ftjob-unknown")
 
 
 def test_chunked_bodies_and_exact_multipart_bytes(sandbox: Sandbox) -> None:
