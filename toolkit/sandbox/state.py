@@ -142,8 +142,9 @@ class Store:
             files.reverse()
         chosen, more = page(files, limit=int_param(query, "limit", 10_000), after=query.get("after"),
                             key=lambda f: f.id)
+        # the spec's ListFilesResponse requires string ids even for an empty page (no null, unlike checkpoints)
         return {"object": "list", "data": [f.to_api() for f in chosen], "has_more": more,
-                "first_id": chosen[0].id if chosen else None, "last_id": chosen[-1].id if chosen else None}
+                "first_id": chosen[0].id if chosen else "", "last_id": chosen[-1].id if chosen else ""}
 
     # uploads
     def create_upload(self, body: dict[str, Any]) -> Upload:
