@@ -133,8 +133,9 @@ def test_training_round_trip_through_prism(prism_proxy: PrismProxy, train_file: 
         client.files.retrieve(file.id)
 
 
-def test_a_validation_file_adds_validation_metrics(sandbox: Sandbox, train_file: Path, tmp_path: Path) -> None:
-    client = direct(sandbox)
+def test_a_validation_file_adds_validation_metrics(prism_proxy: PrismProxy, train_file: Path,
+                                                   tmp_path: Path) -> None:
+    client = prism_proxy.client()
     train = client.files.create(file=train_file, purpose="fine-tune")
     valid = client.files.create(file=write_jsonl(tmp_path / "valid.jsonl", [example(i) for i in range(3)]),
                                 purpose="fine-tune")
@@ -142,10 +143,11 @@ def test_a_validation_file_adds_validation_metrics(sandbox: Sandbox, train_file:
                                          hyperparameters={"n_epochs": 2})
     job, _ = wait_for_job(client, job.id)
     assert job.status == "succeeded" and job.hyperparameters.n_epochs == 2
-    step = client.fine_tuning.jobs.list_events(job.id, limit=30).data
-    metric = next(e for e in step if e.type == "metrics")
+    events = client.fine_tuning.jobs.list_events(job.id, limit=30).data
+    metric = next(e for e in events if e.type == "metrics")
     assert ", validation loss=" in metric.message and "valid_loss" in metric.data
-    rows = list(csv.DictReader(io.StringIO(client.files.content(job.result_files[0]).text)))
+    content = direct(prism_proxy.sandbox).files.content(job.result_files[0]).text
+    rows = list(csv.DictReader(io.StringIO(content)))
     assert len(rows) == 24 and all(r["valid_loss"] and r["valid_mean_token_accuracy"] for r in rows)
 
 
@@ -197,11 +199,11 @@ def test_a_chat_file_for_a_dpo_job_fails_like_the_real_service(sandbox: Sandbox,
                                  "(provided method=dpo). ")
 
 
-def test_a_preference_file_trains_with_dpo(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_a_preference_file_trains_with_dpo(prism_proxy: PrismProxy, tmp_path: Path) -> None:
     rows = [{"input": {"messages": [{"role": "user", "content": f"Say {i}"}]},
              "preferred_output": [{"role": "assistant", "content": f"{i}!"}],
              "non_preferred_output": [{"role": "assistant", "content": "No."}]} for i in range(10)]
-    client = direct(sandbox)
+    client = prism_proxy.client()
     file = client.files.create(file=write_jsonl(tmp_path / "dpo.jsonl", rows), purpose="fine-tune")
     job = client.fine_tuning.jobs.create(model="gpt-4.1-mini", training_file=file.id,
                                          method={"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 1}}})
