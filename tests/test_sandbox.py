@@ -451,6 +451,9 @@ def test_list_pages(sandbox: Sandbox, tmp_path: Path) -> None:
     newest = client.fine_tuning.jobs.list(limit=2)
     assert [j.id for j in newest.data] == jobs[::-1][:2] and newest.has_more
     assert [j.id for j in client.fine_tuning.jobs.list(limit=2, after=jobs[1]).data] == [jobs[0]]
+    labelled = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=ids[0], metadata={"k": "v"}).id
+    unlabelled = client.fine_tuning.jobs.list(extra_query={"metadata": "null"}).data  # jobs without metadata
+    assert [j.id for j in unlabelled] == jobs[::-1] and labelled not in [j.id for j in unlabelled]
     with pytest.raises(openai.BadRequestError, match="Invalid 'after'"):
         client.fine_tuning.jobs.list(after="ftjob-unknown")
 

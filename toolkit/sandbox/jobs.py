@@ -123,7 +123,7 @@ class Trainer:
         with self.store.lock:
             job = self._job(job_id)
             if job.status in TERMINAL:
-                raise ApiError(400, f"Job {job_id} has already {job.status}; only an unfinished job can be "
+                raise ApiError(400, f"Job {job_id} is already {job.status}; only an unfinished job can be "
                                "cancelled.", param="fine_tuning_job_id")
             job.status, job.finished_at = "cancelled", int(time.time())
             self._emit(job, job.progress, "Fine-tuning job cancelled")
