@@ -228,6 +228,51 @@ def test_file_checks_name_the_example(data: bytes, detail: str) -> None:
     assert problem == FileProblem("invalid_file_format", PREFIX + detail, "training_file")
 
 
+@pytest.mark.parametrize(("rows", "expected", "detail"), [
+    ([{"prompt": "2+2=", "completion": "4"}], "chat", "Example 1 is missing key 'messages'."),
+    ([example(1)], "completion", "Example 1 is missing key 'prompt'."),
+])
+def test_a_file_for_another_kind_of_model_misses_its_keys(rows: list[Any], expected: str, detail: str) -> None:
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    problem = check_file(data, file_id="file-x", param="training_file", method="supervised", expected=expected)
+    assert problem == FileProblem("invalid_file_format", PREFIX + detail, "training_file")
+
+
+def test_legacy_models_train_on_prompt_completion_pairs(sandbox: Sandbox, tmp_path: Path) -> None:
+    client = direct(sandbox)
+    rows = [{"prompt": f"{i} doubled is", "completion": f" {2 * i}"} for i in range(10)]
+    file = client.files.create(file=write_jsonl(tmp_path / "pairs.jsonl", rows), purpose="fine-tune")
+    job = client.fine_tuning.jobs.create(model="babbage-002", training_file=file.id,
+                                         hyperparameters={"n_epochs": 1})
+    job, _ = wait_for_job(client, job.id)
+    assert job.status == "succeeded" and job.fine_tuned_model.startswith("ft:babbage-002:sandbox::")
+    answer = client.chat.completions.create(model=job.fine_tuned_model,
+                                            messages=[{"role": "user", "content": "7 doubled is"}])
+    assert answer.choices[0].message.content == " 14"
+
+
+def test_a_file_deleted_before_validation_fails_the_job(train_file: Path) -> None:
+    with Sandbox(speed=5) as slow:  # validation after 0.2 s
+        client = direct(slow)
+        file = client.files.create(file=train_file, purpose="fine-tune")
+        job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)
+        client.files.delete(file.id)
+        job, _ = wait_for_job(client, job.id)
+        assert (job.status, job.error.code, job.error.param) == ("failed", "invalid_file", "training_file")
+
+
+def test_ipv6_loopback() -> None:
+    try:
+        sandbox = Sandbox("::1").start()
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+", sandbox.url)
+        assert direct(sandbox).files.list().data == []
+    finally:
+        sandbox.stop()
+
+
 def test_file_checks_skip_blank_lines_and_a_bom() -> None:
     rows = b"\n".join(json.dumps(example(i)).encode() for i in range(10))
     result = check_file(b"\xef\xbb\xbf" + rows.replace(b"\n", b"\r\n\r\n") + b"\n", file_id="file-x",

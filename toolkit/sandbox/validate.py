@@ -66,7 +66,7 @@ def check_file(data: bytes, *, file_id: str, param: str, method: str, expected: 
             return problem(f"Example {number} is not a JSON dictionary.")
         if dataset.examples == 0:
             found = _format_of(value)
-            if found is not None and found != expected:
+            if found is not None and found != expected and FORMAT_METHOD[found] != method:
                 return problem(f"Input file {file_id} is in the {FORMAT_NAMES[found]} format, but the specified "
                                f"fine-tuning job is not using '{FORMAT_METHOD[found]}' as the training method "
                                f"(provided method={method}). ")
