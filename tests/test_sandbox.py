@@ -525,6 +525,17 @@ def test_chunked_bodies_and_exact_multipart_bytes(sandbox: Sandbox) -> None:
     connection.close()
 
 
+def test_the_request_log() -> None:
+    lines: list[str] = []
+    with Sandbox(log=lines.append) as sandbox:
+        sandbox.inject(r"^/files$", drop=True)
+        with pytest.raises(openai.APIConnectionError):
+            direct(sandbox).files.list()
+        direct(sandbox).files.list()
+    assert "dropped (injected)" in lines[0] and '"GET /v1/files HTTP/1.1" 200' in lines[1]
+    assert sandbox.requests == [("GET", "/files", 0), ("GET", "/files", 200)]
+
+
 def test_stop_frees_the_port() -> None:
     sandbox = Sandbox().start()
     url = sandbox.url
