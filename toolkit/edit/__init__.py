@@ -1,0 +1,23 @@
+"""Editing datasets: open a JSONL file inside a workspace, change records, save without losing a byte.
+
+>>> from toolkit.edit import Workspace, Dataset, ops
+>>> ws = Workspace("samples")
+>>> ds = Dataset.open(ws.dataset("elle_multi_turn.jsonl"))
+>>> ds.change(0, ops.set_weight("/messages/2", trained=False), "weight 0 on message 3")
+>>> ds.save()
+
+No module here imports streamlit; pandas is imported only by :mod:`toolkit.edit.table` functions.
+"""
+
+from __future__ import annotations
+
+from . import ops
+from .analysis import Analysis, Facts
+from .dataset import ConflictError, Dataset, EditError, Fingerprint, write_atomic
+from .entries import Entry, encode
+from .workspace import Workspace, WorkspaceError
+
+__all__ = [
+    "Analysis", "ConflictError", "Dataset", "EditError", "Entry", "Facts", "Fingerprint", "Workspace",
+    "WorkspaceError", "encode", "ops", "write_atomic",
+]

@@ -1,0 +1,327 @@
+"""A JSONL file opened for editing: records keep their original bytes until they are changed.
+
+>>> ds = Dataset.open("train.jsonl")
+>>> ds.change(3, lambda value: value["messages"][2].update(weight=0), "weight 0 on message 3")
+>>> ds.save()              # atomic; raises ConflictError if the file changed on disk meanwhile
+
+The file is held as :class:`Entry` objects, one per record (a pretty-printed record spans
+several lines) or per line that is not a record (broken JSON, a blank line). An entry's
+``raw`` is exactly what the file holds for it, line ending included; only an edited entry
+is written again (``ensure_ascii=False``, its own separators' style and line ending), so
+unknown fields, key order, record order and every untouched byte survive a save.
+Entries are never modified in place: an edit replaces one entry by a new one, which is
+what makes undo a cheap list swap.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, ToolkitError
+from ..reader import BOM
+from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
+
+UNDO_DEPTH = 50
+
+
+class EditError(ToolkitError):
+    """An edit that cannot be made as asked (the message says why)."""
+
+
+class ConflictError(ToolkitError):
+    """The file changed on disk since it was opened: reload, overwrite or save under another name."""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What the file on disk looked like when it was read or last written."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path, data: bytes) -> Fingerprint:
+        st = path.stat()
+        return cls(st.st_mtime_ns, st.st_size, hashlib.sha256(data).hexdigest())
+
+
+@dataclass
+class _Step:
+    description: str
+    entries: list[Entry]
+    bom: bool
+    eol: bytes
+
+
+class Dataset:
+    """An open JSONL file: its entries, what is on disk, and the changes made since."""
+
+    def __init__(self, path: str | os.PathLike[str], entries: list[Entry], *, bom: bool = False, eol: bytes = b"\n",
+                 fingerprint: Fingerprint | None = None) -> None:
+        self.path = Path(path)
+        self.entries = entries
+        self.bom = bom
+        self.eol = eol
+        self.fingerprint = fingerprint
+        self.version = 0  # bumped by every change, undo, save and reload
+        self._undo: list[_Step] = []
+        self._saved = self._state()
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Dataset:
+        """Read ``path`` into entries (never fails on bad content: broken lines become entries)."""
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{p}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{p}: is a folder; choose a .jsonl file") from None
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+        fingerprint = Fingerprint.of(p, data)
+        bom = data.startswith(BOM)
+        body = data[len(BOM):] if bom else data
+        crlf = body.count(b"\r\n")
+        eol = b"\r\n" if crlf and crlf * 2 > body.count(b"\n") else b"\n"
+        return cls(p, parse_entries(body), bom=bom, eol=eol, fingerprint=fingerprint)
+
+    @classmethod
+    def new(cls, path: str | os.PathLike[str]) -> Dataset:
+        """A dataset that does not exist on disk yet (the first save creates it)."""
+        return cls(path, [])
+
+    # -- reading ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def records(self) -> int:
+        return sum(e.is_record for e in self.entries)
+
+    @property
+    def modified(self) -> bool:
+        """Whether the content differs from what was last read or written."""
+        return self._state() != self._saved
+
+    def start_lines(self) -> list[int]:
+        """The 1-based line where each entry starts in the current content."""
+        out, line = [], 1
+        for e in self.entries:
+            out.append(line)
+            line += e.lines
+        return out
+
+    def content(self, entries: Iterable[Entry] | None = None) -> bytes:
+        """The file's bytes as they are now (or for ``entries`` only, with the file's BOM)."""
+        chosen = self.entries if entries is None else list(entries)
+        parts = [BOM] if self.bom else []
+        last = len(chosen) - 1
+        for k, e in enumerate(chosen):
+            parts.append(e.raw)
+            if k < last and not e.raw.endswith(b"\n"):
+                parts.append(self.eol)  # an entry that ended the file is no longer last
+        return b"".join(parts)
+
+    def style(self) -> bytes | None:
+        """The raw bytes of the first record: new records are spaced like it."""
+        return next((e.raw for e in self.entries if e.is_record and not e.edited), None)
+
+    # -- changing -----------------------------------------------------------------------
+
+    def change(self, index: int, edit: Callable[[dict[str, Any]], None], description: str) -> Entry:
+        """Apply ``edit`` to a copy of record ``index`` and keep the result (the old one stays in undo)."""
+        old = self._entry(index)
+        if old.value is None:
+            raise EditError(f"entry {index + 1} is not a JSON object; edit its text instead")
+        value = copy.deepcopy(old.value)
+        edit(value)
+        if value == old.value:
+            return old
+        new = Entry(encode(value, like=old.raw) + old.eol, value, edited=True)
+        self._replace(index, index + 1, [new], description)
+        return new
+
+    def set_text(self, index: int, text: str, description: str) -> list[Entry]:
+        """Replace entry ``index`` by what ``text`` holds (one record, or one entry per line; "" removes it)."""
+        old = self._entry(index)
+        if text == old.text:
+            return [old]
+        new = entries_from_text(text, eol=self.eol, like=old.raw if old.is_record else self.style())
+        if new and not old.eol:
+            last = new[-1]
+            new[-1] = Entry(last.raw[: len(last.raw) - len(last.eol)], last.value, last.problem, True)
+        self._replace(index, index + 1, new, description)
+        return new
+
+    def insert(self, index: int, value: dict[str, Any], description: str) -> Entry:
+        """Insert a new record before entry ``index`` (``len(self)`` appends)."""
+        if not 0 <= index <= len(self.entries):
+            raise EditError(f"cannot insert at {index + 1}: the file has {len(self.entries)} entries")
+        new = Entry(encode(value, like=self.style()) + self._eol_at(index), copy.deepcopy(value), edited=True)
+        self._replace(index, index, [new], description)
+        return new
+
+    def duplicate(self, index: int) -> Entry:
+        """Insert a copy of entry ``index`` right after it."""
+        old = self._entry(index)
+        body = old.raw[: len(old.raw) - len(old.eol)]
+        new = Entry(body + self._eol_at(index + 1), copy.deepcopy(old.value), old.problem, edited=True)
+        self._replace(index + 1, index + 1, [new], f"duplicate example {index + 1}")
+        return new
+
+    def delete(self, index: int) -> None:
+        self._entry(index)
+        self._replace(index, index + 1, [], f"delete example {index + 1}")
+
+    def move(self, index: int, to: int) -> None:
+        """Move entry ``index`` so that it ends up at position ``to``."""
+        entry = self._entry(index)
+        if not 0 <= to < len(self.entries):
+            raise EditError(f"cannot move to position {to + 1}: the file has {len(self.entries)} entries")
+        entries = self.entries[:index] + self.entries[index + 1:]
+        entries.insert(to, entry)
+        self._commit(f"move example {index + 1} to {to + 1}", entries, self.bom, self.eol)
+
+    def set_bom(self, bom: bool) -> None:
+        if bom != self.bom:
+            self._commit("add the byte-order mark" if bom else "remove the byte-order mark", self.entries, bom,
+                         self.eol)
+
+    def set_line_endings(self, eol: bytes) -> None:
+        """End every line with ``eol`` (``b"\\n"`` or ``b"\\r\\n"``); only the endings change."""
+        entries = []
+        for e in self.entries:
+            raw = b"".join(strip_eol(line) + (eol if line.endswith(b"\n") else b"") for line in split_lines(e.raw))
+            entries.append(e if raw == e.raw else Entry(raw, e.value, e.problem, True))
+        self._commit("end lines with " + ("CRLF" if eol == b"\r\n" else "LF"), entries, self.bom, eol)
+
+    def replace_many(self, changes: dict[int, list[Entry]], description: str) -> None:
+        """Put ``changes[i]`` (zero or more entries) in place of entry ``i``, for every ``i``, as one change."""
+        for index in changes:
+            self._entry(index)
+        entries: list[Entry] = []
+        for i, e in enumerate(self.entries):
+            entries.extend(changes.get(i, [e]))
+        self._commit(description, entries, self.bom, self.eol)
+
+    # -- undo ---------------------------------------------------------------------------
+
+    @property
+    def history(self) -> list[str]:
+        """Descriptions of the changes that can be undone, newest last."""
+        return [s.description for s in self._undo]
+
+    def undo(self) -> str | None:
+        """Undo the last change; return its description (None when there is nothing to undo)."""
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        self.entries, self.bom, self.eol = step.entries, step.bom, step.eol
+        self.version += 1
+        return step.description
+
+    # -- disk ---------------------------------------------------------------------------
+
+    def conflict(self) -> str | None:
+        """Why saving would overwrite someone else's change (None when the file is as it was read)."""
+        fp = self.fingerprint
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None if fp is None else f"{self.path.name} was deleted or renamed on disk since it was opened"
+        if fp is None:
+            return f"{self.path.name} was created on disk by someone else after this new file was started"
+        if (st.st_mtime_ns, st.st_size) == (fp.mtime_ns, fp.size):
+            return None
+        if st.st_size == fp.size and hashlib.sha256(self.path.read_bytes()).hexdigest() == fp.sha256:
+            return None  # touched, not changed
+        return f"{self.path.name} changed on disk since it was opened (by another program or person)"
+
+    def save(self, *, force: bool = False) -> Path:
+        """Write the content atomically; refuse with :class:`ConflictError` if the file changed on disk."""
+        if not force and (reason := self.conflict()):
+            raise ConflictError(f"{reason}: reload it, overwrite it, or save under another name")
+        data = self.content()
+        write_atomic(self.path, data)
+        self._written(data)
+        return self.path
+
+    def save_as(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write the content to ``path`` (refusing an existing file unless ``overwrite``); it becomes the file."""
+        target = Path(path)
+        if target.exists() and not overwrite:
+            raise ConflictError(f"{target.name} already exists; choose another name")
+        data = self.content()
+        write_atomic(target, data)
+        self.path = target
+        self._written(data)
+        return target
+
+    def reload(self) -> None:
+        """Read the file again, dropping unsaved changes and the undo history."""
+        fresh = Dataset.open(self.path)
+        self.entries, self.bom, self.eol, self.fingerprint = fresh.entries, fresh.bom, fresh.eol, fresh.fingerprint
+        self._undo.clear()
+        self._saved = self._state()
+        self.version += 1
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _entry(self, index: int) -> Entry:
+        if not 0 <= index < len(self.entries):
+            raise EditError(f"there is no example {index + 1} (the file has {len(self.entries)} entries)")
+        return self.entries[index]
+
+    def _eol_at(self, index: int) -> bytes:
+        """The line ending for a new entry at ``index``: none at the end of a file that has no final newline."""
+        at_end = index == len(self.entries) and self.entries and not self.entries[-1].eol
+        return b"" if at_end else self.eol
+
+    def _replace(self, start: int, stop: int, new: list[Entry], description: str) -> None:
+        self._commit(description, self.entries[:start] + new + self.entries[stop:], self.bom, self.eol)
+
+    def _commit(self, description: str, entries: list[Entry], bom: bool, eol: bytes) -> None:
+        self._undo.append(_Step(description, self.entries, self.bom, self.eol))
+        del self._undo[:-UNDO_DEPTH]
+        self.entries, self.bom, self.eol = entries, bom, eol
+        self.version += 1
+
+    def _state(self) -> tuple[bool, bytes, list[int]]:
+        return self.bom, self.eol, [e.uid for e in self.entries]
+
+    def _written(self, data: bytes) -> None:
+        self.fingerprint = Fingerprint.of(self.path, data)
+        self._saved = self._state()
+        self.version += 1
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step: a temporary file in the same folder, then ``os.replace``."""
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write in this folder ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

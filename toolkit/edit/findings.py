@@ -1,0 +1,126 @@
+"""Lint findings in the editor: which field each one belongs next to, and its fix through :mod:`toolkit.fix`.
+
+>>> groups = place(diagnostics, anchors)          # {"/messages/2/content": [...], "": [...]}
+>>> planned = plan_fixes(ds, [4], "C030", provider="openai", file_format="chat")
+>>> apply_fixes(ds, planned, "fix C030 on example 5")
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .. import fix, formats
+from ..diagnostics import Diagnostic
+from .dataset import Dataset, EditError
+from .entries import Entry, parse_entries
+
+FILE_FIXES = ("F031", "F032", "F033")  # fixes of the whole file, not of an entry
+
+
+def fixable(rule: str) -> bool:
+    """Whether :mod:`toolkit.fix` can repair findings of ``rule``."""
+    return rule in fix.RULES
+
+
+def anchor(pointer: str | None, anchors: Iterable[str]) -> str:
+    """The closest of ``anchors`` that holds ``pointer`` ("" for the record as a whole)."""
+    if not pointer:
+        return ""
+    known = set(anchors)
+    parts = pointer.split("/")
+    for n in range(len(parts), 1, -1):
+        candidate = "/".join(parts[:n])
+        if candidate in known:
+            return candidate
+    return ""
+
+
+def place(diagnostics: Iterable[Diagnostic], anchors: Iterable[str]) -> dict[str, list[Diagnostic]]:
+    """Findings grouped by the anchor (a rendered field's pointer) they belong next to."""
+    known = list(anchors)
+    out: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        out.setdefault(anchor(d.pointer, known), []).append(d)
+    return out
+
+
+@dataclass(frozen=True)
+class PlannedFix:
+    """One fix for entry ``index``: what it does, the text before and after (``after`` empty: removed)."""
+
+    index: int
+    rule: str
+    description: str
+    before: str
+    after: str
+
+
+def _method(file_format: str | None) -> str | None:
+    method = formats.FORMAT_METHOD.get(file_format or "")
+    return method if method in formats.METHODS else None
+
+
+def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider: str = "openai",
+               file_format: str | None = None) -> list[PlannedFix]:
+    """The fixes of ``rule`` for the entries at ``indices`` (planned on a copy; nothing changes)."""
+    if not fixable(rule):
+        raise EditError(f"there is no automatic fix for {rule}")
+    if rule in FILE_FIXES:
+        return _file_fix(dataset, rule)
+    chosen = sorted(set(indices))
+    entries = [dataset.entries[i] for i in chosen]
+    starts, line = [], 1
+    for e in entries:
+        starts.append(line)
+        line += e.lines
+    data = b"".join(e.raw if e.raw.endswith(b"\n") else e.raw + dataset.eol for e in entries)
+    fd, tmp = tempfile.mkstemp(prefix="tunesmith-fix-", suffix=".jsonl")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        edits = fix.plan(tmp, provider=provider, rules=[rule], method=_method(file_format))
+    finally:
+        os.unlink(tmp)
+    out = []
+    for e in edits:
+        if e.line is None or e.rule != rule:
+            continue
+        k = bisect.bisect_right(starts, e.line) - 1
+        index = chosen[k]
+        after = e.after
+        if not dataset.entries[index].eol and after.endswith("\n"):  # the entry ended the file without a newline
+            after = after[:-2] if after.endswith("\r\n") else after[:-1]
+        out.append(PlannedFix(index, e.rule, e.description, e.before, after))
+    return out
+
+
+def _file_fix(dataset: Dataset, rule: str) -> list[PlannedFix]:
+    if rule == "F031" and dataset.bom:
+        return [PlannedFix(-1, rule, "remove the UTF-8 byte-order mark", "\ufeff", "")]
+    if rule == "F032" and not dataset.bom:
+        return [PlannedFix(-1, rule, "add a UTF-8 byte-order mark", "", "\ufeff")]
+    if rule == "F033" and any(b"\r\n" in e.raw for e in dataset.entries):
+        return [PlannedFix(-1, rule, "end every line with LF instead of CRLF", "\r\n", "\n")]
+    return []
+
+
+def apply_fixes(dataset: Dataset, planned: list[PlannedFix], description: str) -> int:
+    """Apply planned fixes as one change (one undo step); return how many were applied."""
+    changes: dict[int, list[Entry]] = {}
+    for p in planned:
+        if p.rule == "F031":
+            dataset.set_bom(False)
+        elif p.rule == "F032":
+            dataset.set_bom(True)
+        elif p.rule == "F033":
+            dataset.set_line_endings(b"\n")
+        else:
+            fixed = parse_entries(p.after.encode("utf-8"))
+            changes[p.index] = [Entry(e.raw, e.value, e.problem, True) for e in fixed]
+    if changes:
+        dataset.replace_many(changes, description)
+    return len(planned)

@@ -1,0 +1,244 @@
+"""Edits on one record (a dict), addressed by JSON pointers; each returns a function for ``Dataset.change``.
+
+>>> ds.change(0, set_weight("/messages/2", trained=False), "weight 0 on message 3")
+>>> ds.change(0, add_tool_call("/messages/2", "lookup_element", '{"symbol": "Na"}'), "add a tool call")
+
+Message lists are ``/messages`` (chat, reinforcement) or ``/input/messages``,
+``/preferred_output`` and ``/non_preferred_output`` (preference). Invalid edits raise
+:class:`~toolkit.edit.dataset.EditError` with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from .. import formats
+from ..reader import escape_pointer
+from .dataset import EditError
+
+Edit = Callable[[dict[str, Any]], None]
+ROLES = ("system", "user", "assistant", "tool", "developer", "function")
+PREFERENCE_LISTS = ("/input/messages", "/preferred_output", "/non_preferred_output")
+
+
+def tokens(pointer: str) -> list[str]:
+    """``/messages/0/content`` -> ``["messages", "0", "content"]`` (RFC 6901 escapes undone)."""
+    if not pointer:
+        return []
+    if not pointer.startswith("/"):
+        raise EditError(f"{pointer!r} is not a JSON pointer (it must start with /)")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def get(value: Any, pointer: str, default: Any = None) -> Any:
+    """The value at ``pointer`` inside ``value`` (``default`` when it is not there)."""
+    for tok in tokens(pointer):
+        if isinstance(value, dict) and tok in value:
+            value = value[tok]
+        elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
+            value = value[int(tok)]
+        else:
+            return default
+    return value
+
+
+def _parent(value: dict[str, Any], pointer: str) -> tuple[Any, str]:
+    toks = tokens(pointer)
+    if not toks:
+        raise EditError("cannot replace the whole record this way; edit its JSON text instead")
+    parent = get(value, "".join(f"/{escape_pointer(t)}" for t in toks[:-1]))
+    if not isinstance(parent, (dict, list)):
+        raise EditError(f"{pointer}: the record has no object or array there")
+    return parent, toks[-1]
+
+
+def _index(parent: list[Any], tok: str, pointer: str, *, end_ok: bool = False) -> int:
+    if not tok.isdigit() or int(tok) > len(parent) or (int(tok) == len(parent) and not end_ok):
+        raise EditError(f"{pointer}: no such item (the array has {len(parent)})")
+    return int(tok)
+
+
+def set_value(pointer: str, new: Any) -> Edit:
+    """Set the value at ``pointer`` (a new key is added at the end of its object)."""
+    def edit(value: dict[str, Any]) -> None:
+        parent, tok = _parent(value, pointer)
+        if isinstance(parent, list):
+            parent[_index(parent, tok, pointer)] = new
+        else:
+            parent[tok] = new
+    return edit
+
+
+def remove(pointer: str) -> Edit:
+    """Remove the key or array item at ``pointer`` (a missing key is not an error)."""
+    def edit(value: dict[str, Any]) -> None:
+        parent, tok = _parent(value, pointer)
+        if isinstance(parent, list):
+            del parent[_index(parent, tok, pointer)]
+        else:
+            parent.pop(tok, None)
+    return edit
+
+
+def set_optional(pointer: str, text: str) -> Edit:
+    """Set a string field, or remove it when ``text`` is empty (``name``, ``tool_call_id``)."""
+    return set_value(pointer, text) if text else remove(pointer)
+
+
+def set_role(message: str, role: str) -> Edit:
+    return set_value(f"{message}/role", role)
+
+
+def set_weight(message: str, *, trained: bool) -> Edit:
+    """``weight: 1`` (trained) or ``weight: 0`` (context only) on an assistant message."""
+    return set_value(f"{message}/weight", 1 if trained else 0)
+
+
+def is_trained(message: Any) -> bool:
+    """Whether training learns from this assistant message (no ``weight: 0``)."""
+    return not (isinstance(message, dict) and message.get("weight", 1) == 0)
+
+
+def add_message(messages: str, role: str, content: str = "", *, at: int | None = None) -> Edit:
+    """Insert a message into the list at ``messages`` (appended when ``at`` is None)."""
+    def edit(value: dict[str, Any]) -> None:
+        lst = _list(value, messages, create=True)
+        lst.insert(len(lst) if at is None else _index(lst, str(at), messages, end_ok=True),
+                   {"role": role, "content": content})
+    return edit
+
+
+def delete_message(messages: str, index: int) -> Edit:
+    return remove(f"{messages}/{index}")
+
+
+def move_message(messages: str, index: int, delta: int) -> Edit:
+    """Move message ``index`` by ``delta`` places (-1: up, 1: down)."""
+    def edit(value: dict[str, Any]) -> None:
+        lst = _list(value, messages)
+        to = index + delta
+        _index(lst, str(index), messages)
+        if not 0 <= to < len(lst):
+            raise EditError(f"message {index + 1} cannot move {'up' if delta < 0 else 'down'}: it is already "
+                            f"{'first' if delta < 0 else 'last'}")
+        lst.insert(to, lst.pop(index))
+    return edit
+
+
+def _list(value: dict[str, Any], pointer: str, *, create: bool = False) -> list[Any]:
+    found = get(value, pointer)
+    if found is None and create:
+        parent, tok = _parent(value, pointer)
+        if isinstance(parent, dict):
+            parent[tok] = found = []
+    if not isinstance(found, list):
+        raise EditError(f"{pointer} is not an array of messages in this record")
+    return found
+
+
+def arguments_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a tool call's ``arguments`` (None when it is a JSON object)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    except RecursionError:
+        return "nested too deeply"
+    if not isinstance(value, dict):
+        return "the arguments must be a JSON object, like {\"symbol\": \"Na\"}"
+    return None
+
+
+def _checked(arguments: str) -> str:
+    problem = arguments_problem(arguments)
+    if problem:
+        raise EditError(f"tool call arguments: {problem}")
+    return arguments
+
+
+def call_ids(value: dict[str, Any]) -> list[str]:
+    """Every tool call id in the record, in order."""
+    out = []
+    for msgs in message_lists(value):
+        for m in get(value, msgs, []):
+            calls = m.get("tool_calls") if isinstance(m, dict) else None
+            out.extend(c["id"] for c in calls or () if isinstance(c, dict) and isinstance(c.get("id"), str))
+    return out
+
+
+def add_tool_call(message: str, name: str, arguments: str = "{}", *, call_id: str | None = None) -> Edit:
+    """Add a function call to an assistant message; ``arguments`` must be a JSON object (as a string)."""
+    if not name.strip():
+        raise EditError("a tool call needs the name of the function it calls")
+    _checked(arguments)
+
+    def edit(value: dict[str, Any]) -> None:
+        taken = set(call_ids(value))
+        cid = call_id or next(f"call_{n}" for n in range(1, len(taken) + 2) if f"call_{n}" not in taken)
+        if cid in taken:
+            raise EditError(f"the id {cid!r} is already used by another tool call in this example")
+        msg = get(value, message)
+        if not isinstance(msg, dict):
+            raise EditError(f"{message}: no such message")
+        msg.setdefault("tool_calls", []).append(
+            {"id": cid, "type": "function", "function": {"name": name, "arguments": arguments}})
+    return edit
+
+
+def set_tool_call(message: str, index: int, *, name: str | None = None, arguments: str | None = None,
+                  call_id: str | None = None) -> Edit:
+    """Change a tool call's function name, arguments (checked) or id."""
+    if arguments is not None:
+        _checked(arguments)
+    call = f"{message}/tool_calls/{index}"
+
+    def edit(value: dict[str, Any]) -> None:
+        target = get(value, call)
+        if not isinstance(target, dict):
+            raise EditError(f"{call}: no such tool call")
+        if not isinstance(target.get("function"), dict):
+            target["function"] = {"name": "", "arguments": "{}"}
+        if name is not None:
+            target["function"]["name"] = name
+        if arguments is not None:
+            target["function"]["arguments"] = arguments
+        if call_id is not None:
+            target["id"] = call_id
+    return edit
+
+
+def delete_tool_call(message: str, index: int) -> Edit:
+    """Remove one tool call (and the ``tool_calls`` key with the last one)."""
+    def edit(value: dict[str, Any]) -> None:
+        remove(f"{message}/tool_calls/{index}")(value)
+        if get(value, f"{message}/tool_calls") == []:
+            remove(f"{message}/tool_calls")(value)
+    return edit
+
+
+def message_lists(value: dict[str, Any]) -> list[str]:
+    """Pointers of the message arrays a record has, in display order."""
+    if formats.detect(value) == formats.PREFERENCE:
+        return [p for p in PREFERENCE_LISTS if isinstance(get(value, p), list)]
+    return ["/messages"] if isinstance(value.get("messages"), list) else []
+
+
+def template(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """A new, empty example shaped like ``records``: their most common system prompt, then user and assistant."""
+    systems: Counter[str] = Counter()
+    preference = 0
+    for value in records:
+        preference += formats.detect(value) == formats.PREFERENCE
+        for msgs in message_lists(value):
+            for m in get(value, msgs, []):
+                if isinstance(m, dict) and m.get("role") == "system" and isinstance(m.get("content"), str):
+                    systems[m["content"]] += 1
+    head = [{"role": "system", "content": systems.most_common(1)[0][0]}] if systems else []
+    if records and preference * 2 > len(records):
+        return {"input": {"messages": [*head, {"role": "user", "content": ""}]},
+                "preferred_output": [{"role": "assistant", "content": ""}],
+                "non_preferred_output": [{"role": "assistant", "content": ""}]}
+    return {"messages": [*head, {"role": "user", "content": ""}, {"role": "assistant", "content": ""}]}
