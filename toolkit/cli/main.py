@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from .. import __version__
@@ -59,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for those who ask
+        if os.environ.get("TUNESMITH_DEBUG"):
+            traceback.print_exc()
+        print(f"tunesmith: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in tunesmith, not in your data; please report it with the command you ran "
+              "(set TUNESMITH_DEBUG=1 to see the traceback).", file=sys.stderr)
+        return 2
 
 
 def entry() -> None:
