@@ -147,6 +147,9 @@ def machine() -> dict[str, Any]:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+        if subprocess.run(["git", "status", "--porcelain", "--", "toolkit", "schemas"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip():
+            commit = commit.strip() + " + uncommitted changes in toolkit/ or schemas/"
     except OSError:  # no git
         commit = ""
     versions = {}
@@ -198,6 +201,7 @@ def benchmark(examples: int, seed: int, repeat: int, startup_runs: int) -> dict[
         "lint": {**throughput(lint), "walls_s": lint_walls},
         "checker": throughput(checker),
         "speedup": round(checker.wall_s / lint.wall_s, 1),
+        "speedup_cpu": round(checker.cpu_s / lint.cpu_s, 1),
         "startup": {"file": str(small.relative_to(ROOT)), "median_wall_s": round(startup.wall_s, 3),
                     "walls_s": startup_walls, "peak_rss_mb": round(startup.peak_rss_mb, 1)},
         "memory": memory,
@@ -252,10 +256,11 @@ def markdown(r: dict[str, Any]) -> str:
         f"{r['date']} · commit `{m['commit']}` · {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB · "
         f"Python {m['python']} · " + ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v), "",
         f"File: `{f['path']}`: {f['lines']:,} lines, {f['mb']} MB (seed {f['seed']}; generated with "
-        f"{g['over_limit']} examples over 65,536 tokens, {g['large_under_limit']} large ones under it, "
-        f"{g['broken']} broken lines).", "",
+        f"{_n(g['over_limit'], 'example')} over 65,536 tokens, {_n(g['large_under_limit'], 'large example')} under "
+        f"it, {_n(g['broken'], 'broken line')}).", "",
         "## Targets", "", *targets, "",
-        f"## Same file, same run (speed-up {r['speedup']}×)", "", *rows, "",
+        f"## Same file, same run (speed-up {r['speedup']}× in wall time, {r['speedup_cpu']}× in CPU time)", "",
+        *rows, "",
         f"`tunesmith lint` walls over {len(lint['walls_s'])} runs (median shown): {lint['walls_s']} s. "
         "The checker runs once.", "",
         "## Start-up: 10-example file", "",
@@ -271,6 +276,10 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         "Commands: " + " · ".join(f"`{c}`" for c in (lint["command"], chk["command"])), "",
     ])
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def write(report: dict[str, Any], name: str) -> str:
