@@ -23,7 +23,7 @@ from .reader import JsonlReader, ParseProblem, Record
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
 from .rules.images import has_image
-from .rules.registry import Finding, Rule
+from .rules.registry import COLLECTORS, Finding, Rule
 
 LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
 _VALIDATION_NAME = ("val", "valid", "validation", "test", "eval", "dev", "holdout", "heldout")
@@ -177,6 +177,9 @@ class Linter:
         ctx = self._context(file_format, role)
         ctx.detected_format = detected
         summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
+        summary.collected = {c.name: c.create() for c in COLLECTORS.values()
+                             if any(self.settings.enabled(RULES[code], path) for code in c.rules)}
+        collectors = list(summary.collected.values())
         record_rules = self._rules("record", path, ctx)
         reader_rules = {r.code for r in self._rules("reader", path, ctx)}
         for item in itertools.chain(head, items):
@@ -185,6 +188,8 @@ class Linter:
                     diags.append(self._parse_diag(path, item))
                 continue
             summary.records += 1
+            for collector in collectors:
+                collector.add(item)
             diags.extend(self._check_record(item, path, ctx, summary, record_rules))
         for rule in self._rules("file", path, ctx):
             diags.extend(self._diags_from(rule, rule.check(summary, ctx), path, None))  # type: ignore[misc]

@@ -24,6 +24,7 @@ RULE_MODULES = (
     "toolkit.rules.grader",
     "toolkit.rules.completion",
     "toolkit.rules.model",
+    "toolkit.rules.duplicates",
 )
 _loaded = False
 

@@ -75,3 +75,4 @@ class FileSummary:
     digests: dict[bytes, int] = field(default_factory=dict)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
     item_keys_missing: dict[str, list[int]] = field(default_factory=dict)
+    collected: dict[str, Any] = field(default_factory=dict)  # registry.COLLECTORS' objects, by name

@@ -89,6 +89,30 @@ def reader_rule(code: str, name: str, severity: Severity, message: str, docs: st
                    docs=inspect.cleandoc(docs), kind="reader", **opts))
 
 
+@dataclass(frozen=True)
+class Collector:
+    """Gathers facts from every record while the engine streams a file, for file and cross rules.
+
+    ``create()`` returns an object with ``add(record)``; the engine makes one per file (kept in
+    ``FileSummary.collected[name]``), only when one of ``rules`` is enabled.
+    """
+
+    name: str
+    rules: tuple[str, ...]
+    create: Callable[[], Any]
+
+
+COLLECTORS: dict[str, Collector] = {}
+
+
+def collector(name: str, *, rules: tuple[str, ...]) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    """Register a factory of per-file collectors that the rules ``rules`` read."""
+    def wrap(factory: Callable[[], Any]) -> Callable[[], Any]:
+        COLLECTORS[name] = Collector(name, rules, factory)
+        return factory
+    return wrap
+
+
 def iter_rules(kind: str | None = None) -> Iterator[Rule]:
     """All rules (of one kind), sorted by code."""
     for code in sorted(RULES):

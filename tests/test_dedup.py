@@ -1,0 +1,236 @@
+"""Near-duplicates: datasketch-identical sketches, exact and sketched paths, and the F131 / F113 rules."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+from rules_support import corpus_file, corpus_records
+
+from toolkit import dedup, lint, minhash
+from toolkit.config import Settings
+from toolkit.lint import Linter
+from toolkit.rules import RULES, load_all
+
+load_all()
+WORDS = [f"w{i}" for i in range(5000)]
+
+
+def prose(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def reword(rng: random.Random, text: str, changes: int) -> str:
+    words = text.split()
+    for _ in range(changes):
+        words[rng.randrange(len(words))] = rng.choice(WORDS)
+    return " ".join(words)
+
+
+def chat(user: str, assistant: str, system: str | None = None) -> dict:
+    msgs = [{"role": "system", "content": system}] if system else []
+    return {"messages": [*msgs, {"role": "user", "content": user}, {"role": "assistant", "content": assistant}]}
+
+
+def write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+# -- the sketches are datasketch's ---------------------------------------------------------
+
+
+def corpus_texts() -> list[str]:
+    texts = ["Hello world, this is a TEST of the café 😀 中文字符测试", "one", "two words", "", "!!! ...",
+             "x" * 5000 + " y z"]
+    for name in ("foundry_orca_dpo_validation.jsonl", "cookbook_drone_training.jsonl",
+                 "foundry_chartqa_vision_validation.jsonl", "aoaisearchdemo_prompt_completion_train.jsonl"):
+        texts += [dedup.example_text(r) for r in corpus_records(name)]
+    return texts
+
+
+def test_signatures_equal_datasketch_minhash():
+    texts = corpus_texts()
+    hashes, owners = minhash.shingle_hashes(texts)
+    sig = minhash.signatures(hashes, owners, len(texts), minhash.params(0.8))
+    for i in range(len(texts)):
+        mine = hashes[owners == i]
+        reference = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, hashfunc=lambda h: h)
+        if mine.size:
+            reference.update_batch(mine.tolist())
+        assert np.array_equal(reference.hashvalues, sig[i]), texts[i][:60]
+
+
+def test_numpy_shingles_are_the_python_shingles():
+    """Same words, same 3-grams: the exact path and the sketch path compare the same sets."""
+    texts = corpus_texts()
+    hashes, owners = minhash.shingle_hashes(texts)
+    for i, text in enumerate(texts):
+        assert len(set(hashes[owners == i].tolist())) == len(dedup.shingles(text))
+
+
+def test_words_are_ascii_runs_or_single_non_ascii_characters():
+    assert dedup.shingles("Café, CAFÉ!") == {("caf", "é", "caf")} | {("é", "caf", "é")}
+    assert dedup.shingles("中文字") == {("中", "文", "字")}
+    assert dedup.shingles("Hi there") == {("hi", "there")}
+    assert dedup.shingles("...") == set()
+
+
+def test_lsh_bands_come_from_datasketch():
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=0.8, num_perm=64, weights=minhash.LSH_WEIGHTS)
+    p = minhash.params(0.8)
+    assert (p.bands, p.rows) == (lsh.b, lsh.r)
+
+
+# -- finding pairs -------------------------------------------------------------------------
+
+
+def test_example_text_of_every_format():
+    assert dedup.example_text(chat("q", "a", system="s")) == "q\na"
+    dpo = {"input": {"messages": [{"role": "user", "content": "q"}]},
+           "preferred_output": [{"role": "assistant", "content": "good"}],
+           "non_preferred_output": [{"role": "assistant", "content": "bad"}]}
+    assert dedup.example_text(dpo) == "q\ngood\nbad"
+    assert dedup.example_text({"prompt": "p", "completion": "c"}) == "p\nc"
+    parts = {"messages": [{"role": "user", "content": [{"type": "text", "text": "look"}, {"type": "image_url"}]}]}
+    assert dedup.example_text(parts) == "look"
+    for odd in (None, 5, [], {"messages": None}, {"messages": [None, {"role": "user", "content": 5}]}):
+        assert dedup.example_text(odd) == ""
+
+
+def test_exact_path_finds_rewordings_not_different_texts():
+    rng = random.Random(1)
+    near = dedup.NearDuplicates()
+    base = prose(rng, 60)
+    near.add_text(1, base)
+    near.add_text(2, reword(rng, base, 1))       # one word changed: about 0.9
+    near.add_text(3, prose(rng, 60))             # unrelated
+    near.add_text(4, base.upper() + " !!!")      # same words
+    near.add_text(5, "")                         # no words: never a duplicate
+    assert near.exact
+    pairs = {(p.first, p.second): p.similarity for p in near.pairs()}
+    assert set(pairs) == {(1, 2), (1, 4), (2, 4)}
+    assert pairs[(1, 4)] == 1.0 and 0.8 <= pairs[(1, 2)] < 1.0
+
+
+def test_sketch_path_finds_planted_pairs_and_estimates_similarity():
+    rng = random.Random(7)
+    texts = [prose(rng, rng.randint(40, 200)) for _ in range(2000)]
+    planted = {}
+    for k in range(60):
+        i = rng.randrange(2000)
+        texts.append(reword(rng, texts[i], rng.choice([0, 1, 2])))
+        planted[len(texts) - 1] = i
+    near = dedup.NearDuplicates()
+    for key, text in enumerate(texts):
+        near.add_text(key, text)
+    assert not near.exact
+    found = {(p.first, p.second): p.similarity for p in near.pairs()}
+    hits = [(i, j) for j, i in planted.items() if (min(i, j), max(i, j)) in found]
+    assert len(hits) >= 0.9 * len(planted)
+    for (a, b), sim in found.items():  # no false pairs, and estimates near the exact value
+        exact = dedup.jaccard(dedup.shingles(texts[a]), dedup.shingles(texts[b]))
+        assert exact >= 0.6 and abs(sim - exact) < 0.2
+
+
+def test_cross_pairs_in_both_modes():
+    rng = random.Random(3)
+    train = [prose(rng, 80) for _ in range(300)]
+    for size in (10, 400):  # validation compared exactly's boilerplate / sketched
+        val = [prose(rng, 80) for _ in range(size)]
+        val[5] = reword(rng, train[17], 1)
+        a, b = dedup.NearDuplicates(), dedup.NearDuplicates()
+        for k, t in enumerate(train):
+            a.add_text(k, t)
+        for k, t in enumerate(val):
+            b.add_text(k, t)
+        assert [(p.first, p.second) for p in a.pairs_with(b)] == [(17, 5)]
+    small_a, small_b = dedup.NearDuplicates(), dedup.NearDuplicates()
+    small_a.add_text(1, train[0])
+    small_b.add_text(9, reword(rng, train[0], 1))
+    assert [(p.first, p.second) for p in small_a.pairs_with(small_b)] == [(1, 9)]
+
+
+def test_boilerplate_shared_by_most_examples_is_left_out():
+    """A task template in every prompt does not make examples near-duplicates (the RFT countdown file)."""
+    template = "You are an expert in arithmetic problem solving. Combine all the numbers exactly once " * 3
+    near = dedup.NearDuplicates()
+    rng = random.Random(5)
+    for k in range(30):
+        near.add_text(k, f"{template} target {rng.randint(1, 999)} numbers {rng.sample(range(100), 4)}")
+    near.add_text(30, f"{template} target 5 numbers [1, 2, 3, 4]")
+    near.add_text(31, f"{template} target 5 numbers [1, 2, 3, 4] please")
+    assert [(p.first, p.second) for p in near.pairs()] == [(30, 31)]
+
+
+# -- the rules, through the engine ---------------------------------------------------------
+
+
+def codes(result, *rules: str) -> list[tuple[int | None, str]]:
+    return [(d.line, d.rule) for d in result.diagnostics if d.rule in rules]
+
+
+def test_f131_reports_each_near_copy_once_and_leaves_exact_copies_to_f130(tmp_path):
+    rng = random.Random(11)
+    records = [chat(prose(rng, 30), prose(rng, 50)) for _ in range(12)]
+    records.append(chat(records[2]["messages"][0]["content"], records[2]["messages"][1]["content"], system="Be kind"))
+    records.append(records[4])  # byte-identical
+    records.append(chat(reword(rng, records[6]["messages"][0]["content"], 1), records[6]["messages"][1]["content"]))
+    path = write(tmp_path / "train.jsonl", records)
+    result = lint(path)
+    assert codes(result, "F130", "F131") == [(13, "F131"), (14, "F130"), (15, "F131")]
+    [same] = [d for d in result.diagnostics if d.line == 13 and d.rule == "F131"]
+    assert same.message.startswith("line 13 has the same words in its user and assistant text as line 3;")
+    [close] = [d for d in result.diagnostics if d.line == 15 and d.rule == "F131"]
+    assert close.message.startswith("line 15 is ") and "similar" in close.message and "line 7" in close.message
+    assert RULES["F131"].severity.value == "warning"
+
+
+def test_f131_on_a_file_large_enough_to_be_sketched(tmp_path):
+    rng = random.Random(12)
+    records = [chat(prose(rng, 40), prose(rng, 80)) for _ in range(600)]
+    records.append(chat(records[100]["messages"][0]["content"], reword(rng, records[100]["messages"][1]["content"], 1)))
+    result = lint(write(tmp_path / "big.jsonl", records))
+    assert codes(result, "F131") == [(601, "F131")]
+
+
+def test_f113_reports_near_copies_in_the_validation_file(tmp_path):
+    rng = random.Random(13)
+    train = [chat(prose(rng, 30), prose(rng, 50)) for _ in range(20)]
+    val = [chat(prose(rng, 30), prose(rng, 50)) for _ in range(5)]
+    val[1] = train[3]                                                    # exact: F112
+    val[3] = chat(reword(rng, train[8]["messages"][0]["content"], 1), train[8]["messages"][1]["content"])
+    t, v = write(tmp_path / "train.jsonl", train), write(tmp_path / "val.jsonl", val)
+    result = lint(t, validation=v)
+    assert codes(result, "F112", "F113") == [(4, "F112"), (9, "F113")]
+    [leak] = [d for d in result.diagnostics if d.rule == "F113"]
+    assert "line 4 of the validation file val.jsonl" in leak.message
+
+
+def test_disabled_rules_gather_nothing(tmp_path):
+    path = write(tmp_path / "train.jsonl", [chat("a b c", "d e f")] * 2)
+    linter = Linter(Settings(ignore=("F131", "F113")))
+    _, summary = linter.lint_file(path)
+    assert summary.collected == {}
+    _, summary = Linter(Settings()).lint_file(path)
+    assert set(summary.collected) == {"near-duplicates"}
+
+
+def test_corpus_near_duplicates():
+    """The medical MCQ file holds copies that differ only in spacing; the countdown template is not flagged."""
+    result = lint(corpus_file("foundry_rft_medmcq_validation.jsonl"))
+    lines = {line for line, _ in codes(result, "F131")}
+    assert {2052, 2976} <= lines
+    assert codes(lint(corpus_file("foundry_rft_countdown_train_25.jsonl")), "F131") == []
+
+
+@pytest.mark.parametrize("name", ["cookbook_drone_training.jsonl", "foundry_orca_dpo_validation.jsonl",
+                                  "aoaisearchdemo_prompt_completion_train.jsonl", "foundry_gsm8k_chat_validation.jsonl"])
+def test_corpus_files_without_near_duplicates(name):
+    assert codes(lint(corpus_file(name)), "F131") == []

@@ -1,0 +1,267 @@
+"""Near-duplicate examples: records whose user and assistant text is (almost) the same.
+
+>>> near = NearDuplicates()
+>>> for line, record in records: near.add(line, record)
+>>> near.pairs()            # [Pair(first=3, second=17, similarity=0.92), ...]
+
+Similarity is the Jaccard similarity of the word 3-grams of an example's user and assistant
+text (see :mod:`toolkit.minhash` for what a word is), leaving out *boilerplate*: 3-grams
+that at least half of the first examples share (a task template repeated in every prompt
+would otherwise make every pair look alike). Up to ``EXACT_LIMIT`` examples are compared
+exactly, pair by pair, without loading numpy; beyond that, MinHash sketches and LSH find the
+candidates and the sketches estimate their similarity. Texts are sketched in batches on a
+worker thread as they arrive, so memory stays at about 200 bytes per example.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+THRESHOLD = 0.8
+EXACT_LIMIT = 256  # examples compared exactly, pair by pair; also the sample boilerplate is learnt from
+BOILERPLATE_SHARE = 0.5  # a 3-gram in at least this share of the sample is boilerplate ...
+BOILERPLATE_MIN_SAMPLE = 20  # ... when the sample has at least this many examples
+BATCH_BYTES = 1 << 18  # text sketched at once
+MAX_QUEUED = 2  # batches waiting for the worker thread
+_WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f]")
+_TEXT_ROLES = ("user", "assistant")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two examples (by key, usually the line) whose text is at least ``THRESHOLD`` similar."""
+
+    first: int
+    second: int
+    similarity: float
+
+
+def _texts(messages: list[Any], out: list[str]) -> None:
+    for m in messages:
+        if type(m) is dict and m.get("role") in _TEXT_ROLES:
+            content = m.get("content")
+            if type(content) is str:
+                out.append(content)
+            elif type(content) is list:
+                out.extend(p["text"] for p in content if type(p) is dict and type(p.get("text")) is str)
+
+
+def example_text(value: Any) -> str:
+    """The user and assistant text of a record of any format (prompt and completion for legacy ones)."""
+    if type(value) is not dict:
+        return ""
+    out: list[str] = []
+    msgs = value.get("messages")
+    if type(msgs) is list:
+        _texts(msgs, out)
+    else:
+        inp = value.get("input")
+        if type(inp) is dict and type(inp.get("messages")) is list:
+            _texts(inp["messages"], out)
+        for side in ("preferred_output", "non_preferred_output"):
+            if type(value.get(side)) is list:
+                _texts(value[side], out)
+        for key in ("prompt", "completion"):
+            if type(value.get(key)) is str:
+                out.append(value[key])
+    return "\n".join(out)
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    """Word 3-grams of the lower-cased text (one shingle for a text of one or two words)."""
+    words = _WORD.findall(text.lower())
+    if len(words) < 3:
+        return {tuple(words)} if words else set()
+    return set(zip(words, words[1:], words[2:]))
+
+
+def jaccard(a: set[Any], b: set[Any]) -> float:
+    """|a & b| / |a | b| (0 for two empty sets)."""
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+def _frequent(sets: list[set[Any]] | list[np.ndarray]) -> set[Any]:
+    """The shingles in at least ``BOILERPLATE_SHARE`` of ``sets`` (none for a small sample)."""
+    if len(sets) < BOILERPLATE_MIN_SAMPLE:
+        return set()
+    counts: Counter[Any] = Counter()
+    for s in sets:
+        counts.update(set(s.tolist()) if not isinstance(s, set) else s)
+    floor = BOILERPLATE_SHARE * len(sets)
+    return {shingle for shingle, n in counts.items() if n >= floor}
+
+
+def _without(s: set[Any], boilerplate: set[Any]) -> set[Any]:
+    """``s`` minus the boilerplate, unless nothing would be left."""
+    rest = s - boilerplate
+    return rest if rest else s
+
+
+class _Sketches:
+    """Keys, 16-bit MinHash values and LSH band hashes of the examples sketched so far."""
+
+    def __init__(self, threshold: float, sample: list[str], boilerplate: np.ndarray | None = None) -> None:
+        import numpy as np
+
+        from . import minhash
+
+        self.params = minhash.params(threshold)
+        if boilerplate is None:
+            hashes, owners = minhash.shingle_hashes(sample)
+            per_text = np.split(hashes, np.searchsorted(owners, np.arange(1, len(sample))))
+            boilerplate = np.array(sorted(_frequent(per_text)), dtype=np.uint32)
+        self.boilerplate = boilerplate
+        self.keys: list[np.ndarray] = []
+        self.sig16: list[np.ndarray] = []
+        self.bands: list[np.ndarray] = []
+
+    def add(self, batch: list[tuple[int, str]]) -> None:
+        import numpy as np
+
+        from . import minhash
+
+        hashes, owners = minhash.shingle_hashes([t for _, t in batch])
+        if self.boilerplate.size:
+            drop = np.isin(hashes, self.boilerplate)
+            left = np.bincount(owners[~drop], minlength=len(batch))
+            drop &= left[owners] > 0  # a text that is all boilerplate keeps its 3-grams
+            hashes, owners = hashes[~drop], owners[~drop]
+        sig = minhash.signatures(hashes, owners, len(batch), self.params)
+        keep = np.zeros(len(batch), dtype=bool)
+        keep[owners] = True  # a text without any word is never anyone's duplicate
+        self.keys.append(np.array([k for k, _ in batch], dtype=np.int64)[keep])
+        self.sig16.append((sig[keep] & np.uint32(0xFFFF)).astype(np.uint16))
+        self.bands.append(minhash.band_hashes(sig[keep], self.params))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import numpy as np
+
+        from . import minhash
+
+        if not self.keys:
+            return (np.zeros(0, np.int64), np.zeros((0, minhash.NUM_PERM), np.uint16),
+                    np.zeros((0, self.params.bands), np.uint64))
+        self.keys = [np.concatenate(self.keys)]
+        self.sig16 = [np.concatenate(self.sig16)]
+        self.bands = [np.concatenate(self.bands)]
+        return self.keys[0], self.sig16[0], self.bands[0]
+
+
+class NearDuplicates:
+    """Collects examples one at a time and finds the near-duplicate pairs among them (or with another).
+
+    Batches are sketched on one worker thread (numpy releases the GIL), so the caller keeps
+    reading and linting on the other core; at most ``MAX_QUEUED`` batches wait, so memory
+    stays flat.
+    """
+
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        self._pending: list[tuple[int, str]] = []
+        self._pending_bytes = 0
+        self._sketches: _Sketches | None = None
+        self._count = 0
+        self._worker: ThreadPoolExecutor | None = None
+        self._queued: deque[Future[None]] = deque()
+
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def exact(self) -> bool:
+        """True while every example is still held as text and compared exactly."""
+        return self._sketches is None
+
+    def add(self, key: int, value: Any) -> None:
+        """Add one record (its user and assistant text) under ``key``."""
+        self.add_text(key, example_text(value))
+
+    def add_text(self, key: int, text: str) -> None:
+        self._count += 1
+        self._pending.append((key, text))
+        self._pending_bytes += len(text)
+        if (self._sketches is None and len(self._pending) > EXACT_LIMIT) or (
+                self._sketches is not None and self._pending_bytes >= BATCH_BYTES):
+            self._flush()
+
+    def _flush(self, boilerplate: np.ndarray | None = None) -> _Sketches:
+        """Hand the pending texts to the worker thread (the first ones also teach the boilerplate)."""
+        if self._sketches is None:
+            self._sketches = _Sketches(self.threshold, [t for _, t in self._pending[:EXACT_LIMIT]], boilerplate)
+        if self._pending:
+            if self._worker is None:
+                self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-sketch")
+            self._queued.append(self._worker.submit(self._sketches.add, self._pending))
+            while len(self._queued) > MAX_QUEUED:
+                self._queued.popleft().result()
+        self._pending, self._pending_bytes = [], 0
+        return self._sketches
+
+    def _sketched(self, boilerplate: np.ndarray | None = None) -> _Sketches:
+        """Every example sketched (waits for the worker); ``boilerplate`` if not sketching yet."""
+        sketches = self._flush(boilerplate)
+        while self._queued:
+            self._queued.popleft().result()
+        if self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
+        return sketches
+
+    def _sets(self, boilerplate: set[Any] | None = None) -> tuple[list[tuple[int, set[Any]]], set[Any]]:
+        """Each example's 3-grams without the boilerplate (learnt here unless given), and the boilerplate."""
+        sets = [(k, shingles(t)) for k, t in self._pending]
+        if boilerplate is None:
+            boilerplate = _frequent([s for _, s in sets])
+        return [(k, _without(s, boilerplate)) for k, s in sets], boilerplate
+
+    def pairs(self) -> list[Pair]:
+        """Every pair of added examples at least ``threshold`` similar (first key added before second)."""
+        if self.exact:
+            return [Pair(a, b, s) for (a, sa), (b, sb) in combinations(self._sets()[0], 2)
+                    if _close_sizes(sa, sb, self.threshold) and (s := jaccard(sa, sb)) >= self.threshold]
+        from . import minhash
+
+        keys, sig16, bands = self._sketched().arrays()
+        cand = minhash.candidates(bands)
+        sims = minhash.similarity(sig16, cand)
+        ok = sims >= self.threshold
+        return [Pair(int(keys[i]), int(keys[j]), float(s)) for (i, j), s in zip(cand[ok], sims[ok])]
+
+    def pairs_with(self, other: NearDuplicates) -> list[Pair]:
+        """Pairs (key here, key in ``other``) at least ``threshold`` similar.
+
+        The boilerplate learnt here is left out of ``other`` too, unless ``other`` is big
+        enough to have been sketched with its own (files drawn from the same data share it).
+        """
+        if self.exact and other.exact:
+            mine, boilerplate = self._sets()
+            theirs, _ = other._sets(boilerplate)
+            return [Pair(a, b, s) for a, sa in mine for b, sb in theirs
+                    if _close_sizes(sa, sb, self.threshold) and (s := jaccard(sa, sb)) >= self.threshold]
+        from . import minhash
+
+        sketches = self._sketched()
+        keys_a, sig_a, bands_a = sketches.arrays()
+        keys_b, sig_b, bands_b = other._sketched(sketches.boilerplate).arrays()
+        cand = minhash.cross_candidates(bands_a, bands_b)
+        if not len(cand):
+            return []
+        sims = (sig_a[cand[:, 0]] == sig_b[cand[:, 1]]).mean(axis=1)
+        ok = sims >= self.threshold
+        return [Pair(int(keys_a[i]), int(keys_b[j]), float(s)) for (i, j), s in zip(cand[ok], sims[ok])]
+
+
+def _close_sizes(a: set[Any], b: set[Any], threshold: float) -> bool:
+    """Whether two sets are similar enough in size to reach ``threshold`` (J <= min/max)."""
+    return bool(a) and bool(b) and min(len(a), len(b)) >= threshold * max(len(a), len(b))

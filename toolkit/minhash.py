@@ -1,0 +1,253 @@
+"""MinHash sketches of many texts at once, and near-duplicate candidates by LSH banding.
+
+The sketches are datasketch's: ``MinHash(num_perm=64, seed=1)`` with its ``affine32``
+scheme (each shingle's 32-bit hash is mixed with MurmurHash3's finalizer, then permuted as
+``a * h + b`` mod 2^32, and the minimum kept per permutation), and the LSH bands and rows
+come from ``MinHashLSH``'s optimiser for the threshold. What this module adds is speed and
+memory: shingles are hashed for a whole batch of texts with numpy (no Python call per
+shingle), and the index is two small arrays per example (band hashes and 16-bit signature
+values, 168 bytes) rather than ``MinHashLSH``'s dict of sets (about 1.75 kB per example).
+``tests/test_dedup.py`` checks that the sketches equal datasketch's own, value for value.
+
+Shingles are word 3-grams of the lower-cased text, where a word is a run of ASCII letters
+and digits or one non-ASCII character (so Chinese or Japanese text gets character 3-grams);
+a text of one or two words is one shingle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+NUM_PERM = 64
+SEED = 1
+# LSH weights: a missed near-duplicate costs more than checking a false candidate
+# (candidates are verified against the signatures), so false negatives weigh 0.9.
+LSH_WEIGHTS = (0.1, 0.9)
+_P = 0x100000001B3  # FNV-1a 64-bit prime: multiplier of the per-word polynomial hash
+_C = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9)  # word positions in a 3-gram
+
+
+@dataclass(frozen=True)
+class Params:
+    """The permutations (datasketch's) and the LSH bands x rows for one threshold."""
+
+    a: np.ndarray
+    b: np.ndarray
+    bands: int
+    rows: int
+    band_keys: np.ndarray
+
+
+@lru_cache(maxsize=8)
+def params(threshold: float) -> Params:
+    """datasketch's permutations for ``NUM_PERM``/``SEED`` and its optimal bands for ``threshold``."""
+    import numpy as np
+    from datasketch import MinHash, MinHashLSH
+
+    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
+    keys = np.random.RandomState(SEED).randint(1, 1 << 62, size=lsh.r, dtype=np.uint64) | np.uint64(1)
+    return Params(a.astype(np.uint32), b.astype(np.uint32), lsh.b, lsh.r, keys)
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+@lru_cache(maxsize=1)
+def _classes() -> np.ndarray:
+    """Byte classes: 1 ASCII letter/digit, 2 first byte of a non-ASCII character, 3 continuation byte, 0 other."""
+    import numpy as np
+
+    lut = np.zeros(256, dtype=np.uint8)
+    for ch in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+        lut[ch] = 1
+    lut[0xC0:] = 2
+    lut[0x80:0xC0] = 3
+    return lut
+
+
+def shingle_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The 32-bit hash of every shingle of ``texts`` and the index of the text each belongs to (sorted)."""
+    import numpy as np
+
+    encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    data = np.frombuffer(b"\0".join(encoded), dtype=np.uint8)
+    if not data.size:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    cls = _classes()[data]
+    prev = np.empty_like(cls)
+    prev[0] = 0
+    prev[1:] = cls[:-1]
+    starts = (cls == 2) | ((cls == 1) & (prev != 1))
+    inside = np.flatnonzero(cls != 0).astype(np.int32)  # batches are far below 2 GB
+    if not inside.size:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    first = np.flatnonzero(starts).astype(np.int32)  # byte position where each word starts
+    word_starts = np.flatnonzero(starts[inside]).astype(np.int32)  # the same, counted in word bytes
+    lengths = np.diff(np.r_[word_starts, np.int32(inside.size)])
+    offset = np.arange(inside.size, dtype=np.int32) - np.repeat(word_starts, lengths)
+    powers = np.ones(int(lengths.max()), dtype=np.uint64)
+    powers[1:] = np.cumprod(np.full(powers.size - 1, _P, dtype=np.uint64))  # _P ** k mod 2^64
+    values = (data[inside].astype(np.uint64) + np.uint64(1)) * powers[offset]
+    words = _fmix64(np.add.reduceat(values, word_starts))
+    text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
+    text_of = np.searchsorted(text_starts, first, side="right") - 1  # text index of every word
+    return _three_grams(words, text_of)
+
+
+def _three_grams(words: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
+    c1, c2, c3 = (np.uint64(c) for c in _C)
+    n = words.size
+    if n >= 3:
+        tri = words[:-2] * c1 + words[1:-1] * c2 + words[2:] * c3
+        ok = text_of[:-2] == text_of[2:]
+        grams, owners = tri[ok], text_of[:-2][ok]
+    else:
+        grams, owners = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    # texts of one or two words: one shingle of all their words
+    counts = np.bincount(text_of)
+    short = np.flatnonzero((counts > 0) & (counts < 3))
+    if short.size:
+        firsts = np.searchsorted(text_of, short)
+        two = counts[short] == 2
+        second = np.where(two, words[np.minimum(firsts + 1, n - 1)], np.uint64(0))
+        grams = np.concatenate([grams, words[firsts] * c1 + second * c2])
+        owners = np.concatenate([owners, short])
+        order = np.argsort(owners, kind="stable")
+        grams, owners = grams[order], owners[order]
+    grams = _fmix64(grams)
+    folded = ((grams >> np.uint64(32)) ^ grams).astype(np.uint32)
+    return folded, owners.astype(np.int64)
+
+
+def signatures(hashes: np.ndarray, owners: np.ndarray, n_texts: int, p: Params) -> np.ndarray:
+    """MinHash signatures (``n_texts`` x NUM_PERM, uint32) from shingle hashes, as datasketch computes them.
+
+    One permutation at a time over all shingles (contiguous uint32 arithmetic), then the
+    minimum per text with ``minimum.reduceat``. A text without shingles keeps the empty
+    value 2^32-1 everywhere (datasketch's empty MinHash).
+    """
+    import numpy as np
+
+    sig = np.full((n_texts, NUM_PERM), np.iinfo(np.uint32).max, dtype=np.uint32)
+    if not hashes.size:
+        return sig
+    mixed = _fmix32(hashes)
+    cuts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    who = owners[cuts]
+    buf = np.empty_like(mixed)
+    for k in range(NUM_PERM):
+        np.multiply(mixed, p.a[k], out=buf)
+        buf += p.b[k]
+        sig[who, k] = np.minimum.reduceat(buf, cuts)
+    return sig
+
+
+def band_hashes(sig: np.ndarray, p: Params) -> np.ndarray:
+    """One 64-bit hash per LSH band (``len(sig)`` x bands): equal band values give equal hashes."""
+    import numpy as np
+
+    out = np.empty((sig.shape[0], p.bands), dtype=np.uint64)
+    for i in range(p.bands):
+        part = sig[:, i * p.rows:(i + 1) * p.rows].astype(np.uint64)
+        out[:, i] = _fmix64((part * p.band_keys[None, :]).sum(axis=1, dtype=np.uint64) + np.uint64(i))
+    return out
+
+
+def candidates(bands: np.ndarray) -> np.ndarray:
+    """Pairs (i, j), i < j, of rows that share a band: in each bucket every row is paired with the
+    bucket's first row and with the row before it (all pairs for buckets of up to 8 rows)."""
+    import numpy as np
+
+    found = []
+    for col in bands.T:
+        order = np.argsort(col, kind="stable")
+        same = col[order][1:] == col[order][:-1]
+        if not same.any():
+            continue
+        pos = np.arange(1, order.size)
+        run_start = np.maximum.accumulate(np.where(same, 0, pos))
+        p = pos[same]
+        found.append(np.stack([order[run_start[same]], order[p]], axis=1))
+        found.append(np.stack([order[p - 1], order[p]], axis=1))
+        found.extend(_small_buckets(order, same))
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(found)
+    pairs = np.sort(pairs, axis=1)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    return np.unique(pairs, axis=0)
+
+
+def _small_buckets(order: np.ndarray, same: np.ndarray) -> list[np.ndarray]:
+    import numpy as np
+
+    edges = np.flatnonzero(np.diff(np.r_[0, same.astype(np.int8), 0]))
+    out = []
+    for lo, hi in zip(edges[::2], edges[1::2]):
+        if 3 <= hi - lo + 1 <= 8:
+            members = order[lo:hi + 1]
+            i, j = np.triu_indices(members.size, k=1)
+            out.append(np.stack([members[i], members[j]], axis=1))
+    return out
+
+
+def similarity(sig16: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of each pair: the share of equal signature values."""
+    if not len(pairs):
+        import numpy as np
+
+        return np.zeros(0)
+    return (sig16[pairs[:, 0]] == sig16[pairs[:, 1]]).mean(axis=1)
+
+
+def cross_candidates(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Pairs (i, j) of a row of ``left`` and a row of ``right`` that share a band (each right row is
+    paired with the first left row of the bucket, and with every left row when the bucket holds up to 8)."""
+    import numpy as np
+
+    n = len(left)
+    both = np.concatenate([left, right])
+    found: set[tuple[int, int]] = set()
+    for col in both.T:
+        order = np.argsort(col, kind="stable")
+        sorted_col = col[order]
+        bounds = np.flatnonzero(np.r_[True, sorted_col[1:] != sorted_col[:-1], True])
+        sizes = np.diff(bounds)
+        mixed = np.flatnonzero(sizes > 1)
+        for k in mixed:
+            members = order[bounds[k]:bounds[k + 1]]
+            lefts = members[members < n]
+            rights = members[members >= n] - n
+            if not lefts.size or not rights.size:
+                continue
+            chosen = lefts if lefts.size <= 8 else lefts[:1]
+            found.update((int(i), int(j)) for i in chosen for j in rights)
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.array(sorted(found), dtype=np.int64)
