@@ -25,6 +25,7 @@ RULE_MODULES = (
     "toolkit.rules.completion",
     "toolkit.rules.model",
     "toolkit.rules.duplicates",
+    "toolkit.rules.sensitive_data",
 )
 _loaded = False
 

@@ -1,0 +1,128 @@
+"""D010 secret-in-text, D020 email-address, D030 phone-number: found with pointers, quiet on the corpus."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rules_support import SHARED, corpus_file
+
+from toolkit import lint, sensitive
+from toolkit.config import Settings
+from toolkit.lint import Linter
+from toolkit.reader import Record
+
+CORPUS = sorted(p.name for p in (SHARED / "corpus").glob("*.jsonl")) if (SHARED / "corpus").is_dir() else []
+PRETTY = "cookbook_01_testing_example_prettyprinted.jsonl"
+JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
+       "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+
+
+def lint_one(record: dict, *codes: str) -> list[tuple[int, str | None, str, str]]:
+    data = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}\n'
+    data += json.dumps(record, ensure_ascii=False).encode() + b"\n"
+    result = Linter(Settings(select=codes or ("D",))).lint_bytes(data)
+    return [(d.line, d.pointer, d.rule, d.message) for d in result.diagnostics]
+
+
+def chat(text: str, role: str = "assistant") -> dict:
+    other = "user" if role == "assistant" else "assistant"
+    return {"messages": [{"role": other, "content": "Question?"}, {"role": role, "content": text}]}
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("Use sk-proj-AbC123dEf456GhI789jKl012MnO345pQr to call the API", "an OpenAI-style API key"),
+    ("key: sk-0123456789abcdefghijABCDEFGHIJ0123456789abcdef", "an OpenAI-style API key"),
+    ("export AWS_ACCESS_KEY_ID=AKIAZ3MHLK2QXJ7RTY4P", "an AWS access key id"),
+    ("token ghp_1234567890abcdefghijABCDEFGHIJ123456 works", "a GitHub token"),
+    ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "a GitHub token"),
+    ("xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp", "a Slack token"),
+    ("AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "a Google API key"),
+    (f"session={JWT}", "a JSON Web Token"),
+    (f"Authorization: Bearer {JWT}", "a bearer token"),  # one finding, not one per pattern
+    ("Authorization: Bearer 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", "a bearer token"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----",
+     "a private key"),
+])
+def test_secrets_are_found_with_a_pointer(text, label):
+    [(line, pointer, rule, message)] = lint_one(chat(text))
+    assert (line, pointer, rule) == (2, "/messages/1/content", "D010")
+    assert message.startswith(f"{label} (") and "training data can come back" in message
+
+
+@pytest.mark.parametrize("text", [
+    "Set OPENAI_API_KEY=sk-... in your shell", "sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxx", "Bearer YOUR_TOKEN_GOES_HERE_OK",
+    "AKIAIOSFODNN7EXAMPLE (the AWS docs' example key)", "a task-list-item-1234567890abcdefghij",
+    "Bearer tokens are sent in the Authorization header", "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    "BEGIN PRIVATE KEY without dashes",
+])
+def test_placeholders_and_prose_are_not_secrets(text):
+    assert lint_one(chat(text)) == []
+
+
+def test_the_secret_is_masked_in_the_message():
+    key = "sk-proj-AbC123dEf456GhI789jKl012MnO345pQr"
+    [(_, _, _, message)] = lint_one(chat(f"key {key}"))
+    assert key not in message and "sk-proj-…Qr" in message and "at character 5 of this string" in message
+
+
+@pytest.mark.parametrize(("text", "hit"), [
+    ("Write to jane.doe@gmail.com for a refund", True), ("support+orders@shop.co.uk", True),
+    ("name@example.com", False), ("user@mail.example.org", False), ("bob@host.test", False),
+    ("logo@2x.png", False), ("git@github.com:org/repo.git", False), ("@handle on social", False),
+    ("a@b", False),
+])
+def test_email_addresses(text, hit):
+    found = lint_one(chat(text, role="user"), "D020")
+    assert [(p, r) for _, p, r, _ in found] == ([("/messages/1/content", "D020")] if hit else [])
+
+
+@pytest.mark.parametrize(("text", "hit"), [
+    ("Call +1 415 555 2671 today", True), ("(415) 555-2671", True), ("415-555-2671", True),
+    ("+44 20 7946 0958", True), ("+33 1 23 45 67 89", True),
+    ("order 12345678901", False), ("2024-01-15", False), ("ISBN 978-3-16-148410-0", False),
+    ("version 1.2.3.4", False), ("+5 points", False), ("x = 415-555", False), ("id-415-555-2671-b", False),
+])
+def test_phone_numbers(text, hit):
+    found = lint_one(chat(text), "D030")
+    assert [r for _, _, r, _ in found] == (["D030"] if hit else [])
+
+
+def test_findings_point_inside_nested_values():
+    record = {"messages": [{"role": "user", "content": [{"type": "text", "text": "mail a.b@corp.io"}]},
+                           {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {
+                               "name": "send", "arguments": '{"to": "+1 (415) 555-2671"}'}}]}]}
+    found = {(p, r) for _, p, r, _ in lint_one(record)}
+    assert found == {("/messages/0/content/0/text", "D020"), ("/messages/1/tool_calls/0/function/arguments", "D030")}
+
+
+def test_records_without_a_hint_are_not_walked(monkeypatch):
+    calls = []
+    monkeypatch.setattr(sensitive, "strings", lambda value: calls.append(value) or iter(()))
+    lint_one(chat("nothing to see here, just words and 42"))
+    assert calls == []
+
+
+def test_scan_never_raises_on_odd_values():
+    for value in (None, 5, "x", [], {}, {"a": [None, 1.5, True, {"b": "jane@gmail.com"}]}, {"~/": "sk-x"}):
+        for kind in sensitive.FINDERS:
+            list(sensitive.scan(value, kind))
+    rec = Record(1, {"a": {"b~c/d": "mail jane@gmail.com"}}, b'{"a": {"b~c/d": "mail jane@gmail.com"}}')
+    assert [p for p, _ in sensitive.scan(rec.value, sensitive.EMAIL)] == ["/a/b~0c~1d"]
+
+
+# -- the corpus ----------------------------------------------------------------------------
+
+
+def test_the_corpus_addresses_are_found_where_they_are():
+    """The pretty-printed Cookbook file quotes three university addresses in one assistant answer."""
+    result = lint(corpus_file(PRETTY))
+    found = [(d.line, d.pointer, d.rule) for d in result.diagnostics if d.rule.startswith("D")]
+    assert found == [(163, "/messages/2/content", "D020")] * 3
+    assert [m.text for m in sensitive.emails(corpus_file(PRETTY).read_text("utf-8"))] == [
+        "designandcoomputationarts@concordia.ca", "upd.dart@concordia.ca", "upd.cart@concordia.ca"]
+
+
+@pytest.mark.parametrize("name", [n for n in CORPUS if n != PRETTY])  # PRETTY: the test above
+def test_no_false_positives_on_the_corpus(name):
+    assert [(d.line, d.rule) for d in lint(corpus_file(name)).diagnostics if d.rule.startswith("D")] == []

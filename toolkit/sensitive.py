@@ -1,0 +1,139 @@
+"""Secrets and personal data in text: API keys and tokens, private keys, e-mail addresses, phone numbers.
+
+Patterns are chosen for few false positives: keys need their vendor's prefix and a random-
+looking body (placeholders such as ``sk-xxxx`` or ``YOUR_TOKEN`` are not reported), e-mail
+addresses on reserved example domains are skipped, and phone numbers need a ``+`` country code
+or the ``(415) 555-2671`` / ``415-555-2671`` layout. Each kind has a cheap test on the raw
+line (``might_hold``) so that records without a hint are never walked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .reader import escape_pointer
+
+SECRET, EMAIL, PHONE = "secret", "email", "phone"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One finding in one string: what it looks like, where, and the text itself."""
+
+    kind: str
+    label: str
+    start: int
+    end: int
+    text: str
+
+    @property
+    def masked(self) -> str:
+        """The text with most of it hidden, safe to print in a report (a key's prefix and last 2 characters)."""
+        t = self.text
+        if t.startswith("-----BEGIN"):
+            return t
+        if self.kind == EMAIL:
+            local, _, domain = t.rpartition("@")
+            return f"{local[:1]}***@{domain}"
+        return f"{t[:min(8, len(t) // 4)]}…{t[-2:]}"
+
+
+_SECRETS: list[tuple[str, re.Pattern[str], bool]] = [  # label, pattern, body must look random
+    ("an OpenAI-style API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"), True),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), True),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"), True),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), True),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), True),
+    ("a Stripe live key", re.compile(r"\b[rs]k_live_[0-9A-Za-z]{24,}"), True),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"), False),
+    ("a bearer token", re.compile(r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)"), True),
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"), False),
+]
+_SECRET_HINT = re.compile(rb"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|[rs]k_live_|eyJ|[Bb]earer|"
+                          rb"PRIVATE KEY")
+_PLACEHOLDER = re.compile(r"(?i)example|x{6}|your|dummy|placeholder|redacted|0{8}")
+
+_EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
+                    r"[A-Za-z]{2,24}\b")
+_EMAIL_HINT = re.compile(rb"[A-Za-z0-9]@[A-Za-z0-9]")
+_RESERVED_DOMAINS = re.compile(r"(?i)(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid|localhost|local)$")
+_FILE_SUFFIXES = frozenset({"png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "css", "js", "json", "txt",
+                            "pdf", "py", "md", "html"})
+_NOT_PEOPLE = frozenset({"git"})  # git@github.com:org/repo: an SSH remote, not an address
+
+_PHONE = re.compile(r"(?<![\w+.-])(?:\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}|(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4})"
+                    r"(?![\w-])")
+_PHONE_HINT = re.compile(_PHONE.pattern.encode())
+
+
+def might_hold(raw: bytes, kind: str) -> bool:
+    """Whether the raw bytes of a record can hold a match of ``kind`` (a fast test before walking it)."""
+    if kind == SECRET:
+        return _SECRET_HINT.search(raw) is not None
+    if kind == EMAIL:
+        return b"@" in raw and _EMAIL_HINT.search(raw) is not None
+    return _PHONE_HINT.search(raw) is not None
+
+
+def _random_looking(token: str) -> bool:
+    return (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)
+            and _PLACEHOLDER.search(token) is None)
+
+
+def secrets(text: str) -> Iterator[Match]:
+    """API keys, tokens and private keys in ``text`` (one match per place: a JWT after "Bearer" is one)."""
+    found = []
+    for label, pattern, random_body in _SECRETS:
+        for m in pattern.finditer(text):
+            if not random_body or _random_looking(m.group(m.lastindex or 0)):
+                found.append(Match(SECRET, label, m.start(), m.end(), m.group(0)))
+    end = -1
+    for match in sorted(found, key=lambda m: (m.start, -m.end)):
+        if match.start >= end:
+            yield match
+            end = match.end
+
+
+def emails(text: str) -> Iterator[Match]:
+    """E-mail addresses in ``text`` (not on reserved example domains, not file names like icon@2x.png)."""
+    for m in _EMAIL.finditer(text):
+        local, _, domain = m.group(0).rpartition("@")
+        if (_RESERVED_DOMAINS.search(domain) or domain.rsplit(".", 1)[-1].lower() in _FILE_SUFFIXES
+                or local.lower() in _NOT_PEOPLE):
+            continue
+        yield Match(EMAIL, "an e-mail address", m.start(), m.end(), m.group(0))
+
+
+def phones(text: str) -> Iterator[Match]:
+    """Phone numbers in ``text``: with a + country code, or in the (415) 555-2671 / 415-555-2671 layout."""
+    for m in _PHONE.finditer(text):
+        digits = sum(c.isdigit() for c in m.group(0))
+        if 10 <= digits <= 15:
+            yield Match(PHONE, "a phone number", m.start(), m.end(), m.group(0))
+
+
+FINDERS = {SECRET: secrets, EMAIL: emails, PHONE: phones}
+
+
+def strings(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """(JSON pointer, text) for every string value inside ``value``."""
+    stack = [(pointer, value)]
+    while stack:
+        ptr, val = stack.pop()
+        if isinstance(val, str):
+            yield ptr, val
+        elif isinstance(val, dict):
+            stack.extend((f"{ptr}/{escape_pointer(k)}", v) for k, v in reversed(val.items()))
+        elif isinstance(val, list):
+            stack.extend((f"{ptr}/{i}", v) for i, v in reversed(list(enumerate(val))))
+
+
+def scan(value: Any, kind: str) -> Iterator[tuple[str, Match]]:
+    """(pointer, match) for every match of ``kind`` in the strings of ``value``, in document order."""
+    find = FINDERS[kind]
+    for ptr, text in strings(value):
+        for match in find(text):
+            yield ptr, match
