@@ -132,3 +132,10 @@ def test_random_bytes_never_crash(data: bytes) -> None:
                                  b'{"a":', b"NaN", b"\xef\xbb\xbf"]), max_size=80))
 def test_json_like_noise_never_crashes(parts: list[bytes]) -> None:
     list(JsonlReader(io.BytesIO(b"".join(parts))))
+
+
+def test_truncated_line_before_normal_records_stops_at_the_next_record() -> None:
+    data = b'{"messages": [{"role": "user", "content": "cut here\n' + b'{"a": 1}\n' * 3
+    records, problems, _ = read(data)
+    assert codes(problems) == [("F010", 1)]
+    assert [r.line for r in records] == [2, 3, 4]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -177,15 +178,13 @@ class JsonlReader:
 
     def _read(self, fh: BinaryIO) -> Iterator[Record | ParseProblem]:
         lines = self._lines(fh)
-        pending: list[tuple[int, bytes]] = []  # lines to re-read after a failed span
-        while True:
-            if pending:
-                lineno, raw = pending.pop(0)
-            else:
-                nxt = next(lines, None)
-                if nxt is None:
-                    return
-                lineno, raw = nxt
+        pending: deque[tuple[int, bytes]] = deque()  # lines to re-read after a failed span
+
+        def take() -> tuple[int, bytes] | None:
+            return pending.popleft() if pending else next(lines, None)
+
+        while (nxt := take()) is not None:
+            lineno, raw = nxt
             if not raw.strip():
                 self.facts.blank_lines.append(lineno)
                 yield ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them")
@@ -198,28 +197,10 @@ class JsonlReader:
                 yield from _emit(outcome)
                 continue
             # A line that is the start of something longer: try to find the whole span.
-            span = [(lineno, raw)]
-            found = None
-            size = len(raw)
-            while len(span) < MAX_SPAN_LINES and size < MAX_SPAN_BYTES:
-                nxt = pending.pop(0) if pending else next(lines, None)
-                if nxt is None:
-                    break
-                span.append(nxt)
-                size += len(nxt[1])
-                tail = nxt[1].rstrip()
-                if not tail.endswith((b"}", b"]")):
-                    continue
-                joined = b"\n".join(r for _, r in span)
-                try:
-                    value = json.loads(joined.decode("utf-8", "replace"), strict=False)
-                except (ValueError, RecursionError):
-                    continue
-                found = value
-                break
+            span, found = _find_span((lineno, raw), take)
             if found is None:
                 yield outcome
-                pending = span[1:] + pending
+                pending.extendleft(reversed(span[1:]))
                 continue
             end = span[-1][0]
             if isinstance(found, list):
@@ -236,6 +217,44 @@ class JsonlReader:
                 column=1, end_line=end)
             if isinstance(found, dict):
                 yield Record(lineno, found, b"\n".join(r for _, r in span), end_line=end)
+
+
+def _find_span(first: tuple[int, bytes], take: Callable[[], tuple[int, bytes] | None]
+               ) -> tuple[list[tuple[int, bytes]], Any]:
+    """Read on from an unfinished line until the lines so far parse as one JSON value.
+
+    Returns the lines read and the value, or None when no span closes: a following
+    unindented line that is a whole JSON object by itself means the first line was just
+    truncated (lines inside a pretty-printed value are indented). The
+    joined text is parsed only on lines that start with a closing bracket (how a
+    pretty-printed value ends), so a truncated line in a large file costs one look ahead.
+    """
+    span = [first]
+    size = len(first[1])
+    while len(span) < MAX_SPAN_LINES and size < MAX_SPAN_BYTES:
+        nxt = take()
+        if nxt is None:
+            break
+        span.append(nxt)
+        size += len(nxt[1])
+        stripped = nxt[1].strip()
+        if nxt[1][:1] == b"{" and stripped.endswith(b"}") and _parses_alone(stripped):
+            break  # an unindented whole record: the first line was truncated, not pretty-printed
+        if not stripped.startswith((b"}", b"]")):
+            continue
+        try:
+            return span, json.loads(b"\n".join(r for _, r in span).decode("utf-8", "replace"), strict=False)
+        except (ValueError, RecursionError):
+            continue
+    return span, None
+
+
+def _parses_alone(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:

@@ -22,11 +22,23 @@ def messages_of(value: Any) -> list[Any]:
     return []
 
 
-def iter_messages(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(index, message) for every message that is an object; other items are skipped."""
-    for i, m in enumerate(messages_of(value)):
-        if isinstance(m, dict):
-            yield i, m
+_last: tuple[Any, list[Any], int, list[tuple[int, dict[str, Any]]]] = (None, [], 0, [])
+
+
+def iter_messages(value: Any) -> list[tuple[int, dict[str, Any]]]:
+    """(index, message) for every message that is an object; other items are skipped.
+
+    Many rules ask for the same record's messages in a row, so the last answer is kept
+    while the record, its messages list and that list's length are the same objects (the
+    cache holds them, so their identities cannot be reused meanwhile).
+    """
+    global _last
+    msgs = messages_of(value)
+    if _last[0] is value and _last[1] is msgs and _last[2] == len(msgs):
+        return _last[3]
+    pairs = [(i, m) for i, m in enumerate(msgs) if isinstance(m, dict)]
+    _last = (value, msgs, len(msgs), pairs)
+    return pairs
 
 
 def role_of(message: dict[str, Any]) -> str | None:

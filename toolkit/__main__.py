@@ -1,0 +1,5 @@
+"""``python -m toolkit`` is the ``tunesmith`` command."""
+
+from .cli.main import entry
+
+entry()
