@@ -180,7 +180,10 @@ class Linter:
         summary.collected = {c.name: c.create() for c in COLLECTORS.values()
                              if any(self.settings.enabled(RULES[code], path) for code in c.rules)}
         collectors = list(summary.collected.values())
-        record_rules = self._rules("record", path, ctx)
+        enabled = self._rules("record", path, ctx)
+        # the rules to run, by (record format, schema-valid): structural rules only on invalid records
+        record_rules = {(fmt, valid): [r for r in enabled if fmt in r.formats and not (valid and r.structural)]
+                        for fmt in formats.FORMAT_METHOD for valid in (True, False)}
         reader_rules = {r.code for r in self._rules("reader", path, ctx)}
         for item in itertools.chain(head, items):
             if isinstance(item, ParseProblem):
@@ -198,7 +201,7 @@ class Linter:
         return FileResult(path, fmt, summary.records, diags, role), summary
 
     def _check_record(self, rec: Record, path: str, ctx: Context, summary: FileSummary,
-                      rules: list[Rule]) -> Iterator[Diagnostic]:
+                      rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:
         value = rec.value
         fmt = formats.detect(value)
         if fmt is not None and fmt not in summary.first_line:
@@ -227,9 +230,7 @@ class Linter:
         valid = schemas.validator(own).is_valid(value)
         structural = False  # a structural rule already explains why the schema fails
         error_pointers: list[str] = []
-        for rule in rules:
-            if own not in rule.formats or (valid and rule.structural):
-                continue
+        for rule in rules[own, valid]:
             for finding in rule.check(rec, ctx):  # type: ignore[misc]
                 if rule.severity is Severity.ERROR:
                     structural = structural or rule.structural
