@@ -38,6 +38,7 @@ class FileResult:
     records: int
     diagnostics: list[Diagnostic] = field(default_factory=list)
     role: str = "train"
+    model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
 
     @property
     def errors(self) -> int:
@@ -115,7 +116,7 @@ class Linter:
             self._cross(train_res, train_sum, val_sum)
         else:
             self._cross(train_res, train_sum, None)
-        return LintResult(files, self.settings.provider, self.model.name, self.settings.method)
+        return self._result(files)
 
     def lint_many(self, paths: Sequence[str | os.PathLike[str]]) -> LintResult:
         """Lint several independent files (each on its own, as pre-commit passes them)."""
@@ -124,7 +125,11 @@ class Linter:
             res, summary = self.lint_file(p)
             self._cross(res, summary, None)
             files.append(res)
-        return LintResult(files, self.settings.provider, self.model.name, self.settings.method)
+        return self._result(files)
+
+    def _result(self, files: list[FileResult]) -> LintResult:
+        model = (files[0].model if files else None) or self.model.name
+        return LintResult(files, self.settings.provider, model, self.settings.method)
 
     def lint_file(self, path: str | os.PathLike[str], *, role: str | None = None) -> tuple[FileResult, FileSummary]:
         """Lint a single file; ``role`` is ``train`` or ``validation`` (guessed from the name if None)."""
@@ -198,7 +203,7 @@ class Linter:
             diags.extend(self._diags_from(rule, rule.check(summary, ctx), path, None))  # type: ignore[misc]
         diags.sort(key=Diagnostic.sort_key)
         fmt = file_format if summary.records else (file_format if counts else None)
-        return FileResult(path, fmt, summary.records, diags, role), summary
+        return FileResult(path, fmt, summary.records, diags, role, ctx.model.name), summary
 
     def _check_record(self, rec: Record, path: str, ctx: Context, summary: FileSummary,
                       rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:

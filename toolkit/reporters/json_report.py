@@ -13,6 +13,7 @@ def as_dict(result: LintResult) -> dict[str, Any]:
         "path": f.path,
         "format": f.format,
         "role": f.role,
+        "model": f.model,
         "records": f.records,
         "diagnostics": [d.to_dict() for d in f.diagnostics],
     } for f in result.files]
