@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "rules": "toolkit.cli.rules_cmd",
     "stats": "toolkit.cli.stats_cmd",
     "fix": "toolkit.cli.fix_cmd",
+    "split": "toolkit.cli.split_cmd",
     "sandbox": "toolkit.cli.sandbox_cmd",
     "train": "toolkit.cli.train_cmd",
     "jobs": "toolkit.cli.jobs_cmd",

@@ -1,0 +1,224 @@
+"""Split a JSONL file into training and validation files without leakage between them.
+
+>>> result = split("data.jsonl", validation=0.1, seed=0)
+>>> result.train_path, result.validation_path      # data_train.jsonl, data_validation.jsonl
+
+Examples are grouped first: exact copies (the same JSON content), near-duplicates (as F131
+finds them: word 3-grams at least 80 % similar) and, with ``group_by="system"`` or
+``"user"``, examples that share their system prompt or first user message. Groups are joined
+with union-find and then assigned whole, in the order of a seeded hash, so a group never
+straddles the two files and the same input and seed always give the same split. Each record's
+raw line is copied byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dedup import NearDuplicates
+from .errors import InputError, UsageError
+from .reader import BOM, JsonlReader, ParseProblem
+
+GROUP_BY = ("hash", "system", "user")
+TRAIN, VALIDATION = "train", "validation"
+_FATAL = frozenset({"F010", "F011", "F012", "F013", "F017", "F030"})  # lines that are not one record each
+
+
+@dataclass
+class SplitPlan:
+    """Which side each record goes to (by line), and how the groups came out."""
+
+    path: str
+    sides: dict[int, str]
+    groups: int
+    near_pairs: int
+    seed: int
+    group_by: str
+
+    @property
+    def train_lines(self) -> list[int]:
+        return [line for line, side in self.sides.items() if side == TRAIN]
+
+    @property
+    def validation_lines(self) -> list[int]:
+        return [line for line, side in self.sides.items() if side == VALIDATION]
+
+
+@dataclass
+class SplitResult:
+    """The written files and the plan behind them."""
+
+    plan: SplitPlan
+    train_path: str
+    validation_path: str
+    train_examples: int = field(default=0)
+    validation_examples: int = field(default=0)
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _first_text(value: dict[str, Any], roles: tuple[str, ...]) -> str | None:
+    msgs = value.get("messages")
+    if not isinstance(msgs, list):
+        inp = value.get("input")
+        msgs = inp.get("messages") if isinstance(inp, dict) else None
+    for m in msgs if isinstance(msgs, list) else ():
+        if isinstance(m, dict) and m.get("role") in roles:
+            content = m.get("content")
+            return content if isinstance(content, str) else json.dumps(content, sort_keys=True)
+    return None
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _content(value: Any) -> bytes:
+    """The same digest for the same JSON content, however it is spaced or ordered."""
+    return _digest(json.dumps(value, sort_keys=True, ensure_ascii=False))
+
+
+def _group_key(value: dict[str, Any], group_by: str) -> bytes | None:
+    if group_by == "system":
+        text = _first_text(value, ("system", "developer"))
+    elif group_by == "user":
+        text = _first_text(value, ("user",))
+    else:
+        return None
+    return _digest(text) if text is not None else None
+
+
+def _target(n: int, validation: float) -> int:
+    if validation <= 0:
+        raise UsageError(f"--validation {validation}: give a fraction between 0 and 1 (e.g. 0.1) or a count")
+    if validation < 1:
+        return max(1, round(n * validation))
+    if not float(validation).is_integer():
+        raise UsageError(f"--validation {validation}: a count of examples must be a whole number")
+    return int(validation)
+
+
+def assign(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 0,
+           group_by: str = "hash") -> SplitPlan:
+    """Decide the side of every record (reads the file once; nothing is written)."""
+    spath = os.fspath(path)
+    if group_by not in GROUP_BY:
+        raise UsageError(f"--group-by {group_by!r}: choose one of {', '.join(GROUP_BY)}")
+    if not Path(spath).is_file():
+        raise InputError(f"{spath}: no such file")
+    lines: list[int] = []
+    contents: list[bytes] = []
+    keys: dict[bytes, int] = {}
+    near = NearDuplicates()
+    unions: list[tuple[int, int]] = []
+    for item in JsonlReader(spath):
+        if isinstance(item, ParseProblem):
+            if item.code in _FATAL:
+                raise InputError(f"{spath}:{item.line}: {item.message}; run `tunesmith lint` and `tunesmith fix` "
+                                 "before splitting")
+            continue
+        i = len(lines)
+        lines.append(item.line)
+        content = _content(item.value)
+        contents.append(content)
+        for key in (content, _group_key(item.value, group_by) if isinstance(item.value, dict) else None):
+            if key is not None:
+                first = keys.setdefault(key, i)
+                if first != i:
+                    unions.append((first, i))
+        near.add(i, item.value)
+    n = len(lines)
+    if n < 2:
+        raise InputError(f"{spath}: {n} example(s); a split needs at least 2")
+    target = _target(n, validation)
+    if target >= n:
+        raise UsageError(f"--validation {validation}: {target} of {n} examples would leave none for training")
+    uf = _UnionFind(n)
+    pairs = near.pairs()
+    for a, b in unions:
+        uf.union(a, b)
+    for p in pairs:
+        uf.union(p.first, p.second)
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        members.setdefault(uf.find(i), []).append(i)
+    salt = str(seed).encode()
+    order = sorted(members, key=lambda root: hashlib.blake2b(salt + contents[root], digest_size=8).digest())
+    sides = dict.fromkeys(lines, TRAIN)
+    taken = 0
+    for root in order:
+        group = members[root]
+        if taken + len(group) <= target:
+            for i in group:
+                sides[lines[i]] = VALIDATION
+            taken += len(group)
+        if taken == target:
+            break
+    if taken == 0:
+        raise InputError(f"{spath}: every group of examples is larger than the {target} validation example(s) "
+                         f"asked for (grouping by {group_by}, with near-duplicates joined): ask for more "
+                         "validation examples or group by hash")
+    return SplitPlan(spath, sides, len(members), len(pairs), seed, group_by)
+
+
+def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 0, group_by: str = "hash",
+          out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False) -> SplitResult:
+    """Write ``<stem>_train.jsonl`` and ``<stem>_validation.jsonl`` (next to the input unless ``out_dir``).
+
+    Both files are written to temporary files in the output folder and renamed into place.
+    """
+    plan = assign(path, validation=validation, seed=seed, group_by=group_by)
+    src = Path(plan.path)
+    folder = Path(out_dir) if out_dir is not None else src.parent
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    targets = {TRAIN: folder / f"{src.stem}_train.jsonl", VALIDATION: folder / f"{src.stem}_validation.jsonl"}
+    for t in targets.values():
+        if t.exists() and not overwrite:
+            raise UsageError(f"{t} exists; remove it or pass --force to overwrite it")
+        if t.resolve() == src.resolve():
+            raise UsageError(f"{t} is the input file; choose another output folder")
+    temps = {side: tempfile.mkstemp(dir=folder, prefix=f".{t.name}.", suffix=".tmp") for side, t in targets.items()}
+    counts = {TRAIN: 0, VALIDATION: 0}
+    try:
+        outs = {side: os.fdopen(fd, "wb") for side, (fd, _) in temps.items()}
+        with outs[TRAIN], outs[VALIDATION], open(src, "rb") as fh:
+            for line, raw in enumerate(fh, 1):
+                if line == 1 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                    for out in outs.values():
+                        out.write(BOM)
+                side = plan.sides.get(line)
+                if side is not None:
+                    outs[side].write(raw if raw.endswith(b"\n") else raw + b"\n")
+                    counts[side] += 1
+        for side, (_, tmp) in temps.items():
+            os.replace(tmp, targets[side])
+    except BaseException:
+        for _, tmp in temps.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        raise
+    return SplitResult(plan, str(targets[TRAIN]), str(targets[VALIDATION]), counts[TRAIN], counts[VALIDATION])
