@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "stats": "toolkit.cli.stats_cmd",
     "fix": "toolkit.cli.fix_cmd",
     "split": "toolkit.cli.split_cmd",
+    "convert": "toolkit.cli.convert_cmd",
     "sandbox": "toolkit.cli.sandbox_cmd",
     "train": "toolkit.cli.train_cmd",
     "jobs": "toolkit.cli.jobs_cmd",

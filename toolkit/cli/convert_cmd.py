@@ -1,0 +1,48 @@
+"""``tunesmith convert IN OUT``: tables and other trainers' formats into Tunesmith JSONL, and back out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "trl-messages", "trl-preference")
+TO = ("sharegpt", "alpaca", "trl-messages", "trl-preference")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("convert", help="convert tables, ShareGPT, Alpaca or TRL data to fine-tuning JSONL (and back)",
+                       description="--from: read a table (csv, tsv, xlsx, parquet; map columns with --map COLUMN=FIELD, "
+                                   "fields system, user, assistant, preferred, non_preferred) or another trainer's "
+                                   "chat format, write JSONL, then lint it and print the report (exit code as "
+                                   "`tunesmith lint`). --to: write a Tunesmith chat/DPO JSONL file in another "
+                                   "trainer's format (OUT ending in .json: one JSON array; else JSONL).")
+    p.add_argument("source", metavar="IN", help="input file")
+    p.add_argument("output", metavar="OUT", help="output file (refused if it exists, unless --force)")
+    way = p.add_mutually_exclusive_group(required=True)
+    way.add_argument("--from", dest="from_format", choices=FROM, help="format of IN (output: Tunesmith JSONL)")
+    way.add_argument("--to", dest="to_format", choices=TO, help="format of OUT (input: Tunesmith JSONL)")
+    p.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                   help="table column -> system, user, assistant, preferred or non_preferred (repeatable; "
+                        "several columns for one field are joined with a blank line)")
+    p.add_argument("--system", metavar="TEXT", help="system prompt for examples that have none")
+    p.add_argument("--provider", choices=("openai", "azure"), help="provider to lint the result for")
+    p.add_argument("--model", help="model to lint the result for")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..convert import convert, parse_mapping
+
+    result = convert(args.source, args.output, from_format=args.from_format, to_format=args.to_format,
+                     mapping=parse_mapping(args.map), system=args.system, overwrite=args.force)
+    what = args.from_format and "Tunesmith JSONL" or args.to_format
+    print(f"wrote {result.records:,} record(s) to {result.output} ({what})", file=sys.stderr)
+    if args.to_format:
+        return 0
+    from .. import lint
+    from ..reporters import report
+
+    linted = lint(result.output, provider=args.provider, model=args.model)
+    report(linted, "text", sys.stdout, color=False)
+    return linted.exit_code()

@@ -1,0 +1,141 @@
+"""Tables (csv, tsv, xlsx, parquet) to chat or DPO records, one row each, through pandas.
+
+Columns map to record fields: ``system``, ``user``, ``assistant`` for chat examples, or
+``system``, ``user``, ``preferred``, ``non_preferred`` for preference (DPO) examples. Several
+columns mapped to one field are joined with a blank line, in the order given. Without a
+mapping, columns named like a field (or ``prompt``/``question``/``instruction`` -> user,
+``response``/``answer``/``completion``/``output`` -> assistant, ``chosen``/``rejected``) are
+used. Cells are read as text exactly as written (``NA`` stays ``NA``). Rows are numbered as a
+spreadsheet shows them: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("csv", "tsv", "xlsx", "parquet")
+FIELDS = ("system", "user", "assistant", "preferred", "non_preferred")
+ALIASES = {
+    "system": "system", "system_prompt": "system",
+    "user": "user", "prompt": "user", "question": "user", "instruction": "user", "query": "user",
+    "assistant": "assistant", "response": "assistant", "answer": "assistant", "completion": "assistant",
+    "output": "assistant",
+    "preferred": "preferred", "chosen": "preferred", "non_preferred": "non_preferred", "rejected": "non_preferred",
+}
+JOIN = "\n\n"
+
+
+class Report(Protocol):
+    def add(self, where: str, message: str) -> None: ...
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """``["question=user", ...]`` -> ``{"question": "user"}`` (column -> field), checked."""
+    out: dict[str, str] = {}
+    for item in items:
+        column, sep, target = item.rpartition("=")
+        target = target.strip().lower().replace("-", "_")
+        if not sep or not column.strip():
+            raise UsageError(f"--map {item!r}: write COLUMN=FIELD, e.g. --map question=user")
+        if target not in FIELDS:
+            raise UsageError(f"--map {item!r}: {target!r} is not a field; map columns to {', '.join(FIELDS)}")
+        out[column.strip()] = target
+    return out
+
+
+def read_table(path: str, fmt: str) -> pd.DataFrame:
+    """The table as text cells (parquet keeps its types; they are turned into text per cell)."""
+    import pandas as pd
+
+    try:
+        if fmt in ("csv", "tsv"):
+            return pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False)
+        if fmt == "xlsx":
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        return pd.read_parquet(path)
+    except (ValueError, OSError, ImportError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read it as {fmt} ({exc})") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: cannot read it as {fmt} ({exc})") from None
+
+
+def _auto_mapping(columns: list[str], path: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for column in columns:
+        target = ALIASES.get(column.strip().lower())
+        if target is None:
+            continue
+        twin = next((c for c, t in found.items() if t == target), None)
+        if twin is not None:
+            raise UsageError(f"{path}: columns {twin!r} and {column!r} could both be the {target} text; "
+                             f"say which with --map, e.g. --map {column}={target}")
+        found[column] = target
+    return found
+
+
+def _check_mapping(mapping: Mapping[str, str], columns: list[str], path: str) -> None:
+    missing = [c for c in mapping if c not in columns]
+    if missing:
+        raise InputError(f"{path}: no column {missing[0]!r}; the columns are: {', '.join(map(repr, columns))}")
+    fields = set(mapping.values())
+    preference = {"preferred", "non_preferred"} & fields
+    if preference and preference != {"preferred", "non_preferred"}:
+        raise UsageError("a preference table needs both a preferred and a non_preferred column")
+    if preference and "assistant" in fields:
+        raise UsageError("map columns either to assistant (chat) or to preferred/non_preferred (DPO), not both")
+    needed = ["user", *(["preferred", "non_preferred"] if preference else ["assistant"])]
+    for name in needed:
+        if name not in fields:
+            raise UsageError(f"{path}: no column for the {name} text; map one with --map COLUMN={name} "
+                             f"(columns: {', '.join(map(repr, columns))})")
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def records(path: str, fmt: str, mapping: Mapping[str, str], system: str | None,
+            problems: Report) -> list[dict[str, Any]]:
+    """One record per row; empty required cells are reported (naming the row and column)."""
+    table = read_table(path, fmt)
+    columns = [str(c) for c in table.columns]
+    mapping = dict(mapping) or _auto_mapping(columns, path)
+    _check_mapping(mapping, columns, path)
+    by_field: dict[str, list[str]] = {}
+    for column, target in mapping.items():
+        by_field.setdefault(target, []).append(column)
+    first_row = 1 if fmt == "parquet" else 2
+    out = []
+    for i, row in enumerate(table.itertuples(index=False, name=None)):
+        cells = dict(zip(columns, row))
+        text = {f: JOIN.join(t for c in cols if (t := _cell(cells[c]))) for f, cols in by_field.items()}
+        where = f"row {i + first_row}"
+        empty = [f for f, t in text.items() if f != "system" and not t.strip()]
+        for f in empty:
+            problems.add(where, f"the {' / '.join(map(repr, by_field[f]))} cell ({f}) is empty; fill it or remove "
+                         "the row")
+        if empty:
+            continue
+        sys_text = text.get("system") or system
+        head = [{"role": "system", "content": sys_text}] if sys_text else []
+        user = {"role": "user", "content": text["user"]}
+        if "preferred" in text:
+            out.append({"input": {"messages": [*head, user]},
+                        "preferred_output": [{"role": "assistant", "content": text["preferred"]}],
+                        "non_preferred_output": [{"role": "assistant", "content": text["non_preferred"]}]})
+        else:
+            out.append({"messages": [*head, user, {"role": "assistant", "content": text["assistant"]}]})
+    if not len(table):
+        problems.add("row 2", "the table has no rows")
+    return out

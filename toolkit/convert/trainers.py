@@ -1,0 +1,295 @@
+"""The chat formats of other trainers, read into and written from OpenAI chat / DPO records.
+
+- ShareGPT (FastChat, LLaMA-Factory): ``{"conversations": [{"from": "human"|"gpt"|"system", "value": ...}],
+  "system": ...}``; LLaMA-Factory's ``messages``/``role``/``content`` variant is read too.
+- Alpaca: ``{"instruction", "input", "output", "system"?, "history"?: [[user, assistant], ...]}``.
+- TRL conversational: ``{"messages": [{"role", "content"}]}`` or ``{"prompt": [...], "completion": [...]}``.
+- TRL preference: ``{"prompt", "chosen", "rejected"}``, each text or messages (the prompt may be
+  implicit: the messages ``chosen`` and ``rejected`` start with).
+
+Readers return None and report a problem (naming the turn) for what they cannot convert;
+nothing is guessed. Writers refuse what the target cannot hold (tool calls in Alpaca,
+``weight: 0`` anywhere, images) rather than drop it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Report = Callable[[str], None]
+SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
+                  "chatgpt": "assistant", "bot": "assistant", "model": "assistant", "system": "system"}
+TO_SHAREGPT = {"user": "human", "assistant": "gpt"}
+TRL_ROLES = ("system", "user", "assistant", "tool")
+TOOL_KEYS = ("tools", "parallel_tool_calls")  # kept as they are between OpenAI records and TRL items
+PART_TEXT = ("text", "value")  # what a text part's text is called (OpenAI/TRL: text, LLaMA-Factory: value)
+
+
+def _system_first(system: str | None, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if system and not any(m.get("role") == "system" for m in messages):
+        return [{"role": "system", "content": system}, *messages]
+    return messages
+
+
+def _content(content: Any, where: str, report: Report) -> str | list[dict[str, Any]] | None:
+    """Text, or parts (text and OpenAI image parts), from a message's content (TRL / LLaMA-Factory parts too)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts: list[dict[str, Any]] = []
+        for j, part in enumerate(content, 1):
+            if _openai_image(part):
+                parts.append(part)
+                continue
+            is_text = isinstance(part, dict) and part.get("type", "text") == "text"
+            text = next((part[k] for k in PART_TEXT if is_text and isinstance(part.get(k), str)), None)
+            if text is None:
+                kind = part.get("type") if isinstance(part, dict) else type(part).__name__
+                report(f"{where} part {j} is {kind!r} without an https or data: URL; Tunesmith converts text "
+                       'and OpenAI image parts ({"type": "image_url", "image_url": {"url": "https://..."}}) only')
+                return None
+            parts.append({"type": "text", "text": text})
+        if len(parts) == 1 and parts[0]["type"] == "text":
+            return parts[0]["text"]
+        return parts
+    report(f"{where} has no text content")
+    return None
+
+
+def _openai_image(part: Any) -> bool:
+    url = part.get("image_url", {}).get("url") if isinstance(part, dict) and part.get("type") == "image_url" \
+        and isinstance(part.get("image_url"), dict) else None
+    return isinstance(url, str) and url.startswith(("https://", "http://", "data:image/"))
+
+
+def _messages(raw: Any, where: str, report: Report) -> list[dict[str, Any]] | None:
+    """TRL-style messages (role/content, plus tool_calls/tool_call_id/name) as OpenAI messages."""
+    if not isinstance(raw, list) or not raw:
+        report(f"{where}: expected a non-empty list of messages")
+        return None
+    out = []
+    for i, m in enumerate(raw, 1):
+        at = f"{where}, message {i}"
+        if not isinstance(m, dict) or m.get("role") not in TRL_ROLES:
+            role = m.get("role") if isinstance(m, dict) else None
+            report(f"{at} has role {role!r}; expected one of {', '.join(TRL_ROLES)}")
+            return None
+        msg: dict[str, Any] = {"role": m["role"]}
+        if m.get("content") is not None or not m.get("tool_calls"):
+            content = _content(m.get("content"), at, report)
+            if content is None:
+                return None
+            msg["content"] = content
+        msg.update({k: m[k] for k in ("name", "tool_calls", "tool_call_id") if k in m})
+        out.append(msg)
+    return out
+
+
+# -- readers -------------------------------------------------------------------------------
+
+
+def read_sharegpt(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        report("not a JSON object")
+        return None
+    turns = item.get("conversations", item.get("messages"))
+    if not isinstance(turns, list) or not turns:
+        report('no "conversations" list')
+        return None
+    if item.get("images") or item.get("videos") or item.get("audios"):
+        report("has images, videos or audios, which are not converted (OpenAI needs image_url parts with an "
+               "https or data: URL)")
+        return None
+    messages = []
+    for i, turn in enumerate(turns, 1):
+        if not isinstance(turn, dict):
+            report(f"turn {i} is not an object")
+            return None
+        speaker = turn.get("from", turn.get("role"))
+        role = SHAREGPT_ROLES.get(speaker) if isinstance(speaker, str) else None
+        if role is None:
+            report(f"turn {i} is from {speaker!r}, which has no OpenAI role; known: "
+                   f"{', '.join(SHAREGPT_ROLES)} (function_call / observation turns are not converted)")
+            return None
+        value = turn.get("value", turn.get("content"))
+        if not isinstance(value, str):
+            report(f"turn {i} has no text value")
+            return None
+        messages.append({"role": role, "content": value})
+    sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
+    return {"messages": _system_first(sys_text, messages)}
+
+
+def read_alpaca(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        report("not a JSON object")
+        return None
+    for key in ("instruction", "output"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            report(f'"{key}" is missing or empty')
+            return None
+    messages: list[dict[str, Any]] = []
+    history = item.get("history") or []
+    if not isinstance(history, list) or not all(
+            isinstance(h, list) and len(h) == 2 and all(isinstance(t, str) for t in h) for h in history):
+        report('"history" must be a list of [user, assistant] text pairs')
+        return None
+    for user, assistant in history:
+        messages += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+    extra = item.get("input")
+    prompt = item["instruction"] + (f"\n\n{extra}" if isinstance(extra, str) and extra.strip() else "")
+    messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": item["output"]}]
+    sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
+    return {"messages": _system_first(sys_text, messages)}
+
+
+def read_trl_messages(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        report("not a JSON object")
+        return None
+    if "messages" in item:
+        messages = _messages(item["messages"], '"messages"', report)
+    elif isinstance(item.get("prompt"), list) and isinstance(item.get("completion"), list):
+        messages = _messages(item["prompt"] + item["completion"], '"prompt" + "completion"', report)
+    else:
+        report('expected "messages", or "prompt" and "completion" lists of messages')
+        return None
+    if messages is None:
+        return None
+    record: dict[str, Any] = {"messages": _system_first(system, messages)}
+    record.update({k: item[k] for k in TOOL_KEYS if item.get(k) is not None})
+    return record
+
+
+def _side(value: Any, where: str, report: Report) -> list[dict[str, Any]] | None:
+    if isinstance(value, str):
+        return [{"role": "assistant", "content": value}]
+    return _messages(value, where, report)
+
+
+def read_trl_preference(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
+    if not isinstance(item, dict) or "chosen" not in item or "rejected" not in item:
+        report('expected "chosen" and "rejected" (and usually "prompt")')
+        return None
+    chosen, rejected = item["chosen"], item["rejected"]
+    prompt = item.get("prompt")
+    if prompt is None:  # implicit prompt: the messages both sides start with
+        if not isinstance(chosen, list) or not isinstance(rejected, list):
+            report('no "prompt", and "chosen"/"rejected" are not message lists to find it in')
+            return None
+        n = 0
+        while n < min(len(chosen), len(rejected)) - 1 and chosen[n] == rejected[n]:
+            n += 1
+        prompt, chosen, rejected = chosen[:n], chosen[n:], rejected[n:]
+    inp = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else _messages(prompt, '"prompt"', report)
+    good = _side(chosen, '"chosen"', report)
+    bad = _side(rejected, '"rejected"', report)
+    if inp is None or good is None or bad is None:
+        return None
+    return {"input": {"messages": _system_first(system, inp)}, "preferred_output": good,
+            "non_preferred_output": bad}
+
+
+READERS: dict[str, Callable[[Any, str | None, Report], dict[str, Any] | None]] = {
+    "sharegpt": read_sharegpt, "alpaca": read_alpaca, "trl-messages": read_trl_messages,
+    "trl-preference": read_trl_preference,
+}
+
+
+# -- writers -------------------------------------------------------------------------------
+
+
+def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, Any]] | None:
+    """Messages the target can hold: text content, no weight 0 (and no tool calls unless ``tools_ok``)."""
+    if not isinstance(messages, list) or not messages:
+        report('no "messages" list; convert chat records (or DPO records with --to trl-preference)')
+        return None
+    out = []
+    for i, m in enumerate(messages, 1):
+        if not isinstance(m, dict):
+            report(f"message {i} is not an object")
+            return None
+        if m.get("weight") == 0:
+            report(f"message {i} has weight 0, which the target format cannot express; remove the turn or "
+                   "the weight first")
+            return None
+        if not tools_ok and (m.get("tool_calls") or m.get("function_call") or m.get("role") in ("tool", "function")):
+            report(f"message {i} is a tool call or result, which this format cannot hold; use --to trl-messages")
+            return None
+        msg = {k: v for k, v in m.items() if k != "weight"}  # weight 1 is the default
+        content = m.get("content")
+        if isinstance(content, list):
+            texts = [p.get("text") for p in content if isinstance(p, dict)]
+            if not all(isinstance(t, str) for t in texts) or len(texts) != len(content):
+                report(f"message {i} has non-text parts (images?), which are not converted")
+                return None
+            msg["content"] = "\n".join(texts)  # type: ignore[arg-type]
+        elif not isinstance(content, str) and not tools_ok:
+            report(f"message {i} has no text content")
+            return None
+        out.append(msg)
+    return out
+
+
+def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
+    msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=False)
+    if msgs is None:
+        return None
+    item: dict[str, Any] = {}
+    turns = []
+    for i, m in enumerate(msgs, 1):
+        if m["role"] == "system" and not turns and "system" not in item:
+            item["system"] = m["content"]
+        elif m["role"] in TO_SHAREGPT:
+            turns.append({"from": TO_SHAREGPT[m["role"]], "value": m["content"]})
+        else:
+            report(f"message {i} has role {m['role']!r}, which ShareGPT has no name for")
+            return None
+    return {"conversations": turns, **item}
+
+
+def write_alpaca(value: Any, report: Report) -> dict[str, Any] | None:
+    msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=False)
+    if msgs is None:
+        return None
+    system = msgs[0]["content"] if msgs[0]["role"] == "system" else None
+    turns = msgs[1:] if system is not None else msgs
+    roles = [m["role"] for m in turns]
+    if len(turns) < 2 or len(turns) % 2 or roles != ["user", "assistant"] * (len(turns) // 2):
+        report("Alpaca holds user/assistant pairs (after an optional system message), ending with the assistant")
+        return None
+    pairs = [[turns[k]["content"], turns[k + 1]["content"]] for k in range(0, len(turns), 2)]
+    item: dict[str, Any] = {"instruction": pairs[-1][0], "input": "", "output": pairs[-1][1]}
+    if system is not None:
+        item["system"] = system
+    if len(pairs) > 1:
+        item["history"] = pairs[:-1]
+    return item
+
+
+def write_trl_messages(value: Any, report: Report) -> dict[str, Any] | None:
+    msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=True)
+    if msgs is None:
+        return None
+    item: dict[str, Any] = {"messages": msgs}
+    item.update({k: value[k] for k in TOOL_KEYS if value.get(k) is not None})
+    return item
+
+
+def write_trl_preference(value: Any, report: Report) -> dict[str, Any] | None:
+    if not isinstance(value, dict) or not isinstance(value.get("input"), dict):
+        report("not a preference (DPO) record with input, preferred_output and non_preferred_output")
+        return None
+    prompt = _plain(value["input"].get("messages"), report, tools_ok=True)
+    chosen = _plain(value.get("preferred_output"), report, tools_ok=True)
+    rejected = _plain(value.get("non_preferred_output"), report, tools_ok=True)
+    if prompt is None or chosen is None or rejected is None:
+        return None
+    return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
+
+
+WRITERS: dict[str, Callable[[Any, Report], dict[str, Any] | None]] = {
+    "sharegpt": write_sharegpt, "alpaca": write_alpaca, "trl-messages": write_trl_messages,
+    "trl-preference": write_trl_preference,
+}
