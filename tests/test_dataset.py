@@ -11,9 +11,18 @@ from pathlib import Path
 import pytest
 
 from toolkit.config import Settings
-from toolkit.edit import (Analysis, ConflictError, Dataset, EditError, Workspace, WorkspaceError, ops,
-                          write_atomic)
-from toolkit.edit import findings, table
+from toolkit.edit import (
+    Analysis,
+    ConflictError,
+    Dataset,
+    EditError,
+    Workspace,
+    WorkspaceError,
+    findings,
+    ops,
+    table,
+    write_atomic,
+)
 from toolkit.edit.entries import entries_from_text
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -298,7 +307,8 @@ def test_workspace_rejects_escapes(tmp_path: Path) -> None:
     assert ws.files() == ["a.jsonl", "sub/b.jsonl"]
     assert ws.dataset("sub/b.jsonl") == (root / "sub" / "b.jsonl").resolve()
     assert ws.dataset(str(root / "a.jsonl")) == (root / "a.jsonl").resolve()
-    for bad in ("../secret.jsonl", "sub/../../secret.jsonl", str(tmp_path / "secret.jsonl"), "link.jsonl", "/etc/passwd"):
+    outside = ("../secret.jsonl", "sub/../../secret.jsonl", str(tmp_path / "secret.jsonl"), "link.jsonl", "/etc/passwd")
+    for bad in outside:
         with pytest.raises(WorkspaceError, match="outside the workspace"):
             ws.resolve(bad)
     with pytest.raises(WorkspaceError, match="must end in .jsonl"):

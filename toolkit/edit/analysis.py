@@ -66,12 +66,17 @@ class Analysis:
         self.facts: dict[int, Facts] = {}
         self.file_diagnostics: list[Diagnostic] = []
         self.format: str | None = None
-        self.full_version: int | None = None  # dataset version of the last full run
+        self.full_key: tuple[bool, bytes, list[int]] | None = None  # the content the last full run saw
         self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether a full run has finished (until then only the file's first run is missing)."""
+        return self.full_key is not None
 
     def stale(self, dataset: Dataset) -> bool:
         """Whether the file-level findings predate the current content."""
-        return self.full_version != dataset.version
+        return self.full_key != dataset.state_key()
 
     def pending(self, dataset: Dataset) -> list[int]:
         """Indices of entries with no facts yet."""
@@ -80,9 +85,10 @@ class Analysis:
     def get(self, entry: Entry) -> Facts | None:
         return self.facts.get(entry.uid)
 
-    def run_full(self, dataset: Dataset, *, entries: list[Entry] | None = None, version: int | None = None) -> None:
-        """Lint and count every entry (``entries``/``version``: a snapshot taken earlier, for a worker thread)."""
+    def run_full(self, dataset: Dataset, *, entries: list[Entry] | None = None) -> None:
+        """Lint and count every entry (``entries``: a snapshot of them taken earlier, for a worker thread)."""
         chosen = list(dataset.entries) if entries is None else entries
+        key = (dataset.bom, dataset.eol, [e.uid for e in chosen])
         data = dataset.content(chosen)
         disk = dataset.path if entries is None and not dataset.modified and dataset.conflict() is None else None
         result = analyse(data, chosen, name=str(dataset.path), settings=self.settings, path=disk)
@@ -90,7 +96,7 @@ class Analysis:
             self.facts.update(result.facts)
             self.file_diagnostics = result.file_diagnostics
             self.format = result.format
-            self.full_version = dataset.version if version is None else version
+            self.full_key = key
 
     def update(self, dataset: Dataset) -> int:
         """Analyse the entries that have no facts yet (edited or added); return how many."""
@@ -153,9 +159,12 @@ def _examples(data: bytes, path: Path | None, settings: Settings) -> list[stats.
             return list(stats.examples(path, provider=settings.provider, model=settings.model))
         except UnicodeEncodeError:
             pass
-    elif not _LONE_SURROGATE.search(data):
-        return _count_copy(data, settings)
-    return _count_copy(_LONE_SURROGATE.sub(rb"\\ufffd", data), settings)
+    return _count_copy(countable(data), settings)
+
+
+def countable(data: bytes) -> bytes:
+    """``data`` with each lone surrogate escape replaced by ``\\ufffd``, for token counting only."""
+    return _LONE_SURROGATE.sub(rb"\\ufffd", data) if b"\\u" in data else data
 
 
 def _count_copy(data: bytes, settings: Settings) -> list[stats.ExampleStats]:

@@ -73,7 +73,7 @@ class Dataset:
         self.fingerprint = fingerprint
         self.version = 0  # bumped by every change, undo, save and reload
         self._undo: list[_Step] = []
-        self._saved = self._state()
+        self._saved = self.state_key()
 
     # -- opening ------------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ class Dataset:
     @property
     def modified(self) -> bool:
         """Whether the content differs from what was last read or written."""
-        return self._state() != self._saved
+        return self.state_key() != self._saved
 
     def start_lines(self) -> list[int]:
         """The 1-based line where each entry starts in the current content."""
@@ -165,13 +165,26 @@ class Dataset:
         self._replace(index, index + 1, new, description)
         return new
 
+    def entry_for(self, value: dict[str, Any]) -> Entry:
+        """A new entry for ``value``, spaced like the file's records and ending with the file's line ending."""
+        return Entry(encode(value, like=self.style()) + self.eol, copy.deepcopy(value), edited=True)
+
     def insert(self, index: int, value: dict[str, Any], description: str) -> Entry:
         """Insert a new record before entry ``index`` (``len(self)`` appends)."""
         if not 0 <= index <= len(self.entries):
             raise EditError(f"cannot insert at {index + 1}: the file has {len(self.entries)} entries")
-        new = Entry(encode(value, like=self.style()) + self._eol_at(index), copy.deepcopy(value), edited=True)
+        new = self.entry_for(value)
+        if not self._eol_at(index):
+            new = Entry(new.raw[: -len(self.eol)], new.value, edited=True)
         self._replace(index, index, [new], description)
         return new
+
+    def extend(self, entries: list[Entry], description: str) -> None:
+        """Append ``entries`` (from :meth:`entry_for` or parsed text) as one change."""
+        if entries and not self._eol_at(len(self.entries)):
+            last = entries[-1]
+            entries = [*entries[:-1], Entry(last.raw[: len(last.raw) - len(last.eol)], last.value, last.problem, True)]
+        self._replace(len(self.entries), len(self.entries), list(entries), description)
 
     def duplicate(self, index: int) -> Entry:
         """Insert a copy of entry ``index`` right after it."""
@@ -274,7 +287,7 @@ class Dataset:
         fresh = Dataset.open(self.path)
         self.entries, self.bom, self.eol, self.fingerprint = fresh.entries, fresh.bom, fresh.eol, fresh.fingerprint
         self._undo.clear()
-        self._saved = self._state()
+        self._saved = self.state_key()
         self.version += 1
 
     # -- internals ----------------------------------------------------------------------
@@ -298,12 +311,13 @@ class Dataset:
         self.entries, self.bom, self.eol = entries, bom, eol
         self.version += 1
 
-    def _state(self) -> tuple[bool, bytes, list[int]]:
+    def state_key(self) -> tuple[bool, bytes, list[int]]:
+        """What identifies the content: BOM, line ending and the entries (by id)."""
         return self.bom, self.eol, [e.uid for e in self.entries]
 
     def _written(self, data: bytes) -> None:
         self.fingerprint = Fingerprint.of(self.path, data)
-        self._saved = self._state()
+        self._saved = self.state_key()
         self.version += 1
 
 

@@ -12,9 +12,11 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .. import fix, formats
 from ..diagnostics import Diagnostic
+from . import ops
 from .dataset import Dataset, EditError
 from .entries import Entry, parse_entries
 
@@ -37,6 +39,25 @@ def anchor(pointer: str | None, anchors: Iterable[str]) -> str:
         if candidate in known:
             return candidate
     return ""
+
+
+MESSAGE_FIELDS = ("role", "content", "name", "weight", "tool_call_id")
+
+
+def anchors(value: dict[str, Any]) -> list[str]:
+    """Pointers of everything the record editor shows a field for: messages, their fields, parts, tool calls."""
+    out = []
+    for lst in ops.message_lists(value):
+        for i, m in enumerate(ops.get(value, lst, [])):
+            at = f"{lst}/{i}"
+            out.append(at)
+            out.extend(f"{at}/{f}" for f in MESSAGE_FIELDS)
+            if isinstance(m, dict):
+                if isinstance(m.get("content"), list):
+                    out.extend(f"{at}/content/{k}" for k in range(len(m["content"])))
+                if isinstance(m.get("tool_calls"), list):
+                    out.extend(f"{at}/tool_calls/{c}" for c in range(len(m["tool_calls"])))
+    return out
 
 
 def place(diagnostics: Iterable[Diagnostic], anchors: Iterable[str]) -> dict[str, list[Diagnostic]]:

@@ -63,7 +63,7 @@ def frame(dataset: Dataset, analysis: Analysis) -> pd.DataFrame:
     import pandas as pd
 
     rows = []
-    for index, (entry, line) in enumerate(zip(dataset.entries, dataset.start_lines())):
+    for index, (entry, line) in enumerate(zip(dataset.entries, dataset.start_lines(), strict=True)):
         facts = analysis.get(entry)
         first, turns = summary(entry.value)
         if entry.value is None:

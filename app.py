@@ -1,0 +1,5 @@
+"""Streamlit entry point: `streamlit run app.py` (or `tunesmith app [FOLDER]`)."""
+
+from toolkit.ui.main import main
+
+main()

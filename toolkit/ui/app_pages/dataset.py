@@ -1,0 +1,167 @@
+"""Dataset: open or create a JSONL file of the workspace, see every example in a table, find the problems."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import streamlit as st
+
+from toolkit.edit import Analysis, Dataset, table
+from toolkit.errors import ToolkitError
+from toolkit.rules import RULES
+from toolkit.ui import main as app
+from toolkit.ui import state, widgets
+
+PAGE_SIZES = (25, 50, 100, 200)
+ANY_RULE = "(any rule)"
+
+
+def _open() -> None:
+    name = st.session_state.get("ds_file")
+    if name:
+        state.open_dataset(name)
+
+
+def _create() -> None:
+    name = (st.session_state.get("ds_new_name") or "").strip()
+    current = state.dataset()
+    if current is not None and current.modified:
+        state.flash("error", "the open file has unsaved changes: save or undo them first")
+        return
+    try:
+        path = state.workspace().dataset(name, new=True)
+        ds = Dataset.new(path)
+        ds.save()
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    state.set_dataset(ds)
+    st.session_state["ds_file"] = state.workspace().relative(path)
+    state.flash("success", f"created {state.workspace().relative(path)}; add examples in the Record editor")
+
+
+def _chooser() -> None:
+    ws = state.workspace()
+    files = ws.files()
+    ds = state.dataset()
+    if ds is not None and st.session_state.get("ds_file") not in files:
+        st.session_state["ds_file"] = ws.relative(ds.path)
+    pick, new = st.columns(2)
+    with pick:
+        if files:
+            st.selectbox("Dataset file", files, key="ds_file", help="JSONL files in the workspace folder")
+            st.button("Open", key="ds_open", on_click=_open)
+        else:
+            st.info("No .jsonl file in the workspace yet: create one, or import a CSV/XLSX/Parquet file.")
+    with new:
+        st.text_input("New file name", key="ds_new_name", placeholder="my_dataset.jsonl")
+        st.button("Create", key="ds_create", on_click=_create)
+
+
+def _file_findings(ds: Dataset, an: Analysis) -> None:
+    facts = [an.get(e) for e in ds.entries]
+    errors = sum(f.errors for f in facts if f)
+    warnings = sum(f.warnings for f in facts if f)
+    line_rules: Counter[str] = Counter(d.rule for f in facts if f for d in f.diagnostics
+                                       if RULES[d.rule].kind in ("file", "cross"))
+    counts = st.columns(4)
+    counts[0].metric("Examples", ds.records)
+    counts[1].metric("Lines that are not records", len(ds) - ds.records)
+    counts[2].metric("Errors", errors)
+    counts[3].metric("Warnings", warnings)
+    widgets.show_findings(an.file_diagnostics, index=None, counter=[0])
+    for rule, n in sorted(line_rules.items()):
+        widgets.alert("warning", f"{rule} {RULES[rule].name}: {n} example(s) ({RULES[rule].message})")
+    if an.ready and an.stale(ds):
+        st.caption("Edited examples are linted as you edit; the findings about the whole file are from the last "
+                   "full lint.")
+        st.button("Lint the whole file again", key="ds_relint", on_click=state.relint)
+
+
+@st.fragment(run_every=1.0)
+def _wait_for_analysis() -> None:
+    if state.analysing():
+        st.info("Linting and counting tokens for the whole file… the table fills in when it is done.")
+    else:
+        st.rerun(scope="app")
+
+
+def _frame(ds: Dataset, an: Analysis):  # type: ignore[no-untyped-def]
+    key = (id(ds), ds.version, id(an), len(an.facts), an.full_key is not None)
+    cached = st.session_state.get("ds_frame")
+    if cached is None or cached[0] != key:
+        cached = (key, table.frame(ds, an))
+        st.session_state["ds_frame"] = cached
+    return cached[1]
+
+
+def _hits(ds: Dataset, text: str) -> list[bool] | None:
+    if not text.strip():
+        return None
+    key = (id(ds), ds.version, text)
+    cached = st.session_state.get("ds_hits")
+    if cached is None or cached[0] != key:
+        cached = (key, table.matches(ds, text))
+        st.session_state["ds_hits"] = cached
+    return cached[1]
+
+
+def _edit(index: int) -> None:
+    st.session_state.update(selected=index, goto="record")
+
+
+def _table(ds: Dataset, an: Analysis) -> None:
+    df = _frame(ds, an)
+    rules = sorted({r for cell in df["rules"] for r in cell.split(",") if r})
+    search, show, rule, sort = st.columns([3, 2, 2, 2])
+    text = search.text_input("Search", key="ds_search", placeholder="text in the example")
+    status = show.selectbox("Show", table.STATUSES, key="ds_status")
+    chosen = rule.selectbox("Rule", [ANY_RULE, *rules], key="ds_rule")
+    order = sort.selectbox("Sort by", list(table.SORTS), key="ds_sort")
+    flip, size, number = st.columns([2, 2, 2])
+    descending = flip.toggle("Descending", key="ds_desc")
+    page_size = size.selectbox("Rows per page", PAGE_SIZES, index=1, key="ds_page_size")
+    rows = table.view(df, hits=_hits(ds, text), status=status, rule=None if chosen == ANY_RULE else chosen,
+                      sort=order, descending=descending)
+    pages = table.pages(len(rows), page_size)
+    if st.session_state.get("ds_page", 1) > pages:
+        st.session_state["ds_page"] = pages
+    page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
+    st.caption(f"{len(rows)} of {len(df)} entries")
+    shown = table.page(rows, int(page), page_size)
+    picked = st.dataframe(shown, key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
+                          column_config={"first user message": st.column_config.TextColumn(width="large")})
+    selected = picked.selection.rows if picked is not None else []
+    go, to = st.columns([3, 2])
+    if selected:
+        index = int(shown.iloc[selected[0]]["#"]) - 1
+        go.button(f"Edit example {index + 1}", key="ds_edit", type="primary", on_click=_edit, args=(index,))
+    to.number_input("Example number", min_value=1, max_value=max(1, len(ds)), step=1, key="ds_goto")
+    to.button("Edit this example", key="ds_goto_edit", on_click=lambda: _edit(int(st.session_state["ds_goto"]) - 1))
+
+
+def dataset_page() -> None:
+    if st.session_state.pop("goto", None) == "record":
+        st.switch_page(app.PAGES["record"])
+    st.title("Dataset")
+    widgets.show_flash()
+    _chooser()
+    ds = state.dataset()
+    if ds is None:
+        st.info("Open a file of the workspace above (the Elle samples show every kind of example; "
+                "elle_broken.jsonl has one mistake per line to fix), or create a new one.")
+        return
+    widgets.save_bar(ds)
+    an = state.analysis()
+    assert an is not None
+    if state.analysing():
+        _wait_for_analysis()
+    _file_findings(ds, an)
+    widgets.fix_preview(ds)
+    if len(ds) == 0:
+        st.info("This file has no examples yet: add one in the Record editor.")
+        return
+    _table(ds, an)
+
+
+dataset_page()

@@ -1,0 +1,130 @@
+"""Import: a table (CSV, TSV, XLSX, Parquet) or another trainer's JSON/JSONL becomes examples of a dataset."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from toolkit import convert
+from toolkit.convert import tabular
+from toolkit.edit import Dataset
+from toolkit.edit.entries import parse_entries
+from toolkit.edit.table import shown
+from toolkit.errors import ToolkitError
+from toolkit.ui import state, widgets
+
+JSONL = "jsonl (OpenAI chat or DPO records)"
+SKIP = "(not used)"
+UPLOAD_TYPES = ["csv", "tsv", "xlsx", "parquet", "json", "jsonl"]
+PREVIEW = 3
+_BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".parquet": "parquet", ".jsonl": JSONL,
+              ".json": "sharegpt"}
+
+
+def _saved(upload: Any) -> str:
+    """The upload as a private temporary file (the converter reads files), kept for this session."""
+    key = (upload.file_id, upload.name)
+    cached = st.session_state.get("imp_tmp")
+    if cached and cached[0] == key and os.path.exists(cached[1]):
+        return cached[1]
+    if cached:
+        Path(cached[1]).unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="tunesmith-import-", suffix=Path(upload.name).suffix.lower())
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(upload.getvalue())
+    st.session_state["imp_tmp"] = (key, tmp)
+    return tmp
+
+
+def _mapping(path: str, fmt: str) -> dict[str, str]:
+    """One select per column of the table: which field of the example it holds."""
+    columns = [str(c) for c in tabular.read_table(path, fmt).columns]
+    st.caption("Map the table's columns to the parts of each example (system is optional).")
+    mapping: dict[str, str] = {}
+    cols = st.columns(min(4, max(1, len(columns))))
+    for i, column in enumerate(columns):
+        guess = tabular.ALIASES.get(column.strip().lower(), SKIP)
+        options = [SKIP, *tabular.FIELDS]
+        target = cols[i % len(cols)].selectbox(f"Column {i + 1}: {widgets.md(column)}", options,
+                                               index=options.index(guess), key=f"imp_col_{i}")
+        if target != SKIP:
+            mapping[column] = target
+    return mapping
+
+
+def _records(path: str, fmt: str) -> list[Any]:
+    """The entries the upload becomes (records from the converter, or the JSONL's own lines)."""
+    ds = state.dataset()
+    if fmt == JSONL:
+        return parse_entries(Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    mapping = _mapping(path, fmt) if fmt in convert.TABLES else None
+    system = st.text_input("System prompt for every example (optional)", key="imp_system").strip() or None
+    values = convert.records_from(path, fmt, mapping=mapping, system=system)
+    maker = ds if ds is not None else Dataset.new("new.jsonl")
+    return [maker.entry_for(v) for v in values]
+
+
+def _import(entries: list[Any], target: str) -> None:
+    ws = state.workspace()
+    if target == "open":
+        ds = state.dataset()
+        assert ds is not None
+        ds.extend(entries, f"import {len(entries)} example(s)")
+        state.flash("success", f"added {len(entries)} example(s) to {ws.relative(ds.path)}; save to keep them")
+        return
+    name = (st.session_state.get("imp_new_name") or "").strip()
+    current = state.dataset()
+    if current is not None and current.modified:
+        state.flash("error", f"{ws.relative(current.path)} has unsaved changes: save or undo them first")
+        return
+    try:
+        ds = Dataset.new(ws.dataset(name, new=True))
+        ds.extend(entries, f"import {len(entries)} example(s)")
+        ds.save()
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    state.set_dataset(Dataset.open(ds.path))
+    state.flash("success", f"created {ws.relative(ds.path)} with {len(entries)} example(s)")
+
+
+def importer_page() -> None:
+    st.title("Import")
+    widgets.show_flash()
+    upload = st.file_uploader("Upload a CSV, TSV, XLSX, Parquet, JSON or JSONL file", type=UPLOAD_TYPES,
+                              key="imp_file")
+    if upload is None:
+        st.info("Tables become one example per row (map the columns below); JSON/JSONL from ShareGPT, Alpaca "
+                "or TRL is converted; OpenAI-format JSONL is added as it is.")
+        return
+    path = _saved(upload)
+    formats = [JSONL, *convert.FROM_FORMATS]
+    guess = _BY_SUFFIX.get(Path(upload.name).suffix.lower(), "csv")
+    fmt = st.selectbox("Format", formats, index=formats.index(guess), key="imp_format")
+    try:
+        entries = _records(path, fmt)
+    except ToolkitError as exc:
+        widgets.alert("error", str(exc))
+        return
+    st.subheader(f"Preview: {len(entries)} example(s)")
+    for e in entries[:PREVIEW]:
+        st.code(shown(json.dumps(e.value, ensure_ascii=False, indent=1)) if e.value is not None else shown(e.text),
+                language="json", wrap_lines=True)
+    if len(entries) > PREVIEW:
+        st.caption(f"… and {len(entries) - PREVIEW} more")
+    ds = state.dataset()
+    options = ["new", "open"] if ds is not None else ["new"]
+    labels = {"new": "a new file", "open": f"the open dataset ({state.workspace().relative(ds.path)})" if ds else ""}
+    target = st.radio("Add the examples to", options, format_func=labels.get, key="imp_target", horizontal=True)
+    if target == "new":
+        st.text_input("New file name", key="imp_new_name", placeholder="imported.jsonl")
+    st.button(f"Import {len(entries)} example(s)", key="imp_go", type="primary", disabled=not entries,
+              on_click=_import, args=(entries, target))
+
+
+importer_page()

@@ -1,0 +1,153 @@
+"""Playground: the same question to the base model and to the fine-tuned one, side by side; a held-out file too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from toolkit import catalog
+from toolkit.edit import ops
+from toolkit.edit.table import shown, text_of
+from toolkit.errors import ToolkitError
+from toolkit.lint import looks_like_validation
+from toolkit.training.chat import Reply, ask, conversation
+from toolkit.training.compare import Row, compare, load_prompts, matches, summary
+from toolkit.training.registry import Registry
+from toolkit.ui import connect, state, widgets
+
+OTHER = "(another model id)"
+
+
+def _tuned_models() -> list[str]:
+    """Fine-tuned models this machine trained (newest first), then the checkpoints of the job on the Train page."""
+    found: list[str] = []
+    try:
+        found = [j.fine_tuned_model for j in Registry().jobs(limit=50) if j.fine_tuned_model]
+    except ToolkitError as exc:
+        widgets.alert("warning", str(exc))
+    mon = st.session_state.get("tr_monitor")
+    if mon is not None:
+        found += [str(c.fine_tuned_model_checkpoint) for c in mon.checkpoints]
+    return list(dict.fromkeys(found))
+
+
+def _pick(label: str, options: list[str], key: str, default: str | None) -> str:
+    options = [*options, OTHER]
+    chosen = st.selectbox(label, options, index=options.index(default) if default in options else 0, key=key)
+    if chosen == OTHER:
+        return st.text_input(f"{label} id", key=f"{key}_id").strip()
+    return chosen
+
+
+def _models() -> tuple[str, str]:
+    provider = state.provider()
+    tuned_options = _tuned_models()
+    left, right = st.columns(2)
+    with right:
+        tuned = _pick("Fine-tuned model or checkpoint", tuned_options, "pg_tuned", None)
+    base_default = catalog.base_of(tuned) if tuned else None
+    with left:
+        base = _pick("Base model", [m.name for m in catalog.models(provider)], "pg_base",
+                     base_default or state.model() or catalog.provider(provider).default_model)
+    return base, tuned
+
+
+def _default_system() -> str:
+    ds = state.dataset()
+    if ds is None:
+        return ""
+    shape = ops.template([e.value for e in ds.entries[:200] if e.value is not None])
+    first = (ops.get(shape, "/messages/0") or ops.get(shape, "/input/messages/0") or {})
+    return shown(first.get("content", "")) if first.get("role") == "system" else ""
+
+
+def _reply(column: Any, reply: Reply) -> None:
+    with column:
+        st.caption(widgets.md(reply.model))
+        st.code(shown(reply.text) or "(empty answer)", language=None, wrap_lines=True)
+        cols = st.columns(3)
+        cols[0].metric("Latency", f"{reply.latency * 1000:,.0f} ms")
+        cols[1].metric("Prompt tokens", reply.prompt_tokens if reply.prompt_tokens is not None else "?")
+        cols[2].metric("Answer tokens", reply.completion_tokens if reply.completion_tokens is not None else "?")
+
+
+def _question(conn: Any, client: Any, base: str, tuned: str) -> None:
+    st.text_area("System prompt", value=_default_system(), key="pg_system")
+    st.text_area("Question", key="pg_question", placeholder="Tell me about beryllium.")
+    question = (st.session_state.get("pg_question") or "").strip()
+    if st.button("Ask both models", key="pg_ask", type="primary", disabled=not (question and base and tuned)):
+        messages = conversation(question, (st.session_state.get("pg_system") or "").strip() or None)
+        try:
+            with st.spinner("Asking both models…"), connect.guarded(conn):
+                st.session_state["pg_replies"] = [ask(client, model, messages) for model in (base, tuned)]
+        except ToolkitError as exc:
+            widgets.alert("error", str(exc))
+    replies = st.session_state.get("pg_replies")
+    if replies:
+        left, right = st.columns(2)
+        _reply(left, replies[0])
+        _reply(right, replies[1])
+
+
+def _held_out(conn: Any, client: Any, base: str, tuned: str) -> None:
+    st.subheader("A held-out file through both models")
+    ws = state.workspace()
+    files = ws.files()
+    if not files:
+        st.info("No .jsonl file in the workspace.")
+        return
+    default = next((f for f in files if looks_like_validation(f)), files[0])
+    left, right = st.columns([3, 1])
+    name = left.selectbox("Held-out file", files, index=files.index(default), key="pg_heldout")
+    limit = right.number_input("Examples to run", min_value=1, max_value=500, value=5, step=1, key="pg_limit")
+    if st.button("Run the file through both", key="pg_run_file", disabled=not (base and tuned)):
+        try:
+            prompts = load_prompts(ws.resolve(name), limit=int(limit))
+            bar = st.progress(0.0, text="Asking…")
+            with connect.guarded(conn):
+                rows = compare(client, base, tuned, prompts,
+                               on_row=lambda i, _: bar.progress((i + 1) / len(prompts),
+                                                                text=f"{i + 1} of {len(prompts)} examples"))
+            st.session_state["pg_rows"] = rows
+        except ToolkitError as exc:
+            widgets.alert("error", str(exc))
+    rows: list[Row] | None = st.session_state.get("pg_rows")
+    if rows:
+        _results(rows)
+
+
+def _results(rows: list[Row]) -> None:
+    totals = summary(rows)
+    cols = st.columns(2)
+    for col, side in zip(cols, ("base", "tuned"), strict=True):
+        t = totals[side]
+        col.metric(f"{side}: same as the reference", f"{t['matches_reference']} of {t['with_reference']}")
+        col.caption(widgets.md(f"{t['model']}: mean latency {t['mean_latency_s'] * 1000:,.0f} ms, "
+                               f"{t['prompt_tokens']:,} prompt and {t['completion_tokens']:,} answer tokens"))
+    table = [{
+        "line": r.prompt.line,
+        "question": shown(text_of(next((m.get("content") for m in reversed(r.prompt.messages)
+                                         if m.get("role") == "user"), ""))),
+        "reference": shown(r.prompt.reference or ""),
+        "base answer": shown(r.base.text), "tuned answer": shown(r.tuned.text),
+        "base ms": round(r.base.latency * 1000), "tuned ms": round(r.tuned.latency * 1000),
+        "tuned matches": matches(r.tuned.text, r.prompt.reference),
+    } for r in rows]
+    st.dataframe(table, hide_index=True, key="pg_table")
+
+
+def playground_page() -> None:
+    st.title("Playground")
+    widgets.show_flash()
+    connected = connect.panel()
+    base, tuned = _models()
+    if connected is None:
+        st.info("Connect (above) to ask the models.")
+        return
+    _question(*connected, base, tuned)
+    st.divider()
+    _held_out(*connected, base, tuned)
+
+
+playground_page()

@@ -1,0 +1,170 @@
+"""Record editor: the selected example as a conversation, with its lint findings next to the fields."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from toolkit import formats
+from toolkit.edit import Analysis, Dataset, EditError, findings, ops
+from toolkit.edit.table import shown
+from toolkit.ui import conversation, state, widgets
+from toolkit.ui import main as app
+
+
+def _select(index: int) -> None:
+    st.session_state["selected"] = index
+
+
+def _navigator(ds: Dataset, an: Analysis) -> int:
+    count = len(ds)
+    index = min(max(st.session_state.get("selected", 0), 0), count - 1)
+    st.session_state["selected"] = index
+    st.session_state["rec_index"] = index + 1
+    pick, prev, nxt, bad = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    pick.number_input(f"Example (of {count})", min_value=1, max_value=count, step=1, key="rec_index",
+                      on_change=lambda: _select(int(st.session_state["rec_index"]) - 1))
+    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_select, args=(index - 1,))
+    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_select, args=(index + 1,))
+    later = [i for i in range(index + 1, count) if (f := an.get(ds.entries[i])) and f.errors]
+    bad.button("Next example with errors", key="rec_next_error", disabled=not later,
+               on_click=_select, args=(later[0] if later else index,))
+    return index
+
+
+def _summary(ds: Dataset, an: Analysis, index: int) -> None:
+    entry, facts = ds.entries[index], an.get(ds.entries[index])
+    parts = [f"line {ds.start_lines()[index]}"]
+    if entry.value is not None:
+        parts.append(formats.detect(entry.value) or "unknown format")
+    if facts is not None and facts.tokens is not None:
+        parts.append(f"{facts.tokens:,} tokens ({facts.trained or 0:,} trained)")
+    if facts is not None:
+        parts.append(f"{facts.errors} error(s), {facts.warnings} warning(s)")
+    st.caption(widgets.md(" · ".join(parts)))
+
+
+def _action(what: str, do) -> None:  # type: ignore[no-untyped-def]
+    ds = state.dataset()
+    if ds is None:
+        return
+    try:
+        do(ds)
+    except EditError as exc:
+        state.flash("error", str(exc))
+        return
+    state.flash("info", what)
+
+
+def _actions(ds: Dataset, index: int) -> None:
+    dup, delete, new = st.columns(3)
+    dup.button("Duplicate example", key="rec_duplicate",
+               on_click=_action, args=(f"duplicated example {index + 1}", lambda d: (d.duplicate(index),
+                                                                                    _select(index + 1))))
+    delete.button("Delete example", key="rec_delete",
+                  on_click=_action, args=(f"deleted example {index + 1}", lambda d: d.delete(index)))
+    new.button("New example from template", key="rec_new", help="the file's shared system prompt, then empty "
+               "user and assistant messages", on_click=_action, args=("added an example from the template", _new))
+
+
+def _new(ds: Dataset) -> None:
+    index = min(st.session_state.get("selected", -1) + 1, len(ds))
+    records = [e.value for e in ds.entries[:200] if e.value is not None]
+    ds.insert(index, ops.template(records), f"new example {index + 1} from the template")
+    _select(index)
+
+
+def _set_text(key: str) -> None:
+    ds = state.dataset()
+    index = st.session_state.get("selected", 0)
+    if ds is None:
+        return
+    new = ds.set_text(index, st.session_state.get(key) or "", f"example {index + 1}: text edited")
+    state.flash("info", f"example {index + 1}: text applied ({len(new)} entr{'y' if len(new) == 1 else 'ies'})")
+
+
+def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
+    entry = ds.entries[index]
+    label = "Line text (not a valid JSONL record yet)" if broken else "Example as JSON"
+    if broken:
+        st.text_area(label, value=shown(entry.text), key="edit_json", height=160)
+        st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=("edit_json",))
+        return
+    with st.expander("Edit this example as JSON (every field, including unknown ones)"):
+        st.text_area(label, value=shown(entry.text), key="edit_json", height=200)
+        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=("edit_json",))
+
+
+def _other_fields(value: dict) -> None:  # type: ignore[type-arg]
+    shown_keys = {"messages", "input", "preferred_output", "non_preferred_output"}
+    rest = {k: v for k, v in value.items() if k not in shown_keys}
+    if isinstance(value.get("input"), dict):
+        rest.update({f"input.{k}": v for k, v in value["input"].items() if k != "messages"})
+    if rest:
+        with st.expander(f"Other fields: {', '.join(shown(k) for k in rest)}"):
+            st.code(shown(json.dumps(rest, ensure_ascii=False, indent=2)), language="json", wrap_lines=True)
+
+
+def _record(ds: Dataset, an: Analysis, index: int) -> None:
+    entry = ds.entries[index]
+    facts = an.get(entry)
+    diags = list(facts.diagnostics) if facts else []
+    counter = [0]
+    if entry.value is None:
+        widgets.alert("error", entry.problem or "this line is not a JSON object")
+        widgets.show_findings(diags, index=index, counter=counter)
+        _text_editor(ds, index, broken=True)
+        return
+    value = entry.value
+    card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter)
+    widgets.show_findings(card.groups.pop("", []), index=index, counter=counter)
+    lists = ops.message_lists(value)
+    if lists and lists[0] == "/input/messages":
+        st.subheader("Input")
+        conversation.render(card, "/input/messages", weights=False)
+        preferred, other = st.columns(2)
+        with preferred:
+            st.subheader("Preferred answer")
+            if "/preferred_output" in lists:
+                conversation.render(card, "/preferred_output", weights=False)
+        with other:
+            st.subheader("Non-preferred answer")
+            if "/non_preferred_output" in lists:
+                conversation.render(card, "/non_preferred_output", weights=False)
+    elif lists:
+        conversation.render(card, "/messages", weights=True)
+    else:
+        st.info("This record has no messages the editor knows how to show; edit it as JSON below.")
+    for rest in card.groups.values():  # findings inside fields that have no widget of their own
+        widgets.show_findings(rest, index=index, counter=counter)
+    _other_fields(value)
+    _text_editor(ds, index, broken=False)
+
+
+def record_page() -> None:
+    st.title("Record editor")
+    widgets.show_flash()
+    ds = state.dataset()
+    if ds is None:
+        st.info("Open a dataset on the Dataset page first.")
+        st.page_link(app.PAGES["dataset"], label="Go to the Dataset page")
+        return
+    widgets.save_bar(ds)
+    an = state.analysis()
+    assert an is not None
+    widgets.fix_preview(ds)
+    if len(ds) == 0:
+        st.info("This file has no examples yet.")
+        st.button("New example from template", key="rec_new", on_click=_action,
+                  args=("added an example from the template", _new))
+        return
+    index = _navigator(ds, an)
+    conversation.sync(ds, index)
+    _summary(ds, an, index)
+    _record(ds, an, index)
+    st.divider()
+    _actions(ds, index)
+
+
+record_page()

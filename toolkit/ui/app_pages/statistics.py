@@ -1,0 +1,69 @@
+"""Statistics: token counts against the model's limit, messages per example, billed vs trained tokens, cost."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from toolkit import catalog, cost, stats
+from toolkit.edit import table
+from toolkit.errors import ToolkitError
+from toolkit.ui import cache, charts, state, widgets
+from toolkit.ui import main as app
+
+
+def _numbers(s: stats.Stats, estimate: cost.Estimate, epochs: int, auto: bool) -> None:
+    row = st.columns(4)
+    row[0].metric("Examples", f"{s.examples:,}")
+    row[1].metric("Median tokens per example", f"{s.tokens.median:,.0f}")
+    row[2].metric("Longest example", f"{s.tokens.max:,.0f} tokens")
+    row[3].metric(f"Over the {s.context:,}-token limit", f"{s.over_limit:,}")
+    row = st.columns(4)
+    row[0].metric("Billed tokens per epoch", f"{s.billed_tokens:,}")
+    row[1].metric("Trained tokens per epoch", f"{s.trained_tokens:,}")
+    row[2].metric("Epochs", f"{epochs}" + (" (auto)" if auto else ""))
+    row[3].metric("Estimated cost", f"${estimate.usd:,.2f}" if estimate.usd is not None else "not known")
+    st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.charged_tokens:,} charged tokens; "
+                          f"{estimate.note}" + (f" (prices of {estimate.price_date})" if estimate.price_date else "")))
+    if s.unreadable:
+        widgets.alert("warning", f"{s.unreadable} line(s) are not JSON records and are not counted "
+                                 f"(lines {', '.join(map(str, s.unreadable_lines))}); fix them in the Record editor")
+
+
+def statistics_page() -> None:
+    st.title("Statistics")
+    widgets.show_flash()
+    ds = state.dataset()
+    if ds is None:
+        st.info("Open a dataset on the Dataset page first.")
+        st.page_link(app.PAGES["dataset"], label="Go to the Dataset page")
+        return
+    st.caption(widgets.md(state.workspace().relative(ds.path) + (" (with unsaved changes)" if ds.modified else "")))
+    try:
+        s = cache.dataset_stats(ds, state.provider(), state.model())
+    except ToolkitError as exc:
+        widgets.alert("error", str(exc))
+        return
+    chosen = st.number_input("Epochs (0 = auto, as the provider would choose)", min_value=0, max_value=50, step=1,
+                             key="st_epochs")
+    epochs = int(chosen) or s.epochs
+    estimate = s.cost if not chosen else cost.estimate(catalog.resolve(s.provider, s.model), s.billed_tokens, epochs)
+    _numbers(s, estimate, epochs, not chosen)
+    an = state.analysis()
+    if an is None or state.analysing():
+        st.info("The charts appear when the tokens of every example are counted (see the Dataset page).")
+        return
+    facts = [an.get(e) for e in ds.entries if e.value is not None]
+    tokens = [f.tokens for f in facts if f is not None and f.tokens is not None]
+    turns = [table.summary(e.value)[1] for e in ds.entries if e.value is not None]
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Tokens per example")
+        st.altair_chart(charts.token_histogram(tokens, s.context), width="stretch")
+    with right:
+        st.subheader("Messages per example")
+        st.altair_chart(charts.messages_chart(turns), width="stretch")
+    st.subheader("Billed vs trained tokens")
+    st.altair_chart(charts.billed_vs_trained(s.billed_tokens, s.trained_tokens, epochs), width="stretch")
+
+
+statistics_page()

@@ -1,0 +1,293 @@
+"""Train: choose the model and method, see the cost, then lint, upload and follow the job live."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+import toolkit
+from toolkit import catalog, cost, formats
+from toolkit.cli.train_cmd import blocking_errors
+from toolkit.edit import Dataset
+from toolkit.errors import ToolkitError, UsageError
+from toolkit.training.errors import job_failure
+from toolkit.training.graders import load_grader
+from toolkit.training.jobs import METHODS, Hyperparameters, JobSpec, validate
+from toolkit.training.pipeline import start_job
+from toolkit.training.progress import human_bytes
+from toolkit.training.registry import Registry
+from toolkit.ui import cache, charts, connect, live, state, widgets
+from toolkit.ui import main as app
+
+OTHER_MODEL = "(another model id)"
+NO_FILE = "(none)"
+POLL_SECONDS = 2.0
+SHOWN_FINDINGS = 10
+
+
+def _number(key: str, label: str, kind: type) -> Any:
+    text = (st.session_state.get(key) or "auto").strip().lower()
+    if text in ("", "auto"):
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"{label}: {text!r} is not a {'whole ' if kind is int else ''}number (or auto)") from None
+
+
+def _default_method(ds: Dataset) -> str:
+    an = state.analysis()
+    fmt = an.format if an is not None else None
+    return formats.FORMAT_METHOD.get(fmt or "", "supervised") if fmt in formats.METHOD_FORMAT.values() else "supervised"
+
+
+def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
+    """The job settings widgets; the spec, the validation file and the epochs for the estimate."""
+    provider = state.provider()
+    ws = state.workspace()
+    left, right = st.columns(2)
+    method = left.selectbox("Method", METHODS, index=METHODS.index(_default_method(ds)), key="tr_method")
+    names = [m.name for m in catalog.models(provider) if method in m.methods] + [OTHER_MODEL]
+    preferred = state.model() or catalog.provider(provider).default_model
+    model = right.selectbox("Base model", names, index=names.index(preferred) if preferred in names else 0,
+                            key="tr_model")
+    if model == OTHER_MODEL:
+        model = right.text_input("Model id (a snapshot, or a fine-tuned model to continue from)",
+                                 key="tr_model_id").strip()
+    others = [f for f in ws.files() if f != ws.relative(ds.path)]
+    validation = left.selectbox("Validation file", [NO_FILE, *others], key="tr_validation")
+    grader = None
+    if method == "reinforcement":
+        graders = ws.files((".json",))
+        chosen = right.selectbox("Grader (JSON file)", [NO_FILE, *graders], key="tr_grader")
+        grader = load_grader(ws.resolve(chosen)) if chosen != NO_FILE else None
+    cols = st.columns(4)
+    cols[0].text_input("Epochs", value="auto", key="tr_epochs")
+    cols[1].text_input("Batch size", value="auto", key="tr_batch_size")
+    cols[2].text_input("Learning-rate multiplier", value="auto", key="tr_lr")
+    cols[3].text_input("Beta (DPO only)", value="auto", key="tr_beta", disabled=method != "dpo")
+    cols = st.columns(2)
+    suffix = cols[0].text_input("Suffix (optional)", key="tr_suffix", help="added to the fine-tuned model's name")
+    seed = cols[1].text_input("Seed (optional)", key="tr_seed")
+    epochs = _number("tr_epochs", "Epochs", int)
+    hp = Hyperparameters(n_epochs=epochs, batch_size=_number("tr_batch_size", "Batch size", int),
+                         learning_rate_multiplier=_number("tr_lr", "Learning-rate multiplier", float),
+                         beta=_number("tr_beta", "Beta", float) if method == "dpo" else None)
+    spec = JobSpec(model=model or "", method=method, hyperparameters=hp, grader=grader, suffix=suffix.strip() or None,
+                   seed=int(seed) if seed.strip().isdigit() else None)
+    if seed.strip() and not seed.strip().isdigit():
+        raise UsageError(f"Seed: {seed.strip()!r} is not a whole number")
+    validate(spec, provider=provider, has_validation=validation != NO_FILE)
+    return spec, None if validation == NO_FILE else validation, epochs
+
+
+def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
+    s = cache.dataset_stats(ds, state.provider(), spec.model if catalog.resolve(state.provider(), spec.model).known
+                            else None)
+    n = epochs or s.epochs
+    est = cost.estimate(catalog.resolve(s.provider, spec.model), s.billed_tokens, n)
+    cols = st.columns(4)
+    cols[0].metric("Examples", f"{s.examples:,}")
+    cols[1].metric("Billed tokens per epoch", f"{s.billed_tokens:,}")
+    cols[2].metric("Epochs", f"{n}" + ("" if epochs else " (auto)"))
+    cols[3].metric("Estimated cost", f"${est.usd:,.2f}" if est.usd is not None else "not known")
+    st.caption(widgets.md(f"{est.charged_tokens:,} charged tokens; {est.note}"))
+
+
+def _lint_gate(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any) -> bool:
+    result = toolkit.lint(ds.path, validation=state.workspace().resolve(validation) if validation else None,
+                          provider=conn.provider, model=spec.model, method=spec.method,
+                          grader=dict(spec.grader) if spec.grader else None)
+    blocking = blocking_errors(result, conn)
+    if not blocking:
+        st.caption(f"lint: {result.errors} error(s), {result.warnings} warning(s)")
+        return True
+    if st.session_state.get("tr_force"):
+        widgets.alert("warning", f"lint found {len(blocking)} error(s); uploading anyway as asked")
+        return True
+    widgets.alert("error", f"lint found {len(blocking)} error(s) that the provider would reject: fix them in the "
+                           "Record editor first (or tick 'Upload even if lint finds errors')")
+    for d in blocking[:SHOWN_FINDINGS]:
+        st.text(widgets.diagnostic_text(d))
+    return False
+
+
+def _start(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any, client: Any) -> None:
+    with st.status("Starting the job…", expanded=True) as box:
+        st.write("Linting the data…")
+        if not _lint_gate(ds, spec, validation, conn):
+            box.update(label="Lint errors: nothing was uploaded", state="error")
+            return
+        bar = st.progress(0.0, text="Uploading…")
+
+        def progress(sent: int, total: int) -> None:
+            bar.progress(min(1.0, sent / total) if total else 1.0,
+                         text=f"Uploading {human_bytes(sent)} of {human_bytes(total)}")
+
+        def uploaded(up: Any) -> None:
+            st.text(("reusing " if up.reused else "uploaded ") + f"{up.source.path} as {up.file_id}")
+
+        val = state.workspace().resolve(validation) if validation else None
+        try:
+            with connect.guarded(conn):
+                started = start_job(client, conn, Registry(), spec, ds.path, val, on_progress=progress,
+                                    on_upload=uploaded)
+        except ToolkitError as exc:
+            box.update(label="The job could not be started", state="error")
+            widgets.alert("error", str(exc))
+            return
+        box.update(label=f"Created job {started.job.id}", state="complete")
+    st.session_state["tr_monitor"] = live.JobMonitor(str(started.job.id))
+    state.flash("success", f"created job {started.job.id} ({spec.method}, {spec.model}) on {conn.host}")
+    st.rerun()
+
+
+def _job_view(connected: tuple[Any, Any] | None) -> None:
+    mon: live.JobMonitor | None = st.session_state.get("tr_monitor")
+    if mon is None:
+        return
+    st.subheader(f"Job {mon.job_id}")
+    if connected is None:
+        st.info("Connect (above) to follow this job.")
+        return
+    conn, client = connected
+    try:
+        with connect.guarded(conn):
+            if mon.poll(client):
+                Registry().update_job(mon.job_id, status=mon.status, account=conn.account,
+                                      fine_tuned_model=getattr(mon.job, "fine_tuned_model", None))
+    except ToolkitError as exc:
+        widgets.alert("error", str(exc))
+        return
+    _status(mon)
+    _curves(mon)
+    _checkpoints(mon)
+    _events(mon)
+    if mon.done and st.session_state.get("tr_live"):
+        st.session_state["tr_live"] = False
+        st.rerun(scope="app")  # stop polling
+
+
+def _status(mon: live.JobMonitor) -> None:
+    job = mon.job
+    cols = st.columns(3)
+    cols[0].metric("Status", mon.status or "…")
+    cols[1].metric("Step", f"{mon.step} / {mon.total_steps or '?'}")
+    cols[2].metric("Trained tokens", f"{getattr(job, 'trained_tokens', None) or 0:,}")
+    if mon.total_steps:
+        st.progress(min(1.0, mon.step / mon.total_steps))
+    if mon.notice:
+        widgets.alert("warning", mon.notice)
+    if mon.status == "succeeded":
+        st.success("Fine-tuned model ready:")
+        st.code(str(job.fine_tuned_model), language=None)
+        st.page_link(app.PAGES["playground"], label="Try it in the Playground")
+    elif mon.status in ("failed", "cancelled"):
+        widgets.alert("error", str(job_failure(job)))
+    elif not mon.done:
+        st.button("Cancel job", key="tr_cancel", on_click=_cancel, args=(mon.job_id,))
+
+
+def _cancel(job_id: str) -> None:
+    cached = st.session_state.get("conn_client")
+    if not cached:
+        return
+    conn, client = cached
+    try:
+        with connect.guarded(conn):
+            client.fine_tuning.jobs.cancel(job_id)
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    state.flash("info", f"asked to cancel {job_id}")
+
+
+def _curves(mon: live.JobMonitor) -> None:
+    loss, accuracy = mon.curves("loss"), mon.curves(live.ACCURACY)
+    if not loss and not accuracy:
+        return
+    left, right = st.columns(2)
+    if loss:
+        left.altair_chart(charts.training_curves(loss, "loss"), width="stretch")
+    if accuracy:
+        right.altair_chart(charts.training_curves(accuracy, "accuracy"), width="stretch")
+
+
+def _checkpoints(mon: live.JobMonitor) -> None:
+    if not mon.checkpoints:
+        return
+    st.caption("Checkpoints")
+    rows = [{"step": c.step_number, "model": c.fine_tuned_model_checkpoint, **_numbers(getattr(c, "metrics", None))}
+            for c in mon.checkpoints]
+    st.dataframe(rows, hide_index=True, key="tr_checkpoints")
+
+
+def _numbers(metrics: Any) -> dict[str, float]:
+    values = metrics.model_dump() if hasattr(metrics, "model_dump") else {}
+    return {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+def _events(mon: live.JobMonitor) -> None:
+    rows = [{"time": dt.datetime.fromtimestamp(t).strftime("%H:%M:%S") if t else "", "level": level,
+             "message": message} for t, level, message in reversed(mon.events)]
+    with st.expander(f"Events ({len(rows)})", expanded=not mon.done):
+        st.dataframe(rows, hide_index=True, key="tr_events")
+
+
+def _past_jobs() -> None:
+    try:
+        jobs = Registry().jobs(limit=50)
+    except ToolkitError as exc:
+        widgets.alert("warning", str(exc))
+        return
+    if not jobs:
+        return
+    st.subheader("Past jobs on this machine")
+    labels = {j.job_id: f"{j.job_id} · {j.model} · {j.status or '?'} · {j.host} · "
+              f"{dt.datetime.fromtimestamp(j.created_at):%Y-%m-%d %H:%M}" for j in jobs}
+    pick = st.selectbox("Past jobs", list(labels), format_func=labels.get, key="tr_past")
+    row = next(j for j in jobs if j.job_id == pick)
+    st.caption(widgets.md(f"trained on {row.training_path or row.training_file} (sha256 "
+                          f"{(row.training_sha256 or '')[:12]}), {row.method}, hyperparameters "
+                          f"{row.hyperparameters or 'auto'}" + (f"; model {row.fine_tuned_model}"
+                                                                 if row.fine_tuned_model else "")))
+    st.button("Open this job", key="tr_past_open", on_click=_reopen, args=(pick,))
+
+
+def _reopen(job_id: str) -> None:
+    st.session_state.update(tr_monitor=live.JobMonitor(job_id), tr_live=True)
+
+
+def train_page() -> None:
+    st.title("Train")
+    widgets.show_flash()
+    connected = connect.panel()
+    ds = state.dataset()
+    if ds is None:
+        st.info("Open the dataset to train on, on the Dataset page.")
+    else:
+        st.caption(widgets.md(f"Training file: {state.workspace().relative(ds.path)}"))
+        try:
+            spec, validation, epochs = _form(ds)
+            _estimate(ds, spec, epochs)
+        except ToolkitError as exc:
+            widgets.alert("error", str(exc))
+            spec = None
+        if ds.modified:
+            widgets.alert("warning", "Save your changes first: training uploads the file as it is on disk.")
+            widgets.save_bar(ds)
+        st.checkbox("Upload even if lint finds errors", key="tr_force")
+        ready = spec is not None and connected is not None and not ds.modified
+        if st.button("Lint, upload and train", key="tr_start", type="primary", disabled=not ready) and spec:
+            assert connected is not None
+            st.session_state["tr_live"] = True
+            _start(ds, spec, validation, *connected)
+    mon = st.session_state.get("tr_monitor")
+    every = POLL_SECONDS if mon is not None and not mon.done and st.session_state.get("tr_live") else None
+    st.fragment(_job_view, run_every=every)(connected)
+    _past_jobs()
+
+
+train_page()

@@ -1,0 +1,96 @@
+"""The provider connection of the Train and Playground pages.
+
+Credentials come from the environment, or from a key typed into the page: that key is
+moved out of the input at once into ``st.session_state["conn_secret"]`` (this browser
+session only), is never shown back, logged or written anywhere, and errors are scrubbed of it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import streamlit as st
+
+from toolkit.errors import ToolkitError
+from toolkit.training.errors import api_errors
+from toolkit.training.providers import OPENAI_URL, Connection, connection, make_client
+from toolkit.ui import state, widgets
+
+KEY_VARS = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
+URL_VARS = {"openai": "OPENAI_BASE_URL", "azure": "AZURE_OPENAI_ENDPOINT"}
+NEEDS = {
+    "openai": "Set OPENAI_API_KEY in the environment before starting `tunesmith app` (OPENAI_BASE_URL for "
+              "another OpenAI-compatible endpoint; OPENAI_ORG_ID and OPENAI_PROJECT_ID are optional), or type "
+              "a key and an endpoint below. To try it locally, run `tunesmith sandbox` and use its URL with any key.",
+    "azure": "Set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (or an Entra ID token in AZURE_OPENAI_AD_TOKEN) "
+             "in the environment before starting `tunesmith app` (OPENAI_API_VERSION for a classic "
+             "api-version endpoint), or type the endpoint and a key below.",
+}
+
+
+def _use_key() -> None:
+    typed = st.session_state.get("conn_key") or ""
+    st.session_state["conn_key"] = ""  # the input never holds (or shows) the key after this
+    if typed.strip():
+        st.session_state["conn_secret"] = typed.strip()
+
+
+def _forget_key() -> None:
+    st.session_state["conn_secret"] = None
+    st.session_state["conn_client"] = None
+
+
+def current() -> Connection | None:
+    """The connection the environment and the page's inputs describe (None, with the reason, when incomplete)."""
+    provider = state.provider()
+    env = dict(os.environ)
+    secret = st.session_state.get("conn_secret")
+    if secret:
+        env[KEY_VARS[provider]] = secret
+    base = (st.session_state.get("conn_base_url") or "").strip() or None
+    try:
+        conn = connection(provider, base_url=base, environ=env)
+    except ToolkitError as exc:
+        st.session_state["conn_problem"] = str(exc)
+        return None
+    st.session_state["conn_problem"] = None
+    return conn
+
+
+def client(conn: Connection) -> Any:
+    """One SDK client per connection for the whole session."""
+    cached = st.session_state.get("conn_client")
+    if cached is None or cached[0] != conn:
+        cached = (conn, make_client(conn))
+        st.session_state["conn_client"] = cached
+    return cached[1]
+
+
+def guarded(conn: Connection) -> Any:
+    """Turn SDK errors into clear messages without secrets (use as ``with guarded(conn):``)."""
+    return api_errors(secrets=conn.secrets, host=conn.host)
+
+
+def panel() -> tuple[Connection, Any] | None:
+    """The connection settings; the connection and its client when they are complete."""
+    provider = state.provider()
+    conn = current()
+    with st.expander(f"Connection to {provider}: " + (conn.host if conn else "not set up"), expanded=conn is None):
+        default = os.environ.get(URL_VARS[provider]) or (OPENAI_URL if provider == "openai" else "")
+        st.text_input("Endpoint (base URL)", key="conn_base_url", placeholder=default or "https://…",
+                      help=f"empty: {URL_VARS[provider]} from the environment" + (
+                          f", else {OPENAI_URL}" if provider == "openai" else ""))
+        if st.session_state.get("conn_secret"):
+            st.caption("An API key typed in this session is in use. It is never shown, logged or saved.")
+            st.button("Forget the key", key="conn_forget", on_click=_forget_key)
+        else:
+            st.text_input("API key (kept in this browser session only)", key="conn_key", type="password",
+                          help=f"empty: {KEY_VARS[provider]} from the environment")
+            st.button("Use this key", key="conn_use", on_click=_use_key)
+        if conn is None:
+            widgets.alert("warning", NEEDS[provider])
+            st.caption(widgets.md(st.session_state.get("conn_problem") or ""))
+    if conn is None:
+        return None
+    return conn, client(conn)

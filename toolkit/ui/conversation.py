@@ -1,0 +1,260 @@
+"""The record editor's conversation: one card per message, its widgets bound to edits of the open dataset.
+
+Widget keys are ``msg_<list>_<n>_<field>`` (``<list>``: messages, input, preferred,
+non_preferred; ``<n>`` counts from 0), so tests and browsers can find them; they are
+reset whenever the example shown changes outside these widgets (another example, undo, a fix).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from toolkit.diagnostics import Diagnostic
+from toolkit.edit import Dataset, EditError, ops
+from toolkit.edit.table import shown
+from toolkit.ui import state, widgets
+
+LISTS = {  # pointer -> (key slug, label)
+    "/messages": ("messages", "Message"),
+    "/input/messages": ("input", "Input message"),
+    "/preferred_output": ("preferred", "Preferred message"),
+    "/non_preferred_output": ("non_preferred", "Non-preferred message"),
+}
+KEY_PREFIXES = ("msg_", "edit_json")
+
+
+@dataclass
+class Card:
+    """What every message card of one example needs."""
+
+    ds: Dataset
+    index: int
+    value: dict[str, Any]
+    groups: dict[str, list[Diagnostic]]
+    counter: list[int]
+
+
+def sync(ds: Dataset, index: int) -> None:
+    """Forget the widgets' values when the example shown is not the one they were showing."""
+    current = (id(ds), ds.entries[index].uid)
+    if st.session_state.get("rec_synced") != current:
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(KEY_PREFIXES)]:
+            del st.session_state[key]
+        st.session_state["rec_synced"] = current
+        st.session_state["rec_errors"] = {}
+
+
+def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bool = True) -> None:
+    """Widget callback: turn the widget's new value into an edit of the example being shown.
+
+    ``keep``: the widgets already show the result (a field edit); otherwise (messages added,
+    moved or removed) they are all drawn again from the record.
+    """
+    ds = state.dataset()
+    index = st.session_state.get("selected", 0)
+    errors = st.session_state.setdefault("rec_errors", {})
+    if ds is None or not 0 <= index < len(ds):
+        return
+    try:
+        edit = make(st.session_state.get(key))
+        if edit is not None:
+            ds.change(index, edit, f"example {index + 1}: {what}")
+    except EditError as exc:
+        errors[key] = str(exc)
+        return
+    errors.pop(key, None)
+    if keep:
+        st.session_state["rec_synced"] = (id(ds), ds.entries[index].uid)
+
+
+def _on(key: str, make: Callable[[Any], ops.Edit | None], what: str) -> dict[str, Any]:
+    return {"key": key, "on_change": _apply, "args": (key, make, what)}
+
+
+def _click(key: str, edit: ops.Edit, what: str) -> dict[str, Any]:
+    return {"key": key, "on_click": _apply, "args": (key, lambda _: edit, what, False)}
+
+
+def _problem(key: str) -> None:
+    message = st.session_state.get("rec_errors", {}).get(key)
+    if message:
+        widgets.alert("error", message)
+
+
+def _findings(card: Card, anchor: str) -> None:
+    widgets.show_findings(card.groups.pop(anchor, []), index=card.index, counter=card.counter)
+
+
+def render(card: Card, pointer: str, *, weights: bool) -> None:
+    """Every message of the list at ``pointer``, then a row to add one."""
+    slug, label = LISTS[pointer]
+    messages = ops.get(card.value, pointer, [])
+    for i, m in enumerate(messages):
+        with st.container(border=True):
+            _message(card, pointer, i, m, slug, label, weights)
+    role_key = f"msg_{slug}_add_role"
+    pick, add = st.columns([2, 1], vertical_alignment="bottom")
+    pick.selectbox(f"New {label.lower()} role", ops.ROLES, index=_default_role(messages), key=role_key)
+    add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply,
+               args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
+
+
+def _default_role(messages: list[Any]) -> int:
+    last = messages[-1].get("role") if messages and isinstance(messages[-1], dict) else None
+    return ops.ROLES.index("assistant" if last == "user" else "user")
+
+
+def _message(card: Card, lst: str, i: int, m: Any, slug: str, label: str, weights: bool) -> None:
+    at, key, name = f"{lst}/{i}", f"msg_{slug}_{i}", f"{label} {i + 1}"
+    if not isinstance(m, dict):
+        widgets.alert("error", f"{name} is not a JSON object; edit the example as JSON below")
+        st.code(shown(json.dumps(m, ensure_ascii=False)), language=None)
+        _findings(card, at)
+        return
+    role = m.get("role")
+    trained = ops.is_trained(m)
+    head = f"{name} · {role if isinstance(role, str) else 'no role'}"
+    if role == "assistant" and weights:
+        head += " · trained" if trained else " · context only (weight 0)"
+    st.text(shown(head))
+    _findings(card, at)
+    roles = list(ops.ROLES) if role in ops.ROLES else [str(role), *ops.ROLES]
+    top = st.columns([2, 2, 1]) if role == "assistant" and weights else st.columns([2, 2])
+    top[0].selectbox(f"{name} role", roles, index=roles.index(str(role) if role not in ops.ROLES else role),
+                     **_on(f"{key}_role", lambda r: ops.set_role(at, r), f"{name.lower()} role"))
+    current_name = m.get("name") if isinstance(m.get("name"), str) else ""
+    top[1].text_input(f"{name} name (optional)", value=shown(current_name),
+                      **_on(f"{key}_name", lambda t: ops.set_optional(f"{at}/name", t.strip()), f"{name.lower()} name"))
+    if role == "assistant" and weights:
+        top[2].toggle(f"{name} trained", value=trained,
+                      help="on: weight 1, training learns this answer; off: weight 0, it is only context",
+                      **_on(f"{key}_weight", lambda on: ops.set_weight(at, trained=on), f"{name.lower()} weight"))
+    for field in ("role", "name", "weight"):
+        _findings(card, f"{at}/{field}")
+    _content(card, at, key, name, m)
+    if role == "tool" or "tool_call_id" in m:
+        _tool_result(card, at, key, name, m)
+    if role == "assistant":
+        _tool_calls(card, at, key, name, m)
+    _moves(card, lst, i, key, name)
+
+
+def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
+    content = m.get("content")
+    if isinstance(content, list):
+        for k, part in enumerate(content):
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                st.text_area(f"{name} part {k + 1} text", value=shown(part["text"]),
+                             **_on(f"{key}_part{k}", lambda t, k=k: ops.set_value(f"{at}/content/{k}/text", t),
+                                   f"{name.lower()} text"))
+            else:
+                st.text(f"{name} part {k + 1}: " + shown(json.dumps(part, ensure_ascii=False))[:500])
+            _findings(card, f"{at}/content/{k}")
+    else:
+        text = content if isinstance(content, str) else "" if content is None else json.dumps(content)
+
+        def edit(t: str) -> ops.Edit | None:
+            return None if content is None and not t else ops.set_value(f"{at}/content", t)
+
+        st.text_area(f"{name} content", value=shown(text), height=120, **_on(f"{key}_content", edit,
+                                                                              f"{name.lower()} content"))
+    _findings(card, f"{at}/content")
+
+
+def _tool_result(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
+    cid = m.get("tool_call_id") if isinstance(m.get("tool_call_id"), str) else ""
+    st.text_input(f"{name} tool_call_id", value=shown(cid),
+                  **_on(f"{key}_tool_call_id", lambda t: ops.set_optional(f"{at}/tool_call_id", t.strip()),
+                        f"{name.lower()} tool_call_id"))
+    call = _calls_by_id(card.value).get(cid)
+    if cid:
+        st.caption(widgets.md(f"answers {cid}: {call}" if call else f"no tool call in this example has the id {cid}"))
+    _findings(card, f"{at}/tool_call_id")
+
+
+def _calls_by_id(value: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for lst in ops.message_lists(value):
+        for m in ops.get(value, lst, []):
+            for call in (m.get("tool_calls") or []) if isinstance(m, dict) else []:
+                fn = call.get("function") if isinstance(call, dict) else None
+                if isinstance(fn, dict) and isinstance(call.get("id"), str):
+                    out[call["id"]] = f"{fn.get('name')}({shown(str(fn.get('arguments')))[:120]})"
+    return out
+
+
+def _tool_calls(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
+    calls = m.get("tool_calls") if isinstance(m.get("tool_calls"), list) else []
+    answered = _answered(card.value)
+    for c, call in enumerate(calls):
+        ck, cn = f"{key}_call{c}", f"{name} call {c + 1}"
+        call = call if isinstance(call, dict) else {}
+        fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+        args = fn.get("arguments")
+        with st.container(border=True):
+            left, right = st.columns(2)
+            cid = call.get("id") if isinstance(call.get("id"), str) else ""
+            left.text_input(f"{cn} id", value=shown(cid),
+                            **_on(f"{ck}_id", lambda t, c=c: ops.set_tool_call(at, c, call_id=t.strip()),
+                                  f"{cn.lower()} id"))
+            right.text_input(f"{cn} function", value=shown(str(fn.get("name") or "")),
+                             **_on(f"{ck}_name", lambda t, c=c: ops.set_tool_call(at, c, name=t.strip()),
+                                   f"{cn.lower()} function"))
+            text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+            st.text_area(f"{cn} arguments (JSON)", value=shown(text), height=68,
+                         **_on(f"{ck}_args", lambda t, c=c: ops.set_tool_call(at, c, arguments=t),
+                               f"{cn.lower()} arguments"))
+            _problem(f"{ck}_args")
+            st.caption(widgets.md(f"answered by message {answered[cid] + 1}" if cid in answered
+                                  else "no tool message answers this call yet"))
+            st.button(f"Delete {cn.lower()}", **_click(f"{ck}_delete", ops.delete_tool_call(at, c),
+                                                          f"delete {cn.lower()}"))
+            _findings(card, f"{at}/tool_calls/{c}")
+    _new_call(card, at, key, name)
+
+
+def _answered(value: dict[str, Any]) -> dict[str, int]:
+    msgs = value.get("messages") if isinstance(value.get("messages"), list) else []
+    return {m["tool_call_id"]: i for i, m in enumerate(msgs)
+            if isinstance(m, dict) and isinstance(m.get("tool_call_id"), str)}
+
+
+def _new_call(card: Card, at: str, key: str, name: str) -> None:
+    declared = [t["function"]["name"] for t in card.value.get("tools") or []
+                if isinstance(t, dict) and isinstance(t.get("function"), dict)
+                and isinstance(t["function"].get("name"), str)]
+    with st.expander(f"Add a tool call to {name.lower()}"):
+        fn_key, args_key = f"{key}_newcall_name", f"{key}_newcall_args"
+        st.text_input(f"New call function ({name.lower()})", key=fn_key, value=declared[0] if declared else "",
+                      help="declared functions: " + (", ".join(declared) if declared else "none in this example"))
+        st.text_area(f"New call arguments, JSON ({name.lower()})", key=args_key, value="{}", height=68)
+        problem = ops.arguments_problem(st.session_state.get(args_key) or "{}")
+        if problem:
+            widgets.alert("warning", f"arguments: {problem}")
+        st.button(f"Add tool call to {name.lower()}", key=f"{key}_newcall_add", disabled=bool(problem),
+                  on_click=_add_call, args=(at, fn_key, args_key, name))
+        _problem(f"{key}_newcall_add")
+
+
+def _add_call(at: str, fn_key: str, args_key: str, name: str) -> None:
+    def make(_: Any) -> ops.Edit:
+        return ops.add_tool_call(at, (st.session_state.get(fn_key) or "").strip(),
+                                 st.session_state.get(args_key) or "{}")
+    _apply(fn_key.replace("_name", "_add"), make, f"add a tool call to {name.lower()}", False)
+
+
+def _moves(card: Card, lst: str, i: int, key: str, name: str) -> None:
+    up, down, insert, delete = st.columns(4)
+    up.button("Move up", disabled=i == 0,
+              **_click(f"{key}_up", ops.move_message(lst, i, -1), f"move {name.lower()} up"))
+    count = len(ops.get(card.value, lst, []))
+    down.button("Move down", disabled=i == count - 1,
+                **_click(f"{key}_down", ops.move_message(lst, i, 1), f"move {name.lower()} down"))
+    insert.button("Insert below", help="a new empty message after this one",
+                  **_click(f"{key}_insert", ops.add_message(lst, "user", at=i + 1), f"insert after {name.lower()}"))
+    delete.button("Delete message", **_click(f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))

@@ -1,0 +1,136 @@
+"""Session state shared by the pages: the workspace, the open dataset, its analysis, messages to show.
+
+Everything lives in ``st.session_state`` (one browser session), so edits survive reruns
+and page switches. Keys: ``workspace``, ``dataset``, ``analysis`` (+ ``analysis_key``,
+``analysis_job``), ``selected`` (index of the example being edited), ``flash``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from toolkit.config import Settings, load_settings
+from toolkit.edit import Analysis, Dataset, Workspace
+from toolkit.errors import ToolkitError
+
+WORKSPACE_ENV = "TUNESMITH_WORKSPACE"
+AUTO_MODEL = "(default for the file)"
+BACKGROUND_BYTES = 2_000_000  # bigger files are linted and counted in a worker thread
+_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-analysis")
+
+
+def init(folder: str) -> None:
+    """Set up the session once: the workspace (stops the page with a message if it is unusable)."""
+    if "workspace" in st.session_state:
+        return
+    try:
+        ws = Workspace(folder)
+    except ToolkitError as exc:
+        st.error(str(exc))
+        st.stop()
+    st.session_state.update(workspace=ws, dataset=None, selected=0, flash=[], analysis=None, analysis_key=None,
+                            analysis_job=None, lint_settings=_lint_settings(ws))
+
+
+def _lint_settings(ws: Workspace) -> Settings:
+    try:
+        return load_settings(start=ws.root)
+    except ToolkitError as exc:
+        flash("warning", f"lint settings ignored: {exc}")
+        return Settings()
+
+
+def workspace() -> Workspace:
+    return st.session_state["workspace"]
+
+
+def dataset() -> Dataset | None:
+    return st.session_state.get("dataset")
+
+
+def flash(kind: str, text: str) -> None:
+    """Queue a message (``success``, ``info``, ``warning``, ``error``) for the next page drawn."""
+    st.session_state.setdefault("flash", []).append((kind, text))
+
+
+def take_flash() -> list[tuple[str, str]]:
+    messages = st.session_state.get("flash", [])
+    st.session_state["flash"] = []
+    return messages
+
+
+def set_dataset(ds: Dataset | None) -> None:
+    st.session_state.update(dataset=ds, selected=0, analysis=None, analysis_key=None, analysis_job=None)
+
+
+def open_dataset(name: str) -> bool:
+    """Open a workspace file; False (with a message queued) when it cannot be opened."""
+    current = dataset()
+    if current is not None and current.modified:
+        flash("error", f"{workspace().relative(current.path)} has unsaved changes: save or undo them first")
+        return False
+    try:
+        ds = Dataset.open(workspace().dataset(name))
+    except ToolkitError as exc:
+        flash("error", str(exc))
+        return False
+    set_dataset(ds)
+    flash("success", f"opened {workspace().relative(ds.path)}: {ds.records} records in {len(ds)} entries")
+    return True
+
+
+def provider() -> str:
+    return st.session_state.get("ws_provider", "openai")
+
+
+def model() -> str | None:
+    chosen = st.session_state.get("ws_model")
+    return None if chosen in (None, AUTO_MODEL) else chosen
+
+
+def settings() -> Settings:
+    """The workspace's lint settings with the provider and model chosen in the sidebar."""
+    base: Settings = st.session_state.get("lint_settings") or Settings()
+    return replace(base, provider=provider(), model=model() or base.model)
+
+
+def analysis() -> Analysis | None:
+    """The open dataset's analysis: started (in a worker for big files) and brought up to date with edits."""
+    ds = dataset()
+    if ds is None:
+        return None
+    key = (id(ds), provider(), model())
+    if st.session_state.get("analysis_key") != key:
+        st.session_state.update(analysis=Analysis(settings()), analysis_key=key, analysis_job=None)
+    an: Analysis = st.session_state["analysis"]
+    job: Future[Any] | None = st.session_state.get("analysis_job")
+    if not an.ready and job is None:
+        if sum(len(e.raw) for e in ds.entries) > BACKGROUND_BYTES:
+            job = _WORKER.submit(an.run_full, ds, entries=list(ds.entries))
+            st.session_state["analysis_job"] = job
+        else:
+            an.run_full(ds)
+    if job is not None and job.done():
+        st.session_state["analysis_job"] = None
+        job.result()  # a failure in the worker shows on the page like any other
+    if an.ready:
+        an.update(ds)
+    return an
+
+
+def analysing() -> bool:
+    """Whether the full analysis is still running in the worker."""
+    job = st.session_state.get("analysis_job")
+    return job is not None and not job.done()
+
+
+def relint() -> None:
+    """Lint and count the whole current content again (file-level findings included)."""
+    an = st.session_state.get("analysis")
+    if an is not None:
+        an.full_key = None
+    st.session_state["analysis_job"] = None

@@ -1,0 +1,197 @@
+"""Page parts used on several pages: messages, the save bar, lint findings with their fixes.
+
+User content is only ever shown as widget values, ``st.text``/``st.code`` or table cells;
+text that goes through Markdown (alerts, captions) is escaped with :func:`md` first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import streamlit as st
+
+from toolkit.diagnostics import Diagnostic, Severity
+from toolkit.edit import ConflictError, Dataset, findings
+from toolkit.edit.table import shown
+from toolkit.errors import ToolkitError
+from toolkit.ui import state
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+PREVIEWS = 3  # fixes previewed before "and N more"
+
+
+def md(text: str) -> str:
+    """``text`` with every Markdown (and LaTeX ``$``) character escaped, so it shows literally."""
+    return _MD_SPECIAL.sub(r"\\\1", shown(text)).replace("\n", "  \n")
+
+
+def alert(kind: str, text: str) -> None:
+    """``st.error`` / ``warning`` / ``info`` / ``success`` with ``text`` shown literally."""
+    getattr(st, kind)(md(text))
+
+
+def show_flash() -> None:
+    for kind, text in state.take_flash():
+        alert(kind, text)
+
+
+def diagnostic_text(d: Diagnostic) -> str:
+    where = f"line {d.line}" + (f", {d.pointer}" if d.pointer else "") if d.line else "file"
+    return f"{d.rule} {d.name} ({where}): {d.message}"
+
+
+_KIND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
+
+
+def show_findings(diags: Iterable[Diagnostic], *, index: int | None, counter: list[int]) -> None:
+    """Each finding as an alert, with "Fix this" / "Fix all like this" when :mod:`toolkit.fix` can fix it.
+
+    ``counter`` numbers the buttons of one page (keys ``fix_N`` and ``fixall_N``).
+    """
+    for d in diags:
+        alert(_KIND[d.severity], diagnostic_text(d))
+        if not findings.fixable(d.rule):
+            continue
+        counter[0] += 1
+        n = counter[0]
+        one, every = st.columns(2)
+        if index is not None and d.rule not in findings.FILE_FIXES:
+            one.button("Fix this", key=f"fix_{n}", on_click=_preview, args=(d.rule, [index], "this example"))
+        every.button("Fix all like this", key=f"fixall_{n}", on_click=_preview, args=(d.rule, None, "the file"))
+
+
+def _preview(rule: str, indices: list[int] | None, scope: str) -> None:
+    ds, an = state.dataset(), state.analysis()
+    if ds is None or an is None:
+        return
+    if indices is None:
+        indices = [i for i, e in enumerate(ds.entries)
+                   if (f := an.get(e)) is not None and any(d.rule == rule for d in f.diagnostics)]
+    try:
+        planned = findings.plan_fixes(ds, indices, rule, provider=state.provider(), file_format=an.format)
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    if not planned:
+        state.flash("info", f"nothing to fix for {rule} in {scope}: the finding needs a change by hand")
+        return
+    st.session_state["fix_preview"] = (rule, scope, planned, ds.version)
+
+
+def fix_preview(ds: Dataset) -> None:
+    """The planned fix (before/after) with Apply and Cancel, when one was asked for."""
+    pending = st.session_state.get("fix_preview")
+    if not pending:
+        return
+    rule, scope, planned, version = pending
+    if version != ds.version:
+        st.session_state["fix_preview"] = None
+        return
+    with st.container(border=True):
+        st.subheader(f"Fix {rule} in {scope}: {len(planned)} change(s)")
+        for p in planned[:PREVIEWS]:
+            st.caption(md(f"example {p.index + 1}: {p.description}" if p.index >= 0 else p.description))
+            before, after = st.columns(2)
+            before.code(shown(p.before) or "(nothing)", language=None, wrap_lines=True)
+            after.code(shown(p.after) or "(removed)", language=None, wrap_lines=True)
+        if len(planned) > PREVIEWS:
+            st.caption(f"… and {len(planned) - PREVIEWS} more")
+        apply, cancel = st.columns(2)
+        apply.button("Apply fix", key="fix_apply", type="primary", on_click=_apply_fix)
+        cancel.button("Cancel", key="fix_cancel", on_click=lambda: st.session_state.update(fix_preview=None))
+
+
+def _apply_fix() -> None:
+    ds = state.dataset()
+    pending = st.session_state.get("fix_preview")
+    st.session_state["fix_preview"] = None
+    if ds is None or not pending:
+        return
+    rule, scope, planned, _ = pending
+    count = findings.apply_fixes(ds, planned, f"fix {rule} in {scope}")
+    state.flash("success", f"fixed {rule}: {count} change(s); save to write them to the file")
+
+
+# -- save bar -----------------------------------------------------------------------------------
+
+
+def save_bar(ds: Dataset) -> None:
+    """Unsaved-changes status, Save, Undo and Download; the conflict choices when the file changed on disk."""
+    name = state.workspace().relative(ds.path)
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.text(f"{name}: " + (f"unsaved changes ({len(ds.history)} in the undo list)" if ds.modified
+                                else "saved, no changes"))
+        st.button("Save", key="save", type="primary", disabled=not ds.modified, on_click=_save, args=(False,))
+        last = ds.history[-1] if ds.history else None
+        st.button("Undo", key="undo", disabled=last is None, on_click=_undo,
+                  help=f"undo: {shown(last)}" if last else "nothing to undo")
+        st.download_button("Download", data=ds.content, file_name=ds.path.name, mime="application/jsonl",
+                           key="download", on_click="ignore", help="the current content, saved or not")
+    reason = st.session_state.get("conflict") or ds.conflict()
+    if reason:
+        _conflict(reason)
+
+
+def _save(force: bool) -> None:
+    ds = state.dataset()
+    if ds is None:
+        return
+    try:
+        ds.save(force=force)
+    except ConflictError as exc:
+        st.session_state["conflict"] = str(exc)
+        return
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    st.session_state["conflict"] = None
+    state.flash("success", f"saved {state.workspace().relative(ds.path)}")
+
+
+def _undo() -> None:
+    ds = state.dataset()
+    done = ds.undo() if ds is not None else None
+    if done:
+        state.flash("info", f"undone: {done}")
+
+
+def _conflict(reason: str) -> None:
+    with st.container(border=True):
+        alert("error", reason)
+        st.caption("Choose what to keep: nothing is written until you do.")
+        reload, overwrite = st.columns(2)
+        reload.button("Reload from disk (drop my changes)", key="conflict_reload", on_click=_reload)
+        overwrite.button("Overwrite the file on disk", key="conflict_overwrite", on_click=_save, args=(True,))
+        st.text_input("Save my version as (new file name)", key="conflict_name", placeholder="my_copy.jsonl")
+        st.button("Save as", key="conflict_save_as", on_click=_save_as)
+
+
+def _reload() -> None:
+    ds = state.dataset()
+    if ds is None:
+        return
+    try:
+        ds.reload()
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    st.session_state["conflict"] = None
+    state.relint()
+    state.flash("info", f"reloaded {state.workspace().relative(ds.path)} from disk")
+
+
+def _save_as() -> None:
+    ds = state.dataset()
+    name = (st.session_state.get("conflict_name") or "").strip()
+    if ds is None or not name:
+        state.flash("error", "type a new file name (ending in .jsonl) to save your version under")
+        return
+    try:
+        target = state.workspace().dataset(name, new=True)
+        ds.save_as(target)
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    st.session_state["conflict"] = None
+    state.flash("success", f"saved as {state.workspace().relative(target)}; that file is now the one open")
