@@ -78,7 +78,7 @@ def panel() -> tuple[Connection, Any] | None:
     conn = current()
     with st.expander(f"Connection to {provider}: " + (conn.host if conn else "not set up"), expanded=conn is None):
         default = os.environ.get(URL_VARS[provider]) or (OPENAI_URL if provider == "openai" else "")
-        st.text_input("Endpoint (base URL)", key="conn_base_url", placeholder=default or "https://…",
+        st.text_input("Endpoint (base URL)", key="conn_base_url", persist_state="session", placeholder=default or "https://…",
                       help=f"empty: {URL_VARS[provider]} from the environment" + (
                           f", else {OPENAI_URL}" if provider == "openai" else ""))
         if st.session_state.get("conn_secret"):

@@ -43,13 +43,13 @@ def workspace_folder(argv: Sequence[str] | None = None, environ: dict[str, str] 
 
 def _sidebar() -> None:
     with st.sidebar:
-        st.selectbox("Provider", catalog.PROVIDERS, key="ws_provider",
+        st.selectbox("Provider", catalog.PROVIDERS, key="ws_provider", persist_state="session",
                      help="The provider the files are linted, counted and trained for.")
         default = catalog.provider(st.session_state["ws_provider"]).default_model
         names = [state.AUTO_MODEL] + [m.name for m in catalog.models(st.session_state["ws_provider"])]
         if st.session_state.get("ws_model") not in names:
             st.session_state["ws_model"] = state.AUTO_MODEL
-        st.selectbox("Model", names, key="ws_model",
+        st.selectbox("Model", names, key="ws_model", persist_state="session",
                      help=f"{state.AUTO_MODEL}: {default}, or the first model that trains the file's format.")
         ws = state.workspace()
         st.caption("Workspace")

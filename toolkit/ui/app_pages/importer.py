@@ -96,6 +96,8 @@ def _import(entries: list[Any], target: str) -> None:
 def importer_page() -> None:
     st.title("Import")
     widgets.show_flash()
+    if (ds := state.dataset()) is not None:
+        widgets.save_bar(ds)
     upload = st.file_uploader("Upload a CSV, TSV, XLSX, Parquet, JSON or JSONL file", type=UPLOAD_TYPES,
                               key="imp_file")
     if upload is None:

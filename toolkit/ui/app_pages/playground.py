@@ -34,9 +34,10 @@ def _tuned_models() -> list[str]:
 
 def _pick(label: str, options: list[str], key: str, default: str | None) -> str:
     options = [*options, OTHER]
-    chosen = st.selectbox(label, options, index=options.index(default) if default in options else 0, key=key)
+    chosen = st.selectbox(label, options, index=options.index(default) if default in options else 0, key=key,
+                          persist_state="session")
     if chosen == OTHER:
-        return st.text_input(f"{label} id", key=f"{key}_id").strip()
+        return st.text_input(f"{label} id", key=f"{key}_id", persist_state="session").strip()
     return chosen
 
 
@@ -73,8 +74,8 @@ def _reply(column: Any, reply: Reply) -> None:
 
 
 def _question(conn: Any, client: Any, base: str, tuned: str) -> None:
-    st.text_area("System prompt", value=_default_system(), key="pg_system")
-    st.text_area("Question", key="pg_question", placeholder="Tell me about beryllium.")
+    st.text_area("System prompt", value=_default_system(), key="pg_system", persist_state="session")
+    st.text_area("Question", key="pg_question", persist_state="session", placeholder="Tell me about beryllium.")
     question = (st.session_state.get("pg_question") or "").strip()
     if st.button("Ask both models", key="pg_ask", type="primary", disabled=not (question and base and tuned)):
         messages = conversation(question, (st.session_state.get("pg_system") or "").strip() or None)
@@ -99,8 +100,9 @@ def _held_out(conn: Any, client: Any, base: str, tuned: str) -> None:
         return
     default = next((f for f in files if looks_like_validation(f)), files[0])
     left, right = st.columns([3, 1])
-    name = left.selectbox("Held-out file", files, index=files.index(default), key="pg_heldout")
-    limit = right.number_input("Examples to run", min_value=1, max_value=500, value=5, step=1, key="pg_limit")
+    name = left.selectbox("Held-out file", files, index=files.index(default), key="pg_heldout", persist_state="session")
+    limit = right.number_input("Examples to run", min_value=1, max_value=500, value=5, step=1, key="pg_limit",
+                               persist_state="session")
     if st.button("Run the file through both", key="pg_run_file", disabled=not (base and tuned)):
         try:
             prompts = load_prompts(ws.resolve(name), limit=int(limit))

@@ -44,7 +44,7 @@ def statistics_page() -> None:
         widgets.alert("error", str(exc))
         return
     chosen = st.number_input("Epochs (0 = auto, as the provider would choose)", min_value=0, max_value=50, step=1,
-                             key="st_epochs")
+                             key="st_epochs", persist_state="session")
     epochs = int(chosen) or s.epochs
     estimate = s.cost if not chosen else cost.estimate(catalog.resolve(s.provider, s.model), s.billed_tokens, epochs)
     _numbers(s, estimate, epochs, not chosen)

@@ -48,29 +48,32 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
     provider = state.provider()
     ws = state.workspace()
     left, right = st.columns(2)
-    method = left.selectbox("Method", METHODS, index=METHODS.index(_default_method(ds)), key="tr_method")
+    method = left.selectbox("Method", METHODS, index=METHODS.index(_default_method(ds)), key="tr_method",
+                            persist_state="session")
     names = [m.name for m in catalog.models(provider) if method in m.methods] + [OTHER_MODEL]
     preferred = state.model() or catalog.provider(provider).default_model
     model = right.selectbox("Base model", names, index=names.index(preferred) if preferred in names else 0,
-                            key="tr_model")
+                            key="tr_model", persist_state="session")
     if model == OTHER_MODEL:
         model = right.text_input("Model id (a snapshot, or a fine-tuned model to continue from)",
-                                 key="tr_model_id").strip()
+                                 key="tr_model_id", persist_state="session").strip()
     others = [f for f in ws.files() if f != ws.relative(ds.path)]
-    validation = left.selectbox("Validation file", [NO_FILE, *others], key="tr_validation")
+    validation = left.selectbox("Validation file", [NO_FILE, *others], key="tr_validation", persist_state="session")
     grader = None
     if method == "reinforcement":
         graders = ws.files((".json",))
-        chosen = right.selectbox("Grader (JSON file)", [NO_FILE, *graders], key="tr_grader")
+        chosen = right.selectbox("Grader (JSON file)", [NO_FILE, *graders], key="tr_grader", persist_state="session")
         grader = load_grader(ws.resolve(chosen)) if chosen != NO_FILE else None
     cols = st.columns(4)
-    cols[0].text_input("Epochs", value="auto", key="tr_epochs")
-    cols[1].text_input("Batch size", value="auto", key="tr_batch_size")
-    cols[2].text_input("Learning-rate multiplier", value="auto", key="tr_lr")
-    cols[3].text_input("Beta (DPO only)", value="auto", key="tr_beta", disabled=method != "dpo")
+    cols[0].text_input("Epochs", value="auto", key="tr_epochs", persist_state="session")
+    cols[1].text_input("Batch size", value="auto", key="tr_batch_size", persist_state="session")
+    cols[2].text_input("Learning-rate multiplier", value="auto", key="tr_lr", persist_state="session")
+    cols[3].text_input("Beta (DPO only)", value="auto", key="tr_beta", persist_state="session",
+                       disabled=method != "dpo")
     cols = st.columns(2)
-    suffix = cols[0].text_input("Suffix (optional)", key="tr_suffix", help="added to the fine-tuned model's name")
-    seed = cols[1].text_input("Seed (optional)", key="tr_seed")
+    suffix = cols[0].text_input("Suffix (optional)", key="tr_suffix", persist_state="session",
+                                help="added to the fine-tuned model's name")
+    seed = cols[1].text_input("Seed (optional)", key="tr_seed", persist_state="session")
     epochs = _number("tr_epochs", "Epochs", int)
     hp = Hyperparameters(n_epochs=epochs, batch_size=_number("tr_batch_size", "Batch size", int),
                          learning_rate_multiplier=_number("tr_lr", "Learning-rate multiplier", float),
@@ -278,7 +281,7 @@ def train_page() -> None:
         if ds.modified:
             widgets.alert("warning", "Save your changes first: training uploads the file as it is on disk.")
             widgets.save_bar(ds)
-        st.checkbox("Upload even if lint finds errors", key="tr_force")
+        st.checkbox("Upload even if lint finds errors", key="tr_force", persist_state="session")
         ready = spec is not None and connected is not None and not ds.modified
         if st.button("Lint, upload and train", key="tr_start", type="primary", disabled=not ready) and spec:
             assert connected is not None

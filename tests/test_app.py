@@ -1,0 +1,589 @@
+"""The editor headless (streamlit.testing.v1.AppTest): every page flow on a copy of samples/, the Train and
+Playground pages against the local sandbox, and `tunesmith app`."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from toolkit.cli import app_cmd
+from toolkit.cli.main import main as cli
+from toolkit.sandbox import Sandbox
+from toolkit.training.registry import Registry
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+SAMPLES = ROOT / "samples"
+PAGES = "toolkit/ui/app_pages"
+SYSTEM = "Elle is a factual chatbot that answers questions about elements in the periodic table with a limerick."
+CREDENTIALS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "AZURE_OPENAI_ENDPOINT",
+               "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of samples/ as the workspace; a private registry; no credentials from the environment."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    for p in SAMPLES.glob("*.jsonl"):
+        shutil.copyfile(p, ws / p.name)
+    monkeypatch.setenv("TUNESMITH_WORKSPACE", str(ws))
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    for var in CREDENTIALS:
+        monkeypatch.delenv(var, raising=False)
+    return ws
+
+
+def plain(text: str) -> str:
+    """Alert and caption text as the user reads it (Markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
+
+
+def texts(elements) -> list[str]:  # type: ignore[no-untyped-def]
+    return [plain(str(e.value)) for e in elements]
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def start() -> AppTest:
+    return run(AppTest.from_file(str(APP), default_timeout=60))
+
+
+def opened(name: str) -> AppTest:
+    at = start()
+    at.selectbox(key="ds_file").set_value(name)
+    at.button(key="ds_open").click()
+    return run(at)
+
+
+def page(at: AppTest, name: str) -> AppTest:
+    at.switch_page(f"{PAGES}/{name}.py")
+    return run(at)
+
+
+def edit(at: AppTest, example: int) -> AppTest:
+    """Go from the Dataset page to the Record editor for ``example`` (1-based)."""
+    at.number_input(key="ds_goto").set_value(example)
+    at.button(key="ds_goto_edit").click()
+    run(at)
+    assert at.title[0].value == "Record editor"
+    assert at.number_input(key="rec_index").value == example
+    return at
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in at.button if b.label == label)
+
+
+def save(at: AppTest) -> AppTest:
+    at.button(key="save").click()
+    run(at)
+    assert any(t.startswith("saved ") for t in texts(at.success)), texts(at.error)
+    return at
+
+
+def table(at: AppTest, column: str):  # type: ignore[no-untyped-def]
+    """The first table on the page with ``column``."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def lines(path: Path) -> list[bytes]:
+    return path.read_bytes().split(b"\n")
+
+
+# -- Dataset page ---------------------------------------------------------------------------------
+
+
+def test_open_shows_the_table_and_the_file_findings(workspace: Path) -> None:
+    at = start()
+    assert "elle_broken.jsonl" in at.selectbox(key="ds_file").options
+    at.selectbox(key="ds_file").set_value("elle_broken.jsonl")
+    at.button(key="ds_open").click()
+    run(at)
+    assert "opened elle_broken.jsonl: 43 records in 48 entries" in texts(at.success)
+    assert {m.label: m.value for m in at.metric}["Examples"] == "43"
+    assert any(t.startswith("F070 few-examples") for t in texts(at.warning))
+    df = at.dataframe[0].value
+    assert len(df) == 48 and list(df.columns[:4]) == ["#", "line", "first user message", "turns"]
+    row = df[df["line"] == 23].iloc[0]
+    assert (row["rules"], row["status"], row["errors"]) == ("C100", "error", 1)
+    assert df.iloc[-1]["line"] == 48  # the pretty-printed record spans lines 48-63 and is one row
+
+
+def test_search_filter_sort_and_pages(workspace: Path) -> None:
+    at = opened("elle_broken.jsonl")
+    at.text_input(key="ds_search").set_value("MERCURY")
+    run(at)
+    assert list(at.dataframe[0].value["line"]) == [14]
+    at.text_input(key="ds_search").set_value("")
+    at.selectbox(key="ds_rule").set_value("C152")
+    run(at)
+    assert list(at.dataframe[0].value["line"]) == [34]
+    at.selectbox(key="ds_rule").set_value("(any rule)")
+    at.selectbox(key="ds_status").set_value("not a record")
+    run(at)
+    assert list(at.dataframe[0].value["line"]) == [1, 2, 3, 6, 10]
+    at.selectbox(key="ds_status").set_value("all")
+    at.selectbox(key="ds_sort").set_value("tokens")
+    at.toggle(key="ds_desc").set_value(True)
+    at.selectbox(key="ds_page_size").set_value(25)
+    run(at)
+    first = at.dataframe[0].value
+    assert len(first) == 25 and first["tokens"].iloc[0] == first["tokens"].max()
+    at.number_input(key="ds_page").set_value(2)
+    run(at)
+    assert len(at.dataframe[0].value) == 23
+
+
+def test_create_a_dataset_and_add_an_example_from_the_template(workspace: Path) -> None:
+    at = start()
+    at.text_input(key="ds_new_name").set_value("new.jsonl")
+    at.button(key="ds_create").click()
+    run(at)
+    assert (workspace / "new.jsonl").read_bytes() == b""
+    page(at, "record")
+    at.button(key="rec_new").click()
+    run(at)
+    at.text_area(key="msg_messages_0_content").set_value("Tell me about tin.")
+    run(at)
+    at.text_area(key="msg_messages_1_content").set_value("Tin is fifty.")
+    run(at)
+    save(at)
+    assert json.loads((workspace / "new.jsonl").read_bytes()) == {
+        "messages": [{"role": "user", "content": "Tell me about tin."},
+                     {"role": "assistant", "content": "Tin is fifty."}]}
+
+
+def test_names_outside_the_workspace_are_refused(workspace: Path) -> None:
+    at = start()
+    for name in ("../evil.jsonl", "/tmp/evil.jsonl", "sub/../../evil.jsonl"):
+        at.text_input(key="ds_new_name").set_value(name)
+        at.button(key="ds_create").click()
+        run(at)
+        assert any("outside the workspace folder" in t for t in texts(at.error)), name
+    assert not (workspace.parent / "evil.jsonl").exists()
+
+
+# -- Record editor --------------------------------------------------------------------------------
+
+
+def test_edit_a_message_and_save_changes_only_that_line(workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    before = lines(path)
+    at = edit(opened("elle_single_turn.jsonl"), 3)
+    assert at.text_area(key="msg_messages_1_content").value == json.loads(before[2])["messages"][1]["content"]
+    at.text_area(key="msg_messages_1_content").set_value("Tell me about lithium, in one limerick.")
+    run(at)
+    assert "unsaved changes" in at.text[0].value
+    save(at)
+    after = lines(path)
+    expected = json.loads(before[2])
+    expected["messages"][1]["content"] = "Tell me about lithium, in one limerick."
+    assert after[2] == json.dumps(expected, ensure_ascii=False).encode()
+    assert after[:2] == before[:2] and after[3:] == before[3:]
+
+
+def test_toggle_a_weight(workspace: Path) -> None:
+    path = workspace / "elle_multi_turn.jsonl"
+    before = lines(path)
+    at = edit(opened("elle_multi_turn.jsonl"), 1)
+    first, second = at.toggle(key="msg_messages_2_weight"), at.toggle(key="msg_messages_4_weight")
+    assert (first.value, second.value) == (False, True)
+    assert "Message 3 · assistant · context only (weight 0)" in texts(at.text)
+    first.set_value(True)
+    run(at)
+    assert "Message 3 · assistant · trained" in texts(at.text)
+    save(at)
+    assert lines(path)[0] == before[0].replace(b'"weight": 0}', b'"weight": 1}')
+    assert lines(path)[1:] == before[1:]
+
+
+def test_add_a_tool_call_with_checked_arguments(workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    before = lines(path)
+    at = edit(opened("elle_single_turn.jsonl"), 1)
+    at.text_input(key="msg_messages_2_newcall_name").set_value("lookup_element")
+    at.text_area(key="msg_messages_2_newcall_args").set_value("symbol=H")
+    run(at)
+    assert any(t.startswith("arguments: not valid JSON") for t in texts(at.warning))
+    assert at.button(key="msg_messages_2_newcall_add").disabled
+    at.text_area(key="msg_messages_2_newcall_args").set_value('{"symbol": "H"}')
+    run(at)
+    at.button(key="msg_messages_2_newcall_add").click()
+    run(at)
+    assert at.text_input(key="msg_messages_2_call0_name").value == "lookup_element"
+    assert at.text_area(key="msg_messages_2_call0_args").value == '{"symbol": "H"}'
+    assert "no tool message answers this call yet" in texts(at.caption)
+    at.text_area(key="msg_messages_2_call0_args").set_value('{"symbol": ')
+    run(at)
+    assert any(t.startswith("tool call arguments: not valid JSON") for t in texts(at.error))
+    save(at)
+    record = json.loads(lines(path)[0])
+    assert record["messages"][2]["tool_calls"] == [
+        {"id": "call_1", "type": "function", "function": {"name": "lookup_element", "arguments": '{"symbol": "H"}'}}]
+    assert lines(path)[1:] == before[1:]
+
+
+def test_messages_added_moved_and_deleted(workspace: Path) -> None:
+    at = edit(opened("elle_single_turn.jsonl"), 2)
+    at.selectbox(key="msg_messages_add_role").set_value("user")
+    at.button(key="msg_messages_add").click()
+    run(at)
+    assert at.selectbox(key="msg_messages_3_role").value == "user"
+    at.text_area(key="msg_messages_3_content").set_value("And its symbol?")
+    run(at)
+    at.button(key="msg_messages_3_up").click()
+    run(at)
+    assert at.text_area(key="msg_messages_2_content").value == "And its symbol?"
+    at.button(key="msg_messages_2_delete").click()
+    run(at)
+    original = json.loads(lines(workspace / "elle_single_turn.jsonl")[1])
+    assert at.text_area(key="msg_messages_2_content").value == original["messages"][2]["content"]
+    assert at.session_state["dataset"].entries[1].value == original
+
+
+def test_undo(workspace: Path) -> None:
+    at = edit(opened("elle_single_turn.jsonl"), 1)
+    original = at.text_area(key="msg_messages_1_content").value
+    at.text_area(key="msg_messages_1_content").set_value("changed")
+    run(at)
+    at.button(key="undo").click()
+    run(at)
+    assert at.text_area(key="msg_messages_1_content").value == original
+    assert "undone: example 1: message 2 content" in texts(at.info)
+    assert at.button(key="save").disabled
+    assert at.get("download_button")  # the current content can be downloaded at any time
+
+
+def test_preference_example_side_by_side(workspace: Path) -> None:
+    path = workspace / "elle_dpo.jsonl"
+    before = lines(path)
+    at = edit(opened("elle_dpo.jsonl"), 1)
+    assert [s.value for s in at.subheader] == ["Input", "Preferred answer", "Non-preferred answer"]
+    assert at.text_area(key="msg_input_1_content").value == "Tell me about hydrogen."
+    at.text_area(key="msg_non_preferred_0_content").set_value("Hydrogen? No idea.")
+    run(at)
+    save(at)
+    record = json.loads(lines(path)[0])
+    assert record["non_preferred_output"][0]["content"] == "Hydrogen? No idea."
+    assert record["preferred_output"] == json.loads(before[0])["preferred_output"]
+    assert lines(path)[1:] == before[1:]
+
+
+def test_findings_next_to_their_field_and_fix_this(workspace: Path) -> None:
+    path = workspace / "elle_broken.jsonl"
+    at = edit(opened("elle_broken.jsonl"), 14)  # C030: role "human"
+    assert at.selectbox(key="msg_messages_1_role").value == "human"
+    assert any(t.startswith("C030 invalid-role (line 14, /messages/1/role)") for t in texts(at.error))
+    button(at, "Fix this").click()
+    run(at)
+    assert 'rename role "human" to "user"' in " ".join(texts(at.caption))
+    at.button(key="fix_apply").click()
+    run(at)
+    assert at.selectbox(key="msg_messages_1_role").value == "user"
+    assert not any(t.startswith("C030") for t in texts(at.error))
+    save(at)
+    assert b'"role": "user", "content": "Tell me about mercury."' in lines(path)[13]
+
+
+def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
+    path = workspace / "elle_broken.jsonl"
+    at = edit(opened("elle_broken.jsonl"), 6)  # F020: a blank line
+    assert at.text_area(key="edit_json").label == "Line text (not a valid JSONL record yet)"
+    button(at, "Fix all like this").click()
+    run(at)
+    at.button(key="fix_apply").click()
+    run(at)
+    at.number_input(key="rec_index").set_value(1)  # F010: the missing comma
+    run(at)
+    broken = at.text_area(key="edit_json").value
+    at.text_area(key="edit_json").set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
+    at.button(key="edit_json_apply").click()
+    run(at)
+    assert at.text_area(key="msg_messages_1_content").value == "Tell me about hydrogen."
+    save(at)
+    out = lines(path)
+    original = lines(SAMPLES / "elle_broken.jsonl")
+    assert json.loads(out[0])["messages"][1] == {"role": "user", "content": "Tell me about hydrogen."}
+    assert out[1:5] == original[1:5] and out[5:] == original[6:]  # the blank line 6 is gone, nothing else moved
+
+
+def test_content_is_shown_as_text_never_html(workspace: Path) -> None:
+    nasty = '<img src=x onerror=alert(1)> **bold** ![pic](http://example.com/p.png) $x$ :smile:'
+    record = {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": nasty},
+                           {"role": "assistant", "content": "ok", "weight": 2}]}
+    (workspace / "nasty.jsonl").write_text(json.dumps(record) + "\n", "utf-8")
+    at = opened("nasty.jsonl")
+    assert at.dataframe[0].value["first user message"][0] == nasty
+    edit(at, 1)
+    assert at.text_area(key="msg_messages_1_content").value == nasty
+    assert not at.get("html")
+    for element in [*at.markdown, *at.caption, *at.error, *at.warning, *at.info]:
+        assert "![" not in element.value and "<img" not in element.value
+
+
+# -- saving safely --------------------------------------------------------------------------------
+
+
+def test_conflict_on_disk_then_save_as(workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    at = edit(opened("elle_single_turn.jsonl"), 1)
+    at.text_area(key="msg_messages_1_content").set_value("mine")
+    run(at)
+    theirs = path.read_bytes() + json.dumps({"messages": [{"role": "user", "content": "theirs"}]}).encode() + b"\n"
+    path.write_bytes(theirs)
+    run(at)
+    assert any("changed on disk since it was opened" in t for t in texts(at.error))
+    at.button(key="save").click()
+    run(at)
+    assert path.read_bytes() == theirs  # never silently overwritten
+    at.text_input(key="conflict_name").set_value("mine.jsonl")
+    at.button(key="conflict_save_as").click()
+    run(at)
+    assert path.read_bytes() == theirs
+    assert json.loads(lines(workspace / "mine.jsonl")[0])["messages"][1]["content"] == "mine"
+    assert "saved as mine.jsonl; that file is now the one open" in texts(at.success)
+
+
+def test_conflict_reload_or_overwrite(workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    at = edit(opened("elle_single_turn.jsonl"), 1)
+    at.text_area(key="msg_messages_1_content").set_value("mine")
+    run(at)
+    path.write_bytes(path.read_bytes()[:-1])  # someone drops the final newline
+    run(at)
+    at.button(key="conflict_overwrite").click()
+    run(at)
+    assert json.loads(lines(path)[0])["messages"][1]["content"] == "mine" and path.read_bytes().endswith(b"\n")
+    at.text_area(key="msg_messages_1_content").set_value("mine again")
+    run(at)
+    path.write_bytes(b"")
+    run(at)
+    at.button(key="conflict_reload").click()
+    run(at)
+    assert path.read_bytes() == b"" and not at.session_state["dataset"].modified
+    assert "reloaded elle_single_turn.jsonl from disk" in texts(at.info)
+
+
+# -- Statistics and Import ------------------------------------------------------------------------
+
+
+def test_statistics_page(workspace: Path) -> None:
+    at = page(opened("elle_multi_turn.jsonl"), "statistics")
+    numbers = {m.label: m.value for m in at.metric}
+    assert numbers["Examples"] == "11"
+    assert numbers["Epochs"] == "9 (auto)"
+    assert int(numbers["Trained tokens per epoch"].replace(",", "")) < int(
+        numbers["Billed tokens per epoch"].replace(",", ""))
+    assert numbers["Estimated cost"].startswith("$")
+    assert len(at.get("vega_lite_chart")) == 3
+    at.number_input(key="st_epochs").set_value(2)
+    run(at)
+    assert {m.label: m.value for m in at.metric}["Epochs"] == "2"
+
+
+def test_statistics_of_unsaved_changes(workspace: Path) -> None:
+    at = edit(opened("elle_single_turn.jsonl"), 1)
+    at.button(key="rec_delete").click()
+    run(at)
+    page(at, "statistics")
+    assert {m.label: m.value for m in at.metric}["Examples"] == "13"
+
+
+def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
+    at = page(start(), "importer")
+    data = b"question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\nTell me about gallium.,It melts.,y\n"
+    at.file_uploader(key="imp_file").set_value(("qa.csv", data, "text/csv"))
+    run(at)
+    assert [s.value for s in at.selectbox if s.key.startswith("imp_col_")] == ["user", "assistant", "(not used)"]
+    at.text_input(key="imp_system").set_value(SYSTEM)
+    run(at)
+    assert at.subheader[0].value == "Preview: 2 example(s)"
+    at.text_input(key="imp_new_name").set_value("imported.jsonl")
+    at.button(key="imp_go").click()
+    run(at)
+    out = [json.loads(line) for line in (workspace / "imported.jsonl").read_text("utf-8").splitlines()]
+    assert out[1] == {"messages": [{"role": "system", "content": SYSTEM},
+                                   {"role": "user", "content": "Tell me about gallium."},
+                                   {"role": "assistant", "content": "It melts."}]}
+    assert "created imported.jsonl with 2 example(s)" in texts(at.success)
+
+
+def test_import_appends_jsonl_to_the_open_dataset(workspace: Path) -> None:
+    at = page(opened("elle_validation.jsonl"), "importer")
+    extra = (SAMPLES / "elle_single_turn.jsonl").read_bytes().split(b"\n")[:2]
+    at.file_uploader(key="imp_file").set_value(("more.jsonl", b"\n".join(extra) + b"\n", "application/jsonl"))
+    run(at)
+    at.radio(key="imp_target").set_value("open")
+    run(at)
+    at.button(key="imp_go").click()
+    run(at)
+    save(at)
+    assert (workspace / "elle_validation.jsonl").read_bytes() == \
+        (SAMPLES / "elle_validation.jsonl").read_bytes() + b"\n".join(extra) + b"\n"
+
+
+def test_import_reports_bad_rows(workspace: Path) -> None:
+    at = page(start(), "importer")
+    at.file_uploader(key="imp_file").set_value(("qa.csv", b"question,answer\nHi?,\n", "text/csv"))
+    run(at)
+    assert any("row 2" in t and "is empty" in t for t in texts(at.error))
+
+
+# -- Train and Playground -------------------------------------------------------------------------
+
+
+def test_train_without_credentials_names_what_is_needed(workspace: Path) -> None:
+    at = page(opened("elle_single_turn.jsonl"), "train")
+    assert any("Set OPENAI_API_KEY in the environment" in t for t in texts(at.warning))
+    assert at.button(key="tr_start").disabled
+    at.selectbox(key="ws_provider").set_value("azure")
+    run(at)
+    assert any("Set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in t for t in texts(at.warning))
+
+
+def _connect_by_typing(at: AppTest, sandbox: Sandbox, key: str) -> None:
+    at.text_input(key="conn_base_url").set_value(sandbox.base_url)
+    at.text_input(key="conn_key").set_value(key)
+    at.button(key="conn_use").click()
+    run(at)
+    assert at.session_state["conn_secret"] == key
+    assert at.session_state["conn_key"] == ""
+    shown = [str(e.value) for e in [*at.text_input, *at.text_area, *at.text, *at.caption, *at.markdown, *at.code]]
+    assert not any(key in s for s in shown)
+
+
+def _wait_for_status(at: AppTest, wanted: str, *, timeout: float = 30) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run(at)
+        numbers = {m.label: m.value for m in at.metric}
+        if numbers.get("Status") == wanted:
+            return numbers
+        assert time.monotonic() < deadline, numbers
+        time.sleep(0.2)
+
+
+def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox) -> None:
+    at = page(opened("elle_single_turn.jsonl"), "train")
+    _connect_by_typing(at, sandbox, "sk-typed-in-the-page")
+    numbers = {m.label: m.value for m in at.metric}
+    assert numbers["Examples"] == "14" and numbers["Epochs"] == "7 (auto)"
+    at.selectbox(key="tr_validation").set_value("elle_validation.jsonl")
+    at.text_input(key="tr_suffix").set_value("elle")
+    run(at)
+    at.button(key="tr_start").click()
+    run(at)
+    created = [t for t in texts(at.success) if t.startswith("created job ftjob-")]
+    assert created, texts(at.error)
+    numbers = _wait_for_status(at, "succeeded")
+    assert numbers["Step"].split(" / ")[0] == numbers["Step"].split(" / ")[1]
+    model = at.code[0].value
+    assert model.startswith("ft:gpt-4.1-mini-2025-04-14:sandbox:elle:")
+    assert at.get("vega_lite_chart")  # loss (and accuracy) curves
+    assert table(at, "step")["model"].str.startswith("ft:").all()
+    job = Registry().jobs()[0]
+    assert (job.status, job.fine_tuned_model, job.validation_path) == (
+        "succeeded", model, str(workspace / "elle_validation.jsonl"))
+
+    page(at, "playground")
+    assert at.selectbox(key="pg_tuned").value == model
+    assert at.selectbox(key="pg_base").value == "gpt-4.1-mini-2025-04-14"
+    assert at.text_area(key="pg_system").value == SYSTEM
+    at.text_area(key="pg_question").set_value("Tell me about hydrogen.")
+    run(at)
+    at.button(key="pg_ask").click()
+    run(at)
+    assert len(at.code) == 2, (texts(at.error), texts(at.warning), texts(at.info))
+    base, tuned = at.code[0].value, at.code[1].value
+    assert base == "Sandbox reply from gpt-4.1-mini-2025-04-14: Tell me about hydrogen."
+    assert tuned.startswith("Hydrogen's number is one;")
+    assert [m.label for m in at.metric][:3] == ["Latency", "Prompt tokens", "Answer tokens"]
+    at.number_input(key="pg_limit").set_value(3)
+    at.button(key="pg_run_file").click()
+    run(at)
+    answers = table(at, "tuned answer")
+    assert list(answers["line"]) == [1, 2, 3] and answers["tuned answer"].str.len().gt(0).all()
+
+
+def test_past_jobs_can_be_reopened(workspace: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sandbox")
+    at = page(opened("elle_multi_turn.jsonl"), "train")
+    at.button(key="tr_start").click()
+    run(at)
+    _wait_for_status(at, "succeeded")
+    job_id = Registry().jobs()[0].job_id
+    fresh = page(opened("elle_multi_turn.jsonl"), "train")
+    assert fresh.selectbox(key="tr_past").value == job_id
+    fresh.button(key="tr_past_open").click()
+    _wait_for_status(fresh, "succeeded")
+    assert fresh.subheader[0].value == f"Job {job_id}"
+
+
+def test_lint_gate_stops_a_broken_file(workspace: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sandbox")
+    at = page(opened("elle_broken.jsonl"), "train")
+    at.button(key="tr_start").click()
+    run(at)
+    assert any(t.startswith("lint found") and "Record editor" in t for t in texts(at.error))
+    assert not any(method == "POST" for method, _, _ in sandbox.requests)  # nothing was uploaded
+
+
+# -- tunesmith app --------------------------------------------------------------------------------
+
+
+def test_app_command_line() -> None:
+    cmd = app_cmd.command("/data/ws", 8600)
+    assert cmd[:4] == [sys.executable, "-m", "streamlit", "run"] and Path(cmd[4]).name == "streamlit_app.py"
+    options = dict(zip(cmd[5:-3:2], cmd[6:-3:2], strict=True))
+    assert options == {"--server.address": "127.0.0.1", "--server.port": "8600", "--server.headless": "true",
+                       "--browser.gatherUsageStats": "false"}
+    assert cmd[-3:] == ["--", "--workspace", "/data/ws"]
+
+
+def test_app_refuses_a_missing_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["app", "no/such/folder"]) == 2
+    assert "no/such/folder: no such folder" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_tunesmith_app_serves_the_editor(workspace: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "app", str(workspace), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    assert r.read() == b"ok"
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, io.TextIOWrapper(proc.stdout).read()
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
