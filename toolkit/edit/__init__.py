@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from . import ops
 from .analysis import Analysis, Facts
-from .dataset import ConflictError, Dataset, EditError, Fingerprint, write_atomic
+from .dataset import Dataset, Fingerprint, write_atomic
 from .entries import Entry, encode
+from .errors import ConflictError, EditError
 from .workspace import Workspace, WorkspaceError
 
 __all__ = [

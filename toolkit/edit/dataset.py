@@ -15,7 +15,6 @@ what makes undo a cheap list swap.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import tempfile
@@ -24,19 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, ToolkitError
+from ..errors import InputError
 from ..reader import BOM
 from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
+from .errors import ConflictError, EditError
 
 UNDO_DEPTH = 50
-
-
-class EditError(ToolkitError):
-    """An edit that cannot be made as asked (the message says why)."""
-
-
-class ConflictError(ToolkitError):
-    """The file changed on disk since it was opened: reload, overwrite or save under another name."""
 
 
 @dataclass(frozen=True)
@@ -143,13 +135,13 @@ class Dataset:
     def change(self, index: int, edit: Callable[[dict[str, Any]], None], description: str) -> Entry:
         """Apply ``edit`` to a copy of record ``index`` and keep the result (the old one stays in undo)."""
         old = self._entry(index)
-        if old.value is None:
+        value = old.value
+        if value is None:
             raise EditError(f"entry {index + 1} is not a JSON object; edit its text instead")
-        value = copy.deepcopy(old.value)
         edit(value)
         if value == old.value:
             return old
-        new = Entry(encode(value, like=old.raw) + old.eol, value, edited=True)
+        new = Entry.of(encode(value, like=old.raw) + old.eol, value, edited=True)
         self._replace(index, index + 1, [new], description)
         return new
 
@@ -161,13 +153,13 @@ class Dataset:
         new = entries_from_text(text, eol=self.eol, like=old.raw if old.is_record else self.style())
         if new and not old.eol:
             last = new[-1]
-            new[-1] = Entry(last.raw[: len(last.raw) - len(last.eol)], last.value, last.problem, True)
+            new[-1] = last.with_raw(last.raw[: len(last.raw) - len(last.eol)])
         self._replace(index, index + 1, new, description)
         return new
 
     def entry_for(self, value: dict[str, Any]) -> Entry:
         """A new entry for ``value``, spaced like the file's records and ending with the file's line ending."""
-        return Entry(encode(value, like=self.style()) + self.eol, copy.deepcopy(value), edited=True)
+        return Entry.of(encode(value, like=self.style()) + self.eol, value, edited=True)
 
     def insert(self, index: int, value: dict[str, Any], description: str) -> Entry:
         """Insert a new record before entry ``index`` (``len(self)`` appends)."""
@@ -175,7 +167,7 @@ class Dataset:
             raise EditError(f"cannot insert at {index + 1}: the file has {len(self.entries)} entries")
         new = self.entry_for(value)
         if not self._eol_at(index):
-            new = Entry(new.raw[: -len(self.eol)], new.value, edited=True)
+            new = new.with_raw(new.raw[: -len(self.eol)])
         self._replace(index, index, [new], description)
         return new
 
@@ -183,14 +175,14 @@ class Dataset:
         """Append ``entries`` (from :meth:`entry_for` or parsed text) as one change."""
         if entries and not self._eol_at(len(self.entries)):
             last = entries[-1]
-            entries = [*entries[:-1], Entry(last.raw[: len(last.raw) - len(last.eol)], last.value, last.problem, True)]
+            entries = [*entries[:-1], last.with_raw(last.raw[: len(last.raw) - len(last.eol)])]
         self._replace(len(self.entries), len(self.entries), list(entries), description)
 
     def duplicate(self, index: int) -> Entry:
         """Insert a copy of entry ``index`` right after it."""
         old = self._entry(index)
         body = old.raw[: len(old.raw) - len(old.eol)]
-        new = Entry(body + self._eol_at(index + 1), copy.deepcopy(old.value), old.problem, edited=True)
+        new = old.with_raw(body + self._eol_at(index + 1))
         self._replace(index + 1, index + 1, [new], f"duplicate example {index + 1}")
         return new
 
@@ -217,7 +209,7 @@ class Dataset:
         entries = []
         for e in self.entries:
             raw = b"".join(strip_eol(line) + (eol if line.endswith(b"\n") else b"") for line in split_lines(e.raw))
-            entries.append(e if raw == e.raw else Entry(raw, e.value, e.problem, True))
+            entries.append(e if raw == e.raw else e.with_raw(raw))
         self._commit("end lines with " + ("CRLF" if eol == b"\r\n" else "LF"), entries, self.bom, eol)
 
     def replace_many(self, changes: dict[int, list[Entry]], description: str) -> None:

@@ -14,23 +14,44 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..reader import JsonlReader, ParseProblem, Record
+from .records import preview, summary
 
 _uids = itertools.count(1)
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One record (``value`` is a dict) or one line that is not a record (``value`` is None)."""
+    """One record or one line that is not a record; the record is parsed from ``raw`` when asked for.
+
+    Only the bytes and a one-line ``head`` (first user message, number of messages) are kept,
+    so a 100k-example file takes about its own size in memory.
+    """
 
     raw: bytes
-    value: dict[str, Any] | None
+    is_record: bool = False
     problem: str = ""
     edited: bool = False
+    head: tuple[str, int] = ("", 0)
     uid: int = field(default_factory=lambda: next(_uids))
 
+    @classmethod
+    def of(cls, raw: bytes, value: dict[str, Any] | None, problem: str = "", edited: bool = False) -> Entry:
+        """The entry for ``raw``, which holds ``value`` (None: not a record)."""
+        if value is None:
+            text = raw.decode("utf-8", "replace")
+            return cls(raw, False, problem, edited, (preview(text), 0))
+        return cls(raw, True, problem, edited, summary(value))
+
     @property
-    def is_record(self) -> bool:
-        return self.value is not None
+    def value(self) -> dict[str, Any] | None:
+        """The record (parsed anew each time; None when the entry is not a record)."""
+        if not self.is_record:
+            return None
+        return json.loads(self.raw.decode("utf-8", "replace"), strict=False)  # type: ignore[no-any-return]
+
+    def with_raw(self, raw: bytes) -> Entry:
+        """The same record or line written with other bytes (line endings): an edited entry."""
+        return Entry(raw, self.is_record, self.problem, True, self.head)
 
     @property
     def eol(self) -> bytes:
@@ -84,21 +105,23 @@ def _load(body: bytes) -> dict[str, Any] | None:
 
 
 def parse_entries(data: bytes) -> list[Entry]:
-    """Split file bytes (without BOM) into entries; lines that are not records go through the reader."""
-    lines = split_lines(data)
-    values = [_load(strip_eol(line)) for line in lines]
+    """Split file bytes (without BOM) into entries; lines that are not records go through the reader.
+
+    Each record is parsed once here and then dropped (only its bytes and head are kept).
+    """
     entries: list[Entry] = []
-    i = 0
-    while i < len(lines):
-        if values[i] is not None:
-            entries.append(Entry(lines[i], values[i]))
-            i += 1
+    run: list[bytes] = []
+    for line in split_lines(data):
+        value = _load(strip_eol(line))
+        if value is None:
+            run.append(line)
             continue
-        j = i
-        while j < len(lines) and values[j] is None:
-            j += 1
-        entries.extend(_broken_run(lines[i:j]))
-        i = j
+        if run:
+            entries.extend(_broken_run(run))
+            run = []
+        entries.append(Entry.of(line, value))
+    if run:
+        entries.extend(_broken_run(run))
     return entries
 
 
@@ -116,10 +139,10 @@ def _broken_run(lines: list[bytes]) -> list[Entry]:
     while n <= len(lines):
         if n in spans:
             last, value = spans[n]
-            out.append(Entry(b"".join(lines[n - 1:last]), value, "; ".join(problems.get(n, []))))
+            out.append(Entry.of(b"".join(lines[n - 1:last]), value, "; ".join(problems.get(n, []))))
             n = last + 1
         else:
-            out.append(Entry(lines[n - 1], None, "; ".join(problems.get(n, ["not a JSON object"]))))
+            out.append(Entry.of(lines[n - 1], None, "; ".join(problems.get(n, ["not a JSON object"]))))
             n += 1
     return out
 
@@ -136,12 +159,12 @@ def entries_from_text(text: str, *, eol: bytes = b"\n", like: bytes | None = Non
     if isinstance(whole, dict):
         one_line = "\n" not in stripped
         raw = stripped.encode("utf-8", "backslashreplace") if one_line else encode(whole, like=like)
-        return [Entry(raw + eol, whole, edited=True)]
+        return [Entry.of(raw + eol, whole, edited=True)]
     out = []
     for line in stripped.replace("\r\n", "\n").split("\n"):
         body = line.encode("utf-8", "backslashreplace")
         value = _load(body)
-        out.append(Entry(body + eol, value, "" if value is not None else _why(line), edited=True))
+        out.append(Entry.of(body + eol, value, "" if value is not None else _why(line), edited=True))
     return out
 
 

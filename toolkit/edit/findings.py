@@ -17,8 +17,9 @@ from typing import Any
 from .. import fix, formats
 from ..diagnostics import Diagnostic
 from . import ops
-from .dataset import Dataset, EditError
+from .dataset import Dataset
 from .entries import Entry, parse_entries
+from .errors import EditError
 
 FILE_FIXES = ("F031", "F032", "F033")  # fixes of the whole file, not of an entry
 
@@ -141,7 +142,7 @@ def apply_fixes(dataset: Dataset, planned: list[PlannedFix], description: str) -
             dataset.set_line_endings(b"\n")
         else:
             fixed = parse_entries(p.after.encode("utf-8"))
-            changes[p.index] = [Entry(e.raw, e.value, e.problem, True) for e in fixed]
+            changes[p.index] = [e.with_raw(e.raw) for e in fixed]
     if changes:
         dataset.replace_many(changes, description)
     return len(planned)

@@ -17,32 +17,14 @@ from typing import Any
 
 from .. import formats
 from ..reader import escape_pointer
-from .dataset import EditError
+from .errors import EditError
+from .records import get, message_lists, tokens
 
 Edit = Callable[[dict[str, Any]], None]
 ROLES = ("system", "user", "assistant", "tool", "developer", "function")
-PREFERENCE_LISTS = ("/input/messages", "/preferred_output", "/non_preferred_output")
-
-
-def tokens(pointer: str) -> list[str]:
-    """``/messages/0/content`` -> ``["messages", "0", "content"]`` (RFC 6901 escapes undone)."""
-    if not pointer:
-        return []
-    if not pointer.startswith("/"):
-        raise EditError(f"{pointer!r} is not a JSON pointer (it must start with /)")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
-
-
-def get(value: Any, pointer: str, default: Any = None) -> Any:
-    """The value at ``pointer`` inside ``value`` (``default`` when it is not there)."""
-    for tok in tokens(pointer):
-        if isinstance(value, dict) and tok in value:
-            value = value[tok]
-        elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
-            value = value[int(tok)]
-        else:
-            return default
-    return value
+__all__ = ["ROLES", "Edit", "add_message", "add_tool_call", "arguments_problem", "call_ids", "delete_message",
+           "delete_tool_call", "get", "is_trained", "message_lists", "move_message", "remove", "set_optional",
+           "set_role", "set_tool_call", "set_value", "set_weight", "template", "tokens"]
 
 
 def _parent(value: dict[str, Any], pointer: str) -> tuple[Any, str]:
@@ -217,13 +199,6 @@ def delete_tool_call(message: str, index: int) -> Edit:
         if get(value, f"{message}/tool_calls") == []:
             remove(f"{message}/tool_calls")(value)
     return edit
-
-
-def message_lists(value: dict[str, Any]) -> list[str]:
-    """Pointers of the message arrays a record has, in display order."""
-    if formats.detect(value) == formats.PREFERENCE:
-        return [p for p in PREFERENCE_LISTS if isinstance(get(value, p), list)]
-    return ["/messages"] if isinstance(value.get("messages"), list) else []
 
 
 def template(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,12 +6,10 @@ and show one :func:`page` at a time; 100k rows stay responsive because only a pa
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .analysis import Analysis
 from .dataset import Dataset
-from .ops import get, message_lists
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,42 +18,6 @@ COLUMNS = ("#", "line", "first user message", "turns", "tokens", "trained", "err
 STATUSES = ("all", "errors", "warnings", "clean", "not a record")
 SORTS = {"file order": "#", "tokens": "tokens", "trained tokens": "trained", "turns": "turns", "errors": "errors",
          "warnings": "warnings"}
-PREVIEW = 120
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def shown(text: str) -> str:
-    """``text`` safe to display: lone surrogates (not valid Unicode) become U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
-
-
-def text_of(content: Any) -> str:
-    """Message content as plain text (text parts joined; other parts named)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(p.get("text", f"[{p.get('type', 'part')}]") if isinstance(p, dict) else str(p)
-                        for p in content)
-    return "" if content is None else str(content)
-
-
-def summary(value: dict[str, Any] | None) -> tuple[str, int]:
-    """The first user message (shortened, on one line) and the number of messages of a record."""
-    if value is None:
-        return "", 0
-    first, turns = "", 0
-    for pointer in message_lists(value):
-        msgs = get(value, pointer, [])
-        turns += len(msgs)
-        if not first:
-            first = next((text_of(m.get("content")) for m in msgs if isinstance(m, dict) and m.get("role") == "user"),
-                         "")
-    first = " ".join(shown(first).split())
-    return (first[:PREVIEW - 1] + "…" if len(first) > PREVIEW else first), turns
 
 
 def frame(dataset: Dataset, analysis: Analysis) -> pd.DataFrame:
@@ -65,13 +27,11 @@ def frame(dataset: Dataset, analysis: Analysis) -> pd.DataFrame:
     rows = []
     for index, (entry, line) in enumerate(zip(dataset.entries, dataset.start_lines(), strict=True)):
         facts = analysis.get(entry)
-        first, turns = summary(entry.value)
-        if entry.value is None:
-            first = entry.text[:PREVIEW]
+        first, turns = entry.head
         rules = ",".join(sorted({d.rule for d in facts.diagnostics})) if facts else ""
         if facts is None:
             status = "…"
-        elif entry.value is None:
+        elif not entry.is_record:
             status = "not a record"
         else:
             status = "error" if facts.errors else "warning" if facts.warnings else "ok"

@@ -16,7 +16,7 @@ import streamlit as st
 
 from toolkit.diagnostics import Diagnostic
 from toolkit.edit import Dataset, EditError, ops
-from toolkit.edit.table import shown
+from toolkit.edit.records import shown
 from toolkit.ui import state, widgets
 
 LISTS = {  # pointer -> (key slug, label)

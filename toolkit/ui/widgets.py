@@ -13,7 +13,7 @@ import streamlit as st
 
 from toolkit.diagnostics import Diagnostic, Severity
 from toolkit.edit import ConflictError, Dataset, findings
-from toolkit.edit.table import shown
+from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
 from toolkit.ui import state
 

@@ -14,7 +14,7 @@ from toolkit import convert
 from toolkit.convert import tabular
 from toolkit.edit import Dataset
 from toolkit.edit.entries import parse_entries
-from toolkit.edit.table import shown
+from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
 from toolkit.ui import state, widgets
 
@@ -115,7 +115,7 @@ def importer_page() -> None:
         return
     st.subheader(f"Preview: {len(entries)} example(s)")
     for e in entries[:PREVIEW]:
-        st.code(shown(json.dumps(e.value, ensure_ascii=False, indent=1)) if e.value is not None else shown(e.text),
+        st.code(shown(json.dumps(e.value, ensure_ascii=False, indent=1)) if e.is_record else shown(e.text),
                 language="json", wrap_lines=True)
     if len(entries) > PREVIEW:
         st.caption(f"… and {len(entries) - PREVIEW} more")

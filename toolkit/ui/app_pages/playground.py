@@ -8,7 +8,7 @@ import streamlit as st
 
 from toolkit import catalog
 from toolkit.edit import ops
-from toolkit.edit.table import shown, text_of
+from toolkit.edit.records import shown, text_of
 from toolkit.errors import ToolkitError
 from toolkit.lint import looks_like_validation
 from toolkit.training.chat import Reply, ask, conversation
@@ -58,7 +58,7 @@ def _default_system() -> str:
     ds = state.dataset()
     if ds is None:
         return ""
-    shape = ops.template([e.value for e in ds.entries[:200] if e.value is not None])
+    shape = ops.template([e.value for e in ds.entries[:200] if e.is_record])
     first = (ops.get(shape, "/messages/0") or ops.get(shape, "/input/messages/0") or {})
     return shown(first.get("content", "")) if first.get("role") == "system" else ""
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from toolkit import formats
 from toolkit.edit import Analysis, Dataset, EditError, findings, ops
-from toolkit.edit.table import shown
+from toolkit.edit.records import shown
 from toolkit.ui import conversation, state, widgets
 from toolkit.ui import main as app
 
@@ -36,7 +36,7 @@ def _navigator(ds: Dataset, an: Analysis) -> int:
 def _summary(ds: Dataset, an: Analysis, index: int) -> None:
     entry, facts = ds.entries[index], an.get(ds.entries[index])
     parts = [f"line {ds.start_lines()[index]}"]
-    if entry.value is not None:
+    if entry.is_record:
         parts.append(formats.detect(entry.value) or "unknown format")
     if facts is not None and facts.tokens is not None:
         parts.append(f"{facts.tokens:,} tokens ({facts.trained or 0:,} trained)")
@@ -70,7 +70,7 @@ def _actions(ds: Dataset, index: int) -> None:
 
 def _new(ds: Dataset) -> None:
     index = min(st.session_state.get("selected", -1) + 1, len(ds))
-    records = [e.value for e in ds.entries[:200] if e.value is not None]
+    records = [e.value for e in ds.entries[:200] if e.is_record]
     ds.insert(index, ops.template(records), f"new example {index + 1} from the template")
     _select(index)
 
@@ -111,12 +111,12 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
     facts = an.get(entry)
     diags = list(facts.diagnostics) if facts else []
     counter = [0]
-    if entry.value is None:
+    value = entry.value
+    if value is None:
         widgets.alert("error", entry.problem or "this line is not a JSON object")
         widgets.show_findings(diags, index=index, counter=counter)
         _text_editor(ds, index, broken=True)
         return
-    value = entry.value
     card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter)
     widgets.show_findings(card.groups.pop("", []), index=index, counter=counter)
     lists = ops.message_lists(value)

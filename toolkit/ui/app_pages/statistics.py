@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from toolkit import catalog, cost, stats
-from toolkit.edit import table
 from toolkit.errors import ToolkitError
 from toolkit.ui import cache, charts, state, widgets
 from toolkit.ui import main as app
@@ -52,9 +51,9 @@ def statistics_page() -> None:
     if an is None or state.analysing():
         st.info("The charts appear when the tokens of every example are counted (see the Dataset page).")
         return
-    facts = [an.get(e) for e in ds.entries if e.value is not None]
+    facts = [an.get(e) for e in ds.entries if e.is_record]
     tokens = [f.tokens for f in facts if f is not None and f.tokens is not None]
-    turns = [table.summary(e.value)[1] for e in ds.entries if e.value is not None]
+    turns = [e.head[1] for e in ds.entries if e.is_record]
     left, right = st.columns(2)
     with left:
         st.subheader("Tokens per example")

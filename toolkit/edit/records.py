@@ -1,0 +1,78 @@
+"""Reading records: values at JSON pointers, the message arrays of each format, text fit to show."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .. import formats
+from .errors import EditError
+
+PREFERENCE_LISTS = ("/input/messages", "/preferred_output", "/non_preferred_output")
+PREVIEW = 120
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def tokens(pointer: str) -> list[str]:
+    """``/messages/0/content`` -> ``["messages", "0", "content"]`` (RFC 6901 escapes undone)."""
+    if not pointer:
+        return []
+    if not pointer.startswith("/"):
+        raise EditError(f"{pointer!r} is not a JSON pointer (it must start with /)")
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+
+
+def get(value: Any, pointer: str, default: Any = None) -> Any:
+    """The value at ``pointer`` inside ``value`` (``default`` when it is not there)."""
+    for tok in tokens(pointer):
+        if isinstance(value, dict) and tok in value:
+            value = value[tok]
+        elif isinstance(value, list) and tok.isdigit() and int(tok) < len(value):
+            value = value[int(tok)]
+        else:
+            return default
+    return value
+
+
+def message_lists(value: dict[str, Any]) -> list[str]:
+    """Pointers of the message arrays a record has, in display order."""
+    if formats.detect(value) == formats.PREFERENCE:
+        return [p for p in PREFERENCE_LISTS if isinstance(get(value, p), list)]
+    return ["/messages"] if isinstance(value.get("messages"), list) else []
+
+
+def shown(text: str) -> str:
+    """``text`` safe to display: lone surrogates (not valid Unicode) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def text_of(content: Any) -> str:
+    """Message content as plain text (text parts joined; other parts named)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", f"[{p.get('type', 'part')}]") if isinstance(p, dict) else str(p)
+                        for p in content)
+    return "" if content is None else str(content)
+
+
+def preview(text: str) -> str:
+    """``text`` on one line, shortened to :data:`PREVIEW` characters."""
+    one = " ".join(shown(text).split())
+    return one[:PREVIEW - 1] + "…" if len(one) > PREVIEW else one
+
+
+def summary(value: dict[str, Any]) -> tuple[str, int]:
+    """The first user message (a one-line preview) and the number of messages of a record."""
+    first, turns = "", 0
+    for pointer in message_lists(value):
+        msgs = get(value, pointer, [])
+        turns += len(msgs)
+        if not first:
+            first = next((text_of(m.get("content")) for m in msgs if isinstance(m, dict) and m.get("role") == "user"),
+                         "")
+    return preview(first), turns
