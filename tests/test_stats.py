@@ -174,13 +174,35 @@ def test_pretty_printed_file_has_no_readable_records():
     assert s.examples == 0 and s.unreadable > 0
 
 
-def test_one_thread_and_two_threads_agree(tmp_path):
+def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
+    """Chunks of 4 kB on 2 worker processes give the same rows, in order, as one process."""
+    from toolkit import counting
+
     records = [chat(f"question {i} " * (i % 7), f"answer {i} " * (i % 13)) for i in range(3000)]
     path = write(tmp_path, records)
-    one = [r.tokens for r in stats.examples(path, threads=1)]
-    two = [r.tokens for r in stats.examples(path, threads=2)]
-    assert one == two and len(one) == 3000
-    assert two == tokens.count_examples(records, tokens.encoding("o200k_base"), threads=2)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("not json\n" + json.dumps(chat("last", "one")) + "\n")
+    monkeypatch.setattr(counting, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(counting, "PARALLEL_BYTES", 0)
+    one = list(stats.examples(path, workers=1))
+    two = list(stats.examples(path, workers=2))
+    assert one == two and len(one) == 3001 and [r.line for r in two] == [*range(1, 3001), 3002]
+    assert [r.tokens for r in two[:3000]] == tokens.count_examples(records, tokens.encoding("o200k_base"))
+    s = stats.compute(path, workers=2)
+    assert (s.examples, s.unreadable, s.unreadable_lines) == (3001, 1, [3001])
+
+
+def test_chunks_end_at_line_ends(tmp_path):
+    from toolkit import counting
+
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"".join(b"x" * (i % 50) + b"\n" for i in range(1000)) + b"tail")
+    parts = list(counting.chunks(str(path), size=100))
+    data = path.read_bytes()
+    assert parts[0].start == 0 and parts[-1].end == len(data)
+    for a, b in zip(parts, parts[1:]):
+        assert a.end == b.start and data[a.end - 1:a.end] == b"\n"
+    assert len(parts) > 100
 
 
 def test_count_batches_keeps_order_and_payloads():

@@ -30,6 +30,7 @@ EXACT_LIMIT = 256  # examples compared exactly, pair by pair; also the sample bo
 BOILERPLATE_SHARE = 0.5  # a 3-gram in at least this share of the sample is boilerplate ...
 BOILERPLATE_MIN_SAMPLE = 20  # ... when the sample has at least this many examples
 BATCH_BYTES = 1 << 18  # text sketched at once
+MAX_TEXT = 1 << 17  # characters of one example compared (a 500-page example is judged by its first 50 pages)
 MAX_QUEUED = 2  # batches waiting for the worker thread
 _WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f]")
 _TEXT_ROLES = ("user", "assistant")
@@ -188,6 +189,8 @@ class NearDuplicates:
         self.add_text(key, example_text(value))
 
     def add_text(self, key: int, text: str) -> None:
+        """Add one text under ``key`` (only its first ``MAX_TEXT`` characters count)."""
+        text = text[:MAX_TEXT]
         self._count += 1
         self._pending.append((key, text))
         self._pending_bytes += len(text)

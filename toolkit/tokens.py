@@ -219,7 +219,7 @@ def count_batches(batches: Iterable[tuple[T, list[str]]], enc: "tiktoken.Encodin
     ``encode_ordinary_batch`` slow on many small strings. At most ``2 * threads``
     batches are in flight, so memory stays flat however long the input is.
     """
-    count = _counter(enc)
+    count = counter(enc)
     if threads <= 1:
         for payload, strings in batches:
             yield payload, count(strings)
@@ -238,7 +238,7 @@ def count_batches(batches: Iterable[tuple[T, list[str]]], enc: "tiktoken.Encodin
             yield done, fut.result()
 
 
-def _counter(enc: "tiktoken.Encoding") -> Callable[[list[str]], list[int]]:
+def counter(enc: "tiktoken.Encoding") -> Callable[[list[str]], list[int]]:
     """Count tokens of many strings without building a Python list of token ids per string.
 
     ``encode_to_tiktoken_buffer`` with no allowed special tokens encodes exactly like

@@ -1,0 +1,185 @@
+"""Count the tokens of every example of a JSONL file on all cores, streaming, in file order.
+
+The file is cut into chunks of about ``CHUNK_BYTES`` at line ends. Worker processes each
+read, parse and tokenize whole chunks (tiktoken, parsing and the per-string Python work all
+scale with the cores, which threads sharing one interpreter do not) and send back five
+integers per example. Files under ``PARALLEL_BYTES`` are counted in this process. Memory
+stays flat: a worker holds one chunk at a time.
+
+Workers are forked from a process that runs no other thread (they inherit the loaded
+tokenizer); from a multi-threaded process, such as a web app, they are spawned instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from array import array
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Any
+
+from . import formats, tokens
+
+CHUNK_BYTES = 2 << 20
+PARALLEL_BYTES = 8 << 20
+SHOWN_LINES = 10  # line numbers kept for lines that are not records
+FORMAT_CODES: tuple[str | None, ...] = (None, formats.CHAT, formats.PREFERENCE, formats.REINFORCEMENT,
+                                        formats.COMPLETION)
+_CODE = {f: i for i, f in enumerate(FORMAT_CODES)}
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class ExampleStats:
+    """One example: where it is, its format and size. ``over`` is tokens beyond the context (0 if it fits)."""
+
+    line: int
+    format: str | None
+    messages: int
+    tokens: int
+    trained_tokens: int
+    over: int
+
+
+@dataclass
+class Unreadable:
+    """Lines that are not one JSON object each: how many, and the first few line numbers."""
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, line: int) -> None:
+        self.count += 1
+        if len(self.lines) < SHOWN_LINES:
+            self.lines.append(line)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Bytes ``start``..``end`` of the file (``end`` at a line end, or the end of the file)."""
+
+    start: int
+    end: int
+
+
+def chunks(path: str, size: int | None = None) -> Iterator[Chunk]:
+    """Cut the file into chunks of about ``size`` bytes that end at a line end (without reading it all)."""
+    size = size or CHUNK_BYTES
+    with open(path, "rb") as fh:
+        start = 0
+        while True:
+            fh.seek(start + size)
+            if not fh.read(1):
+                end = fh.seek(0, os.SEEK_END)
+                if end > start:
+                    yield Chunk(start, end)
+                return
+            fh.readline()
+            end = fh.tell()
+            yield Chunk(start, end)
+            start = end
+
+
+def parse(raw: bytes) -> Any:
+    """One line as JSON (None for a line that is not JSON)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+
+
+def messages_in(value: dict[str, Any]) -> int:
+    """How many messages an example holds (input and both outputs for preference records)."""
+    if isinstance(value.get("messages"), list):
+        return len(value["messages"])
+    inp = value.get("input")
+    n = len(inp["messages"]) if isinstance(inp, dict) and isinstance(inp.get("messages"), list) else 0
+    for side in ("preferred_output", "non_preferred_output"):
+        if isinstance(value.get(side), list):
+            n += len(value[side])
+    return n
+
+
+def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int, list[int]]:
+    """Per example of the chunk: line (counted from the chunk's first line, 0-based), format code,
+    messages, tokens, trained tokens (packed int64); then the chunk's line count, and the count
+    and (relative) line numbers of the first lines that are not records."""
+    with open(path, "rb") as fh:
+        fh.seek(chunk.start)
+        data = fh.read(chunk.end - chunk.start)
+    if chunk.start == 0 and data.startswith(_BOM):
+        data = data[len(_BOM):]
+    encode = tokens.counter(tokens.encoding(encoding))
+    rows = array("q")
+    bad = Unreadable()
+    per: list[tuple[int, int, int, int, int, int]] = []
+    flat: list[str] = []
+    lines = data.split(b"\n")
+    for i, raw in enumerate(lines):
+        if not raw.strip():
+            continue
+        value = parse(raw)
+        if not isinstance(value, dict):
+            bad.add(i)
+            continue
+        fmt = formats.detect(value)
+        strings, overhead, n_trained = tokens.example_parts(value)
+        if fmt == formats.REINFORCEMENT:
+            n_trained = 0  # in RFT the model writes its own answers
+        per.append((i, _CODE[fmt], messages_in(value), len(strings), n_trained, overhead))
+        flat.extend(strings)
+    counts = encode(flat)
+    at = 0
+    for line, code, n_messages, n_strings, n_trained, overhead in per:
+        trained = sum(counts[at:at + n_trained])
+        total = overhead + trained + sum(counts[at + n_trained:at + n_strings])
+        at += n_strings
+        rows.extend((line, code, n_messages, total, trained))
+    return rows.tobytes(), data.count(b"\n"), bad.count, bad.lines
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    import multiprocessing
+
+    method = "fork" if sys.platform.startswith("linux") and threading.active_count() == 1 else "spawn"
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
+
+
+def packed(path: str, *, encoding: str, unreadable: Unreadable, workers: int | None = None) -> Iterator[array[int]]:
+    """Per chunk, in order: five int64 per record (line, format code, messages, tokens, trained tokens)."""
+    n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    tokens.encoding(encoding)  # load (and check) it here first: forked workers inherit it
+    pool = None
+    if n_workers > 1 and os.path.getsize(path) >= PARALLEL_BYTES:
+        pool = _pool(n_workers)
+        results = pool.map(count_chunk, repeat(path), chunks(path), repeat(encoding))
+    else:
+        results = (count_chunk(path, c, encoding) for c in chunks(path))
+    base = 1  # the line number of the chunk's first line
+    try:
+        for rows_bytes, n_lines, bad_count, bad_lines in results:
+            for line in bad_lines:
+                unreadable.add(base + line)
+            unreadable.count += bad_count - len(bad_lines)
+            rows = array("q")
+            rows.frombytes(rows_bytes)
+            rows[0::5] = array("q", (base + line for line in rows[0::5]))
+            yield rows
+            base += n_lines
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def count_file(path: str, *, encoding: str, context: int, unreadable: Unreadable,
+               workers: int | None = None) -> Iterator[ExampleStats]:
+    """One :class:`ExampleStats` per record of the file, in order; other lines are added to ``unreadable``."""
+    for rows in packed(path, encoding=encoding, unreadable=unreadable, workers=workers):
+        for k in range(0, len(rows), 5):
+            line, code, n_messages, total, trained = rows[k:k + 5]
+            yield ExampleStats(line, FORMAT_CODES[code], n_messages, total, trained, max(0, total - context))
