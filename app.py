@@ -2,4 +2,5 @@
 
 from toolkit.ui.main import main
 
-main()
+if __name__ == "__main__":  # Streamlit runs this file as __main__; worker processes it spawns import it
+    main()

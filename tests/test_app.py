@@ -587,3 +587,12 @@ def test_tunesmith_app_serves_the_editor(workspace: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("script", [APP, ROOT / "toolkit" / "ui" / "streamlit_app.py"])
+def test_worker_processes_can_import_the_entry_script(script: Path) -> None:
+    """Spawned worker processes (the token counter's) import the script as __mp_main__: it must not start the app."""
+    import runpy
+
+    namespace = runpy.run_path(str(script), run_name="__mp_main__")
+    assert callable(namespace["main"])
