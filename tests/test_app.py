@@ -596,3 +596,10 @@ def test_worker_processes_can_import_the_entry_script(script: Path) -> None:
 
     namespace = runpy.run_path(str(script), run_name="__mp_main__")
     assert callable(namespace["main"])
+
+
+def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path) -> None:
+    at = edit(opened("elle_broken.jsonl"), 24)  # C101: weight 1.0
+    at.toggle(key="msg_messages_2_weight").set_value(False)
+    run(at)
+    assert any(t.startswith("C111 no-trained-assistant-message (line 24, /messages)") for t in texts(at.warning))

@@ -366,4 +366,5 @@ def test_analysis_table_and_placement() -> None:
     entry = ds.entries[22]
     groups = findings.place(analysis.get(entry).diagnostics, ["/messages/1", "/messages/1/weight"])
     assert [d.rule for d in groups["/messages/1/weight"]] == ["C100"]
+    assert groups["/messages/1/weight"][0].line == 1  # counted from the entry's first line (line 23 of the file)
     assert findings.anchor("/messages/9/content", ["/messages/1"]) == ""

@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import stats
@@ -33,7 +33,10 @@ _RECORD_KINDS = ("record", "reader")
 
 @dataclass(frozen=True)
 class Facts:
-    """What is known about one entry: token counts (None when it is not a record) and its findings."""
+    """What is known about one entry: token counts (None when it is not a record) and its findings.
+
+    The findings' ``line`` and ``end_line`` count from the entry's first line (1).
+    """
 
     tokens: int | None = None
     trained: int | None = None
@@ -136,7 +139,8 @@ def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
         if d.line is None or not uids:
             file_diags.append(d)
         else:
-            per[uids[max(0, bisect.bisect_right(starts, d.line) - 1)]].append(d)
+            k = max(0, bisect.bisect_right(starts, d.line) - 1)
+            per[uids[k]].append(_relative(d, starts[k]))
     counts = {}
     for row in _examples(data, path, settings):
         counts[uids[max(0, bisect.bisect_right(starts, row.line) - 1)]] = row
@@ -146,6 +150,12 @@ def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
         facts[uid] = Facts(row.tokens if row else None, row.trained_tokens if row else None, row.over if row else 0,
                            tuple(per[uid]))
     return Result(facts, file_diags, linted.format)
+
+
+def _relative(d: Diagnostic, start: int) -> Diagnostic:
+    """``d`` with its lines counted from the entry's first line (1), which moves as entries are added."""
+    assert d.line is not None
+    return replace(d, line=d.line - start + 1, end_line=d.end_line - start + 1 if d.end_line else None)
 
 
 def _examples(data: bytes, path: Path | None, settings: Settings) -> list[stats.ExampleStats]:

@@ -37,6 +37,7 @@ class Card:
     value: dict[str, Any]
     groups: dict[str, list[Diagnostic]]
     counter: list[int]
+    first_line: int
 
 
 def sync(ds: Dataset, index: int) -> None:
@@ -87,7 +88,8 @@ def _problem(key: str) -> None:
 
 
 def _findings(card: Card, anchor: str) -> None:
-    widgets.show_findings(card.groups.pop(anchor, []), index=card.index, counter=card.counter)
+    widgets.show_findings(card.groups.pop(anchor, []), index=card.index, counter=card.counter,
+                          first_line=card.first_line)
 
 
 def render(card: Card, pointer: str, *, weights: bool) -> None:

@@ -36,21 +36,24 @@ def show_flash() -> None:
         alert(kind, text)
 
 
-def diagnostic_text(d: Diagnostic) -> str:
-    where = f"line {d.line}" + (f", {d.pointer}" if d.pointer else "") if d.line else "file"
+def diagnostic_text(d: Diagnostic, first_line: int = 1) -> str:
+    """``RULE name (line N, /pointer): message``; ``first_line``: where the entry starts, for entry findings."""
+    where = f"line {first_line + d.line - 1}" + (f", {d.pointer}" if d.pointer else "") if d.line else "file"
     return f"{d.rule} {d.name} ({where}): {d.message}"
 
 
 _KIND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "info"}
 
 
-def show_findings(diags: Iterable[Diagnostic], *, index: int | None, counter: list[int]) -> None:
+def show_findings(diags: Iterable[Diagnostic], *, index: int | None, counter: list[int],
+                  first_line: int = 1) -> None:
     """Each finding as an alert, with "Fix this" / "Fix all like this" when :mod:`toolkit.fix` can fix it.
 
-    ``counter`` numbers the buttons of one page (keys ``fix_N`` and ``fixall_N``).
+    ``counter`` numbers the buttons of one page (keys ``fix_N`` and ``fixall_N``); ``first_line`` is
+    where the entry ``index`` starts.
     """
     for d in diags:
-        alert(_KIND[d.severity], diagnostic_text(d))
+        alert(_KIND[d.severity], diagnostic_text(d, first_line))
         if not findings.fixable(d.rule):
             continue
         counter[0] += 1

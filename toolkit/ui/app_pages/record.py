@@ -111,14 +111,15 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
     facts = an.get(entry)
     diags = list(facts.diagnostics) if facts else []
     counter = [0]
+    first = ds.start_lines()[index]
     value = entry.value
     if value is None:
         widgets.alert("error", entry.problem or "this line is not a JSON object")
-        widgets.show_findings(diags, index=index, counter=counter)
+        widgets.show_findings(diags, index=index, counter=counter, first_line=first)
         _text_editor(ds, index, broken=True)
         return
-    card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter)
-    widgets.show_findings(card.groups.pop("", []), index=index, counter=counter)
+    card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter, first)
+    widgets.show_findings(card.groups.pop("", []), index=index, counter=counter, first_line=first)
     lists = ops.message_lists(value)
     if lists and lists[0] == "/input/messages":
         st.subheader("Input")
@@ -137,7 +138,7 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
     else:
         st.info("This record has no messages the editor knows how to show; edit it as JSON below.")
     for rest in card.groups.values():  # findings inside fields that have no widget of their own
-        widgets.show_findings(rest, index=index, counter=counter)
+        widgets.show_findings(rest, index=index, counter=counter, first_line=first)
     _other_fields(value)
     _text_editor(ds, index, broken=False)
 
