@@ -603,3 +603,13 @@ def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path
     at.toggle(key="msg_messages_2_weight").set_value(False)
     run(at)
     assert any(t.startswith("C111 no-trained-assistant-message (line 24, /messages)") for t in texts(at.warning))
+
+
+def test_token_histogram_counts_every_example_and_draws_the_limit() -> None:
+    from toolkit.ui import charts
+
+    chart = charts.token_histogram([90, 100, 120, 5_000, 70_000], 65_536)
+    bars, limit = chart.layer[0].data, chart.layer[1].data
+    assert bars["examples"].sum() == 5 and (bars["from"] < bars["to"]).all()
+    assert bars["from"].min() <= 90 and bars["to"].max() >= 70_000
+    assert list(limit["from"]) == [65_536]

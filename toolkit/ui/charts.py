@@ -17,14 +17,15 @@ def token_histogram(tokens: Sequence[int], limit: int) -> alt.LayerChart:
     """Examples per token count on a log scale, with the model's context limit as a red rule."""
     values = [t for t in tokens if t > 0]
     top = max([*values, limit]) * 1.05
-    low = max(1, min(values, default=1))
+    low = max(1.0, min(values, default=1) / 1.2)
     ratio = (top / low) ** (1 / BINS) if top > low else 2.0
     edges = [low * ratio ** k for k in range(BINS + 1)]
     counts = Counter(min(BINS - 1, int(math.log(v / low, ratio))) if v > low else 0 for v in values)
-    bars = pd.DataFrame({"from": edges[:-1], "to": edges[1:], "examples": [counts.get(k, 0) for k in range(BINS)]})
-    x = alt.X("from:Q", scale=alt.Scale(type="log"), title="tokens per example (log scale)")
-    hist = alt.Chart(bars).mark_bar().encode(
-        x=x, x2="to:Q", y=alt.Y("examples:Q", title="examples"),
+    bars = pd.DataFrame([{"from": edges[k], "to": edges[k + 1], "examples": n} for k, n in sorted(counts.items())],
+                        columns=["from", "to", "examples"])
+    x = alt.X("from:Q", scale=alt.Scale(type="log", domain=[low, top]), title="tokens per example (log scale)")
+    hist = alt.Chart(bars).mark_rect().encode(
+        x=x, x2="to:Q", y=alt.Y("examples:Q", title="examples"), y2=alt.datum(0),
         tooltip=[alt.Tooltip("from:Q", format=",.0f"), alt.Tooltip("to:Q", format=",.0f"), "examples:Q"])
     rule_data = pd.DataFrame({"from": [limit], "label": [f"model limit {limit:,}"]})
     rule = alt.Chart(rule_data).mark_rule(color=LIMIT_COLOR, strokeWidth=2).encode(x="from:Q")
