@@ -3,7 +3,6 @@ Playground pages against the local sandbox, and `tunesmith app`."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import shutil
@@ -570,10 +569,12 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_tunesmith_app_serves_the_editor(workspace: Path) -> None:
+def test_tunesmith_app_serves_the_editor(workspace: Path, tmp_path: Path) -> None:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "app", str(workspace), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    log = tmp_path / "app.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "toolkit", "app", str(workspace), "--port", str(port)],
+                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -582,11 +583,16 @@ def test_tunesmith_app_serves_the_editor(workspace: Path) -> None:
                     assert r.read() == b"ok"
                     break
             except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, io.TextIOWrapper(proc.stdout).read()
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
                 time.sleep(0.3)
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        proc.terminate()  # `tunesmith app` became the server itself: nothing is left running
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert f"Tunesmith editor on http://127.0.0.1:{port}" in log.read_text()
 
 
 @pytest.mark.parametrize("script", [APP, ROOT / "toolkit" / "ui" / "streamlit_app.py"])

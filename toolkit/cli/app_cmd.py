@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -35,6 +34,7 @@ def command(folder: str | os.PathLike[str], port: int) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check the folder and Streamlit, then replace this process with ``streamlit run`` (no return on success)."""
     folder = Path(args.folder).expanduser()
     if not folder.is_dir():
         raise InputError(f"{args.folder}: no such folder; the workspace must be an existing folder")
@@ -44,7 +44,5 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("the editor needs Streamlit: pip install 'tunesmith[app]'")
     print(f"Tunesmith editor on http://127.0.0.1:{args.port} (workspace: {folder.resolve()}); Ctrl-C stops it",
           file=sys.stderr, flush=True)
-    try:
-        return subprocess.call(command(folder.resolve(), args.port))
-    except KeyboardInterrupt:
-        return 130
+    cmd = command(folder.resolve(), args.port)
+    os.execv(cmd[0], cmd)  # this process becomes the server: signals (Ctrl-C, SIGTERM) reach it directly
