@@ -39,7 +39,8 @@ def messages_chart(turns: Sequence[int]) -> alt.Chart:
     counts = Counter(turns)
     data = pd.DataFrame({"messages": sorted(counts), "examples": [counts[k] for k in sorted(counts)]})
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("messages:O", title="messages per example"), y=alt.Y("examples:Q", title="examples"),
+        x=alt.X("messages:O", title="messages per example", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("examples:Q", title="examples"),
         tooltip=["messages:O", "examples:Q"])
 
 
