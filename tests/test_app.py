@@ -619,3 +619,32 @@ def test_token_histogram_counts_every_example_and_draws_the_limit() -> None:
     assert bars["examples"].sum() == 5 and (bars["from"] < bars["to"]).all()
     assert bars["from"].min() <= 90 and bars["to"].max() >= 70_000
     assert list(limit["from"]) == [65_536]
+
+
+def test_big_files_are_analysed_in_the_background(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from toolkit.edit import Analysis
+    from toolkit.ui import state
+
+    release = threading.Event()
+    full = Analysis.run_full
+
+    def slow(self: Analysis, *args: object, **kwargs: object) -> None:
+        release.wait(30)
+        full(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(state, "BACKGROUND_BYTES", 0)  # every file counts as big
+    monkeypatch.setattr(Analysis, "run_full", slow)
+    at = opened("elle_multi_turn.jsonl")
+    assert any(t.startswith("Linting and counting tokens for the whole file") for t in texts(at.info))
+    pending = at.dataframe[0].value
+    assert len(pending) == 11 and (pending["status"] == "…").all() and pending["tokens"].isna().all()
+    release.set()
+    deadline = time.monotonic() + 60
+    while at.session_state["analysis_job"] is not None:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+        run(at)
+    df = at.dataframe[0].value
+    assert (df["status"] == "ok").all() and df["tokens"].notna().all()
