@@ -648,3 +648,18 @@ def test_big_files_are_analysed_in_the_background(workspace: Path, monkeypatch: 
         run(at)
     df = at.dataframe[0].value
     assert (df["status"] == "ok").all() and df["tokens"].notna().all()
+
+
+def test_train_on_azure_says_how_to_deploy(workspace: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", sandbox.url)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-SECRET")
+    at = opened("elle_single_turn.jsonl")
+    at.selectbox(key="ws_provider").set_value("azure")
+    page(at, "train")
+    assert at.expander[0].label.endswith(sandbox.url.split("//")[1])
+    at.button(key="tr_start").click()
+    run(at)
+    _wait_for_status(at, "succeeded")
+    assert any("az cognitiveservices account deployment create" in c.value for c in at.code)
+    everything = [str(e.value) for e in [*at.text_input, *at.text, *at.caption, *at.markdown, *at.code, *at.success]]
+    assert not any("azure-key-SECRET" in s for s in everything)

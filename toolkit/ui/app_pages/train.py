@@ -12,6 +12,7 @@ from toolkit import catalog, cost, formats
 from toolkit.cli.train_cmd import blocking_errors
 from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
+from toolkit.training.azure import instructions
 from toolkit.training.errors import job_failure
 from toolkit.training.graders import load_grader
 from toolkit.training.jobs import METHODS, Hyperparameters, JobSpec, validate
@@ -164,7 +165,7 @@ def _job_view(connected: tuple[Any, Any] | None) -> None:
     except ToolkitError as exc:
         widgets.alert("error", str(exc))
         return
-    _status(mon)
+    _status(mon, conn.provider)
     _curves(mon)
     _checkpoints(mon)
     _events(mon)
@@ -173,7 +174,7 @@ def _job_view(connected: tuple[Any, Any] | None) -> None:
         st.rerun(scope="app")  # stop polling
 
 
-def _status(mon: live.JobMonitor) -> None:
+def _status(mon: live.JobMonitor, provider: str) -> None:
     job = mon.job
     cols = st.columns(3)
     cols[0].metric("Status", mon.status or "…")
@@ -186,6 +187,8 @@ def _status(mon: live.JobMonitor) -> None:
     if mon.status == "succeeded":
         st.success("Fine-tuned model ready:")
         st.code(str(job.fine_tuned_model), language=None)
+        if provider == "azure":
+            st.code(instructions(str(job.fine_tuned_model), mon.job_id), language=None, wrap_lines=True)
         st.page_link(app.PAGES["playground"], label="Try it in the Playground")
     elif mon.status in ("failed", "cancelled"):
         widgets.alert("error", str(job_failure(job)))
