@@ -10,7 +10,7 @@ that at least half of the first examples share (a task template repeated in ever
 would otherwise make every pair look alike). Up to ``EXACT_LIMIT`` examples are compared
 exactly, pair by pair, without loading numpy; beyond that, MinHash sketches and LSH find the
 candidates and the sketches estimate their similarity. Texts are sketched in batches on a
-worker thread as they arrive, so memory stays at about 200 bytes per example.
+worker thread as they arrive, so memory stays at about 110 bytes per example.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _without(s: set[Any], boilerplate: set[Any]) -> set[Any]:
 
 
 class _Sketches:
-    """Keys, 16-bit MinHash values and LSH band hashes of the examples sketched so far."""
+    """Keys, low 8 bits of the MinHash values and LSH band hashes of the examples sketched so far."""
 
     def __init__(self, threshold: float, sample: list[str], boilerplate: np.ndarray | None = None) -> None:
         import numpy as np
@@ -124,7 +124,7 @@ class _Sketches:
             boilerplate = np.array(sorted(_frequent(per_text)), dtype=np.uint32)
         self.boilerplate = boilerplate
         self.keys: list[np.ndarray] = []
-        self.sig16: list[np.ndarray] = []
+        self.sig8: list[np.ndarray] = []
         self.bands: list[np.ndarray] = []
 
     def add(self, batch: list[tuple[int, str]]) -> None:
@@ -142,7 +142,7 @@ class _Sketches:
         keep = np.zeros(len(batch), dtype=bool)
         keep[owners] = True  # a text without any word is never anyone's duplicate
         self.keys.append(np.array([k for k, _ in batch], dtype=np.int64)[keep])
-        self.sig16.append((sig[keep] & np.uint32(0xFFFF)).astype(np.uint16))
+        self.sig8.append(minhash.low_bits(sig[keep]))
         self.bands.append(minhash.band_hashes(sig[keep], self.params))
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,12 +151,12 @@ class _Sketches:
         from . import minhash
 
         if not self.keys:
-            return (np.zeros(0, np.int64), np.zeros((0, minhash.NUM_PERM), np.uint16),
-                    np.zeros((0, self.params.bands), np.uint64))
+            return (np.zeros(0, np.int64), np.zeros((0, minhash.NUM_PERM), np.uint8),
+                    np.zeros((0, self.params.bands), np.uint32))
         self.keys = [np.concatenate(self.keys)]
-        self.sig16 = [np.concatenate(self.sig16)]
+        self.sig8 = [np.concatenate(self.sig8)]
         self.bands = [np.concatenate(self.bands)]
-        return self.keys[0], self.sig16[0], self.bands[0]
+        return self.keys[0], self.sig8[0], self.bands[0]
 
 
 class NearDuplicates:
@@ -235,9 +235,9 @@ class NearDuplicates:
                     if _close_sizes(sa, sb, self.threshold) and (s := jaccard(sa, sb)) >= self.threshold]
         from . import minhash
 
-        keys, sig16, bands = self._sketched().arrays()
+        keys, sig8, bands = self._sketched().arrays()
         cand = minhash.candidates(bands)
-        sims = minhash.similarity(sig16, cand)
+        sims = minhash.similarity(sig8[cand[:, 0]], sig8[cand[:, 1]])
         ok = sims >= self.threshold
         return [Pair(int(keys[i]), int(keys[j]), float(s)) for (i, j), s in zip(cand[ok], sims[ok])]
 
@@ -260,7 +260,7 @@ class NearDuplicates:
         cand = minhash.cross_candidates(bands_a, bands_b)
         if not len(cand):
             return []
-        sims = (sig_a[cand[:, 0]] == sig_b[cand[:, 1]]).mean(axis=1)
+        sims = minhash.similarity(sig_a[cand[:, 0]], sig_b[cand[:, 1]])
         ok = sims >= self.threshold
         return [Pair(int(keys_a[i]), int(keys_b[j]), float(s)) for (i, j), s in zip(cand[ok], sims[ok])]
 

@@ -5,8 +5,9 @@ scheme (each shingle's 32-bit hash is mixed with MurmurHash3's finalizer, then p
 ``a * h + b`` mod 2^32, and the minimum kept per permutation), and the LSH bands and rows
 come from ``MinHashLSH``'s optimiser for the threshold. What this module adds is speed and
 memory: shingles are hashed for a whole batch of texts with numpy (no Python call per
-shingle), and the index is two small arrays per example (band hashes and 16-bit signature
-values, 168 bytes) rather than ``MinHashLSH``'s dict of sets (about 1.75 kB per example).
+shingle), and the index is two small arrays per example (32-bit band hashes and the low 8
+bits of each signature value, "b-bit MinHash": about 110 bytes) rather than ``MinHashLSH``'s
+dict of sets (about 1.75 kB per example).
 ``tests/test_dedup.py`` checks that the sketches equal datasketch's own, value for value.
 
 Shingles are word 3-grams of the lower-cased text, where a word is a run of ASCII letters
@@ -169,14 +170,25 @@ def signatures(hashes: np.ndarray, owners: np.ndarray, n_texts: int, p: Params) 
 
 
 def band_hashes(sig: np.ndarray, p: Params) -> np.ndarray:
-    """One 64-bit hash per LSH band (``len(sig)`` x bands): equal band values give equal hashes."""
+    """One 32-bit hash per LSH band (``len(sig)`` x bands): equal band values give equal hashes.
+
+    Unequal bands collide by chance about n^2 / 2^33 times per band (one for 100,000 examples);
+    such candidates are dropped when their signatures are compared.
+    """
     import numpy as np
 
-    out = np.empty((sig.shape[0], p.bands), dtype=np.uint64)
+    out = np.empty((sig.shape[0], p.bands), dtype=np.uint32)
     for i in range(p.bands):
         part = sig[:, i * p.rows:(i + 1) * p.rows].astype(np.uint64)
         out[:, i] = _fmix64((part * p.band_keys[None, :]).sum(axis=1, dtype=np.uint64) + np.uint64(i))
     return out
+
+
+def low_bits(sig: np.ndarray) -> np.ndarray:
+    """The low 8 bits of each signature value: what :func:`similarity` needs (b-bit MinHash)."""
+    import numpy as np
+
+    return (sig & np.uint32(0xFF)).astype(np.uint8)
 
 
 def candidates(bands: np.ndarray) -> np.ndarray:
@@ -217,13 +229,16 @@ def _small_buckets(order: np.ndarray, same: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def similarity(sig16: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """Estimated Jaccard similarity of each pair: the share of equal signature values."""
-    if not len(pairs):
-        import numpy as np
+def similarity(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard similarity of rows of :func:`low_bits` signatures, pair by pair.
 
-        return np.zeros(0)
-    return (sig16[pairs[:, 0]] == sig16[pairs[:, 1]]).mean(axis=1)
+    The share of equal values, less the 1/256 chance that two different values share their
+    low 8 bits (Li and König, b-bit minwise hashing), clipped to 0..1.
+    """
+    import numpy as np
+
+    equal = (left == right).mean(axis=1) if len(left) else np.zeros(0)
+    return np.clip((equal - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
 
 
 def cross_candidates(left: np.ndarray, right: np.ndarray) -> np.ndarray:
