@@ -361,3 +361,11 @@ def test_lint_fix_repairs_then_reports(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "fixed 11 problem(s) (C030, F033)" in err
     assert path.read_text("utf-8") == records.replace("human", "user")
+
+
+def test_lint_fix_only_fixes_the_selected_rules(tmp_path, capsys):
+    records = "".join(line({"messages": [{"role": "human", "content": f"q{i}"}, ASSISTANT]}) for i in range(10))
+    path = put(tmp_path, records.replace("\n", "\r\n"))
+    main(["lint", "--fix", str(path), "--ignore", "C030"])
+    assert "fixed 1 problem(s) (F033)" in capsys.readouterr().err
+    assert path.read_text("utf-8") == records

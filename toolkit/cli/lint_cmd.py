@@ -91,10 +91,13 @@ def run(args: argparse.Namespace) -> int:
     settings = build_settings(args)
     linter = Linter(settings, grader=_grader(args.grader))
     if args.fix:
-        from ..fix import apply
+        from ..fix import RULES as FIXES, apply
+        from ..rules import RULES
 
         for path in [*args.paths, *([args.validation] if args.validation else [])]:
-            print(apply(path, provider=settings.provider, method=settings.method).summary(), file=sys.stderr)
+            chosen = [code for code in FIXES if settings.enabled(RULES[code], path)]
+            print(apply(path, provider=settings.provider, method=settings.method, rules=chosen).summary(),
+                  file=sys.stderr)
     if args.validation:
         if len(args.paths) != 1:
             raise UsageError("--validation goes with exactly one training file")
