@@ -33,6 +33,8 @@ TOKENS_PER_MESSAGE = 3
 TOKENS_PER_NAME = 1
 TOKENS_REPLY_PRIMING = 3
 CHUNK_STRINGS = 2000  # strings per batch a worker thread tokenizes on its own
+MEMO_STRING = 8192  # strings up to this many characters have their token counts remembered ...
+MEMO_CHARS = 4_000_000  # ... until they add up to this many characters
 T = TypeVar("T")
 
 _BLOB_URLS = {
@@ -238,20 +240,44 @@ def count_batches(batches: Iterable[tuple[T, list[str]]], enc: "tiktoken.Encodin
             yield done, fut.result()
 
 
+@lru_cache(maxsize=None)
 def counter(enc: "tiktoken.Encoding") -> Callable[[list[str]], list[int]]:
-    """Count tokens of many strings without building a Python list of token ids per string.
+    """Count tokens of many strings, remembering the counts of short strings seen before.
 
-    ``encode_to_tiktoken_buffer`` with no allowed special tokens encodes exactly like
-    ``encode_ordinary`` (special-token text counts as ordinary text) but returns a
-    buffer of uint32 ids, so no per-token Python ints are made while the GIL is held.
+    Role names, tool names and shared system prompts repeat in almost every example; their
+    counts come from a memo (strings up to ``MEMO_STRING`` characters, ``MEMO_CHARS`` in all,
+    then it starts over). ``encode_to_tiktoken_buffer`` with no allowed special tokens encodes
+    exactly like ``encode_ordinary`` (special-token text counts as ordinary text) but returns
+    a buffer of uint32 ids, so no Python int is made per token while the GIL is held.
     """
     core = getattr(enc, "_core_bpe", None)
-    encode = getattr(core, "encode_to_tiktoken_buffer", None)
-    if encode is None:  # a tiktoken without the buffer API
-        ordinary = enc.encode_ordinary
-        return lambda strings: [len(ordinary(s)) for s in strings]
+    buffer = getattr(core, "encode_to_tiktoken_buffer", None)
     none: frozenset[str] = frozenset()
-    return lambda strings: [memoryview(encode(s, none)).nbytes >> 2 for s in strings]
+    if buffer is None:  # a tiktoken without the buffer API
+        ordinary = enc.encode_ordinary
+        encode: Callable[[str], int] = lambda s: len(ordinary(s))  # noqa: E731
+    else:
+        encode = lambda s: memoryview(buffer(s, none)).nbytes >> 2  # noqa: E731
+    memo: dict[str, int] = {}
+    size = [0]
+
+    def count(strings: list[str]) -> list[int]:
+        out = []
+        get = memo.get
+        for s in strings:
+            n = get(s)
+            if n is None:
+                n = encode(s)
+                if len(s) <= MEMO_STRING:
+                    if size[0] > MEMO_CHARS:
+                        memo.clear()
+                        size[0] = 0
+                    memo[s] = n
+                    size[0] += len(s)
+            out.append(n)
+        return out
+
+    return count
 
 
 def assistant_strings(value: dict[str, Any], *, trained_only: bool = False) -> Iterable[str]:
