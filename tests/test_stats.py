@@ -205,6 +205,24 @@ def test_chunks_end_at_line_ends(tmp_path):
     assert len(parts) > 100
 
 
+@pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
+def test_counter_equals_encode_ordinary(name):
+    """The buffer API and the memo of short strings give tiktoken's own counts, special-token text included."""
+    enc = tokens.encoding(name)
+    strings = ["hello <|endoftext|> world", "<|im_start|>user", "", "é😀中文", "a" * 10_000, "user", "assistant"]
+    for path in sorted((corpus_file(TOY).parent).glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                strings += tokens.example_strings(value)[0]
+    count = tokens.counter(enc)
+    expected = [len(enc.encode_ordinary(s)) for s in strings]
+    assert count(strings) == expected and count(strings) == expected  # the second time from the memo
+
+
 def test_count_batches_keeps_order_and_payloads():
     enc = tokens.encoding("o200k_base")
     batches = [(i, ["word " * i, "x"]) for i in range(50)]
