@@ -72,28 +72,12 @@ def build_spec(args: argparse.Namespace) -> Any:
                    seed=args.seed, metadata=parse_metadata(args.metadata))
 
 
-def blocking_errors(result: Any, conn: Any) -> list[Any]:
-    """The lint errors that stop an upload.
-
-    Model rules (M...) describe OpenAI's own service (shut-down dates, supported methods); another
-    endpoint speaking the same API (``--base-url``) decides for itself which models it trains.
-    """
-    from ..diagnostics import Severity
-    from ..training.providers import OPENAI_URL
-
-    compatible = conn.provider == "openai" and conn.base_url.rstrip("/") != OPENAI_URL
-    return [d for d in result.diagnostics
-            if d.severity is Severity.ERROR and not (compatible and d.rule.startswith("M"))]
-
-
 def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
     """Lint the files for this job and print the findings; False when errors should stop the upload."""
-    import toolkit
-
     from ..reporters import text
+    from ..training.gate import blocking_errors, lint_for_job
 
-    result = toolkit.lint(args.training, validation=args.validation, provider=conn.provider, model=spec.model,
-                          method=spec.method, grader=dict(spec.grader) if spec.grader else None)
+    result = lint_for_job(args.training, args.validation, conn, spec)
     if result.errors or result.warnings:
         text.report(result, err, color=err.isatty() and not os.environ.get("NO_COLOR"))
     else:

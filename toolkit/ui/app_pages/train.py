@@ -6,11 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-import toolkit
 from toolkit import catalog, cost, formats
-from toolkit.cli.train_cmd import blocking_errors
 from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
+from toolkit.training.gate import blocking_errors, lint_for_job
 from toolkit.training.graders import load_grader
 from toolkit.training.jobs import METHODS, Hyperparameters, JobSpec, validate
 from toolkit.training.pipeline import start_job
@@ -96,9 +95,7 @@ def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
 
 
 def _lint_gate(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any) -> bool:
-    result = toolkit.lint(ds.path, validation=state.workspace().resolve(validation) if validation else None,
-                          provider=conn.provider, model=spec.model, method=spec.method,
-                          grader=dict(spec.grader) if spec.grader else None)
+    result = lint_for_job(ds.path, state.workspace().resolve(validation) if validation else None, conn, spec)
     blocking = blocking_errors(result, conn)
     if not blocking:
         st.caption(f"lint: {result.errors} error(s), {result.warnings} warning(s)")
