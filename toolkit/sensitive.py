@@ -52,8 +52,9 @@ _SECRETS: list[tuple[str, re.Pattern[str], bool]] = [  # label, pattern, body mu
     ("a bearer token", re.compile(r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)"), True),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"), False),
 ]
-_SECRET_HINT = re.compile(rb"sk-|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposr]-|AIza|[rs]k_live_|eyJ|[Bb]earer|"
-                          rb"PRIVATE KEY")
+# Literal hints of each secret pattern: `in` on bytes is far faster than a regex scan of long lines.
+_SECRET_HINTS = (b"sk-", b"AKIA", b"ASIA", b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"xox",
+                 b"AIza", b"k_live_", b"eyJ", b"earer", b"PRIVATE KEY")
 _PLACEHOLDER = re.compile(r"(?i)example|x{6}|your|dummy|placeholder|redacted|0{8}")
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
@@ -66,16 +67,19 @@ _NOT_PEOPLE = frozenset({"git"})  # git@github.com:org/repo: an SSH remote, not 
 
 _PHONE = re.compile(r"(?<![\w+.-])(?:\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}|(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4})"
                     r"(?![\w-])")
-_PHONE_HINT = re.compile(_PHONE.pattern.encode())
+# Every phone match holds "+<digit>" or "ddd-dddd" / "ddd.dddd": look for those with digits folded to 0.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_PHONE_HINTS = (b"+0", b"000-0000", b"000.0000")
 
 
 def might_hold(raw: bytes, kind: str) -> bool:
     """Whether the raw bytes of a record can hold a match of ``kind`` (a fast test before walking it)."""
     if kind == SECRET:
-        return _SECRET_HINT.search(raw) is not None
+        return any(hint in raw for hint in _SECRET_HINTS)
     if kind == EMAIL:
         return b"@" in raw and _EMAIL_HINT.search(raw) is not None
-    return _PHONE_HINT.search(raw) is not None
+    folded = raw.translate(_DIGITS_TO_ZERO)
+    return any(hint in folded for hint in _PHONE_HINTS)
 
 
 def _random_looking(token: str) -> bool:
