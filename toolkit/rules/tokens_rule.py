@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from .. import tokens
 from ..diagnostics import Severity
-from ..reader import Record, _walk
+from ..reader import Record, walk
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -51,7 +51,7 @@ def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
     # "<" written as a JSON escape (Go and HTML-safe encoders do this) still decodes to "<|"
     if b"<|" not in raw and b"u003c|" not in raw and b"u003C|" not in raw:
         return
-    for pointer, value in _walk(rec.value):
+    for pointer, value in walk(rec.value):
         if isinstance(value, str) and "<|" in value:
             found = sorted(set(_SPECIAL.findall(value)), key=SPECIAL_TOKENS.index)
             if found:
