@@ -290,3 +290,13 @@ def test_write_text_is_a_pure_formatter():
     buf = io.StringIO()
     write_text(stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0125"), buf)
     assert "estimated cost: $1.32" in buf.getvalue()
+
+
+def test_lone_surrogates_are_counted_not_fatal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from toolkit import stats as stats_module
+
+    path = tmp_path / "surrogate.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "cut emoji \\ud83e here"}, '
+                    '{"role": "assistant", "content": "ok"}]}\n', "utf-8")
+    summary = stats_module.compute(path)
+    assert summary.examples == 1 and summary.billed_tokens > 0

@@ -94,9 +94,21 @@ def encoding(name: str) -> "tiktoken.Encoding":
                 f"delete the cache folder {_tiktoken_cache_dir()} and run again") from exc
 
 
+def countable(text: str) -> str:
+    """``text`` with each lone UTF-16 surrogate (which tiktoken cannot encode) as U+FFFD.
+
+    The reader reports lone surrogates (F015); counting goes on with one replacement
+    character in their place, so a broken string costs what a visible one would.
+    """
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def count_text(text: str, enc: "tiktoken.Encoding") -> int:
     """Tokens in one string, with special-token text counted as ordinary text."""
-    return len(enc.encode_ordinary(text))
+    try:
+        return len(enc.encode_ordinary(text))
+    except UnicodeEncodeError:
+        return len(enc.encode_ordinary(countable(text)))
 
 
 def example_strings(value: dict[str, Any]) -> tuple[list[str], int]:
@@ -183,7 +195,7 @@ def _message_strings(m: dict[str, Any], out: list[str]) -> None:
 def count_example(value: dict[str, Any], enc: "tiktoken.Encoding") -> int:
     """Tokens of one example as the Cookbook counts them, plus tools and tool calls."""
     strings, overhead = example_strings(value)
-    return overhead + sum(len(t) for t in enc.encode_ordinary_batch(strings, num_threads=1)) if strings else overhead
+    return overhead + sum(count_text(t, enc) for t in strings)
 
 
 def count_examples(values: Sequence[dict[str, Any]], enc: "tiktoken.Encoding", *, threads: int = 2) -> list[int]:
@@ -254,10 +266,14 @@ def counter(enc: "tiktoken.Encoding") -> Callable[[list[str]], list[int]]:
     buffer = getattr(core, "encode_to_tiktoken_buffer", None)
     none: frozenset[str] = frozenset()
     if buffer is None:  # a tiktoken without the buffer API
-        ordinary = enc.encode_ordinary
-        encode: Callable[[str], int] = lambda s: len(ordinary(s))  # noqa: E731
+        def encode(s: str) -> int:
+            return count_text(s, enc)
     else:
-        encode = lambda s: memoryview(buffer(s, none)).nbytes >> 2  # noqa: E731
+        def encode(s: str) -> int:
+            try:
+                return memoryview(buffer(s, none)).nbytes >> 2
+            except UnicodeEncodeError:
+                return memoryview(buffer(countable(s), none)).nbytes >> 2
     memo: dict[str, int] = {}
     size = [0]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 import tempfile
 import threading
 from dataclasses import dataclass, field, replace
@@ -26,8 +25,6 @@ from .dataset import Dataset
 from .entries import Entry
 
 LOOKAHEAD = 64  # records that decide a file's format (as in the linter)
-_LONE_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
-                             rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _RECORD_KINDS = ("record", "reader")
 
 
@@ -159,22 +156,10 @@ def _relative(d: Diagnostic, start: int) -> Diagnostic:
 
 
 def _examples(data: bytes, path: Path | None, settings: Settings) -> list[stats.ExampleStats]:
-    """Per-example token counts from :mod:`toolkit.stats`, which reads a file.
-
-    tiktoken cannot encode a lone surrogate (``"\\ud83e"`` with no pair): for such files the
-    counts are taken on a private copy where each one is U+FFFD (one character either way).
-    """
+    """Per-example token counts from :mod:`toolkit.stats`, which reads a file (a private copy for unsaved data)."""
     if path is not None:
-        try:
-            return list(stats.examples(path, provider=settings.provider, model=settings.model))
-        except UnicodeEncodeError:
-            pass
-    return _count_copy(countable(data), settings)
-
-
-def countable(data: bytes) -> bytes:
-    """``data`` with each lone surrogate escape replaced by ``\\ufffd``, for token counting only."""
-    return _LONE_SURROGATE.sub(rb"\\ufffd", data) if b"\\u" in data else data
+        return list(stats.examples(path, provider=settings.provider, model=settings.model))
+    return _count_copy(data, settings)
 
 
 def _count_copy(data: bytes, settings: Settings) -> list[stats.ExampleStats]:

@@ -10,7 +10,6 @@ import streamlit as st
 
 from toolkit import stats
 from toolkit.edit import Dataset
-from toolkit.edit.analysis import countable
 
 
 def content_id(ds: Dataset) -> str:
@@ -23,14 +22,11 @@ def content_id(ds: Dataset) -> str:
 @st.cache_data(max_entries=16, show_spinner="Counting tokens…")
 def _stats(sha: str, provider: str, model: str | None, _ds: Dataset) -> stats.Stats:
     if not _ds.modified and _ds.conflict() is None:
-        try:
-            return stats.compute(_ds.path, provider=provider, model=model)
-        except UnicodeEncodeError:
-            pass  # a lone surrogate tiktoken cannot encode: count a private copy instead
+        return stats.compute(_ds.path, provider=provider, model=model)
     fd, tmp = tempfile.mkstemp(prefix="tunesmith-stats-", suffix=".jsonl")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(countable(_ds.content()))
+            fh.write(_ds.content())
         result = stats.compute(tmp, provider=provider, model=model)
     finally:
         os.unlink(tmp)
