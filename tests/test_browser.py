@@ -1,0 +1,407 @@
+"""The editor in a real browser: Debian's Chromium driven by Playwright against `tunesmith app` on 127.0.0.1.
+
+Each test starts the app on a free port with a copy of samples/ as its workspace, opens a sample
+through the page's own widgets and checks what the user sees and what lands in the file. Screenshots
+of every page go to test-artifacts/screenshots/ (git-ignored). Chromium comes from
+scripts/install-browser; without it these tests fail in CI and are skipped elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from toolkit.sandbox import Sandbox
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# the page scrolls inside stMain, so full_page screenshots are cut off: a tall viewport shows it all
+VIEWPORT = {"width": 1400, "height": 2000}
+CREDENTIALS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "AZURE_OPENAI_ENDPOINT",
+               "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION")
+START_TIMEOUT = 60.0
+WAIT_MS = 30_000  # for each expectation: the 2-core machine may be busy with other tests
+TRAIN_WAIT_MS = 90_000
+SHOWN_MS = 5_000  # a widget showing what the text just confirmed: no need to wait longer
+# In Streamlit 1.67 a keyed widget keeps its identity when its value= changes, and deleting its key from
+# st.session_state does not reset the browser's copy: the editor's widgets keep showing the previous
+# state and send it back on the next interaction. AppTest does not see this; only a browser does.
+STALE_WIDGETS = ("UI bug: after Next / Fix this the record editor's widgets keep the previous values in the "
+                 "browser (conversation.sync deletes the keys, which does not reset the browser's copy), and "
+                 "the next interaction writes those stale values back into the example")
+
+
+# -- the browser and the app ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium from Debian, each launch with a fresh temporary profile (Playwright's default)."""
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM}: run scripts/install-browser (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    for p in SAMPLES.glob("*.jsonl"):
+        shutil.copyfile(p, ws / p.name)
+    return ws
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"tunesmith app did not start on {url}:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop `tunesmith app` and the streamlit process it started (one process group)."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture
+def serve(workspace: Path, tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start `tunesmith app WORKSPACE --port N` (extra environment variables as keywords); returns its URL."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(**env: str) -> str:
+        port = _free_port()
+        environ = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
+        environ.update(TUNESMITH_HOME=str(tmp_path / "home"), PYTHONDONTWRITEBYTECODE="1", **env)
+        log = tmp_path / f"app-{port}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen([sys.executable, "-m", "toolkit", "app", str(workspace), "--port", str(port)],
+                                    cwd=ROOT, env=environ, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        started.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(proc, url, log)
+        return url
+
+    yield start
+    for proc in started:
+        _stop(proc)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no storage) with a tall viewport; fails on a JavaScript error."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(WAIT_MS)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+# -- driving the page ----------------------------------------------------------------------------
+
+
+def idle(page: Page) -> None:
+    """Connected to the server, the script not running, and no exception box on the page."""
+    app = page.get_by_test_id("stApp")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def load(page: Page, url: str) -> None:
+    page.goto(url)
+    idle(page)
+    expect(page.get_by_role("combobox", name="Dataset file")).to_be_visible()
+
+
+def keyed(page: Page, key: str) -> Locator:
+    """The element of the widget with this Streamlit key (its container has the class ``st-key-<key>``)."""
+    return page.locator(f".st-key-{key}")
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(page.get_by_role("combobox", name=label)).to_have_value(option)
+
+
+def type_into(field: Locator, text: str) -> None:
+    """Replace a text area's value and commit it (Ctrl+Enter), as a user does."""
+    field.fill(text)
+    field.press("Control+Enter")
+
+
+def go_to(page: Page, title: str) -> None:
+    """Switch page through the sidebar (the session, and so the open dataset, is kept)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+
+
+def open_sample(page: Page, name: str, summary: str) -> None:
+    choose(page, "Dataset file", name)
+    keyed(page, "ds_open").get_by_role("button").click()
+    expect(page.get_by_text(f"opened {name}: {summary}")).to_be_visible()
+
+
+def edit_example(page: Page, number: int) -> None:
+    """From the Dataset page to the Record editor showing example ``number``."""
+    field = page.get_by_label("Example number")
+    field.fill(str(number))
+    field.press("Enter")
+    expect(field).to_have_value(str(number))
+    keyed(page, "ds_goto_edit").get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Record editor", level=1)).to_be_visible()
+    expect(page.get_by_role("spinbutton", name=re.compile(r"^Example \(of \d+\)$"))).to_have_value(str(number))
+
+
+def table_row(page: Page, row: int, columns: int) -> list[Locator]:
+    """The cells of a row of the Dataset table (the grid draws on a canvas and mirrors it in a hidden table)."""
+    grid = page.get_by_test_id("stDataFrame")
+    return [grid.get_by_test_id(f"glide-cell-{column}-{row}") for column in range(1, columns + 1)]
+
+
+def save(page: Page, name: str) -> None:
+    keyed(page, "save").get_by_role("button").click()
+    expect(page.get_by_text(f"saved {name}", exact=True)).to_be_visible()
+    expect(page.get_by_text(f"{name}: saved, no changes")).to_be_visible()
+
+
+def screenshot(page: Page, name: str, *, height: int = VIEWPORT["height"]) -> Path:
+    """The page as the user sees it, in a viewport ``height`` pixels tall, without a hover tooltip."""
+    idle(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+    page.mouse.move(VIEWPORT["width"] - 5, height - 5)
+    idle(page)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(VIEWPORT)
+    return path
+
+
+def lines(path: Path) -> list[bytes]:
+    return path.read_bytes().split(b"\n")
+
+
+# -- tests ---------------------------------------------------------------------------------------
+
+
+def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    path = workspace / "elle_multi_turn.jsonl"
+    before = lines(path)
+    load(page, serve())
+    open_sample(page, "elle_multi_turn.jsonl", "11 records in 11 entries")
+    edit_example(page, 1)
+
+    question = page.get_by_label("Message 2 content")
+    expect(question).to_have_value("Tell me about aluminium.")
+    type_into(question, "Tell me about aluminium, please.")
+    expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+
+    expect(page.get_by_text("Message 3 · assistant · context only (weight 0)")).to_be_visible()
+    weight = page.get_by_role("switch", name="Message 3 trained")
+    expect(weight).not_to_be_checked()
+    keyed(page, "msg_messages_2_weight").get_by_text("Message 3 trained").click()
+    expect(page.get_by_text("Message 3 · assistant · trained", exact=True)).to_be_visible()
+    expect(weight).to_be_checked()
+    expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+
+    save(page, "elle_multi_turn.jsonl")
+    after = lines(path)
+    expected = before[0].replace(b'"content": "Tell me about aluminium."',
+                                 b'"content": "Tell me about aluminium, please."')
+    expected = expected.replace(b'"weight": 0}', b'"weight": 1}')
+    assert expected != before[0]
+    assert after[0] == expected
+    assert after[1:] == before[1:]
+    record = json.loads(after[0])
+    assert record["messages"][1]["content"] == "Tell me about aluminium, please."
+    assert [m.get("weight") for m in record["messages"]] == [None, None, 1, None, 1]
+
+
+def test_findings_are_shown_next_to_their_field(serve: Callable[..., str], page: Page) -> None:
+    load(page, serve())
+    open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
+    expect(page.get_by_text(re.compile(r"^F070 few-examples \(file\)"))).to_be_visible()  # about the whole file
+    expect(page.get_by_text("48 of 48 entries")).to_be_visible()
+    first = table_row(page, 0, 10)  # #, line, first user message, turns, ..., errors, warnings, rules, status
+    expect(first[1]).to_have_text("1")
+    expect(first[8]).to_have_text("F010")
+    expect(first[9]).to_have_text("not a record")
+    screenshot(page, "dataset-broken")
+
+    edit_example(page, 14)  # C030: the user message has the role "human"
+    finding = 'C030 invalid-role (line 14, /messages/1/role): message 2 has role "human"; use "user"'
+    alert = page.get_by_role("alert").filter(has_text=finding)
+    expect(alert).to_be_visible()
+    card = alert.locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")  # the message's own card
+    expect(card.get_by_text("Message 2 · human", exact=True)).to_be_visible()
+    expect(card.get_by_role("combobox", name="Message 2 role")).to_have_value("human")
+    expect(card.get_by_role("button", name="Fix this")).to_be_visible()
+    expect(card.get_by_role("combobox", name="Message 3 role")).to_have_count(0)
+    expect(page.get_by_text(re.compile(r"^C131 missing-user-message \(line 14, /messages\)"))).to_be_visible()
+    screenshot(page, "record-editor-broken")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STALE_WIDGETS)
+def test_fix_this_then_save(serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    path = workspace / "elle_broken.jsonl"
+    before = lines(path)
+    load(page, serve())
+    open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
+    edit_example(page, 14)
+    card = page.get_by_role("alert").filter(has_text="C030 invalid-role").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.get_by_text('rename role "human" to "user"', exact=False)).to_be_visible()
+    keyed(page, "fix_apply").get_by_role("button").click()
+    expect(page.get_by_text("fixed C030: 1 change(s); save to write them to the file")).to_be_visible()
+    expect(page.get_by_text("Message 2 · user", exact=True)).to_be_visible()
+    expect(page.get_by_text("C030 invalid-role", exact=False)).to_have_count(0)
+    save(page, "elle_broken.jsonl")
+    after = lines(path)
+    assert after[13] == before[13].replace(b'"role": "human"', b'"role": "user"') != before[13]
+    assert after[:13] == before[:13] and after[14:] == before[14:]
+    expect(page.get_by_role("combobox", name="Message 2 role")).to_have_value("user", timeout=SHOWN_MS)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STALE_WIDGETS)
+def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str], page: Page,
+                                                         workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    before = lines(path)
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 1)
+    expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
+    keyed(page, "rec_next").get_by_role("button").click()
+    expect(page.get_by_text(re.compile(r"^line 2 · chat · "))).to_be_visible()
+    expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
+    type_into(page.get_by_label("Message 2 content"), "What is helium used for, mostly?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    save(page, "elle_single_turn.jsonl")
+    after = lines(path)
+    assert after[1] == before[1].replace(b'"What is helium used for?"', b'"What is helium used for, mostly?"')
+    assert after[:1] == before[:1] and after[2:] == before[2:]
+
+
+def test_screenshots_of_the_authoring_pages(serve: Callable[..., str], page: Page, tmp_path: Path) -> None:
+    load(page, serve())
+    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
+    expect(page.get_by_text("13 of 13 entries")).to_be_visible()
+    first = table_row(page, 0, 3)
+    expect(first[2]).to_have_text("Does gallium really melt in your hand?")
+    screenshot(page, "dataset")
+
+    edit_example(page, 1)
+    expect(page.get_by_label("Message 3 call 1 function")).to_have_value("lookup_element")
+    expect(page.get_by_text("answered by message 4")).to_be_visible()
+    expect(page.get_by_label("Message 4 tool_call_id")).to_have_value("call_ga_01")
+    screenshot(page, "record-editor", height=3400)  # the whole tool-calling conversation
+
+    go_to(page, "Statistics")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Examples")).to_contain_text("13")
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
+    for chart in page.get_by_test_id("stVegaLiteChart").all():
+        expect(chart.locator("canvas, svg").first).to_be_visible()
+    screenshot(page, "statistics")
+
+    go_to(page, "Import")
+    table = tmp_path / "zinc.csv"
+    table.write_text("question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\n"
+                     "Tell me about gallium.,It melts in your hand.,y\n", "utf-8")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
+    expect(page.get_by_role("heading", name="Preview: 2 example(s)")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Column 2: answer")).to_have_value("assistant")
+    screenshot(page, "import")
+
+
+def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page: Page, sandbox: Sandbox) -> None:
+    load(page, serve(OPENAI_BASE_URL=sandbox.base_url, OPENAI_API_KEY="sandbox"))
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    go_to(page, "Train")
+    host = sandbox.base_url.split("//")[1].split("/")[0]
+    expect(page.get_by_text(re.compile(f"^Connection to openai: {re.escape(host)}"))).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Epochs")).to_contain_text("7 (auto)")
+    start = keyed(page, "tr_start").get_by_role("button")
+    expect(start).to_be_enabled()
+    start.click()
+    expect(page.get_by_text(re.compile(r"^created job ftjob-"))).to_be_visible()
+    status = page.get_by_test_id("stMetric").filter(has_text="Status")
+    # .first: while the job view (a fragment) and the page redraw, Streamlit briefly shows both copies
+    expect(status.first).to_contain_text("succeeded", timeout=TRAIN_WAIT_MS)
+    idle(page)
+    expect(status).to_have_count(1)
+    expect(page.get_by_text("Fine-tuned model ready:")).to_have_count(1)
+    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:")
+    expect(model).to_have_count(1)
+    tuned = model.inner_text().strip()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Step")).to_contain_text(re.compile(r"(\d+) / \1$"))
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # loss and accuracy curves
+    past = page.get_by_text(re.compile(r"^trained on .*elle_single_turn\.jsonl"))  # the job, in the registry
+    expect(past).to_contain_text(f"; model {tuned}")
+    screenshot(page, "train")
+
+    go_to(page, "Playground")
+    expect(page.get_by_role("combobox", name="Fine-tuned model or checkpoint")).to_have_value(tuned)
+    expect(page.get_by_role("combobox", name="Base model")).to_have_value("gpt-4.1-mini-2025-04-14")
+    type_into(page.get_by_label("Question"), "Tell me about hydrogen.")
+    ask = keyed(page, "pg_ask").get_by_role("button")
+    expect(ask).to_be_enabled()
+    ask.click()
+    expect(page.get_by_text("Sandbox reply from gpt-4.1-mini-2025-04-14: Tell me about hydrogen.")).to_be_visible()
+    expect(page.get_by_test_id("stCode").filter(has_text="Hydrogen's number is one;")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_have_count(2)
+    expect(page.get_by_role("combobox", name="Held-out file")).to_have_value("elle_validation.jsonl")
+    keyed(page, "pg_run_file").get_by_role("button").click()
+    expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    screenshot(page, "playground", height=2400)
