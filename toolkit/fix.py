@@ -19,7 +19,6 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import catalog, formats, repairs
+from .atomic import Discard, atomic_writer
 from .errors import InputError, UsageError
 from .reader import BOM, JsonlReader, ParseProblem, Record
 
@@ -386,29 +386,21 @@ def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, 
     """
     spath = os.fspath(path)
     target = os.fspath(output) if output is not None else spath
-    folder = os.path.dirname(os.path.abspath(target))
     applied: list[FixEdit] = []
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for prefix, segment, file_edits in _run(spath, edits=edits, rules=rules, provider=provider,
-                                                    add_bom=add_bom, method=method):
-                out.write(prefix)
-                if segment is not None:
-                    out.writelines(segment.fixed)
-                    applied.extend(segment.edits)
-                applied[:0] = file_edits
+    saved = None
+    with atomic_writer(target, mode_from=spath) as out:
+        for prefix, segment, file_edits in _run(spath, edits=edits, rules=rules, provider=provider,
+                                                add_bom=add_bom, method=method):
+            out.write(prefix)
+            if segment is not None:
+                out.writelines(segment.fixed)
+                applied.extend(segment.edits)
+            applied[:0] = file_edits
         if not applied and target == spath:
-            os.unlink(tmp)
-            return FixResult(spath)
-        shutil.copymode(spath, tmp)
-        saved = None
+            raise Discard
         if target == spath and backup:
             saved = _backup_name(spath)
             shutil.copy2(spath, saved)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    if not applied and target == spath:
+        return FixResult(spath)
     return FixResult(spath, applied, saved, target)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_writer
 from .dedup import NearDuplicates
 from .errors import InputError, UsageError
 from .reader import BOM, JsonlReader, ParseProblem
@@ -187,7 +187,7 @@ def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 
           out_dir: str | os.PathLike[str] | None = None, overwrite: bool = False) -> SplitResult:
     """Write ``<stem>_train.jsonl`` and ``<stem>_validation.jsonl`` (next to the input unless ``out_dir``).
 
-    Both files are written to temporary files in the output folder and renamed into place.
+    Both files are written atomically (:mod:`toolkit.atomic`).
     """
     plan = assign(path, validation=validation, seed=seed, group_by=group_by)
     src = Path(plan.path)
@@ -200,25 +200,16 @@ def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 
             raise UsageError(f"{t} exists; remove it or pass --force to overwrite it")
         if t.resolve() == src.resolve():
             raise UsageError(f"{t} is the input file; choose another output folder")
-    temps = {side: tempfile.mkstemp(dir=folder, prefix=f".{t.name}.", suffix=".tmp") for side, t in targets.items()}
     counts = {TRAIN: 0, VALIDATION: 0}
-    try:
-        outs = {side: os.fdopen(fd, "wb") for side, (fd, _) in temps.items()}
-        with outs[TRAIN], outs[VALIDATION], open(src, "rb") as fh:
-            for line, raw in enumerate(fh, 1):
-                if line == 1 and raw.startswith(BOM):
-                    raw = raw[len(BOM):]
-                    for out in outs.values():
-                        out.write(BOM)
-                side = plan.sides.get(line)
-                if side is not None:
-                    outs[side].write(raw if raw.endswith(b"\n") else raw + b"\n")
-                    counts[side] += 1
-        for side, (_, tmp) in temps.items():
-            os.replace(tmp, targets[side])
-    except BaseException:
-        for _, tmp in temps.values():
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        raise
+    with atomic_writer(targets[TRAIN]) as train, atomic_writer(targets[VALIDATION]) as val, open(src, "rb") as fh:
+        outs = {TRAIN: train, VALIDATION: val}
+        for line, raw in enumerate(fh, 1):
+            if line == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM):]
+                for out in outs.values():
+                    out.write(BOM)
+            side = plan.sides.get(line)
+            if side is not None:
+                outs[side].write(raw if raw.endswith(b"\n") else raw + b"\n")
+                counts[side] += 1
     return SplitResult(plan, str(targets[TRAIN]), str(targets[VALIDATION]), counts[TRAIN], counts[VALIDATION])

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..training.compare import compare, load_prompts
     from ..training.compare_report import render
-    from ..training.files import atomic_write
+    from ..atomic import write_atomic
     from .training_opts import connect, guarded
 
     if args.limit is not None and args.limit < 1:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     width = shutil.get_terminal_size((110, 24)).columns
     report = render(rows, args.output_format, width=max(width, 80))
     if args.output:
-        atomic_write(args.output, report.encode("utf-8"))
+        write_atomic(args.output, report.encode("utf-8"))
         print(f"report written to {args.output}", file=sys.stderr)
     else:
         print(report)

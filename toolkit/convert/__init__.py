@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_writer
 from ..errors import InputError, UsageError
 from . import tabular, trainers
 
@@ -83,24 +83,16 @@ def read_items(path: str) -> Iterator[tuple[str, Any]]:
 
 def write_records(path: str, records: Iterable[dict[str, Any]], *, as_array: bool) -> int:
     """Write records as JSONL (or one JSON array), atomically; return how many."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            if as_array:
-                out.write("[\n")
-            for record in records:
-                text = json.dumps(record, ensure_ascii=False)
-                out.write((",\n" if n else "") + text if as_array else text + "\n")
-                n += 1
-            if as_array:
-                out.write("\n]\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_writer(path) as out:
+        if as_array:
+            out.write(b"[\n")
+        for record in records:
+            text = json.dumps(record, ensure_ascii=False)
+            out.write(((",\n" if n else "") + text if as_array else text + "\n").encode("utf-8"))
+            n += 1
+        if as_array:
+            out.write(b"\n]\n")
     return n
 
 

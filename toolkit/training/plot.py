@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .files import atomic_write
+from ..atomic import write_atomic
 from .metrics import Metrics
 
 WIDTH, PANEL_HEIGHT = 960, 320
@@ -87,4 +87,4 @@ def _panel(draw: Any, font: Any, metrics: Metrics, title: str, names: list[str],
 
 def write_png(metrics: Metrics, path: str | os.PathLike[str], *, title: str = "") -> Path:
     """Write the chart to ``path`` atomically; return the path."""
-    return atomic_write(path, render_png(metrics, title=title))
+    return write_atomic(path, render_png(metrics, title=title))
