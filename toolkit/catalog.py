@@ -125,6 +125,14 @@ def resolve(provider_name: str = "openai", model: str | None = None) -> Model:
     return found
 
 
+def for_method(provider_name: str, model: str | None, method: str) -> Model:
+    """``model`` if given; else the provider's default, or its first model that trains ``method``."""
+    resolved = resolve(provider_name, model)
+    if model is None and method not in resolved.methods:
+        return next((m for m in models(provider_name) if method in m.methods), resolved)
+    return resolved
+
+
 def models(provider_name: str) -> list[Model]:
     """Every model of a provider, in catalog order."""
     return list(provider(provider_name).models.values())

@@ -106,11 +106,7 @@ def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.M
     """The file's format and the model to count for: ``model``, else the provider default that trains it."""
     counts: Counter[str] = Counter(f for v in _head(path) if (f := formats.detect(v)) is not None)
     file_format = formats.decide(counts)
-    resolved = catalog.resolve(provider, model)
-    method = formats.FORMAT_METHOD[file_format]
-    if model is None and method not in resolved.methods:
-        resolved = next((m for m in catalog.models(provider) if method in m.methods), resolved)
-    return file_format, resolved
+    return file_format, catalog.for_method(provider, model, formats.FORMAT_METHOD[file_format])
 
 
 def _check_path(path: str) -> None:

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from ..cost import auto_epochs
 from .state import ApiError
 from .validate import Dataset
 
@@ -86,7 +87,7 @@ def plan(dataset: Dataset, requested: dict[str, Any], method: str) -> Plan:
     n = dataset.examples
     epochs = requested["n_epochs"]
     if epochs == "auto":
-        epochs = min(25, math.ceil(100 / n)) if n * 3 < 100 else max(1, 25_000 // n) if n * 3 > 25_000 else 3
+        epochs = auto_epochs(n)
     batch = requested["batch_size"]
     if batch == "auto":
         batch = max(1, min(256, round(n * 0.002)))
