@@ -45,11 +45,6 @@ SHOWN_MS = 5_000  # a widget showing what the text just confirmed: no need to wa
 # In Streamlit 1.67 a keyed widget keeps its identity when its value= changes, and deleting its key from
 # st.session_state does not reset the browser's copy: the editor's widgets keep showing the previous
 # state and send it back on the next interaction. AppTest does not see this; only a browser does.
-STALE_WIDGETS = ("UI bug: after Next / Fix this the record editor's widgets keep the previous values in the "
-                 "browser (conversation.sync deletes the keys, which does not reset the browser's copy), and "
-                 "the next interaction writes those stale values back into the example")
-
-
 # -- the browser and the app ---------------------------------------------------------------------
 
 
@@ -291,7 +286,6 @@ def test_findings_are_shown_next_to_their_field(serve: Callable[..., str], page:
     screenshot(page, "record-editor-broken")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STALE_WIDGETS)
 def test_fix_this_then_save(serve: Callable[..., str], page: Page, workspace: Path) -> None:
     path = workspace / "elle_broken.jsonl"
     before = lines(path)
@@ -313,7 +307,6 @@ def test_fix_this_then_save(serve: Callable[..., str], page: Page, workspace: Pa
     expect(page.get_by_role("combobox", name="Message 2 role")).to_have_value("user", timeout=SHOWN_MS)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=STALE_WIDGETS)
 def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str], page: Page,
                                                          workspace: Path) -> None:
     path = workspace / "elle_single_turn.jsonl"

@@ -73,7 +73,15 @@ def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bo
         st.session_state["rec_synced"] = (id(ds), ds.entries[index].uid)
 
 
-def _on(key: str, make: Callable[[Any], ops.Edit | None], what: str) -> dict[str, Any]:
+def _on(key: str, make: Callable[[Any], ops.Edit | None], what: str, initial: Any) -> dict[str, Any]:
+    """Widget arguments bound to an edit; the widget starts at ``initial``.
+
+    The value is seeded into session state rather than passed as ``value=``: a keyed widget
+    keeps its identity when ``value=`` changes, so the browser would go on showing (and later
+    send back) the previous example's text. A key that :func:`sync` deleted is seeded anew.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = initial
     return {"key": key, "on_change": _apply, "args": (key, make, what)}
 
 
@@ -101,7 +109,8 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
             _message(card, pointer, i, m, slug, label, weights)
     role_key = f"msg_{slug}_add_role"
     pick, add = st.columns([2, 1], vertical_alignment="bottom")
-    pick.selectbox(f"New {label.lower()} role", ops.ROLES, index=_default_role(messages), key=role_key)
+    st.session_state.setdefault(role_key, ops.ROLES[_default_role(messages)])
+    pick.selectbox(f"New {label.lower()} role", ops.ROLES, key=role_key)
     add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply,
                args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
 
@@ -127,15 +136,16 @@ def _message(card: Card, lst: str, i: int, m: Any, slug: str, label: str, weight
     _findings(card, at)
     roles = list(ops.ROLES) if role in ops.ROLES else [str(role), *ops.ROLES]
     top = st.columns([2, 2, 1]) if role == "assistant" and weights else st.columns([2, 2])
-    top[0].selectbox(f"{name} role", roles, index=roles.index(str(role) if role not in ops.ROLES else role),
-                     **_on(f"{key}_role", lambda r: ops.set_role(at, r), f"{name.lower()} role"))
+    top[0].selectbox(f"{name} role", roles, **_on(f"{key}_role", lambda r: ops.set_role(at, r),
+                                                   f"{name.lower()} role", str(role) if role not in ops.ROLES else role))
     current_name = m.get("name") if isinstance(m.get("name"), str) else ""
-    top[1].text_input(f"{name} name (optional)", value=shown(current_name),
-                      **_on(f"{key}_name", lambda t: ops.set_optional(f"{at}/name", t.strip()), f"{name.lower()} name"))
+    top[1].text_input(f"{name} name (optional)", **_on(f"{key}_name", lambda t: ops.set_optional(f"{at}/name", t.strip()),
+                                                       f"{name.lower()} name", shown(current_name)))
     if role == "assistant" and weights:
-        top[2].toggle(f"{name} trained", value=trained,
+        top[2].toggle(f"{name} trained",
                       help="on: weight 1, training learns this answer; off: weight 0, it is only context",
-                      **_on(f"{key}_weight", lambda on: ops.set_weight(at, trained=on), f"{name.lower()} weight"))
+                      **_on(f"{key}_weight", lambda on: ops.set_weight(at, trained=on), f"{name.lower()} weight",
+                            trained))
     for field in ("role", "name", "weight"):
         _findings(card, f"{at}/{field}")
     _content(card, at, key, name, m)
@@ -151,9 +161,9 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
     if isinstance(content, list):
         for k, part in enumerate(content):
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
-                st.text_area(f"{name} part {k + 1} text", value=shown(part["text"]),
+                st.text_area(f"{name} part {k + 1} text",
                              **_on(f"{key}_part{k}", lambda t, k=k: ops.set_value(f"{at}/content/{k}/text", t),
-                                   f"{name.lower()} text"))
+                                   f"{name.lower()} text", shown(part["text"])))
             else:
                 st.text(f"{name} part {k + 1}: " + shown(json.dumps(part, ensure_ascii=False))[:500])
             _findings(card, f"{at}/content/{k}")
@@ -163,16 +173,16 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         def edit(t: str) -> ops.Edit | None:
             return None if content is None and not t else ops.set_value(f"{at}/content", t)
 
-        st.text_area(f"{name} content", value=shown(text), height=120, **_on(f"{key}_content", edit,
-                                                                              f"{name.lower()} content"))
+        st.text_area(f"{name} content", height=120, **_on(f"{key}_content", edit, f"{name.lower()} content",
+                                                           shown(text)))
     _findings(card, f"{at}/content")
 
 
 def _tool_result(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
     cid = m.get("tool_call_id") if isinstance(m.get("tool_call_id"), str) else ""
-    st.text_input(f"{name} tool_call_id", value=shown(cid),
+    st.text_input(f"{name} tool_call_id",
                   **_on(f"{key}_tool_call_id", lambda t: ops.set_optional(f"{at}/tool_call_id", t.strip()),
-                        f"{name.lower()} tool_call_id"))
+                        f"{name.lower()} tool_call_id", shown(cid)))
     call = _calls_by_id(card.value).get(cid)
     if cid:
         st.caption(widgets.md(f"answers {cid}: {call}" if call else f"no tool call in this example has the id {cid}"))
@@ -201,16 +211,16 @@ def _tool_calls(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> 
         with st.container(border=True):
             left, right = st.columns(2)
             cid = call.get("id") if isinstance(call.get("id"), str) else ""
-            left.text_input(f"{cn} id", value=shown(cid),
+            left.text_input(f"{cn} id",
                             **_on(f"{ck}_id", lambda t, c=c: ops.set_tool_call(at, c, call_id=t.strip()),
-                                  f"{cn.lower()} id"))
-            right.text_input(f"{cn} function", value=shown(str(fn.get("name") or "")),
+                                  f"{cn.lower()} id", shown(cid)))
+            right.text_input(f"{cn} function",
                              **_on(f"{ck}_name", lambda t, c=c: ops.set_tool_call(at, c, name=t.strip()),
-                                   f"{cn.lower()} function"))
+                                   f"{cn.lower()} function", shown(str(fn.get("name") or ""))))
             text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-            st.text_area(f"{cn} arguments (JSON)", value=shown(text), height=68,
+            st.text_area(f"{cn} arguments (JSON)", height=68,
                          **_on(f"{ck}_args", lambda t, c=c: ops.set_tool_call(at, c, arguments=t),
-                               f"{cn.lower()} arguments"))
+                               f"{cn.lower()} arguments", shown(text)))
             _problem(f"{ck}_args")
             st.caption(widgets.md(f"answered by message {answered[cid] + 1}" if cid in answered
                                   else "no tool message answers this call yet"))
@@ -232,9 +242,11 @@ def _new_call(card: Card, at: str, key: str, name: str) -> None:
                 and isinstance(t["function"].get("name"), str)]
     with st.expander(f"Add a tool call to {name.lower()}"):
         fn_key, args_key = f"{key}_newcall_name", f"{key}_newcall_args"
-        st.text_input(f"New call function ({name.lower()})", key=fn_key, value=declared[0] if declared else "",
+        st.session_state.setdefault(fn_key, declared[0] if declared else "")
+        st.session_state.setdefault(args_key, "{}")
+        st.text_input(f"New call function ({name.lower()})", key=fn_key,
                       help="declared functions: " + (", ".join(declared) if declared else "none in this example"))
-        st.text_area(f"New call arguments, JSON ({name.lower()})", key=args_key, value="{}", height=68)
+        st.text_area(f"New call arguments, JSON ({name.lower()})", key=args_key, height=68)
         problem = ops.arguments_problem(st.session_state.get(args_key) or "{}")
         if problem:
             widgets.alert("warning", f"arguments: {problem}")
