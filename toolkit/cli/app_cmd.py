@@ -30,6 +30,7 @@ def command(folder: str | os.PathLike[str], port: int) -> list[str]:
     """The ``streamlit run`` command line: local address only, headless, no usage statistics."""
     return [sys.executable, "-m", "streamlit", "run", str(SCRIPT), "--server.address", "127.0.0.1",
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer",
             "--", "--workspace", os.fspath(folder)]
 
 

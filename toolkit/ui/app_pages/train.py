@@ -140,6 +140,11 @@ def _start(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any, client
     st.rerun()
 
 
+def _monitor_running() -> bool:
+    mon = st.session_state.get("tr_monitor")
+    return mon is not None and not mon.done
+
+
 def train_page() -> None:
     st.title("Train")
     widgets.show_flash()
@@ -159,13 +164,15 @@ def train_page() -> None:
             widgets.alert("warning", "Save your changes first: training uploads the file as it is on disk.")
             widgets.save_bar(ds)
         st.checkbox("Upload even if lint finds errors", key="tr_force", persist_state="session")
-        ready = spec is not None and connected is not None and not ds.modified
+        running = _monitor_running()
+        ready = spec is not None and connected is not None and not ds.modified and not running
+        if running:
+            st.caption("A job is running: follow it below (or cancel it) before starting another.")
         if st.button("Lint, upload and train", key="tr_start", type="primary", disabled=not ready) and spec:
             assert connected is not None
             st.session_state["tr_live"] = True
             _start(ds, spec, validation, *connected)
-    mon = st.session_state.get("tr_monitor")
-    every = jobs.POLL_SECONDS if mon is not None and not mon.done and st.session_state.get("tr_live") else None
+    every = jobs.POLL_SECONDS if _monitor_running() and st.session_state.get("tr_live") else None
     st.fragment(jobs.job_view, run_every=every)(connected)
     jobs.past_jobs()
 
