@@ -94,6 +94,8 @@ def test_unfinished_span_falls_back_to_line_by_line() -> None:
     (b'{"a": -Infinity}', "F014"),
     (b'{"a": 1, "a": 2}', "F016"),
     (b'{"s": "\\ud800"}', "F015"),
+    (b'{"s": "\\udc00 low alone"}', "F015"),
+    (b'{"s": "\\ud83d\\ude00 then \\ud83d alone"}', "F015"),
     (b'"just a string"', "F013"),
     (b"42", "F013"),
     (b"[" * 100_000, "F017"),

@@ -19,7 +19,10 @@ from typing import Any, BinaryIO
 BOM = b"\xef\xbb\xbf"
 MAX_SPAN_LINES = 2000  # a pretty-printed record longer than this is reported line by line
 MAX_SPAN_BYTES = 8 * 1024 * 1024
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+# a high surrogate escape not followed by a low one, or a low one not preceded by a high one
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                                    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+READ_BUFFER = 1 << 20  # lines of fine-tuning files are long: a small buffer costs many refills
 
 
 @dataclass(slots=True)
@@ -147,7 +150,7 @@ class JsonlReader:
 
     def __iter__(self) -> Iterator[Record | ParseProblem]:
         if isinstance(self.source, (str, Path)):
-            with open(self.source, "rb") as fh:
+            with open(self.source, "rb", buffering=READ_BUFFER) as fh:
                 yield from self._read(fh)
         else:
             yield from self._read(self.source)
@@ -324,7 +327,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         out.append(ParseProblem(
             "F016", lineno, f"duplicate key {key!r} in one object; only the last value is kept, remove the other",
             column=None))
-    if _SURROGATE_ESCAPE.search(raw):
+    if b"\\u" in raw and _LONE_SURROGATE_ESCAPE.search(raw):
         for ptr, val in walk(value):
             if isinstance(val, str) and _has_lone_surrogate(val):
                 out.append(ParseProblem(
