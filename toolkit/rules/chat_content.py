@@ -8,7 +8,7 @@ from typing import Any
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from .context import Context
-from ._walk import has_call, is_trained, iter_messages, label, messages_of, role_of
+from ._walk import has_call, is_trained, iter_messages, label, mentions, messages_of, role_of
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -54,6 +54,8 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
     should be a valid string" (2024). The later spec allows text parts, but whether the
     validator accepts them now is unconfirmed, so join the parts into one string
     (`tunesmith fix` does it). Source: FORMAT_RULES C-08 (observed E-11)."""
+    if not mentions(rec.raw, b'"tool"'):
+        return
     for i, m in iter_messages(rec.value):
         content = m.get("content")
         if role_of(m) != "tool" or not isinstance(content, list):

@@ -9,7 +9,7 @@ from typing import Any
 from ..diagnostics import Fix, Severity
 from ..reader import Record, escape_pointer
 from .context import Context
-from ._walk import function_of, iter_messages, label, messages_of, role_of, tool_calls_of, type_name
+from ._walk import function_of, iter_messages, label, mentions, messages_of, role_of, tool_calls_of, type_name
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -95,6 +95,8 @@ def tool_arguments_not_json(rec: Record, ctx: Context) -> Iterator[Finding]:
     `"{\\"city\\": \\"Paris\\"}"`. A string that does not parse (single quotes, a truncated
     object, plain text) teaches the model to emit calls no program can read. Write it with
     `json.dumps(args)`. Source: FORMAT_RULES C-14."""
+    if not mentions(rec.raw, b'"arguments"'):
+        return
     for i, m in iter_messages(rec.value):
         if role_of(m) != "assistant":
             continue
@@ -128,6 +130,8 @@ def unknown_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
     assistant message of the same example; otherwise the result answers nothing. Usually the
     ids were renumbered or the assistant message was cut. Use the id of the call it answers.
     Unconfirmed by a server message. Source: FORMAT_RULES C-15."""
+    if not mentions(rec.raw, b'"tool_call_id"'):
+        return
     seen: list[str] = []
     for i, m in iter_messages(rec.value):
         role = role_of(m)
@@ -147,6 +151,8 @@ def unanswered_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
     `tool_call_id`) before the next user or assistant turn; otherwise the model learns a
     conversation in which tools never answer. A call in the last assistant message is fine:
     the example then teaches the call itself. Source: FORMAT_RULES C-15."""
+    if not mentions(rec.raw, b'"tool_calls"'):
+        return
     pending: list[tuple[str, str]] = []  # (id, pointer) of calls still waiting for a result
     for i, m in iter_messages(rec.value):
         role = role_of(m)
@@ -172,6 +178,8 @@ def duplicate_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
     with a repeated id the results cannot be told apart. (Reusing the same id in different
     examples is harmless.) Give each call its own id, e.g. `call_1`, `call_2`.
     Source: FORMAT_RULES C-15."""
+    if not mentions(rec.raw, b'"tool_calls"'):
+        return
     seen: set[str] = set()
     for i, m in iter_messages(rec.value):
         for j, call in tool_calls_of(m):

@@ -9,7 +9,7 @@ from typing import Any
 from ..diagnostics import Severity
 from ..reader import Record, escape_pointer
 from .context import Context
-from ._walk import function_of, has_call, iter_messages, label, role_of, tool_calls_of, type_name
+from ._walk import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of, type_name
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -163,6 +163,8 @@ def undeclared_tool_called(rec: Record, ctx: Context) -> Iterator[Finding]:
     among them; otherwise the model learns to call a function it was never shown, often a typo
     or a renamed function. The docs allow trimming definitions to save tokens, so this is only a
     warning. Examples without any definitions are not checked. Source: FORMAT_RULES C-16."""
+    if not mentions(rec.raw, b'"tool_calls"', b'"function_call"'):
+        return
     declared: set[str] | None = None
     for i, m in iter_messages(rec.value):
         if role_of(m) != "assistant" or not has_call(m):
