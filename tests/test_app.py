@@ -553,7 +553,7 @@ def test_app_command_line() -> None:
     assert cmd[:4] == [sys.executable, "-m", "streamlit", "run"] and Path(cmd[4]).name == "streamlit_app.py"
     options = dict(zip(cmd[5:-3:2], cmd[6:-3:2], strict=True))
     assert options == {"--server.address": "127.0.0.1", "--server.port": "8600", "--server.headless": "true",
-                       "--browser.gatherUsageStats": "false"}
+                       "--browser.gatherUsageStats": "false", "--client.toolbarMode": "viewer"}
     assert cmd[-3:] == ["--", "--workspace", "/data/ws"]
 
 

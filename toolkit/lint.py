@@ -161,7 +161,7 @@ class Linter:
     def _context(self, file_format: str, role: str) -> Context:
         s = self.settings
         method = s.method or formats.FORMAT_METHOD[file_format]
-        model = catalog.for_method(s.provider, s.model, method) if method in formats.METHOD_FORMAT else self.model
+        model = catalog.for_method(s.provider, s.model, method)
         return Context(provider=catalog.provider(s.provider), model=model, method=method, file_format=file_format,
                        role=role, model_explicit=bool(s.model), method_explicit=bool(s.method), grader=self.grader,
                        today=self.today or dt.date.today())
