@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalog, formats, jsonpos, schemas
+from . import catalog, formats, jsonpos, parallel, schemas
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Severity
 from .errors import InputError, UsageError
@@ -166,6 +166,12 @@ class Linter:
                        role=role, model_explicit=bool(s.model), method_explicit=bool(s.method), grader=self.grader,
                        today=self.today or dt.date.today())
 
+    def _record_rules(self, path: str, ctx: Context) -> dict[tuple[str, bool], list[Rule]]:
+        """The record rules to run, by (record format, schema-valid): structural ones only on invalid records."""
+        enabled = self._rules("record", path, ctx)
+        return {(fmt, valid): [r for r in enabled if fmt in r.formats and not (valid and r.structural)]
+                for fmt in formats.FORMAT_METHOD for valid in (True, False)}
+
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
         diags: list[Diagnostic] = []
         items = iter(reader)
@@ -180,42 +186,49 @@ class Linter:
         summary.collected = {c.name: c.create() for c in COLLECTORS.values()
                              if any(self.settings.enabled(RULES[code], path) for code in c.rules)}
         collectors = list(summary.collected.values())
-        enabled = self._rules("record", path, ctx)
-        # the rules to run, by (record format, schema-valid): structural rules only on invalid records
-        record_rules = {(fmt, valid): [r for r in enabled if fmt in r.formats and not (valid and r.structural)]
-                        for fmt in formats.FORMAT_METHOD for valid in (True, False)}
+        record_rules = self._record_rules(path, ctx)
         reader_rules = {r.code for r in self._rules("reader", path, ctx)}
+        first_lines = _first_lines(head)
+        tail = parallel.start_tail(self, reader, ctx, first_lines)  # the file's last part, checked on the other core
+        boundary = tail.first_line if tail is not None else None
         for item in itertools.chain(head, items):
+            mine = boundary is None or item.line < boundary
             if isinstance(item, ParseProblem):
-                if item.code in reader_rules:
+                if mine and item.code in reader_rules:
                     diags.append(self._parse_diag(path, item))
                 continue
             summary.records += 1
             for collector in collectors:
                 collector.add(item)
-            diags.extend(self._check_record(item, path, ctx, summary, record_rules))
+            fmt = _gather(item, summary)
+            if mine:
+                diags.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, record_rules))
+        if tail is not None:
+            diags.extend(tail.result())
         for rule in self._rules("file", path, ctx):
             diags.extend(self._diags_from(rule, rule.check(summary, ctx), path, None))  # type: ignore[misc]
         diags.sort(key=Diagnostic.sort_key)
         fmt = file_format if summary.records else (file_format if counts else None)
         return FileResult(path, fmt, summary.records, diags, role, ctx.model.name), summary
 
-    def _check_record(self, rec: Record, path: str, ctx: Context, summary: FileSummary,
-                      rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:
+    def lint_tail(self, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> list[Diagnostic]:
+        """The record and parse diagnostics of a file from ``reader``'s start on (no file-level facts)."""
+        path = reader.name
+        record_rules = self._record_rules(path, ctx)
+        reader_rules = {r.code for r in self._rules("reader", path, ctx)}
+        diags: list[Diagnostic] = []
+        for item in reader:
+            if isinstance(item, ParseProblem):
+                if item.code in reader_rules:
+                    diags.append(self._parse_diag(path, item))
+            else:
+                diags.extend(self._diagnose(item, formats.detect(item.value), path, ctx, first_lines, record_rules))
+        return diags
+
+    def _diagnose(self, rec: Record, fmt: str | None, path: str, ctx: Context, first_lines: dict[str, int],
+                  rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:
+        """Every finding of the record rules (and S001, F090) on one record."""
         value = rec.value
-        fmt = formats.detect(value)
-        if fmt is not None and fmt not in summary.first_line:
-            summary.first_line[fmt] = rec.line
-        summary.formats[fmt or "unknown"] += 1
-        if fmt == formats.COMPLETION:
-            summary.completion.add(value, rec.line)
-        if b"image_url" in rec.raw and has_image(value):
-            summary.image_examples += 1
-            summary.first_image_line = summary.first_image_line or rec.line
-        digest = hashlib.blake2b(rec.raw.strip(), digest_size=16).digest()
-        first = summary.digests.setdefault(digest, rec.line)
-        if first != rec.line:
-            summary.duplicates.append((rec.line, first))
         own = fmt if fmt is not None and not formats.same_family(fmt, ctx.file_format) else ctx.file_format
         if own != ctx.file_format:
             mixed = RULES["F090"]
@@ -224,7 +237,7 @@ class Linter:
             if ctx.provider.name in mixed.providers and self.settings.enabled(mixed, path):
                 yield self._diag(rec, path, mixed, Finding(
                     None, f"this record is in the {own} format but the file is {ctx.file_format}"
-                    f" (first {ctx.file_format} record: line {summary.first_line.get(ctx.file_format, '?')}); "
+                    f" (first {ctx.file_format} record: line {first_lines.get(ctx.file_format, '?')}); "
                     "one file must hold one format"))
             return
         valid = schemas.validator(own).is_valid(value)
@@ -284,6 +297,34 @@ class Linter:
         for f in findings:
             yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
                              self.settings.severity_of(rule), f.message or rule.message, fix=f.fix)
+
+
+def _first_lines(head: list[Record | ParseProblem]) -> dict[str, int]:
+    """The first line of each format among the records read ahead."""
+    out: dict[str, int] = {}
+    for item in head:
+        if isinstance(item, Record) and (fmt := formats.detect(item.value)) is not None:
+            out.setdefault(fmt, item.line)
+    return out
+
+
+def _gather(rec: Record, summary: FileSummary) -> str | None:
+    """Add one record to the file's facts; return its format."""
+    value = rec.value
+    fmt = formats.detect(value)
+    if fmt is not None and fmt not in summary.first_line:
+        summary.first_line[fmt] = rec.line
+    summary.formats[fmt or "unknown"] += 1
+    if fmt == formats.COMPLETION:
+        summary.completion.add(value, rec.line)
+    if b"image_url" in rec.raw and has_image(value):
+        summary.image_examples += 1
+        summary.first_image_line = summary.first_image_line or rec.line
+    digest = hashlib.blake2b(rec.raw.strip(), digest_size=16).digest()
+    first = summary.digests.setdefault(digest, rec.line)
+    if first != rec.line:
+        summary.duplicates.append((rec.line, first))
+    return fmt
 
 
 def _related(a: str, b: str) -> bool:

@@ -143,14 +143,19 @@ class JsonlReader:
     >>> reader.facts.bom
     """
 
-    def __init__(self, source: str | Path | BinaryIO, *, name: str | None = None) -> None:
+    def __init__(self, source: str | Path | BinaryIO, *, name: str | None = None, start: int = 0,
+                 first_line: int = 1) -> None:
+        """``start`` (a byte offset at the beginning of line ``first_line``) reads a file from there on."""
         self.source = source
         self.name = name or (str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<stream>"))
         self.facts = FileFacts()
+        self.start = start
+        self.first_line = first_line
 
     def __iter__(self) -> Iterator[Record | ParseProblem]:
         if isinstance(self.source, (str, Path)):
             with open(self.source, "rb", buffering=READ_BUFFER) as fh:
+                fh.seek(self.start)
                 yield from self._read(fh)
         else:
             yield from self._read(self.source)
@@ -159,11 +164,11 @@ class JsonlReader:
 
     def _lines(self, fh: BinaryIO) -> Iterator[tuple[int, bytes]]:
         facts = self.facts
-        lineno = 0
+        lineno = self.first_line - 1
         for raw in fh:
             lineno += 1
             facts.bytes += len(raw)
-            if lineno == 1 and raw.startswith(BOM):
+            if lineno == 1 and self.start == 0 and raw.startswith(BOM):
                 facts.bom = True
                 raw = raw[len(BOM):]
             if raw.endswith(b"\n"):
