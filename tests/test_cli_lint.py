@@ -149,3 +149,12 @@ def test_console_script_runs(good: Path) -> None:
     proc = subprocess.run([str(exe), "lint", str(good)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "All checks passed" in proc.stdout or "Found 0 errors" in proc.stdout
+
+
+def test_with_a_validation_file_the_first_file_is_the_training_file(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    train = write(tmp_path / "gsm8k_validation_train.jsonl", GOOD[:5])  # named like a validation set
+    val = write(tmp_path / "val.jsonl", GOOD[5:8])
+    code, doc = run_json(capsys, str(train), "--validation", str(val))
+    assert [f["role"] for f in doc["files"]] == ["train", "validation"]
+    assert "F060" in [d["rule"] for d in doc["files"][0]["diagnostics"]] and code == 1

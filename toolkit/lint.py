@@ -108,7 +108,8 @@ class Linter:
 
     def lint(self, path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None) -> LintResult:
         """Lint one training file (and its validation file, with the cross-file rules)."""
-        train_res, train_sum = self.lint_file(path)
+        # with a validation file the roles are known; alone, a file's name may say it is a validation set
+        train_res, train_sum = self.lint_file(path, role="train" if validation is not None else None)
         files = [train_res]
         if validation is not None:
             val_res, val_sum = self.lint_file(validation, role="validation")
