@@ -112,7 +112,7 @@ def test_surrogate_pair_is_fine() -> None:
 
 def test_non_finite_pointer() -> None:
     _, problems, _ = read(b'{"m": [1, NaN]}\n')
-    assert [(p.code, p.pointer) for p in problems] == [("F014", "/m/1")]
+    assert [(p.code, p.pointer, p.column) for p in problems] == [("F014", "/m/1", 11)]
 
 
 def test_huge_line() -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .jsonpos import line_column
+
 BOM = b"\xef\xbb\xbf"
 MAX_SPAN_LINES = 2000  # a pretty-printed record longer than this is reported line by line
 MAX_SPAN_BYTES = 8 * 1024 * 1024
@@ -326,7 +328,8 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
             if isinstance(val, _NonFinite):
                 out.append(ParseProblem(
                     "F014", lineno,
-                    f"{val.literal} is not valid JSON; use a number or a string", column=None, pointer=ptr))
+                    f"{val.literal} is not valid JSON; use a number or a string", column=_column(text, ptr),
+                    pointer=ptr))
         value = _replace_non_finite(value)
     for key in state.duplicates:
         out.append(ParseProblem(
@@ -337,11 +340,17 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
             if isinstance(val, str) and _has_lone_surrogate(val):
                 out.append(ParseProblem(
                     "F015", lineno, "string contains a lone UTF-16 surrogate escape (\\ud800-\\udfff) that is "
-                    "not valid Unicode; remove it or escape the full pair", pointer=ptr))
+                    "not valid Unicode; remove it or escape the full pair", column=_column(text, ptr), pointer=ptr))
     record = Record(lineno, value, raw)
     if out:
         return [*out, record]
     return record
+
+
+def _column(text: str, pointer: str) -> int | None:
+    """1-based column of the value at ``pointer`` on a one-line record."""
+    pos = line_column(text, pointer)
+    return pos[1] if pos is not None and pos[0] == 0 else None
 
 
 def _replace_non_finite(value: Any) -> Any:
