@@ -9,8 +9,7 @@ import streamlit as st
 from toolkit import formats
 from toolkit.edit import Analysis, Dataset, EditError, findings, ops
 from toolkit.edit.records import shown
-from toolkit.ui import conversation, state, widgets
-from toolkit.ui import main as app
+from toolkit.ui import conversation, page, state, widgets
 
 
 def _select(index: int) -> None:
@@ -144,12 +143,8 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
 
 
 def record_page() -> None:
-    st.title("Record editor")
-    widgets.show_flash()
-    ds = state.dataset()
+    ds = page.open_dataset("Record editor")
     if ds is None:
-        st.info("Open a dataset on the Dataset page first.")
-        st.page_link(app.PAGES["dataset"], label="Go to the Dataset page")
         return
     widgets.save_bar(ds)
     an = state.analysis()

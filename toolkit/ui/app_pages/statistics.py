@@ -6,8 +6,7 @@ import streamlit as st
 
 from toolkit import catalog, cost, stats
 from toolkit.errors import ToolkitError
-from toolkit.ui import cache, charts, state, widgets
-from toolkit.ui import main as app
+from toolkit.ui import cache, charts, page, state, widgets
 
 
 def _numbers(s: stats.Stats, estimate: cost.Estimate, epochs: int, auto: bool) -> None:
@@ -29,12 +28,8 @@ def _numbers(s: stats.Stats, estimate: cost.Estimate, epochs: int, auto: bool) -
 
 
 def statistics_page() -> None:
-    st.title("Statistics")
-    widgets.show_flash()
-    ds = state.dataset()
+    ds = page.open_dataset("Statistics")
     if ds is None:
-        st.info("Open a dataset on the Dataset page first.")
-        st.page_link(app.PAGES["dataset"], label="Go to the Dataset page")
         return
     st.caption(widgets.md(state.workspace().relative(ds.path) + (" (with unsaved changes)" if ds.modified else "")))
     try:

@@ -1,0 +1,20 @@
+"""The top of a page that works on the open dataset."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from toolkit.edit import Dataset
+from toolkit.ui import main as app
+from toolkit.ui import state, widgets
+
+
+def open_dataset(title: str) -> Dataset | None:
+    """Draw the title and any flash message; return the open dataset, or point to the Dataset page."""
+    st.title(title)
+    widgets.show_flash()
+    ds = state.dataset()
+    if ds is None:
+        st.info("Open a dataset on the Dataset page first.")
+        st.page_link(app.PAGES["dataset"], label="Go to the Dataset page")
+    return ds
