@@ -1,0 +1,83 @@
+"""The engine: formats per record and file, the schema safety net (S001), mixed formats (F090)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolkit.config import Settings
+from toolkit.lint import Linter, looks_like_validation
+
+CHAT = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"},
+                     {"role": "assistant", "content": "a"}]}
+DPO = {"input": {"messages": [{"role": "user", "content": "q"}]},
+       "preferred_output": [{"role": "assistant", "content": "good"}],
+       "non_preferred_output": [{"role": "assistant", "content": "bad"}]}
+RFT = {"messages": [{"role": "developer", "content": "d"}, {"role": "user", "content": "q"}], "answer": "4"}
+PAIR = {"prompt": "q ->", "completion": " a"}
+
+
+def lint(records: list[Any], **settings: Any) -> Any:
+    data = b"".join(json.dumps(r).encode() + b"\n" for r in records)
+    return Linter(Settings(ignore=("F060", "F070", "F130", "F131"), **settings)).lint_bytes(data)
+
+
+def rules(result: Any) -> list[tuple[str, int | None]]:
+    return [(d.rule, d.line) for d in result.diagnostics]
+
+
+@pytest.mark.parametrize(("record", "fmt"), [(CHAT, "chat"), (DPO, "preference"), (RFT, "reinforcement"),
+                                             (PAIR, "completion")])
+def test_file_format_is_detected(record: dict[str, Any], fmt: str) -> None:
+    assert lint([record] * 3).format == fmt
+
+
+def test_mixed_formats_are_flagged_per_record() -> None:
+    result = lint([CHAT, CHAT, PAIR, CHAT])
+    assert ("F090", 3) in rules(result)
+    assert [r for r, _ in rules(result)].count("F090") == 1
+
+
+def test_one_format_is_not_mixed() -> None:
+    assert "F090" not in [r for r, _ in rules(lint([CHAT] * 4))]
+
+
+def test_method_mismatch_is_said_once_not_per_record() -> None:
+    found = [r for r, _ in rules(lint([CHAT] * 5, method="dpo"))]
+    assert found.count("F091") == 1 and "F090" not in found
+
+
+def test_a_developer_row_in_a_chat_file_gets_the_chat_rules() -> None:
+    dev = {"messages": [{"role": "developer", "content": "d"}, {"role": "user", "content": "q"},
+                        {"role": "assistant", "content": "a"}]}
+    result = lint([CHAT, CHAT, dev, CHAT])
+    assert result.format == "chat" and ("C031", 3) in rules(result)
+
+
+def test_schema_violation_no_rule_names_is_reported_by_s001() -> None:
+    odd = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q", "name": 7},
+                        {"role": "assistant", "content": "a"}]}
+    result = lint([CHAT, odd])
+    s001 = [d for d in result.diagnostics if d.rule == "S001"]
+    assert [(d.line, d.pointer) for d in s001] == [(2, "/messages/1/name")]
+    assert "schemas/chat.schema.json" in s001[0].message
+
+
+def test_valid_records_get_no_s001() -> None:
+    assert "S001" not in [r for r, _ in rules(lint([CHAT] * 3))]
+    assert "S001" not in [r for r, _ in rules(lint([DPO] * 3))]
+
+
+def test_s001_stays_quiet_when_a_rule_explains_the_same_value() -> None:
+    bad_weight = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", "weight": 0.5}]}
+    found = [r for r, _ in rules(lint([bad_weight]))]
+    assert "C101" in found and "S001" not in found
+
+
+@pytest.mark.parametrize(("name", "expected"), [("train.jsonl", False), ("validation_set.jsonl", True),
+                                                ("data_val.jsonl", True), ("my-test.jsonl", True),
+                                                ("contest.jsonl", False), ("eval.jsonl", True)])
+def test_validation_files_are_recognised_by_name(name: str, expected: bool) -> None:
+    assert looks_like_validation(name) is expected
