@@ -59,19 +59,22 @@ def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
                       "(`tunesmith fix --write` converts them)")
 
 
-@file_rule("F040", "wrong-file-extension", E, "file name does not end in .jsonl", source="F-04")
+@file_rule("F040", "wrong-file-extension", W, "file name does not end in .jsonl", source="F-04")
 def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """The fine-tuning API only supports `.jsonl` files ("The Fine-tuning API only supports
-    `.jsonl` files", Files API). A JSONL file saved as `.json` or `.txt` is refused at upload.
-    Rename the file. Source: FORMAT_RULES F-04."""
+    `.jsonl` files", Files API): a JSONL file uploaded as `.json` or `.txt` is refused. The
+    server sees the name given at upload, not the local one (`tunesmith train` always uploads
+    under a `.jsonl` name), so this is a warning about the file's contents being fine but its
+    name: rename it before uploading it with another tool. Source: FORMAT_RULES F-04."""
     name = Path(summary.path).name
     if not name or name == "-" or (name.startswith("<") and name.endswith(">")):
         return  # stdin or an in-memory buffer: no name to check
     suffix = Path(name).suffix
     if suffix.lower() != ".jsonl":
         what = f"ends in {suffix}" if suffix else "has no extension"
-        yield Finding(None, f"the file name {what}; the fine-tuning API only accepts .jsonl files: "
-                      f"rename it to {Path(name).stem if suffix else name}.jsonl")
+        yield Finding(None, f"the file name {what}; the fine-tuning API only accepts .jsonl uploads: "
+                      f"rename it to {Path(name).stem if suffix else name}.jsonl (tunesmith train uploads it "
+                      "under a .jsonl name)")
 
 
 @file_rule("F050", "file-too-large", E, "file is larger than 8 GB", source="F-05")
