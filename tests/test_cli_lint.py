@@ -158,3 +158,13 @@ def test_with_a_validation_file_the_first_file_is_the_training_file(tmp_path: Pa
     code, doc = run_json(capsys, str(train), "--validation", str(val))
     assert [f["role"] for f in doc["files"]] == ["train", "validation"]
     assert "F060" in [d["rule"] for d in doc["files"][0]["diagnostics"]] and code == 1
+
+
+def test_dash_reads_standard_input(good: Path) -> None:
+    exe = Path(sys.executable).with_name("tunesmith")
+    proc = subprocess.run([str(exe), "lint", "-", "--format", "json"], input=good.read_bytes() + b"{broken\n",
+                          capture_output=True, check=False)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["files"][0]["path"] == "<stdin>"
+    assert [(d["rule"], d["line"]) for d in doc["files"][0]["diagnostics"] if d["severity"] == "error"] == [("F010", 13)]

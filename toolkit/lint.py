@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import catalog, formats, jsonpos, parallel, schemas
 from .config import Settings, load_settings
@@ -117,7 +117,7 @@ class Linter:
             self._cross(train_res, train_sum, val_sum)
         else:
             self._cross(train_res, train_sum, None)
-        return self._result(files)
+        return self.result_of(files)
 
     def lint_many(self, paths: Sequence[str | os.PathLike[str]]) -> LintResult:
         """Lint several independent files (each on its own, as pre-commit passes them)."""
@@ -126,9 +126,10 @@ class Linter:
             res, summary = self.lint_file(p)
             self._cross(res, summary, None)
             files.append(res)
-        return self._result(files)
+        return self.result_of(files)
 
-    def _result(self, files: list[FileResult]) -> LintResult:
+    def result_of(self, files: list[FileResult]) -> LintResult:
+        """A run's result from the results of its files."""
         model = (files[0].model if files else None) or self.model.name
         return LintResult(files, self.settings.provider, model, self.settings.method)
 
@@ -149,7 +150,11 @@ class Linter:
         """Lint JSONL held in memory (the editor uses this for unsaved content)."""
         import io
 
-        res, summary = self._lint_stream(JsonlReader(io.BytesIO(data), name=name), name, role)
+        return self.lint_stream(io.BytesIO(data), name=name, role=role)
+
+    def lint_stream(self, stream: BinaryIO, *, name: str = "<stdin>", role: str = "train") -> FileResult:
+        """Lint JSONL read from a binary stream (``tunesmith lint -`` reads standard input)."""
+        res, summary = self._lint_stream(JsonlReader(stream, name=name), name, role)
         self._cross(res, summary, None)
         return res
 

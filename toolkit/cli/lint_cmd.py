@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("lint", help="check JSONL files offline and report every problem with its location",
                        description="Check fine-tuning JSONL files offline. Exit 0: no error; 1: errors (or "
                                    "warnings with --strict); 2: usage error or unreadable path.")
-    p.add_argument("paths", nargs="+", metavar="FILE", help="JSONL files to check")
+    p.add_argument("paths", nargs="+", metavar="FILE", help="JSONL files to check (- reads standard input)")
     p.add_argument("--validation", metavar="FILE", help="validation file, checked with the cross-file rules")
     p.add_argument("--provider", choices=("openai", "azure"), help="provider whose limits apply (default openai)")
     p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         if len(args.paths) != 1:
             raise UsageError("--validation goes with exactly one training file")
         result = linter.lint(args.paths[0], validation=args.validation)
+    elif args.paths == ["-"]:
+        result = linter.result_of([linter.lint_stream(sys.stdin.buffer, name="<stdin>")])
     else:
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
