@@ -173,7 +173,8 @@ def image_chat(rng: random.Random) -> dict[str, Any]:
     url = f"https://images.example.com/{prose.identifier(rng)}/{rng.randrange(10**6)}.png"
     return {"messages": [
         {"role": "user", "content": [{"type": "text", "text": prose.sentence(rng, "en")},
-                                     {"type": "image_url", "image_url": {"url": url, "detail": rng.choice(("low", "high", "auto"))}}]},
+                                     {"type": "image_url",
+                                      "image_url": {"url": url, "detail": rng.choice(("low", "high", "auto"))}}]},
         {"role": "assistant", "content": prose.text(rng, _words(rng, 3.5, 0.8), "en")},
     ]}
 

@@ -123,7 +123,7 @@ def test_sketch_path_finds_planted_pairs_and_estimates_similarity():
     rng = random.Random(7)
     texts = [prose(rng, rng.randint(40, 200)) for _ in range(2000)]
     planted = {}
-    for k in range(60):
+    for _ in range(60):
         i = rng.randrange(2000)
         texts.append(reword(rng, texts[i], rng.choice([0, 1, 2])))
         planted[len(texts) - 1] = i

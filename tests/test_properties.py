@@ -64,7 +64,7 @@ def chat_record(draw: st.DrawFn) -> dict[str, Any]:
     tool_names = draw(st.lists(NAMES, min_size=1, max_size=3, unique=True))
     use_tools = draw(st.booleans())
     messages: list[dict[str, Any]] = [{"role": "system", "content": draw(TEXT)}]
-    for turn in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(1, 3))):
         user: dict[str, Any] = {"role": "user", "content": draw(TEXT)}
         if draw(st.booleans()):
             user["content"] = [{"type": "text", "text": draw(TEXT)}]

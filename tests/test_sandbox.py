@@ -88,7 +88,8 @@ def test_training_round_trip_through_prism(prism_proxy: PrismProxy, train_file: 
     job, seen = wait_for_job(client, job.id)
     assert seen[-1] == "succeeded" and seen[0] in ("validating_files", "queued", "running")
     assert re.fullmatch(r"ft:gpt-4o-mini-2024-07-18:sandbox:calc:[A-Za-z0-9]{8}", job.fine_tuned_model)
-    assert job.hyperparameters.n_epochs == 8 and job.hyperparameters.batch_size == 1  # 12 examples: auto = 100 // 12 (the Cookbook heuristic)
+    # 12 examples: auto epochs = 100 // 12 (the Cookbook heuristic)
+    assert job.hyperparameters.n_epochs == 8 and job.hyperparameters.batch_size == 1
     assert job.trained_tokens and job.trained_tokens > 0 and job.error is None and len(job.result_files) == 1
     assert [j.id for j in client.fine_tuning.jobs.list(metadata={"run": "round-trip"})] == [job.id]
     assert job.id not in [j.id for j in client.fine_tuning.jobs.list(metadata={"run": "other"})]
