@@ -379,7 +379,7 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     tuned = model.inner_text().strip()
     expect(page.get_by_test_id("stMetric").filter(has_text="Step")).to_contain_text(re.compile(r"(\d+) / \1$"))
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # loss and accuracy curves
-    past = page.get_by_text(re.compile(r"^trained on .*elle_single_turn\.jsonl"))  # the job, in the registry
+    past = page.get_by_text(re.compile(r"^succeeded; trained on .*elle_single_turn\.jsonl"))  # the job, in the registry
     expect(past).to_contain_text(f"; model {tuned}")
     screenshot(page, "train")
 
