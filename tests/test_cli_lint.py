@@ -58,9 +58,21 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "nope.jsonl: no such file" in err and "Traceback" not in err
 
 
-def test_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", str(tmp_path)]) == 2
-    assert "is a folder" in capsys.readouterr().err
+    assert "is a folder without .jsonl files" in capsys.readouterr().err
+
+
+def test_folder_means_its_jsonl_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "a.jsonl", GOOD)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub" / "b.jsonl", GOOD, b"{broken\n")
+    (tmp_path / "notes.txt").write_text("not checked", "utf-8")
+    (tmp_path / ".hidden").mkdir()
+    write(tmp_path / ".hidden" / "c.jsonl", GOOD, b"{broken\n")
+    code, doc = run_json(capsys, str(tmp_path))
+    assert code == 1
+    assert [Path(f["path"]).relative_to(tmp_path).as_posix() for f in doc["files"]] == ["a.jsonl", "sub/b.jsonl"]
 
 
 def test_usage_error_exits_2(good: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,6 +84,21 @@ class LintResult:
         return 1 if self.errors or (strict and self.warnings) else 0
 
 
+def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The files to lint: each path itself, or for a folder its ``*.jsonl`` files (sorted, hidden ones left out)."""
+    out: list[str] = []
+    for p in map(os.fspath, paths):
+        if not os.path.isdir(p):
+            out.append(p)
+            continue
+        found = sorted(str(f) for f in Path(p).rglob("*.jsonl")
+                       if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        if not found:
+            raise InputError(f"{p}: is a folder without .jsonl files; pass the files to check")
+        out.extend(found)
+    return out
+
+
 def looks_like_validation(path: str) -> bool:
     """A file named like ``*_val.jsonl`` or ``validation_set.jsonl`` is treated as a validation file."""
     stem = Path(path).stem.lower()
@@ -120,9 +135,12 @@ class Linter:
         return self.result_of(files)
 
     def lint_many(self, paths: Sequence[str | os.PathLike[str]]) -> LintResult:
-        """Lint several independent files (each on its own, as pre-commit passes them)."""
+        """Lint several independent files (each on its own, as pre-commit passes them).
+
+        A folder stands for every ``*.jsonl`` file below it.
+        """
         files = []
-        for p in paths:
+        for p in expand_paths(paths):
             res, summary = self.lint_file(p)
             self._cross(res, summary, None)
             files.append(res)

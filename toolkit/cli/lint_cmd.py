@@ -21,7 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = sub.add_parser("lint", help="check JSONL files offline and report every problem with its location",
                        description="Check fine-tuning JSONL files offline. Exit 0: no error; 1: errors (or "
                                    "warnings with --strict); 2: usage error or unreadable path.")
-    p.add_argument("paths", nargs="+", metavar="FILE", help="JSONL files to check (- reads standard input)")
+    p.add_argument("paths", nargs="+", metavar="FILE",
+                   help="JSONL files or folders to check (a folder: its *.jsonl files; - reads standard input)")
     p.add_argument("--validation", metavar="FILE", help="validation file, checked with the cross-file rules")
     p.add_argument("--provider", choices=("openai", "azure"), help="provider whose limits apply (default openai)")
     p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
