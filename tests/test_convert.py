@@ -258,3 +258,13 @@ def test_same_file_and_missing_input_are_refused(tmp_path):
         convert(tmp_path / "none.csv", tmp_path / "o.jsonl", from_format="csv")
     with pytest.raises(UsageError, match="exactly one of"):
         convert(path, tmp_path / "o.json")
+
+
+def test_bytes_that_are_not_utf8_name_the_line(tmp_path):  # type: ignore[no-untyped-def]
+    from toolkit.convert import read_items
+    from toolkit.errors import InputError
+
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"conversations": []}\n{"conversations": [{"from": "human", "value": "caf\xe9"}]}\n')
+    with pytest.raises(InputError, match=r"latin1\.jsonl:2: not UTF-8 text"):
+        list(read_items(str(path)))

@@ -65,19 +65,25 @@ def read_items(path: str) -> Iterator[tuple[str, Any]]:
     if head.startswith(b"["):
         try:
             items = json.loads(Path(path).read_text("utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise InputError(f"{path}: not valid JSON ({exc})") from None
         for i, item in enumerate(items, 1):
             yield f"item {i}", item
         return
-    with open(path, encoding="utf-8-sig") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
+    with open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            if line_no == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            if not raw.strip():
                 continue
             try:
-                yield f"line {line_no}", json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{line_no}: not valid JSON ({exc.msg}); fix the line or run "
+                yield f"line {line_no}", json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                raise InputError(f"{path}:{line_no}: not UTF-8 text; save the file as UTF-8 (or run "
+                                 "`tunesmith lint` on it to find every such line)") from None
+            except (json.JSONDecodeError, RecursionError) as exc:
+                why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                raise InputError(f"{path}:{line_no}: not valid JSON ({why}); fix the line or run "
                                  "`tunesmith lint` on it") from None
 
 
