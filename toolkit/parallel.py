@@ -9,18 +9,18 @@ process would.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .reader import JsonlReader
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # multiprocessing is imported only for files worth a second process (start-up of lint)
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .diagnostics import Diagnostic
     from .lint import Linter
     from .rules.context import Context
@@ -54,6 +54,9 @@ def start_tail(linter: Linter, reader: JsonlReader, ctx: Context, first_lines: d
     if split is None:
         return None
     offset, line = split
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
     future = pool.submit(_check_tail, linter, path, reader.name, offset, line, ctx, first_lines)
     return Tail(line, future, pool)
@@ -64,10 +67,12 @@ def _worth_it(reader: JsonlReader) -> bool:
         return False
     if os.environ.get("TUNESMITH_PARALLEL", "1") == "0" or len(os.sched_getaffinity(0)) < 2:
         return False
-    # fork is safe only while this process runs a single thread (not inside Streamlit, say)
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() != 1:
+    if os.path.getsize(reader.source) < MIN_BYTES:
         return False
-    return os.path.getsize(reader.source) >= MIN_BYTES
+    import multiprocessing
+
+    # fork is safe only while this process runs a single thread (not inside Streamlit, say)
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def split_point(path: str, size: int) -> tuple[int, int] | None:
