@@ -43,3 +43,12 @@ def test_discard_writes_nothing(tmp_path: Path) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write in this folder"):
         write_atomic(tmp_path / "nope" / "x.jsonl", b"")
+
+
+def test_a_new_file_gets_the_umask_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "new.jsonl", b"x\n")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.jsonl").stat().st_mode) == 0o640

@@ -122,7 +122,7 @@ def test_save_is_atomic_and_keeps_the_file_mode(tmp_path: Path, monkeypatch: pyt
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(WorkspaceError, match="cannot be written"):  # a message, not an OSError
         ds.save()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elle_single_turn.jsonl"]  # no temporary file left

@@ -45,12 +45,28 @@ def atomic_writer(path: str | os.PathLike[str], *, mode_from: str | os.PathLike[
         source = mode_from if mode_from is not None else (target if target.exists() else None)
         if source is not None:
             shutil.copymode(source, tmp)
+        else:  # a new file gets the usual permissions (umask), not mkstemp's 0600
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except Discard:
         pass
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the system tells it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

@@ -1,6 +1,7 @@
 """A JSONL file opened for editing: records keep their original bytes until they are changed.
 
->>> ds = Dataset.open("train.jsonl")
+>>> ds = Dataset.open("train.jsonl")                     # confined to the file's own folder
+>>> ds = Dataset.open("data/train.jsonl", workspace=ws)   # or to a workspace
 >>> ds.change(3, lambda value: value["messages"][2].update(weight=0), "weight 0 on message 3")
 >>> ds.save()              # atomic; raises ConflictError if the file changed on disk meanwhile
 
@@ -9,6 +10,9 @@ several lines) or per line that is not a record (broken JSON, a blank line). An 
 ``raw`` is exactly what the file holds for it, line ending included; only an edited entry
 is written again (``ensure_ascii=False``, its own separators' style and line ending), so
 unknown fields, key order, record order and every untouched byte survive a save.
+Every write goes through the dataset's :class:`Workspace` (the folder the file was opened
+from, unless one is given), checked again at the moment of writing: a folder swapped for a
+symlink after opening cannot make ``save()`` write outside it.
 Entries are never modified in place: an edit replaces one entry by a new one, which is
 what makes undo a cheap list swap.
 """
@@ -27,6 +31,7 @@ from ..errors import InputError
 from ..reader import BOM
 from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
 from .errors import ConflictError, EditError
+from .workspace import Workspace, WorkspaceError
 
 UNDO_DEPTH = 50
 
@@ -57,8 +62,9 @@ class Dataset:
     """An open JSONL file: its entries, what is on disk, and the changes made since."""
 
     def __init__(self, path: str | os.PathLike[str], entries: list[Entry], *, bom: bool = False, eol: bytes = b"\n",
-                 fingerprint: Fingerprint | None = None) -> None:
+                 fingerprint: Fingerprint | None = None, workspace: Workspace | None = None) -> None:
         self.path = Path(path)
+        self._workspace = workspace
         self.entries = entries
         self.bom = bom
         self.eol = eol
@@ -70,9 +76,13 @@ class Dataset:
     # -- opening ------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Dataset:
-        """Read ``path`` into entries (never fails on bad content: broken lines become entries)."""
-        p = Path(path)
+    def open(cls, path: str | os.PathLike[str], *, workspace: Workspace | None = None) -> Dataset:
+        """Read ``path`` into entries (never fails on bad content: broken lines become entries).
+
+        ``path`` must be a ``.jsonl`` file inside ``workspace`` (default: the file's own folder).
+        """
+        ws = workspace if workspace is not None else _folder_of(path)
+        p = ws.dataset(path)
         try:
             data = p.read_bytes()
         except FileNotFoundError:
@@ -86,12 +96,20 @@ class Dataset:
         body = data[len(BOM):] if bom else data
         crlf = body.count(b"\r\n")
         eol = b"\r\n" if crlf and crlf * 2 > body.count(b"\n") else b"\n"
-        return cls(p, parse_entries(body), bom=bom, eol=eol, fingerprint=fingerprint)
+        return cls(p, parse_entries(body), bom=bom, eol=eol, fingerprint=fingerprint, workspace=ws)
 
     @classmethod
-    def new(cls, path: str | os.PathLike[str]) -> Dataset:
+    def new(cls, path: str | os.PathLike[str], *, workspace: Workspace | None = None) -> Dataset:
         """A dataset that does not exist on disk yet (the first save creates it)."""
-        return cls(path, [])
+        ws = workspace if workspace is not None else _folder_of(path)
+        return cls(ws.dataset(path, new=True), [], workspace=ws)
+
+    @property
+    def workspace(self) -> Workspace:
+        """The folder this dataset may be written in."""
+        if self._workspace is None:
+            self._workspace = _folder_of(self.path)
+        return self._workspace
 
     # -- reading ------------------------------------------------------------------------
 
@@ -258,18 +276,21 @@ class Dataset:
         """Write the content atomically; refuse with :class:`ConflictError` if the file changed on disk."""
         if not force and (reason := self.conflict()):
             raise ConflictError(f"{reason}: reload it, overwrite it, or save under another name")
+        target = self._target(self.path)
         data = self.content()
-        write_atomic(self.path, data)
+        _write(target, data)
         self._written(data)
         return self.path
 
     def save_as(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
         """Write the content to ``path`` (refusing an existing file unless ``overwrite``); it becomes the file."""
-        target = Path(path)
+        target = self._target(path)
         if target.exists() and not overwrite:
             raise ConflictError(f"{target.name} already exists; choose another name")
+        if not target.exists():
+            target = self.workspace.dataset(path, new=True)  # the name checks of a new file
         data = self.content()
-        write_atomic(target, data)
+        _write(target, data)
         self.path = target
         self._written(data)
         return target
@@ -283,6 +304,13 @@ class Dataset:
         self.version += 1
 
     # -- internals ----------------------------------------------------------------------
+
+    def _target(self, path: str | os.PathLike[str]) -> Path:
+        """Where writing ``path`` lands, checked now (not when the file was opened)."""
+        target = self.workspace.resolve(path)
+        if target.suffix.lower() != ".jsonl":
+            raise WorkspaceError(f"{target.name}: a dataset file name must end in .jsonl")
+        return target
 
     def _entry(self, index: int) -> Entry:
         if not 0 <= index < len(self.entries):
@@ -311,3 +339,14 @@ class Dataset:
         self.fingerprint = Fingerprint.of(self.path, data)
         self._saved = self.state_key()
         self.version += 1
+
+
+def _folder_of(path: str | os.PathLike[str]) -> Workspace:
+    return Workspace(Path(path).expanduser().absolute().parent)
+
+
+def _write(target: Path, data: bytes) -> None:
+    try:
+        write_atomic(target, data)
+    except OSError as exc:
+        raise WorkspaceError(f"{target.name}: cannot be written ({exc.strerror or exc})") from None
