@@ -1,18 +1,23 @@
 """Write files so that a reader never sees half of one: a temporary file beside it, then ``os.replace``.
 
-Every command and page that writes user files goes through here (fix, split, convert, the
-editor's save, training downloads).
+Every command and page that writes user files goes through here (fix, split, convert, lint
+and stats reports, the editor's save, training downloads). A path that is a symbolic link is
+written through: the file it points to is replaced, the link stays. New files get the usual
+permissions (``0o666`` less the umask); a replaced file keeps its own.
 """
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from .errors import InputError
 
@@ -21,22 +26,74 @@ class Discard(Exception):
     """Raise inside :func:`atomic_writer` to drop what was written and leave the target untouched."""
 
 
+def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot write") -> InputError:
+    """A clear :class:`InputError` for an ordinary OS failure (disk full, permission denied...)."""
+    what = {
+        errno.ENOSPC: "the disk is full; free some space and run the command again",
+        errno.EDQUOT: "the disk quota is exhausted; free some space and run the command again",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.ENOENT: "no such file or folder",
+        errno.EISDIR: "is a folder, not a file",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+        errno.ENAMETOOLONG: "the name is too long",
+        errno.EIO: "input/output error (a failing disk or network drive?)",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return InputError(f"{os.fspath(path)}: {doing}: {what}")
+
+
+def resolve_target(path: str | os.PathLike[str]) -> Path:
+    """Where writing ``path`` really goes: the file a symlink points to; refuses folders and loops."""
+    p = Path(path)
+    if p.is_symlink():
+        try:
+            p.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise os_problem(p, exc) from None
+    real = Path(os.path.realpath(p))
+    if real.is_dir():
+        raise InputError(f"{p}: is a folder; give a file name")
+    if not real.parent.is_dir():
+        raise InputError(f"{p}: cannot write in this folder: {real.parent} does not exist")
+    return real
+
+
+def _new_file_mode() -> int:
+    """``0o666`` less the process's umask, read without changing it where the system tells it (Linux):
+    setting the umask to read it would race with other threads (the editor's server has many)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextmanager
 def atomic_writer(path: str | os.PathLike[str], *, mode_from: str | os.PathLike[str] | None = None
                   ) -> Iterator[BinaryIO]:
     """A binary file that replaces ``path`` when the ``with`` block ends without an exception.
 
     The data is flushed to disk first; the permissions of the file it replaces (or of
-    ``mode_from``) are kept. On an exception nothing changes and the temporary file goes.
+    ``mode_from``) are kept, a new file gets ``0o666`` less the umask. On an exception nothing
+    changes and the temporary file goes. OS failures (disk full, read-only folder) become
+    :class:`InputError` with a message naming the file.
 
     >>> with atomic_writer("train.jsonl") as fh:
     ...     fh.write(b'{"messages": []}\\n')
     """
-    target = Path(path)
+    target = resolve_target(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise InputError(f"{target}: cannot write in this folder ({exc.strerror})") from None
+        raise os_problem(path, exc, "cannot write in this folder") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -45,28 +102,28 @@ def atomic_writer(path: str | os.PathLike[str], *, mode_from: str | os.PathLike[
         source = mode_from if mode_from is not None else (target if target.exists() else None)
         if source is not None:
             shutil.copymode(source, tmp)
-        else:  # a new file gets the usual permissions (umask), not mkstemp's 0600
-            os.chmod(tmp, 0o666 & ~_umask())
+        else:
+            os.chmod(tmp, _new_file_mode())
         os.replace(tmp, target)
     except Discard:
         pass
+    except OSError as exc:
+        raise os_problem(path, exc) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def _umask() -> int:
-    """The process's umask, read without changing it where the system tells it (Linux)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+@contextmanager
+def atomic_text_writer(path: str | os.PathLike[str], *, newline: str | None = None) -> Iterator[TextIO]:
+    """:func:`atomic_writer` for UTF-8 text (reports): the file appears whole, or not at all."""
+    with atomic_writer(path) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline=newline)  # type: ignore[arg-type]
+        try:
+            yield text
+            text.flush()
+        finally:
+            text.detach()
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -74,3 +131,41 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     with atomic_writer(path) as fh:
         fh.write(data)
     return Path(path)
+
+
+def copy_atomic(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Copy ``source`` to a new file ``target`` (which must not exist) so that it appears whole or not at all.
+
+    A hard link is used where the file system allows it (instant, no space needed); otherwise
+    the bytes are copied to a temporary file that is renamed (never over an existing file).
+    """
+    try:
+        os.link(source, target)
+        return
+    except FileExistsError:
+        raise InputError(f"{target}: exists; will not overwrite it") from None
+    except OSError:
+        pass
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=Path(target).parent)
+    except OSError as exc:
+        raise os_problem(target, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copystat(source, tmp)
+        if os.path.lexists(target):
+            raise InputError(f"{target}: exists; will not overwrite it")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise os_problem(target, exc) from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def is_read_only(path: str | os.PathLike[str]) -> bool:
+    """True when nobody may write the file (mode bits; root's ``os.access`` would always say yes)."""
+    return not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)

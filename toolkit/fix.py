@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import catalog, formats, repairs
-from .atomic import Discard, atomic_writer
+from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, os_problem, resolve_target
 from .errors import InputError, UsageError
 from .reader import BOM, JsonlReader, ParseProblem, Record
 
@@ -204,27 +204,39 @@ class _Planner:
                 edit = FixEdit(line, None, "F020", "remove the blank line", _text(lines), "")
                 return _Segment(line, original, [], [edit])
         elif "F011" in codes:
-            split = self._split_array(lines, ends[-1])
+            split = self._split_array(line, lines, ends[-1])
             if split is not None and self.select(line, "F011"):
-                edit = FixEdit(line, end_line, "F011", f"write the {len(split)} records of the array on their "
-                               "own lines", _text(lines), _text(split))
-                return _Segment(line, original, split, [edit])
+                fixed, repaired = split
+                after = _text(fixed)
+                edit = FixEdit(line, end_line, "F011", f"write the {len(fixed)} records of the array on their "
+                               "own lines", _text(lines), after)
+                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after)
+                         for rule, descs in repaired.items()]
+                return _Segment(line, original, fixed, [edit, *inner])
         elif record is not None and not codes & _UNSAFE:
             fixed, edits = self._record(line, end_line, lines, ends[-1], record, "F012" in codes)
             if edits:
                 return _Segment(line, original, fixed, edits)
         return _Segment(line, original, kept, [])
 
-    def _split_array(self, lines: list[bytes], end: bytes) -> list[bytes] | None:
+    def _split_array(self, line: int, lines: list[bytes], end: bytes
+                     ) -> tuple[list[bytes], dict[str, list[str]]] | None:
+        """The array's elements, one per line, with the selected record repairs done (one run is enough)."""
         raw = b"".join(lines)
         value = _load_exact(raw)
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
             return None
+        repaired: dict[str, list[str]] = {}
+        for i, element in enumerate(value):
+            for change in repairs.find(element, self.file_format):
+                if self.select(line, change.rule):
+                    change.apply()
+                    repaired.setdefault(change.rule, []).append(f"element {i}: {change.description}")
         dumped = [_dump(v, raw) for v in value]
         if any(d is None for d in dumped):
             return None
         sep = end or b"\n"
-        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)]  # type: ignore[operator]
+        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)], repaired  # type: ignore[operator]
 
     def _record(self, line: int, end_line: int | None, lines: list[bytes], end: bytes, record: Record,
                 multi_line: bool) -> tuple[list[bytes], list[FixEdit]]:
@@ -272,10 +284,17 @@ def _file_format(path: str, method: str | None) -> str:
 
 def _check(path: str) -> None:
     p = Path(path)
-    if not p.exists():
-        raise InputError(f"{path}: no such file")
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise os_problem(path, exc, "cannot read") from None
     if p.is_dir():
         raise InputError(f"{path}: is a folder; pass a .jsonl file")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path}: is not a regular file (a pipe or a device); fix reads a file twice: save the "
+                         "data to a file first")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: cannot read: permission denied")
 
 
 def _selector(edits: Iterable[FixEdit] | None, rules: Iterable[str] | None) -> Callable[[int | None, str], bool]:
@@ -385,22 +404,37 @@ def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, 
     with nothing to fix is not touched at all.
     """
     spath = os.fspath(path)
-    target = os.fspath(output) if output is not None else spath
+    _check(spath)
+    in_place = output is None or _same_file(spath, os.fspath(output))
+    named = spath if in_place else os.fspath(output)  # type: ignore[arg-type]
+    target = str(resolve_target(named)) if os.path.islink(named) else named  # a symlink: the file it points to
+    if in_place and is_read_only(target):
+        raise InputError(f"{spath}: is read-only; fix leaves it alone (make it writable with `chmod u+w` first)")
     applied: list[FixEdit] = []
     saved = None
-    with atomic_writer(target, mode_from=spath) as out:
-        for prefix, segment, file_edits in _run(spath, edits=edits, rules=rules, provider=provider,
-                                                add_bom=add_bom, method=method):
-            out.write(prefix)
-            if segment is not None:
-                out.writelines(segment.fixed)
-                applied.extend(segment.edits)
-            applied[:0] = file_edits
-        if not applied and target == spath:
-            raise Discard
-        if target == spath and backup:
-            saved = _backup_name(spath)
-            shutil.copy2(spath, saved)
-    if not applied and target == spath:
+    try:
+        with atomic_writer(target, mode_from=spath) as out:
+            for prefix, segment, file_edits in _run(spath, edits=edits, rules=rules, provider=provider,
+                                                    add_bom=add_bom, method=method):
+                out.write(prefix)
+                if segment is not None:
+                    out.writelines(segment.fixed)
+                    applied.extend(segment.edits)
+                applied[:0] = file_edits
+            if not applied and in_place:
+                raise Discard
+            if in_place and backup:
+                saved = _backup_name(target)
+                copy_atomic(target, saved)  # whole or absent, before the fixed file replaces the original
+    except OSError as exc:  # reading the input (writing is mapped by atomic_writer)
+        raise os_problem(spath, exc, "cannot read") from None
+    if not applied and in_place:
         return FixResult(spath)
     return FixResult(spath, applied, saved, target)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)

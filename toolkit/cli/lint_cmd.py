@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, UsageError
+from .output import check_output, output_stream
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -85,10 +86,24 @@ def build_settings(args: argparse.Namespace) -> "Settings":
                        ignore=ignore, severity=severity, strict=args.strict)
 
 
+def check_paths(args: argparse.Namespace) -> None:
+    """Usage errors about the paths, before anything is read or written."""
+    if any(not p.strip() for p in args.paths):
+        raise UsageError("an empty file name was given; pass the JSONL files to check (or - for standard input)")
+    if args.paths.count("-") > 1:
+        raise UsageError("- (standard input) can be read only once")
+    if "-" in args.paths and len(args.paths) > 1:
+        raise UsageError("- (standard input) goes alone; lint files and standard input in separate runs")
+    if "-" in args.paths and args.fix:
+        raise UsageError("--fix rewrites files; it cannot fix standard input")
+    check_output(args.output, [*args.paths, args.validation])
+
+
 def run(args: argparse.Namespace) -> int:
     from ..lint import Linter
     from ..reporters import report
 
+    check_paths(args)
     settings = build_settings(args)
     linter = Linter(settings, grader=_grader(args.grader))
     if args.fix:
@@ -104,17 +119,15 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--validation goes with exactly one training file")
         result = linter.lint(args.paths[0], validation=args.validation)
     elif args.paths == ["-"]:
+        if sys.stdin is None or sys.stdin.closed:
+            raise InputError("standard input is closed; pass a file name, or pipe the data in")
         result = linter.result_of([linter.lint_stream(sys.stdin.buffer, name="<stdin>")])
     else:
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
             raise InputError(f"{missing[0]}: no such file")
         result = linter.lint_many(args.paths)
-    stream = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    try:
+    with output_stream(args.output) as stream:
         color = args.color == "always" or (args.color == "auto" and stream.isatty() and not os.environ.get("NO_COLOR"))
         report(result, args.output_format, stream, color=color)
-    finally:
-        if args.output:
-            stream.close()
     return result.exit_code(strict=bool(settings.strict))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UsageError
+from .output import check_output, output_stream
 
 if TYPE_CHECKING:
     from ..stats import Distribution, Stats
@@ -38,22 +38,20 @@ def run(args: argparse.Namespace) -> int:
 
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         raise UsageError(f"--epochs {args.epochs}: the API accepts 1 to 50 epochs")
-    stream = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    try:
-        if args.output_format == "csv":
-            stats.frame(args.path, provider=args.provider, model=args.model,
-                        encoding=args.encoding).to_csv(stream, index=False)
-            return 0
-        result = stats.compute(args.path, provider=args.provider, model=args.model, epochs=args.epochs,
-                               encoding=args.encoding)
+    check_output(args.output, [args.path])
+    if args.output_format == "csv":
+        table = stats.frame(args.path, provider=args.provider, model=args.model, encoding=args.encoding)
+        with output_stream(args.output, newline="") as stream:
+            table.to_csv(stream, index=False)
+        return 0
+    result = stats.compute(args.path, provider=args.provider, model=args.model, epochs=args.epochs,
+                           encoding=args.encoding)
+    with output_stream(args.output, newline="") as stream:
         if args.output_format == "json":
             json.dump(result.to_dict(), stream, indent=2)
             stream.write("\n")
         else:
             write_text(result, stream)
-    finally:
-        if args.output:
-            stream.close()
     return 0
 
 
