@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,8 +43,8 @@ class Request:
         if not self.body.strip():
             return {}
         try:
-            value = json.loads(self.body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            value = json.loads(self.body, parse_constant=_no_constant, parse_float=_finite)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, NaN, an over-long integer, too deep
             raise ApiError(400, "We could not parse the JSON body of your request. The OpenAI API expects a JSON "
                            "payload, but what was sent was not valid JSON.") from None
         if not isinstance(value, dict):
@@ -130,6 +131,10 @@ class Api:
         if purpose not in FILE_PURPOSES:
             raise ApiError(400, f"Invalid purpose {purpose!r}: expected one of {', '.join(FILE_PURPOSES)}.",
                            param="purpose")
+        if len(upload.data) > self.store.max_file_bytes:
+            raise ApiError(400, f"The file has {len(upload.data)} bytes; a file can have at most "
+                           f"{self.store.max_file_bytes} bytes (the Uploads API takes up to "
+                           f"{self.store.max_upload_bytes}).", param="file")
         stored = self.store.add_file(upload.filename or "upload", purpose, upload.data)
         return Response.json(stored.to_api())
 
@@ -187,9 +192,23 @@ class Api:
             body["model"] = r.deployment
         completion = chat.complete(body, self.trainer.model_pairs)
         if body.get("stream"):
-            usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            options = body.get("stream_options") or {}
+            if not isinstance(options, dict):
+                raise ApiError(400, "Invalid 'stream_options': expected an object.", param="stream_options")
+            usage = bool(options.get("include_usage"))
             return Response(200, chat.stream_body(completion, include_usage=usage), "text/event-stream")
         return Response.json(completion)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: JSON has no infinity, and the answer could not say it either
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _has_key(headers: dict[str, str]) -> bool:

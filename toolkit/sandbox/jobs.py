@@ -2,9 +2,10 @@
 
 A job moves ``validating_files`` → ``queued`` → ``running`` → ``succeeded`` (or
 ``failed`` when a file does not pass ``validate.check_file``, or ``cancelled``).
-Nothing runs in the background: each request first catches the job up with the
-time that passed (``speed`` sandbox seconds per real second; paused jobs stand
-still), emitting the events, checkpoints and result file on the way.
+Each request first catches the job up with the time that passed (``speed``
+sandbox seconds per real second; paused jobs stand still), emitting the events,
+checkpoints and result file on the way. Only the file checks run in the
+background, outside the store's lock, so a big file holds up no other request.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import math
 import random
 import secrets
 import string
+import sys
+import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import catalog
 from . import options
 from .options import Plan
-from .state import ApiError, Store, int_param, new_id, page
+from .state import ApiError, Store, StoredFile, int_param, new_id, page
 from .validate import Dataset, FileProblem, check_file
 
 VALIDATE_SECONDS = 1.0
@@ -65,6 +69,8 @@ class Job:
     finished_at: int | None = None
     trained_tokens: int | None = None
     result_files: list[str] = field(default_factory=list)
+    checked: list[Dataset | FileProblem] | None = None  # the file checks' results, once they are done
+    checked_at: float = 0.0  # when they were done (monotonic)
 
 
 class Trainer:
@@ -77,6 +83,7 @@ class Trainer:
         self.training_available = True
         self.jobs: dict[str, Job] = {}
         self.models: dict[str, list[tuple[frozenset[str], str]]] = {}
+        self._checking = threading.BoundedSemaphore(2)  # file checks at a time: big files must not starve the CPU
 
     # requests
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -88,20 +95,25 @@ class Trainer:
                 raise ApiError(400, f"Missing required parameter: '{name}'.", param=name)
         method = options.method_type(body)
         snapshot, expected = self._trainable(body["model"], method)
-        for name in ("training_file", "validation_file"):
-            if body.get(name) is not None:
-                self._fine_tune_file(body[name], name)
+        files = [(name, body[name], self._fine_tune_file(body[name], name).data)
+                 for name in ("training_file", "validation_file") if body.get(name) is not None]
+        integrations = body.get("integrations") or []
+        if not isinstance(integrations, list):
+            raise ApiError(400, "Invalid 'integrations': expected an array.", param="integrations")
         requested = options.hyperparameters(body, method)
         with self.store.lock:
             job = Job(id=new_id("ftjob-"), model=snapshot, training_file=body["training_file"],
                       validation_file=body.get("validation_file"), suffix=options.suffix(body),
                       seed=options.seed(body), method=method, expected_format=expected, requested=requested,
-                      metadata=options.metadata(body), integrations=list(body.get("integrations") or []),
+                      metadata=options.metadata(body), integrations=list(integrations),
                       created_at=int(time.time()), last_tick=time.monotonic())
             self.jobs[job.id] = job
             self._emit(job, 0.0, f"Created fine-tuning job: {job.id}")
             self._emit(job, 0.0, f"Validating training file: {job.training_file}"
                        + (f" and validation file: {job.validation_file}" if job.validation_file else ""))
+        threading.Thread(target=self._check_files, args=(job, files), name=f"sandbox-check-{job.id}",
+                         daemon=True).start()
+        with self.store.lock:
             return self._to_api(job)
 
     def retrieve(self, job_id: str) -> dict[str, Any]:
@@ -174,13 +186,32 @@ class Trainer:
         snapshot = model if model.startswith("ft:") else catalog.provider("openai").aliases.get(model, model)
         return snapshot, ("completion" if legacy else "preference" if method == "dpo" else "chat")
 
-    def _fine_tune_file(self, file_id: Any, param: str) -> None:
+    def _fine_tune_file(self, file_id: Any, param: str) -> StoredFile:
         if not isinstance(file_id, str):
             raise ApiError(400, f"Invalid '{param}': expected a file id.", param=param)
         stored = self.store.file(file_id, param=param)
         if stored.purpose != "fine-tune":
             raise ApiError(400, f"File {file_id} has purpose {stored.purpose!r}; fine-tuning needs a file "
                            "uploaded with purpose 'fine-tune'.", param=param)
+        return stored
+
+    def _check_files(self, job: Job, files: list[tuple[str, str, bytes]]) -> None:
+        """Check a job's files (in a thread of its own, outside the lock) and leave the results on the job."""
+        results: list[Dataset | FileProblem] = []
+        with self._checking:
+            for param, file_id, data in files:
+                try:
+                    result = check_file(data, file_id=file_id, param=param, method=job.method,
+                                        expected=job.expected_format)
+                except Exception as exc:  # a bug in the checks fails this job, never the sandbox's job list
+                    traceback.print_exc(file=sys.stderr)
+                    result = FileProblem("invalid_file", f"The sandbox could not check the "
+                                         f"{param.replace('_', ' ')} {file_id}: {type(exc).__name__}.", param)
+                results.append(result)
+                if isinstance(result, FileProblem):
+                    break
+        with self.store.lock:
+            job.checked, job.checked_at = results, time.monotonic()
 
     # lifecycle
     def _job(self, job_id: str) -> Job:
@@ -221,18 +252,18 @@ class Trainer:
         return job
 
     def _validate(self, job: Job) -> None:
-        checked: list[Dataset] = []
+        if job.checked is None:  # the checks of a big file are still running: the job keeps validating
+            return
+        late = job.progress - (time.monotonic() - job.checked_at) * self.speed - VALIDATE_SECONDS
+        if late > 0:  # the checks took longer than the clock allows: the rest of the job starts from their end
+            job.progress -= late
         for param, file_id in (("training_file", job.training_file), ("validation_file", job.validation_file)):
-            if file_id is None:
-                continue
-            stored = self.store.files.get(file_id)
-            if stored is None:
-                result: Dataset | FileProblem = FileProblem(
-                    "invalid_file", f"The {param.replace('_', ' ')} {file_id} was deleted before it was validated.",
-                    param)
-            else:
-                result = check_file(stored.data, file_id=file_id, param=param, method=job.method,
-                                    expected=job.expected_format)
+            if file_id is not None and file_id not in self.store.files:
+                job.checked = [FileProblem("invalid_file", f"The {param.replace('_', ' ')} {file_id} was deleted "
+                                           "before it was validated.", param)]
+                break
+        checked: list[Dataset] = []
+        for result in job.checked:
             if isinstance(result, FileProblem):
                 job.status, job.error, job.finished_at = "failed", result.to_api(), int(time.time())
                 self._emit(job, VALIDATE_SECONDS, result.message, level="error")

@@ -11,12 +11,13 @@ import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, Request, Response
 from .faults import Fault, Faults, error_for
 from .jobs import Trainer
-from .multipart import read_chunked
+from .multipart import BodyError, content_length, read_chunked, read_exactly
 from .state import ApiError, Store
 
 
@@ -25,7 +26,10 @@ class Sandbox:
 
     ``speed`` scales the job clock: at 1 a small job takes about 12 s, at 20 well under a second.
     Use it as a context manager, or call ``start()`` / ``stop()``; point the SDK at ``base_url``.
+    A connection that sends nothing for ``idle_timeout`` seconds is closed (set it before ``start()``).
     """
+
+    idle_timeout: float = 60.0
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, speed: float = 1.0,
                  training_available: bool = True, organization: str = "sandbox",
@@ -118,11 +122,17 @@ class Sandbox:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # keep-alive connections of clients must not hold up stop()
+    request_queue_size = 128  # listen backlog: a burst of 100 clients connects without a reset
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up or stalls is no error of the sandbox's; anything else is, and is shown."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -134,6 +144,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.sandbox.idle_timeout)  # a stalled client frees its thread
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.server.sandbox.log is not None:
             self.server.sandbox.log(f"{self.address_string()} {format % args}")
@@ -142,10 +156,16 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox = self.server.sandbox
         split = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        if headers.get("transfer-encoding", "").lower() == "chunked":
-            body = read_chunked(self.rfile)
-        else:
-            body = self.rfile.read(int(headers.get("content-length") or 0))
+        try:
+            body = self._body()
+        except BodyError as exc:  # the rest of the body cannot be found: answer, then close the connection
+            self.close_connection = True
+            sandbox.requests.append((self.command, split.path, exc.status))
+            self._send(Response.error(ApiError(exc.status, f"Invalid request body: {exc}.")))
+            return
+        except (ConnectionError, TimeoutError):  # the client stalled or hung up mid-body
+            self.close_connection = True
+            return
         request = Request.build(self.command, split.path, dict(parse_qsl(split.query, keep_blank_values=True)),
                                 headers, body)
         fault = sandbox.faults.take(request.method, request.path)
@@ -164,6 +184,16 @@ class _Handler(BaseHTTPRequestHandler):
         sandbox.requests.append((request.method, request.path, response.status))
         self._send(response)
 
+    def _body(self) -> bytes:
+        limit = self.server.sandbox.store.max_request_bytes
+        coding = [c.strip().lower() for c in ",".join(self.headers.get_all("transfer-encoding") or []).split(",")
+                  if c.strip()]
+        if coding == ["chunked"]:
+            return read_chunked(self.rfile, limit)
+        if coding:
+            raise BodyError(f"unsupported Transfer-Encoding {', '.join(coding)!r} (the sandbox reads chunked)", 501)
+        return read_exactly(self.rfile, content_length(self.headers.get_all("content-length") or [], limit))
+
     def _answer(self, request: Request) -> Response:
         try:
             return self.server.sandbox.api.handle(request)
@@ -178,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)

@@ -16,6 +16,7 @@ _ALPHABET = string.ascii_letters + string.digits
 FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
 UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision")
 UPLOAD_TTL = 3600
+MiB = 1 << 20
 
 
 class ApiError(Exception):
@@ -102,7 +103,20 @@ class Upload:
 
 
 class Store:
-    """Files and uploads, kept in memory; ``lock`` guards every change (jobs share it)."""
+    """Files and uploads, kept in memory; ``lock`` guards every change (jobs share it).
+
+    The size limits are the API's (a file 512 MB, an upload 8 GB in parts of 64 MB); set
+    smaller ones on an instance to keep a sandbox's memory in check.
+    """
+
+    max_file_bytes = 512 * MiB
+    max_part_bytes = 64 * MiB
+    max_upload_bytes = 8 * 1024 * MiB
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request body the server reads: a file or a part and its multipart framing."""
+        return max(self.max_file_bytes, self.max_part_bytes) + MiB
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -156,6 +170,9 @@ class Store:
                            f"{', '.join(UPLOAD_PURPOSES)}.", param="purpose")
         if body["bytes"] <= 0:
             raise ApiError(400, "Invalid 'bytes': an upload must declare a positive size.", param="bytes")
+        if body["bytes"] > self.max_upload_bytes:
+            raise ApiError(400, f"Invalid 'bytes': an upload can have at most {self.max_upload_bytes} bytes.",
+                           param="bytes")
         with self.lock:
             upload = Upload(new_id("upload_"), body["filename"], body["purpose"], body["bytes"],
                             body["mime_type"], int(time.time()))
@@ -172,8 +189,15 @@ class Store:
         return found
 
     def add_part(self, upload_id: str, data: bytes) -> dict[str, Any]:
+        if len(data) > self.max_part_bytes:
+            raise ApiError(400, f"A part can have at most {self.max_part_bytes} bytes; this one has {len(data)}.",
+                           param="data")
         with self.lock:
             upload = self.upload(upload_id, pending=True)
+            received = sum(len(p) for p in upload.parts.values()) + len(data)
+            if received > upload.size:
+                raise ApiError(400, f"The parts add up to {received} bytes, more than the bytes={upload.size} "
+                               "the upload was created with.", param="data")
             part_id = new_id("part_")
             upload.parts[part_id] = data
         return {"id": part_id, "object": "upload.part", "created_at": int(time.time()), "upload_id": upload_id}
@@ -182,18 +206,23 @@ class Store:
         part_ids = body.get("part_ids")
         if not isinstance(part_ids, list) or not all(isinstance(p, str) for p in part_ids):
             raise ApiError(400, "Missing or invalid required parameter: 'part_ids'.", param="part_ids")
+        md5 = body.get("md5")
+        if md5 is not None and not isinstance(md5, str):
+            raise ApiError(400, "Invalid 'md5': expected a hex digest.", param="md5")
         with self.lock:
             upload = self.upload(upload_id, pending=True)
             unknown = [p for p in part_ids if p not in upload.parts]
             if unknown:
                 raise ApiError(400, f"Part {unknown[0]} does not belong to upload {upload_id}.", param="part_ids")
-            data = b"".join(upload.parts[p] for p in part_ids)
-            if len(data) != upload.size:
-                raise ApiError(400, f"The parts add up to {len(data)} bytes, but the upload was created "
-                               f"with bytes={upload.size}.", param="part_ids")
-            md5 = body.get("md5")
-            if md5 and hashlib.md5(data).hexdigest() != md5:
-                raise ApiError(400, "The md5 checksum does not match the uploaded bytes.", param="md5")
+            parts = [upload.parts[p] for p in part_ids]
+        data = b"".join(parts)  # joining and hashing a big upload must not hold up other requests
+        if len(data) != upload.size:
+            raise ApiError(400, f"The parts add up to {len(data)} bytes, but the upload was created "
+                           f"with bytes={upload.size}.", param="part_ids")
+        if md5 and hashlib.md5(data).hexdigest() != md5:
+            raise ApiError(400, "The md5 checksum does not match the uploaded bytes.", param="md5")
+        with self.lock:
+            upload = self.upload(upload_id, pending=True)  # still pending: not cancelled or completed meanwhile
             upload.file = self.add_file(upload.filename, upload.purpose, data)
             upload.status = "completed"
             upload.parts.clear()

@@ -59,7 +59,7 @@ def check_file(data: bytes, *, file_id: str, param: str, method: str, expected: 
         except UnicodeDecodeError as exc:
             return problem(f"Example {number} cannot be parsed. Error: line is not valid UTF-8 ({exc.reason} "
                            f"at byte {exc.start + 1}) (line {number})")
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # bad JSON, an integer of over 4,300 digits, too deep
             return problem(f"Example {number} cannot be parsed. Error: line contains invalid json: {exc} "
                            f"(line {number})")
         if not isinstance(value, dict):
