@@ -126,8 +126,8 @@ def test_sharegpt_in_both_layouts(tmp_path):
 def test_sharegpt_unknown_roles_are_errors_naming_the_item(tmp_path):
     src = write_jsonl(tmp_path / "s.jsonl", [
         {"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Hello"}]},
-        {"conversations": [{"from": "human", "value": "Hi"}, {"from": "observation", "value": "{}"}]}])
-    with pytest.raises(InputError, match=r"line 2: turn 2 is from 'observation', which has no OpenAI role"):
+        {"conversations": [{"from": "human", "value": "Hi"}, {"from": "narrator", "value": "{}"}]}])
+    with pytest.raises(InputError, match=r"line 2: turn 2 is from 'narrator', which has no OpenAI role"):
         records_from(src, "sharegpt")
 
 

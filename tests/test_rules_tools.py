@@ -115,7 +115,11 @@ MORE = [
          "/tools/0/function", says='string "name"'),
     Case("C160", '{"messages":[' + U + ',' + A + '],"tools":[{"type":"function","function":{"name":"wx"},"id":1}]}',
          "/tools/0/id"),
-    Case("C160", '{"messages":[' + U + ',' + A + '],"functions":[]}', "/functions", says="0 items long"),
+    Case("C165", '{"messages":[' + U + ',' + A + '],"functions":[]}', "/functions", says="empty array"),
+    Case("C165", '{"messages":[' + U + ',' + A + '],"tools":[]}', "/tools", says="empty array"),
+    Case("C182", '{"messages":[' + U + ',{"role":"assistant","function_call":{"name":"wx","arguments":"{}"}},'
+         '{"role":"function","name":"wx","content":"21"},' + A + ']}', "/messages/2/role", provider="azure",
+         says="MicrosoftDocs/azure-docs#120001"),
     Case("C160", '{"messages":[' + U + ',' + A + '],"functions":[{"parameters":{}}]}', "/functions/0"),
     Case("C160", '{"messages":[' + U + ',' + A + '],"functions":[{"name":"wx","strict":true}]}',
          "/functions/0/strict"),
@@ -164,6 +168,13 @@ GOOD = [
          + A + ']}'),
     Case("C153", '{"messages":[' + U + ',' + calls(call()) + ',' + A + ']}'),  # OpenAI: Azure-only rule
     Case("C153", '{"messages":[' + U + ',' + calls(call()) + ',' + result() + ',' + A + ']}', provider="azure"),
+    # Foundry's data generator: assistant text, then an assistant tool call and its result
+    Case("C153", '{"messages":[' + U + ',' + A + ',' + calls(call()) + ',' + result() + ',' + A + ']}',
+         provider="azure"),
+    Case("C160", '{"messages":[' + U + ',' + A + '],"functions":[]}'),  # empty: C165's warning, like tools
+    Case("C165", '{"messages":[' + U + ',' + A + '],"tools":[{"type":"function","function":{"name":"wx"}}]}'),
+    Case("C182", '{"messages":[' + U + ',{"role":"assistant","function_call":{"name":"wx","arguments":"{}"}},'
+         '{"role":"function","name":"wx","content":"21"},' + A + ']}'),  # OpenAI: Azure-only rule
     Case("C160", '{"messages":[' + U + ',' + A + '],"tools":[{"type":"function","function":{"name":"wx",'
          '"description":"weather","parameters":{"type":"object","properties":{}},"strict":true}}]}'),
     Case("C160", '{"messages":[' + U + ',' + A + '],"functions":[{"name":"wx","description":"w","parameters":{}}]}'),

@@ -125,6 +125,12 @@ def resolve(provider_name: str = "openai", model: str | None = None) -> Model:
     return found
 
 
+def grader_model(prov: Provider, model: str) -> str | None:
+    """The snapshot a grader ``model`` (snapshot or alias) stands for among ``prov``'s grader models, else None."""
+    name = prov.aliases.get(model, model)
+    return name if name in prov.grader_models else None
+
+
 def for_method(provider_name: str, model: str | None, method: str) -> Model:
     """``model`` if given; else the provider's default, or its first model that trains ``method``."""
     resolved = resolve(provider_name, model)

@@ -1,8 +1,13 @@
-"""Which example format a record (and a file) is in, and which method trains it."""
+"""Which example format a record (and a file) is in, and which method trains it.
+
+Besides the four OpenAI formats, :func:`foreign` recognises the formats of other trainers
+(ShareGPT, Alpaca, ms-swift, TRL), which ``tunesmith convert`` turns into OpenAI records.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 CHAT = "chat"
@@ -14,31 +19,93 @@ CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 METHOD_FORMAT = {"supervised": CHAT, "dpo": PREFERENCE, "reinforcement": REINFORCEMENT}
 FORMAT_METHOD = {CHAT: "supervised", PREFERENCE: "dpo", REINFORCEMENT: "reinforcement", COMPLETION: "completion"}
 METHODS = tuple(METHOD_FORMAT)
-_PREFERENCE_KEYS = ("input", "preferred_output", "non_preferred_output", "preferred_completion",
-                    "non_preferred_completion")
+_PREFERENCE_OUTPUTS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """Another trainer's format: its name, what its records look like, and the ``convert --from`` that reads it."""
+
+    name: str
+    title: str
+    shape: str
+    convert_from: str | None  # None: tunesmith convert cannot read it
+    note: str = ""
+
+
+FOREIGN = {f.name: f for f in (
+    Foreign("sharegpt", "ShareGPT", '"conversations" with "from"/"value" turns', "sharegpt"),
+    Foreign("sharegpt-preference", "ShareGPT preference (LLaMA-Factory)",
+            '"conversations" with "chosen"/"rejected" turns', "sharegpt"),
+    Foreign("alpaca", "Alpaca", '"instruction", "input", "output"', "alpaca"),
+    Foreign("alpaca-preference", "Alpaca preference (LLaMA-Factory)", '"instruction", "chosen", "rejected"',
+            "alpaca"),
+    Foreign("ms-swift", "ms-swift", '"query", "response", "history"', "ms-swift"),
+    Foreign("trl-preference", "TRL preference", '"prompt", "chosen", "rejected"', "trl-preference"),
+    Foreign("trl-messages", "TRL prompt-completion", '"prompt" and "completion" message lists', "trl-messages"),
+)}
 
 
 def detect(value: Any) -> str | None:
-    """The format one record looks like, or None when it matches none."""
+    """The OpenAI format one record looks like, or None when it matches none (or is another trainer's)."""
     if not isinstance(value, dict):
         return None
     if "messages" in value:
+        if foreign(value) is not None:
+            return None
         return REINFORCEMENT if _looks_reinforcement(value) else CHAT
-    if any(k in value for k in _PREFERENCE_KEYS) or ("chosen" in value and "rejected" in value):
+    if any(k in value for k in _PREFERENCE_OUTPUTS) or isinstance(value.get("input"), dict):
         return PREFERENCE
+    if foreign(value) is not None:
+        return None
     if "prompt" in value or "completion" in value:
         return COMPLETION
     return None
 
 
+def foreign(value: Any) -> str | None:
+    """The name (a key of :data:`FOREIGN`) of the other trainer's format a record is in, or None."""
+    if not isinstance(value, dict):
+        return None
+    if "conversations" in value and "messages" not in value and isinstance(value["conversations"], list):
+        return "sharegpt-preference" if "chosen" in value and "rejected" in value else "sharegpt"
+    msgs = value.get("messages")
+    if isinstance(msgs, list):
+        # ShareGPT turns under a "messages" key (from/value instead of role/content)
+        turns = [m for m in msgs if isinstance(m, dict)]
+        if turns and all("role" not in m and "from" in m for m in turns):
+            return "sharegpt"
+        return None
+    if any(k in value for k in _PREFERENCE_OUTPUTS):
+        return None
+    if "instruction" in value:
+        if "chosen" in value and "rejected" in value:
+            return "alpaca-preference"
+        if "output" in value:
+            return "alpaca"
+    if "query" in value and "response" in value:
+        return "ms-swift"
+    if "chosen" in value and "rejected" in value:
+        return "trl-preference"
+    if "prompt" in value and "completion" in value and (isinstance(value["prompt"], list)
+                                                        or isinstance(value["completion"], list)):
+        return "trl-messages"
+    return None
+
+
 def _looks_reinforcement(value: dict[str, Any]) -> bool:
+    """An RFT row: grader keys (keys a chat example has not) and no final assistant reply, or a
+    developer message with either. A developer message before a final assistant reply, with only
+    chat keys, is a supervised example written with the newer role name."""
     msgs = value.get("messages")
     if not isinstance(msgs, list):
         return False
-    roles = {m.get("role") for m in msgs if isinstance(m, dict)}
+    roles = [m.get("role") for m in msgs if isinstance(m, dict)]
+    roles = [r for r in roles if isinstance(r, str)]  # a role may be any JSON value
+    grader_keys = bool(set(value) - CHAT_KEYS)
     if "developer" in roles:
-        return True
-    return bool(set(value) - CHAT_KEYS) and "assistant" not in roles
+        return grader_keys or not (bool(roles) and roles[-1] == "assistant")
+    return grader_keys and "assistant" not in roles
 
 
 def same_family(record_format: str | None, file_format: str) -> bool:
@@ -66,3 +133,14 @@ def decide(counts: Counter[str]) -> str:
     if messages and messages >= others:
         return REINFORCEMENT if counts.get(REINFORCEMENT, 0) > counts.get(CHAT, 0) else CHAT
     return counts.most_common(1)[0][0]
+
+
+def decide_foreign(values: list[Any]) -> str | None:
+    """The other trainer's format a file is in, judged on its first records: the most common one,
+    when such records are at least half of them and outnumber the OpenAI-format ones; else None."""
+    found = Counter(f for v in values if (f := foreign(v)) is not None)
+    if not found:
+        return None
+    name, n = found.most_common(1)[0]
+    openai = sum(detect(v) is not None for v in values)
+    return name if 2 * sum(found.values()) >= len(values) and sum(found.values()) > openai else None

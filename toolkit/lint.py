@@ -206,6 +206,7 @@ class Linter:
         file_format = formats.METHOD_FORMAT[self.settings.method] if self.settings.method else detected
         ctx = self._context(file_format, role)
         ctx.detected_format = detected
+        ctx.foreign = formats.decide_foreign([i.value for i in head if isinstance(i, Record)])
         summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
         summary.collected = {c.name: c.create() for c in COLLECTORS.values()
                              if any(self.settings.enabled(RULES[code], path) for code in c.rules)}
@@ -253,6 +254,8 @@ class Linter:
                   rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:
         """Every finding of the record rules (and S001, F090) on one record."""
         value = rec.value
+        if ctx.foreign is not None and formats.foreign(value) is not None:
+            return  # another trainer's format: F092 says so once for the file
         own = fmt if fmt is not None and not formats.same_family(fmt, ctx.file_format) else ctx.file_format
         if own != ctx.file_format:
             mixed = RULES["F090"]

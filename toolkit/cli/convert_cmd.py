@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "trl-messages", "trl-preference")
+FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "ms-swift", "trl-messages", "trl-preference")
 TO = ("sharegpt", "alpaca", "trl-messages", "trl-preference")
 
 

@@ -58,17 +58,18 @@ class Problems:
             raise InputError("cannot convert:\n" + "\n".join(self.messages) + more + "\nnothing was written")
 
 
+ARRAY_CHUNK = 1 << 16  # characters read at a time from a JSON array file
+
+
 def read_items(path: str) -> Iterator[tuple[str, Any]]:
-    """(where, value) for each item of a JSON array file or each line of a JSONL file."""
+    """(where, value) for each item of a JSON array file or each line of a JSONL file.
+
+    A JSON array is read item by item (memory holds one item, not the whole array).
+    """
     with open(path, "rb") as fh:
         head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"["):
-        try:
-            items = json.loads(Path(path).read_text("utf-8-sig"))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-            raise InputError(f"{path}: not valid JSON ({exc})") from None
-        for i, item in enumerate(items, 1):
-            yield f"item {i}", item
+        yield from _array_items(path)
         return
     with open(path, "rb") as fh:
         for line_no, raw in enumerate(fh, 1):
@@ -81,10 +82,90 @@ def read_items(path: str) -> Iterator[tuple[str, Any]]:
             except UnicodeDecodeError:
                 raise InputError(f"{path}:{line_no}: not UTF-8 text; save the file as UTF-8 (or run "
                                  "`tunesmith lint` on it to find every such line)") from None
-            except (json.JSONDecodeError, RecursionError) as exc:
-                why = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+            except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, or an integer of over 4,300 digits
+                why = exc.msg if isinstance(exc, json.JSONDecodeError) else (
+                    "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0])
                 raise InputError(f"{path}:{line_no}: not valid JSON ({why}); fix the line or run "
                                  "`tunesmith lint` on it") from None
+
+
+def _array_items(path: str) -> Iterator[tuple[str, Any]]:
+    """The items of a file holding one JSON array, decoded one at a time."""
+    import codecs
+
+    decoder = json.JSONDecoder()
+    text_of = codecs.getincrementaldecoder("utf-8-sig")()
+    buf, pos, n, eof = "", 0, 0, False
+    with open(path, "rb") as fh:
+
+        def more() -> bool:
+            nonlocal buf, pos, eof
+            if eof:
+                return False
+            data = fh.read(ARRAY_CHUNK)
+            eof = not data
+            try:
+                buf = buf[pos:] + text_of.decode(data, final=eof)
+            except UnicodeDecodeError:
+                raise InputError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+            pos = 0
+            return True
+
+        def skip(chars: str) -> str:
+            """The next character that is not in ``chars`` (reading more as needed); "" at the end."""
+            nonlocal pos
+            while True:
+                while pos < len(buf) and buf[pos] in chars:
+                    pos += 1
+                if pos < len(buf) or not more():
+                    return buf[pos:pos + 1]
+
+        if skip(" \t\r\n") != "[":
+            raise InputError(f"{path}: not a JSON array")
+        pos += 1
+        if skip(" \t\r\n") == "]":
+            return
+        while True:
+            try:
+                value, end = decoder.raw_decode(buf, pos)
+            except json.JSONDecodeError as exc:
+                if not eof:  # maybe the item goes on: retry once the buffer has doubled (linear time)
+                    want = 2 * (len(buf) - pos) + 1
+                    while len(buf) - pos < want and more():
+                        pass
+                    continue
+                raise InputError(f"{path}: item {n + 1} of the JSON array is not valid JSON ({exc.msg}); "
+                                 "fix it or run `tunesmith lint` on the file") from None
+            except (ValueError, RecursionError) as exc:
+                why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                raise InputError(f"{path}: item {n + 1} of the JSON array cannot be read ({why})") from None
+            if end == len(buf) and not eof:  # a number may go on in the next chunk: read on to be sure
+                more()
+                continue
+            n += 1
+            yield f"item {n}", value
+            pos = end
+            sep = skip(" \t\r\n")
+            if sep == ",":
+                pos += 1
+                skip(" \t\r\n")
+                continue
+            if sep == "]":
+                return
+            raise InputError(f"{path}: after item {n} of the JSON array comes {sep!r} instead of , or ]"
+                             if sep else f"{path}: the JSON array ends after item {n} without its closing ]")
+
+
+def _encoded(record: Any) -> bytes | str:
+    """The record as one line of strict UTF-8 JSON, or why it cannot be written."""
+    try:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError:  # (a ValueError too, so first)
+        return "holds a lone UTF-16 surrogate (text cut in the middle of an emoji?); fix the text"
+    except ValueError:
+        return "holds NaN or Infinity, which JSON cannot hold; replace it with a number or null"
+    except RecursionError:
+        return "is nested too deeply"
 
 
 def write_records(path: str, records: Iterable[dict[str, Any]], *, as_array: bool) -> int:
@@ -94,8 +175,10 @@ def write_records(path: str, records: Iterable[dict[str, Any]], *, as_array: boo
         if as_array:
             out.write(b"[\n")
         for record in records:
-            text = json.dumps(record, ensure_ascii=False)
-            out.write(((",\n" if n else "") + text if as_array else text + "\n").encode("utf-8"))
+            data = _encoded(record)
+            if isinstance(data, str):
+                raise InputError(f"{path}: record {n + 1} {data}; nothing was written")
+            out.write((b",\n" if n else b"") + data if as_array else data + b"\n")
             n += 1
         if as_array:
             out.write(b"\n]\n")
@@ -107,38 +190,66 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
     return tabular.parse_mapping(items)
 
 
+def iter_records_from(source: str | os.PathLike[str], from_format: str, problems: Problems, *,
+                      mapping: Mapping[str, str] | None = None, system: str | None = None) -> Iterator[dict[str, Any]]:
+    """The records (OpenAI chat or DPO) that ``source`` in ``from_format`` converts to, one at a time.
+
+    What cannot be converted goes to ``problems`` (the caller raises them at the end).
+    """
+    src = os.fspath(source)
+    if from_format in TABLES:
+        yield from tabular.records(src, from_format, mapping or {}, system, problems)
+        return
+    if from_format not in trainers.READERS:
+        raise UsageError(f"--from {from_format!r}: choose one of {', '.join(FROM_FORMATS)}")
+    for where, item in read_items(src):
+        record = trainers.READERS[from_format](item, system, lambda msg, w=where: problems.add(w, msg))
+        if record is None:
+            continue
+        data = _encoded(record)
+        if isinstance(data, str):
+            problems.add(where, data)
+            continue
+        yield record
+
+
 def records_from(source: str | os.PathLike[str], from_format: str, *, mapping: Mapping[str, str] | None = None,
                  system: str | None = None) -> list[dict[str, Any]]:
     """The records (OpenAI chat or DPO) that ``source`` in ``from_format`` converts to."""
-    src = os.fspath(source)
-    problems = Problems(src)
-    if from_format in TABLES:
-        records = tabular.records(src, from_format, mapping or {}, system, problems)
-    elif from_format in trainers.READERS:
-        records = []
-        for where, item in read_items(src):
-            record = trainers.READERS[from_format](item, system, lambda msg, w=where: problems.add(w, msg))
-            if record is not None:
-                records.append(record)
-    else:
-        raise UsageError(f"--from {from_format!r}: choose one of {', '.join(FROM_FORMATS)}")
+    problems = Problems(os.fspath(source))
+    records = list(iter_records_from(source, from_format, problems, mapping=mapping, system=system))
     problems.raise_if_any()
     return records
 
 
-def records_to(source: str | os.PathLike[str], to_format: str) -> list[dict[str, Any]]:
-    """The items of ``to_format`` that the Tunesmith JSONL file ``source`` converts to."""
+def iter_records_to(source: str | os.PathLike[str], to_format: str, problems: Problems) -> Iterator[dict[str, Any]]:
+    """The items of ``to_format`` that the Tunesmith JSONL file ``source`` converts to, one at a time."""
     src = os.fspath(source)
     if to_format not in trainers.WRITERS:
         raise UsageError(f"--to {to_format!r}: choose one of {', '.join(TO_FORMATS)}")
-    problems = Problems(src)
-    out = []
     for where, value in read_items(src):
         item = trainers.WRITERS[to_format](value, lambda msg, w=where: problems.add(w, msg))
-        if item is not None:
-            out.append(item)
+        if item is None:
+            continue
+        data = _encoded(item)
+        if isinstance(data, str):
+            problems.add(where, data)
+            continue
+        yield item
+
+
+def records_to(source: str | os.PathLike[str], to_format: str) -> list[dict[str, Any]]:
+    """The items of ``to_format`` that the Tunesmith JSONL file ``source`` converts to."""
+    problems = Problems(os.fspath(source))
+    out = list(iter_records_to(source, to_format, problems))
     problems.raise_if_any()
     return out
+
+
+def _checked(items: Iterator[dict[str, Any]], problems: Problems) -> Iterator[dict[str, Any]]:
+    """``items``, then the collected problems raised (inside the writer, so nothing is written)."""
+    yield from items
+    problems.raise_if_any()
 
 
 def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, from_format: str | None = None,
@@ -158,10 +269,11 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
         raise InputError(f"{Path(dst).parent}: no such folder")
     if to_format is not None and (mapping or system):
         raise UsageError("--map and --system go with --from")
+    problems = Problems(src)
     if from_format is not None:
-        records = records_from(src, from_format, mapping=mapping, system=system)
-        n = write_records(dst, records, as_array=False)
+        records = iter_records_from(src, from_format, problems, mapping=mapping, system=system)
+        n = write_records(dst, _checked(records, problems), as_array=False)
     else:
-        items = records_to(src, to_format)  # type: ignore[arg-type]
-        n = write_records(dst, items, as_array=dst.lower().endswith(".json"))
+        items = iter_records_to(src, to_format, problems)  # type: ignore[arg-type]
+        n = write_records(dst, _checked(items, problems), as_array=dst.lower().endswith(".json"))
     return ConvertResult(src, dst, n, from_format, to_format)

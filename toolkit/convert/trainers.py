@@ -1,8 +1,13 @@
 """The chat formats of other trainers, read into and written from OpenAI chat / DPO records.
 
 - ShareGPT (FastChat, LLaMA-Factory): ``{"conversations": [{"from": "human"|"gpt"|"system", "value": ...}],
-  "system": ...}``; LLaMA-Factory's ``messages``/``role``/``content`` variant is read too.
-- Alpaca: ``{"instruction", "input", "output", "system"?, "history"?: [[user, assistant], ...]}``.
+  "system": ...}``; LLaMA-Factory's ``messages``/``role``/``content`` variant is read too, and so are its
+  tool turns (``function_call`` / ``observation`` with a ``tools`` JSON string, becoming assistant
+  ``tool_calls`` and ``tool`` messages) and its preference items (``chosen`` / ``rejected`` turns, becoming
+  DPO records).
+- Alpaca: ``{"instruction", "input", "output", "system"?, "history"?: [[user, assistant], ...]}``, and
+  LLaMA-Factory's preference variant (``chosen`` / ``rejected`` instead of ``output``).
+- ms-swift (pre-3.0): ``{"query", "response", "history"?: [[query, response], ...], "system"?}``.
 - TRL conversational: ``{"messages": [{"role", "content"}]}`` or ``{"prompt": [...], "completion": [...]}``.
 - TRL preference: ``{"prompt", "chosen", "rejected"}``, each text or messages (the prompt may be
   implicit: the messages ``chosen`` and ``rejected`` start with).
@@ -14,6 +19,7 @@ nothing is guessed. Writers refuse what the target cannot hold (tool calls in Al
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -101,31 +107,132 @@ def read_sharegpt(item: Any, system: str | None, report: Report) -> dict[str, An
         report("has images, videos or audios, which are not converted (OpenAI needs image_url parts with an "
                "https or data: URL)")
         return None
-    messages = []
+    messages = _sharegpt_turns(turns, "turn", report)
+    if messages is None:
+        return None
+    sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
+    tools = _sharegpt_tools(item.get("tools"), report)
+    if tools is False:
+        return None
+    if "chosen" in item or "rejected" in item:
+        return _sharegpt_preference(item, _system_first(sys_text, messages), report)
+    record: dict[str, Any] = {"messages": _system_first(sys_text, messages)}
+    if tools:
+        record["tools"] = tools
+    return record
+
+
+def _sharegpt_turns(turns: list[Any], what: str, report: Report, *, calls: int = 0) -> list[dict[str, Any]] | None:
+    """OpenAI messages from ShareGPT turns; ``function_call`` turns become tool calls, ``observation`` tool results."""
+    messages: list[dict[str, Any]] = []
+    pending: list[str] = []  # ids of tool calls still waiting for their observation
     for i, turn in enumerate(turns, 1):
         if not isinstance(turn, dict):
-            report(f"turn {i} is not an object")
+            report(f"{what} {i} is not an object")
             return None
         speaker = turn.get("from", turn.get("role"))
+        value = turn.get("value", turn.get("content"))
+        if speaker in ("function_call", "observation", "tool") and not isinstance(value, str):
+            report(f"{what} {i} ({speaker}) has no text value")
+            return None
+        if speaker == "function_call":
+            made = _tool_calls(value, f"{what} {i}", report, first=calls + 1)
+            if made is None:
+                return None
+            calls += len(made)
+            pending = [c["id"] for c in made]
+            messages.append({"role": "assistant", "tool_calls": made})
+            continue
+        if speaker in ("observation", "tool"):
+            if not pending:
+                report(f"{what} {i} is an observation (a tool result) that follows no function_call turn")
+                return None
+            messages.append({"role": "tool", "tool_call_id": pending.pop(0), "content": value})
+            continue
         role = SHAREGPT_ROLES.get(speaker) if isinstance(speaker, str) else None
         if role is None:
-            report(f"turn {i} is from {speaker!r}, which has no OpenAI role; known: "
-                   f"{', '.join(SHAREGPT_ROLES)} (function_call / observation turns are not converted)")
+            report(f"{what} {i} is from {_shown(speaker)}, which has no OpenAI role; known: "
+                   f"{', '.join([*SHAREGPT_ROLES, 'function_call', 'observation'])}")
             return None
-        value = turn.get("value", turn.get("content"))
         if not isinstance(value, str):
-            report(f"turn {i} has no text value")
+            report(f"{what} {i} has no text value")
             return None
         messages.append({"role": role, "content": value})
-    sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
-    return {"messages": _system_first(sys_text, messages)}
+    return messages
 
 
-def read_alpaca(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, (str, type(None))) else f"a JSON {type(value).__name__}"
+
+
+def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[dict[str, Any]] | None:
+    """The tool calls of a ShareGPT function_call turn: ``{"name", "arguments"}`` as JSON (or a list of them)."""
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        report(f'{where} (function_call) is not JSON like {{"name": "...", "arguments": {{...}}}}')
+        return None
+    calls = parsed if isinstance(parsed, list) else [parsed]
+    out = []
+    for k, call in enumerate(calls):
+        if not (isinstance(call, dict) and isinstance(call.get("name"), str) and call["name"]):
+            report(f'{where} (function_call) needs {{"name": "...", "arguments": {{...}}}}')
+            return None
+        args = call.get("arguments", {})
+        if not isinstance(args, str):
+            args = json.dumps(args, ensure_ascii=False)
+        out.append({"id": f"call_{first + k}", "type": "function",
+                    "function": {"name": call["name"], "arguments": args}})
+    return out
+
+
+def _sharegpt_tools(raw: Any, report: Report) -> list[dict[str, Any]] | None | bool:
+    """OpenAI tool definitions from ShareGPT's ``tools`` (a JSON string or a list); False after a problem."""
+    if raw is None or raw == "" or raw == []:
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, RecursionError):
+            report('"tools" is not a JSON list of function definitions')
+            return False
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        report('"tools" must be a list of function definitions ({"name", "description", "parameters"})')
+        return False
+    out = []
+    for t in raw:
+        fn = t.get("function") if t.get("type") == "function" else t
+        if not isinstance(fn, dict) or not isinstance(fn.get("name"), str):
+            report('a tool in "tools" has no "name"')
+            return False
+        out.append({"type": "function", "function": fn})
+    return out
+
+
+def _sharegpt_preference(item: dict[str, Any], prompt: list[dict[str, Any]],
+                         report: Report) -> dict[str, Any] | None:
+    """A DPO record from a LLaMA-Factory preference item: the conversation, then a chosen and a rejected turn."""
+    sides = []
+    for key in ("chosen", "rejected"):
+        turn = item.get(key)
+        side = _sharegpt_turns(turn if isinstance(turn, list) else [turn], f'"{key}" turn', report)
+        if side is None:
+            return None
+        if not any(m["role"] == "assistant" for m in side):
+            report(f'"{key}" has no gpt (assistant) turn')
+            return None
+        sides.append(side)
+    return {"input": {"messages": prompt}, "preferred_output": sides[0], "non_preferred_output": sides[1]}
+
+
+def read_alpaca(item: Any, system: str | None, report: Report, *, names: tuple[str, str] = ("instruction", "output"),
+               ) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         report("not a JSON object")
         return None
-    for key in ("instruction", "output"):
+    ask, answer = names
+    preference = answer == "output" and "output" not in item and "chosen" in item and "rejected" in item
+    for key in (ask,) + (("chosen", "rejected") if preference else (answer,)):
         if not isinstance(item.get(key), str) or not item[key].strip():
             report(f'"{key}" is missing or empty')
             return None
@@ -138,10 +245,20 @@ def read_alpaca(item: Any, system: str | None, report: Report) -> dict[str, Any]
     for user, assistant in history:
         messages += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
     extra = item.get("input")
-    prompt = item["instruction"] + (f"\n\n{extra}" if isinstance(extra, str) and extra.strip() else "")
-    messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": item["output"]}]
+    prompt = item[ask] + (f"\n\n{extra}" if isinstance(extra, str) and extra.strip() else "")
+    messages.append({"role": "user", "content": prompt})
     sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
+    if preference:
+        return {"input": {"messages": _system_first(sys_text, messages)},
+                "preferred_output": [{"role": "assistant", "content": item["chosen"]}],
+                "non_preferred_output": [{"role": "assistant", "content": item["rejected"]}]}
+    messages.append({"role": "assistant", "content": item[answer]})
     return {"messages": _system_first(sys_text, messages)}
+
+
+def read_ms_swift(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
+    """ms-swift's ``query`` / ``response`` / ``history`` / ``system`` items (its pre-3.0 format)."""
+    return read_alpaca(item, system, report, names=("query", "response"))
 
 
 def read_trl_messages(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
@@ -192,7 +309,7 @@ def read_trl_preference(item: Any, system: str | None, report: Report) -> dict[s
 
 
 READERS: dict[str, Callable[[Any, str | None, Report], dict[str, Any] | None]] = {
-    "sharegpt": read_sharegpt, "alpaca": read_alpaca, "trl-messages": read_trl_messages,
+    "sharegpt": read_sharegpt, "alpaca": read_alpaca, "ms-swift": read_ms_swift, "trl-messages": read_trl_messages,
     "trl-preference": read_trl_preference,
 }
 
@@ -209,6 +326,10 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
     for i, m in enumerate(messages, 1):
         if not isinstance(m, dict):
             report(f"message {i} is not an object")
+            return None
+        if not isinstance(m.get("role"), str):
+            report(f"message {i} has no role" if "role" not in m else
+                   f"message {i} has a role that is not a string ({_shown(m['role'])})")
             return None
         if m.get("weight") == 0:
             report(f"message {i} has weight 0, which the target format cannot express; remove the turn or "

@@ -24,6 +24,7 @@ class Context:
     method_explicit: bool = False
     grader: dict[str, Any] | None = None
     detected_format: str | None = None
+    foreign: str | None = None  # the other trainer's format most records are in (formats.FOREIGN), if any
     today: dt.date = field(default_factory=dt.date.today)
 
 

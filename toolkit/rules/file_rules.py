@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shlex
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from .. import formats
 from ..diagnostics import Severity
+from ..reader import Record
 from .context import Context, FileSummary
-from .registry import Finding, file_rule
+from .registry import Finding, collector, file_rule
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 FILES_API_MAX = 512 * 1024 * 1024  # bytes: one /v1/files upload (SPEC-HEAD)
@@ -163,6 +166,67 @@ def format_method_mismatch(summary: FileSummary, ctx: Context) -> Iterator[Findi
     yield Finding(None, f"{other[found]} of {summary.records} records are in the {FORMAT_NAMES[found]} format "
                   f"(first at line {line}), but --method {ctx.method} trains on {FORMAT_NAMES[expected]} "
                   f"records; the server rejects the job: {hint}", line=line)
+
+
+FOREIGN = "foreign-formats"
+
+
+class _ForeignCollector:
+    """Counts the records of each other trainer's format (formats.FOREIGN), and the first line of each."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.first_line: dict[str, int] = {}
+
+    def add(self, rec: Record) -> None:
+        name = formats.foreign(rec.value)
+        if name is not None:
+            self.counts[name] += 1
+            self.first_line.setdefault(name, rec.line)
+
+
+collector(FOREIGN, rules=("F092",))(_ForeignCollector)
+
+
+def convert_command(fmt: formats.Foreign, path: str) -> str:
+    """The ``tunesmith convert`` command line that turns ``path`` (in ``fmt``) into OpenAI JSONL."""
+    p = Path(path)
+    out = p.with_name(f"{p.stem}.openai.jsonl") if p.name not in ("", "-") and not p.name.startswith("<") \
+        else Path("converted.openai.jsonl")
+    src = shlex.quote(path) if p.name not in ("", "-") and not p.name.startswith("<") else "FILE"
+    return f"tunesmith convert --from {fmt.convert_from} {src} {shlex.quote(str(out))}"
+
+
+@file_rule("F092", "other-trainer-format", E, "the file is in another trainer's format (ShareGPT, Alpaca, TRL...)",
+           source="F-09")
+def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
+    """The records are in the format of another fine-tuning tool: ShareGPT (`conversations` of
+    `{"from": "human"|"gpt", "value": ...}` turns, as FastChat and LLaMA-Factory use), Alpaca
+    (`instruction`, `input`, `output`), ms-swift (`query`, `response`, `history`) or TRL
+    (`prompt`/`chosen`/`rejected`, or `prompt`/`completion` message lists). OpenAI and Azure
+    OpenAI accept only their own formats (chat `messages`, DPO `input`/`preferred_output`/
+    `non_preferred_output`, RFT rows) and reject such a file: "Unexpected file format, expected
+    either prompt/completion pairs or chat messages" (observed, see F090). Renaming keys line by line
+    cannot fix it (roles, turns and system prompts are written differently), so the file is
+    reported once, with its format, how many records are in it, and the `tunesmith convert`
+    command that rewrites it; its records are not checked one by one. When most of a file is
+    OpenAI format, its few foreign records are reported line by line instead.
+    Evidence: documented (the formats the OpenAI and Azure fine-tuning guides accept) and observed
+    (the server's "Unexpected file format" error)."""
+    found = summary.collected.get(FOREIGN)
+    if ctx.foreign is None or not isinstance(found, _ForeignCollector):
+        return
+    fmt = formats.FOREIGN[ctx.foreign]
+    n = found.counts.get(fmt.name, 0)
+    others = sum(found.counts.values()) - n
+    more = f" (and {others:,} in other trainers' formats)" if others else ""
+    if fmt.convert_from is None:
+        how = "tunesmith convert cannot read it yet: rewrite it as chat messages"
+    else:
+        how = f"convert it with `{convert_command(fmt, summary.path)}`, then lint the result"
+    yield Finding(None, f"this file is in the {fmt.title} format ({fmt.shape}): {n:,} of {summary.records:,} "
+                  f"records{more}; OpenAI and Azure fine-tuning read only their own formats (chat messages, "
+                  f"DPO, RFT): {how}", line=found.first_line.get(fmt.name))
 
 
 @file_rule("F130", "duplicate-example", W, "example repeats an earlier one exactly", source="F-13")

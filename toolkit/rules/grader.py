@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import catalog
 from ..diagnostics import Severity
 from ..reader import Record, walk, escape_pointer
 from ._walk import type_name
@@ -117,13 +118,54 @@ def invalid_grader(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     allows; no temperature for reasoning models, no reasoning_effort for others) or `multi`
     (`graders` combined by a `calculate_output` formula; `label_model` only in here). Templates
     use the `item.*` and `sample.*` namespaces. Checked when `--grader FILE` is given; validate
-    the final config with the API's `/fine_tuning/alpha/graders/validate` too.
-    Source: FORMAT_RULES R-08 (SPEC-HEAD grader schemas, DOC-GRD)."""
+    the final config with the API's `/fine_tuning/alpha/graders/validate` too. Which model a
+    model grader uses is R081's (a warning).
+    Evidence: documented (https://platform.openai.com/docs/guides/graders, the OpenAPI grader schemas
+    in https://github.com/openai/openai-openapi)."""
     if ctx.grader is None:
         return
     grader, _ = grader_parts(ctx.grader)
     for problem in grader_problems(grader, ctx.provider.grader_models):
         yield Finding(None, f"grader config: {problem}")
+
+
+@file_rule("R081", "unknown-grader-model", W, "a model grader uses a model the provider does not list for graders",
+           formats=("reinforcement",), source="R-08")
+def unknown_grader_model(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
+    """`score_model` and `label_model` graders name the model that grades. The provider documents
+    which models may grade (OpenAI's graders guide: gpt-4o, gpt-4o-mini, gpt-4.1 family, o1,
+    o3-mini, o3, o4-mini; Azure's RFT page: gpt-4o-2024-08-06 and o3-mini-2025-01-31), by snapshot.
+    A short name (`"o3-mini"`) is resolved through the catalog's aliases: Microsoft's own RFT
+    Countdown demo trained with `"model": "o3-mini"` on Azure. A model outside the list is only a
+    warning: the lists lag behind the services. Check the name, or validate the grader with the
+    API's `/fine_tuning/alpha/graders/validate`.
+    Evidence: documented (the lists), observed (the Azure demo's alias worked)."""
+    if ctx.grader is None or not ctx.provider.grader_models:
+        return
+    grader, _ = grader_parts(ctx.grader)
+    allowed = ctx.provider.grader_models
+    for where, model in model_graders(grader):
+        if catalog.grader_model(ctx.provider, model) is None:
+            yield Finding(None, f"grader config: {where}.model {model!r} is not among the grader models "
+                          f"{ctx.provider.title} documents ({', '.join(allowed)}); check the name, or validate "
+                          "the grader with the API")
+
+
+def model_graders(grader: Any, where: str = "grader") -> Iterator[tuple[str, str]]:
+    """(place, model) of every score_model / label_model grader, inside multi graders too."""
+    if not isinstance(grader, dict):
+        return
+    if grader.get("type") in ("score_model", "label_model") and isinstance(grader.get("model"), str):
+        yield where, grader["model"]
+    graders = grader.get("graders") if grader.get("type") == "multi" else None
+    if isinstance(graders, dict) and "type" not in graders:
+        for key, sub in graders.items():
+            yield from model_graders(sub, f"{where}.graders.{key}")
+    elif isinstance(graders, list):
+        for i, sub in enumerate(graders):
+            yield from model_graders(sub, f"{where}.graders[{i}]")
+    elif isinstance(graders, dict):
+        yield from model_graders(graders, f"{where}.graders")
 
 
 def grader_problems(grader: Any, models: tuple[str, ...] = (), *, where: str = "grader",
@@ -134,7 +176,7 @@ def grader_problems(grader: Any, models: tuple[str, ...] = (), *, where: str = "
         return
     kind = grader.get("type")
     kinds = [k for k in REQUIRED if k != "label_model" or in_multi]
-    if not isinstance(kind, str) or kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:  # (kind may be any JSON value)
         shown = f'"{kind}"' if isinstance(kind, str) else ("missing" if "type" not in grader else type_name(kind))
         extra = " (label_model is allowed only inside a multi grader)" if kind == "label_model" else ""
         yield f"{where}.type is {shown}; use one of: {', '.join(kinds)}{extra}"
@@ -235,8 +277,6 @@ def _model_grader(g: dict[str, Any], models: tuple[str, ...], where: str) -> Ite
     model = g.get("model")
     if "model" in g and not isinstance(model, str):
         yield f"{where}.model must be a string"
-    elif isinstance(model, str) and models and model not in models:
-        yield f"{where}.model {model!r} cannot grade here; allowed grader models: {', '.join(models)}"
     inp = g.get("input")
     if "input" in g and not (isinstance(inp, list) and inp and all(isinstance(m, dict) and "role" in m
                                                                    for m in inp)):

@@ -38,7 +38,7 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @record_rule("F100", "special-token", E, "text contains a special-token literal such as <|endoftext|>",
-             source="F-10")
+             formats=("chat", "preference", "reinforcement"), source="F-10")
 def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Tokenizer control sequences written as text (`<|endoftext|>`, `<|fim_prefix|>`,
     `<|fim_middle|>`, `<|fim_suffix|>`, `<|endofprompt|>`, `<|im_start|>`, `<|im_end|>`,
@@ -46,7 +46,10 @@ def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
     token: <|fim_suffix|>" (observed 2026-02). Every string of the record is checked: content,
     text parts, tool arguments, names and RFT data. Remove the marker or break it up (e.g.
     `<| endoftext |>`). Only `<|fim_suffix|>` is confirmed; the others are the tokenizers' special
-    tokens. Source: FORMAT_RULES F-10 (observed E-12)."""
+    tokens. Legacy prompt/completion files are not checked: there `<|endoftext|>` was the documented
+    completion terminator, and the report is about chat files.
+    Evidence: observed (https://github.com/johny-b/llmcomp/issues/59, a chat file); the other tokens
+    are inferred from the tokenizers' special-token lists."""
     raw = rec.raw
     # "<" written as a JSON escape (Go and HTML-safe encoders do this) still decodes to "<|"
     if b"<|" not in raw and b"u003c|" not in raw and b"u003C|" not in raw:

@@ -9,7 +9,8 @@ from typing import Any
 from ..diagnostics import Fix, Severity
 from ..reader import Record, escape_pointer
 from .context import Context
-from ._walk import function_of, iter_messages, label, mentions, messages_of, role_of, tool_calls_of, type_name
+from ._walk import (function_of, has_call, iter_messages, label, mentions, messages_of, role_of, tool_calls_of,
+                    type_name)
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -115,7 +116,9 @@ def _json_problem(text: str) -> str | None:
     try:
         parsed = json.loads(text)
     except ValueError as exc:
-        return f"are not valid JSON ({exc.msg} at character {getattr(exc, 'pos', 0) + 1})"
+        if isinstance(exc, json.JSONDecodeError):
+            return f"are not valid JSON ({exc.msg} at character {exc.pos + 1})"
+        return f"cannot be read ({str(exc).split(';')[0]})"  # e.g. an integer of over 4,300 digits
     except RecursionError:
         return "are nested too deeply to parse"
     if not isinstance(parsed, dict):
@@ -192,18 +195,22 @@ def duplicate_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
             seen.add(cid)
 
 
-@record_rule("C153", "consecutive-assistant-messages", E, "two assistant messages in a row",
-             formats=("chat",), providers=("azure",), source="C-15")
+@record_rule("C153", "consecutive-assistant-messages", E, "an assistant tool call directly followed by another "
+             "assistant message", formats=("chat",), providers=("azure",), source="C-15")
 def consecutive_assistant_messages(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Azure rejected a training file in which an assistant tool call was directly followed by an
-    assistant text reply, with no tool message between them: "contains invalid schema (20)"
-    (microsoft-foundry/fine-tuning#23, 2026-03). Put the tool result (a `tool` message) or a
-    user message between them, or merge the two messages. Source: FORMAT_RULES C-15, §10."""
-    prev = False
+    assistant text reply, with no tool message (the call's result) between them: "contains invalid
+    schema (20)" (https://github.com/microsoft-foundry/fine-tuning/issues/23, 2026-03). Only that
+    order is flagged: an assistant text followed by an assistant tool call and its result is what
+    Foundry's own data generator writes, and no report says Azure refuses it. Put the tool result
+    between the call and the reply, or merge the two messages.
+    Evidence: observed (one public report of a failed Azure job; the exact trigger is the reporter's
+    diagnosis, so this may be narrower or broader than Azure's real check)."""
+    prev_call = False
     for i, m in enumerate(messages_of(rec.value)):
         now = isinstance(m, dict) and m.get("role") == "assistant"
-        if now and prev:
-            yield Finding(f"/messages/{i}", f"{label(i, m)} directly follows another assistant message; Azure "
-                          'rejected this ("contains invalid schema"): put the tool result or a user message '
-                          "between them, or merge them")
-        prev = now
+        if now and prev_call:
+            yield Finding(f"/messages/{i}", f"{label(i, m)} directly follows an assistant tool call that has no tool "
+                          'result; Azure rejected this ("contains invalid schema"): put the tool message with the '
+                          "call's result between them, or merge them")
+        prev_call = now and has_call(m)

@@ -54,9 +54,10 @@ def definition_pointer(array: str, index: int) -> str:
              formats=MESSAGES, structural=True, source="C-16")
 def invalid_tool_definition(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`tools` is an array of `{"type": "function", "function": {"name": str, "description"?: str,
-    "parameters"?: JSON Schema object, "strict"?: bool}}`; the legacy `functions` array holds 1 to
-    128 `{"name", "description"?, "parameters"?}` objects. Any other shape fails the schema.
-    Source: FORMAT_RULES C-16, C-18."""
+    "parameters"?: JSON Schema object, "strict"?: bool}}`; the legacy `functions` array holds up to
+    128 `{"name", "description"?, "parameters"?}` objects. Any other shape fails the schema. (An empty
+    `tools` or `functions` array is only a warning, C165.)
+    Evidence: documented (the fine-tuning chat input schema, SPEC-2507 `FineTuneChatRequestInput`)."""
     value = rec.value
     if not isinstance(value, dict):
         return
@@ -91,9 +92,9 @@ def _tool_problem(tool: Any, at: str, who: str) -> Finding | None:
 
 
 def _functions_problems(functions: Any) -> Iterator[Finding]:
-    if not isinstance(functions, list) or not functions or len(functions) > MAX_FUNCTIONS:
+    if not isinstance(functions, list) or len(functions) > MAX_FUNCTIONS:  # an empty array is C165's
         what = type_name(functions) if not isinstance(functions, list) else f"{len(functions)} items long"
-        yield Finding("/functions", f'"functions" is {what}; it must be an array of 1 to {MAX_FUNCTIONS} '
+        yield Finding("/functions", f'"functions" is {what}; it must be an array of up to {MAX_FUNCTIONS} '
                       "function definitions (better: move them to tools)")
         return
     for k, fn in enumerate(functions):
@@ -118,6 +119,24 @@ def _definition_problem(fn: dict[str, Any], at: str, who: str, allowed: tuple[st
         if not isinstance(fn[key], ok):
             return Finding(f"{at}/{key}", f"{who} {key} is {type_name(fn[key])}; it must be {kinds}")
     return None
+
+
+@record_rule("C165", "empty-tool-list", W, 'an empty "tools" or "functions" array', formats=MESSAGES,
+             source="C-16")
+def empty_tool_list(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """`"tools": []` or `"functions": []` declares no function at all: it trains nothing and costs
+    nothing, but usually means the definitions were lost on the way (or the key was written by a
+    template). The spec gives `functions` `minItems: 1`, yet Azure's own function-calling example
+    sends `"functions": []`, and no rejection of either is known, so both are only a warning.
+    Remove the key, or add the definitions the example's calls use.
+    Evidence: inferred (the spec's minItems; Azure's documented example uses an empty array)."""
+    value = rec.value
+    if not isinstance(value, dict):
+        return
+    for key in ("tools", "functions"):
+        if value.get(key) == [] and (key == "tools" or ctx.file_format == "chat"):
+            yield Finding(f"/{key}", f'"{key}" is an empty array, which declares no function; remove it, or add '
+                          "the definitions the example's calls use")
 
 
 @record_rule("C161", "invalid-function-name", E, "function name breaks ^[a-zA-Z0-9_-]{1,64}$",
@@ -309,6 +328,26 @@ def deprecated_functions(rec: Record, ctx: Context) -> Iterator[Finding]:
     for i, m in iter_messages(value):
         if m.get("function_call") is not None or m.get("role") == "function":
             yield Finding(f"/messages/{i}", _DEPRECATED)
+            return
+
+
+@record_rule("C182", "azure-function-role", W, "function role message in a file for Azure",
+             formats=CHAT, providers=("azure",), source="C-18")
+def azure_function_role(rec: Record, ctx: Context) -> Iterator[Finding]:
+    """Azure OpenAI refused a training file with a `function` role message, Azure's own documented
+    function-calling example, at import: "Validation of jsonl file failed: Role must be either
+    'user', 'assistant', or 'system'. Unexpected value encountered on line 0"
+    (https://github.com/MicrosoftDocs/azure-docs/issues/120001, 2024-02). It may have been fixed
+    since, so this is a warning. Use tools instead: an assistant `tool_calls` entry answered by a
+    `tool` message with its `tool_call_id`. Reported once per example.
+    Evidence: observed (one public report, 2024)."""
+    if not mentions(rec.raw, b'"function"'):
+        return
+    for i, m in iter_messages(rec.value):
+        if m.get("role") == "function":
+            yield Finding(f"/messages/{i}/role", f'{label(i, m)} has role "function", which Azure OpenAI refused '
+                          "(\"Role must be either 'user', 'assistant', or 'system'\", MicrosoftDocs/azure-docs#120001, "
+                          "2024): use tool_calls and tool messages instead")
             return
 
 

@@ -1,0 +1,67 @@
+"""Which format a file is in: OpenAI's four, or another trainer's (F092 says so once, with the convert command)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from toolkit import formats
+from toolkit.config import Settings
+from toolkit.lint import Linter
+
+
+def lint(records: list[Any], name: str = "data.jsonl", **settings: Any) -> list[Any]:
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    return Linter(Settings(**settings)).lint_bytes(data, name=name).diagnostics
+
+
+CHAT = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"},
+                     {"role": "assistant", "content": "a"}]}
+FOREIGN = {
+    "sharegpt": {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
+    "sharegpt-preference": {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": "a"},
+                            "rejected": {"from": "gpt", "value": "b"}},
+    "alpaca": {"instruction": "Translate", "input": "chat", "output": "cat"},
+    "alpaca-preference": {"instruction": "q", "input": "", "chosen": "a", "rejected": "b"},
+    "ms-swift": {"query": "q", "response": "a", "history": []},
+    "trl-preference": {"prompt": "q", "chosen": "a", "rejected": "b"},
+    "trl-messages": {"prompt": [{"role": "user", "content": "q"}], "completion": [{"role": "assistant", "content": "a"}]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN))
+def test_a_file_in_another_trainers_format_gets_one_finding_with_the_convert_command(name):
+    records = [{**FOREIGN[name], "n": i} if name != "sharegpt" else FOREIGN[name] for i in range(12)]
+    diags = lint(records, name="mine.jsonl")
+    [found] = [d for d in diags if d.rule == "F092"]
+    fmt = formats.FOREIGN[name]
+    assert f"the {fmt.title} format" in found.message and "12 of 12 records" in found.message
+    assert f"`tunesmith convert --from {fmt.convert_from} mine.jsonl mine.openai.jsonl`" in found.message
+    per_line = [d for d in diags if d.line is not None and d.rule not in ("F092", "F130", "F131")]
+    assert per_line == [], [(d.rule, d.message) for d in per_line]
+    assert not [d for d in diags if "rename" in d.message or "preferred_output" in d.message]
+
+
+def test_alpaca_input_key_is_not_taken_for_a_preference_record():
+    assert formats.detect(FOREIGN["alpaca"]) is None
+    assert formats.foreign(FOREIGN["alpaca"]) == "alpaca"
+    assert formats.detect({"input": {"messages": []}, "preferred_output": []}) == formats.PREFERENCE
+    assert formats.detect({"prompt": "p", "completion": "c"}) == formats.COMPLETION
+
+
+def test_a_mostly_openai_file_keeps_per_line_findings_for_its_foreign_records():
+    diags = lint([CHAT] * 11 + [FOREIGN["sharegpt"]])
+    assert "F092" not in {d.rule for d in diags}
+    assert [d.line for d in diags if d.rule == "C010"] == [12]
+
+
+def test_a_developer_message_before_a_final_assistant_reply_is_supervised():
+    record = {"messages": [{"role": "developer", "content": "d"}, {"role": "user", "content": "q"},
+                           {"role": "assistant", "content": "a"}]}
+    assert formats.detect(record) == formats.CHAT
+    codes = {d.rule for d in lint([record] * 12)}
+    assert not codes & {"M020", "R040", "R020"}, codes
+    rft = {"messages": record["messages"][:2], "answer": "4"}
+    assert formats.detect(rft) == formats.REINFORCEMENT
