@@ -83,9 +83,17 @@ def test_words_are_ascii_runs_or_single_non_ascii_characters():
 def test_lsh_bands_come_from_datasketch():
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=0.8, num_perm=64, weights=minhash.LSH_WEIGHTS)
+    for threshold in (0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95):
+        lsh = MinHashLSH(threshold=threshold, num_perm=64, weights=minhash.LSH_WEIGHTS)
+        p = minhash.params(threshold)
+        assert (p.bands, p.rows) == (lsh.b, lsh.r), threshold
+
+
+def test_permutations_are_datasketchs_without_importing_it():
+    a, b = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, scheme="affine32").permutations
     p = minhash.params(0.8)
-    assert (p.bands, p.rows) == (lsh.b, lsh.r)
+    assert p.a.dtype == p.b.dtype == np.uint32
+    assert np.array_equal(p.a, a) and np.array_equal(p.b, b)
 
 
 # -- finding pairs -------------------------------------------------------------------------

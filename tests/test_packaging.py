@@ -1,17 +1,117 @@
-"""Every package of the source tree ships in the wheel (pyproject lists packages explicitly)."""
+"""Packaging: one version, discovered packages, a light core install whose commands never need an extra."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
+import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
+import toolkit
+from toolkit.errors import EXTRA_OF_MODULE, MissingExtra
+
 ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+# What only the extras install: the core commands must run with every one of them unimportable.
+HEAVY = sorted({*EXTRA_OF_MODULE, "datasketch", "scipy", "jsonschema", "hypothesis"})
+SAMPLE = str(ROOT / "samples" / "elle_broken.jsonl")
 
 
-def test_every_toolkit_package_is_listed_in_pyproject() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "toolkit").rglob("__init__.py")}
-    assert found - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"
+def run_blocked(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``tunesmith ARGV`` in a fresh interpreter where every module of HEAVY fails to import."""
+    code = ("import sys\n"
+            f"for name in {HEAVY!r}: sys.modules[name] = None\n"
+            "from toolkit.cli.main import main\n"
+            "code = main(sys.argv[1:])\n"
+            f"loaded = sorted(m for m in {HEAVY!r} if sys.modules.get(m) is not None)\n"
+            "assert not loaded, loaded\n"
+            "sys.exit(code)\n")
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})}, cwd=ROOT, check=False)
+
+
+def test_packages_are_discovered_not_listed() -> None:
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert "packages" not in setuptools or "find" in setuptools["packages"], "use [tool.setuptools.packages.find]"
+    assert (ROOT / "toolkit" / "_schemas").resolve() == (ROOT / "schemas").resolve()  # the link the wheel follows
+    assert (ROOT / "toolkit" / "py.typed").is_file()
+
+
+def test_one_version_number() -> None:
+    assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "toolkit.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+", toolkit.__version__)
+    assert importlib.metadata.version("tunesmith") == toolkit.__version__
+    assert f"## [{toolkit.__version__}]" in (ROOT / "CHANGELOG.md").read_text("utf-8")
+
+
+def test_public_api_is_pinned() -> None:
+    assert sorted(toolkit.__all__) == [
+        "Diagnostic", "FileResult", "Fix", "InputError", "LintResult", "Linter", "Settings", "Severity",
+        "ToolkitError", "UsageError", "__version__", "lint", "load_settings"]
+    assert all(hasattr(toolkit, name) for name in toolkit.__all__)
+
+
+def _distributions(extra: str) -> set[str]:
+    """The distributions an extra brings, following tunesmith[...] self-references."""
+    names: set[str] = set()
+    for requirement in PYPROJECT["project"]["optional-dependencies"][extra]:
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)  # type: ignore[union-attr]
+        if name == "tunesmith":
+            for inner in re.search(r"\[(.*)\]", requirement).group(1).split(","):  # type: ignore[union-attr]
+                names |= _distributions(inner.strip())
+        else:
+            names.add(name.lower())
+    return names
+
+
+def test_every_extra_module_is_installed_by_its_extra() -> None:
+    providers = importlib.metadata.packages_distributions()
+    core = {re.match(r"[A-Za-z0-9_.-]+", r).group(0).lower() for r in PYPROJECT["project"]["dependencies"]}  # type: ignore[union-attr]
+    for module, extra in EXTRA_OF_MODULE.items():
+        dists = {d.lower() for d in providers[module]}
+        assert dists & _distributions(extra), (module, extra)
+        assert not dists & core, f"{module} is in the core install: drop it from EXTRA_OF_MODULE"
+    assert _distributions("app") >= _distributions("data") | _distributions("train")
+    assert _distributions("all") == _distributions("app")
+
+
+def test_core_commands_run_without_any_extra(tmp_path: Path) -> None:
+    lint = run_blocked("lint", SAMPLE)
+    assert lint.returncode == 1 and "Found " in lint.stdout and "Traceback" not in lint.stderr, lint.stderr
+    assert run_blocked("rules", "C050").returncode == 0
+    stats = run_blocked("stats", SAMPLE, "--format", "json")
+    assert stats.returncode == 0, stats.stderr
+    fix = run_blocked("fix", "--diff", SAMPLE)
+    assert fix.returncode in (0, 1) and "Traceback" not in fix.stderr, fix.stderr
+    split = run_blocked("split", str(ROOT / "samples" / "elle_single_turn.jsonl"), "--validation", "0.2",
+                        "--seed", "1", "--output-dir", str(tmp_path))
+    assert split.returncode == 0 and len(list(tmp_path.glob("*.jsonl"))) == 2, split.stderr
+
+
+@pytest.mark.parametrize(("argv", "extra"), [
+    (["jobs", "list"], "train"),
+    (["convert", "{csv}", "{out}", "--from", "csv", "--map", "q=user", "--map", "a=assistant"], "data"),
+])
+def test_a_command_that_needs_an_extra_names_it(argv: list[str], extra: str, tmp_path: Path) -> None:
+    (tmp_path / "in.csv").write_text("q,a\nhi,yo\n", "utf-8")
+    argv = [a.format(csv=tmp_path / "in.csv", out=tmp_path / "out.jsonl") for a in argv]
+    proc = run_blocked(*argv, env={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+                                   "TUNESMITH_HOME": str(tmp_path)})
+    assert proc.returncode == 2, proc.stderr
+    assert f"pip install 'tunesmith[{extra}]'" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_missing_extra_is_read_from_messages_too() -> None:
+    found = MissingExtra.from_import_error(ImportError("Missing optional dependency 'openpyxl'.  Use pip or conda."))
+    assert found is not None and found.extra == "data"
+    assert MissingExtra.from_import_error(ModuleNotFoundError("x", name="openai.types")).extra == "train"  # type: ignore[union-attr]
+    assert MissingExtra.from_import_error(ModuleNotFoundError("x", name="numpyy")) is None
 
 
 def test_unexpected_errors_are_reported_without_traceback(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -380,7 +380,7 @@ def test_pointer_escapes_rfc_6901() -> None:
 
 
 def test_schema_path_prefers_the_packaged_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert schemas.schema_path("chat") == REPO / "schemas" / "chat.schema.json"
+    assert schemas.schema_path("chat").resolve() == REPO / "schemas" / "chat.schema.json"  # toolkit/_schemas links there
     (tmp_path / "chat.schema.json").write_text("{}", encoding="utf-8")
     monkeypatch.setattr(schemas, "_PACKAGED", tmp_path)
     assert schemas.schema_path("chat") == tmp_path / "chat.schema.json"

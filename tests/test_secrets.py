@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from rules_support import SHARED, corpus_file
+from rules_support import corpus_file, corpus_names
 
 from toolkit import lint, sensitive
 from toolkit.config import Settings
 from toolkit.lint import Linter
 from toolkit.reader import Record
 
-CORPUS = sorted(p.name for p in (SHARED / "corpus").glob("*.jsonl")) if (SHARED / "corpus").is_dir() else []
+CORPUS = corpus_names()
 PRETTY = "cookbook_01_testing_example_prettyprinted.jsonl"
 JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4ifQ."
        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")

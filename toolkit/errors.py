@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ToolkitError(Exception):
     """A problem with the user's input or setup, with a message that says what to do.
@@ -18,3 +20,35 @@ class UsageError(ToolkitError):
 
 class InputError(ToolkitError):
     """A path that cannot be read, or a file that cannot be used at all."""
+
+
+# Modules that only an extra installs (pyproject.toml's [project.optional-dependencies]; a test keeps
+# the two in step): the extra that brings each.
+EXTRA_OF_MODULE = {
+    "pandas": "data", "openpyxl": "data", "pyarrow": "data",
+    "openai": "train", "platformdirs": "train", "PIL": "train",
+    "streamlit": "app",
+}
+
+
+class MissingExtra(ToolkitError):
+    """A command needs a package that the core install leaves out: says which extra brings it."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        super().__init__(f"this command needs {module!r}, which the {extra!r} extra installs: "
+                         f"pip install 'tunesmith[{extra}]' (or 'tunesmith[all]' for every command)")
+        self.module, self.extra = module, extra
+
+    @classmethod
+    def from_import_error(cls, exc: ImportError) -> MissingExtra | None:
+        """The ``MissingExtra`` behind ``exc``, or None when ``exc`` is not about an extra's module.
+
+        Reads ``exc.name`` and, for libraries that re-raise with only a message (pandas:
+        "Missing optional dependency 'openpyxl'"), the quoted module names in the message.
+        """
+        names = [exc.name or ""] + re.findall(r"'([\w.]+)'", str(exc))
+        for name in names:
+            top = name.partition(".")[0]
+            if top in EXTRA_OF_MODULE:
+                return cls(top, EXTRA_OF_MODULE[top])
+        return None

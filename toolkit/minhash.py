@@ -47,14 +47,45 @@ class Params:
 
 @lru_cache(maxsize=8)
 def params(threshold: float) -> Params:
-    """datasketch's permutations for ``NUM_PERM``/``SEED`` and its optimal bands for ``threshold``."""
-    import numpy as np
-    from datasketch import MinHash, MinHashLSH
+    """datasketch's permutations for ``NUM_PERM``/``SEED`` and its optimal bands for ``threshold``.
 
-    a, b = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32").permutations
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
-    keys = np.random.RandomState(SEED).randint(1, 1 << 62, size=lsh.r, dtype=np.uint64) | np.uint64(1)
-    return Params(a.astype(np.uint32), b.astype(np.uint32), lsh.b, lsh.r, keys)
+    Computed here with numpy alone (datasketch would bring scipy into the lint install);
+    ``tests/test_dedup.py`` checks both against datasketch's ``MinHash`` and ``MinHashLSH``.
+    """
+    import numpy as np
+
+    gen = np.random.RandomState(SEED)  # the draws of MinHash(seed=SEED, scheme="affine32"), in its order
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)  # odd: a bijection
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    bands, rows = _lsh_shape(threshold)
+    keys = np.random.RandomState(SEED).randint(1, 1 << 62, size=rows, dtype=np.uint64) | np.uint64(1)
+    return Params(a, b, bands, rows, keys)
+
+
+def _lsh_shape(threshold: float) -> tuple[int, int]:
+    """Bands x rows minimising MinHashLSH's weighted false positive and false negative probabilities.
+
+    The probabilities are integrals of polynomials of degree rows x bands <= NUM_PERM, which
+    Gauss-Legendre quadrature with NUM_PERM nodes computes exactly (datasketch uses scipy's quad).
+    """
+    import numpy as np
+
+    nodes, node_weights = np.polynomial.legendre.leggauss(NUM_PERM)
+
+    def integral(lo: float, hi: float, bands: int, rows: int, positive: bool) -> float:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2
+        candidate = 1 - (1 - s**rows) ** bands
+        return (hi - lo) / 2 * float(np.dot(node_weights, candidate if positive else 1 - candidate))
+
+    fp_weight, fn_weight = LSH_WEIGHTS
+    best, shape = float("inf"), (0, 0)
+    for bands in range(1, NUM_PERM + 1):
+        for rows in range(1, NUM_PERM // bands + 1):
+            error = (integral(0.0, threshold, bands, rows, True) * fp_weight
+                     + integral(threshold, 1.0, bands, rows, False) * fn_weight)
+            if error < best:
+                best, shape = error, (bands, rows)
+    return shape
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:

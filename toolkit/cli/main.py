@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import ToolkitError
+from ..errors import MissingExtra, ToolkitError
 
 # name -> module; the order is the order of ``tunesmith --help``
 COMMANDS: dict[str, str] = {
@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 1
     except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for those who ask
+        if isinstance(exc, ImportError) and (missing := MissingExtra.from_import_error(exc)):
+            print(f"tunesmith: error: {missing}", file=sys.stderr)  # an extra the user did not install
+            return missing.exit_code
         if os.environ.get("TUNESMITH_DEBUG"):
             traceback.print_exc()
         print(f"tunesmith: internal error: {type(exc).__name__}: {exc}\n"
