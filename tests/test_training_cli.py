@@ -88,11 +88,14 @@ def test_train_to_a_fine_tuned_model_through_the_spec_proxy(proxied: PrismProxy,
     assert row is not None and (row.status, row.fine_tuned_model) == ("succeeded", model)
     assert row.training_sha256 == hashlib.sha256(TRAIN.read_bytes()).hexdigest()
     assert row.validation_path == str(VALID.resolve()) and row.validation_file
+    request = row.metadata.pop("tunesmith_request")  # the id that makes creation safe to retry
+    assert re.fullmatch(r"[0-9a-f]{32}", request)
     assert (row.hyperparameters, row.seed, row.metadata, row.suffix) == ({"n_epochs": 2}, 42,
                                                                         {"team": "chem", "run": "1"}, "elle")
     assert row.provider == "openai" and row.host == proxied.base_url.split("//")[1]
     remote = sdk(proxied.sandbox.base_url).fine_tuning.jobs.retrieve(job_id)
-    assert remote.method.supervised.hyperparameters.n_epochs == 2 and remote.metadata == {"team": "chem", "run": "1"}
+    assert remote.method.supervised.hyperparameters.n_epochs == 2
+    assert remote.metadata == {"team": "chem", "run": "1", "tunesmith_request": request}
     assert KEY.encode() not in (home / "registry.sqlite3").read_bytes()
 
 
@@ -229,6 +232,7 @@ def test_metrics_table_and_png(direct: Sandbox, tmp_path: Path, capsys: pytest.C
 
 
 def test_metrics_before_the_job_ends(direct: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    direct.trainer.speed = 1.0  # ~12 s per job: a busy machine cannot finish it between the two commands
     _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     code, _, err = cli(capsys, "jobs", "metrics", out.strip())
     assert code == 1 and "has no result file yet" in err

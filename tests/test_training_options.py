@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openai
 import pytest
 
 from toolkit.cli.main import main
@@ -35,7 +36,7 @@ def spec(**kw: object) -> JobSpec:
     ({"suffix": "my model"}, "openai", "use only letters, digits"),
     ({"seed": -1}, "openai", "--seed must be between 0 and 2147483647"),
     ({"seed": 2**31}, "openai", "--seed must be between 0 and 2147483647"),
-    ({"metadata": {f"k{i}": "v" for i in range(17)}}, "openai", "at most 16 pairs"),
+    ({"metadata": {f"k{i}": "v" for i in range(16)}}, "openai", "at most 15 pairs"),
     ({"metadata": {"k" * 65: "v"}}, "openai", "keys are at most 64 characters"),
     ({"metadata": {"k": "v" * 513}}, "openai", "values are at most 512 characters"),
     ({"method": "reinforcement"}, "openai", "needs --grader FILE"),
@@ -50,7 +51,7 @@ def test_rejected_options(kw: dict[str, object], provider: str, message: str) ->
 
 def test_accepted_options_at_the_limits() -> None:
     validate(spec(hyperparameters=Hyperparameters(n_epochs=50, batch_size=256, learning_rate_multiplier=0.02),
-                  suffix="x" * 64, seed=2**31 - 1, metadata={f"k{i}": "v" * 512 for i in range(16)}))
+                  suffix="x" * 64, seed=2**31 - 1, metadata={f"k{i}": "v" * 512 for i in range(15)}))
     validate(spec(suffix="x" * 40), provider="azure")
     validate(spec(method="dpo", hyperparameters=Hyperparameters(beta=2)))
     validate(spec(method="reinforcement", grader=STRING_CHECK), has_validation=True)
@@ -152,8 +153,12 @@ def test_azure_v1_endpoint_by_default_and_classic_with_api_version() -> None:
     assert client.default_headers["api-key"] == "azkey"
     classic = connection("azure", api_version="2024-10-21", environ=env)
     client = make_client(classic)
-    assert type(client).__name__ == "AzureOpenAI"
+    assert isinstance(client, openai.AzureOpenAI)
     assert str(client.base_url) == "https://res.openai.azure.com/openai/"
+    for pasted in ("https://res.openai.azure.com/openai", "https://res.openai.azure.com/openai/v1/"):
+        assert connection("azure", environ=env | {"AZURE_OPENAI_ENDPOINT": pasted}).base_url == v1.base_url
+        assert str(make_client(connection("azure", api_version="2024-10-21", environ=env | {
+            "AZURE_OPENAI_ENDPOINT": pasted}))._base_url) == "https://res.openai.azure.com/openai/"
     token = connection("azure", environ=env | {"AZURE_OPENAI_AD_TOKEN": "entra-token"})
     assert (token.api_key, token.ad_token) == (None, "entra-token")
     assert "entra-token" not in repr(token)

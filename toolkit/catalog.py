@@ -59,6 +59,9 @@ class Provider:
     rft_max_train_examples: int = 0
     rft_max_validation_examples: int = 0
     grader_models: tuple[str, ...] = ()  # models a score_model grader may use (empty: not checked)
+    training_types: tuple[str, ...] = ()  # the job's trainingType choices (Azure / Foundry); empty: none sent
+    deploy_skus: dict[str, str] = field(default_factory=dict)  # --deploy-sku choice -> ARM sku name
+    files_api_max_bytes: int = 512 * 1024**2  # larger files go through the Uploads API
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +84,9 @@ def provider(name: str) -> Provider:
         models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""),
         max_image_examples=p.get("max_image_examples", 0), rft_max_train_examples=p.get("rft_max_train_examples", 0),
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
-        grader_models=tuple(p.get("grader_models", ())))
+        grader_models=tuple(p.get("grader_models", ())), training_types=tuple(p.get("training_types", ())),
+        deploy_skus=dict(p.get("deploy_skus", {})),
+        files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2)
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

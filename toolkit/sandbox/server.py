@@ -40,7 +40,7 @@ class Sandbox:
         self.trainer.training_available = training_available
         self.api = Api(self.store, self.trainer)
         self.faults = Faults()
-        self.requests: list[tuple[str, str, int]] = []  # (method, path, status); status 0 = dropped
+        self.requests: list[tuple[str, str, int]] = []  # (method, path, status); 0 dropped, -status lost
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -67,18 +67,21 @@ class Sandbox:
         self.trainer.training_available = value
 
     def inject(self, path_regex: str, *, status: int | None = None, times: int | None = 1, delay: float = 0.0,
-               drop: bool = False, method: str | None = None, retry_after: float | None = None) -> Fault:
+               drop: bool = False, method: str | None = None, retry_after: float | None = None,
+               lose: bool = False, code: str | None = None) -> Fault:
         """Make the next ``times`` requests whose path (without /v1) matches ``path_regex`` misbehave.
 
         ``delay`` seconds pass first; then ``drop`` closes the connection without an answer,
         or ``status`` (e.g. 429 or 500) answers with OpenAI's error body (``retry_after``
         seconds as ``retry-after``/``retry-after-ms`` headers); with neither, the request
-        is only slow. ``times=None`` keeps the fault armed until ``clear_faults()``.
+        is only slow. ``lose`` handles the request and then drops the connection (the answer is
+        lost: a created job exists, the client never hears of it). ``code`` overrides the error
+        code (``insufficient_quota``). ``times=None`` keeps the fault armed until ``clear_faults()``.
         """
-        if status is None and not drop and delay <= 0:
-            raise ValueError("inject needs a status, drop=True or a delay")
+        if status is None and not drop and not lose and delay <= 0:
+            raise ValueError("inject needs a status, drop=True, lose=True or a delay")
         return self.faults.add(Fault(re.compile(path_regex), method and method.upper(), status, times, delay, drop,
-                                     retry_after))
+                                     retry_after, lose, code))
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -178,9 +181,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         if fault is not None and fault.status is not None:
-            response = Response.error(error_for(fault.status, fault.retry_after))
+            response = Response.error(error_for(fault.status, fault.retry_after, fault.code))
         else:
             response = self._answer(request)
+        if fault is not None and fault.lose:
+            sandbox.requests.append((request.method, request.path, -response.status))
+            self.log_message('"%s" %s, answer lost (injected)', self.requestline, str(response.status))
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         sandbox.requests.append((request.method, request.path, response.status))
         self._send(response)
 

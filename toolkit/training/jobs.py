@@ -13,6 +13,9 @@ from ..errors import UsageError
 METHODS = ("supervised", "dpo", "reinforcement")
 TERMINAL = ("succeeded", "failed", "cancelled")
 SEED_MAX = 2_147_483_647
+REASONING_EFFORTS = ("default", "low", "medium", "high")
+RFT_ONLY = ("reasoning_effort", "compute_multiplier", "eval_interval", "eval_samples")
+METADATA_MAX = 15  # the API takes 16 pairs; one carries the request id that makes creation safe to retry
 _SUFFIX = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -24,6 +27,11 @@ class Hyperparameters:
     batch_size: int | None = None
     learning_rate_multiplier: float | None = None
     beta: float | None = None
+    # reinforcement only
+    reasoning_effort: str | None = None
+    compute_multiplier: float | None = None
+    eval_interval: int | None = None
+    eval_samples: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Only the values that were set."""
@@ -41,6 +49,9 @@ class JobSpec:
     suffix: str | None = None
     seed: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    training_type: str | None = None  # Azure / Foundry: standard, globalstandard or developer
+    wandb_project: str | None = None  # the ``integrations`` entry for Weights & Biases
+    wandb_entity: str | None = None
 
 
 def parse_metadata(pairs: Iterable[str]) -> dict[str, str]:
@@ -74,6 +85,9 @@ def validate(spec: JobSpec, *, provider: str = "openai", has_validation: bool = 
     elif spec.grader is not None:
         raise UsageError("--grader only applies to --method reinforcement")
     _suffix(spec.suffix, catalog.provider(provider).suffix_max, provider)
+    _training_type(spec.training_type, provider)
+    if spec.wandb_entity and not spec.wandb_project:
+        raise UsageError("--wandb-entity needs --wandb-project")
     if spec.seed is not None and not 0 <= spec.seed <= SEED_MAX:
         raise UsageError(f"--seed must be between 0 and {SEED_MAX}, not {spec.seed}")
     _metadata(spec.metadata)
@@ -87,6 +101,18 @@ def _hyperparameters(spec: JobSpec) -> None:
         raise UsageError(f"--batch-size must be between 1 and 256, not {hp.batch_size}")
     if hp.learning_rate_multiplier is not None and not hp.learning_rate_multiplier > 0:
         raise UsageError(f"--lr-multiplier must be greater than 0, not {hp.learning_rate_multiplier}")
+    set_rft = [f"--{name.replace('_', '-')}" for name in RFT_ONLY if getattr(hp, name) is not None]
+    if set_rft and spec.method != "reinforcement":
+        raise UsageError(f"{', '.join(set_rft)} only apply to --method reinforcement")
+    if hp.reasoning_effort is not None and hp.reasoning_effort not in REASONING_EFFORTS:
+        raise UsageError(f"--reasoning-effort must be one of {', '.join(REASONING_EFFORTS)}")
+    if hp.compute_multiplier is not None and not 0.00001 < hp.compute_multiplier <= 10:
+        raise UsageError(f"--compute-multiplier must be greater than 0.00001 and at most 10, not "
+                         f"{hp.compute_multiplier}")
+    for name in ("eval_interval", "eval_samples"):
+        value = getattr(hp, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1, not {value}")
     if hp.beta is not None:
         if spec.method != "dpo":
             raise UsageError("--beta only applies to --method dpo")
@@ -103,9 +129,25 @@ def _suffix(suffix: str | None, limit: int, provider: str) -> None:
         raise UsageError(f"--suffix {suffix!r}: use only letters, digits, '-' and '_'")
 
 
+def _training_type(training_type: str | None, provider: str) -> None:
+    if training_type is None:
+        return
+    allowed = catalog.provider(provider).training_types
+    if not allowed:
+        raise UsageError(f"--training-type is for providers that offer several training tiers (Azure / Foundry); "
+                         f"{provider} has none")
+    if training_type not in allowed:
+        raise UsageError(f"--training-type must be one of {', '.join(allowed)}, not {training_type!r}")
+
+
 def _metadata(metadata: Mapping[str, str]) -> None:
-    if len(metadata) > 16:
-        raise UsageError(f"--metadata: at most 16 pairs, not {len(metadata)}")
+    if len(metadata) > METADATA_MAX:
+        raise UsageError(f"--metadata: at most {METADATA_MAX} pairs, not {len(metadata)} (the API takes 16; "
+                         f"tunesmith uses one to make job creation safe to retry)")
+    from .submit import REQUEST_KEY
+
+    if REQUEST_KEY in metadata:
+        raise UsageError(f"--metadata {REQUEST_KEY}: this key is tunesmith's own (it makes creation safe to retry)")
     for key, value in metadata.items():
         if len(key) > 64:
             raise UsageError(f"--metadata key {key[:20]!r}...: keys are at most 64 characters")
@@ -125,15 +167,32 @@ def method_body(spec: JobSpec) -> dict[str, Any]:
     return {"type": spec.method, spec.method: inner}
 
 
-def create_job(client: Any, spec: JobSpec, training_file: str, validation_file: str | None = None) -> Any:
-    """Create the job and return the SDK's ``FineTuningJob``."""
-    kwargs: dict[str, Any] = {"model": spec.model, "training_file": training_file, "method": method_body(spec)}
+def request_body(spec: JobSpec, training_file: str, validation_file: str | None = None) -> dict[str, Any]:
+    """The create request's fields, as ``client.fine_tuning.jobs.create`` takes them.
+
+    Provider-only fields (Azure's ``trainingType``) go under ``extra_body``.
+    """
+    body: dict[str, Any] = {"model": spec.model, "training_file": training_file, "method": method_body(spec)}
     if validation_file:
-        kwargs["validation_file"] = validation_file
+        body["validation_file"] = validation_file
     if spec.suffix is not None:
-        kwargs["suffix"] = spec.suffix
+        body["suffix"] = spec.suffix
     if spec.seed is not None:
-        kwargs["seed"] = spec.seed
+        body["seed"] = spec.seed
     if spec.metadata:
-        kwargs["metadata"] = dict(spec.metadata)
-    return client.fine_tuning.jobs.create(**kwargs)
+        body["metadata"] = dict(spec.metadata)
+    if spec.wandb_project:
+        wandb = {"project": spec.wandb_project} | ({"entity": spec.wandb_entity} if spec.wandb_entity else {})
+        body["integrations"] = [{"type": "wandb", "wandb": wandb}]
+    if spec.training_type:
+        body["extra_body"] = {"trainingType": spec.training_type}
+    return body
+
+
+def create_job(client: Any, spec: JobSpec, training_file: str, validation_file: str | None = None, *,
+               notice: Any = None) -> Any:
+    """Create the job (safely retried, see :mod:`.submit`) and return the :class:`~.submit.Submitted` result."""
+    from .submit import submit
+
+    body = request_body(spec, training_file, validation_file)
+    return submit(client, body, notice=notice or (lambda message: None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,19 +21,24 @@ class Started:
     training: Uploaded
     validation: Uploaded | None
     record: JobRow
+    request_id: str = ""
+    recovered: bool = False  # the answer to the create request was lost; the job was found by its request id
+    others: tuple[Any, ...] = ()  # further jobs the same request created (not asked for, but running)
 
 
 def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
               training: str | os.PathLike[str], validation: str | os.PathLike[str] | None = None, *,
-              on_progress: OnProgress | None = None, on_upload: Any = None) -> Started:
+              on_progress: OnProgress | None = None, on_upload: Any = None,
+              notice: Callable[[str], None] | None = None) -> Started:
     """Validate ``spec``, upload both files, create the job and record everything in ``registry``.
 
-    ``on_progress(sent, total)`` follows each upload; ``on_upload(Uploaded)`` is called after each file.
+    ``on_progress(sent, total)`` follows each upload; ``on_upload(Uploaded)`` is called after each file;
+    ``notice(message)`` hears about retries (uploads resumed, creation retried or recovered).
     """
     validate(spec, provider=conn.provider, has_validation=validation is not None)
 
     def send(path: str | os.PathLike[str]) -> Uploaded:
-        done = upload_dataset(client, path, conn, registry, on_progress=on_progress)
+        done = upload_dataset(client, path, conn, registry, on_progress=on_progress, notice=notice)
         if on_upload:
             on_upload(done)
         return done
@@ -43,15 +49,23 @@ def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
         for up in (train_up, val_up):
             if up is not None:
                 wait_until_processed(client, up.file_id)
-    job = create_job(client, spec, train_up.file_id, val_up.file_id if val_up else None)
-    row = JobRow(
+    submitted = create_job(client, spec, train_up.file_id, val_up.file_id if val_up else None, notice=notice)
+    job = submitted.job
+    for other in submitted.others:  # recorded too, so that `jobs list --local` shows what is billed
+        registry.record_job(_row(conn, spec, other, train_up, val_up))
+    row = _row(conn, spec, job, train_up, val_up)
+    registry.record_job(row)
+    return Started(job, train_up, val_up, row, submitted.request_id, submitted.recovered, tuple(submitted.others))
+
+
+def _row(conn: Connection, spec: JobSpec, job: Any, train_up: Uploaded, val_up: Uploaded | None) -> JobRow:
+    return JobRow(
         account=conn.account, provider=conn.provider, host=conn.host, job_id=str(job.id), model=spec.model,
         method=spec.method, hyperparameters=spec.hyperparameters.as_dict(), suffix=spec.suffix, seed=spec.seed,
-        metadata=dict(spec.metadata), training_file=train_up.file_id, training_path=train_up.source.path,
+        metadata=dict(getattr(job, "metadata", None) or spec.metadata), training_file=train_up.file_id,
+        training_path=train_up.source.path,
         training_sha256=train_up.source.sha256, validation_file=val_up.file_id if val_up else None,
         validation_path=val_up.source.path if val_up else None,
         validation_sha256=val_up.source.sha256 if val_up else None, git_commit=train_up.source.git_commit,
         git_dirty=train_up.source.git_dirty, status=getattr(job, "status", None),
         fine_tuned_model=getattr(job, "fine_tuned_model", None))
-    registry.record_job(row)
-    return Started(job, train_up, val_up, row)

@@ -116,11 +116,22 @@ def _azure(env: dict[str, str], base_url: str | None, api_version: str | None) -
         raise UsageError(f"--provider azure needs {' and '.join(missing)}: set them in the environment "
                          "or in the file given to --env-file")
     version = api_version or env.get("OPENAI_API_VERSION") or None
-    endpoint = _check_url(str(endpoint)).rstrip("/")
-    if version is None and not endpoint.endswith("/openai/v1"):
-        endpoint += "/openai/v1"
+    endpoint = azure_endpoint(_check_url(str(endpoint)), classic=version is not None)
     return Connection("azure", endpoint, api_key=None if token else key, ad_token=token or None,
                       api_version=version)
+
+
+def azure_endpoint(url: str, *, classic: bool = False) -> str:
+    """The URL the SDK needs: ``…/openai/v1`` for the v1 API, the resource root for a classic api-version.
+
+    The portal shows the endpoint with or without ``/openai`` (or ``/openai/v1``); all of them work.
+    """
+    root = url.rstrip("/")
+    for tail in ("/openai/v1", "/openai"):
+        if root.endswith(tail):
+            root = root[: -len(tail)]
+            break
+    return root if classic else root + "/openai/v1"
 
 
 def _check_url(url: str) -> str:
@@ -134,16 +145,17 @@ def _check_url(url: str) -> str:
 
 def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None = None) -> Any:
     """An ``openai.OpenAI`` (or ``AzureOpenAI`` for a classic ``api-version`` endpoint) for ``conn``."""
-    import openai
+    from .retry import client_classes
 
+    client_cls, azure_cls = client_classes()  # their retries skip a 429 insufficient_quota
     opts: dict[str, Any] = {"max_retries": max_retries}
     if timeout is not None:
         opts["timeout"] = timeout
     if conn.provider == "azure" and conn.api_version:
         auth = {"azure_ad_token": conn.ad_token} if conn.ad_token else {"api_key": conn.api_key}
-        return openai.AzureOpenAI(azure_endpoint=conn.base_url, api_version=conn.api_version, **auth, **opts)
+        return azure_cls(azure_endpoint=conn.base_url, api_version=conn.api_version, **auth, **opts)
     if conn.provider == "azure" and conn.api_key:
         opts["default_headers"] = {"api-key": conn.api_key}  # Azure's own header, next to the bearer
     # OpenAI, compatible endpoints, and Azure's v1 endpoint (which takes the key or token as a bearer)
-    return openai.OpenAI(api_key=conn.ad_token or conn.api_key, base_url=conn.base_url,
-                         organization=conn.organization, project=conn.project, **opts)
+    return client_cls(api_key=conn.ad_token or conn.api_key, base_url=conn.base_url,
+                      organization=conn.organization, project=conn.project, **opts)

@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     validation_file TEXT, validation_path TEXT, validation_sha256 TEXT, git_commit TEXT, git_dirty INTEGER,
     status TEXT, fine_tuned_model TEXT, error TEXT, created_at REAL NOT NULL, updated_at REAL NOT NULL,
     PRIMARY KEY (account, job_id));
+CREATE TABLE IF NOT EXISTS pending_uploads (
+    account TEXT NOT NULL, upload_id TEXT NOT NULL, filename TEXT NOT NULL, bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, part_size INTEGER NOT NULL, expires_at REAL NOT NULL,
+    PRIMARY KEY (account, upload_id));
+CREATE TABLE IF NOT EXISTS pending_parts (
+    account TEXT NOT NULL, upload_id TEXT NOT NULL, part INTEGER NOT NULL, part_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL, PRIMARY KEY (account, upload_id, part));
 """
 
 
@@ -133,6 +140,39 @@ class Registry:
         """Drop an upload whose remote file is gone."""
         with self._db() as db:
             db.execute("DELETE FROM uploads WHERE account = ? AND file_id = ?", (account, file_id))
+
+    # -- multipart uploads in progress (the Uploads API keeps parts for an hour) --------------
+
+    def start_pending_upload(self, *, account: str, upload_id: str, filename: str, size: int, sha256: str,
+                             part_size: int, expires_at: float) -> None:
+        """Remember an Upload whose parts are being sent, so that another run can resume it."""
+        self._upsert("pending_uploads", {"account": account, "upload_id": upload_id, "filename": filename,
+                                         "bytes": size, "sha256": sha256, "part_size": part_size,
+                                         "expires_at": expires_at})
+
+    def record_part(self, account: str, upload_id: str, part: int, part_id: str, sha256: str) -> None:
+        """Part number ``part`` (from 0) of the Upload is on the server as ``part_id``."""
+        self._upsert("pending_parts", {"account": account, "upload_id": upload_id, "part": part,
+                                       "part_id": part_id, "sha256": sha256})
+
+    def pending_upload(self, account: str, sha256: str, size: int, part_size: int, *,
+                       margin: float = 120.0) -> tuple[str, str, dict[int, tuple[str, str]]] | None:
+        """``(upload_id, filename, {part: (part_id, sha256)})`` of an unexpired Upload of this content."""
+        with self._db() as db:
+            row = db.execute("SELECT upload_id, filename FROM pending_uploads WHERE account = ? AND sha256 = ? "
+                             "AND bytes = ? AND part_size = ? AND expires_at > ? ORDER BY expires_at DESC",
+                             (account, sha256, size, part_size, time.time() + margin)).fetchone()
+            if row is None:
+                return None
+            parts = db.execute("SELECT part, part_id, sha256 FROM pending_parts WHERE account = ? AND upload_id = ?",
+                               (account, row["upload_id"])).fetchall()
+        return row["upload_id"], row["filename"], {r["part"]: (r["part_id"], r["sha256"]) for r in parts}
+
+    def forget_pending_upload(self, account: str, upload_id: str) -> None:
+        """Drop an Upload that completed, was cancelled or expired."""
+        with self._db() as db:
+            db.execute("DELETE FROM pending_parts WHERE account = ? AND upload_id = ?", (account, upload_id))
+            db.execute("DELETE FROM pending_uploads WHERE account = ? AND upload_id = ?", (account, upload_id))
 
     # -- jobs --------------------------------------------------------------------------------
 
