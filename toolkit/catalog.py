@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import UsageError
 
-PROVIDERS = ("openai", "azure")
+PROVIDERS = ("openai", "azure", "local")
 _OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
 _AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-fA-F]+")
 
@@ -59,6 +59,14 @@ class Provider:
     rft_max_train_examples: int = 0
     rft_max_validation_examples: int = 0
     grader_models: tuple[str, ...] = ()  # models a score_model grader may use (empty: not checked)
+    rules: str = ""  # whose provider-specific lint rules apply (empty: its own)
+    open_models: bool = False  # any model trains (e.g. Hugging Face ids); the catalog lists suggestions
+    tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
+
+    @property
+    def rules_of(self) -> str:
+        """The provider whose rules the linter runs for this one."""
+        return self.rules or self.name
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +77,7 @@ def _raw() -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def provider(name: str) -> Provider:
-    """Return a provider by name (``openai`` or ``azure``)."""
+    """Return a provider by name (``openai``, ``azure`` or ``local``)."""
     data = _raw()["providers"]
     if name not in data:
         raise UsageError(f"unknown provider {name!r}; choose one of: {', '.join(sorted(data))}")
@@ -81,7 +89,8 @@ def provider(name: str) -> Provider:
         models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""),
         max_image_examples=p.get("max_image_examples", 0), rft_max_train_examples=p.get("rft_max_train_examples", 0),
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
-        grader_models=tuple(p.get("grader_models", ())))
+        grader_models=tuple(p.get("grader_models", ())), rules=p.get("rules", ""),
+        open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

@@ -41,6 +41,7 @@ class JobSpec:
     suffix: str | None = None
     seed: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # provider-specific (local: full, merge), as extra_body
 
 
 def parse_metadata(pairs: Iterable[str]) -> dict[str, str]:
@@ -136,4 +137,6 @@ def create_job(client: Any, spec: JobSpec, training_file: str, validation_file: 
         kwargs["seed"] = spec.seed
     if spec.metadata:
         kwargs["metadata"] = dict(spec.metadata)
+    if spec.options:
+        kwargs["extra_body"] = dict(spec.options)
     return client.fine_tuning.jobs.create(**kwargs)
