@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import UsageError
 
-PROVIDERS = ("openai", "azure")
+PROVIDERS = ("openai", "azure", "local")
 _OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
 _AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-fA-F]+")
 
@@ -62,6 +62,14 @@ class Provider:
     training_types: tuple[str, ...] = ()  # the job's trainingType choices (Azure / Foundry); empty: none sent
     deploy_skus: dict[str, str] = field(default_factory=dict)  # --deploy-sku choice -> ARM sku name
     files_api_max_bytes: int = 512 * 1024**2  # larger files go through the Uploads API
+    rules: str = ""  # whose provider-specific lint rules apply (empty: its own)
+    open_models: bool = False  # any model trains (e.g. Hugging Face ids); the catalog lists suggestions
+    tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
+
+    @property
+    def rules_of(self) -> str:
+        """The provider whose rules the linter runs for this one."""
+        return self.rules or self.name
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +80,7 @@ def _raw() -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def provider(name: str) -> Provider:
-    """Return a provider by name (``openai`` or ``azure``)."""
+    """Return a provider by name (``openai``, ``azure`` or ``local``)."""
     data = _raw()["providers"]
     if name not in data:
         raise UsageError(f"unknown provider {name!r}; choose one of: {', '.join(sorted(data))}")
@@ -86,7 +94,9 @@ def provider(name: str) -> Provider:
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
         grader_models=tuple(p.get("grader_models", ())), training_types=tuple(p.get("training_types", ())),
         deploy_skus=dict(p.get("deploy_skus", {})),
-        files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2)
+        files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
+        rules=p.get("rules", ""),
+        open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "jobs": "toolkit.cli.jobs_cmd",
     "chat": "toolkit.cli.chat_cmd",
     "compare": "toolkit.cli.compare_cmd",
+    "local": "toolkit.cli.local_cmd",
     "app": "toolkit.cli.app_cmd",
 }
 

@@ -36,6 +36,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--seed", type=int, help="seed for reproducibility, 0-2147483647")
     p.add_argument("--metadata", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="metadata pairs attached to the job (up to 16)")
+    loc = p.add_argument_group("local training (--provider local; --batch-size is the global batch, --lr-multiplier "
+                               "scales 2e-4 for LoRA or 2e-5 with --full)")
+    loc.add_argument("--full", action="store_true", help="train all weights instead of a LoRA adapter")
+    loc.add_argument("--merge", action="store_true", help="also save the LoRA adapter merged into the base model")
+    loc.add_argument("--accelerate-config", metavar="FILE",
+                     help="run under `accelerate launch` with this config (several GPUs, DeepSpeed, FSDP); "
+                          "write one with `tunesmith local accelerate-config`")
     p.add_argument("--detach", action="store_true", help="print the job id as soon as the job exists, and exit")
     p.add_argument("--force", action="store_true", help="upload even when lint finds errors")
     add_connection_args(p)
@@ -68,8 +75,14 @@ def build_spec(args: argparse.Namespace) -> Any:
     hp = Hyperparameters(n_epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate_multiplier=args.lr_multiplier, beta=args.beta)
     grader = load_grader(args.grader, provider=args.provider) if args.grader else None
+    options = {k: v for k, v in (("full", args.full), ("merge", args.merge),
+                                 ("accelerate_config", args.accelerate_config)) if v}
+    if options and args.provider != "local":
+        from ..errors import UsageError
+
+        raise UsageError(f"--{next(iter(options)).replace('_', '-')} is for --provider local")
     return JobSpec(model=args.model, method=_method(args), hyperparameters=hp, grader=grader, suffix=args.suffix,
-                   seed=args.seed, metadata=parse_metadata(args.metadata))
+                   seed=args.seed, metadata=parse_metadata(args.metadata), options=options)
 
 
 def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:

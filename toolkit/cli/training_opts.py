@@ -7,6 +7,8 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ..catalog import PROVIDERS
+
 if TYPE_CHECKING:
     from ..training.providers import Connection
     from ..training.registry import Registry
@@ -15,10 +17,10 @@ if TYPE_CHECKING:
 def add_connection_args(p: argparse.ArgumentParser) -> None:
     """``--provider``, ``--base-url``, ``--api-version``, ``--env-file``, ``--timeout``."""
     g = p.add_argument_group("provider (credentials come from the environment or --env-file only)")
-    g.add_argument("--provider", choices=("openai", "azure"), default="openai",
+    g.add_argument("--provider", choices=PROVIDERS, default="openai",
                    help="openai: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID; "
-                        "azure: AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN "
-                        "(default: openai)")
+                        "azure: AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN; "
+                        "local: this machine, no account (needs the local extra) (default: openai)")
     g.add_argument("--base-url", metavar="URL",
                    help="any OpenAI-compatible endpoint (overrides OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT)")
     g.add_argument("--api-version", metavar="VERSION",
@@ -105,6 +107,10 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
                                         account=conn.account)
     except KeyboardInterrupt:
         console.close()
+        stop = getattr(client, "interrupted", None)  # a job on this machine stops with a checkpoint instead
+        if stop is not None:
+            print(f"\n{stop(job_id)}", file=err, flush=True)
+            return 130
         print(f"\ndetached: job {job_id} keeps running on {conn.host} (nothing was cancelled).\n"
               f"re-attach with: {reattach_command(args, job_id)}", file=err, flush=True)
         return 130

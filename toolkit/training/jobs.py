@@ -52,6 +52,7 @@ class JobSpec:
     training_type: str | None = None  # Azure / Foundry: standard, globalstandard or developer
     wandb_project: str | None = None  # the ``integrations`` entry for Weights & Biases
     wandb_entity: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)  # provider-specific (local: full, merge), as extra_body
 
 
 def parse_metadata(pairs: Iterable[str]) -> dict[str, str]:
@@ -184,8 +185,9 @@ def request_body(spec: JobSpec, training_file: str, validation_file: str | None 
     if spec.wandb_project:
         wandb = {"project": spec.wandb_project} | ({"entity": spec.wandb_entity} if spec.wandb_entity else {})
         body["integrations"] = [{"type": "wandb", "wandb": wandb}]
-    if spec.training_type:
-        body["extra_body"] = {"trainingType": spec.training_type}
+    extra = dict(spec.options) | ({"trainingType": spec.training_type} if spec.training_type else {})
+    if extra:
+        body["extra_body"] = extra
     return body
 
 

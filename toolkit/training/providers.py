@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..catalog import PROVIDERS
 from ..errors import InputError, UsageError
 
-PROVIDERS = ("openai", "azure")
 OPENAI_URL = "https://api.openai.com/v1"
+LOCAL_URL = "local://this-machine"  # the local backend (toolkit.local): jobs run here, data stays here
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -93,6 +94,8 @@ def connection(provider: str = "openai", *, base_url: str | None = None, api_ver
         return _openai(env, base_url)
     if provider == "azure":
         return _azure(env, base_url, api_version)
+    if provider == "local":  # this machine: no endpoint, no credential
+        return Connection("local", LOCAL_URL)
     raise UsageError(f"unknown provider {provider!r}; choose one of: {', '.join(PROVIDERS)}")
 
 
@@ -145,6 +148,10 @@ def _check_url(url: str) -> str:
 
 def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None = None) -> Any:
     """An ``openai.OpenAI`` (or ``AzureOpenAI`` for a classic ``api-version`` endpoint) for ``conn``."""
+    if conn.provider == "local":
+        from ..local.client import LocalClient
+
+        return LocalClient()
     from .retry import client_classes
 
     client_cls, azure_cls = client_classes()  # their retries skip a 429 insufficient_quota
