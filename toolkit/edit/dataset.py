@@ -348,5 +348,8 @@ def _folder_of(path: str | os.PathLike[str]) -> Workspace:
 def _write(target: Path, data: bytes) -> None:
     try:
         write_atomic(target, data)
+    except InputError as exc:  # the atomic writer names the OS problem (disk full, permission denied...)
+        reason = str(exc).rpartition(": ")[2]
+        raise WorkspaceError(f"{target.name}: cannot be written ({reason})") from None
     except OSError as exc:
         raise WorkspaceError(f"{target.name}: cannot be written ({exc.strerror or exc})") from None
