@@ -300,18 +300,24 @@ def test_findings_next_to_their_field_and_fix_this(workspace: Path) -> None:
     assert b'"role": "user", "content": "Tell me about mercury."' in lines(path)[13]
 
 
+def json_box(at: AppTest):  # type: ignore[no-untyped-def]
+    """The record editor's text box for the whole entry (its key names the entry shown)."""
+    (box,) = [t for t in at.text_area if (t.key or "").startswith("edit_json_")]
+    return box
+
+
 def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     path = workspace / "elle_broken.jsonl"
     at = edit(opened("elle_broken.jsonl"), 6)  # F020: a blank line
-    assert at.text_area(key="edit_json").label == "Line text (not a valid JSONL record yet)"
+    assert json_box(at).label == "Line text (not a valid JSONL record yet)"
     button(at, "Fix all like this").click()
     run(at)
     at.button(key="fix_apply").click()
     run(at)
     at.number_input(key="rec_index").set_value(1)  # F010: the missing comma
     run(at)
-    broken = at.text_area(key="edit_json").value
-    at.text_area(key="edit_json").set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
+    broken = json_box(at).value
+    json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
     at.button(key="edit_json_apply").click()
     run(at)
     assert at.text_area(key="msg_messages_1_content").value == "Tell me about hydrogen."

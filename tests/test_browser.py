@@ -398,3 +398,72 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     screenshot(page, "playground", height=2400)
+
+
+# -- nothing is lost or changed unasked ----------------------------------------------------------
+
+
+def _json_box(page: Page) -> Locator:
+    idle(page)  # a new key after an edit: the old box stays on the page until the run ends
+    expander = page.get_by_test_id("stExpander").filter(has_text="Edit this example as JSON")
+    box = expander.get_by_label("Example as JSON").filter(visible=True)
+    if not box.count():
+        expander.get_by_text("Edit this example as JSON").click()
+    return box
+
+
+def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str], page: Page,
+                                                        workspace: Path) -> None:
+    """Applying the JSON (or raw line) box unchanged, on several examples in turn, changes nothing."""
+    single, broken = workspace / "elle_single_turn.jsonl", workspace / "elle_broken.jsonl"
+    before_single, before_broken = single.read_bytes(), broken.read_bytes()
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 1)
+    for number in (1, 2, 3):
+        expect(page.get_by_text(re.compile(f"^line {number} · chat · "))).to_be_visible()
+        box = _json_box(page)
+        expected = lines(single)[number - 1].decode()
+        expect(box).to_have_value(expected)
+        expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
+            json.loads(expected)["messages"][1]["content"])
+        page.get_by_role("button", name="Apply JSON").click()
+        idle(page)
+        expect(page.get_by_text("elle_single_turn.jsonl: saved, no changes")).to_be_visible()
+        keyed(page, "rec_next").get_by_role("button").click()
+        idle(page)
+    # a field edit shows in the JSON box at once (applying the box must not undo it)
+    expect(page.get_by_text(re.compile(r"^line 4 · chat · "))).to_be_visible()
+    type_into(page.get_by_label("Message 2 content").filter(visible=True), "Which element has atomic number 6, please?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(_json_box(page)).to_have_value(re.compile("atomic number 6, please"))
+    page.get_by_role("button", name="Apply JSON").click()
+    idle(page)
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    save(page, "elle_single_turn.jsonl")
+    after = lines(single)
+    old = lines_of(before_single)
+    assert after[3] == old[3].replace(b"atomic number 6?", b"atomic number 6, please?") != old[3]
+    assert after[:3] == old[:3] and after[4:] == old[4:]
+
+    go_to(page, "Dataset")
+    open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
+    edit_example(page, 1)
+    for number in (1, 2, 3, 4):  # three lines that are not records, then a record
+        expect(page.get_by_text(re.compile(f"^line {number}( · |$)"))).to_be_visible()
+        if number == 4:
+            box, apply = _json_box(page), page.get_by_role("button", name="Apply JSON")
+        else:
+            box = page.get_by_label("Line text (not a valid JSONL record yet)").filter(visible=True)
+            apply = page.get_by_role("button", name="Apply text")
+        expect(box).to_have_value(lines(broken)[number - 1].decode())
+        apply.click()
+        idle(page)
+        expect(page.get_by_text("elle_broken.jsonl: saved, no changes")).to_be_visible()
+        keyed(page, "rec_next").get_by_role("button").click()
+        idle(page)
+    assert broken.read_bytes() == before_broken
+
+
+def lines_of(data: bytes) -> list[bytes]:
+    return data.split(b"\n")

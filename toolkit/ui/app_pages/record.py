@@ -84,15 +84,21 @@ def _set_text(key: str) -> None:
 
 
 def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
+    """The entry's whole text in a box; its key names the entry (a new one after every edit of it).
+
+    A fixed key would keep the browser's copy of the first entry shown, and "Apply" would then
+    write that entry over this one.
+    """
     entry = ds.entries[index]
+    key = f"edit_json_{entry.uid}"
     label = "Line text (not a valid JSONL record yet)" if broken else "Example as JSON"
     if broken:
-        st.text_area(label, value=shown(entry.text), key="edit_json", height=160)
-        st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=("edit_json",))
+        st.text_area(label, value=shown(entry.text), key=key, height=160)
+        st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=(key,))
         return
     with st.expander("Edit this example as JSON (every field, including unknown ones)"):
-        st.text_area(label, value=shown(entry.text), key="edit_json", height=200)
-        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=("edit_json",))
+        st.text_area(label, value=shown(entry.text), key=key, height=200)
+        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
 
 
 def _other_fields(value: dict) -> None:  # type: ignore[type-arg]
