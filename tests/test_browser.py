@@ -467,3 +467,36 @@ def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str]
 
 def lines_of(data: bytes) -> list[bytes]:
     return data.split(b"\n")
+
+
+def test_a_line_that_is_not_utf8_is_re_read_only_when_asked(serve: Callable[..., str], page: Page,
+                                                             workspace: Path) -> None:
+    """Editing never turns the line's other accented characters into U+FFFD: its encoding is chosen first."""
+    path = workspace / "latin.jsonl"
+    good = b'{"messages": [{"role": "user", "content": "Caf\xc3\xa9?"}, {"role": "assistant", "content": "Oui."}]}\n'
+    bad = b'{"messages": [{"role": "user", "content": "Caf\xc3\xa9, na\xefve \x93quotes\x94?"}, ' \
+          b'{"role": "assistant", "content": "Yes."}]}\n'
+    path.write_bytes(good + bad)
+    load(page, serve())
+    open_sample(page, "latin.jsonl", "2 records in 2 entries")
+    edit_example(page, 2)
+    expect(page.get_by_text(re.compile(r"^F030 invalid-utf8 \(line 2"))).to_be_visible()
+    expect(page.get_by_text(re.compile("cannot be edited until you choose how to read them"))).to_be_visible()
+    expect(page.get_by_label("Message 1 content")).to_have_count(0)  # no field to type U+FFFD back with
+    preview = page.get_by_test_id("stCode").filter(has_text="→")
+    expect(preview).to_contain_text("[\ufffd]ve")
+    expect(preview).to_contain_text("[ï]ve")
+    expect(preview).to_contain_text("[“]quotes")
+    screenshot(page, "record-editor-encoding", height=1400)
+    keyed(page, "rec_redecode").get_by_role("button").click()
+    expect(page.get_by_text("example 2: re-read as cp1252; save to write it as UTF-8")).to_be_visible()
+    field = page.get_by_label("Message 1 content").filter(visible=True)
+    expect(field).to_have_value("Café, naïve “quotes”?")
+    type_into(field, "Café, naïve “quotes”, please?")
+    expect(page.get_by_text("latin.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    save(page, "latin.jsonl")
+    after = lines(path)
+    assert after[0] + b"\n" == good
+    record = json.loads(after[1])
+    assert record["messages"][0]["content"] == "Café, naïve “quotes”, please?"
+    assert "\ufffd" not in after[1].decode("utf-8")

@@ -6,6 +6,7 @@ text that goes through Markdown (alerts, captions) is escaped with :func:`md` fi
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 
@@ -24,6 +25,23 @@ PREVIEWS = 3  # fixes previewed before "and N more"
 def md(text: str) -> str:
     """``text`` with every Markdown (and LaTeX ``$``) character escaped, so it shows literally."""
     return _MD_SPECIAL.sub(r"\\\1", shown(text)).replace("\n", "  \n")
+
+
+def changed_spans(before: str, after: str, *, context: int = 16, limit: int = 8) -> list[str]:
+    """Each place where ``after`` differs from ``before``, as ``…before… → …after…`` with a little context."""
+    if before == after:
+        return []
+    if len(before) + len(after) > 200_000:  # too long to compare in time: say so rather than hang
+        return [f"(a change in a long text: {len(before):,} → {len(after):,} characters)"]
+    out = []
+    ops = [op for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes() if op[0] != "equal"]
+    for tag, i1, i2, j1, j2 in ops[:limit]:
+        lead = before[max(0, i1 - context):i1]
+        tail = before[i2:i2 + context]
+        out.append(shown(f"…{lead}[{before[i1:i2]}]{tail}…  →  …{lead}[{after[j1:j2]}]{tail}…".replace("\n", "⏎")))
+    if len(ops) > limit:
+        out.append(f"… and {len(ops) - limit} more change(s)")
+    return out
 
 
 def alert(kind: str, text: str) -> None:
@@ -95,9 +113,11 @@ def fix_preview(ds: Dataset) -> None:
         st.subheader(f"Fix {rule} in {scope}: {len(planned)} change(s)")
         for p in planned[:PREVIEWS]:
             st.caption(md(f"example {p.index + 1}: {p.description}" if p.index >= 0 else p.description))
-            before, after = st.columns(2)
-            before.code(shown(p.before) or "(nothing)", language=None, wrap_lines=True)
-            after.code(shown(p.after) or "(removed)", language=None, wrap_lines=True)
+            if not p.after:
+                st.code(shown(p.before) + "\n(removed)", language=None, wrap_lines=True)
+            else:
+                st.code("\n".join(changed_spans(p.before, p.after)) or "(no visible change)", language=None,
+                        wrap_lines=True)
         if len(planned) > PREVIEWS:
             st.caption(f"… and {len(planned) - PREVIEWS} more")
         apply, cancel = st.columns(2)
