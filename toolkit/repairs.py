@@ -177,3 +177,23 @@ def redecode(raw: bytes, encoding: str) -> bytes:
                 raise ValueError(f"byte 0x{bad[:1].hex()} is not a character in {encoding}; "
                                  "try latin-1") from None
             pos += exc.end
+
+
+def redecode_lines(data: bytes, encoding: str) -> tuple[bytes, list[int]]:
+    """``data`` with each line that is not valid UTF-8 re-read as ``encoding``; and those lines' numbers (1-based).
+
+    Raises :class:`ValueError` naming the line when a byte has no character in ``encoding``.
+    """
+    out: list[bytes] = []
+    changed: list[int] = []
+    for n, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                line = redecode(line, encoding)
+            except ValueError as exc:
+                raise ValueError(f"line {n}: {exc}") from None
+            changed.append(n)
+        out.append(line)
+    return b"\n".join(out), changed

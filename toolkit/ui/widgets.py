@@ -35,7 +35,7 @@ def changed_spans(before: str, after: str, *, context: int = 16, limit: int = 8)
         return [f"(a change in a long text: {len(before):,} → {len(after):,} characters)"]
     out = []
     ops = [op for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes() if op[0] != "equal"]
-    for tag, i1, i2, j1, j2 in ops[:limit]:
+    for _tag, i1, i2, j1, j2 in ops[:limit]:
         lead = before[max(0, i1 - context):i1]
         tail = before[i2:i2 + context]
         out.append(shown(f"…{lead}[{before[i1:i2]}]{tail}…  →  …{lead}[{after[j1:j2]}]{tail}…".replace("\n", "⏎")))
