@@ -100,10 +100,10 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
     chosen = sorted(i for i in set(indices) if not dataset.entries[i].undecodable)
     entries = [dataset.entries[i] for i in chosen]
     starts, line = [], 1
-    for e in entries:
+    for entry in entries:
         starts.append(line)
-        line += e.lines
-    data = b"".join(e.raw if e.raw.endswith(b"\n") else e.raw + dataset.eol for e in entries)
+        line += entry.lines
+    data = b"".join(x.raw if x.raw.endswith(b"\n") else x.raw + dataset.eol for x in entries)
     fd, tmp = tempfile.mkstemp(prefix="tunesmith-fix-", suffix=".jsonl")
     try:
         with os.fdopen(fd, "wb") as fh:
