@@ -500,3 +500,40 @@ def test_a_line_that_is_not_utf8_is_re_read_only_when_asked(serve: Callable[...,
     record = json.loads(after[1])
     assert record["messages"][0]["content"] == "Café, naïve “quotes”, please?"
     assert "\ufffd" not in after[1].decode("utf-8")
+
+
+def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve: Callable[..., str], page: Page,
+                                                                           workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    before = lines(path)
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 3)
+    type_into(page.get_by_label("Message 2 content").filter(visible=True), "What's special about lithium, then?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    idle(page)
+    expect(page).to_have_url(re.compile(r"/record\?file=elle_single_turn\.jsonl&example=3$"))
+
+    page.reload()  # a new session: the file, the example and the unsaved change come back
+    idle(page)
+    expect(page.get_by_role("heading", name="Record editor", level=1)).to_be_visible()
+    expect(page.get_by_role("spinbutton", name="Example (of 14)")).to_have_value("3")
+    expect(page.get_by_text(re.compile(r"^elle_single_turn\.jsonl has unsaved changes from an earlier session"))
+           ).to_be_visible()
+    expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value("What's special about lithium?")
+    screenshot(page, "record-editor-restore", height=1200)
+    keyed(page, "journal_restore").get_by_role("button").click()
+    expect(page.get_by_text(re.compile("^restored the unsaved changes of"))).to_be_visible()
+    expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
+        "What's special about lithium, then?")
+    save(page, "elle_single_turn.jsonl")
+    after = lines(path)
+    assert after[2] == before[2].replace(b"lithium?", b"lithium, then?") != before[2]
+    assert after[:2] == before[:2] and after[3:] == before[3:]
+    assert (workspace / ".tunesmith" / ".gitignore").read_text().strip().endswith("*")
+    assert not list((workspace / ".tunesmith" / "journal").iterdir())  # saved: nothing kept any more
+
+    page.reload()
+    idle(page)
+    expect(page.get_by_role("spinbutton", name="Example (of 14)")).to_have_value("3")
+    expect(page.get_by_text(re.compile("unsaved changes from an earlier session"))).to_have_count(0)

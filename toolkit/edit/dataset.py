@@ -253,6 +253,10 @@ class Dataset:
             entries.extend(changes.get(i, [e]))
         self._commit(description, entries, self.bom, self.eol)
 
+    def replace_all(self, entries: list[Entry], bom: bool, description: str) -> None:
+        """Make ``entries`` (and ``bom``) the whole content, as one change."""
+        self._commit(description, list(entries), bom, self.eol)
+
     # -- undo ---------------------------------------------------------------------------
 
     @property

@@ -64,6 +64,7 @@ def main() -> None:
     """Run one script pass of the editor."""
     st.set_page_config(page_title="Tunesmith", page_icon=":material/tune:", layout="wide")
     state.init(workspace_folder())
+    state.remember()
     PAGES.clear()
     for url, (file, title, icon) in PAGE_FILES.items():
         PAGES[url] = st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=url == "dataset")

@@ -14,6 +14,7 @@ import streamlit as st
 
 from toolkit.diagnostics import Diagnostic, Severity
 from toolkit.edit import ConflictError, Dataset, findings
+from toolkit.edit.journal import Journal
 from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
 from toolkit.ui import state
@@ -136,11 +137,49 @@ def _apply_fix() -> None:
     state.flash("success", f"fixed {rule}: {count} change(s); save to write them to the file")
 
 
+# -- unsaved changes kept from an earlier session -------------------------------------------------------
+
+
+def journal_offer(ds: Dataset) -> None:
+    """Offer to restore the unsaved changes the journal kept for the open file (a reload, a closed tab)."""
+    kept = st.session_state.get("journal_offer")
+    if kept is None:
+        return
+    with st.container(border=True):
+        alert("warning", f"{kept.file} has unsaved changes from an earlier session ({kept.when()}): "
+                         + ("; ".join(kept.changes[-5:]) or "edits") + ".")
+        if ds.fingerprint is not None and kept.base_sha256 not in (None, ds.fingerprint.sha256):
+            alert("info", "The file changed on disk since then: restoring puts your version in the editor, and "
+                          "saving it would replace what is on disk now (undo takes it back).")
+        restore, discard = st.columns(2)
+        restore.button("Restore my unsaved changes", key="journal_restore", type="primary", on_click=_restore)
+        discard.button("Discard them", key="journal_discard", on_click=_discard)
+
+
+def _restore() -> None:
+    ds, kept = state.dataset(), st.session_state.get("journal_offer")
+    st.session_state["journal_offer"] = None
+    if ds is None or kept is None:
+        return
+    Journal.restore(ds, kept)
+    state.relint()
+    state.flash("success", f"restored the unsaved changes of {kept.when()}; save to write them to the file")
+
+
+def _discard() -> None:
+    kept = st.session_state.get("journal_offer")
+    st.session_state["journal_offer"] = None
+    if kept is not None:
+        Journal(state.workspace()).discard(kept.file)
+        state.flash("info", f"discarded the unsaved changes of {kept.when()}")
+
+
 # -- save bar -----------------------------------------------------------------------------------
 
 
 def save_bar(ds: Dataset) -> None:
     """Unsaved-changes status, Save, Undo and Download; the conflict choices when the file changed on disk."""
+    journal_offer(ds)
     name = state.workspace().relative(ds.path)
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         st.text(f"{name}: " + (f"unsaved changes ({len(ds.history)} in the undo list)" if ds.modified

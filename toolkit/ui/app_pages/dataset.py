@@ -29,8 +29,8 @@ def _create() -> None:
         state.flash("error", "the open file has unsaved changes: save or undo them first")
         return
     try:
-        path = state.workspace().dataset(name, new=True)
-        ds = Dataset.new(path)
+        ds = Dataset.new(name, workspace=state.workspace())
+        path = ds.path
         ds.save()
     except ToolkitError as exc:
         state.flash("error", str(exc))

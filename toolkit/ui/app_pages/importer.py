@@ -65,7 +65,7 @@ def _records(path: str, fmt: str) -> list[Any]:
     mapping = _mapping(path, fmt) if fmt in convert.TABLES else None
     system = st.text_input("System prompt for every example (optional)", key="imp_system").strip() or None
     values = convert.records_from(path, fmt, mapping=mapping, system=system)
-    maker = ds if ds is not None else Dataset.new("new.jsonl")
+    maker = ds if ds is not None else Dataset(Path("new.jsonl"), [])
     return [maker.entry_for(v) for v in values]
 
 
@@ -83,13 +83,13 @@ def _import(entries: list[Any], target: str) -> None:
         state.flash("error", f"{ws.relative(current.path)} has unsaved changes: save or undo them first")
         return
     try:
-        ds = Dataset.new(ws.dataset(name, new=True))
+        ds = Dataset.new(name, workspace=ws)
         ds.extend(entries, f"import {len(entries)} example(s)")
         ds.save()
     except ToolkitError as exc:
         state.flash("error", str(exc))
         return
-    state.set_dataset(Dataset.open(ds.path))
+    state.set_dataset(Dataset.open(ds.path, workspace=ws))
     state.flash("success", f"created {ws.relative(ds.path)} with {len(entries)} example(s)")
 
 
