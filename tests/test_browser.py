@@ -14,8 +14,10 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -537,3 +539,36 @@ def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve
     idle(page)
     expect(page.get_by_role("spinbutton", name="Example (of 14)")).to_have_value("3")
     expect(page.get_by_text(re.compile("unsaved changes from an earlier session"))).to_have_count(0)
+
+
+def test_import_a_windows_1252_csv(serve: Callable[..., str], page: Page, workspace: Path, tmp_path: Path) -> None:
+    """Excel's default CSV: the encoding is offered, messages name the user's file, no copy stays behind."""
+    before = set(Path(tempfile.gettempdir()).glob("tunesmith-import-*"))
+    table = tmp_path / "excel export.csv"
+    table.write_bytes("question,answer\r\nCafé?,Naïve “yes”.\r\nÉclair?,Crème brûlée.\r\n".encode("cp1252"))
+    load(page, serve())
+    go_to(page, "Import")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
+    expect(page.get_by_text(re.compile(r"^excel export\.csv is not UTF-8 \(byte 0xe9 on line 2\)"))).to_be_visible()
+    expect(page.get_by_role("combobox", name="Read the file as")).to_have_value(
+        "Windows-1252 (Excel's default on Windows)")
+    expect(page.get_by_role("heading", name="Preview: 2 example(s)")).to_be_visible()
+    expect(page.get_by_test_id("stCode").first).to_contain_text("Naïve “yes”.")
+    screenshot(page, "import-cp1252", height=1400)
+    choose(page, "Format", "jsonl (OpenAI chat or DPO records)")  # a wrong choice: the message names the file
+    expect(page.get_by_text("tunesmith-import-")).to_have_count(0)
+    choose(page, "Format", "csv")
+    page.get_by_label("New file name").fill("excel.jsonl")
+    page.get_by_label("New file name").press("Enter")
+    keyed(page, "imp_go").get_by_role("button").click()
+    expect(page.get_by_text("created excel.jsonl with 2 example(s)")).to_be_visible()
+    records = [json.loads(line) for line in (workspace / "excel.jsonl").read_text("utf-8").splitlines()]
+    assert [r["messages"][-1]["content"] for r in records] == ["Naïve “yes”.", "Crème brûlée."]
+    assert set(Path(tempfile.gettempdir()).glob("tunesmith-import-*")) == before  # no copy left behind
+    assert stat.S_IMODE((workspace / "excel.jsonl").stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
