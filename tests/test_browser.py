@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -136,10 +137,21 @@ def page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(WAIT_MS)
     tab = context.new_page()
     errors: list[str] = []
+    outside: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    context.on("request", lambda request: outside.append(request.url) if _outside(request.url) else None)
     yield tab
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not outside, f"the page asked hosts other than the app (it must work offline): {outside}"
+
+
+def _outside(url: str) -> bool:
+    """Whether the page fetched ``url`` from anywhere but the app on this machine."""
+    if url.startswith(("data:", "blob:", "about:")):
+        return False
+    host = urllib.parse.urlsplit(url).hostname or ""
+    return host not in ("127.0.0.1", "localhost")
 
 
 # -- driving the page ----------------------------------------------------------------------------
