@@ -119,31 +119,33 @@ def test_open_shows_the_table_and_the_file_findings(workspace: Path) -> None:
     assert any(t.startswith("F070 few-examples") for t in texts(at.warning))
     df = at.dataframe[0].value
     assert len(df) == 48 and list(df.columns[:4]) == ["#", "line", "first user message", "turns"]
-    row = df[df["line"] == 23].iloc[0]
-    assert (row["rules"], row["status"], row["errors"]) == ("C100", "error", 1)
-    assert df.iloc[-1]["line"] == 48  # the pretty-printed record spans lines 48-63 and is one row
+    row = df[df["line"] == "23"].iloc[0]
+    assert (row["rules"], row["status"], row["errors"]) == ("C100", "error", "1")
+    assert df[df["status"] == "not a record"]["tokens"].eq("—").all()  # never a bare None
+    assert df.iloc[-1]["line"] == "48"  # the pretty-printed record spans lines 48-63 and is one row
 
 
 def test_search_filter_sort_and_pages(workspace: Path) -> None:
     at = opened("elle_broken.jsonl")
     at.text_input(key="ds_search").set_value("MERCURY")
     run(at)
-    assert list(at.dataframe[0].value["line"]) == [14]
+    assert list(at.dataframe[0].value["line"]) == ["14"]
     at.text_input(key="ds_search").set_value("")
     at.selectbox(key="ds_rule").set_value("C152")
     run(at)
-    assert list(at.dataframe[0].value["line"]) == [34]
+    assert list(at.dataframe[0].value["line"]) == ["34"]
     at.selectbox(key="ds_rule").set_value("(any rule)")
     at.selectbox(key="ds_status").set_value("not a record")
     run(at)
-    assert list(at.dataframe[0].value["line"]) == [1, 2, 3, 6, 10]
+    assert list(at.dataframe[0].value["line"]) == ["1", "2", "3", "6", "10"]
     at.selectbox(key="ds_status").set_value("all")
     at.selectbox(key="ds_sort").set_value("tokens")
     at.toggle(key="ds_desc").set_value(True)
     at.selectbox(key="ds_page_size").set_value(25)
     run(at)
     first = at.dataframe[0].value
-    assert len(first) == 25 and first["tokens"].iloc[0] == first["tokens"].max()
+    tokens = first["tokens"].str.replace(",", "").astype(int)
+    assert len(first) == 25 and tokens.iloc[0] == tokens.max()
     at.number_input(key="ds_page").set_value(2)
     run(at)
     assert len(at.dataframe[0].value) == 23
@@ -300,18 +302,24 @@ def test_findings_next_to_their_field_and_fix_this(workspace: Path) -> None:
     assert b'"role": "user", "content": "Tell me about mercury."' in lines(path)[13]
 
 
+def json_box(at: AppTest):  # type: ignore[no-untyped-def]
+    """The record editor's text box for the whole entry (its key names the entry shown)."""
+    (box,) = [t for t in at.text_area if (t.key or "").startswith("edit_json_")]
+    return box
+
+
 def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     path = workspace / "elle_broken.jsonl"
     at = edit(opened("elle_broken.jsonl"), 6)  # F020: a blank line
-    assert at.text_area(key="edit_json").label == "Line text (not a valid JSONL record yet)"
+    assert json_box(at).label == "Line text (not a valid JSONL record yet)"
     button(at, "Fix all like this").click()
     run(at)
     at.button(key="fix_apply").click()
     run(at)
     at.number_input(key="rec_index").set_value(1)  # F010: the missing comma
     run(at)
-    broken = at.text_area(key="edit_json").value
-    at.text_area(key="edit_json").set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
+    broken = json_box(at).value
+    json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
     at.button(key="edit_json_apply").click()
     run(at)
     assert at.text_area(key="msg_messages_1_content").value == "Tell me about hydrogen."
@@ -639,7 +647,8 @@ def test_big_files_are_analysed_in_the_background(workspace: Path, monkeypatch: 
     at = opened("elle_multi_turn.jsonl")
     assert any(t.startswith("Linting and counting tokens for the whole file") for t in texts(at.info))
     pending = at.dataframe[0].value
-    assert len(pending) == 11 and (pending["status"] == "…").all() and pending["tokens"].isna().all()
+    assert len(pending) == 11 and (pending["status"] == "checking…").all() and (pending["tokens"] == "checking…").all()
+    assert {m.label: m.value for m in at.metric}["Errors"] == "checking…"  # never a clean-looking 0
     release.set()
     deadline = time.monotonic() + 60
     while at.session_state["analysis_job"] is not None:
@@ -647,7 +656,7 @@ def test_big_files_are_analysed_in_the_background(workspace: Path, monkeypatch: 
         time.sleep(0.1)
         run(at)
     df = at.dataframe[0].value
-    assert (df["status"] == "ok").all() and df["tokens"].notna().all()
+    assert (df["status"] == "ok").all() and df["tokens"].str.fullmatch(r"[\d,]+").all()
 
 
 def test_train_on_azure_says_how_to_deploy(workspace: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:

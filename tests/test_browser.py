@@ -14,9 +14,12 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -134,10 +137,21 @@ def page(browser: Browser) -> Iterator[Page]:
     context.set_default_timeout(WAIT_MS)
     tab = context.new_page()
     errors: list[str] = []
+    outside: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    context.on("request", lambda request: outside.append(request.url) if _outside(request.url) else None)
     yield tab
     context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not outside, f"the page asked hosts other than the app (it must work offline): {outside}"
+
+
+def _outside(url: str) -> bool:
+    """Whether the page fetched ``url`` from anywhere but the app on this machine."""
+    if url.startswith(("data:", "blob:", "about:")):
+        return False
+    host = urllib.parse.urlsplit(url).hostname or ""
+    return host not in ("127.0.0.1", "localhost")
 
 
 # -- driving the page ----------------------------------------------------------------------------
@@ -326,6 +340,31 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     assert after[:1] == before[:1] and after[2:] == before[2:]
 
 
+BAD_NAMES = [
+    ("x" * 300 + ".jsonl", "the name is too long (306 bytes; at most 255)"),
+    (".hidden.jsonl", "starts with a dot: such files and folders are hidden from the file list"),
+    ("a\\b.jsonl", "a file name cannot contain a backslash"),
+    ("../outside.jsonl", "outside the workspace folder"),
+]
+
+
+def test_bad_new_file_names_are_refused_with_a_message(serve: Callable[..., str], page: Page,
+                                                       workspace: Path) -> None:
+    load(page, serve())
+    for name, problem in BAD_NAMES:
+        page.get_by_label("New file name").fill(name)
+        page.get_by_label("New file name").press("Enter")
+        keyed(page, "ds_create").get_by_role("button").click()
+        expect(page.get_by_role("alert").filter(has_text=problem)).to_be_visible()
+        idle(page)  # no traceback box
+    assert sorted(p.name for p in workspace.iterdir()) == sorted(p.name for p in SAMPLES.glob("*.jsonl"))
+    page.get_by_label("New file name").fill("fresh.jsonl")
+    page.get_by_label("New file name").press("Enter")
+    keyed(page, "ds_create").get_by_role("button").click()
+    expect(page.get_by_text("created fresh.jsonl; add examples in the Record editor")).to_be_visible()
+    assert stat.S_IMODE((workspace / "fresh.jsonl").stat().st_mode) == 0o666 & ~_umask()  # not 0600
+
+
 def test_screenshots_of_the_authoring_pages(serve: Callable[..., str], page: Page, tmp_path: Path) -> None:
     load(page, serve())
     open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
@@ -367,7 +406,8 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     start = keyed(page, "tr_start").get_by_role("button")
     expect(start).to_be_enabled()
     start.click()
-    expect(page.get_by_text(re.compile(r"^created job ftjob-"))).to_be_visible()
+    # not the "created job ftjob-..." message: a rerun replaces it as soon as the sandbox finishes; the job's
+    # status stays on the page
     status = page.get_by_test_id("stMetric").filter(has_text="Status")
     # .first: while the job view (a fragment) and the page redraw, Streamlit briefly shows both copies
     expect(status.first).to_contain_text("succeeded", timeout=TRAIN_WAIT_MS)
@@ -398,3 +438,175 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_be_visible()
     screenshot(page, "playground", height=2400)
+
+
+# -- nothing is lost or changed unasked ----------------------------------------------------------
+
+
+def _json_box(page: Page) -> Locator:
+    idle(page)  # a new key after an edit: the old box stays on the page until the run ends
+    expander = page.get_by_test_id("stExpander").filter(has_text="Edit this example as JSON")
+    box = expander.get_by_label("Example as JSON").filter(visible=True)
+    if not box.count():
+        expander.get_by_text("Edit this example as JSON").click()
+    return box
+
+
+def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str], page: Page,
+                                                        workspace: Path) -> None:
+    """Applying the JSON (or raw line) box unchanged, on several examples in turn, changes nothing."""
+    single, broken = workspace / "elle_single_turn.jsonl", workspace / "elle_broken.jsonl"
+    before_single, before_broken = single.read_bytes(), broken.read_bytes()
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 1)
+    for number in (1, 2, 3):
+        expect(page.get_by_text(re.compile(f"^line {number} · chat · "))).to_be_visible()
+        box = _json_box(page)
+        expected = lines(single)[number - 1].decode()
+        expect(box).to_have_value(expected)
+        expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
+            json.loads(expected)["messages"][1]["content"])
+        page.get_by_role("button", name="Apply JSON").click()
+        idle(page)
+        expect(page.get_by_text("elle_single_turn.jsonl: saved, no changes")).to_be_visible()
+        keyed(page, "rec_next").get_by_role("button").click()
+        idle(page)
+    # a field edit shows in the JSON box at once (applying the box must not undo it)
+    expect(page.get_by_text(re.compile(r"^line 4 · chat · "))).to_be_visible()
+    type_into(page.get_by_label("Message 2 content").filter(visible=True), "Which element has atomic number 6, please?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(_json_box(page)).to_have_value(re.compile("atomic number 6, please"))
+    page.get_by_role("button", name="Apply JSON").click()
+    idle(page)
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    save(page, "elle_single_turn.jsonl")
+    after = lines(single)
+    old = lines_of(before_single)
+    assert after[3] == old[3].replace(b"atomic number 6?", b"atomic number 6, please?") != old[3]
+    assert after[:3] == old[:3] and after[4:] == old[4:]
+
+    go_to(page, "Dataset")
+    open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
+    edit_example(page, 1)
+    for number in (1, 2, 3, 4):  # three lines that are not records, then a record
+        expect(page.get_by_text(re.compile(f"^line {number}( · |$)"))).to_be_visible()
+        if number == 4:
+            box, apply = _json_box(page), page.get_by_role("button", name="Apply JSON")
+        else:
+            box = page.get_by_label("Line text (not a valid JSONL record yet)").filter(visible=True)
+            apply = page.get_by_role("button", name="Apply text")
+        expect(box).to_have_value(lines(broken)[number - 1].decode())
+        apply.click()
+        idle(page)
+        expect(page.get_by_text("elle_broken.jsonl: saved, no changes")).to_be_visible()
+        keyed(page, "rec_next").get_by_role("button").click()
+        idle(page)
+    assert broken.read_bytes() == before_broken
+
+
+def lines_of(data: bytes) -> list[bytes]:
+    return data.split(b"\n")
+
+
+def test_a_line_that_is_not_utf8_is_re_read_only_when_asked(serve: Callable[..., str], page: Page,
+                                                             workspace: Path) -> None:
+    """Editing never turns the line's other accented characters into U+FFFD: its encoding is chosen first."""
+    path = workspace / "latin.jsonl"
+    good = b'{"messages": [{"role": "user", "content": "Caf\xc3\xa9?"}, {"role": "assistant", "content": "Oui."}]}\n'
+    bad = b'{"messages": [{"role": "user", "content": "Caf\xc3\xa9, na\xefve \x93quotes\x94?"}, ' \
+          b'{"role": "assistant", "content": "Yes."}]}\n'
+    path.write_bytes(good + bad)
+    load(page, serve())
+    open_sample(page, "latin.jsonl", "2 records in 2 entries")
+    edit_example(page, 2)
+    expect(page.get_by_text(re.compile(r"^F030 invalid-utf8 \(line 2"))).to_be_visible()
+    expect(page.get_by_text(re.compile("cannot be edited until you choose how to read them"))).to_be_visible()
+    expect(page.get_by_label("Message 1 content")).to_have_count(0)  # no field to type U+FFFD back with
+    preview = page.get_by_test_id("stCode").filter(has_text="→")
+    expect(preview).to_contain_text("[\ufffd]ve")
+    expect(preview).to_contain_text("[ï]ve")
+    expect(preview).to_contain_text("[“]quotes")
+    screenshot(page, "record-editor-encoding", height=1400)
+    keyed(page, "rec_redecode").get_by_role("button").click()
+    expect(page.get_by_text("example 2: re-read as cp1252; save to write it as UTF-8")).to_be_visible()
+    field = page.get_by_label("Message 1 content").filter(visible=True)
+    expect(field).to_have_value("Café, naïve “quotes”?")
+    type_into(field, "Café, naïve “quotes”, please?")
+    expect(page.get_by_text("latin.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    save(page, "latin.jsonl")
+    after = lines(path)
+    assert after[0] + b"\n" == good
+    record = json.loads(after[1])
+    assert record["messages"][0]["content"] == "Café, naïve “quotes”, please?"
+    assert "\ufffd" not in after[1].decode("utf-8")
+
+
+def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve: Callable[..., str], page: Page,
+                                                                           workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    before = lines(path)
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 3)
+    type_into(page.get_by_label("Message 2 content").filter(visible=True), "What's special about lithium, then?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    idle(page)
+    expect(page).to_have_url(re.compile(r"/record\?file=elle_single_turn\.jsonl&example=3$"))
+
+    page.reload()  # a new session: the file, the example and the unsaved change come back
+    idle(page)
+    expect(page.get_by_role("heading", name="Record editor", level=1)).to_be_visible()
+    expect(page.get_by_role("spinbutton", name="Example (of 14)")).to_have_value("3")
+    expect(page.get_by_text(re.compile(r"^elle_single_turn\.jsonl has unsaved changes from an earlier session"))
+           ).to_be_visible()
+    expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value("What's special about lithium?")
+    screenshot(page, "record-editor-restore", height=1200)
+    keyed(page, "journal_restore").get_by_role("button").click()
+    expect(page.get_by_text(re.compile("^restored the unsaved changes of"))).to_be_visible()
+    expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
+        "What's special about lithium, then?")
+    save(page, "elle_single_turn.jsonl")
+    after = lines(path)
+    assert after[2] == before[2].replace(b"lithium?", b"lithium, then?") != before[2]
+    assert after[:2] == before[:2] and after[3:] == before[3:]
+    assert (workspace / ".tunesmith" / ".gitignore").read_text().strip().endswith("*")
+    assert not list((workspace / ".tunesmith" / "journal").iterdir())  # saved: nothing kept any more
+
+    page.reload()
+    idle(page)
+    expect(page.get_by_role("spinbutton", name="Example (of 14)")).to_have_value("3")
+    expect(page.get_by_text(re.compile("unsaved changes from an earlier session"))).to_have_count(0)
+
+
+def test_import_a_windows_1252_csv(serve: Callable[..., str], page: Page, workspace: Path, tmp_path: Path) -> None:
+    """Excel's default CSV: the encoding is offered, messages name the user's file, no copy stays behind."""
+    before = set(Path(tempfile.gettempdir()).glob("tunesmith-import-*"))
+    table = tmp_path / "excel export.csv"
+    table.write_bytes("question,answer\r\nCafé?,Naïve “yes”.\r\nÉclair?,Crème brûlée.\r\n".encode("cp1252"))
+    load(page, serve())
+    go_to(page, "Import")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
+    expect(page.get_by_text(re.compile(r"^excel export\.csv is not UTF-8 \(byte 0xe9 on line 2\)"))).to_be_visible()
+    expect(page.get_by_role("combobox", name="Read the file as")).to_have_value(
+        "Windows-1252 (Excel's default on Windows)")
+    expect(page.get_by_role("heading", name="Preview: 2 example(s)")).to_be_visible()
+    expect(page.get_by_test_id("stCode").first).to_contain_text("Naïve “yes”.")
+    screenshot(page, "import-cp1252", height=1400)
+    choose(page, "Format", "jsonl (OpenAI chat or DPO records)")  # a wrong choice: the message names the file
+    expect(page.get_by_text("tunesmith-import-")).to_have_count(0)
+    choose(page, "Format", "csv")
+    page.get_by_label("New file name").fill("excel.jsonl")
+    page.get_by_label("New file name").press("Enter")
+    keyed(page, "imp_go").get_by_role("button").click()
+    expect(page.get_by_text("created excel.jsonl with 2 example(s)")).to_be_visible()
+    records = [json.loads(line) for line in (workspace / "excel.jsonl").read_text("utf-8").splitlines()]
+    assert [r["messages"][-1]["content"] for r in records] == ["Naïve “yes”.", "Crème brûlée."]
+    assert set(Path(tempfile.gettempdir()).glob("tunesmith-import-*")) == before  # no copy left behind
+    assert stat.S_IMODE((workspace / "excel.jsonl").stat().st_mode) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -149,3 +149,51 @@ REPAIRS: dict[str, Callable[[dict[str, Any], str], Iterator[Change]]] = {
     "C140": arguments_as_strings,
     "C080": tool_text_parts,
 }
+
+
+# -- unsafe: re-reading bytes that are not UTF-8 (F030) ---------------------------------------------------------
+
+REDECODE_ENCODINGS = {"cp1252": "Windows-1252 (cp1252)", "latin-1": "Latin-1 (ISO-8859-1)"}
+
+
+def redecode(raw: bytes, encoding: str) -> bytes:
+    """``raw`` as UTF-8, with every byte sequence that is not UTF-8 read as ``encoding`` (valid UTF-8 is kept).
+
+    Unsafe (the text changes, and the guess may be wrong), so it is only applied when asked for.
+    Raises :class:`ValueError` naming the byte when ``encoding`` has no character for it (cp1252: 0x81...).
+    """
+    out: list[str] = []
+    pos = 0
+    while True:
+        try:
+            out.append(raw[pos:].decode("utf-8"))
+            return "".join(out).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            out.append(raw[pos:pos + exc.start].decode("utf-8"))
+            bad = raw[pos + exc.start:pos + exc.end]
+            try:
+                out.append(bad.decode(encoding))
+            except UnicodeDecodeError:
+                raise ValueError(f"byte 0x{bad[:1].hex()} is not a character in {encoding}; "
+                                 "try latin-1") from None
+            pos += exc.end
+
+
+def redecode_lines(data: bytes, encoding: str) -> tuple[bytes, list[int]]:
+    """``data`` with each line that is not valid UTF-8 re-read as ``encoding``; and those lines' numbers (1-based).
+
+    Raises :class:`ValueError` naming the line when a byte has no character in ``encoding``.
+    """
+    out: list[bytes] = []
+    changed: list[int] = []
+    for n, line in enumerate(data.split(b"\n"), 1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                line = redecode(line, encoding)
+            except ValueError as exc:
+                raise ValueError(f"line {n}: {exc}") from None
+            changed.append(n)
+        out.append(line)
+    return b"\n".join(out), changed

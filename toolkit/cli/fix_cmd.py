@@ -33,6 +33,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--add-bom", action="store_true", help="add a UTF-8 BOM (with --provider azure, whose docs ask for one)")
     p.add_argument("--select", help="comma-separated rule codes to fix (default: all fixable rules)")
     p.add_argument("--no-backup", action="store_true", help="with --write: do not keep FILE.bak")
+    p.add_argument("--redecode", metavar="ENCODING", choices=("cp1252", "latin-1"),
+                   help="UNSAFE (changes text, on a guess): re-read the lines that are not valid UTF-8 (F030) as "
+                        "cp1252 (Windows-1252, Excel's default) or latin-1, keeping the valid UTF-8 in them; "
+                        "never done without this flag")
     p.set_defaults(run=run)
 
 
@@ -54,6 +58,10 @@ def run(args: argparse.Namespace) -> int:
     opts = {"provider": args.provider, "add_bom": args.add_bom, "rules": rules_of(args.select), "method": args.method}
     pending = 0
     for path in args.paths:
+        if args.redecode:
+            pending += _redecode(path, args)
+        else:
+            _hint_redecode(path)
         if args.write:
             print(fix.apply(path, backup=not args.no_backup, **opts).summary())
         elif args.diff:
@@ -67,3 +75,56 @@ def run(args: argparse.Namespace) -> int:
     if pending and not args.diff:
         print(f"{pending} fix(es) available: run with --diff to see them or --write to apply them", file=sys.stderr)
     return 1 if pending else 0
+
+
+def _redecode(path: str, args: argparse.Namespace) -> int:
+    """The unsafe F030 repair: list, diff or write the re-read lines (before the safe fixes); how many there are."""
+    import shutil
+
+    from .. import fix, repairs
+    from ..atomic import write_atomic
+    from ..errors import InputError
+
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        new, changed = repairs.redecode_lines(data, args.redecode)
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    if not changed:
+        return 0
+    if args.write:
+        if not args.no_backup:
+            saved = fix._backup_name(path)
+            shutil.copy2(path, saved)
+            args.no_backup = True  # the safe fixes that follow must not overwrite this backup of the original
+            print(f"{path}: original kept as {saved}")
+        write_atomic(path, new)
+        print(f"{path}: F030 re-read {len(changed)} line(s) as {args.redecode} (unsafe fix)")
+        return 0
+    if args.diff:
+        old_lines, new_lines = data.split(b"\n"), new.split(b"\n")
+        for n in changed:
+            sys.stdout.write(f"--- {path}\n+++ {path}\n@@ -{n} +{n} @@\n")
+            sys.stdout.write("-" + old_lines[n - 1].decode("utf-8", "replace") + "\n")
+            sys.stdout.write("+" + new_lines[n - 1].decode("utf-8") + "\n")
+    else:
+        for n in changed:
+            print(f"{path}:{n}: F030 re-read the bytes that are not UTF-8 as {args.redecode} (unsafe)")
+    return len(changed)
+
+
+def _hint_redecode(path: str) -> None:
+    """Say (on stderr) that lines that are not UTF-8 have an unsafe fix behind --redecode."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            line = data.count(b"\n", 0, exc.start) + 1
+            print(f"{path}:{line}: F030 invalid UTF-8 is not fixed by default: --redecode cp1252 (or latin-1) "
+                  "re-reads such lines (unsafe: check the diff first)", file=sys.stderr)

@@ -28,6 +28,7 @@ from typing import Any
 
 from ..atomic import write_atomic
 from ..errors import InputError
+from ..repairs import redecode
 from ..reader import BOM
 from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
 from .errors import ConflictError, EditError
@@ -152,7 +153,7 @@ class Dataset:
 
     def change(self, index: int, edit: Callable[[dict[str, Any]], None], description: str) -> Entry:
         """Apply ``edit`` to a copy of record ``index`` and keep the result (the old one stays in undo)."""
-        old = self._entry(index)
+        old = self._decodable(index)
         value = old.value
         if value is None:
             raise EditError(f"entry {index + 1} is not a JSON object; edit its text instead")
@@ -165,7 +166,7 @@ class Dataset:
 
     def set_text(self, index: int, text: str, description: str) -> list[Entry]:
         """Replace entry ``index`` by what ``text`` holds (one record, or one entry per line; "" removes it)."""
-        old = self._entry(index)
+        old = self._decodable(index)
         if text == old.text:
             return [old]
         new = entries_from_text(text, eol=self.eol, like=old.raw if old.is_record else self.style())
@@ -173,6 +174,19 @@ class Dataset:
             last = new[-1]
             new[-1] = last.with_raw(last.raw[: len(last.raw) - len(last.eol)])
         self._replace(index, index + 1, new, description)
+        return new
+
+    def redecoded(self, index: int, encoding: str) -> bytes:
+        """Entry ``index``'s bytes with what is not UTF-8 read as ``encoding`` (a preview; nothing changes)."""
+        try:
+            return redecode(self._entry(index).raw, encoding)
+        except (ValueError, LookupError) as exc:
+            raise EditError(f"example {index + 1} cannot be read as {encoding}: {exc}") from None
+
+    def redecode(self, index: int, encoding: str) -> list[Entry]:
+        """Replace entry ``index`` by its bytes re-read as ``encoding`` where they are not UTF-8 (valid UTF-8 kept)."""
+        new = [e.with_raw(e.raw) for e in parse_entries(self.redecoded(index, encoding))]
+        self._replace(index, index + 1, new, f"example {index + 1}: re-read as {encoding}")
         return new
 
     def entry_for(self, value: dict[str, Any]) -> Entry:
@@ -238,6 +252,10 @@ class Dataset:
         for i, e in enumerate(self.entries):
             entries.extend(changes.get(i, [e]))
         self._commit(description, entries, self.bom, self.eol)
+
+    def replace_all(self, entries: list[Entry], bom: bool, description: str) -> None:
+        """Make ``entries`` (and ``bom``) the whole content, as one change."""
+        self._commit(description, list(entries), bom, self.eol)
 
     # -- undo ---------------------------------------------------------------------------
 
@@ -316,6 +334,15 @@ class Dataset:
         if not 0 <= index < len(self.entries):
             raise EditError(f"there is no example {index + 1} (the file has {len(self.entries)} entries)")
         return self.entries[index]
+
+    def _decodable(self, index: int) -> Entry:
+        """Entry ``index``, refusing to edit bytes that are not UTF-8 (they would become U+FFFD)."""
+        entry = self._entry(index)
+        if entry.undecodable:
+            raise EditError(f"example {index + 1} has bytes that are not valid UTF-8 (shown as \ufffd): choose "
+                            "how to read them (cp1252 or Latin-1) before editing it, so that no character is "
+                            "replaced without you asking")
+        return entry
 
     def _eol_at(self, index: int) -> bytes:
         """The line ending for a new entry at ``index``: none at the end of a file that has no final newline."""

@@ -60,6 +60,15 @@ class Entry:
         return b"\n" if self.raw.endswith(b"\n") else b""
 
     @property
+    def undecodable(self) -> bool:
+        """Whether the bytes are not valid UTF-8 (shown as U+FFFD until an encoding is chosen)."""
+        try:
+            self.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+        return False
+
+    @property
     def lines(self) -> int:
         """Physical lines this entry takes in the file."""
         return self.raw.count(b"\n") + (0 if self.raw.endswith(b"\n") else 1)

@@ -22,11 +22,12 @@ from .entries import Entry, parse_entries
 from .errors import EditError
 
 FILE_FIXES = ("F031", "F032", "F033")  # fixes of the whole file, not of an entry
+REDECODE = "F030"  # invalid UTF-8: re-read as cp1252 (or Latin-1), only when the user asks, after a preview
 
 
 def fixable(rule: str) -> bool:
-    """Whether :mod:`toolkit.fix` can repair findings of ``rule``."""
-    return rule in fix.RULES
+    """Whether :mod:`toolkit.fix` (or the editor's re-decoding of F030) can repair findings of ``rule``."""
+    return rule in fix.RULES or rule == REDECODE
 
 
 def anchor(pointer: str | None, anchors: Iterable[str]) -> str:
@@ -93,13 +94,16 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
         raise EditError(f"there is no automatic fix for {rule}")
     if rule in FILE_FIXES:
         return _file_fix(dataset, rule)
-    chosen = sorted(set(indices))
+    if rule == REDECODE:
+        return _redecode_fixes(dataset, indices)
+    # an entry that is not valid UTF-8 would come back with U+FFFD in place of its bytes: it waits for F030
+    chosen = sorted(i for i in set(indices) if not dataset.entries[i].undecodable)
     entries = [dataset.entries[i] for i in chosen]
     starts, line = [], 1
-    for e in entries:
+    for entry in entries:
         starts.append(line)
-        line += e.lines
-    data = b"".join(e.raw if e.raw.endswith(b"\n") else e.raw + dataset.eol for e in entries)
+        line += entry.lines
+    data = b"".join(x.raw if x.raw.endswith(b"\n") else x.raw + dataset.eol for x in entries)
     fd, tmp = tempfile.mkstemp(prefix="tunesmith-fix-", suffix=".jsonl")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -117,6 +121,23 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
         if not dataset.entries[index].eol and after.endswith("\n"):  # the entry ended the file without a newline
             after = after[:-2] if after.endswith("\r\n") else after[:-1]
         out.append(PlannedFix(index, e.rule, e.description, e.before, after))
+    return out
+
+
+def _redecode_fixes(dataset: Dataset, indices: Iterable[int]) -> list[PlannedFix]:
+    out = []
+    for i in sorted(set(indices)):
+        entry = dataset.entries[i]
+        if not entry.undecodable:
+            continue
+        for encoding in ("cp1252", "latin-1"):
+            try:
+                after = dataset.redecoded(i, encoding).decode("utf-8")
+            except EditError:
+                continue
+            out.append(PlannedFix(i, REDECODE, f"read the bytes that are not UTF-8 as {encoding}",
+                                  entry.raw.decode("utf-8", "replace"), after))
+            break
     return out
 
 

@@ -76,5 +76,28 @@ def page(df: pd.DataFrame, number: int, size: int) -> pd.DataFrame:
     return df.iloc[start:start + size]
 
 
+NUMBERS = ("tokens", "trained", "errors", "warnings")
+
+
+def display(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows as shown: numbers with thousands separators; no bare "None" that could pass for a clean result.
+
+    A line that is not a record has "—" (its status says "not a record"); an entry still being checked
+    shows "checking…".
+    """
+    import pandas as pd
+
+    out = df.copy()
+    for col in NUMBERS:
+        out[col] = [f"{v:,}" if not pd.isna(v) else
+                    ("checking…" if status == "…" else "—")
+                    for v, status in zip(df[col].astype(object), df["status"], strict=True)]
+    out["line"] = [f"{v:,}" for v in df["line"]]
+    out["turns"] = [f"{v:,}" if status != "not a record" else "—" for v, status in zip(df["turns"], df["status"],
+                                                                                        strict=True)]
+    out["status"] = ["checking…" if s == "…" else s for s in df["status"]]
+    return out
+
+
 def pages(rows: int, size: int) -> int:
     return max(1, -(-rows // size))

@@ -115,6 +115,12 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
                args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
 
 
+def box_height(text: str, *, least: int = 96, most: int = 720, chars: int = 90) -> int:
+    """Pixels for a text box that shows ``text`` whole (wrapped at about ``chars`` a line), within bounds."""
+    rows = sum(1 + len(line) // chars for line in text.split("\n"))
+    return min(most, max(least, 24 * rows + 20))
+
+
 def _default_role(messages: list[Any]) -> int:
     last = messages[-1].get("role") if messages and isinstance(messages[-1], dict) else None
     return ops.ROLES.index("assistant" if last == "user" else "user")
@@ -161,7 +167,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
     if isinstance(content, list):
         for k, part in enumerate(content):
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
-                st.text_area(f"{name} part {k + 1} text",
+                st.text_area(f"{name} part {k + 1} text", height=box_height(part["text"]),
                              **_on(f"{key}_part{k}", lambda t, k=k: ops.set_value(f"{at}/content/{k}/text", t),
                                    f"{name.lower()} text", shown(part["text"])))
             else:
@@ -173,7 +179,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         def edit(t: str) -> ops.Edit | None:
             return None if content is None and not t else ops.set_value(f"{at}/content", t)
 
-        st.text_area(f"{name} content", height=120, **_on(f"{key}_content", edit, f"{name.lower()} content",
+        st.text_area(f"{name} content", height=box_height(text), **_on(f"{key}_content", edit, f"{name.lower()} content",
                                                            shown(text)))
     _findings(card, f"{at}/content")
 
@@ -218,7 +224,7 @@ def _tool_calls(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> 
                              **_on(f"{ck}_name", lambda t, c=c: ops.set_tool_call(at, c, name=t.strip()),
                                    f"{cn.lower()} function", shown(str(fn.get("name") or ""))))
             text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-            st.text_area(f"{cn} arguments (JSON)", height=68,
+            st.text_area(f"{cn} arguments (JSON)", height=box_height(text, least=68),
                          **_on(f"{ck}_args", lambda t, c=c: ops.set_tool_call(at, c, arguments=t),
                                f"{cn.lower()} arguments", shown(text)))
             _problem(f"{ck}_args")

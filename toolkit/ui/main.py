@@ -6,10 +6,12 @@ is also read from ``$TUNESMITH_WORKSPACE`` and defaults to the current folder.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -60,10 +62,25 @@ def _sidebar() -> None:
             st.text(ws.relative(ds.path) + ("  (unsaved changes)" if ds.modified else ""))
 
 
+@functools.cache
+def _icon() -> Any:
+    """The page icon, drawn here: a material or emoji icon would be fetched from a font or emoji host (offline)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((2, 2, 62, 62), radius=14, fill=(255, 75, 75, 255))
+    for x, knob in ((18, 40), (32, 20), (46, 34)):  # three sliders: tuning
+        draw.line((x, 12, x, 52), fill=(255, 255, 255, 255), width=4)
+        draw.ellipse((x - 7, knob - 7, x + 7, knob + 7), fill=(255, 255, 255, 255))
+    return image
+
+
 def main() -> None:
     """Run one script pass of the editor."""
-    st.set_page_config(page_title="Tunesmith", page_icon=":material/tune:", layout="wide")
+    st.set_page_config(page_title="Tunesmith", page_icon=_icon(), layout="wide")
     state.init(workspace_folder())
+    state.remember()
     PAGES.clear()
     for url, (file, title, icon) in PAGE_FILES.items():
         PAGES[url] = st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=url == "dataset")

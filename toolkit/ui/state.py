@@ -15,6 +15,7 @@ import streamlit as st
 
 from toolkit.config import Settings, load_settings
 from toolkit.edit import Analysis, Dataset, Workspace
+from toolkit.edit.journal import Journal
 from toolkit.errors import ToolkitError
 
 WORKSPACE_ENV = "TUNESMITH_WORKSPACE"
@@ -33,7 +34,49 @@ def init(folder: str) -> None:
         st.error(str(exc))
         st.stop()
     st.session_state.update(workspace=ws, dataset=None, selected=0, flash=[], analysis=None, analysis_key=None,
-                            analysis_job=None, lint_settings=_lint_settings(ws))
+                            analysis_job=None, lint_settings=_lint_settings(ws), journal_offer=None)
+    _from_url()
+
+
+def _from_url() -> None:
+    """A new session (a reload, a link) comes back to the file and example its URL names."""
+    name = st.query_params.get("file")
+    if not name or not open_dataset(name, quiet=True):
+        return
+    try:
+        number = int(st.query_params.get("example") or 1)
+    except ValueError:
+        number = 1
+    ds = dataset()
+    if ds is not None and len(ds):
+        st.session_state["selected"] = min(max(number, 1), len(ds)) - 1
+
+
+def remember() -> None:
+    """Once per run: keep unsaved changes in the journal and the open file and example in the URL."""
+    ds = dataset()
+    if ds is None:
+        return
+    ws = workspace()
+    try:
+        rel = ws.relative(ds.path)
+    except ToolkitError:
+        return
+    st.query_params["file"] = rel
+    st.query_params["example"] = str(st.session_state.get("selected", 0) + 1)
+    offer = st.session_state.get("journal_offer")
+    if offer is not None and offer.file == rel:
+        return  # the kept changes wait for the user's choice: do not overwrite them
+    mark = (id(ds), ds.version)
+    if st.session_state.get("journal_mark") == mark:
+        return
+    try:
+        Journal(ws).write(ds)
+    except ToolkitError as exc:
+        flash("warning", f"unsaved changes cannot be kept in the workspace's journal: {exc}")
+    except OSError as exc:
+        flash("warning", f"unsaved changes cannot be kept in the workspace's journal: {exc.strerror or exc}")
+    st.session_state["journal_mark"] = mark
 
 
 def _lint_settings(ws: Workspace) -> Settings:
@@ -64,22 +107,33 @@ def take_flash() -> list[tuple[str, str]]:
 
 
 def set_dataset(ds: Dataset | None) -> None:
-    st.session_state.update(dataset=ds, selected=0, analysis=None, analysis_key=None, analysis_job=None)
+    st.session_state.update(dataset=ds, selected=0, analysis=None, analysis_key=None, analysis_job=None,
+                            journal_offer=None)
 
 
-def open_dataset(name: str) -> bool:
-    """Open a workspace file; False (with a message queued) when it cannot be opened."""
+def open_dataset(name: str, *, quiet: bool = False) -> bool:
+    """Open a workspace file; False (with a message queued) when it cannot be opened.
+
+    Unsaved changes kept in the journal for that file are offered for restoring (see :func:`journal_offer`).
+    """
     current = dataset()
     if current is not None and current.modified:
         flash("error", f"{workspace().relative(current.path)} has unsaved changes: save or undo them first")
         return False
     try:
-        ds = Dataset.open(workspace().dataset(name))
+        ds = Dataset.open(name, workspace=workspace())
     except ToolkitError as exc:
         flash("error", str(exc))
         return False
     set_dataset(ds)
-    flash("success", f"opened {workspace().relative(ds.path)}: {ds.records} records in {len(ds)} entries")
+    rel = workspace().relative(ds.path)
+    try:
+        kept = Journal(workspace()).find(rel)
+    except ToolkitError:
+        kept = None
+    st.session_state["journal_offer"] = kept if kept is not None and Journal.differs(ds, kept) else None
+    if not quiet:
+        flash("success", f"opened {rel}: {ds.records} records in {len(ds)} entries")
     return True
 
 

@@ -6,6 +6,7 @@ text that goes through Markdown (alerts, captions) is escaped with :func:`md` fi
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 
@@ -13,6 +14,7 @@ import streamlit as st
 
 from toolkit.diagnostics import Diagnostic, Severity
 from toolkit.edit import ConflictError, Dataset, findings
+from toolkit.edit.journal import Journal
 from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
 from toolkit.ui import state
@@ -24,6 +26,23 @@ PREVIEWS = 3  # fixes previewed before "and N more"
 def md(text: str) -> str:
     """``text`` with every Markdown (and LaTeX ``$``) character escaped, so it shows literally."""
     return _MD_SPECIAL.sub(r"\\\1", shown(text)).replace("\n", "  \n")
+
+
+def changed_spans(before: str, after: str, *, context: int = 16, limit: int = 8) -> list[str]:
+    """Each place where ``after`` differs from ``before``, as ``…before… → …after…`` with a little context."""
+    if before == after:
+        return []
+    if len(before) + len(after) > 200_000:  # too long to compare in time: say so rather than hang
+        return [f"(a change in a long text: {len(before):,} → {len(after):,} characters)"]
+    out = []
+    ops = [op for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes() if op[0] != "equal"]
+    for _tag, i1, i2, j1, j2 in ops[:limit]:
+        lead = before[max(0, i1 - context):i1]
+        tail = before[i2:i2 + context]
+        out.append(shown(f"…{lead}[{before[i1:i2]}]{tail}…  →  …{lead}[{after[j1:j2]}]{tail}…".replace("\n", "⏎")))
+    if len(ops) > limit:
+        out.append(f"… and {len(ops) - limit} more change(s)")
+    return out
 
 
 def alert(kind: str, text: str) -> None:
@@ -95,9 +114,11 @@ def fix_preview(ds: Dataset) -> None:
         st.subheader(f"Fix {rule} in {scope}: {len(planned)} change(s)")
         for p in planned[:PREVIEWS]:
             st.caption(md(f"example {p.index + 1}: {p.description}" if p.index >= 0 else p.description))
-            before, after = st.columns(2)
-            before.code(shown(p.before) or "(nothing)", language=None, wrap_lines=True)
-            after.code(shown(p.after) or "(removed)", language=None, wrap_lines=True)
+            if not p.after:
+                st.code(shown(p.before) + "\n(removed)", language=None, wrap_lines=True)
+            else:
+                st.code("\n".join(changed_spans(p.before, p.after)) or "(no visible change)", language=None,
+                        wrap_lines=True)
         if len(planned) > PREVIEWS:
             st.caption(f"… and {len(planned) - PREVIEWS} more")
         apply, cancel = st.columns(2)
@@ -116,11 +137,49 @@ def _apply_fix() -> None:
     state.flash("success", f"fixed {rule}: {count} change(s); save to write them to the file")
 
 
+# -- unsaved changes kept from an earlier session -------------------------------------------------------
+
+
+def journal_offer(ds: Dataset) -> None:
+    """Offer to restore the unsaved changes the journal kept for the open file (a reload, a closed tab)."""
+    kept = st.session_state.get("journal_offer")
+    if kept is None:
+        return
+    with st.container(border=True):
+        alert("warning", f"{kept.file} has unsaved changes from an earlier session ({kept.when()}): "
+                         + ("; ".join(kept.changes[-5:]) or "edits") + ".")
+        if ds.fingerprint is not None and kept.base_sha256 not in (None, ds.fingerprint.sha256):
+            alert("info", "The file changed on disk since then: restoring puts your version in the editor, and "
+                          "saving it would replace what is on disk now (undo takes it back).")
+        restore, discard = st.columns(2)
+        restore.button("Restore my unsaved changes", key="journal_restore", type="primary", on_click=_restore)
+        discard.button("Discard them", key="journal_discard", on_click=_discard)
+
+
+def _restore() -> None:
+    ds, kept = state.dataset(), st.session_state.get("journal_offer")
+    st.session_state["journal_offer"] = None
+    if ds is None or kept is None:
+        return
+    Journal.restore(ds, kept)
+    state.relint()
+    state.flash("success", f"restored the unsaved changes of {kept.when()}; save to write them to the file")
+
+
+def _discard() -> None:
+    kept = st.session_state.get("journal_offer")
+    st.session_state["journal_offer"] = None
+    if kept is not None:
+        Journal(state.workspace()).discard(kept.file)
+        state.flash("info", f"discarded the unsaved changes of {kept.when()}")
+
+
 # -- save bar -----------------------------------------------------------------------------------
 
 
 def save_bar(ds: Dataset) -> None:
     """Unsaved-changes status, Save, Undo and Download; the conflict choices when the file changed on disk."""
+    journal_offer(ds)
     name = state.workspace().relative(ds.path)
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
         st.text(f"{name}: " + (f"unsaved changes ({len(ds.history)} in the undo list)" if ds.modified

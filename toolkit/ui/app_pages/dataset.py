@@ -29,8 +29,8 @@ def _create() -> None:
         state.flash("error", "the open file has unsaved changes: save or undo them first")
         return
     try:
-        path = state.workspace().dataset(name, new=True)
-        ds = Dataset.new(path)
+        ds = Dataset.new(name, workspace=state.workspace())
+        path = ds.path
         ds.save()
     except ToolkitError as exc:
         state.flash("error", str(exc))
@@ -65,10 +65,11 @@ def _file_findings(ds: Dataset, an: Analysis) -> None:
     line_rules: Counter[str] = Counter(d.rule for f in facts if f for d in f.diagnostics
                                        if RULES[d.rule].kind in ("file", "cross"))
     counts = st.columns(4)
-    counts[0].metric("Examples", ds.records)
-    counts[1].metric("Lines that are not records", len(ds) - ds.records)
-    counts[2].metric("Errors", errors)
-    counts[3].metric("Warnings", warnings)
+    counts[0].metric("Examples", f"{ds.records:,}")
+    counts[1].metric("Lines that are not records", f"{len(ds) - ds.records:,}")
+    checking = not an.ready and an.pending(ds)
+    counts[2].metric("Errors", "checking…" if checking else f"{errors:,}")
+    counts[3].metric("Warnings", "checking…" if checking else f"{warnings:,}")
     widgets.show_findings(an.file_diagnostics, index=None, counter=[0])
     for rule, n in sorted(line_rules.items()):
         widgets.alert("warning", f"{rule} {RULES[rule].name}: {n} example(s) ({RULES[rule].message})")
@@ -129,7 +130,7 @@ def _table(ds: Dataset, an: Analysis) -> None:
     page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
     st.caption(f"{len(rows)} of {len(df)} entries")
     shown = table.page(rows, int(page), page_size)
-    picked = st.dataframe(shown, key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
+    picked = st.dataframe(table.display(shown), key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
                           column_config={"first user message": st.column_config.TextColumn(width="large")})
     selected = picked.selection.rows if picked is not None else []
     go, to = st.columns([3, 2])

@@ -26,19 +26,48 @@ _BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".parquet": "parque
               ".json": "sharegpt"}
 
 
-def _saved(upload: Any) -> str:
-    """The upload as a private temporary file (the converter reads files), kept for this session."""
-    key = (upload.file_id, upload.name)
-    cached = st.session_state.get("imp_tmp")
-    if cached and cached[0] == key and os.path.exists(cached[1]):
-        return cached[1]
-    if cached:
-        Path(cached[1]).unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="tunesmith-import-", suffix=Path(upload.name).suffix.lower())
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(upload.getvalue())
-    st.session_state["imp_tmp"] = (key, tmp)
-    return tmp
+ENCODINGS = {"cp1252": "Windows-1252 (Excel's default on Windows)", "latin-1": "Latin-1 (ISO-8859-1)",
+             "utf-16": "UTF-16 (Excel's \"Unicode text\")", "mac_roman": "Mac Roman"}
+BINARY_FORMATS = ("xlsx", "parquet")
+
+
+def _as_utf8(data: bytes, name: str, fmt: str) -> bytes | None:
+    """The upload's bytes as UTF-8 (text formats that are not UTF-8: the user chooses the encoding).
+
+    None (with the choice on the page) while no encoding reads the file.
+    """
+    if fmt in BINARY_FORMATS:
+        return data
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        guess = "utf-16"
+    else:
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            widgets.alert("warning", f"{name} is not UTF-8 (byte 0x{data[exc.start:exc.start + 1].hex()} on line "
+                                     f"{line}); choose the encoding it was saved in and check the preview.")
+            guess = "cp1252"
+    options = list(ENCODINGS)
+    encoding = st.selectbox("Read the file as", options, index=options.index(guess), format_func=ENCODINGS.get,
+                            key="imp_encoding")
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        widgets.alert("error", f"{name} cannot be read as {encoding} (byte 0x{exc.object[exc.start:exc.start + 1].hex()} "
+                               f"at offset {exc.start:,}); choose another encoding")
+        return None
+
+
+def _named(message: str, tmp: str, name: str) -> str:
+    """A converter's message about the private copy, told about the user's file instead."""
+    return message.replace(os.path.join(tmp, _copy_name(name)), name).replace(tmp, "(upload)")
+
+
+def _copy_name(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return "upload" + (suffix if suffix.isascii() and suffix[1:].isalnum() else "")
 
 
 def _mapping(path: str, fmt: str) -> dict[str, str]:
@@ -65,7 +94,7 @@ def _records(path: str, fmt: str) -> list[Any]:
     mapping = _mapping(path, fmt) if fmt in convert.TABLES else None
     system = st.text_input("System prompt for every example (optional)", key="imp_system").strip() or None
     values = convert.records_from(path, fmt, mapping=mapping, system=system)
-    maker = ds if ds is not None else Dataset.new("new.jsonl")
+    maker = ds if ds is not None else Dataset(Path("new.jsonl"), [])
     return [maker.entry_for(v) for v in values]
 
 
@@ -83,13 +112,13 @@ def _import(entries: list[Any], target: str) -> None:
         state.flash("error", f"{ws.relative(current.path)} has unsaved changes: save or undo them first")
         return
     try:
-        ds = Dataset.new(ws.dataset(name, new=True))
+        ds = Dataset.new(name, workspace=ws)
         ds.extend(entries, f"import {len(entries)} example(s)")
         ds.save()
     except ToolkitError as exc:
         state.flash("error", str(exc))
         return
-    state.set_dataset(Dataset.open(ds.path))
+    state.set_dataset(Dataset.open(ds.path, workspace=ws))
     state.flash("success", f"created {ws.relative(ds.path)} with {len(entries)} example(s)")
 
 
@@ -104,15 +133,22 @@ def importer_page() -> None:
         st.info("Tables become one example per row (map the columns below); JSON/JSONL from ShareGPT, Alpaca "
                 "or TRL is converted; OpenAI-format JSONL is added as it is.")
         return
-    path = _saved(upload)
     formats = [JSONL, *convert.FROM_FORMATS]
     guess = _BY_SUFFIX.get(Path(upload.name).suffix.lower(), "csv")
     fmt = st.selectbox("Format", formats, index=formats.index(guess), key="imp_format")
-    try:
-        entries = _records(path, fmt)
-    except ToolkitError as exc:
-        widgets.alert("error", str(exc))
+    data = _as_utf8(upload.getvalue(), upload.name, fmt)
+    if data is None:
         return
+    # the converter reads files: a private copy that lives only for this run (nothing stays in the temp folder)
+    with tempfile.TemporaryDirectory(prefix="tunesmith-import-") as tmp:
+        path = os.path.join(tmp, _copy_name(upload.name))
+        with open(path, "wb") as fh:
+            fh.write(data)
+        try:
+            entries = _records(path, fmt)
+        except ToolkitError as exc:
+            widgets.alert("error", _named(str(exc), tmp, upload.name))
+            return
     st.subheader(f"Preview: {len(entries)} example(s)")
     for e in entries[:PREVIEW]:
         st.code(shown(json.dumps(e.value, ensure_ascii=False, indent=1)) if e.is_record else shown(e.text),

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from toolkit import formats
+from toolkit import formats, repairs
 from toolkit.edit import Analysis, Dataset, EditError, findings, ops
 from toolkit.edit.records import shown
 from toolkit.ui import conversation, page, state, widgets
@@ -84,15 +84,21 @@ def _set_text(key: str) -> None:
 
 
 def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
+    """The entry's whole text in a box; its key names the entry (a new one after every edit of it).
+
+    A fixed key would keep the browser's copy of the first entry shown, and "Apply" would then
+    write that entry over this one.
+    """
     entry = ds.entries[index]
+    key = f"edit_json_{entry.uid}"
     label = "Line text (not a valid JSONL record yet)" if broken else "Example as JSON"
     if broken:
-        st.text_area(label, value=shown(entry.text), key="edit_json", height=160)
-        st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=("edit_json",))
+        st.text_area(label, value=shown(entry.text), key=key, height=160)
+        st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=(key,))
         return
     with st.expander("Edit this example as JSON (every field, including unknown ones)"):
-        st.text_area(label, value=shown(entry.text), key="edit_json", height=200)
-        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=("edit_json",))
+        st.text_area(label, value=shown(entry.text), key=key, height=200)
+        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
 
 
 def _other_fields(value: dict) -> None:  # type: ignore[type-arg]
@@ -105,12 +111,53 @@ def _other_fields(value: dict) -> None:  # type: ignore[type-arg]
             st.code(shown(json.dumps(rest, ensure_ascii=False, indent=2)), language="json", wrap_lines=True)
 
 
+def _redecode(index: int, key: str) -> None:
+    ds = state.dataset()
+    encoding = st.session_state.get(key) or "cp1252"
+    if ds is None:
+        return
+    try:
+        ds.redecode(index, encoding)
+    except EditError as exc:
+        state.flash("error", str(exc))
+        return
+    state.flash("success", f"example {index + 1}: re-read as {encoding}; save to write it as UTF-8")
+
+
+def _encoding_panel(ds: Dataset, index: int) -> None:
+    """A line with bytes that are not UTF-8: choose how to read them (preview, then apply) before any edit."""
+    entry = ds.entries[index]
+    widgets.alert("warning", f"Line {ds.start_lines()[index]} has bytes that are not valid UTF-8 (shown as "
+                  "\ufffd). It cannot be edited until you choose how to read them, so that no character is "
+                  "replaced without you asking. Files saved by Excel or old Windows programs are usually "
+                  "Windows-1252 (cp1252).")
+    key = f"rec_encoding_{entry.uid}"
+    encoding = st.radio("Read the bytes that are not UTF-8 as", list(repairs.REDECODE_ENCODINGS), key=key,
+                        format_func=repairs.REDECODE_ENCODINGS.get, horizontal=True)
+    try:
+        after = ds.redecoded(index, encoding).decode("utf-8")
+    except EditError as exc:
+        widgets.alert("error", str(exc))
+        return
+    before = entry.raw.decode("utf-8", "replace")
+    st.caption("What changes (\ufffd before, the character read after):")
+    st.code("\n".join(widgets.changed_spans(before, after)) or "(nothing)", language=None, wrap_lines=True)
+    st.button(f"Re-read this line as {encoding}", key="rec_redecode", type="primary", on_click=_redecode,
+              args=(index, key))
+    st.caption("The line as it is now (read-only):")
+    st.code(shown(entry.text), language=None, wrap_lines=True)
+
+
 def _record(ds: Dataset, an: Analysis, index: int) -> None:
     entry = ds.entries[index]
     facts = an.get(entry)
     diags = list(facts.diagnostics) if facts else []
     counter = [0]
     first = ds.start_lines()[index]
+    if entry.undecodable:
+        widgets.show_findings(diags, index=index, counter=counter, first_line=first)
+        _encoding_panel(ds, index)
+        return
     value = entry.value
     if value is None:
         widgets.alert("error", entry.problem or "this line is not a JSON object")

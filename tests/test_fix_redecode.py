@@ -1,0 +1,52 @@
+"""The unsafe F030 repair: lines that are not UTF-8 re-read as cp1252 or Latin-1, only behind --redecode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from toolkit import repairs
+from toolkit.cli.main import main
+
+BAD = 'Caf\u00e9 na'.encode() + b"\xefve \x93q\x94"
+LINE = b'{"messages": [{"role": "user", "content": "' + BAD + b'"}, {"role": "assistant", "content": "ok"}]}\n'
+GOOD = b'{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "ok"}]}\n'
+
+
+def test_redecode_keeps_valid_utf8_and_reads_the_rest() -> None:
+    assert repairs.redecode(BAD, "cp1252").decode() == "Café naïve “q”"
+    assert repairs.redecode(b"x\x81", "latin-1") == b"x\xc2\x81"
+    with pytest.raises(ValueError, match="0x81 is not a character in cp1252"):
+        repairs.redecode(b"x\x81", "cp1252")
+    data, changed = repairs.redecode_lines(GOOD + LINE + GOOD, "cp1252")
+    assert changed == [2] and data.split(b"\n")[0] == GOOD[:-1] and "naïve" in data.decode()
+
+
+def test_fix_never_redecodes_without_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(GOOD + LINE)
+    assert main(["fix", "--write", str(path)]) == 0
+    assert path.read_bytes() == GOOD + LINE
+    assert "--redecode cp1252" in capsys.readouterr().err
+
+
+def test_fix_redecode_lists_diffs_and_writes_with_a_backup(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(GOOD + LINE)
+    assert main(["fix", "--redecode", "cp1252", str(path)]) == 1
+    assert f"{path}:2: F030" in capsys.readouterr().out
+    assert main(["fix", "--redecode", "cp1252", "--diff", str(path)]) == 1
+    assert "+{\"messages\": [{\"role\": \"user\", \"content\": \"Café naïve “q”\"}" in capsys.readouterr().out
+    assert path.read_bytes() == GOOD + LINE
+    assert main(["fix", "--redecode", "cp1252", "--write", str(path)]) == 0
+    assert path.read_bytes() == GOOD + LINE.replace(BAD, "Café naïve “q”".encode())
+    assert (tmp_path / "a.jsonl.bak").read_bytes() == GOOD + LINE
+
+
+def test_a_byte_cp1252_lacks_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(GOOD + b'{"x": "\x81"}\n')
+    assert main(["fix", "--redecode", "cp1252", str(path)]) == 2
+    assert "line 2: byte 0x81 is not a character in cp1252; try latin-1" in capsys.readouterr().err
