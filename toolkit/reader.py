@@ -366,7 +366,7 @@ class _Spans:
         self.window: deque[_Line] = deque()
         self.size = 0
         self.depth = 0
-        self.open: list[_Line] = []  # candidates whose brackets have not closed yet, innermost last
+        self.open: deque[_Line] = deque()  # candidates whose brackets have not closed yet, innermost last
         self.in_string = False  # the last line ended inside a string
         self.array: _Array | None = None
 
@@ -380,7 +380,7 @@ class _Spans:
                 return
             text, problem = _decode(raw, lineno)
             outcome = _parse(text, raw, lineno)
-            if not (isinstance(outcome, ParseProblem) and outcome.code == "F010" and _incomplete(text)):
+            if not (isinstance(outcome, ParseProblem) and outcome.code == "F010" and _starts_value(raw)):
                 if problem is not None:
                     yield problem
                 yield from _emit(outcome)
@@ -445,8 +445,8 @@ class _Spans:
                 if found is not _FAILED:
                     yield from _span_items(self._pop(n), found)
                     continue
-            if first.end == 0 and first in self.open:
-                self.open.remove(first)
+            if self.open and self.open[0] is first:  # the outermost pending candidate is the window's first line
+                self.open.popleft()
             self._pop(1)
             yield from self._alone(first.lineno, first.raw)
         self.depth = 0
@@ -585,18 +585,10 @@ def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
             column=col)
 
 
-def _incomplete(text: str) -> bool:
-    """True when ``text`` fails only because it ends too early (the start of a longer value)."""
-    stripped = text.rstrip()
-    if not stripped or stripped[0] not in "{[":
-        return False
-    try:
-        json.loads(stripped, strict=False)
-    except json.JSONDecodeError as exc:
-        return exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string")
-    except (ValueError, RecursionError):
-        return False
-    return False
+def _starts_value(raw: bytes) -> bool:
+    """True when a line that does not parse could be the start of a longer value: ``{`` or ``[`` left open."""
+    stripped = raw.lstrip()
+    return stripped[:1] in (b"{", b"[") and _opens(_brackets(stripped)[0])
 
 
 _STATE = _State()
