@@ -114,8 +114,10 @@ def load_settings(path: Path | None = None, *, start: Path | None = None) -> Set
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: configuration file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a valid TOML file ({exc})") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
     table = data.get("tool", {}).get("tunesmith", {})
     return settings_from_table(table, where=f"{path} [tool.tunesmith]", config_path=path)
 

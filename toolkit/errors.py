@@ -31,11 +31,12 @@ def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot 
         errno.EACCES: "permission denied",
         errno.EPERM: "permission denied",
         errno.EROFS: "the file system is read-only",
-        errno.ENOENT: "no such file or folder",
         errno.EISDIR: "is a folder, not a file",
         errno.ENOTDIR: "a part of the path is not a folder",
         errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
         errno.ENAMETOOLONG: "the name is too long",
         errno.EIO: "input/output error (a failing disk or network drive?)",
     }.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.errno == errno.ENOENT:
+        return InputError(f"{os.fspath(path)}: no such file")
     return InputError(f"{os.fspath(path)}: {doing}: {what}")

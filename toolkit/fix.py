@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Any, BinaryIO
 from . import catalog, formats, repairs
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, os_problem, resolve_target
 from .errors import InputError, UsageError
-from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record
+from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input
 
 LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
 RULES = (*LINE_RULES, *repairs.REPAIRS)
@@ -364,18 +363,7 @@ def _file_format(path: str, method: str | None) -> str:
 
 
 def _check(path: str) -> None:
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError as exc:
-        raise os_problem(path, exc, "cannot read") from None
-    if p.is_dir():
-        raise InputError(f"{path}: is a folder; pass a .jsonl file")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path}: is not a regular file (a pipe or a device); fix reads a file twice: save the "
-                         "data to a file first")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: cannot read: permission denied")
+    check_input(path, twice="fix")
 
 
 def _selector(edits: Iterable[FixEdit] | None, rules: Iterable[str] | None) -> Callable[[int | None, str], bool]:

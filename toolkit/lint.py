@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import itertools
 import os
-import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ from typing import Any, BinaryIO
 from . import catalog, formats, jsonpos, parallel, schemas
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Severity
-from .errors import InputError, UsageError, os_problem
-from .reader import ArrayElement, JsonlReader, ParseProblem, Record, printable
+from .errors import InputError, UsageError
+from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, printable
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
 from .rules.images import has_image
@@ -200,14 +199,7 @@ class Linter:
     def lint_file(self, path: str | os.PathLike[str], *, role: str | None = None) -> tuple[FileResult, FileSummary]:
         """Lint a single file; ``role`` is ``train`` or ``validation`` (guessed from the name if None)."""
         spath = os.fspath(path)
-        try:
-            is_dir = stat.S_ISDIR(os.stat(spath).st_mode)
-        except OSError as exc:
-            raise os_problem(spath, exc, "cannot read") from None
-        if is_dir:
-            raise InputError(f"{spath}: is a folder; pass the .jsonl files inside it")
-        if not os.access(spath, os.R_OK):
-            raise InputError(f"{spath}: cannot read: permission denied")
+        check_input(spath)
         role = role or ("validation" if looks_like_validation(spath) else "train")
         return self._lint_stream(self._reader(spath), spath, role)
 

@@ -253,6 +253,30 @@ class JsonlReader:
         yield from spans.flush()
 
 
+def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os.stat_result:
+    """Stat a data file to read, with a clear :class:`InputError` for a missing file, a folder, a loop, a device.
+
+    ``twice``: the command that reads the file twice, so that a pipe (read once) is refused.
+    """
+    spath = os.fspath(path)
+    if not spath:
+        raise InputError("an empty file name was given; pass a JSONL file")
+    try:
+        st = os.stat(spath)
+    except OSError as exc:
+        raise os_problem(spath, exc, "cannot read") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{spath}: is a folder; pass a .jsonl file")
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise InputError(f"{spath}: is a device, not a file; pass a JSONL file")
+    if not os.access(spath, os.R_OK):
+        raise InputError(f"{spath}: cannot read: permission denied")
+    if twice and not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{spath}: is a pipe, not a regular file; {twice} reads its input twice: save the data "
+                         "to a file first")
+    return st
+
+
 def open_input(path: str | os.PathLike[str]) -> BinaryIO:
     """Open a data file for reading, with a clear :class:`InputError` for every ordinary OS problem.
 
@@ -260,14 +284,8 @@ def open_input(path: str | os.PathLike[str]) -> BinaryIO:
     :data:`FIFO_WAIT` seconds, not a hang. Devices (``/dev/zero``) are refused.
     """
     spath = os.fspath(path)
-    if not spath:
-        raise InputError("an empty file name was given; pass a JSONL file")
+    st = check_input(spath)
     try:
-        st = os.stat(spath)
-        if stat.S_ISDIR(st.st_mode):
-            raise InputError(f"{spath}: is a folder; pass a .jsonl file")
-        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
-            raise InputError(f"{spath}: is a device, not a file; pass a JSONL file")
         if not stat.S_ISFIFO(st.st_mode):
             return open(spath, "rb", buffering=READ_BUFFER)
         fd = os.open(spath, os.O_RDONLY | os.O_NONBLOCK)
@@ -572,17 +590,23 @@ def _parses_alone(line: bytes) -> bool:
     return True
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF16_HINT = "the file looks like UTF-16 (NUL bytes between the characters): save it as UTF-8"
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    return raw.startswith(_UTF16_BOMS) or raw.count(b"\x00") * 3 >= len(raw) > 0
+
+
 def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         col = len(raw[: exc.start].decode("utf-8", "replace")) + 1
         bad = raw[exc.start: exc.start + 1].hex()
+        hint = UTF16_HINT if _looks_utf16(raw) else "save the file as UTF-8 (it is probably Latin-1 or Windows-1252)"
         return raw.decode("utf-8", "replace"), ParseProblem(
-            "F030", lineno,
-            f"invalid UTF-8 (byte 0x{bad} at column {col}); save the file as UTF-8 "
-            "(it is probably Latin-1 or Windows-1252)",
-            column=col)
+            "F030", lineno, f"invalid UTF-8 (byte 0x{bad} at column {col}); {hint}", column=col)
 
 
 def _starts_value(raw: bytes) -> bool:
@@ -602,9 +626,10 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
+        hint = f"; {UTF16_HINT}" if "\x00" in text and _looks_utf16(raw) else ""
         return ParseProblem(
             "F010", lineno,
-            f"not valid JSON: {exc.msg} (line starts with {snippet!r})",
+            f"not valid JSON: {exc.msg} (line starts with {snippet!r}){hint}",
             column=exc.colno if exc.lineno == 1 else None)
     except RecursionError:
         return ParseProblem("F017", lineno, "JSON nested too deeply to parse; no fine-tuning record needs this depth",
