@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import catalog, formats, jsonpos, parallel, schemas
+from . import catalog, formats, jsonpos, parallel, repairs, schemas
 from .config import Settings, load_settings
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
 from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, printable
 from .rules import RULES, load_all
@@ -26,6 +27,9 @@ from .rules.images import has_image
 from .rules.registry import COLLECTORS, Finding, Rule
 
 LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
+# what `tunesmith fix --write` repairs besides the record repairs (F032 only with --add-bom): see toolkit.fix
+LINE_FIXES = {"F011": "write each element on its own line", "F012": "join the record into one line",
+              "F020": "remove the blank line", "F031": "remove the byte-order mark", "F033": "end lines with LF"}
 MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted ("and N more"), memory stays flat
 _VALIDATION_NAME = ("val", "valid", "validation", "test", "eval", "dev", "holdout", "heldout")
 
@@ -323,6 +327,8 @@ class Linter:
                     if rule.severity is Severity.ERROR:
                         structural = structural or rule.structural
                         error_pointers.append(finding.pointer or "")
+                    if finding.fix is None and rule.code in repairs.REPAIRS:
+                        finding = _with_repair(finding, rule.code, value, own)
                     yield self._diag(rec, path, rule, finding)
             except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
                 yield self._internal(path, rec.line, rule, exc)
@@ -363,8 +369,10 @@ class Linter:
 
     def _parse_diag(self, path: str, p: ParseProblem) -> Diagnostic:
         rule = RULES[p.code]
+        fixable = p.code in LINE_FIXES and not (p.code == "F011" and "values" in p.message)  # arrays of records only
         return Diagnostic(path, p.line, p.column, p.pointer, rule.code, rule.name,
-                          self.settings.severity_of(rule), p.message, end_line=p.end_line)
+                          self.settings.severity_of(rule), p.message, end_line=p.end_line,
+                          fix=Fix(LINE_FIXES[p.code]) if fixable else None)
 
     def _diag(self, rec: Record, path: str, rule: Rule, f: Finding) -> Diagnostic:
         line, column = rec.line, None
@@ -385,8 +393,9 @@ class Linter:
         """The diagnostics of a file or cross-file rule; a rule that fails becomes one diagnostic saying so."""
         try:
             for f in check():
+                fix = f.fix or (Fix(LINE_FIXES[rule.code]) if rule.code in LINE_FIXES else None)
                 yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
-                                 self.settings.severity_of(rule), f.message or rule.message, fix=f.fix)
+                                 self.settings.severity_of(rule), f.message or rule.message, fix=fix)
         except Exception as exc:
             yield self._internal(path, None, rule, exc)
 
@@ -396,6 +405,16 @@ class Linter:
         return Diagnostic(path, line, 1 if line else None, None, rule.code, rule.name, Severity.WARNING,
                           f"internal: rule {rule.code} failed on {where} ({type(exc).__name__}: "
                           f"{printable(str(exc))[:200]}); the rest was checked: please report this")
+
+
+def _with_repair(finding: Finding, code: str, value: Any, file_format: str) -> Finding:
+    """``finding`` with the :class:`Fix` `tunesmith fix` would make for it (the repair at its pointer), if any."""
+    at = finding.pointer or ""
+    for change in repairs.find(value, file_format, rules={code}):
+        where = change.description.split(":", 1)[0]  # a repair's description starts with its pointer
+        if not at or not where.startswith("/") or _related(where, at):
+            return dataclasses.replace(finding, fix=Fix(change.description))
+    return finding
 
 
 def _first_lines(head: list[Record | ParseProblem]) -> dict[str, int]:

@@ -429,7 +429,9 @@ class _Spans:
     # -- bracket matching -----------------------------------------------------------
 
     def _push(self, line: _Line) -> None:
-        brackets, self.in_string = _brackets(line.raw, self.in_string)
+        brackets, in_string = _brackets(line.raw, self.in_string)
+        # a first line that ends inside a string was cut off (a raw line break in a string is rarer)
+        self.in_string = in_string and bool(self.window)
         if line.candidate is None:
             line.candidate = _opens(brackets)
         if line.candidate:
