@@ -19,29 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .errors import InputError
+from .errors import InputError, os_problem
 
 
 class Discard(Exception):
     """Raise inside :func:`atomic_writer` to drop what was written and leave the target untouched."""
-
-
-def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot write") -> InputError:
-    """A clear :class:`InputError` for an ordinary OS failure (disk full, permission denied...)."""
-    what = {
-        errno.ENOSPC: "the disk is full; free some space and run the command again",
-        errno.EDQUOT: "the disk quota is exhausted; free some space and run the command again",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.EROFS: "the file system is read-only",
-        errno.ENOENT: "no such file or folder",
-        errno.EISDIR: "is a folder, not a file",
-        errno.ENOTDIR: "a part of the path is not a folder",
-        errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
-        errno.ENAMETOOLONG: "the name is too long",
-        errno.EIO: "input/output error (a failing disk or network drive?)",
-    }.get(exc.errno or 0, exc.strerror or str(exc))
-    return InputError(f"{os.fspath(path)}: {doing}: {what}")
 
 
 def resolve_target(path: str | os.PathLike[str]) -> Path:

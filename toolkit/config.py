@@ -11,9 +11,11 @@ from typing import Any
 
 from .diagnostics import Severity
 from .errors import UsageError
+from .reader import MAX_LINE_BYTES
 from .rules.registry import RULES, Rule
 
-_KEYS = {"provider", "model", "method", "select", "ignore", "extend-select", "severity", "per-file-ignores", "strict"}
+_KEYS = {"provider", "model", "method", "select", "ignore", "extend-select", "severity", "per-file-ignores", "strict",
+         "max-line-mb"}
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Settings:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     strict: bool = False
     config_path: Path | None = None
+    max_line_bytes: int = MAX_LINE_BYTES  # a longer line is one F018 finding, read past in bounded memory
 
     def merged(self, **overrides: Any) -> "Settings":
         """A copy with the given (non-None) values replaced, as CLI flags do."""
@@ -111,8 +114,10 @@ def load_settings(path: Path | None = None, *, start: Path | None = None) -> Set
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: configuration file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not a valid TOML file ({exc})") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
     table = data.get("tool", {}).get("tunesmith", {})
     return settings_from_table(table, where=f"{path} [tool.tunesmith]", config_path=path)
 
@@ -131,8 +136,11 @@ def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Pa
         severity[code] = parse_severity(str(level), f"{where} severity.{code}")
     pfi = {str(glob): check_selectors(_strings(codes, where, "per-file-ignores"), where)
            for glob, codes in dict(table.get("per-file-ignores", {})).items()}
+    max_mb = table.get("max-line-mb", MAX_LINE_BYTES / 2**20)
+    if isinstance(max_mb, bool) or not isinstance(max_mb, (int, float)) or not 0 < max_mb <= 8192:
+        raise UsageError(f"{where}: max-line-mb must be a number of megabytes between 0 and 8192, not {max_mb!r}")
     return Settings(
-        provider=str(table.get("provider", "openai")), model=table.get("model"), method=table.get("method"),
+        max_line_bytes=int(max_mb * 2**20), provider=str(table.get("provider", "openai")), model=table.get("model"), method=table.get("method"),
         select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=bool(table.get("strict", False)),
         config_path=config_path)
 

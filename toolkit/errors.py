@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 
 
@@ -52,3 +54,22 @@ class MissingExtra(ToolkitError):
             if top in EXTRA_OF_MODULE:
                 return cls(top, EXTRA_OF_MODULE[top])
         return None
+
+
+def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot write") -> InputError:
+    """A clear :class:`InputError` for an ordinary OS failure (disk full, permission denied...)."""
+    what = {
+        errno.ENOSPC: "the disk is full; free some space and run the command again",
+        errno.EDQUOT: "the disk quota is exhausted; free some space and run the command again",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.EISDIR: "is a folder, not a file",
+        errno.ENOTDIR: "a part of the path is not a folder",
+        errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+        errno.ENAMETOOLONG: "the name is too long",
+        errno.EIO: "input/output error (a failing disk or network drive?)",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    if exc.errno == errno.ENOENT:
+        return InputError(f"{os.fspath(path)}: no such file")
+    return InputError(f"{os.fspath(path)}: {doing}: {what}")

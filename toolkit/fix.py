@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import stat
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from typing import Any, BinaryIO
 from . import catalog, formats, repairs
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, os_problem, resolve_target
 from .errors import InputError, UsageError
-from .reader import BOM, JsonlReader, ParseProblem, Record
+from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input
 
 LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
 RULES = (*LINE_RULES, *repairs.REPAIRS)
@@ -83,21 +82,46 @@ class _Segment:
 
 
 class _Tee:
-    """Iterate a binary file's lines while keeping each one (with its ending) by line number."""
+    """Read a binary file's lines for the reader while keeping each one (with its ending) by line number."""
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: BinaryIO, limit: int) -> None:
         self.fh = fh
+        self.limit = limit
         self.lines: dict[int, bytes] = {}
         self.count = 0
 
-    def __iter__(self) -> Iterator[bytes]:
-        for raw in self.fh:
+    def readline(self, size: int = -1) -> bytes:
+        raw = self.fh.readline(size)
+        if raw and not raw.endswith(b"\n") and len(raw) > self.limit:
+            raise InputError(f"line {self.count + 1} is over {self.limit:,} bytes (`tunesmith lint` reports it as "
+                             "F018); fix cannot rewrite this file: remove or split that line first")
+        if raw:
             self.count += 1
             self.lines[self.count] = raw
-            yield raw
+        return raw
 
     def take(self, first: int, last: int) -> list[bytes]:
-        return [self.lines.pop(n) for n in range(first, last + 1)]
+        return [self.lines.pop(n) for n in range(first, last + 1) if n in self.lines]
+
+
+PREVIEW = 4096  # characters of an array's text kept for the edit's before/after preview (bounded memory)
+
+
+@dataclass
+class _ArrayFix:
+    """What splitting one array (element by element) has done so far."""
+
+    line: int
+    elements: int = 0
+    before: str = ""
+    after: str = ""
+    repaired: dict[str, list[str]] = field(default_factory=dict)
+
+    def preview(self, before: list[bytes], after: list[bytes]) -> None:
+        if len(self.before) < PREVIEW:
+            self.before = (self.before + _text(before))[:PREVIEW]
+        if len(self.after) < PREVIEW:
+            self.after = (self.after + _text(after))[:PREVIEW]
 
 
 def _ending(raw: bytes) -> bytes:
@@ -157,8 +181,10 @@ class _Planner:
 
     def __init__(self, fh: BinaryIO, *, file_format: str, crlf: bool,
                  select: Callable[[int | None, str], bool]) -> None:
-        self.tee = _Tee(fh)
-        self.reader = JsonlReader(self.tee, name="<fix>")  # type: ignore[arg-type]
+        self.reader = JsonlReader(fh, name="<fix>")
+        self.tee = _Tee(fh, self.reader.max_line_bytes)
+        self.reader.source = self.tee  # type: ignore[assignment]
+        self.array: _ArrayFix | None = None
         self.file_format = file_format
         self.crlf = crlf
         self.select = select
@@ -166,13 +192,67 @@ class _Planner:
         self.next_line = 1
 
     def segments(self) -> Iterator[_Segment]:
-        for line, group in itertools.groupby(iter(self.reader), key=lambda item: item.line):
-            items = list(group)
-            yield from self._unreported(line)
-            last = max((i.end_line or i.line) for i in items)
-            yield self._segment(line, self.tee.take(line, last), items)
-            self.next_line = last + 1
+        group: list[Item] = []
+        for item in self.reader:
+            if group and item.line != group[0].line:
+                yield from self._group(group)
+                group = []
+            if isinstance(item, ArrayElement):
+                yield from self._element(item)
+            elif isinstance(item, ParseProblem) and item.code == "F011" and self.array is not None \
+                    and item.line == self.array.line:
+                yield self._array_end(item)
+            else:
+                group.append(item)
+        if group:
+            yield from self._group(group)
         yield from self._unreported(self.tee.count + 1)
+
+    def _group(self, items: list[Item]) -> Iterator[_Segment]:
+        line = items[0].line
+        yield from self._unreported(line)
+        last = max((i.end_line or i.line) for i in items)
+        yield self._segment(line, self.tee.take(line, last), items)
+        self.next_line = last + 1
+
+    def _element(self, item: ArrayElement) -> Iterator[_Segment]:
+        """One element of an array read element by element: its own line (with the repairs), when F011 is fixed."""
+        if self.array is None:
+            self.array = _ArrayFix(item.array_line)
+        arr = self.array
+        original = self.tee.take(self.next_line, item.last_line)  # the "[" line comes with the first element
+        self.next_line = item.last_line + 1
+        fixed = None
+        if self.select(arr.line, "F011"):
+            value = item.value
+            for change in repairs.find(value, self.file_format):
+                if self.select(arr.line, change.rule):
+                    change.apply()
+                    arr.repaired.setdefault(change.rule, []).append(f"element {arr.elements}: {change.description}")
+            dumped = _dump(value, item.raw)
+            fixed = None if dumped is None else [dumped + b"\n"]
+        arr.elements += 1
+        kept = [_body(raw) + self._end(raw) for raw in original]
+        arr.preview(original, fixed or kept)
+        yield _Segment(item.line, original, fixed if fixed is not None else kept, [])
+
+    def _array_end(self, item: ParseProblem) -> _Segment:
+        """The array's closing line (dropped when it is split) and the array's edits."""
+        arr = self.array
+        assert arr is not None
+        self.array = None
+        last = item.end_line or item.line
+        original = self.tee.take(self.next_line, last) if last >= self.next_line else []
+        self.next_line = max(self.next_line, last + 1)
+        if not self.select(arr.line, "F011"):
+            return _Segment(item.line, original, [_body(raw) + self._end(raw) for raw in original], [])
+        before = arr.before + _text(original)[: max(0, PREVIEW - len(arr.before))]
+        end_line = last if last > arr.line else None
+        edits = [FixEdit(arr.line, end_line, "F011", f"write the {arr.elements} records of the array on their own "
+                         "lines", before, arr.after)]
+        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after)
+                  for rule, descs in arr.repaired.items()]
+        return _Segment(item.line, original, [], edits)
 
     def _unreported(self, before: int) -> Iterator[_Segment]:
         """Lines the reader did not report (none are expected): copied unchanged, never lost."""
@@ -283,18 +363,7 @@ def _file_format(path: str, method: str | None) -> str:
 
 
 def _check(path: str) -> None:
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError as exc:
-        raise os_problem(path, exc, "cannot read") from None
-    if p.is_dir():
-        raise InputError(f"{path}: is a folder; pass a .jsonl file")
-    if not stat.S_ISREG(st.st_mode):
-        raise InputError(f"{path}: is not a regular file (a pipe or a device); fix reads a file twice: save the "
-                         "data to a file first")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: cannot read: permission denied")
+    check_input(path, twice="fix")
 
 
 def _selector(edits: Iterable[FixEdit] | None, rules: Iterable[str] | None) -> Callable[[int | None, str], bool]:

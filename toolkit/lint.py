@@ -5,33 +5,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import catalog, formats, jsonpos, parallel, schemas
+from . import catalog, formats, jsonpos, parallel, repairs, schemas
 from .config import Settings, load_settings
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
-from .reader import JsonlReader, ParseProblem, Record
+from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, printable
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
 from .rules.images import has_image
 from .rules.registry import COLLECTORS, Finding, Rule
 
 LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
+# what `tunesmith fix --write` repairs besides the record repairs (F032 only with --add-bom): see toolkit.fix
+LINE_FIXES = {"F011": "write each element on its own line", "F012": "join the record into one line",
+              "F020": "remove the blank line", "F031": "remove the byte-order mark", "F033": "end lines with LF"}
+MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted ("and N more"), memory stays flat
 _VALIDATION_NAME = ("val", "valid", "validation", "test", "eval", "dev", "holdout", "heldout")
 
 
 @dataclass
 class FileResult:
-    """The diagnostics of one file."""
+    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others)."""
 
     path: str
     format: str | None
@@ -39,14 +44,58 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     role: str = "train"
     model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
+    hidden: Counter[Severity] = field(default_factory=Counter)
 
     @property
     def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics) + self.hidden[Severity.ERROR]
 
     @property
     def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics)
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics) + self.hidden[Severity.WARNING]
+
+    @property
+    def infos(self) -> int:
+        return sum(d.severity is Severity.INFO for d in self.diagnostics) + self.hidden[Severity.INFO]
+
+
+class Findings:
+    """Collects diagnostics with at most ``cap`` per rule; the others are only counted (flat memory)."""
+
+    def __init__(self, cap: int = MAX_PER_RULE) -> None:
+        self.cap = cap
+        self.shown: list[Diagnostic] = []
+        self.per_rule: Counter[str] = Counter()
+        self.more: dict[str, tuple[Diagnostic, int]] = {}
+
+    def add(self, d: Diagnostic) -> None:
+        self.per_rule[d.rule] += 1
+        if self.per_rule[d.rule] <= self.cap:
+            self.shown.append(d)
+        else:
+            first, n = self.more.get(d.rule, (d, 0))
+            self.more[d.rule] = (first, n + 1)
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        for d in diags:
+            self.add(d)
+
+    def merge(self, other: Findings) -> None:
+        self.extend(other.shown)
+        for first, n in other.more.values():
+            for _ in range(n):  # counted one by one: each may still fit under this collection's cap
+                self.add(first)
+
+    def close(self, result: FileResult) -> None:
+        """Put the collected diagnostics (sorted, plus one "and N more" per capped rule) into ``result``."""
+        out = self.shown
+        for rule, (first, n) in sorted(self.more.items()):
+            out.append(Diagnostic(first.path, None, None, None, rule, first.name, first.severity,
+                                  f"and {n:,} more {rule} finding(s) in this file, not listed (only the first "
+                                  f"{self.cap:,} of each rule are)"))
+            result.hidden[first.severity] += n - 1  # the line above counts for one
+        out.sort(key=Diagnostic.sort_key)
+        result.diagnostics = out
 
 
 @dataclass
@@ -72,7 +121,7 @@ class LintResult:
 
     @property
     def infos(self) -> int:
-        return sum(d.severity is Severity.INFO for d in self.diagnostics)
+        return sum(f.infos for f in self.files)
 
     @property
     def is_clean(self) -> bool:
@@ -154,15 +203,12 @@ class Linter:
     def lint_file(self, path: str | os.PathLike[str], *, role: str | None = None) -> tuple[FileResult, FileSummary]:
         """Lint a single file; ``role`` is ``train`` or ``validation`` (guessed from the name if None)."""
         spath = os.fspath(path)
-        p = Path(spath)
-        if not p.exists():
-            raise InputError(f"{spath}: no such file")
-        if p.is_dir():
-            raise InputError(f"{spath}: is a folder; pass the .jsonl files inside it")
-        if not os.access(spath, os.R_OK):
-            raise InputError(f"{spath}: permission denied")
+        check_input(spath)
         role = role or ("validation" if looks_like_validation(spath) else "train")
-        return self._lint_stream(JsonlReader(spath), spath, role)
+        return self._lint_stream(self._reader(spath), spath, role)
+
+    def _reader(self, source: str | BinaryIO, name: str | None = None) -> JsonlReader:
+        return JsonlReader(source, name=name, max_line_bytes=self.settings.max_line_bytes)
 
     def lint_bytes(self, data: bytes, *, name: str = "<memory>", role: str = "train") -> FileResult:
         """Lint JSONL held in memory (the editor uses this for unsaved content)."""
@@ -172,7 +218,7 @@ class Linter:
 
     def lint_stream(self, stream: BinaryIO, *, name: str = "<stdin>", role: str = "train") -> FileResult:
         """Lint JSONL read from a binary stream (``tunesmith lint -`` reads standard input)."""
-        res, summary = self._lint_stream(JsonlReader(stream, name=name), name, role)
+        res, summary = self._lint_stream(self._reader(stream, name), name, role)
         self._cross(res, summary, None)
         return res
 
@@ -197,8 +243,8 @@ class Linter:
                 for fmt in formats.FORMAT_METHOD for valid in (True, False)}
 
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
-        diags: list[Diagnostic] = []
-        items = iter(reader)
+        found = Findings()
+        items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
         head = list(itertools.islice(items, LOOKAHEAD))
         counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))
         counts.pop(None, None)
@@ -210,7 +256,7 @@ class Linter:
         summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
         summary.collected = {c.name: c.create() for c in COLLECTORS.values()
                              if any(self.settings.enabled(RULES[code], path) for code in c.rules)}
-        collectors = list(summary.collected.values())
+        collectors = list(summary.collected.items())
         record_rules = self._record_rules(path, ctx)
         reader_rules = {r.code for r in self._rules("reader", path, ctx)}
         first_lines = _first_lines(head)
@@ -220,35 +266,39 @@ class Linter:
             mine = boundary is None or item.line < boundary
             if isinstance(item, ParseProblem):
                 if mine and item.code in reader_rules:
-                    diags.append(self._parse_diag(path, item))
+                    found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
-            for collector in collectors:
-                collector.add(item)
+            for name, collector in collectors:
+                try:
+                    collector.add(item)
+                except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run
+                    found.add(self._internal(path, item.line, RULES[COLLECTORS[name].rules[0]], exc))
             fmt = _gather(item, summary)
             if mine:
-                diags.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, record_rules))
+                found.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, record_rules))
         if tail is not None:
-            diags.extend(tail.result())
+            found.merge(tail.result())
         for rule in self._rules("file", path, ctx):
-            diags.extend(self._diags_from(rule, rule.check(summary, ctx), path, None))  # type: ignore[misc]
-        diags.sort(key=Diagnostic.sort_key)
+            found.extend(self._diags_from(rule, lambda r=rule: r.check(summary, ctx), path))  # type: ignore[misc]
         fmt = file_format if summary.records else (file_format if counts else None)
-        return FileResult(path, fmt, summary.records, diags, role, ctx.model.name), summary
+        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
+        found.close(result)
+        return result, summary
 
-    def lint_tail(self, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> list[Diagnostic]:
+    def lint_tail(self, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> Findings:
         """The record and parse diagnostics of a file from ``reader``'s start on (no file-level facts)."""
         path = reader.name
         record_rules = self._record_rules(path, ctx)
         reader_rules = {r.code for r in self._rules("reader", path, ctx)}
-        diags: list[Diagnostic] = []
+        found = Findings()
         for item in reader:
             if isinstance(item, ParseProblem):
                 if item.code in reader_rules:
-                    diags.append(self._parse_diag(path, item))
-            else:
-                diags.extend(self._diagnose(item, formats.detect(item.value), path, ctx, first_lines, record_rules))
-        return diags
+                    found.add(self._parse_diag(path, item))
+            elif isinstance(item, Record):
+                found.extend(self._diagnose(item, formats.detect(item.value), path, ctx, first_lines, record_rules))
+        return found
 
     def _diagnose(self, rec: Record, fmt: str | None, path: str, ctx: Context, first_lines: dict[str, int],
                   rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:
@@ -267,21 +317,34 @@ class Linter:
                     f" (first {ctx.file_format} record: line {first_lines.get(ctx.file_format, '?')}); "
                     "one file must hold one format"))
             return
-        valid = schemas.validator(own).is_valid(value)
+        try:
+            valid = schemas.validator(own).is_valid(value)
+        except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
+            yield self._internal(path, rec.line, RULES["S001"], exc)
+            valid = True
         structural = False  # a structural rule already explains why the schema fails
         error_pointers: list[str] = []
         for rule in rules[own, valid]:
-            for finding in rule.check(rec, ctx):  # type: ignore[misc]
-                if rule.severity is Severity.ERROR:
-                    structural = structural or rule.structural
-                    error_pointers.append(finding.pointer or "")
-                yield self._diag(rec, path, rule, finding)
+            try:
+                for finding in rule.check(rec, ctx):  # type: ignore[misc]
+                    if rule.severity is Severity.ERROR:
+                        structural = structural or rule.structural
+                        error_pointers.append(finding.pointer or "")
+                    if finding.fix is None and rule.code in repairs.REPAIRS:
+                        finding = _with_repair(finding, rule.code, value, own)
+                    yield self._diag(rec, path, rule, finding)
+            except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
+                yield self._internal(path, rec.line, rule, exc)
         if valid or structural:
             return
         schema_rule = RULES["S001"]
         if not self.settings.enabled(schema_rule, path):
             return
-        err = schemas.first_error(own, value)
+        try:
+            err = schemas.first_error(own, value)
+        except Exception as exc:
+            yield self._internal(path, rec.line, schema_rule, exc)
+            return
         if err is None:
             return
         pointer, message = err
@@ -292,18 +355,27 @@ class Linter:
 
     def _cross(self, result: FileResult, train: FileSummary, validation: FileSummary | None) -> None:
         ctx = self._context(train.format, train.role)
-        extra: list[Diagnostic] = []
-        for rule in self._rules("cross", train.path, ctx):
-            extra.extend(self._diags_from(rule, rule.check(train, validation, ctx), train.path, None))  # type: ignore[misc]
-        result.diagnostics.extend(extra)
+        rules = self._rules("cross", train.path, ctx)
+        if not rules:
+            return
+        found = Findings()
+        for rule in rules:
+            found.extend(self._diags_from(rule, lambda r=rule: r.check(train, validation, ctx),  # type: ignore[misc]
+                                          train.path))
+        extra = FileResult(result.path, result.format, 0)
+        found.close(extra)
+        result.diagnostics.extend(extra.diagnostics)
         result.diagnostics.sort(key=Diagnostic.sort_key)
+        result.hidden.update(extra.hidden)
 
     # -- diagnostics ---------------------------------------------------------------------
 
     def _parse_diag(self, path: str, p: ParseProblem) -> Diagnostic:
         rule = RULES[p.code]
+        fixable = p.code in LINE_FIXES and not (p.code == "F011" and "values" in p.message)  # arrays of records only
         return Diagnostic(path, p.line, p.column, p.pointer, rule.code, rule.name,
-                          self.settings.severity_of(rule), p.message, end_line=p.end_line)
+                          self.settings.severity_of(rule), p.message, end_line=p.end_line,
+                          fix=Fix(LINE_FIXES[p.code]) if fixable else None)
 
     def _diag(self, rec: Record, path: str, rule: Rule, f: Finding) -> Diagnostic:
         line, column = rec.line, None
@@ -320,10 +392,32 @@ class Linter:
         return Diagnostic(path, line, column, f.pointer, rule.code, rule.name, self.settings.severity_of(rule),
                           f.message or rule.message, end_line=rec.end_line, fix=f.fix)
 
-    def _diags_from(self, rule: Rule, findings: Iterable[Finding], path: str, rec: Record | None) -> Iterator[Diagnostic]:
-        for f in findings:
-            yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
-                             self.settings.severity_of(rule), f.message or rule.message, fix=f.fix)
+    def _diags_from(self, rule: Rule, check: Callable[[], Iterable[Finding]], path: str) -> Iterator[Diagnostic]:
+        """The diagnostics of a file or cross-file rule; a rule that fails becomes one diagnostic saying so."""
+        try:
+            for f in check():
+                fix = f.fix or (Fix(LINE_FIXES[rule.code]) if rule.code in LINE_FIXES else None)
+                yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
+                                 self.settings.severity_of(rule), f.message or rule.message, fix=fix)
+        except Exception as exc:
+            yield self._internal(path, None, rule, exc)
+
+    def _internal(self, path: str, line: int | None, rule: Rule, exc: Exception) -> Diagnostic:
+        """A rule that raised: one warning naming the rule and the place, so the run goes on."""
+        where = "this record" if line is not None else "this file"
+        return Diagnostic(path, line, 1 if line else None, None, rule.code, rule.name, Severity.WARNING,
+                          f"internal: rule {rule.code} failed on {where} ({type(exc).__name__}: "
+                          f"{printable(str(exc))[:200]}); the rest was checked: please report this")
+
+
+def _with_repair(finding: Finding, code: str, value: Any, file_format: str) -> Finding:
+    """``finding`` with the :class:`Fix` `tunesmith fix` would make for it (the repair at its pointer), if any."""
+    at = finding.pointer or ""
+    for change in repairs.find(value, file_format, rules={code}):
+        where = change.description.split(":", 1)[0]  # a repair's description starts with its pointer
+        if not at or not where.startswith("/") or _related(where, at):
+            return dataclasses.replace(finding, fix=Fix(change.description))
+    return finding
 
 
 def _first_lines(head: list[Record | ParseProblem]) -> dict[str, int]:

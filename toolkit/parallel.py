@@ -21,8 +21,7 @@ from .reader import JsonlReader
 if TYPE_CHECKING:  # multiprocessing is imported only for files worth a second process (start-up of lint)
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    from .diagnostics import Diagnostic
-    from .lint import Linter
+    from .lint import Findings, Linter
     from .rules.context import Context
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting a process costs more than it saves
@@ -35,10 +34,10 @@ class Tail:
     """The worker checking lines ``first_line`` to the end."""
 
     first_line: int
-    future: Future[list[Diagnostic]]
+    future: Future[Findings]
     pool: ProcessPoolExecutor
 
-    def result(self) -> list[Diagnostic]:
+    def result(self) -> Findings:
         try:
             return self.future.result()
         finally:
@@ -95,5 +94,6 @@ def split_point(path: str, size: int) -> tuple[int, int] | None:
 
 
 def _check_tail(linter: Linter, path: str, name: str, offset: int, line: int, ctx: Context,
-                first_lines: dict[str, int]) -> list[Diagnostic]:
-    return linter.lint_tail(JsonlReader(path, name=name, start=offset, first_line=line), ctx, first_lines)
+                first_lines: dict[str, int]) -> Findings:
+    reader = JsonlReader(path, name=name, start=offset, first_line=line, max_line_bytes=linter.settings.max_line_bytes)
+    return linter.lint_tail(reader, ctx, first_lines)

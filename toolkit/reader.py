@@ -8,19 +8,28 @@ Memory stays flat: one line (or one bounded multi-line span) at a time.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
+import select
+import stat
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Union
 
+from .errors import InputError, os_problem
 from .jsonpos import line_column
 
 BOM = b"\xef\xbb\xbf"
 MAX_SPAN_LINES = 2000  # a pretty-printed record longer than this is reported line by line
 MAX_SPAN_BYTES = 8 * 1024 * 1024
+# OpenAI takes at most 10 images of 10 MB per example (~134 MB as base64): a longer line is no record
+MAX_LINE_BYTES = 256 * 1024 * 1024
+FIFO_WAIT = 10  # seconds to wait for a writer on a named pipe
+MAX_INT_DIGITS = 4300  # Python's int() refuses longer integers (sys.get_int_max_str_digits)
 # a high surrogate escape not followed by a low one, or a low one not preceded by a high one
 _LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
                                     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
@@ -51,6 +60,24 @@ class ParseProblem:
     column: int | None = None
     end_line: int | None = None
     pointer: str | None = None
+
+
+@dataclass(slots=True)
+class ArrayElement:
+    """One element of a JSON array written over many lines (the array itself is one F011)."""
+
+    line: int
+    value: Any
+    raw: bytes
+    end_line: int | None = None
+    array_line: int = 0
+
+    @property
+    def last_line(self) -> int:
+        return self.end_line or self.line
+
+
+Item = Union[Record, ParseProblem, ArrayElement]
 
 
 @dataclass
@@ -110,8 +137,8 @@ def _type_name(value: Any) -> str:
     )
 
 
-def walk(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
-    """Yield (pointer, value) for every value, iteratively (no recursion limit)."""
+def walk(value: Any, pointer: str = "", *, keys: bool = False) -> Iterator[tuple[str, Any]]:
+    """Yield (pointer, value) for every value, iteratively (no recursion limit); with ``keys``, each key too."""
     stack = [(pointer, value)]
     while stack:
         ptr, val = stack.pop()
@@ -119,6 +146,8 @@ def walk(value: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
         if isinstance(val, dict):
             for k, v in reversed(list(val.items())):
                 stack.append((f"{ptr}/{escape_pointer(k)}", v))
+                if keys:
+                    stack.append((f"{ptr}/{escape_pointer(k)}", k))
         elif isinstance(val, list):
             for i in range(len(val) - 1, -1, -1):
                 stack.append((f"{ptr}/{i}", val[i]))
@@ -140,35 +169,57 @@ def _has_lone_surrogate(s: str) -> bool:
 class JsonlReader:
     """Iterate a JSONL file (path or binary stream) as :class:`Record` and :class:`ParseProblem`.
 
+    The elements of a JSON array written over many lines come as :class:`ArrayElement` items
+    (consumers that want JSONL records only skip them), followed by the array's one F011.
+
     >>> reader = JsonlReader("train.jsonl")
     >>> for item in reader: ...
     >>> reader.facts.bom
     """
 
     def __init__(self, source: str | Path | BinaryIO, *, name: str | None = None, start: int = 0,
-                 first_line: int = 1) -> None:
+                 first_line: int = 1, max_line_bytes: int = MAX_LINE_BYTES) -> None:
         """``start`` (a byte offset at the beginning of line ``first_line``) reads a file from there on."""
         self.source = source
         self.name = name or (str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<stream>"))
         self.facts = FileFacts()
         self.start = start
         self.first_line = first_line
+        self.max_line_bytes = max_line_bytes
 
-    def __iter__(self) -> Iterator[Record | ParseProblem]:
+    def __iter__(self) -> Iterator[Item]:
         if isinstance(self.source, (str, Path)):
-            with open(self.source, "rb", buffering=READ_BUFFER) as fh:
-                fh.seek(self.start)
+            with open_input(self.source) as fh:
+                if self.start:
+                    fh.seek(self.start)
                 yield from self._read(fh)
         else:
             yield from self._read(self.source)
 
     # -- line level -----------------------------------------------------------------
 
-    def _lines(self, fh: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    def _physical(self, fh: BinaryIO) -> Iterator[bytes | int]:
+        """Every line (with its ending), or for a line over the limit its length, read past in bounded memory."""
+        limit = self.max_line_bytes
+        readline = fh.readline
+        while raw := readline(limit + 1):
+            if len(raw) <= limit or raw.endswith(b"\n"):
+                yield raw
+                continue
+            size = len(raw)
+            while (more := readline(READ_BUFFER)) and not more.endswith(b"\n"):
+                size += len(more)
+            yield size + len(more)
+
+    def _lines(self, fh: BinaryIO) -> Iterator[tuple[int, bytes | int]]:
         facts = self.facts
         lineno = self.first_line - 1
-        for raw in fh:
+        for raw in self._physical(fh):
             lineno += 1
+            if isinstance(raw, int):
+                facts.bytes += raw
+                yield lineno, raw
+                continue
             facts.bytes += len(raw)
             if lineno == 1 and self.start == 0 and raw.startswith(BOM):
                 facts.bom = True
@@ -186,77 +237,351 @@ class JsonlReader:
             yield lineno, raw
         facts.lines = lineno
 
-    def _read(self, fh: BinaryIO) -> Iterator[Record | ParseProblem]:
-        lines = self._lines(fh)
-        pending: deque[tuple[int, bytes]] = deque()  # lines to re-read after a failed span
-
-        def take() -> tuple[int, bytes] | None:
-            return pending.popleft() if pending else next(lines, None)
-
-        while (nxt := take()) is not None:
-            lineno, raw = nxt
-            if not raw.strip():
-                self.facts.blank_lines.append(lineno)
-                yield ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them")
-                continue
-            text, problem = _decode(raw, lineno)
-            if problem is not None:
-                yield problem
-            outcome = _parse(text, raw, lineno)
-            if not (isinstance(outcome, ParseProblem) and outcome.code == "F010" and _incomplete(text)):
-                yield from _emit(outcome)
-                continue
-            # A line that is the start of something longer: try to find the whole span.
-            span, found = _find_span((lineno, raw), take)
-            if found is None:
-                yield outcome
-                pending.extendleft(reversed(span[1:]))
-                continue
-            end = span[-1][0]
-            if isinstance(found, list):
+    def _read(self, fh: BinaryIO) -> Iterator[Item]:
+        spans = _Spans(self.facts)
+        for lineno, raw in self._lines(fh):
+            if isinstance(raw, int):
+                yield from spans.flush()
                 yield ParseProblem(
-                    "F011", lineno,
-                    f"a JSON array spread over lines {lineno}-{end}: JSONL needs one JSON object per line, "
-                    "not an array of records; write each element on its own line (`tunesmith fix --write` does it)",
-                    column=1, end_line=end)
+                    "F018", lineno, f"line is {raw:,} bytes long, over the limit of {self.max_line_bytes:,} bytes "
+                    "(no provider accepts a record this large); it was skipped without being read whole", column=1)
                 continue
-            yield ParseProblem(
-                "F012", lineno,
-                f"one JSON record is pretty-printed over lines {lineno}-{end}: JSONL needs each record on a "
-                "single line; join it into one line (`tunesmith fix --write` does it)",
-                column=1, end_line=end)
-            if isinstance(found, dict):
-                yield Record(lineno, found, b"\n".join(r for _, r in span), end_line=end)
+            if not raw.strip() and not spans.busy:
+                yield _blank(lineno, self.facts)
+                continue
+            yield from spans.add(lineno, raw)
+        yield from spans.flush()
 
 
-def _find_span(first: tuple[int, bytes], take: Callable[[], tuple[int, bytes] | None]
-               ) -> tuple[list[tuple[int, bytes]], Any]:
-    """Read on from an unfinished line until the lines so far parse as one JSON value.
+def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os.stat_result:
+    """Stat a data file to read, with a clear :class:`InputError` for a missing file, a folder, a loop, a device.
 
-    Returns the lines read and the value, or None when no span closes: a following
-    unindented line that is a whole JSON object by itself means the first line was just
-    truncated (lines inside a pretty-printed value are indented). The
-    joined text is parsed only on lines that start with a closing bracket (how a
-    pretty-printed value ends), so a truncated line in a large file costs one look ahead.
+    ``twice``: the command that reads the file twice, so that a pipe (read once) is refused.
     """
-    span = [first]
-    size = len(first[1])
-    while len(span) < MAX_SPAN_LINES and size < MAX_SPAN_BYTES:
-        nxt = take()
-        if nxt is None:
-            break
-        span.append(nxt)
-        size += len(nxt[1])
-        stripped = nxt[1].strip()
-        if nxt[1][:1] == b"{" and stripped.endswith(b"}") and _parses_alone(stripped):
-            break  # an unindented whole record: the first line was truncated, not pretty-printed
-        if not stripped.startswith((b"}", b"]")):
-            continue
+    spath = os.fspath(path)
+    if not spath:
+        raise InputError("an empty file name was given; pass a JSONL file")
+    try:
+        st = os.stat(spath)
+    except OSError as exc:
+        raise os_problem(spath, exc, "cannot read") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{spath}: is a folder; pass a .jsonl file")
+    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+        raise InputError(f"{spath}: is a device, not a file; pass a JSONL file")
+    if not os.access(spath, os.R_OK):
+        raise InputError(f"{spath}: cannot read: permission denied")
+    if twice and not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{spath}: is a pipe, not a regular file; {twice} reads its input twice: save the data "
+                         "to a file first")
+    return st
+
+
+def open_input(path: str | os.PathLike[str]) -> BinaryIO:
+    """Open a data file for reading, with a clear :class:`InputError` for every ordinary OS problem.
+
+    Pipes (``<(cat f)``, FIFOs) are read as they come; a FIFO nobody writes to is an error after
+    :data:`FIFO_WAIT` seconds, not a hang. Devices (``/dev/zero``) are refused.
+    """
+    spath = os.fspath(path)
+    st = check_input(spath)
+    try:
+        if not stat.S_ISFIFO(st.st_mode):
+            return open(spath, "rb", buffering=READ_BUFFER)
+        fd = os.open(spath, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise os_problem(spath, exc, "cannot read") from None
+    poll = select.poll()
+    poll.register(fd, select.POLLIN | select.POLLHUP)
+    if not poll.poll(FIFO_WAIT * 1000):
+        os.close(fd)
+        raise InputError(f"{spath}: is a named pipe that nothing wrote to in {FIFO_WAIT} s; start the program "
+                         "that writes to it first")
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb", buffering=READ_BUFFER)
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|$)')  # a string (an unterminated one runs to the end of the line)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_FAILED = object()
+
+
+_STRING_REST = re.compile(rb'(?:[^"\\]|\\.)*"')  # the end of a string that began on an earlier line
+
+
+def _brackets(raw: bytes, in_string: bool = False) -> tuple[bytes, bool]:
+    """The brackets of a line outside its strings, in order, and whether the line ends inside a string.
+
+    ``in_string``: the line starts inside a string (raw line breaks in strings, which the
+    joined parse accepts).
+    """
+    if in_string:
+        m = _STRING_REST.match(raw)
+        if m is None:
+            return b"", True
+        raw = raw[m.end():]
+    ends_inside = False
+    if b'"' in raw:
+        ends_inside = any(not s.endswith(b'"') or len(s) == 1 or _escaped_end(s) for s in _STRING.findall(raw)[-1:])
+        raw = _STRING.sub(b"", raw)
+    return raw.translate(None, _NOT_BRACKET), ends_inside
+
+
+def _escaped_end(s: bytes) -> bool:
+    """Whether a string token matched by :data:`_STRING` ends with an escaped quote (so it is unterminated)."""
+    body = s[1:-1]
+    return (len(body) - len(body.rstrip(b"\\"))) % 2 == 1
+
+
+def _opens(brackets: bytes) -> bool:
+    """Whether a line's brackets leave something open and never close more than the line opened."""
+    depth = 0
+    for b in brackets:
+        depth += 1 if b in b"[{" else -1
+        if depth < 0:
+            return False
+    return depth > 0
+
+
+@dataclass(slots=True, eq=False)
+class _Line:
+    """A line waiting in the span window; ``end`` is 0 while open, the closing line, or -1 when it cannot close."""
+
+    lineno: int
+    raw: bytes
+    candidate: bool | None = False
+    base: int = 0
+    end: int = 0
+
+
+@dataclass(slots=True)
+class _Array:
+    """An array being read element by element (its first line is ``[`` alone)."""
+
+    line: int
+    last: int
+    raw: bytes
+    elements: int = 0
+    lines: list[tuple[int, bytes]] = field(default_factory=list)
+    size: int = 0
+    depth: int = 0
+    in_string: bool = False
+
+
+class _Spans:
+    """Finds values pretty-printed over several lines, in one pass over the lines (linear time).
+
+    Lines that do not parse alone but open brackets are candidate starts; brackets are matched
+    across lines (outside strings), and a candidate whose brackets close at the end of a line is
+    parsed joined, once. The window of pending lines is bounded by :data:`MAX_SPAN_LINES` and
+    :data:`MAX_SPAN_BYTES`; a line that is a whole unindented record ends every pending
+    candidate (the first line was truncated, not pretty-printed). An array whose first line is
+    ``[`` alone is read element by element, so an array of any size is one F011 in bounded memory.
+    """
+
+    def __init__(self, facts: FileFacts) -> None:
+        self.facts = facts
+        self.window: deque[_Line] = deque()
+        self.size = 0
+        self.depth = 0
+        self.open: deque[_Line] = deque()  # candidates whose brackets have not closed yet, innermost last
+        self.in_string = False  # the last line ended inside a string
+        self.array: _Array | None = None
+
+    def add(self, lineno: int, raw: bytes) -> Iterator[Item]:
+        if self.array is not None:
+            yield from self._array_line(lineno, raw)
+            return
+        if not self.window:
+            if raw.strip() == b"[":
+                self.array = _Array(lineno, lineno, raw)
+                return
+            text, problem = _decode(raw, lineno)
+            outcome = _parse(text, raw, lineno)
+            if not (isinstance(outcome, ParseProblem) and outcome.code == "F010" and _starts_value(raw)):
+                if problem is not None:
+                    yield problem
+                yield from _emit(outcome)
+                return
+            self._push(_Line(lineno, raw, candidate=True))
+            return
+        line = _Line(lineno, raw)
+        stripped = raw.strip()
+        if raw[:1] == b"{" and stripped.endswith(b"}") and self.open and _parses_alone(stripped):
+            for cand in self.open:
+                cand.end = -1  # truncation: none of the pending candidates is a pretty-printed value
+            self.open.clear()
+        elif stripped[:1] in (b"{", b"["):
+            line.candidate = None  # decided when its brackets are known
+        self._push(line)
+        yield from self._resolve(final=False)
+
+    @property
+    def busy(self) -> bool:
+        """True while lines are pending (a blank line then belongs to the value being read)."""
+        return bool(self.window) or self.array is not None
+
+    def flush(self) -> Iterator[Item]:
+        if self.array is not None:
+            yield from self._abort_array(final=True)
+        yield from self._resolve(final=True)
+
+    # -- bracket matching -----------------------------------------------------------
+
+    def _push(self, line: _Line) -> None:
+        brackets, in_string = _brackets(line.raw, self.in_string)
+        # a first line that ends inside a string was cut off (a raw line break in a string is rarer)
+        self.in_string = in_string and bool(self.window)
+        if line.candidate is None:
+            line.candidate = _opens(brackets)
+        if line.candidate:
+            line.base = self.depth
+            self.open.append(line)
+        self.window.append(line)
+        self.size += len(line.raw)
+        last = len(brackets) - 1
+        for i, b in enumerate(brackets):
+            if b in b"[{":
+                self.depth += 1
+                continue
+            self.depth -= 1
+            while self.open and self.open[-1].base >= self.depth:
+                cand = self.open.pop()
+                cand.end = line.lineno if (cand.base == self.depth and i == last) else -1
+
+    def _resolve(self, *, final: bool) -> Iterator[Item]:
+        while self.window:
+            first = self.window[0]
+            if not first.candidate:
+                self._pop(1)
+                yield from self._alone(first.lineno, first.raw)
+                continue
+            full = len(self.window) >= MAX_SPAN_LINES or self.size >= MAX_SPAN_BYTES
+            if first.end == 0 and not (final or full):
+                return  # still open: wait for more lines
+            if first.end > 0:
+                n = first.end - first.lineno + 1
+                found = self._joined(n)
+                if found is not _FAILED:
+                    yield from _span_items(self._pop(n), found)
+                    continue
+            if self.open and self.open[0] is first:  # the outermost pending candidate is the window's first line
+                self.open.popleft()
+            self._pop(1)
+            yield from self._alone(first.lineno, first.raw)
+        self.depth = 0
+        self.in_string = False
+        self.open.clear()
+
+    def _alone(self, lineno: int, raw: bytes) -> Iterator[Item]:
+        if raw.strip():
+            yield from _alone(lineno, raw)
+        else:
+            yield _blank(lineno, self.facts)
+
+    def _joined(self, n: int) -> Any:
+        text = b"\n".join(line.raw for line in itertools.islice(self.window, n)).decode("utf-8", "replace")
         try:
-            return span, json.loads(b"\n".join(r for _, r in span).decode("utf-8", "replace"), strict=False)
+            return json.loads(text, strict=False)
         except (ValueError, RecursionError):
-            continue
-    return span, None
+            return _FAILED
+
+    def _pop(self, n: int) -> list[_Line]:
+        out = [self.window.popleft() for _ in range(n)]
+        self.size -= sum(len(line.raw) for line in out)
+        return out
+
+    # -- arrays of records, element by element ------------------------------------------
+
+    def _array_line(self, lineno: int, raw: bytes) -> Iterator[Item]:
+        arr = self.array
+        assert arr is not None
+        stripped = raw.strip()
+        if not arr.lines and stripped in (b"]", b"],") and arr.elements:
+            self.array = None
+            yield _array_problem(arr, lineno, closed=True)
+            return
+        if not arr.lines and not stripped.startswith(b"{"):
+            yield from self._abort_array(final=False)
+            yield from self.add(lineno, raw)
+            return
+        arr.lines.append((lineno, raw))
+        arr.size += len(raw)
+        brackets, arr.in_string = _brackets(raw, arr.in_string)
+        arr.depth += sum(1 if b in b"[{" else -1 for b in brackets)
+        if arr.depth > 0 and len(arr.lines) < MAX_SPAN_LINES and arr.size < MAX_SPAN_BYTES:
+            return
+        joined = b"\n".join(r for _, r in arr.lines).rstrip()
+        joined = joined[:-1] if joined.endswith(b",") else joined
+        try:
+            value = json.loads(joined.decode("utf-8", "replace"), strict=False)
+        except (ValueError, RecursionError):
+            value = None
+        if arr.depth != 0 or not isinstance(value, dict):
+            yield from self._abort_array(final=False)
+            return
+        first = arr.lines[0][0]
+        arr.elements += 1
+        arr.last = lineno
+        arr.lines, arr.size = [], 0
+        yield ArrayElement(first, value, joined, end_line=lineno if lineno > first else None, array_line=arr.line)
+
+    def _abort_array(self, *, final: bool) -> Iterator[Item]:
+        """The array is not one of records written element by element: report what was read, re-read the rest."""
+        arr = self.array
+        assert arr is not None
+        self.array = None
+        if arr.elements:
+            yield _array_problem(arr, arr.last, closed=False)
+        else:  # not an array of records: the generic span search takes it from its first line
+            self._push(_Line(arr.line, arr.raw, candidate=True))
+        for n, raw in arr.lines:
+            yield from self.add(n, raw)
+        if final:
+            yield from self._resolve(final=True)
+
+
+def _array_problem(arr: _Array, end: int, *, closed: bool) -> ParseProblem:
+    if closed:
+        what = f"a JSON array of {arr.elements:,} records spread over lines {arr.line}-{end}"
+        how = "write each element on its own line (`tunesmith fix --write` does it)"
+    else:
+        what = f"a JSON array starting at line {arr.line} is not closed after {arr.elements:,} records (line {end})"
+        how = "write each element on its own line; the file may be truncated"
+    return ParseProblem("F011", arr.line, f"{what}: JSONL needs one JSON object per line, not an array of "
+                        f"records; {how}", column=1, end_line=end if end > arr.line else None)
+
+
+def _blank(lineno: int, facts: FileFacts) -> ParseProblem:
+    facts.blank_lines.append(lineno)
+    return ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them")
+
+
+def _alone(lineno: int, raw: bytes) -> Iterator[Item]:
+    """The items of one line parsed by itself."""
+    text, problem = _decode(raw, lineno)
+    if problem is not None:
+        yield problem
+    yield from _emit(_parse(text, raw, lineno))
+
+
+def _span_items(lines: list[_Line], found: Any) -> Iterator[Item]:
+    """F011 or F012 for a value spread over ``lines`` (and the record, for an object)."""
+    lineno, end = lines[0].lineno, lines[-1].lineno
+    if isinstance(found, list):
+        yield ParseProblem(
+            "F011", lineno,
+            f"a JSON array spread over lines {lineno}-{end}: JSONL needs one JSON object per line, "
+            "not an array of records; write each element on its own line (`tunesmith fix --write` does it)",
+            column=1, end_line=end)
+        return
+    yield ParseProblem(
+        "F012", lineno,
+        f"one JSON record is pretty-printed over lines {lineno}-{end}: JSONL needs each record on a "
+        "single line; join it into one line (`tunesmith fix --write` does it)",
+        column=1, end_line=end)
+    if isinstance(found, dict):
+        yield Record(lineno, found, b"\n".join(line.raw for line in lines), end_line=end)
 
 
 def _parses_alone(line: bytes) -> bool:
@@ -267,31 +592,29 @@ def _parses_alone(line: bytes) -> bool:
     return True
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF16_HINT = "the file looks like UTF-16 (NUL bytes between the characters): save it as UTF-8"
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    return raw.startswith(_UTF16_BOMS) or raw.count(b"\x00") * 3 >= len(raw) > 0
+
+
 def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
         col = len(raw[: exc.start].decode("utf-8", "replace")) + 1
         bad = raw[exc.start: exc.start + 1].hex()
+        hint = UTF16_HINT if _looks_utf16(raw) else "save the file as UTF-8 (it is probably Latin-1 or Windows-1252)"
         return raw.decode("utf-8", "replace"), ParseProblem(
-            "F030", lineno,
-            f"invalid UTF-8 (byte 0x{bad} at column {col}); save the file as UTF-8 "
-            "(it is probably Latin-1 or Windows-1252)",
-            column=col)
+            "F030", lineno, f"invalid UTF-8 (byte 0x{bad} at column {col}); {hint}", column=col)
 
 
-def _incomplete(text: str) -> bool:
-    """True when ``text`` fails only because it ends too early (the start of a longer value)."""
-    stripped = text.rstrip()
-    if not stripped or stripped[0] not in "{[":
-        return False
-    try:
-        json.loads(stripped, strict=False)
-    except json.JSONDecodeError as exc:
-        return exc.pos >= len(stripped) or exc.msg.startswith("Unterminated string")
-    except (ValueError, RecursionError):
-        return False
-    return False
+def _starts_value(raw: bytes) -> bool:
+    """True when a line that does not parse could be the start of a longer value: ``{`` or ``[`` left open."""
+    stripped = raw.lstrip()
+    return stripped[:1] in (b"{", b"[") and _opens(_brackets(stripped)[0])
 
 
 _STATE = _State()
@@ -305,13 +628,16 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
+        hint = f"; {UTF16_HINT}" if "\x00" in text and _looks_utf16(raw) else ""
         return ParseProblem(
             "F010", lineno,
-            f"not valid JSON: {exc.msg} (line starts with {snippet!r})",
+            f"not valid JSON: {exc.msg} (line starts with {snippet!r}){hint}",
             column=exc.colno if exc.lineno == 1 else None)
     except RecursionError:
         return ParseProblem("F017", lineno, "JSON nested too deeply to parse; no fine-tuning record needs this depth",
                             column=1)
+    except ValueError:  # an integer longer than Python's int() accepts
+        return huge_number(text, lineno)
     if isinstance(value, list):
         kinds = "objects" if value and all(isinstance(v, dict) for v in value) else "values"
         return ParseProblem(
@@ -330,21 +656,53 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
                     "F014", lineno,
                     f"{val.literal} is not valid JSON; use a number or a string", column=_column(text, ptr),
                     pointer=ptr))
-        value = _replace_non_finite(value)
+        value = _replace(value, _NonFinite, lambda v: None)
     for key in state.duplicates:
         out.append(ParseProblem(
-            "F016", lineno, f"duplicate key {key!r} in one object; only the last value is kept, remove the other",
-            column=None))
+            "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
+            "remove the other", column=None))
     if b"\\u" in raw and _LONE_SURROGATE_ESCAPE.search(raw):
-        for ptr, val in walk(value):
+        found = False
+        for ptr, val in walk(value, keys=True):
             if isinstance(val, str) and _has_lone_surrogate(val):
+                found = True
                 out.append(ParseProblem(
                     "F015", lineno, "string contains a lone UTF-16 surrogate escape (\\ud800-\\udfff) that is "
-                    "not valid Unicode; remove it or escape the full pair", column=_column(text, ptr), pointer=ptr))
+                    "not valid Unicode; remove it or escape the full pair", column=_column(text, ptr),
+                    pointer=printable(ptr)))
+        if found:  # the rules see U+FFFD instead (F015 says where): nothing downstream can encode a lone surrogate
+            value = _replace(value, str, printable_text)
     record = Record(lineno, value, raw)
     if out:
         return [*out, record]
     return record
+
+
+_HUGE_INT = re.compile(r"-?\d{%d,}" % (MAX_INT_DIGITS + 1))
+
+
+def huge_number(text: str, lineno: int) -> ParseProblem:
+    """F010 for a line whose integer has more digits than JSON parsers take (Python's limit: 4,300)."""
+    m = _HUGE_INT.search(text)
+    digits = len(m.group().lstrip("-")) if m else MAX_INT_DIGITS + 1
+    return ParseProblem(
+        "F010", lineno, f"a number with {digits:,} digits: JSON parsers (Python's among them) refuse integers over "
+        f"{MAX_INT_DIGITS:,} digits; write it as a string", column=m.start() + 1 if m else None)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable_text(s: str) -> str:
+    """``s`` with every lone surrogate replaced by U+FFFD (so that it can be encoded)."""
+    return _SURROGATE.sub("\ufffd", s) if not s.isascii() else s
+
+
+def printable(s: str) -> str:
+    """``s`` with every lone surrogate written as its ``\\udXXX`` escape (for messages and pointers)."""
+    if s.isascii():
+        return s
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
 
 
 def _column(text: str, pointer: str) -> int | None:
@@ -353,14 +711,27 @@ def _column(text: str, pointer: str) -> int | None:
     return pos[1] if pos is not None and pos[0] == 0 else None
 
 
-def _replace_non_finite(value: Any) -> Any:
-    if isinstance(value, _NonFinite):
-        return None
-    if isinstance(value, dict):
-        return {k: _replace_non_finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_replace_non_finite(v) for v in value]
-    return value
+def _replace(value: Any, kind: type, how: Callable[[Any], Any]) -> Any:
+    """A copy of ``value`` with every ``kind`` (keys too, for strings) replaced by ``how(it)``, iteratively."""
+    def conv(v: Any) -> Any:
+        return how(v) if isinstance(v, kind) else v
+
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any]] = [(root, 0)]
+    while stack:
+        container, key = stack.pop()
+        v = container[key]
+        if isinstance(v, dict):
+            new = {conv(k): x for k, x in v.items()}
+            container[key] = new
+            stack.extend((new, k) for k in new)
+        elif isinstance(v, list):
+            new_list = list(v)
+            container[key] = new_list
+            stack.extend((new_list, i) for i in range(len(new_list)))
+        else:
+            container[key] = conv(v)
+    return root[0]
 
 
 def _emit(outcome: Record | ParseProblem | list[Record | ParseProblem]) -> Iterator[Record | ParseProblem]:

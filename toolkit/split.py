@@ -23,7 +23,7 @@ from typing import Any
 from .atomic import atomic_writer
 from .dedup import NearDuplicates
 from .errors import InputError, UsageError
-from .reader import BOM, JsonlReader, ParseProblem
+from .reader import BOM, JsonlReader, ParseProblem, check_input
 
 GROUP_BY = ("hash", "system", "user")
 TRAIN, VALIDATION = "train", "validation"
@@ -126,8 +126,7 @@ def assign(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int =
     spath = os.fspath(path)
     if group_by not in GROUP_BY:
         raise UsageError(f"--group-by {group_by!r}: choose one of {', '.join(GROUP_BY)}")
-    if not Path(spath).is_file():
-        raise InputError(f"{spath}: no such file")
+    check_input(spath, twice="split")
     lines: list[int] = []
     contents: list[bytes] = []
     keys: dict[bytes, int] = {}

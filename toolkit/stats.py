@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog, cost, counting, formats
 from .counting import ExampleStats
-from .errors import InputError
+from .reader import check_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,11 +110,7 @@ def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.M
 
 
 def _check_path(path: str) -> None:
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{path}: no such file")
-    if p.is_dir():
-        raise InputError(f"{path}: is a folder; pass a .jsonl file")
+    check_input(path, twice="stats")
 
 
 def examples(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,

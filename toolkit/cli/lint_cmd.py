@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, os_problem
+from ..reader import check_input
 from .output import check_output, output_stream
 
 if TYPE_CHECKING:
@@ -52,6 +53,10 @@ def _grader(path: str | None) -> dict[str, Any] | None:
         data = json.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: grader file not found") from None
+    except OSError as exc:
+        raise os_problem(path, exc, "cannot read the grader config") from None
+    except (ValueError, RecursionError) as exc:  # an integer too long for Python, absurd nesting
+        raise InputError(f"{path}: grader config is not usable JSON ({exc})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: grader config is not valid JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -72,15 +77,25 @@ def _severity_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
+def _selection(value: str | None, what: str, check: Any) -> tuple[str, ...] | None:
+    """The selectors of --select/--ignore; an option given with nothing in it is a usage error."""
+    if value is None:
+        return None
+    chosen = check(value.split(","), what)
+    if not chosen:
+        raise UsageError(f"{what} {value!r}: no rule code, prefix or name given (e.g. {what} F,C030)")
+    return tuple(chosen)
+
+
 def build_settings(args: argparse.Namespace) -> "Settings":
     from ..config import check_selectors, load_settings
     from ..rules import load_all
 
     load_all()
-    start = Path(args.paths[0]).resolve().parent if args.paths else Path.cwd()
+    start = Path(os.path.abspath(args.paths[0])).parent if args.paths and args.paths[0] != "-" else Path.cwd()
     base = load_settings(Path(args.config) if args.config else None, start=start)
-    select = check_selectors(args.select.split(","), "--select") if args.select else None
-    ignore = check_selectors(args.ignore.split(","), "--ignore") if args.ignore else None
+    select = _selection(args.select, "--select", check_selectors)
+    ignore = _selection(args.ignore, "--ignore", check_selectors)
     severity = {**base.severity, **_severity_overrides(args.severity)} if args.severity else None
     return base.merged(provider=args.provider, model=args.model, method=args.method, select=select,
                        ignore=ignore, severity=severity, strict=args.strict)
@@ -123,9 +138,9 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("standard input is closed; pass a file name, or pipe the data in")
         result = linter.result_of([linter.lint_stream(sys.stdin.buffer, name="<stdin>")])
     else:
-        missing = [p for p in args.paths if not Path(p).exists()]
-        if missing:
-            raise InputError(f"{missing[0]}: no such file")
+        for p in args.paths:
+            if not os.path.isdir(p):
+                check_input(p)
         result = linter.lint_many(args.paths)
     with output_stream(args.output) as stream:
         color = args.color == "always" or (args.color == "auto" and stream.isatty() and not os.environ.get("NO_COLOR"))

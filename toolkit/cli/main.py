@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Sequence
 
 from .. import __version__
-from ..errors import MissingExtra, ToolkitError
+from ..errors import MissingExtra, ToolkitError, os_problem
 
 # name -> module; the order is the order of ``tunesmith --help``
 COMMANDS: dict[str, str] = {
@@ -65,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # an ordinary OS problem (unreadable file, disk full...) that no layer below named
+        where = exc.filename if exc.filename is not None else "tunesmith"
+        print(f"tunesmith: error: {os_problem(where, exc, 'cannot read or write')}", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug of ours: say so plainly, keep the traceback for those who ask
         if isinstance(exc, ImportError) and (missing := MissingExtra.from_import_error(exc)):
             print(f"tunesmith: error: {missing}", file=sys.stderr)  # an extra the user did not install

@@ -19,7 +19,14 @@ REPORTERS: dict[str, Reporter] = {
 
 
 def report(result: LintResult, fmt: str, stream: TextIO, *, color: bool = False) -> None:
-    """Write ``result`` to ``stream`` in format ``fmt`` (one of :data:`REPORTERS`)."""
+    """Write ``result`` to ``stream`` in format ``fmt`` (one of :data:`REPORTERS`).
+
+    Text that cannot be encoded (a lone surrogate in a file name or key) is written as its
+    ``\\udXXX`` escape rather than failing half-way through the report.
+    """
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None and getattr(stream, "errors", None) == "strict":
+        reconfigure(errors="backslashreplace")
     if fmt == "text":
         text.report(result, stream, color=color)
     else:

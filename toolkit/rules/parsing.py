@@ -46,6 +46,12 @@ reader_rule("F017", "nesting-too-deep", E, "JSON nested too deeply to parse", ""
     The line nests arrays or objects hundreds of levels deep; parsers give up (Python's stops near
     1,000). No fine-tuning record needs this; the line is probably corrupt.
     """, source="F-01")
+reader_rule("F018", "line-too-long", E, "line is longer than any record a provider accepts", """
+    A line over the reader's limit (256 MB by default, `max-line-mb` in `[tool.tunesmith]`; OpenAI takes
+    at most 10 images of 10 MB per example) is no fine-tuning record: usually a file that is not JSONL
+    at all, or records written without line breaks. It is read past in bounded memory and reported once.
+    Source: FORMAT_RULES F-05.
+    """, source="F-05")
 reader_rule("F020", "blank-line", W, "blank line", """
     Blank or whitespace-only lines are not records. Whether the server skips them is unconfirmed;
     the Cookbook's loader crashes on them. Remove them; `tunesmith fix --write` does it.
