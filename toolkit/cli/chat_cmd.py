@@ -24,13 +24,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from ..training.chat import ask, conversation
+    from ..training.console import printable
     from .training_opts import connect, guarded
 
     conn, client = connect(args)
     with guarded(conn):
         reply = ask(client, args.model, conversation(args.question, args.system), max_tokens=args.max_tokens,
                     temperature=args.temperature)
-    print(reply.text)
-    print(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, {reply.latency:.2f} s, "
-          f"{reply.model})", file=sys.stderr)
+    print(printable(reply.text))  # the model's text, not the terminal's commands
+    print(printable(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, "
+                    f"{reply.latency:.2f} s, {reply.model})"), file=sys.stderr)
     return 0

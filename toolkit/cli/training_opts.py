@@ -122,10 +122,12 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
 
 
 def _succeeded(args: argparse.Namespace, job: Any, conn: Connection, out: TextIO, err: TextIO) -> int:
+    from ..training.console import printable
+
     tokens = getattr(job, "trained_tokens", None)
-    print(f"fine-tuned model: {job.fine_tuned_model}" + (f" ({tokens:,} trained tokens)" if tokens else ""),
+    print(printable(f"fine-tuned model: {job.fine_tuned_model}") + (f" ({tokens:,} trained tokens)" if tokens else ""),
           file=err)
-    print(job.fine_tuned_model, file=out, flush=True)
+    print(printable(job.fine_tuned_model), file=out, flush=True)
     if conn.provider == "azure":
         if args.deploy:
             _deploy(args, job, err)
