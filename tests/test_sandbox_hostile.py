@@ -47,7 +47,7 @@ def client(sandbox: Sandbox) -> openai.OpenAI:
 
 def connect(sandbox: Sandbox) -> socket.socket:
     assert sandbox._server is not None
-    return socket.create_connection(sandbox._server.server_address[:2], timeout=DEADLINE)
+    return socket.create_connection((sandbox.host, sandbox._server.server_address[1]), timeout=DEADLINE)
 
 
 def exchange(sandbox: Sandbox, raw: bytes) -> tuple[int, bytes]:
@@ -200,7 +200,7 @@ def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, li
     while (job := api.fine_tuning.jobs.retrieve(job.id)).status == "validating_files":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert job.status == "failed" and job.error.code == "invalid_file_format"
+    assert job.status == "failed" and job.error is not None and job.error.code == "invalid_file_format"
     assert "Example 1 cannot be parsed" in job.error.message
     good = api.files.create(file=("good.jsonl", TRAIN), purpose="fine-tune")
     other = api.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=good.id)
