@@ -188,11 +188,11 @@ def test_uploads_have_a_size_cap_and_their_declared_bytes_are_held_to() -> None:
 
 # --- jobs ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line", [
-    b'{"messages": [{"role": "user", "content": "x", "n": ' + b"1" * 5000 + b"}]}",
-    b'{"messages": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+@pytest.mark.parametrize("line, reason", [
+    (b'{"messages": [{"role": "user", "content": "x", "n": ' + b"1" * 5000 + b"}]}", "a number has too many digits"),
+    (b'{"messages": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "it is nested too deeply"),
 ])
-def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, line: bytes) -> None:
+def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, line: bytes, reason: str) -> None:
     api = client(sandbox)
     bad = api.files.create(file=("bad.jsonl", line + b"\n" + TRAIN), purpose="fine-tune")
     job = api.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=bad.id)
@@ -201,7 +201,7 @@ def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, li
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert job.status == "failed" and job.error is not None and job.error.code == "invalid_file_format"
-    assert "Example 1 cannot be parsed" in job.error.message
+    assert f"Example 1 cannot be parsed. Error: line contains invalid json: {reason} (line 1)" in job.error.message
     good = api.files.create(file=("good.jsonl", TRAIN), purpose="fine-tune")
     other = api.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=good.id)
     assert job.id in [j.id for j in api.fine_tuning.jobs.list(limit=100).data]
