@@ -306,3 +306,24 @@ def test_garbage_answers_are_clear_errors(monkeypatch: pytest.MonkeyPatch, capsy
     pages, jobs = argv[1] in ("list", "events", "checkpoints"), argv[1] in ("show", "cancel")
     if (b"data" not in body or pages) and (b"1e999" not in body or jobs):
         assert says in err
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"step,train_loss\n1e400,1\n", "the step is not a finite number"),
+    (b"step,train_loss\ninf,1\n", "the step is not a finite number"),
+    (b"step,train_loss\n1," + b"9" * 200_000 + b"\n", "not a CSV file the metrics can be read from"),
+    (b"\xff\xfe\x00\x1b[2J", "no 'step' column"),
+])
+def test_a_garbage_result_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                content: bytes, says: str) -> None:
+    done = job(status="succeeded", result_files=["file-r"], fine_tuned_model="ft:x")
+
+    def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if handler.path.endswith("/content"):
+            return 200, {"Content-Type": "application/octet-stream"}, content
+        return 200, {}, json.dumps(done).encode()
+
+    with Server(answer) as server:
+        code, out, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": "sk-test-0123456789",
+                                                   "OPENAI_BASE_URL": server.url + "/v1"}, "jobs", "metrics", "ftjob-1")
+    assert code == 2 and says in err and "internal error" not in err and "\x1b" not in out + err

@@ -164,8 +164,10 @@ def _metrics(args: argparse.Namespace, client: Any, conn: Any, registry: Any) ->
     from ..training.metrics import download_results, parse_results, render
 
     job = client.fine_tuning.jobs.retrieve(args.job_id)
+    from ..training.console import printable
+
     metrics = parse_results(download_results(client, job), name=f"result file of {job.id}")
-    print(render(metrics, width=args.width))
+    print(printable(render(metrics, width=args.width)))
     if args.plot:
         from ..training.plot import write_png
 
