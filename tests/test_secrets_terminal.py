@@ -17,12 +17,15 @@ from typing import Any
 
 import openai
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from toolkit.cli.main import main
 from toolkit.errors import InputError, UsageError
 from toolkit.training.console import FollowConsole, printable, table
 from toolkit.training.errors import scrub
 from toolkit.training.providers import connection, make_client, read_env_file
+from toolkit.training.responses import SHAPES, problem
 
 AZURE_KEY = "azure-key-0123456789abcdef"
 EMPTY_PAGE = {"object": "list", "data": [], "has_more": False}
@@ -327,3 +330,23 @@ def test_a_garbage_result_file_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
         code, out, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": "sk-test-0123456789",
                                                    "OPENAI_BASE_URL": server.url + "/v1"}, "jobs", "metrics", "ftjob-1")
     assert code == 2 and says in err and "internal error" not in err and "\x1b" not in out + err
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["id", "status", "data", "choices", "message", "content", "metrics", "step_number",
+                         "result_files", "error", "tool_calls", "function", "usage", "x"]), inner, max_size=5),
+    max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.one_of(st.binary(max_size=100), json_values.map(lambda v: json.dumps(v).encode())),
+       shape=st.sampled_from(SHAPES))
+def test_the_answer_check_never_fails_itself(body: bytes, shape: tuple[str, Any, Any]) -> None:
+    method, pattern, _ = shape
+    path = "/v1" + pattern.pattern.rstrip("$").replace("[^/]+", "x").replace("(?:cancel|pause|resume)", "cancel") \
+        .replace("(?:/x/(?:complete|cancel))?", "")
+    assert problem(method, path, "application/json", b"[1]") is not None  # the path is one the check knows
+    found = problem(method, path, "application/json", body)
+    assert found is None or found.startswith(("not JSON", "an unexpected object"))

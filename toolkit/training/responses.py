@@ -71,12 +71,14 @@ JOB = _object({"id": ID, "status": ID, "model": TEXT, "fine_tuned_model": TEXT, 
                "training_file": TEXT, "validation_file": TEXT,
                "error": _object({"code": TEXT, "message": TEXT, "param": TEXT}, optional=True)})
 EVENT = _object({"id": ID, "message": TEXT, "level": TEXT, "type": TEXT, "created_at": NUMBER,
-                 "data": _values(_kind(int, float, str, bool))})
+                 "data": _object({}, optional=True)})
 CHECKPOINT = _object({"id": ID, "step_number": _kind(int, optional=False), "fine_tuned_model_checkpoint": TEXT,
                       "metrics": _values(NUMBER)})
 FILE = _object({"id": ID, "bytes": INT, "status": TEXT, "filename": TEXT, "purpose": TEXT})
 UPLOAD = _object({"id": ID, "status": TEXT, "file": _object({"id": ID}, optional=True)})
-COMPLETION = _object({"choices": _list_of(_object({"message": _object({"content": TEXT, "refusal": TEXT})}),
+CALL = _object({"function": _object({"name": TEXT, "arguments": TEXT}, optional=True)})
+COMPLETION = _object({"choices": _list_of(_object({"message": _object({"content": TEXT, "refusal": TEXT,
+                                                                       "tool_calls": _list_of(CALL)})}),
                                           optional=False),
                       "usage": _object({"prompt_tokens": INT, "completion_tokens": INT}, optional=True)})
 
