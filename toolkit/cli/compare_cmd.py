@@ -56,5 +56,7 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.output, report.encode("utf-8"))
         print(f"report written to {args.output}", file=sys.stderr)
     else:
-        print(report)
+        from ..training.console import printable
+
+        print(printable(report))  # the models' answers, not the terminal's commands
     return 0
