@@ -352,3 +352,11 @@ def test_file_checks_never_crash(lines: list[bytes], method: tuple[str, str], pa
 
     result = check_file(b"\n".join(lines), file_id="file-x", param=param, method=method[0], expected=method[1])
     assert isinstance(result, (Dataset, FileProblem))
+
+
+def test_the_request_log_writes_control_characters_out() -> None:
+    lines: list[str] = []
+    with Sandbox(log=lines.append) as sandbox:
+        exchange(sandbox, b"GET /v1/files\x1b[2J\x07 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + KEY + b"\r\n")
+    assert lines and not any("\x1b" in line or "\x07" in line for line in lines)
+    assert any("\\x1b[2J\\x07" in line for line in lines)
