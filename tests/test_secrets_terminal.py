@@ -365,3 +365,17 @@ def test_the_management_token_never_follows_a_redirect() -> None:
     assert state == "Succeeded"
     assert [sent.get("authorization") for _, sent in arm.seen] == [f"Bearer {token}"] * 2  # PUT, then a GET
     assert other.seen and all("authorization" not in sent for _, sent in other.seen)
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["jobs", "list", "--timeout", "nan"], "--timeout: expected a finite number"),
+    (["jobs", "list", "--timeout", "-5"], "--timeout: expected a number of seconds above 0"),
+    (["jobs", "follow", "ftjob-1", "--poll", "inf"], "--poll: expected a finite number"),
+    (["chat", "m", "hi", "--temperature", "nan"], "--temperature: expected a finite number"),
+    (["sandbox", "--speed", "nan"], "--speed must be a positive, finite number"),
+])
+def test_numbers_that_cannot_go_into_a_request_or_a_timer(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str],
+                                                          argv: list[str], says: str) -> None:
+    code, _, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": "sk-test-0123456789"}, *argv)
+    assert code == 2 and says in err and "internal error" not in err

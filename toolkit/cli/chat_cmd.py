@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .training_opts import add_connection_args
+from .training_opts import add_connection_args, finite
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,7 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("question", metavar="QUESTION", help="the user message")
     p.add_argument("--system", metavar="TEXT", help="system message (use the one the model was trained with)")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
-    p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+    p.add_argument("--temperature", type=finite, metavar="T", help="sampling temperature")
     add_connection_args(p)
     p.set_defaults(run=run)
 
