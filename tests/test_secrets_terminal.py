@@ -197,6 +197,8 @@ def test_a_key_that_cannot_go_into_a_header_is_a_clear_error(monkeypatch: pytest
     with pytest.raises(UsageError, match=re.escape(says)) as caught:
         connection("openai", environ={"OPENAI_API_KEY": key})
     assert key not in str(caught.value)
+    with pytest.raises(UsageError, match="OPENAI_ORG_ID has"):
+        connection("openai", environ={"OPENAI_API_KEY": "sk-fine", "OPENAI_ORG_ID": key})
     with pytest.raises(UsageError, match="AZURE_OPENAI_API_KEY has"):
         connection("azure", environ={"AZURE_OPENAI_ENDPOINT": "https://x.example", "AZURE_OPENAI_API_KEY": key})
     code, _, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": key, "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"},

@@ -125,7 +125,9 @@ def _openai(env: dict[str, str], base_url: str | None) -> Connection:
     if not key:
         raise UsageError("missing OPENAI_API_KEY: set it in the environment or in the file given to --env-file "
                          "(any non-empty value for a compatible endpoint that needs no key)")
-    _check_secret("OPENAI_API_KEY", key)
+    for name in ("OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        if env.get(name):
+            _check_header_value(name, env[name])
     url = base_url or env.get("OPENAI_BASE_URL") or OPENAI_URL
     return Connection("openai", _check_url(url), api_key=key, organization=env.get("OPENAI_ORG_ID") or None,
                       project=env.get("OPENAI_PROJECT_ID") or None)
@@ -142,7 +144,7 @@ def _azure(env: dict[str, str], base_url: str | None, api_version: str | None) -
                          "or in the file given to --env-file")
     for name in ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):
         if env.get(name):
-            _check_secret(name, env[name])
+            _check_header_value(name, env[name])
     version = api_version or env.get("OPENAI_API_VERSION") or None
     endpoint = _check_url(str(endpoint)).rstrip("/")
     if version is None and not endpoint.endswith("/openai/v1"):
@@ -151,15 +153,15 @@ def _azure(env: dict[str, str], base_url: str | None, api_version: str | None) -
                       api_version=version)
 
 
-def _check_secret(name: str, value: str) -> None:
-    """A key or token goes into an HTTP header: printable ASCII only (never echo it, not even in part)."""
+def _check_header_value(name: str, value: str) -> None:
+    """A key, token or id goes into an HTTP header: printable ASCII only (never echo it, not even in part)."""
     for position, char in enumerate(value, 1):
         if not "!" <= char <= "~":
             what = "a space" if char == " " else f"a non-ASCII character (U+{ord(char):04X})" if ord(char) > 127 \
                 else f"a control character (U+{ord(char):04X})"
-            raise UsageError(f"{name} has {what} at position {position} of {len(value)}: keys and tokens are "
-                             "plain ASCII (a copy-paste may have added a curly quote, a non-breaking space or a "
-                             "line break); copy the key again")
+            raise UsageError(f"{name} has {what} at position {position} of {len(value)}: keys, tokens and ids "
+                             "are plain ASCII (a copy-paste may have added a curly quote, a non-breaking space or a "
+                             "line break); copy it again")
 
 
 def _check_url(url: str) -> str:
