@@ -47,7 +47,7 @@ def client(sandbox: Sandbox) -> openai.OpenAI:
 
 def connect(sandbox: Sandbox) -> socket.socket:
     assert sandbox._server is not None
-    return socket.create_connection(sandbox._server.server_address[:2], timeout=DEADLINE)
+    return socket.create_connection((sandbox.host, sandbox._server.server_address[1]), timeout=DEADLINE)
 
 
 def exchange(sandbox: Sandbox, raw: bytes) -> tuple[int, bytes]:
@@ -188,11 +188,11 @@ def test_uploads_have_a_size_cap_and_their_declared_bytes_are_held_to() -> None:
 
 # --- jobs ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("line", [
-    b'{"messages": [{"role": "user", "content": "x", "n": ' + b"1" * 5000 + b"}]}",
-    b'{"messages": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+@pytest.mark.parametrize("line, reason", [
+    (b'{"messages": [{"role": "user", "content": "x", "n": ' + b"1" * 5000 + b"}]}", "a number has too many digits"),
+    (b'{"messages": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", "it is nested too deeply"),
 ])
-def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, line: bytes) -> None:
+def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, line: bytes, reason: str) -> None:
     api = client(sandbox)
     bad = api.files.create(file=("bad.jsonl", line + b"\n" + TRAIN), purpose="fine-tune")
     job = api.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=bad.id)
@@ -200,8 +200,8 @@ def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, li
     while (job := api.fine_tuning.jobs.retrieve(job.id)).status == "validating_files":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert job.status == "failed" and job.error.code == "invalid_file_format"
-    assert "Example 1 cannot be parsed" in job.error.message
+    assert job.status == "failed" and job.error is not None and job.error.code == "invalid_file_format"
+    assert f"Example 1 cannot be parsed. Error: line contains invalid json: {reason} (line 1)" in job.error.message
     good = api.files.create(file=("good.jsonl", TRAIN), purpose="fine-tune")
     other = api.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=good.id)
     assert job.id in [j.id for j in api.fine_tuning.jobs.list(limit=100).data]
@@ -310,3 +310,53 @@ def test_generated_chunked_framing_never_gets_500_or_hangs(sandbox: Sandbox, fra
 def test_form_parsing_refuses_a_boundary_it_cannot_encode() -> None:
     with pytest.raises(ValueError, match="boundary"):
         parse_form(b"--\xe2\x82\xac--", "multipart/form-data; boundary*=utf-8''%E2%82%AC")
+
+
+@pytest.fixture(scope="module")
+def training_file_id(sandbox: Sandbox) -> str:
+    return str(client(sandbox).files.create(file=("t.jsonl", TRAIN), purpose="fine-tune").id)
+
+
+@settings(max_examples=60, deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                            HealthCheck.too_slow])
+@given(extra=st.dictionaries(st.sampled_from(["hyperparameters", "method", "suffix", "seed", "metadata",
+                                              "integrations", "validation_file"]),
+                             json_values | st.fixed_dictionaries({}, optional={
+                                 "type": st.sampled_from(["supervised", "dpo", "reinforcement", 3]),
+                                 "supervised": st.dictionaries(st.just("hyperparameters"), json_values),
+                                 "dpo": st.dictionaries(st.just("hyperparameters"), json_values)}),
+                             max_size=4),
+       model=st.sampled_from(["gpt-4o-mini", "gpt-4.1-nano", "davinci-002", "ft:gpt-4o-mini:x::y", ""]))
+def test_generated_job_requests_never_get_500(sandbox: Sandbox, training_file_id: str, extra: dict[str, Any],
+                                              model: str) -> None:
+    body = json.dumps({"model": model, "training_file": training_file_id, **extra}).encode()
+    status, answer = exchange(sandbox, post("/fine_tuning/jobs", body))
+    assert status in (200, 400, 403, 404), answer
+    status, answer = exchange(sandbox, b"GET /v1/fine_tuning/jobs?limit=100 HTTP/1.1\r\nHost: x\r\n" + KEY + b"\r\n")
+    assert status == 200, answer
+
+
+messages = st.lists(st.dictionaries(st.sampled_from(["role", "content"]),
+                                    json_values | st.sampled_from(["user", "assistant"])), max_size=3)
+rows = st.dictionaries(st.sampled_from(["messages", "input", "preferred_output", "non_preferred_output", "prompt",
+                                        "completion"]), json_values | messages, max_size=4)
+
+
+@settings(max_examples=200, deadline=DEADLINE * 1000)
+@given(lines=st.lists(st.one_of(st.binary(max_size=40), json_values.map(lambda v: json.dumps(v).encode()),
+                                rows.map(lambda v: json.dumps(v).encode())), max_size=12),
+       method=st.sampled_from([("supervised", "chat"), ("dpo", "preference"), ("supervised", "completion")]),
+       param=st.sampled_from(["training_file", "validation_file"]))
+def test_file_checks_never_crash(lines: list[bytes], method: tuple[str, str], param: str) -> None:
+    from toolkit.sandbox.validate import Dataset, FileProblem, check_file
+
+    result = check_file(b"\n".join(lines), file_id="file-x", param=param, method=method[0], expected=method[1])
+    assert isinstance(result, (Dataset, FileProblem))
+
+
+def test_the_request_log_writes_control_characters_out() -> None:
+    lines: list[str] = []
+    with Sandbox(log=lines.append) as sandbox:
+        exchange(sandbox, b"GET /v1/files\x1b[2J\x07 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + KEY + b"\r\n")
+    assert lines and not any("\x1b" in line or "\x07" in line for line in lines)
+    assert any("\\x1b[2J\\x07" in line for line in lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .training_opts import add_connection_args
+from .training_opts import add_connection_args, finite
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,20 +17,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("question", metavar="QUESTION", help="the user message")
     p.add_argument("--system", metavar="TEXT", help="system message (use the one the model was trained with)")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
-    p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
+    p.add_argument("--temperature", type=finite, metavar="T", help="sampling temperature")
     add_connection_args(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..training.chat import ask, conversation
+    from ..training.console import printable
     from .training_opts import connect, guarded
 
     conn, client = connect(args)
     with guarded(conn):
         reply = ask(client, args.model, conversation(args.question, args.system), max_tokens=args.max_tokens,
                     temperature=args.temperature)
-    print(reply.text)
-    print(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, {reply.latency:.2f} s, "
-          f"{reply.model})", file=sys.stderr)
+    print(printable(reply.text))  # the model's text, not the terminal's commands
+    print(printable(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, "
+                    f"{reply.latency:.2f} s, {reply.model})"), file=sys.stderr)
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .training_opts import add_connection_args
+from .training_opts import add_connection_args, finite
 
 FORMATS = ("text", "json", "html")
 
@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--format", dest="output_format", choices=FORMATS, default="text", help="output format")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit each answer's length")
-    p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature (e.g. 0 for repeatable runs)")
+    p.add_argument("--temperature", type=finite, metavar="T", help="sampling temperature (e.g. 0 for repeatable runs)")
     add_connection_args(p)
     p.set_defaults(run=run)
 
@@ -56,5 +56,7 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.output, report.encode("utf-8"))
         print(f"report written to {args.output}", file=sys.stderr)
     else:
-        print(report)
+        from ..training.console import printable
+
+        print(printable(report))  # the models' answers, not the terminal's commands
     return 0

@@ -115,8 +115,10 @@ def _show(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> in
     if local is not None:
         lines += [("data", local.training_path or "-"), ("sha256", local.training_sha256 or "-"),
                   ("git commit", (local.git_commit or "-") + (" (file modified)" if local.git_dirty else ""))]
+    from ..training.console import printable
+
     width = max(len(k) for k, _ in lines)
-    print("\n".join(f"{k:<{width}}  {v}" for k, v in lines))
+    print("\n".join(f"{k:<{width}}  {printable(v)}" for k, v in lines))
     return 0
 
 
@@ -133,8 +135,10 @@ def _events(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> 
 
 def _action(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
     job = getattr(client.fine_tuning.jobs, args.verb)(args.job_id)
+    from ..training.console import printable
+
     registry.update_job(job.id, status=job.status, account=conn.account)
-    print(f"{job.id}: {job.status}")
+    print(printable(f"{job.id}: {job.status}"))
     return 0
 
 
@@ -160,8 +164,10 @@ def _metrics(args: argparse.Namespace, client: Any, conn: Any, registry: Any) ->
     from ..training.metrics import download_results, parse_results, render
 
     job = client.fine_tuning.jobs.retrieve(args.job_id)
+    from ..training.console import printable
+
     metrics = parse_results(download_results(client, job), name=f"result file of {job.id}")
-    print(render(metrics, width=args.width))
+    print(printable(render(metrics, width=args.width)))
     if args.plot:
         from ..training.plot import write_png
 

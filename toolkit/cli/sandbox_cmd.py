@@ -32,8 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     from ..sandbox import Sandbox
 
-    if args.speed <= 0:
-        raise UsageError(f"--speed must be positive, got {args.speed}")
+    if not 0 < args.speed < float("inf"):
+        raise UsageError(f"--speed must be a positive, finite number, got {args.speed}")
     log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
     sandbox = Sandbox(args.host, args.port, speed=args.speed, training_available=not args.training_unavailable,
                       log=log)

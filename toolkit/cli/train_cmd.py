@@ -117,6 +117,7 @@ def describe_upload(up: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
+    from ..training.console import printable
     from ..training.jobs import is_fine_tuned, validate
     from ..training.pipeline import start_job
     from ..training.progress import Progress
@@ -147,10 +148,10 @@ def run(args: argparse.Namespace) -> int:
         started = start_job(client, conn, registry, spec, args.training, args.validation,
                             on_progress=lambda sent, total: bar.update(sent, total=total), on_upload=uploaded)
     job = started.job
-    print(f"created job {job.id} on {conn.host} ({spec.method}, model {spec.model}, status {job.status})",
+    print(printable(f"created job {job.id} on {conn.host} ({spec.method}, model {spec.model}, status {job.status})"),
           file=err, flush=True)
     if args.detach:
-        print(job.id, flush=True)
+        print(printable(job.id), flush=True)
         print(f"follow it with: {reattach_command(args, str(job.id))}", file=err)
         return 0
     return follow_job(args, client, conn, registry, str(job.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -12,6 +13,25 @@ from ..catalog import PROVIDERS
 if TYPE_CHECKING:
     from ..training.providers import Connection
     from ..training.registry import Registry
+
+
+def finite(text: str) -> float:
+    """An argparse type: a finite number (``nan`` and ``inf`` cannot go into a request or a timer)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive(text: str) -> float:
+    """An argparse type: a finite number above 0 (seconds)."""
+    value = finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
 
 
 def add_connection_args(p: argparse.ArgumentParser) -> None:
@@ -27,12 +47,12 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
                    help="Azure only: use the classic endpoint with this api-version instead of /openai/v1")
     g.add_argument("--env-file", metavar="FILE",
                    help="read KEY=value settings from FILE (they win over the environment)")
-    g.add_argument("--timeout", type=float, metavar="SECONDS", help="timeout of each request (default: the SDK's)")
+    g.add_argument("--timeout", type=positive, metavar="SECONDS", help="timeout of each request (default: the SDK's)")
 
 
 def add_follow_args(p: argparse.ArgumentParser) -> None:
     """``--poll`` and the Azure deployment options used once a job succeeds."""
-    p.add_argument("--poll", type=float, default=5.0, metavar="SECONDS",
+    p.add_argument("--poll", type=positive, default=5.0, metavar="SECONDS",
                    help="seconds between status checks while following (default 5)")
     g = p.add_argument_group("Azure deployment after success (optional; needs an Entra token for ARM)")
     g.add_argument("--deploy", metavar="NAME", help="deploy the fine-tuned model under this deployment name")
@@ -128,10 +148,12 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
 
 
 def _succeeded(args: argparse.Namespace, job: Any, conn: Connection, out: TextIO, err: TextIO) -> int:
+    from ..training.console import printable
+
     tokens = getattr(job, "trained_tokens", None)
-    print(f"fine-tuned model: {job.fine_tuned_model}" + (f" ({tokens:,} trained tokens)" if tokens else ""),
+    print(printable(f"fine-tuned model: {job.fine_tuned_model}") + (f" ({tokens:,} trained tokens)" if tokens else ""),
           file=err)
-    print(job.fine_tuned_model, file=out, flush=True)
+    print(printable(job.fine_tuned_model), file=out, flush=True)
     if conn.provider == "azure":
         if args.deploy:
             _deploy(args, job, err)

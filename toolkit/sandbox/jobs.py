@@ -77,8 +77,8 @@ class Trainer:
     """Creates jobs and answers every question about them (thread-safe through ``store.lock``)."""
 
     def __init__(self, store: Store, *, speed: float = 1.0, organization: str = "sandbox") -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not 0 < speed < math.inf:  # nan or inf would stop the clock or overflow it
+            raise ValueError("speed must be a positive, finite number")
         self.store, self.speed, self.organization = store, speed, organization
         self.training_available = True
         self.jobs: dict[str, Job] = {}

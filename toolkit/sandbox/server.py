@@ -20,6 +20,8 @@ from .jobs import Trainer
 from .multipart import BodyError, content_length, read_chunked, read_exactly
 from .state import ApiError, Store
 
+_WRITTEN_OUT = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}  # control characters, as text
+
 
 class Sandbox:
     """A fine-tuning API on ``host:port`` (port 0: any free port), served from a background thread.
@@ -153,7 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.server.sandbox.log is not None:
-            self.server.sandbox.log(f"{self.address_string()} {format % args}")
+            message = (format % args).translate(_WRITTEN_OUT)  # a client's bytes, not the terminal's commands
+            self.server.sandbox.log(f"{self.address_string()} {message}")
 
     def _serve(self) -> None:
         sandbox = self.server.sandbox

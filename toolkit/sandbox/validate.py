@@ -60,7 +60,9 @@ def check_file(data: bytes, *, file_id: str, param: str, method: str, expected: 
             return problem(f"Example {number} cannot be parsed. Error: line is not valid UTF-8 ({exc.reason} "
                            f"at byte {exc.start + 1}) (line {number})")
         except (ValueError, RecursionError) as exc:  # bad JSON, an integer of over 4,300 digits, too deep
-            return problem(f"Example {number} cannot be parsed. Error: line contains invalid json: {exc} "
+            reason = "it is nested too deeply" if isinstance(exc, RecursionError) else \
+                "a number has too many digits" if "integer string conversion" in str(exc) else str(exc)
+            return problem(f"Example {number} cannot be parsed. Error: line contains invalid json: {reason} "
                            f"(line {number})")
         if not isinstance(value, dict):
             return problem(f"Example {number} is not a JSON dictionary.")

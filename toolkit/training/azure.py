@@ -72,11 +72,17 @@ def management_token(environ: Mapping[str, str] | None = None) -> str:
 
 def _request(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    req.add_unredirected_header("Authorization", f"Bearer {token}")  # urllib would send it on to any redirect's host
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
-            return json.loads(resp.read() or b"{}")
+            answer = json.loads(resp.read() or b"{}")
+        if not isinstance(answer, dict):
+            raise ValueError("not an object")
+        return answer
+    except (ValueError, RecursionError):
+        raise ApiError("Azure Resource Manager answered with something that is not a JSON object; check --arm-url "
+                       "and any proxy in between") from None
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode("utf-8", "replace")
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -16,6 +17,22 @@ _LABELS = {
     "train_reward_mean": "train reward", "valid_reward_mean": "valid reward",
     "full_valid_mean_reward": "full valid reward",
 }
+
+
+# what a server's text must not send to a terminal: escape sequences and other control characters (C0 but tab
+# and newline, DEL, C1), and the bidirectional overrides that make text read other than it is
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object, *, one_line: bool = False) -> str:
+    """``text`` safe to show on a terminal: each control character written out (``\\x1b``), not obeyed.
+
+    Tabs and newlines stay (``one_line``: a newline becomes a space), a CRLF becomes a newline.
+    """
+    out = str(text).replace("\r\n", "\n")
+    if one_line:
+        out = out.replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], out)
 
 
 def describe_metrics(metrics: StepMetrics) -> str:
@@ -58,9 +75,9 @@ class FollowConsole:
 
     def show(self, update: Update) -> None:
         if update.kind == "retry":
-            self.progress.line(f"  ! {update.message}")
+            self.progress.line(f"  ! {printable(update.message)}")
         elif update.kind == "status":
-            self.progress.line(f"status: {update.job.status}")
+            self.progress.line(f"status: {printable(update.job.status, one_line=True)}")
         elif update.kind == "event":
             self._event(update.event)
 
@@ -77,7 +94,7 @@ class FollowConsole:
         text = describe_metrics(metrics) if metrics is not None and (metrics.values or not message) else message
         level = getattr(event, "level", "info")
         mark = {"warn": "warning: ", "error": "error: "}.get(level, "")
-        self.progress.line(f"{_clock(getattr(event, 'created_at', None))}  {mark}{text}")
+        self.progress.line(f"{_clock(getattr(event, 'created_at', None))}  {mark}{printable(text)}")
 
     def close(self) -> None:
         self.progress.close()
@@ -87,5 +104,6 @@ def table(rows: Sequence[Sequence[str]]) -> str:
     """Rows of cells as left-aligned columns (the first row is the header)."""
     if not rows:
         return ""
+    rows = [[printable(c, one_line=True) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(f"{c:<{w}}" for c, w in zip(r, widths)).rstrip() for r in rows)

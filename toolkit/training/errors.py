@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import ToolkitError
+from .console import printable
 
 WIND_DOWN = ("OpenAI is winding down self-serve fine-tuning: it closed to new organisations in 2026 and "
              "accepts no new jobs at all from 2027-01-06. Train on Azure OpenAI instead with --provider azure "
@@ -41,10 +42,17 @@ class JobFailed(ToolkitError):
     exit_code = 1
 
 
+SHORTEST_SECRET = 8  # a shorter "key" (``x``, ``sandbox``) is a placeholder, and masking it would garble words
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (and anything shaped like a bearer token) replaced by ``***``."""
-    for secret in secrets:
-        if secret:
+    """``text`` with every secret (and anything shaped like a bearer token) replaced by ``***``.
+
+    Secrets shorter than :data:`SHORTEST_SECRET` are left alone: with ``OPENAI_API_KEY=sandbox``,
+    "The sandbox failed" must stay readable (longest secrets first, so none is left half-masked).
+    """
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if len(secret) >= SHORTEST_SECRET:
             text = text.replace(secret, "***")
     return re.sub(r"(?i)(bearer\s+|api-key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._\-]{8,}", r"\1***", text)
 
@@ -89,6 +97,9 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
     said = scrub(server_message(exc), secrets)
     if isinstance(exc, openai.APITimeoutError):
         text = f"the request to {host} timed out (after retrying); check the network or try again later"
+    elif isinstance(exc, openai.APIResponseValidationError):  # an HTML page, a {} where a job should be
+        text = (f"{host} did not answer like an OpenAI-compatible API: {scrub(exc.message, secrets)}; check the "
+                "base URL (it usually ends in /v1) and any proxy in between")
     elif isinstance(exc, openai.APIConnectionError):
         cause = scrub(str(exc.__cause__ or exc), secrets)
         text = f"could not connect to {host} (after retrying): {cause}; check the base URL and the network"
@@ -115,7 +126,7 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
         text += f"\n  hint: {hint}" if hint else ""
     else:
         text = scrub(str(exc), secrets)
-    return ApiError(text)
+    return ApiError(printable(text))
 
 
 @contextmanager
@@ -139,4 +150,4 @@ def job_failure(job: Any) -> JobFailed:
     param = getattr(err, "param", None)
     text = f"job {job.id} failed: {code}: {message}" + (f" (param: {param})" if param else "")
     hint = rule_hint(message, code)
-    return JobFailed(text + (f"\n  hint: {hint}" if hint else ""))
+    return JobFailed(printable(text) + (f"\n  hint: {hint}" if hint else ""))

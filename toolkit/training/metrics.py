@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import csv
 import io
 import math
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from .console import printable
 from .errors import ApiError
 
 # provider header -> one name for the same curve
@@ -57,7 +57,7 @@ def decode_content(data: bytes) -> str:
         return text
     try:
         decoded = base64.b64decode("".join(text.split()), validate=True).decode("utf-8-sig")
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, or non-ASCII text that is no base64 either
         return text
     return decoded.strip()
 
@@ -68,15 +68,21 @@ def parse_results(data: bytes | str, *, name: str = "result file") -> Metrics:
     reader = csv.reader(io.StringIO(text))
     headers = [h.strip() for h in next(reader, [])]
     if "step" not in headers:
-        raise InputError(f"{name}: not a fine-tuning result file (no 'step' column; headers: {', '.join(headers)})")
+        shown = printable(", ".join(headers))[:200]
+        raise InputError(f"{name}: not a fine-tuning result file (no 'step' column; headers: {shown})")
     names = [CANONICAL.get(h, h) for h in headers]
     rows: list[list[float | None]] = []
-    for number, row in enumerate(reader, 2):
-        if not any(cell.strip() for cell in row):
-            continue
-        rows.append([_number(cell, name, number, h) for cell, h in zip(row, headers)]
-                    + [None] * (len(headers) - len(row)))
     step_i = names.index("step")
+    try:
+        for number, row in enumerate(reader, 2):
+            if not any(cell.strip() for cell in row):
+                continue
+            rows.append([_number(cell, name, number, h) for cell, h in zip(row, headers)]
+                        + [None] * (len(headers) - len(row)))
+            if not math.isfinite(rows[-1][step_i] or 0.0):
+                raise InputError(f"{name}:{number}: the step is not a finite number")
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        raise InputError(f"{name}: not a CSV file the metrics can be read from ({exc})") from None
     steps = tuple(int(s) if (s := r[step_i]) is not None else i + 1 for i, r in enumerate(rows))
     columns = {n: tuple(r[i] for r in rows) for i, n in enumerate(names) if n != "step"}
     return Metrics(steps, columns, tuple(headers))

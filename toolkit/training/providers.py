@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..catalog import PROVIDERS
 from ..errors import InputError, UsageError
@@ -24,6 +25,8 @@ from ..errors import InputError, UsageError
 OPENAI_URL = "https://api.openai.com/v1"
 LOCAL_URL = "local://this-machine"  # the local backend (toolkit.local): jobs run here, data stays here
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+ENV_FILE_LIMIT = 1 << 20  # an env file is a few lines; more is the wrong file (or /dev/zero)
+CREDENTIAL_HEADERS = ("authorization", "api-key")
 
 
 @dataclass(frozen=True)
@@ -50,15 +53,16 @@ class Connection:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every secret value, for scrubbing text before it is shown."""
-        return tuple(s for s in (self.api_key, self.ad_token) if s)
+        """Every secret value, for scrubbing text before it is shown (the base URL's query values too)."""
+        query = [v for _, v in parse_qsl(urlsplit(self.base_url).query)]
+        return tuple(s for s in (self.api_key, self.ad_token, *query) if s)
 
 
 def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
     """Parse a dotenv-style file: ``KEY=value`` lines, ``#`` comments, optional quotes and ``export``."""
     p = Path(path)
     try:
-        text = p.read_text("utf-8-sig")
+        text = _read_small(p).decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{p}: env file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -72,6 +76,26 @@ def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
             raise InputError(f"{p}:{number}: expected KEY=value")
         values[m.group(1)] = _unquote(m.group(2))
     return values
+
+
+def _read_small(path: Path) -> bytes:
+    """The bytes of a regular file or a pipe (``<(...)``), refusing devices, folders and big files."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO without a writer must not block the open
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+            raise InputError(f"{path}: not an env file (a {'folder' if stat.S_ISDIR(mode) else 'device'}, "
+                             "not a regular file)")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            data = file.read(ENV_FILE_LIMIT + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > ENV_FILE_LIMIT:
+        raise InputError(f"{path}: too large for an env file (over {ENV_FILE_LIMIT} bytes); is it the right file?")
+    return data
 
 
 def _unquote(value: str) -> str:
@@ -104,6 +128,9 @@ def _openai(env: dict[str, str], base_url: str | None) -> Connection:
     if not key:
         raise UsageError("missing OPENAI_API_KEY: set it in the environment or in the file given to --env-file "
                          "(any non-empty value for a compatible endpoint that needs no key)")
+    for name in ("OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+        if env.get(name):
+            _check_header_value(name, env[name])
     url = base_url or env.get("OPENAI_BASE_URL") or OPENAI_URL
     return Connection("openai", _check_url(url), api_key=key, organization=env.get("OPENAI_ORG_ID") or None,
                       project=env.get("OPENAI_PROJECT_ID") or None)
@@ -118,6 +145,9 @@ def _azure(env: dict[str, str], base_url: str | None, api_version: str | None) -
     if missing:
         raise UsageError(f"--provider azure needs {' and '.join(missing)}: set them in the environment "
                          "or in the file given to --env-file")
+    for name in ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):
+        if env.get(name):
+            _check_header_value(name, env[name])
     version = api_version or env.get("OPENAI_API_VERSION") or None
     endpoint = azure_endpoint(_check_url(str(endpoint)), classic=version is not None)
     return Connection("azure", endpoint, api_key=None if token else key, ad_token=token or None,
@@ -137,13 +167,61 @@ def azure_endpoint(url: str, *, classic: bool = False) -> str:
     return root if classic else root + "/openai/v1"
 
 
+def _check_header_value(name: str, value: str) -> None:
+    """A key, token or id goes into an HTTP header: printable ASCII only (never echo it, not even in part)."""
+    for position, char in enumerate(value, 1):
+        if not "!" <= char <= "~":
+            what = "a space" if char == " " else f"a non-ASCII character (U+{ord(char):04X})" if ord(char) > 127 \
+                else f"a control character (U+{ord(char):04X})"
+            raise UsageError(f"{name} has {what} at position {position} of {len(value)}: keys, tokens and ids "
+                             "are plain ASCII (a copy-paste may have added a curly quote, a non-breaking space or a "
+                             "line break); copy it again")
+
+
 def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"base URL {url!r} must start with http:// or https:// and name a host")
+    shown = re.sub(r"[?#].*", "?...", url, flags=re.DOTALL)  # the query may hold a secret: never echo it
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number from 0 to 65535)
+    except ValueError:
+        raise UsageError(f"base URL {shown!r} is not a valid URL (check the host and the port)") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base URL {shown!r} must start with http:// or https:// and name a host")
     if parts.username or parts.password:
         raise UsageError("put credentials in OPENAI_API_KEY / AZURE_OPENAI_API_KEY, not in the base URL")
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise UsageError(f"base URL {ascii(shown)} has spaces or control characters: percent-encode them")
+    import httpx2  # the SDK's HTTP library: what it cannot parse, it cannot send
+
+    try:
+        httpx2.URL(url)
+    except (httpx2.InvalidURL, ValueError) as exc:
+        raise UsageError(f"base URL {shown!r} is not a valid URL: {str(exc).replace(url, shown)}") from None
     return url
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of ``url``, ports made explicit: two URLs of one origin share it."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
+
+
+def credentials_stay_home(base_url: str) -> Callable[[Any], None]:
+    """An HTTP request hook: a request to another origin than ``base_url`` goes without credentials.
+
+    The SDK follows redirects, and its HTTP library strips only ``Authorization`` when one leaves
+    the origin: Azure's ``api-key`` would follow it to any host. The hook runs before every request,
+    redirects included, and drops both headers whenever the origin is not the endpoint's.
+    """
+    home = origin(base_url)
+
+    def hook(request: Any) -> None:
+        if origin(str(request.url)) != home:
+            for name in CREDENTIAL_HEADERS:
+                request.headers.pop(name, None)
+
+    return hook
 
 
 def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None = None) -> Any:
@@ -152,10 +230,14 @@ def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None
         from ..local.client import LocalClient
 
         return LocalClient()
+    import openai
+
+    from .responses import check_response
     from .retry import client_classes
 
     client_cls, azure_cls = client_classes()  # their retries skip a 429 insufficient_quota
-    opts: dict[str, Any] = {"max_retries": max_retries}
+    opts: dict[str, Any] = {"max_retries": max_retries, "http_client": openai.DefaultHttpxClient(
+        event_hooks={"request": [credentials_stay_home(conn.base_url)], "response": [check_response]})}
     if timeout is not None:
         opts["timeout"] = timeout
     if conn.provider == "azure" and conn.api_version:
