@@ -12,7 +12,6 @@ from typing import Any
 
 from .errors import UsageError
 
-PROVIDERS = ("openai", "azure")
 _OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
 _AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-fA-F]+")
 
@@ -59,12 +58,21 @@ class Provider:
     rft_max_train_examples: int = 0
     rft_max_validation_examples: int = 0
     grader_models: tuple[str, ...] = ()  # models a score_model grader may use (empty: not checked)
+    validator: str = ""  # whose server-side checks apply (rules for "azure" run on every provider with "azure")
 
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
     text = resources.files("toolkit.data").joinpath("catalog.toml").read_text("utf-8")
     return tomllib.loads(text)
+
+
+def provider_names() -> tuple[str, ...]:
+    """The providers of the catalog, in its order (``openai``, ``azure``, and any added as data)."""
+    return tuple(_raw()["providers"])
+
+
+PROVIDERS = provider_names()
 
 
 @lru_cache(maxsize=None)
@@ -81,7 +89,7 @@ def provider(name: str) -> Provider:
         models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""),
         max_image_examples=p.get("max_image_examples", 0), rft_max_train_examples=p.get("rft_max_train_examples", 0),
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
-        grader_models=tuple(p.get("grader_models", ())))
+        grader_models=tuple(p.get("grader_models", ())), validator=str(p.get("validator", name)))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .. import catalog
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "example, billed and trained tokens, examples over the model's context, the "
                                    "epochs n_epochs=auto would choose and the estimated training cost.")
     p.add_argument("path", metavar="FILE", help="JSONL file")
-    p.add_argument("--provider", choices=("openai", "azure"), default="openai", help="provider (default openai)")
+    p.add_argument("--provider", choices=catalog.PROVIDERS, default="openai", help="provider (default openai)")
     p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
     p.add_argument("--epochs", type=int, help="epochs to train (default: what n_epochs=auto chooses)")
     p.add_argument("--encoding", choices=("o200k_base", "cl100k_base"),

@@ -17,7 +17,7 @@ def explain(rule: Rule) -> str:
         "",
         f"Severity: {rule.severity.value}" + ("   (fixable: `tunesmith fix --write`)" if rule.fixable else ""),
         f"Formats:  {', '.join(rule.formats)}",
-        f"Providers: {', '.join(rule.providers)}",
+        f"Providers: {', '.join(rule.providers) + ' (and providers added with that validator)' if rule.providers else 'all'}",
     ]
     if rule.source:
         lines.append(f"Source:   {rule.source} (shared/reference/FORMAT_RULES.md)" if rule.source[:2] in
@@ -33,7 +33,7 @@ def markdown_table(rules: Iterable[Rule]) -> str:
     out = ["| code | name | severity | formats | what it flags |", "|---|---|---|---|---|"]
     for r in rules:
         fix = " (fixable)" if r.fixable else ""
-        provs = "" if set(r.providers) == {"openai", "azure"} else f" [{', '.join(r.providers)} only]"
+        provs = f" [{', '.join(r.providers)} only]" if r.providers else ""
         fmts = "all" if len(r.formats) == 4 else ", ".join(r.formats)
         out.append(f"| {r.code} | {r.name} | {r.severity.value} | {fmts} | {r.message}{fix}{provs} |")
     return "\n".join(out) + "\n"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalog import Provider
 from ..diagnostics import Fix, Severity
 
 FORMATS = ("chat", "preference", "reinforcement", "completion")
@@ -40,13 +41,17 @@ class Rule:
     source: str = ""
     formats: tuple[str, ...] = FORMATS
     structural: bool = False
-    providers: tuple[str, ...] = ("openai", "azure")
+    providers: tuple[str, ...] = ()  # () = every provider; else the validators (catalog ``validator``) it is for
     fixable: bool = False
     check: Callable[..., Iterable[Finding]] | None = field(default=None, compare=False)
 
     @property
     def summary(self) -> str:
         return self.message
+
+    def applies_to(self, provider: Provider) -> bool:
+        """Whether the rule runs for ``provider``: rules apply to every provider unless they name validators."""
+        return not self.providers or provider.validator in self.providers
 
 
 RULES: dict[str, Rule] = {}
