@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from .. import catalog
+from .. import catalog, imagedata
 from ..diagnostics import Severity
 from ..reader import Record
 from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, label, role_of, type_name
@@ -21,8 +19,6 @@ DETAILS = ("auto", "low", "high")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # DOC-VIS: images over 10 MB are skipped
 _URL = re.compile(r"^(https?://|data:image/)")  # the same pattern as the schemas' imagePart.url
 _FORMATS = ("jpeg", "jpg", "png", "webp")
-_MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF8", "GIF"), (b"BM", "BMP"),
-          (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"\x00\x00\x01\x00", "ICO"))
 _PNG_MODES = {0: "grayscale", 3: "palette", 4: "grayscale with alpha"}  # 2 = RGB and 6 = RGBA are fine
 # Lists of messages an example can hold, by format: chat/RFT "messages", preference input and outputs.
 _MESSAGE_LISTS = (("messages",), ("input", "messages"), ("preferred_output",), ("non_preferred_output",))
@@ -132,9 +128,14 @@ def unsupported_image_data(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Images must be JPEG, PNG or WEBP, in RGB or RGBA mode, at most 10 MB. The service does not
     reject a file for a bad image: it skips the image ("invalid image format", "image too large"),
     so the example trains without it. For base64 data URLs Tunesmith checks the declared type, the
-    first bytes of the data (a GIF or BMP labelled image/png), the PNG colour mode and the decoded
-    size. Convert the image (e.g. to PNG) or shrink it. Images behind http(s) URLs are not
-    downloaded. Source: FORMAT_RULES C-21 (DOC-VIS)."""
+    first bytes of the data (a GIF or BMP labelled image/png), the PNG colour mode, the decoded
+    size, and that the data is whole: valid base64, and an image that ends where its format says
+    (a PNG's IEND chunk, a JPEG's end-of-image marker, a WEBP's declared length); a copy cut
+    short, or base64 with stray characters, is skipped as "invalid image format". Convert the
+    image (e.g. to PNG), shrink it, or re-encode it whole. Images behind http(s) URLs are not
+    downloaded.
+    Evidence: documented (https://platform.openai.com/docs/guides/vision-fine-tuning: size,
+    formats, modes, and the skip reasons)."""
     if b"data:image/" not in rec.raw:
         return
     for pointer, i, m, part in image_parts(rec.value):
@@ -159,17 +160,17 @@ def data_url_problem(url: str) -> str | None:
     size = len(payload) * 3 // 4 - payload[-2:].count("=")
     if size > MAX_IMAGE_BYTES:
         return f"the image is {size / 1024 / 1024:.1f} MB, over the 10 MB limit: shrink it"
-    try:
-        head = base64.b64decode(payload[:44], validate=True)
-    except (binascii.Error, ValueError):
+    head = imagedata.decode_head(payload[:44])
+    if head is None:
         return "the data is not valid base64"
-    actual = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
-    if actual is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        actual = "WEBP"
+    actual = imagedata.kind_of(head)
     if actual not in (None, "JPEG", "PNG", "WEBP"):
         return f"the data is a {actual} image although the URL says {kind} (JPEG, PNG or WEBP only): convert it"
     if actual == "PNG" and len(head) > 25 and head[12:16] == b"IHDR" and head[25] in _PNG_MODES:
         return f"the PNG is in {_PNG_MODES[head[25]]} mode; images must be RGB or RGBA: convert it"
+    broken = imagedata.damage(payload)
+    if broken:
+        return f"{broken}: re-encode the whole image"
     return None
 
 
