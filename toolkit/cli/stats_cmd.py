@@ -94,6 +94,15 @@ def write_text(s: Stats, out: TextIO) -> None:
     else:
         out.write(f"over the context: none (every example fits in {s.context:,} tokens)\n")
     out.write(f"billed per epoch: {s.billed_tokens:,} tokens (examples counted up to the context)\n")
+    if s.format == "preference":
+        out.write("  preference pairs: both answers are counted (the cost is over every token of the file); only the "
+                  "preferred one is trained on\n")
+    if s.images_assumed:
+        from ..imagedata import ASSUMED_SIZE, tokens
+
+        w, h = ASSUMED_SIZE
+        out.write(f"  images: {s.images_assumed:,} image(s) behind URLs have an unknown size; each was counted as "
+                  f"{w}x{h} ({tokens('high', ASSUMED_SIZE)} tokens at high or auto detail)\n")
     how = f"what n_epochs=auto chooses for {s.examples:,} examples" if s.epochs_auto else "--epochs"
     out.write(f"epochs: {s.epochs} ({how})\n")
     c = s.cost
