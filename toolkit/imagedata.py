@@ -145,11 +145,11 @@ def tokens(detail: str | None, size: tuple[int, int] | None) -> int:
     """Tokens of one image: 85 at low detail; at high or auto, 85 + 170 per tile of the scaled image."""
     if detail == "low":
         return LOW_DETAIL_TOKENS
-    w, h = size or ASSUMED_SIZE
-    if w <= 0 or h <= 0:
+    width, height = size or ASSUMED_SIZE
+    if width <= 0 or height <= 0:
         return BASE_TOKENS
-    scale = min(1.0, FIT / max(w, h))
-    w, h = w * scale, h * scale
+    scale = min(1.0, FIT / max(width, height))
+    w, h = width * scale, height * scale
     scale = min(1.0, SHORT_SIDE / min(w, h))
     w, h = w * scale, h * scale
     return BASE_TOKENS + TILE_TOKENS * math.ceil(w / TILE) * math.ceil(h / TILE)
