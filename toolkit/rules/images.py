@@ -55,7 +55,7 @@ def image_outside_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Images (`image_url` content parts) are allowed only in user messages: "You cannot include
     images as output from messages with the assistant role" (vision fine-tuning guide; Azure the
     same). System, developer and tool content take only text parts. Move the image into the user
-    message that asks about it. Source: FORMAT_RULES C-21."""
+    message that asks about it."""
     allowed = CHAT_ROLES if ctx.file_format == "chat" else REINFORCEMENT_ROLES
     for pointer, i, m, _ in image_parts(rec.value):
         role = role_of(m)
@@ -71,7 +71,7 @@ def invalid_image_url(rec: Record, ctx: Context) -> Iterator[Finding]:
     `http://` or `https://` address the training service can download, or a base64 data URL
     (`data:image/png;base64,...`). Other schemes (`ftp:`, `file:`), local paths and a bare string
     in place of the `image_url` object are rejected. Upload the image somewhere reachable over
-    HTTPS or embed it as a data URL. Source: FORMAT_RULES C-21 (DOC-VIS)."""
+    HTTPS or embed it as a data URL."""
     for pointer, i, m, part in image_parts(rec.value):
         obj = part.get("image_url")
         if isinstance(obj, str):
@@ -97,7 +97,7 @@ def invalid_image_url(rec: Record, ctx: Context) -> Iterator[Finding]:
 def invalid_image_detail(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`image_url.detail` is optional; when present it must be `"auto"` (the default), `"low"`
     (512x512, 85 tokens per image) or `"high"`. Anything else (`"medium"`, `null`, a number) is
-    rejected by the schema. Source: FORMAT_RULES C-21."""
+    rejected by the schema."""
     for pointer, i, m, part in image_parts(rec.value):
         obj = part.get("image_url")
         if isinstance(obj, dict) and "detail" in obj and not (isinstance(obj["detail"], str)
@@ -112,7 +112,7 @@ def invalid_image_detail(rec: Record, ctx: Context) -> Iterator[Finding]:
 def too_many_images(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Vision fine-tuning takes at most 10 images per example on OpenAI and 64 on Azure OpenAI
     (the limit comes from the provider catalog). Split an example with more images into several
-    examples. Source: FORMAT_RULES C-21 (DOC-VIS, Azure vision doc)."""
+    examples."""
     limit = ctx.provider.max_images_per_example
     if b"image_url" not in rec.raw:
         return
@@ -180,7 +180,7 @@ def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
     """Only some models can be fine-tuned on images: gpt-4o-2024-08-06 on OpenAI; gpt-4o
     2024-08-06 and gpt-4.1 2025-04-14 on Azure OpenAI (the catalog's `images` field). A file with
     image parts for any other model fails. Pass a vision model with `--model`, or remove the
-    images. Reported once per file. Source: FORMAT_RULES C-21."""
+    images. Reported once per file."""
     if not summary.image_examples or ctx.model.images or ctx.file_format not in MESSAGES:
         return
     vision = [m.name for m in catalog.models(ctx.provider.name) if m.images]
