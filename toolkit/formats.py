@@ -43,6 +43,9 @@ FOREIGN = {f.name: f for f in (
     Foreign("ms-swift", "ms-swift", '"query", "response", "history"', "ms-swift"),
     Foreign("trl-preference", "TRL preference", '"prompt", "chosen", "rejected"', "trl-preference"),
     Foreign("trl-messages", "TRL prompt-completion", '"prompt" and "completion" message lists', "trl-messages"),
+    Foreign("llamafactory", "LLaMA-Factory (v1 messages)", 'content parts with "value" instead of "text" or '
+            '"image_url"', "trl-messages", note="images given as file paths must first be put at https URLs or "
+            "embedded as data: URLs"),
 )}
 
 
@@ -75,6 +78,9 @@ def foreign(value: Any) -> str | None:
         turns = [m for m in msgs if isinstance(m, dict)]
         if turns and all("role" not in m and "from" in m for m in turns):
             return "sharegpt"
+        if any(isinstance(p, dict) and "value" in p and "text" not in p and "image_url" not in p
+               for m in turns if isinstance(m.get("content"), list) for p in m["content"]):
+            return "llamafactory"
         return None
     if any(k in value for k in _PREFERENCE_OUTPUTS):
         return None

@@ -220,6 +220,8 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
         how = "tunesmith convert cannot read it yet: rewrite it as chat messages"
     else:
         how = f"convert it with `{convert_command(fmt, summary.path)}`, then lint the result"
+        if fmt.note:
+            how += f" ({fmt.note})"
     yield Finding(None, f"this file is in the {fmt.title} format ({fmt.shape}): {n:,} of {summary.records:,} "
                   f"records{more}; OpenAI and Azure fine-tuning read only their own formats (chat messages, "
                   f"DPO, RFT): {how}", line=found.first_line.get(fmt.name))

@@ -181,8 +181,8 @@ def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
     2024-08-06 and gpt-4.1 2025-04-14 on Azure OpenAI (the catalog's `images` field). A file with
     image parts for any other model fails. Pass a vision model with `--model`, or remove the
     images. Reported once per file."""
-    if not summary.image_examples or ctx.model.images or ctx.file_format not in MESSAGES:
-        return
+    if not summary.image_examples or ctx.model.images or ctx.file_format not in MESSAGES or ctx.foreign:
+        return  # (a file in another trainer's format gets F092 first)
     vision = [m.name for m in catalog.models(ctx.provider.name) if m.images]
     which = ctx.model.name if ctx.model_explicit else f"the default model {ctx.model.name}"
     fix = (f"pass --model {vision[0]}" + (f" (or {', '.join(vision[1:])})" if vision[1:] else "")
