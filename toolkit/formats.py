@@ -46,6 +46,8 @@ FOREIGN = {f.name: f for f in (
     Foreign("llamafactory", "LLaMA-Factory (v1 messages)", 'content parts with "value" instead of "text" or '
             '"image_url"', "trl-messages", note="images given as file paths must first be put at https URLs or "
             "embedded as data: URLs"),
+    Foreign("media-paths", "LLaMA-Factory / ms-swift multimodal", '"messages" with "<image>" tags and an "images" '
+            "list of file paths", None, note="each image must become an image_url part with an https or data: URL"),
 )}
 
 
@@ -74,6 +76,8 @@ def foreign(value: Any) -> str | None:
         return "sharegpt-preference" if "chosen" in value and "rejected" in value else "sharegpt"
     msgs = value.get("messages")
     if isinstance(msgs, list):
+        if any(isinstance(value.get(k), list) and value[k] for k in ("images", "videos", "audios")):
+            return "media-paths"
         # ShareGPT turns under a "messages" key (from/value instead of role/content)
         turns = [m for m in msgs if isinstance(m, dict)]
         if turns and all("role" not in m and "from" in m for m in turns):

@@ -162,7 +162,8 @@ def _sharegpt_turns(turns: list[Any], what: str, report: Report, *, calls: int =
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, (str, type(None))) else f"a JSON {type(value).__name__}"
+    names = {list: "an array", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
+    return repr(value) if isinstance(value, (str, type(None))) else names.get(type(value), type(value).__name__)
 
 
 def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[dict[str, Any]] | None:

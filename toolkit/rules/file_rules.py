@@ -217,7 +217,7 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     others = sum(found.counts.values()) - n
     more = f" (and {others:,} in other trainers' formats)" if others else ""
     if fmt.convert_from is None:
-        how = "tunesmith convert cannot read it yet: rewrite it as chat messages"
+        how = "tunesmith convert cannot read it yet: rewrite it as chat messages" + (f" ({fmt.note})" if fmt.note else "")
     else:
         how = f"convert it with `{convert_command(fmt, summary.path)}`, then lint the result"
         if fmt.note:
