@@ -85,3 +85,13 @@ def test_the_rejected_answer_of_a_dpo_pair_is_billed_but_not_trained(tmp_path):
     out = io.StringIO()
     write_text(s, out)
     assert "both answers are counted" in out.getvalue()
+
+
+def test_stats_refuses_another_trainers_format_with_the_convert_command(tmp_path):
+    from toolkit.errors import InputError
+
+    path = tmp_path / "sg.jsonl"
+    path.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]})
+                    + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="ShareGPT format.*tunesmith convert --from sharegpt"):
+        stats.compute(path, workers=1)

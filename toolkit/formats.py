@@ -6,8 +6,10 @@ Besides the four OpenAI formats, :func:`foreign` recognises the formats of other
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 CHAT = "chat"
@@ -154,3 +156,11 @@ def decide_foreign(values: list[Any]) -> str | None:
     name, n = found.most_common(1)[0]
     openai = sum(detect(v) is not None for v in values)
     return name if 2 * sum(found.values()) >= len(values) and sum(found.values()) > openai else None
+
+
+def convert_command(fmt: Foreign, path: str) -> str:
+    """The ``tunesmith convert`` command line that turns ``path`` (in ``fmt``) into OpenAI JSONL."""
+    p = Path(path)
+    named = p.name not in ("", "-") and not p.name.startswith("<")
+    out = p.with_name(f"{p.stem}.openai.jsonl") if named else Path("converted.openai.jsonl")
+    return f"tunesmith convert --from {fmt.convert_from} {shlex.quote(path) if named else 'FILE'} {shlex.quote(str(out))}"

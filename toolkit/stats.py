@@ -107,9 +107,21 @@ def _head(path: str) -> list[dict[str, Any]]:
 
 def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.Model]:
     """The file's format and the model to count for: ``model``, else the provider default that trains it."""
-    counts: Counter[str] = Counter(f for v in _head(path) if (f := formats.detect(v)) is not None)
+    head = _head(path)
+    counts: Counter[str] = Counter(f for v in head if (f := formats.detect(v)) is not None)
     file_format = formats.decide(counts)
     return file_format, catalog.for_method(provider, model, formats.FORMAT_METHOD[file_format])
+
+
+def _refuse_foreign(path: str) -> None:
+    """A file in another trainer's format has no billed tokens to count: say so, with the convert command."""
+    foreign = formats.decide_foreign(_head(path))
+    if foreign is not None:
+        fmt = formats.FOREIGN[foreign]
+        how = (f"convert it first: {formats.convert_command(fmt, path)}" if fmt.convert_from
+               else "rewrite it as chat messages first")
+        raise InputError(f"{path}: is in the {fmt.title} format ({fmt.shape}), not an OpenAI fine-tuning format, "
+                         f"so its tokens cannot be counted as the provider bills them; {how}")
 
 
 def _check_path(path: str) -> None:
@@ -141,6 +153,7 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
     """
     spath = os.fspath(path)
     _check_path(spath)
+    _refuse_foreign(spath)
     file_format, target = _target(spath, provider, model)
     bad = counting.Unreadable()
     context = target.context

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,15 +183,6 @@ class _ForeignCollector:
 collector(FOREIGN, rules=("F092",))(_ForeignCollector)
 
 
-def convert_command(fmt: formats.Foreign, path: str) -> str:
-    """The ``tunesmith convert`` command line that turns ``path`` (in ``fmt``) into OpenAI JSONL."""
-    p = Path(path)
-    out = p.with_name(f"{p.stem}.openai.jsonl") if p.name not in ("", "-") and not p.name.startswith("<") \
-        else Path("converted.openai.jsonl")
-    src = shlex.quote(path) if p.name not in ("", "-") and not p.name.startswith("<") else "FILE"
-    return f"tunesmith convert --from {fmt.convert_from} {src} {shlex.quote(str(out))}"
-
-
 @file_rule("F092", "other-trainer-format", E, "the file is in another trainer's format (ShareGPT, Alpaca, TRL...)",
            source="F-09")
 def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
@@ -219,7 +209,7 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     if fmt.convert_from is None:
         how = "tunesmith convert cannot read it yet: rewrite it as chat messages" + (f" ({fmt.note})" if fmt.note else "")
     else:
-        how = f"convert it with `{convert_command(fmt, summary.path)}`, then lint the result"
+        how = f"convert it with `{formats.convert_command(fmt, summary.path)}`, then lint the result"
         if fmt.note:
             how += f" ({fmt.note})"
     yield Finding(None, f"this file is in the {fmt.title} format ({fmt.shape}): {n:,} of {summary.records:,} "
