@@ -137,7 +137,7 @@ def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int, int]:
     other: list[str] = []
     overhead = assumed = 0
     if "messages" in value or "input" in value:
-        container = value.get("input") if isinstance(value.get("input"), dict) else value
+        container: dict[str, Any] = value["input"] if isinstance(value.get("input"), dict) else value
         msgs: list[tuple[Any, bool]] = []
         if isinstance(container.get("messages"), list):
             msgs.extend((m, False) for m in container["messages"])

@@ -360,7 +360,7 @@ def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
     if msgs is None:
         return None
     item: dict[str, Any] = {}
-    turns = []
+    turns: list[dict[str, Any]] = []
     for i, m in enumerate(msgs, 1):
         if m["role"] == "system" and not turns and "system" not in item:
             item["system"] = m["content"]

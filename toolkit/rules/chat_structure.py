@@ -124,6 +124,7 @@ def _show(value: Any) -> str:
 def _role_hint(role: Any, allowed: tuple[str, ...], chat: bool) -> str:
     if isinstance(role, str):
         norm = role.strip().lower()
+        target: str | None
         if norm in allowed:
             target = norm
         elif norm == "system" and not chat:
