@@ -242,3 +242,37 @@ def test_corpus_near_duplicates():
                                   "aoaisearchdemo_prompt_completion_train.jsonl", "foundry_gsm8k_chat_validation.jsonl"])
 def test_corpus_files_without_near_duplicates(name):
     assert codes(lint(corpus_file(name)), "F131") == []
+
+
+def test_f131_same_question_about_other_images_or_numbers_or_with_other_answers_is_not_a_near_copy(tmp_path):
+    rng = random.Random(5)
+    question = prose(rng, 40)
+
+    def vision(url: str, answer: str) -> dict:
+        return {"messages": [{"role": "user", "content": [{"type": "text", "text": question},
+                                                          {"type": "image_url", "image_url": {"url": url}}]},
+                             {"role": "assistant", "content": answer}]}
+    answer = prose(rng, 20)
+    records = [vision(f"https://example.com/chart{i}.png", answer) for i in range(3)]  # other images, same answer
+    records += [vision("data:image/png;base64,iVBORw0KGgo" + "A" * i, answer) for i in range(1, 3)]
+    template = "Using the numbers {} create an equation that equals {}. " + prose(rng, 40)
+    records += [chat(template.format("[3, 5, 7]", 15), "Step by step: 3 + 5 + 7"),
+                chat(template.format("[4, 9, 2]", 22), "Step by step: 4 + 9 + 2")]  # other numbers
+    records += [chat(question, prose(rng, 20)), chat(question, prose(rng, 20))]  # same prompt, other answers
+    records += [chat(prose(rng, 30), "ok") for _ in range(3)]
+    assert codes(lint(write(tmp_path / "t.jsonl", records)), "F131") == []
+    # the same image and answer, the question reworded: still a near-copy
+    records.append(vision("https://example.com/chart0.png", answer))
+    records[-1]["messages"][0]["content"][0]["text"] = reword(rng, question, 1)
+    assert codes(lint(write(tmp_path / "t2.jsonl", records)), "F131") == [(len(records), "F131")]
+
+
+def test_f131_sketched_files_also_keep_numbers_images_and_answers_apart(tmp_path):
+    rng = random.Random(8)
+    text = prose(rng, 60)
+    records = [chat(f"{text} Solve {i} + {i * 7}.", f"{text} The answer is {i * 8}.") for i in range(150)]
+    records += [chat(text, prose(rng, 30)) for _ in range(150)]  # same prompt, other answers
+    records += [chat(prose(rng, 40), prose(rng, 40)) for _ in range(20)]
+    records.append(chat(f"{text}  Solve 3 + 21 .", f"{text} The answer is  24."))  # a near copy of line 4
+    found = codes(lint(write(tmp_path / "big.jsonl", records)), "F131")
+    assert found == [(len(records), "F131")]

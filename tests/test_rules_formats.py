@@ -28,6 +28,9 @@ FOREIGN = {
     "ms-swift": {"query": "q", "response": "a", "history": []},
     "trl-preference": {"prompt": "q", "chosen": "a", "rejected": "b"},
     "trl-messages": {"prompt": [{"role": "user", "content": "q"}], "completion": [{"role": "assistant", "content": "a"}]},
+    "llamafactory": {"messages": [{"role": "user", "content": [{"type": "image_url", "value": "data/1.jpg"},
+                                                               {"type": "text", "value": "What is it?"}]},
+                                  {"role": "assistant", "content": [{"type": "text", "value": "A cat."}]}]},
 }
 
 
@@ -38,6 +41,7 @@ def test_a_file_in_another_trainers_format_gets_one_finding_with_the_convert_com
     [found] = [d for d in diags if d.rule == "F092"]
     fmt = formats.FOREIGN[name]
     assert f"the {fmt.title} format" in found.message and "12 of 12 records" in found.message
+    assert "C215" not in {d.rule for d in diags}
     assert f"`tunesmith convert --from {fmt.convert_from} mine.jsonl mine.openai.jsonl`" in found.message
     per_line = [d for d in diags if d.line is not None and d.rule not in ("F092", "F130", "F131")]
     assert per_line == [], [(d.rule, d.message) for d in per_line]
@@ -65,3 +69,12 @@ def test_a_developer_message_before_a_final_assistant_reply_is_supervised():
     assert not codes & {"M020", "R040", "R020"}, codes
     rft = {"messages": record["messages"][:2], "answer": "4"}
     assert formats.detect(rft) == formats.REINFORCEMENT
+
+
+def test_multimodal_files_with_image_paths_are_reported_once_without_a_convert_command():
+    record = {"messages": [{"role": "user", "content": "<image>What is it?"}, {"role": "assistant", "content": "A cat."}],
+              "images": ["data/1.jpg"]}
+    diags = lint([record] * 12)
+    [found] = [d for d in diags if d.rule == "F092"]
+    assert "cannot read it yet" in found.message and "image_url part" in found.message
+    assert "C020" not in {d.rule for d in diags}

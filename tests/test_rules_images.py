@@ -26,9 +26,12 @@ def user_with(*parts: dict) -> str:
                                     {"role": "assistant", "content": "a cat"}]})
 
 
+PNG_END = struct.pack(">I", 0) + b"IEND\xaeB`\x82"
+
+
 def png(color_type: int = 2) -> str:
     head = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(">IIBBBBB", 4, 4, 8, color_type, 0, 0, 0)
-    return "data:image/png;base64," + base64.b64encode(head + b"\x00" * 40).decode()
+    return "data:image/png;base64," + base64.b64encode(head + b"\x00" * 40 + PNG_END).decode()
 
 
 def data_url(kind: str, payload: bytes) -> str:
@@ -73,8 +76,9 @@ PASSING = [
     ("C212", user_with(image(detail="low"), image(detail="high"), image(detail="auto")), ("openai", "azure")),
     ("C213", user_with(*[image(f"https://x/{i}.png") for i in range(10)]), ("openai", "azure")),
     ("C213", user_with(*[image(f"https://x/{i}.png") for i in range(64)]), ("azure",)),
-    ("C214", user_with(image(png()), image(png(color_type=6)), image(data_url("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 20)),
-                       image(data_url("webp", b"RIFF\x00\x00\x00\x00WEBPVP8 " + b"0" * 20)), image()),
+    ("C214", user_with(image(png()), image(png(color_type=6)),
+                       image(data_url("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 20 + b"\xff\xd9")),
+                       image(data_url("webp", b"RIFF\x14\x00\x00\x00WEBPVP8 " + b"0" * 12)), image()),
      ("openai", "azure")),
 ]
 
@@ -141,7 +145,13 @@ def test_c215_ignores_text_that_merely_mentions_image_url() -> None:
     ("data:image/svg+xml;base64,PHN2Zz4=", "image/svg+xml is not supported"),
     ("data:image/png;base64," + base64.b64encode(b"BM" + b"\x00" * 30).decode(), "a BMP image"),
     ("data:image/;base64,", "is not supported"),
-    ("data:image/png;base64,", None),
+    ("data:image/png;base64,", "holds no data"),
+    (png()[:-8], "cut short"),
+    ("data:image/png;base64," + base64.b64encode(base64.b64decode(png()[22:])[:-6]).decode(),
+     "the PNG data is cut short"),
+    (data_url("jpeg", b"\xff\xd8\xff\xe0" + b"0" * 200), "the JPEG data is cut short"),
+    (data_url("webp", b"RIFF\xff\x00\x00\x00WEBPVP8 " + b"0" * 12), "the WEBP data is cut short"),
+    (png()[:80] + "!?" + png()[82:], "the character '!'"),
     ("data:image/png;base64,iVBO", None),
 ])
 def test_data_url_problem_edge_cases(url: str, problem: str | None) -> None:

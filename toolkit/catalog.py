@@ -12,7 +12,6 @@ from typing import Any
 
 from .errors import UsageError
 
-PROVIDERS = ("openai", "azure", "local")
 _OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
 _AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-fA-F]+")
 
@@ -62,20 +61,23 @@ class Provider:
     training_types: tuple[str, ...] = ()  # the job's trainingType choices (Azure / Foundry); empty: none sent
     deploy_skus: dict[str, str] = field(default_factory=dict)  # --deploy-sku choice -> ARM sku name
     files_api_max_bytes: int = 512 * 1024**2  # larger files go through the Uploads API
-    rules: str = ""  # whose provider-specific lint rules apply (empty: its own)
     open_models: bool = False  # any model trains (e.g. Hugging Face ids); the catalog lists suggestions
     tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
-
-    @property
-    def rules_of(self) -> str:
-        """The provider whose rules the linter runs for this one."""
-        return self.rules or self.name
+    validator: str = ""  # whose server-side checks apply (rules for "azure" run on every provider with "azure")
 
 
 @lru_cache(maxsize=1)
 def _raw() -> dict[str, Any]:
     text = resources.files("toolkit.data").joinpath("catalog.toml").read_text("utf-8")
     return tomllib.loads(text)
+
+
+def provider_names() -> tuple[str, ...]:
+    """The providers of the catalog, in its order (``openai``, ``azure``, and any added as data)."""
+    return tuple(_raw()["providers"])
+
+
+PROVIDERS = provider_names()
 
 
 @lru_cache(maxsize=None)
@@ -95,8 +97,8 @@ def provider(name: str) -> Provider:
         grader_models=tuple(p.get("grader_models", ())), training_types=tuple(p.get("training_types", ())),
         deploy_skus=dict(p.get("deploy_skus", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
-        rules=p.get("rules", ""),
-        open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"))
+        open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
+        validator=str(p.get("validator", name)))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

@@ -25,6 +25,7 @@ from typing import Any
 
 from . import formats, tokens
 
+ROW = 6  # int64 per example: line, format code, messages, tokens, trained tokens, images of assumed size
 CHUNK_BYTES = 2 << 20
 PARALLEL_BYTES = 8 << 20
 SHOWN_LINES = 10  # line numbers kept for lines that are not records
@@ -117,7 +118,7 @@ def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int
     encode = tokens.counter(tokens.encoding(encoding))
     rows = array("q")
     bad = Unreadable()
-    per: list[tuple[int, int, int, int, int, int]] = []
+    per: list[tuple[int, int, int, int, int, int, int]] = []
     flat: list[str] = []
     lines = data.split(b"\n")
     for i, raw in enumerate(lines):
@@ -128,18 +129,18 @@ def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int
             bad.add(i)
             continue
         fmt = formats.detect(value)
-        strings, overhead, n_trained = tokens.example_parts(value)
+        strings, overhead, n_trained, assumed = tokens.example_parts(value)
         if fmt == formats.REINFORCEMENT:
             n_trained = 0  # in RFT the model writes its own answers
-        per.append((i, _CODE[fmt], messages_in(value), len(strings), n_trained, overhead))
+        per.append((i, _CODE[fmt], messages_in(value), len(strings), n_trained, overhead, assumed))
         flat.extend(strings)
     counts = encode(flat)
     at = 0
-    for line, code, n_messages, n_strings, n_trained, overhead in per:
+    for line, code, n_messages, n_strings, n_trained, overhead, assumed in per:
         trained = sum(counts[at:at + n_trained])
         total = overhead + trained + sum(counts[at + n_trained:at + n_strings])
         at += n_strings
-        rows.extend((line, code, n_messages, total, trained))
+        rows.extend((line, code, n_messages, total, trained, assumed))
     return rows.tobytes(), data.count(b"\n"), bad.count, bad.lines
 
 
@@ -168,7 +169,7 @@ def packed(path: str, *, encoding: str, unreadable: Unreadable, workers: int | N
             unreadable.count += bad_count - len(bad_lines)
             rows = array("q")
             rows.frombytes(rows_bytes)
-            rows[0::5] = array("q", (base + line for line in rows[0::5]))
+            rows[0::ROW] = array("q", (base + line for line in rows[0::ROW]))
             yield rows
             base += n_lines
     finally:
@@ -180,6 +181,6 @@ def count_file(path: str, *, encoding: str, context: int, unreadable: Unreadable
                workers: int | None = None) -> Iterator[ExampleStats]:
     """One :class:`ExampleStats` per record of the file, in order; other lines are added to ``unreadable``."""
     for rows in packed(path, encoding=encoding, unreadable=unreadable, workers=workers):
-        for k in range(0, len(rows), 5):
-            line, code, n_messages, total, trained = rows[k:k + 5]
+        for k in range(0, len(rows), ROW):
+            line, code, n_messages, total, trained, _ = rows[k:k + ROW]
             yield ExampleStats(line, FORMAT_CODES[code], n_messages, total, trained, max(0, total - context))

@@ -5,12 +5,15 @@
 >>> near.pairs()            # [Pair(first=3, second=17, similarity=0.92), ...]
 
 Similarity is the Jaccard similarity of the word 3-grams of an example's user and assistant
-text (see :mod:`toolkit.minhash` for what a word is), leaving out *boilerplate*: 3-grams
+text (see :mod:`toolkit.minhash` for what a word is); the answer (assistant text) must be as
+similar on its own, and two examples whose images (URLs or embedded data) or numbers differ are
+never near-duplicates: the same question about another image, or a template filled with other
+numbers, is another task. Boilerplate is left out: 3-grams
 that at least half of the first examples share (a task template repeated in every prompt
 would otherwise make every pair look alike). Up to ``EXACT_LIMIT`` examples are compared
 exactly, pair by pair, without loading numpy; beyond that, MinHash sketches and LSH find the
 candidates and the sketches estimate their similarity. Texts are sketched in batches on a
-worker thread as they arrive, so memory stays at about 110 bytes per example.
+worker thread as they arrive, so memory stays at about 200 bytes per example.
 """
 
 from __future__ import annotations
@@ -45,35 +48,66 @@ class Pair:
     similarity: float
 
 
-def _texts(messages: list[Any], out: list[str]) -> None:
+_NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")  # numbers on their own, not digits inside words
+_EMPTY_ANSWER = "zqxnoanswerzqx"  # stands for "no answer" so that two answerless examples compare equal
+
+
+def _texts(messages: list[Any], out: list[str], answers: list[str], images: list[str]) -> None:
     for m in messages:
         if type(m) is dict and m.get("role") in _TEXT_ROLES:
+            into = answers if m.get("role") == "assistant" else out
             content = m.get("content")
             if type(content) is str:
-                out.append(content)
+                into.append(content)
             elif type(content) is list:
-                out.extend(p["text"] for p in content if type(p) is dict and type(p.get("text")) is str)
+                for p in content:
+                    if type(p) is not dict:
+                        continue
+                    if type(p.get("text")) is str:
+                        into.append(p["text"])
+                    elif p.get("type") == "image_url" and type(p.get("image_url")) is dict \
+                            and type(p["image_url"].get("url")) is str:
+                        images.append(p["image_url"]["url"])
+
+
+def example_parts(value: Any) -> tuple[str, str, list[str]]:
+    """(prompt text, answer text, image URLs) of a record of any format (prompt / completion for legacy ones)."""
+    prompt: list[str] = []
+    answers: list[str] = []
+    images: list[str] = []
+    if type(value) is not dict:
+        return "", "", images
+    msgs = value.get("messages")
+    if type(msgs) is list:
+        _texts(msgs, prompt, answers, images)
+    else:
+        inp = value.get("input")
+        if type(inp) is dict and type(inp.get("messages")) is list:
+            _texts(inp["messages"], prompt, answers, images)
+        for side in ("preferred_output", "non_preferred_output"):
+            if type(value.get(side)) is list:
+                _texts(value[side], answers, answers, images)
+        if type(value.get("prompt")) is str:
+            prompt.append(value["prompt"])
+        if type(value.get("completion")) is str:
+            answers.append(value["completion"])
+    return "\n".join(prompt), "\n".join(answers), images
 
 
 def example_text(value: Any) -> str:
     """The user and assistant text of a record of any format (prompt and completion for legacy ones)."""
-    if type(value) is not dict:
-        return ""
-    out: list[str] = []
-    msgs = value.get("messages")
-    if type(msgs) is list:
-        _texts(msgs, out)
-    else:
-        inp = value.get("input")
-        if type(inp) is dict and type(inp.get("messages")) is list:
-            _texts(inp["messages"], out)
-        for side in ("preferred_output", "non_preferred_output"):
-            if type(value.get(side)) is list:
-                _texts(value[side], out)
-        for key in ("prompt", "completion"):
-            if type(value.get(key)) is str:
-                out.append(value[key])
-    return "\n".join(out)
+    prompt, answer, _ = example_parts(value)
+    return "\n".join(t for t in (prompt, answer) if t)
+
+
+def distinct_key(text: str, images: list[str]) -> int:
+    """A digest of what makes examples different tasks even when their words agree: images and numbers."""
+    import hashlib
+
+    numbers = sorted(_NUMBER.findall(text))
+    data = "\x00".join(sorted(images)) + "\x01" + "\x00".join(numbers)
+    return int.from_bytes(hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little",
+                          signed=True)
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
@@ -126,13 +160,15 @@ class _Sketches:
         self.keys: list[np.ndarray] = []
         self.sig8: list[np.ndarray] = []
         self.bands: list[np.ndarray] = []
+        self.answer8: list[np.ndarray] = []
+        self.distinct: list[np.ndarray] = []
 
-    def add(self, batch: list[tuple[int, str]]) -> None:
+    def add(self, batch: list[tuple[int, str, str, int]]) -> None:
         import numpy as np
 
         from . import minhash
 
-        hashes, owners = minhash.shingle_hashes([t for _, t in batch])
+        hashes, owners = minhash.shingle_hashes([t for _, t, _, _ in batch])
         if self.boilerplate.size:
             drop = np.isin(hashes, self.boilerplate)
             left = np.bincount(owners[~drop], minlength=len(batch))
@@ -141,22 +177,26 @@ class _Sketches:
         sig = minhash.signatures(hashes, owners, len(batch), self.params)
         keep = np.zeros(len(batch), dtype=bool)
         keep[owners] = True  # a text without any word is never anyone's duplicate
-        self.keys.append(np.array([k for k, _ in batch], dtype=np.int64)[keep])
+        self.keys.append(np.array([k for k, _, _, _ in batch], dtype=np.int64)[keep])
         self.sig8.append(minhash.low_bits(sig[keep]))
         self.bands.append(minhash.band_hashes(sig[keep], self.params))
+        a_hashes, a_owners = minhash.shingle_hashes([a or _EMPTY_ANSWER for _, _, a, _ in batch])
+        self.answer8.append(minhash.low_bits(minhash.signatures(a_hashes, a_owners, len(batch), self.params)[keep]))
+        self.distinct.append(np.array([d for _, _, _, d in batch], dtype=np.int64)[keep])
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """keys, combined 8-bit signatures, band hashes, answer 8-bit signatures, distinct keys."""
         import numpy as np
 
         from . import minhash
 
         if not self.keys:
             return (np.zeros(0, np.int64), np.zeros((0, minhash.NUM_PERM), np.uint8),
-                    np.zeros((0, self.params.bands), np.uint32))
-        self.keys = [np.concatenate(self.keys)]
-        self.sig8 = [np.concatenate(self.sig8)]
-        self.bands = [np.concatenate(self.bands)]
-        return self.keys[0], self.sig8[0], self.bands[0]
+                    np.zeros((0, self.params.bands), np.uint32), np.zeros((0, minhash.NUM_PERM), np.uint8),
+                    np.zeros(0, np.int64))
+        for name in ("keys", "sig8", "bands", "answer8", "distinct"):
+            setattr(self, name, [np.concatenate(getattr(self, name))])
+        return self.keys[0], self.sig8[0], self.bands[0], self.answer8[0], self.distinct[0]
 
 
 class NearDuplicates:
@@ -169,7 +209,7 @@ class NearDuplicates:
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self._pending: list[tuple[int, str]] = []
+        self._pending: list[tuple[int, str, str, int]] = []  # key, prompt + answer, answer, distinct key
         self._pending_bytes = 0
         self._sketches: _Sketches | None = None
         self._count = 0
@@ -185,14 +225,18 @@ class NearDuplicates:
         return self._sketches is None
 
     def add(self, key: int, value: Any) -> None:
-        """Add one record (its user and assistant text) under ``key``."""
-        self.add_text(key, example_text(value))
+        """Add one record (its user and assistant text, its images and numbers) under ``key``."""
+        prompt, answer, images = example_parts(value)
+        text = "\n".join(t for t in (prompt, answer) if t)
+        self.add_text(key, text, answer=answer, distinct=distinct_key(text, images))
 
-    def add_text(self, key: int, text: str) -> None:
-        """Add one text under ``key`` (only its first ``MAX_TEXT`` characters count)."""
+    def add_text(self, key: int, text: str, *, answer: str = "", distinct: int = 0) -> None:
+        """Add one text under ``key`` (only its first ``MAX_TEXT`` characters count); ``answer`` must be as
+        similar on its own, and examples with different ``distinct`` keys are never near-duplicates."""
         text = text[:MAX_TEXT]
+        answer = answer[:MAX_TEXT]
         self._count += 1
-        self._pending.append((key, text))
+        self._pending.append((key, text, answer, distinct))
         self._pending_bytes += len(text)
         if (self._sketches is None and len(self._pending) > EXACT_LIMIT) or (
                 self._sketches is not None and self._pending_bytes >= BATCH_BYTES):
@@ -201,7 +245,7 @@ class NearDuplicates:
     def _flush(self, boilerplate: np.ndarray | None = None) -> _Sketches:
         """Hand the pending texts to the worker thread (the first ones also teach the boilerplate)."""
         if self._sketches is None:
-            self._sketches = _Sketches(self.threshold, [t for _, t in self._pending[:EXACT_LIMIT]], boilerplate)
+            self._sketches = _Sketches(self.threshold, [t for _, t, _, _ in self._pending[:EXACT_LIMIT]], boilerplate)
         if self._pending:
             if self._worker is None:
                 self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-sketch")
@@ -221,25 +265,37 @@ class NearDuplicates:
             self._worker = None
         return sketches
 
-    def _sets(self, boilerplate: set[Any] | None = None) -> tuple[list[tuple[int, set[Any]]], set[Any]]:
-        """Each example's 3-grams without the boilerplate (learnt here unless given), and the boilerplate."""
-        sets = [(k, shingles(t)) for k, t in self._pending]
+    def _sets(self, boilerplate: set[Any] | None = None) -> tuple[list[tuple[int, set[Any], set[Any], int]], set[Any]]:
+        """Each example's 3-grams without the boilerplate (learnt here unless given), its answer's
+        3-grams and its distinct key; and the boilerplate."""
+        sets = [(k, shingles(t), shingles(a or _EMPTY_ANSWER), d) for k, t, a, d in self._pending]
         if boilerplate is None:
-            boilerplate = _frequent([s for _, s in sets])
-        return [(k, _without(s, boilerplate)) for k, s in sets], boilerplate
+            boilerplate = _frequent([s for _, s, _, _ in sets])
+        return [(k, _without(s, boilerplate), a, d) for k, s, a, d in sets], boilerplate
+
+    def _close(self, a: tuple[int, set[Any], set[Any], int], b: tuple[int, set[Any], set[Any], int]) -> float | None:
+        """The similarity of two exactly compared examples when they are near-duplicates, else None."""
+        t = self.threshold
+        if a[3] != b[3] or not _close_sizes(a[1], b[1], t) or (s := jaccard(a[1], b[1])) < t:
+            return None
+        return s if jaccard(a[2], b[2]) >= t else None
 
     def pairs(self) -> list[Pair]:
         """Every pair of added examples at least ``threshold`` similar (first key added before second)."""
         if self.exact:
-            return [Pair(a, b, s) for (a, sa), (b, sb) in combinations(self._sets()[0], 2)
-                    if _close_sizes(sa, sb, self.threshold) and (s := jaccard(sa, sb)) >= self.threshold]
+            return [Pair(a[0], b[0], s) for a, b in combinations(self._sets()[0], 2)
+                    if (s := self._close(a, b)) is not None]  # type: ignore[arg-type]
         from . import minhash
 
-        keys, sig8, bands = self._sketched().arrays()
+        keys, sig8, bands, answers, distinct = self._sketched().arrays()
         cand = minhash.candidates(bands)
-        sims = minhash.similarity(sig8[cand[:, 0]], sig8[cand[:, 1]])
-        ok = sims >= self.threshold
-        return [Pair(int(keys[i]), int(keys[j]), float(s)) for (i, j), s in zip(cand[ok], sims[ok])]
+        if not len(cand):
+            return []
+        i, j = cand[:, 0], cand[:, 1]
+        sims = minhash.similarity(sig8[i], sig8[j])
+        ok = (sims >= self.threshold) & (distinct[i] == distinct[j]) & (
+            minhash.similarity(answers[i], answers[j]) >= self.threshold)
+        return [Pair(int(keys[a]), int(keys[b]), float(s)) for (a, b), s in zip(cand[ok], sims[ok])]
 
     def pairs_with(self, other: NearDuplicates) -> list[Pair]:
         """Pairs (key here, key in ``other``) at least ``threshold`` similar.
@@ -250,19 +306,20 @@ class NearDuplicates:
         if self.exact and other.exact:
             mine, boilerplate = self._sets()
             theirs, _ = other._sets(boilerplate)
-            return [Pair(a, b, s) for a, sa in mine for b, sb in theirs
-                    if _close_sizes(sa, sb, self.threshold) and (s := jaccard(sa, sb)) >= self.threshold]
+            return [Pair(a[0], b[0], s) for a in mine for b in theirs if (s := self._close(a, b)) is not None]
         from . import minhash
 
         sketches = self._sketched()
-        keys_a, sig_a, bands_a = sketches.arrays()
-        keys_b, sig_b, bands_b = other._sketched(sketches.boilerplate).arrays()
+        keys_a, sig_a, bands_a, ans_a, dis_a = sketches.arrays()
+        keys_b, sig_b, bands_b, ans_b, dis_b = other._sketched(sketches.boilerplate).arrays()
         cand = minhash.cross_candidates(bands_a, bands_b)
         if not len(cand):
             return []
-        sims = minhash.similarity(sig_a[cand[:, 0]], sig_b[cand[:, 1]])
-        ok = sims >= self.threshold
-        return [Pair(int(keys_a[i]), int(keys_b[j]), float(s)) for (i, j), s in zip(cand[ok], sims[ok])]
+        i, j = cand[:, 0], cand[:, 1]
+        sims = minhash.similarity(sig_a[i], sig_b[j])
+        ok = (sims >= self.threshold) & (dis_a[i] == dis_b[j]) & (
+            minhash.similarity(ans_a[i], ans_b[j]) >= self.threshold)
+        return [Pair(int(keys_a[a]), int(keys_b[b]), float(s)) for (a, b), s in zip(cand[ok], sims[ok])]
 
 
 def _close_sizes(a: set[Any], b: set[Any], threshold: float) -> bool:

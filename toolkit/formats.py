@@ -6,8 +6,10 @@ Besides the four OpenAI formats, :func:`foreign` recognises the formats of other
 
 from __future__ import annotations
 
+import shlex
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 CHAT = "chat"
@@ -43,6 +45,11 @@ FOREIGN = {f.name: f for f in (
     Foreign("ms-swift", "ms-swift", '"query", "response", "history"', "ms-swift"),
     Foreign("trl-preference", "TRL preference", '"prompt", "chosen", "rejected"', "trl-preference"),
     Foreign("trl-messages", "TRL prompt-completion", '"prompt" and "completion" message lists', "trl-messages"),
+    Foreign("llamafactory", "LLaMA-Factory (v1 messages)", 'content parts with "value" instead of "text" or '
+            '"image_url"', "trl-messages", note="images given as file paths must first be put at https URLs or "
+            "embedded as data: URLs"),
+    Foreign("media-paths", "LLaMA-Factory / ms-swift multimodal", '"messages" with "<image>" tags and an "images" '
+            "list of file paths", None, note="each image must become an image_url part with an https or data: URL"),
 )}
 
 
@@ -71,10 +78,15 @@ def foreign(value: Any) -> str | None:
         return "sharegpt-preference" if "chosen" in value and "rejected" in value else "sharegpt"
     msgs = value.get("messages")
     if isinstance(msgs, list):
+        if any(isinstance(value.get(k), list) and value[k] for k in ("images", "videos", "audios")):
+            return "media-paths"
         # ShareGPT turns under a "messages" key (from/value instead of role/content)
         turns = [m for m in msgs if isinstance(m, dict)]
         if turns and all("role" not in m and "from" in m for m in turns):
             return "sharegpt"
+        if any(isinstance(p, dict) and "value" in p and "text" not in p and "image_url" not in p
+               for m in turns if isinstance(m.get("content"), list) for p in m["content"]):
+            return "llamafactory"
         return None
     if any(k in value for k in _PREFERENCE_OUTPUTS):
         return None
@@ -144,3 +156,11 @@ def decide_foreign(values: list[Any]) -> str | None:
     name, n = found.most_common(1)[0]
     openai = sum(detect(v) is not None for v in values)
     return name if 2 * sum(found.values()) >= len(values) and sum(found.values()) > openai else None
+
+
+def convert_command(fmt: Foreign, path: str) -> str:
+    """The ``tunesmith convert`` command line that turns ``path`` (in ``fmt``) into OpenAI JSONL."""
+    p = Path(path)
+    named = p.name not in ("", "-") and not p.name.startswith("<")
+    out = p.with_name(f"{p.stem}.openai.jsonl") if named else Path("converted.openai.jsonl")
+    return f"tunesmith convert --from {fmt.convert_from} {shlex.quote(path) if named else 'FILE'} {shlex.quote(str(out))}"

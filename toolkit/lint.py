@@ -226,7 +226,7 @@ class Linter:
 
     def _rules(self, kind: str, path: str, ctx: Context) -> list[Rule]:
         return [r for r in RULES.values()
-                if r.kind == kind and ctx.provider.rules_of in r.providers and self.settings.enabled(r, path)]
+                if r.kind == kind and r.applies_to(ctx.provider) and self.settings.enabled(r, path)]
 
     def _context(self, file_format: str, role: str) -> Context:
         s = self.settings
@@ -311,7 +311,7 @@ class Linter:
             mixed = RULES["F090"]
             if own == ctx.detected_format and ctx.method_explicit:
                 return  # the whole file is in another format than --method: F091 says it once
-            if ctx.provider.rules_of in mixed.providers and self.settings.enabled(mixed, path):
+            if mixed.applies_to(ctx.provider) and self.settings.enabled(mixed, path):
                 yield self._diag(rec, path, mixed, Finding(
                     None, f"this record is in the {own} format but the file is {ctx.file_format}"
                     f" (first {ctx.file_format} record: line {first_lines.get(ctx.file_format, '?')}); "

@@ -4,7 +4,9 @@
 >>> s.examples, s.tokens.median, s.billed_tokens, s.cost.usd
 
 Token counts follow the Cookbook (3 tokens per message, 1 per ``name``, 3 to prime the
-reply) and add what it leaves out: tool calls, tool definitions and legacy functions.
+reply) and add what it leaves out: tool calls, tool definitions, legacy functions, images (the
+vision guide's formula, :mod:`toolkit.imagedata`) and the rejected answer of a preference pair
+(billed: the cost is over the tokens of the training file; not trained on).
 *Billed* tokens are every token of every example, counted up to the model's context
 (longer examples are truncated), per epoch. *Trained* tokens are the ones the model learns
 from: assistant turns without ``weight: 0``. The file is streamed: worker processes parse
@@ -84,6 +86,7 @@ class Stats:
     cost: cost.Estimate
     unreadable: int = 0
     unreadable_lines: list[int] = field(default_factory=list)
+    images_assumed: int = 0  # images behind URLs (size unknown offline), counted as imagedata.ASSUMED_SIZE
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -104,9 +107,21 @@ def _head(path: str) -> list[dict[str, Any]]:
 
 def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.Model]:
     """The file's format and the model to count for: ``model``, else the provider default that trains it."""
-    counts: Counter[str] = Counter(f for v in _head(path) if (f := formats.detect(v)) is not None)
+    head = _head(path)
+    counts: Counter[str] = Counter(f for v in head if (f := formats.detect(v)) is not None)
     file_format = formats.decide(counts)
     return file_format, catalog.for_method(provider, model, formats.FORMAT_METHOD[file_format])
+
+
+def _refuse_foreign(path: str) -> None:
+    """A file in another trainer's format has no billed tokens to count: say so, with the convert command."""
+    foreign = formats.decide_foreign(_head(path))
+    if foreign is not None:
+        fmt = formats.FOREIGN[foreign]
+        how = (f"convert it first: {formats.convert_command(fmt, path)}" if fmt.convert_from
+               else "rewrite it as chat messages first")
+        raise InputError(f"{path}: is in the {fmt.title} format ({fmt.shape}), not an OpenAI fine-tuning format, "
+                         f"so its tokens cannot be counted as the provider bills them; {how}")
 
 
 def _check_path(path: str) -> None:
@@ -134,6 +149,7 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
     """
     spath = os.fspath(path)
     _check_path(spath)
+    _refuse_foreign(spath)
     file_format, target = _target(spath, provider, model)
     bad = counting.Unreadable()
     context = target.context
@@ -141,12 +157,14 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
     codes: Counter[int] = Counter()
     over_limit = over_by_max = over_total = 0
     over_lines: list[tuple[int, int]] = []
+    assumed_images = 0
     for rows in counting.packed(spath, encoding=encoding or target.encoding, unreadable=bad, workers=workers):
-        codes.update(rows[1::5])
-        messages.extend(rows[2::5])
-        toks.extend(rows[3::5])
-        trained.extend(rows[4::5])
-        for k in range(3, len(rows), 5):
+        codes.update(rows[1::counting.ROW])
+        messages.extend(rows[2::counting.ROW])
+        toks.extend(rows[3::counting.ROW])
+        trained.extend(rows[4::counting.ROW])
+        assumed_images += sum(rows[5::counting.ROW])
+        for k in range(3, len(rows), counting.ROW):
             if rows[k] > context:
                 over = rows[k] - context
                 over_limit += 1
@@ -164,7 +182,8 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
         messages=Distribution.of(messages), tokens=Distribution.of(toks), trained=Distribution.of(trained),
         total_tokens=sum(toks), billed_tokens=billed, trained_tokens=sum(trained), over_limit=over_limit,
         over_by_max=over_by_max, over_lines=over_lines, epochs=n_epochs, epochs_auto=epochs is None,
-        cost=cost.estimate(target, billed, n_epochs), unreadable=bad.count, unreadable_lines=bad.lines)
+        cost=cost.estimate(target, billed, n_epochs), unreadable=bad.count, unreadable_lines=bad.lines,
+        images_assumed=assumed_images)
 
 
 def frame(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,

@@ -116,30 +116,35 @@ def example_strings(value: dict[str, Any]) -> tuple[list[str], int]:
 
     Works for chat/RFT (``messages``), preference (``input`` + outputs) and
     completion (``prompt``/``completion``) records; non-string values are skipped.
+    The overhead includes the tokens of the example's images.
     """
-    strings, overhead, _ = example_parts(value)
+    strings, overhead, _, _ = example_parts(value)
     return strings, overhead
 
 
-def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int]:
-    """Like :func:`example_strings`, plus how many leading strings are trained output.
+def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int, int]:
+    """Like :func:`example_strings`, plus how many leading strings are trained output, and how many
+    images were counted at an assumed size (images behind URLs, whose size is unknown offline).
 
     The first ``n_trained`` strings are what training learns from: the content and
     calls of assistant messages without ``weight: 0`` (the preferred output of a
     preference record, the completion of a prompt/completion record). Order does
-    not matter for counting, so trained strings come first.
+    not matter for counting, so trained strings come first. A preference record's
+    rejected answer is counted too (billed, not trained): the documented cost is over
+    the tokens of the training file.
     """
     trained: list[str] = []
     other: list[str] = []
-    overhead = 0
+    overhead = assumed = 0
     if "messages" in value or "input" in value:
-        container = value.get("input") if isinstance(value.get("input"), dict) else value
+        container: dict[str, Any] = value["input"] if isinstance(value.get("input"), dict) else value
         msgs: list[tuple[Any, bool]] = []
         if isinstance(container.get("messages"), list):
             msgs.extend((m, False) for m in container["messages"])
-        out = value.get("preferred_output")
-        if isinstance(out, list):
-            msgs.extend((m, True) for m in out)
+        for side, preferred in (("preferred_output", True), ("non_preferred_output", False)):
+            out = value.get(side) if container is not value else None
+            if isinstance(out, list):
+                msgs.extend((m, preferred) for m in out)
         for m, preferred in msgs:
             if not isinstance(m, dict):
                 continue
@@ -147,10 +152,13 @@ def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int]:
             role = m.get("role")
             if isinstance(role, str):
                 other.append(role)
-            learns = role == "assistant" and (preferred or not _weight_zero(m))
+            learns = role == "assistant" and (preferred or (container is value and not _weight_zero(m)))
             _message_strings(m, trained if learns else other)
             if "name" in m:
                 overhead += TOKENS_PER_NAME
+            n, guessed = _image_tokens(m)
+            overhead += n
+            assumed += guessed
         overhead += TOKENS_REPLY_PRIMING
         tools = container.get("tools", container.get("functions"))
         if isinstance(tools, list) and tools:
@@ -160,7 +168,27 @@ def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int]:
             trained.append(value["completion"])
         if isinstance(value.get("prompt"), str):
             other.append(value["prompt"])
-    return trained + other, overhead, len(trained)
+    return trained + other, overhead, len(trained), assumed
+
+
+def _image_tokens(m: dict[str, Any]) -> tuple[int, int]:
+    """(tokens, images of unknown size) of a message's image parts (see :mod:`toolkit.imagedata`)."""
+    content = m.get("content")
+    if not isinstance(content, list):
+        return 0, 0
+    total = guessed = 0
+    for part in content:
+        if not (isinstance(part, dict) and part.get("type") == "image_url" and isinstance(part.get("image_url"), dict)):
+            continue
+        url, detail = part["image_url"].get("url"), part["image_url"].get("detail")
+        if not isinstance(url, str):
+            continue
+        from . import imagedata
+
+        n, assumed = imagedata.url_tokens(url, detail if isinstance(detail, str) else None)
+        total += n
+        guessed += assumed
+    return total, guessed
 
 
 def _weight_zero(m: dict[str, Any]) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .. import catalog
+
 FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "ms-swift", "trl-messages", "trl-preference")
 TO = ("sharegpt", "alpaca", "trl-messages", "trl-preference")
 
@@ -25,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="table column -> system, user, assistant, preferred or non_preferred (repeatable; "
                         "several columns for one field are joined with a blank line)")
     p.add_argument("--system", metavar="TEXT", help="system prompt for examples that have none")
-    p.add_argument("--provider", choices=("openai", "azure"), help="provider to lint the result for")
+    p.add_argument("--provider", choices=catalog.PROVIDERS, help="provider to lint the result for")
     p.add_argument("--model", help="model to lint the result for")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.set_defaults(run=run)

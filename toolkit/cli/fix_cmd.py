@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from .. import catalog
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     mode.add_argument("--diff", action="store_true", help="print a unified diff of the fixes; change nothing")
     mode.add_argument("--write", action="store_true",
                       help="write the fixes (atomically), keeping the original as FILE.bak (or FILE.bak.N)")
-    p.add_argument("--provider", choices=("openai", "azure"), default="openai",
+    p.add_argument("--provider", choices=catalog.PROVIDERS, default="openai",
                    help="provider (a BOM is only removed for providers that do not ask for one)")
     p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
                    help="training method (default: detected from the file's format)")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import catalog
 from ..errors import InputError, UsageError, os_problem
 from ..reader import check_input
 from .output import check_output, output_stream
@@ -26,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("paths", nargs="+", metavar="FILE",
                    help="JSONL files or folders to check (a folder: its *.jsonl files; - reads standard input)")
     p.add_argument("--validation", metavar="FILE", help="validation file, checked with the cross-file rules")
-    p.add_argument("--provider", choices=("openai", "azure"), help="provider whose limits apply (default openai)")
+    p.add_argument("--provider", choices=catalog.PROVIDERS, help="provider whose limits apply (default openai)")
     p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
     p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
                    help="training method (default: detected from the file's format)")

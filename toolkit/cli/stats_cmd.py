@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .. import catalog
 from ..errors import UsageError
 from .output import check_output, output_stream
 
@@ -22,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "example, billed and trained tokens, examples over the model's context, the "
                                    "epochs n_epochs=auto would choose and the estimated training cost.")
     p.add_argument("path", metavar="FILE", help="JSONL file")
-    p.add_argument("--provider", choices=("openai", "azure"), default="openai", help="provider (default openai)")
+    p.add_argument("--provider", choices=catalog.PROVIDERS, default="openai", help="provider (default openai)")
     p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
     p.add_argument("--epochs", type=int, help="epochs to train (default: what n_epochs=auto chooses)")
     p.add_argument("--encoding", choices=("o200k_base", "cl100k_base"),
@@ -91,6 +92,15 @@ def write_text(s: Stats, out: TextIO) -> None:
     else:
         out.write(f"over the context: none (every example fits in {s.context:,} tokens)\n")
     out.write(f"billed per epoch: {s.billed_tokens:,} tokens (examples counted up to the context)\n")
+    if s.format == "preference":
+        out.write("  preference pairs: both answers are counted (the cost is over every token of the file); only the "
+                  "preferred one is trained on\n")
+    if s.images_assumed:
+        from ..imagedata import ASSUMED_SIZE, tokens
+
+        w, h = ASSUMED_SIZE
+        out.write(f"  images: {s.images_assumed:,} image(s) behind URLs have an unknown size; each was counted as "
+                  f"{w}x{h} ({tokens('high', ASSUMED_SIZE)} tokens at high or auto detail)\n")
     how = f"what n_epochs=auto chooses for {s.examples:,} examples" if s.epochs_auto else "--epochs"
     out.write(f"epochs: {s.epochs} ({how})\n")
     c = s.cost

@@ -11,6 +11,7 @@ conversion with errors that name the row or line; nothing is written then.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -203,7 +204,7 @@ def iter_records_from(source: str | os.PathLike[str], from_format: str, problems
     if from_format not in trainers.READERS:
         raise UsageError(f"--from {from_format!r}: choose one of {', '.join(FROM_FORMATS)}")
     for where, item in read_items(src):
-        record = trainers.READERS[from_format](item, system, lambda msg, w=where: problems.add(w, msg))
+        record = trainers.READERS[from_format](item, system, functools.partial(problems.add, where))
         if record is None:
             continue
         data = _encoded(record)
@@ -228,7 +229,7 @@ def iter_records_to(source: str | os.PathLike[str], to_format: str, problems: Pr
     if to_format not in trainers.WRITERS:
         raise UsageError(f"--to {to_format!r}: choose one of {', '.join(TO_FORMATS)}")
     for where, value in read_items(src):
-        item = trainers.WRITERS[to_format](value, lambda msg, w=where: problems.add(w, msg))
+        item = trainers.WRITERS[to_format](value, functools.partial(problems.add, where))
         if item is None:
             continue
         data = _encoded(item)

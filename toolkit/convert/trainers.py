@@ -135,7 +135,7 @@ def _sharegpt_turns(turns: list[Any], what: str, report: Report, *, calls: int =
         if speaker in ("function_call", "observation", "tool") and not isinstance(value, str):
             report(f"{what} {i} ({speaker}) has no text value")
             return None
-        if speaker == "function_call":
+        if speaker == "function_call" and isinstance(value, str):
             made = _tool_calls(value, f"{what} {i}", report, first=calls + 1)
             if made is None:
                 return None
@@ -143,7 +143,7 @@ def _sharegpt_turns(turns: list[Any], what: str, report: Report, *, calls: int =
             pending = [c["id"] for c in made]
             messages.append({"role": "assistant", "tool_calls": made})
             continue
-        if speaker in ("observation", "tool"):
+        if speaker in ("observation", "tool") and isinstance(value, str):
             if not pending:
                 report(f"{what} {i} is an observation (a tool result) that follows no function_call turn")
                 return None
@@ -162,7 +162,8 @@ def _sharegpt_turns(turns: list[Any], what: str, report: Report, *, calls: int =
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, (str, type(None))) else f"a JSON {type(value).__name__}"
+    names = {list: "an array", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
+    return repr(value) if isinstance(value, (str, type(None))) else names.get(type(value), type(value).__name__)
 
 
 def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[dict[str, Any]] | None:
@@ -215,7 +216,8 @@ def _sharegpt_preference(item: dict[str, Any], prompt: list[dict[str, Any]],
     sides = []
     for key in ("chosen", "rejected"):
         turn = item.get(key)
-        side = _sharegpt_turns(turn if isinstance(turn, list) else [turn], f'"{key}" turn', report)
+        turns: list[Any] = turn if isinstance(turn, list) else [turn]
+        side = _sharegpt_turns(turns, f'"{key}" turn', report)
         if side is None:
             return None
         if not any(m["role"] == "assistant" for m in side):
@@ -358,7 +360,7 @@ def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
     if msgs is None:
         return None
     item: dict[str, Any] = {}
-    turns = []
+    turns: list[dict[str, Any]] = []
     for i, m in enumerate(msgs, 1):
         if m["role"] == "system" and not turns and "system" not in item:
             item["system"] = m["content"]

@@ -10,6 +10,7 @@ from .. import __version__
 from ..diagnostics import Severity
 from ..lint import LintResult
 from ..rules import RULES, load_all
+from ..rules.docs import help_text
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -35,7 +36,7 @@ def as_dict(result: LintResult) -> dict[str, Any]:
         "name": RULES[c].name,
         "shortDescription": {"text": RULES[c].message},
         "fullDescription": {"text": RULES[c].docs or RULES[c].message},
-        "help": {"text": RULES[c].docs or RULES[c].message},
+        "help": {"text": help_text(RULES[c])},
         "helpUri": f"{RULES_URL}#{c.lower()}",
         "defaultConfiguration": {"level": _LEVEL[RULES[c].severity]},
         "properties": {"name": RULES[c].name, "source": RULES[c].source},

@@ -23,8 +23,7 @@ def empty_content(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A system, developer or user message with empty (or whitespace-only) text gives the model no
     context, and a trained assistant message with empty text teaches it to answer with nothing.
     The Cookbook counts `""` as missing content; no server error is known. Write the text, or
-    drop the message. Assistant messages that make a tool call may leave content empty.
-    Source: FORMAT_RULES C-07."""
+    drop the message. Assistant messages that make a tool call may leave content empty."""
     for i, m in iter_messages(rec.value):
         role = role_of(m)
         if role == "assistant":
@@ -53,7 +52,7 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
     of text parts was rejected by the fine-tuning validator: "message 3, key "content": Input
     should be a valid string" (2024). The later spec allows text parts, but whether the
     validator accepts them now is unconfirmed, so join the parts into one string
-    (`tunesmith fix` does it). Source: FORMAT_RULES C-08 (observed E-11)."""
+    (`tunesmith fix` does it)."""
     if not mentions(rec.raw, b'"tool"'):
         return
     for i, m in iter_messages(rec.value):
@@ -73,8 +72,7 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
 def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"The allowed values for weight are currently 0 or 1": 0 skips the message in training, 1
     (the default) trains on it. Fractions such as 0.5 are not supported; whether floats (`1.0`),
-    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers.
-    Source: FORMAT_RULES C-10."""
+    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers."""
     for i, m in iter_messages(rec.value):
         if "weight" not in m or role_of(m) != "assistant":
             continue
@@ -105,7 +103,7 @@ def _show(value: Any) -> str:
 def no_trained_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """When every assistant message of an example has `"weight": 0`, the example contributes no
     loss: it costs tokens and trains nothing. Set `"weight": 1` (or remove the weight) on the
-    turn(s) the model should learn. Source: FORMAT_RULES C-11b."""
+    turn(s) the model should learn."""
     assistants = [m for _, m in iter_messages(rec.value) if m.get("role") == "assistant"]
     if assistants and not any(is_trained(m) for m in assistants):
         yield Finding("/messages", 'every assistant message has "weight": 0, so this example trains nothing; '
@@ -118,7 +116,7 @@ def last_message_not_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Only assistant messages are trained, so messages after the last assistant reply add tokens
     (and cost) but teach nothing. End the example with the assistant reply, or drop the
     trailing messages. No OpenAI source requires the final message to be the assistant's, so
-    this is a warning. Source: FORMAT_RULES C-12."""
+    this is a warning."""
     msgs = messages_of(rec.value)
     last = next((i for i in range(len(msgs) - 1, -1, -1)
                  if isinstance(msgs[i], dict) and msgs[i].get("role") == "assistant"), None)
@@ -134,8 +132,7 @@ def missing_system_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Without a system message the model learns the behaviour with no instructions, and you must
     call it the same way later. Azure: "You need to provide a system message when you fine
     tune; you'll want to provide that same system message when you use the fine-tuned model".
-    The Cookbook counts examples missing one. Add the system prompt you will deploy with.
-    Source: FORMAT_RULES C-13."""
+    The Cookbook counts examples missing one. Add the system prompt you will deploy with."""
     yield from _missing_role(rec.value, "system", "add the system prompt you will use with the fine-tuned model")
 
 
@@ -144,7 +141,7 @@ def missing_system_message(rec: Record, ctx: Context) -> Iterator[Finding]:
 def missing_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """An example without a user message teaches the assistant to speak unprompted; at inference
     there is always a user turn. The Cookbook counts examples missing one. Add the user's
-    request the assistant answers. Source: FORMAT_RULES C-13."""
+    request the assistant answers."""
     yield from _missing_role(rec.value, "user", "add the user request the assistant answers")
 
 
@@ -159,7 +156,7 @@ def _missing_role(value: Any, role: str, hint: str) -> Iterator[Finding]:
 def unsupported_audio_or_file(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"Audio and file input messages are not currently supported for fine-tuning" (spec).
     `input_audio` and `file` content parts and the assistant `audio` key are rejected. Transcribe
-    audio to text and paste file contents as text parts. Source: FORMAT_RULES C-19."""
+    audio to text and paste file contents as text parts."""
     for i, m in iter_messages(rec.value):
         if "audio" in m:
             yield Finding(f"/messages/{i}/audio", f"{label(i, m)} has an audio key; audio is not supported for "

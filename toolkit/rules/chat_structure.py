@@ -50,8 +50,7 @@ def missing_messages(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A chat example is an object with a `messages` array holding at least one message. The
     server rejects a record without it: "Example X is missing key 'messages'". An empty array or
     a string is rejected by the schema (`minItems: 1`). Rename the key when the data uses another
-    name (`conversation`, `conversations`...), or wrap the turns in `{"messages": [...]}`.
-    Source: FORMAT_RULES C-01 (observed E-07)."""
+    name (`conversation`, `conversations`...), or wrap the turns in `{"messages": [...]}`."""
     value = rec.value
     if not isinstance(value, dict):
         return
@@ -76,8 +75,7 @@ def unknown_top_level_key(rec: Record, ctx: Context) -> Iterator[Finding]:
     an extra "weight"." (observed 2025-10-31; the same file also had `metadata`). Keep
     bookkeeping such as ids or sources in a separate file. A top-level `weight` belongs on the
     assistant messages instead (`"weight": 0` or `1`). Reinforcement files are the opposite:
-    extra keys are allowed there and reach the grader as `{{ item.X }}`.
-    Source: FORMAT_RULES C-02 (observed E-08)."""
+    extra keys are allowed there and reach the grader as `{{ item.X }}`."""
     value = rec.value
     if not isinstance(value, dict) or "messages" not in value:
         return
@@ -101,8 +99,7 @@ def invalid_role(rec: Record, ctx: Context) -> Iterator[Finding]:
     `developer`, `user`, `assistant` and `tool`. The server says "message 2 Discriminator 'role'
     is missing in value" or "No match for discriminator 'role' and value None". Roles from other
     tools (`human`, `gpt`, `bot`, `model`) and case variants (`User`) are rejected too: use the
-    lowercase OpenAI names. (`developer` in a chat file is C031, `system` in an RFT file is R020.)
-    Source: FORMAT_RULES C-03 (observed E-03, E-04)."""
+    lowercase OpenAI names. (`developer` in a chat file is C031, `system` in an RFT file is R020.)"""
     allowed = _roles(ctx)
     chat = ctx.file_format == "chat"
     for i, m in enumerate(messages_of(rec.value)):
@@ -127,6 +124,7 @@ def _show(value: Any) -> str:
 def _role_hint(role: Any, allowed: tuple[str, ...], chat: bool) -> str:
     if isinstance(role, str):
         norm = role.strip().lower()
+        target: str | None
         if norm in allowed:
             target = norm
         elif norm == "system" and not chat:
@@ -141,12 +139,11 @@ def _role_hint(role: Any, allowed: tuple[str, ...], chat: bool) -> str:
 
 
 @record_rule("C031", "developer-role-in-chat", E, "developer role in a supervised chat example",
-             formats=CHAT, structural=True, source="C-03")
+             formats=CHAT, structural=True, source="C-03", evidence="inferred")
 def developer_role_in_chat(rec: Record, ctx: Context) -> Iterator[Finding]:
     """The `developer` role exists only in the reinforcement (RFT) format; the supervised chat
     schema has no `developer` message. Use `system` for supervised and preference training, or
-    pass `--method reinforcement` if the file is meant for RFT. Unconfirmed by a server message.
-    Source: FORMAT_RULES C-03."""
+    pass `--method reinforcement` if the file is meant for RFT. Unconfirmed by a server message."""
     for i, m in iter_messages(rec.value):
         if m.get("role") == "developer":
             yield Finding(f"/messages/{i}/role", f'message {i + 1} has role "developer", which only reinforcement '
@@ -161,7 +158,7 @@ def unknown_message_key(rec: Record, ctx: Context) -> Iterator[Finding]:
     tool_call_id`; function `role, content, name`. Other keys (`timestamp`, `id`, `metadata`...)
     are not part of the schema; the Cookbook flags them as `message_unrecognized_key`. No server
     message was observed, but extra top-level keys are rejected, so treat them as errors and
-    remove them. Source: FORMAT_RULES C-04."""
+    remove them."""
     allowed_roles = _roles(ctx)
     for i, m in iter_messages(rec.value):
         role = role_of(m)
@@ -180,8 +177,7 @@ def missing_message_key(rec: Record, ctx: Context) -> Iterator[Finding]:
     """System, developer, user and tool messages need `content`; tool messages also need the
     `tool_call_id` of the assistant tool call they answer; function messages need `content`
     (string or null). A missing required key fails the schema and the server's validator.
-    (An assistant message's content is C050's job, a function message's `name` C090's.)
-    Source: FORMAT_RULES C-04, C-15."""
+    (An assistant message's content is C050's job, a function message's `name` C090's.)"""
     allowed_roles = _roles(ctx)
     for i, m in iter_messages(rec.value):
         role = role_of(m)
@@ -200,8 +196,7 @@ def missing_message_key(rec: Record, ctx: Context) -> Iterator[Finding]:
 def assistant_without_content(rec: Record, ctx: Context) -> Iterator[Finding]:
     """An assistant message needs a non-null `content`, or `tool_calls`, or `function_call`. The
     server said: "message 11, key "__root__": At least one of content or function_call must be
-    set." Add the reply text, or the tool call the assistant makes at that point.
-    Source: FORMAT_RULES C-05 (observed E-09)."""
+    set." Add the reply text, or the tool call the assistant makes at that point."""
     for i, m in iter_messages(rec.value):
         if m.get("role") == "assistant" and m.get("content") is None and not has_call(m):
             yield Finding(f"/messages/{i}", f"{label(i, m)} has neither content nor tool_calls; "
@@ -215,8 +210,7 @@ def invalid_content(rec: Record, ctx: Context) -> Iterator[Finding]:
     (except on assistant messages with a call, and function messages) are rejected. Every part
     is an object with a `type`: `text` parts need a string `text`; a `refusal` part (assistant
     only) needs a string `refusal`. System, developer and tool content allow only `text` parts,
-    assistant content `text` and `refusal`, user content `text` and `image_url`.
-    Source: FORMAT_RULES C-06."""
+    assistant content `text` and `refusal`, user content `text` and `image_url`."""
     allowed_roles = _roles(ctx)
     for i, m in iter_messages(rec.value):
         role = role_of(m)
@@ -272,8 +266,7 @@ def _part_problem(part: Any, allowed: tuple[str, ...]) -> str | None:
 def function_message_without_name(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A (deprecated) `function` role message carries the result of a function call and must name
     the function in `name`, as a string. Add it, or better, move to tool calls: an assistant
-    `tool_calls` entry answered by a `tool` message with its `tool_call_id`.
-    Source: FORMAT_RULES C-04, C-09."""
+    `tool_calls` entry answered by a `tool` message with its `tool_call_id`."""
     for i, m in iter_messages(rec.value):
         if m.get("role") == "function" and not isinstance(m.get("name"), str):
             at, what = ((f"/messages/{i}/name", "a non-string name") if "name" in m
@@ -286,7 +279,7 @@ def function_message_without_name(rec: Record, ctx: Context) -> Iterator[Finding
 def weight_on_non_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`weight` (0 or 1) says whether an assistant message is trained; only assistant messages
     are trained, and the schema defines `weight` only on them. On a system, user or tool
-    message it is an error: remove it. Source: FORMAT_RULES C-10."""
+    message it is an error: remove it."""
     allowed_roles = _roles(ctx)
     for i, m in iter_messages(rec.value):
         role = role_of(m)
@@ -301,7 +294,7 @@ def no_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Supervised training learns from assistant messages; an example without one has nothing to
     train on (Cookbook: `example_missing_assistant_message`). Add the assistant reply. A file of
     prompts only is either a reinforcement (RFT) file (`--method reinforcement`) or a list of
-    test prompts that does not belong in training. Source: FORMAT_RULES C-11."""
+    test prompts that does not belong in training."""
     msgs = messages_of(rec.value)
     if msgs and not any(isinstance(m, dict) and m.get("role") == "assistant" for m in msgs):
         yield Finding("/messages", "the example has no assistant message, so there is nothing to train on; add the "

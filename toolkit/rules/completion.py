@@ -20,7 +20,7 @@ COMPLETION = ("completion",)
 def invalid_completion_record(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A legacy record is `{"prompt": "<string>", "completion": "<string>"}`: both keys present,
     both strings (SPEC-2507 `FineTuneCompletionRequestInput`). Numbers, lists and null are
-    rejected; write a class label `4` as `" 4"`. Source: FORMAT_RULES L-01."""
+    rejected; write a class label `4` as `" 4"`."""
     value = rec.value
     if not isinstance(value, dict):
         return
@@ -39,8 +39,7 @@ def completion_format_retired(summary: FileSummary, ctx: Context) -> Iterator[Fi
     October 28, 2024" (deprecations page); the base models shut down on 2026-09-28. No current
     model takes this format on OpenAI or Azure OpenAI, so convert the pairs to chat messages
     (`tunesmith convert`: prompt becomes the user message, completion the assistant reply).
-    Reported once per file; the provider's models come from the catalog.
-    Source: FORMAT_RULES L-02."""
+    Reported once per file; the provider's models come from the catalog."""
     if ctx.file_format != "completion" or not summary.records:
         return
     legacy = [m for m in catalog.models(ctx.provider.name) if "completion" in m.methods]
@@ -62,7 +61,7 @@ def legacy_completion_style(summary: FileSummary, ctx: Context) -> Iterator[Find
     prompt with the same separator that appears nowhere else (e.g. `\\n\\n###\\n\\n` or ` ->`),
     start every completion with a space, and end every completion with the same stop sequence
     (e.g. `\\n` or `###`). Summarised once per file. It only matters for the retired base models:
-    after converting to chat (L020) none of it is needed. Source: FORMAT_RULES L-03."""
+    after converting to chat (L020) none of it is needed."""
     style = summary.completion
     if ctx.file_format != "completion" or not style.records:
         return

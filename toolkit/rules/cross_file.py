@@ -19,7 +19,7 @@ E, W = Severity.ERROR, Severity.WARNING
 def validation_format_mismatch(train: FileSummary, validation: FileSummary | None, ctx: Context) -> Iterator[Finding]:
     """The validation file must have the same format as the training file (chat with chat,
     preference with preference...); the job uses one method for both. Convert the validation
-    file, or pass the one that belongs to this training file. Source: FORMAT_RULES F-11."""
+    file, or pass the one that belongs to this training file."""
     if validation is None or not train.records or not validation.records:
         return
     if not formats.same_family(validation.format, train.format):
@@ -36,7 +36,7 @@ def missing_validation_file(train: FileSummary, validation: FileSummary | None, 
     training and a validation dataset must be provided"). Pass it with `--validation FILE`; it
     holds at most 1,000 examples on OpenAI. Checked when you say you are preparing an RFT job
     (`--method reinforcement`), so a training file linted on its own (pre-commit) is not
-    flagged. Source: FORMAT_RULES F-11, R-06."""
+    flagged."""
     if validation is None and train.role == "train" and ctx.method == "reinforcement" and ctx.method_explicit:
         yield Finding(None, "reinforcement fine-tuning needs a validation file as well as the training file: "
                       "pass it with --validation FILE (a few hundred held-out examples)")
@@ -47,7 +47,7 @@ def missing_validation_file(train: FileSummary, validation: FileSummary | None, 
 def train_validation_overlap(train: FileSummary, validation: FileSummary | None, ctx: Context) -> Iterator[Finding]:
     """"The same data should not be present in both train and validation files" (API reference):
     validation loss on examples the model trained on says nothing about new inputs. Remove the
-    copies from one of the files. Only byte-identical lines are found. Source: FORMAT_RULES F-11."""
+    copies from one of the files. Only byte-identical lines are found."""
     if validation is None:
         return
     name = Path(validation.path).name

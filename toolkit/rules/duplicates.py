@@ -62,7 +62,7 @@ def near_duplicate_example(summary: FileSummary, ctx: Context) -> Iterator[Findi
     the comparison, so examples that differ only in their data are not flagged. Files of up to
     256 examples are compared pair by pair; larger files with MinHash sketches (datasketch's
     permutations, 64 of them) and LSH, which finds most pairs above 80 % and estimates their
-    similarity. Source: FORMAT_RULES F-13."""
+    similarity."""
     near = _near(summary)
     if near is None:
         return
@@ -85,7 +85,7 @@ def validation_leakage(train: FileSummary, validation: FileSummary | None, ctx: 
     the same dialogue with another system prompt) measures memory, not generalisation: the
     validation loss looks better than the model is. Byte-identical copies are F112's. Move or
     rewrite the example; `tunesmith split` makes a split where near-duplicates stay on one side.
-    Same similarity as F131 (word 3-grams, at least 80 %). Source: FORMAT_RULES F-11."""
+    Same similarity as F131 (word 3-grams, at least 80 %)."""
     if validation is None:
         return
     mine, theirs = _near(train), _near(validation)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +30,7 @@ def bom_present(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """The file starts with the bytes EF BB BF (a UTF-8 byte-order mark, written by Notepad and by
     `encoding="utf-8-sig"`). OpenAI's docs do not mention a BOM; Tunesmith reads it fine, but a
     plain `json.loads` of the first line fails on it. Harmless for Azure, whose docs ask for one.
-    Strip it to be safe when the target does not ask for it. Source: FORMAT_RULES F-03."""
+    Strip it to be safe when the target does not ask for it."""
     if summary.facts.bom and ctx.provider.bom != "recommended":
         yield Finding(None, "the file starts with a UTF-8 byte-order mark (BOM); "
                       f"{ctx.provider.title} does not ask for one and some JSON loaders choke on it: "
@@ -42,8 +41,7 @@ def bom_present(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
 def bom_missing(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Azure OpenAI's docs say training and validation files "must be encoded in UTF-8 and include
     a byte-order mark (BOM)". Azure's own tutorial writes files without one and they work, so this
-    is only information: add a BOM (save as "UTF-8 with BOM") only if an upload is refused.
-    Source: FORMAT_RULES F-03 (AZ-REST), unconfirmed whether it is enforced."""
+    is only information: add a BOM (save as "UTF-8 with BOM") only if an upload is refused."""
     if not summary.facts.bom and summary.facts.bytes and ctx.provider.bom == "recommended":
         yield Finding(None, f"the file has no UTF-8 byte-order mark; {ctx.provider.title}'s docs ask for one, "
                       "though files without it are accepted in practice: add one only if an upload is refused")
@@ -54,7 +52,7 @@ def bom_missing(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
 def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Some lines end with `\\r\\n`. JSON parsers treat the `\\r` as whitespace, so the records
     are read correctly, but tools that split on `\\n` keep the `\\r`, and mixed endings make diffs
-    noisy. `tunesmith fix --write` converts them to `\\n`. Source: FORMAT_RULES F-02."""
+    noisy. `tunesmith fix --write` converts them to `\\n`."""
     facts = summary.facts
     if facts.crlf_lines:
         mixed = f" and {facts.lf_lines} with LF (mixed)" if facts.lf_lines else ""
@@ -68,7 +66,7 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     `.jsonl` files", Files API): a JSONL file uploaded as `.json` or `.txt` is refused. The
     server sees the name given at upload, not the local one (`tunesmith train` always uploads
     under a `.jsonl` name), so this is a warning about the file's contents being fine but its
-    name: rename it before uploading it with another tool. Source: FORMAT_RULES F-04."""
+    name: rename it before uploading it with another tool."""
     name = Path(summary.path).name
     if not name or name == "-" or (name.startswith("<") and name.endswith(">")):
         return  # stdin or an in-memory buffer: no name to check
@@ -83,8 +81,7 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
 @file_rule("F050", "file-too-large", E, "file is larger than 8 GB", source="F-05")
 def file_too_large(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """One upload holds at most 8 GB, even with the multi-part Uploads API (512 MB with the plain
-    Files API). Split the data into several files and train in stages, or sample it down.
-    Source: FORMAT_RULES F-05 (SPEC-HEAD /uploads)."""
+    Files API). Split the data into several files and train in stages, or sample it down."""
     if summary.facts.bytes > UPLOADS_API_MAX:
         yield Finding(None, f"the file is {_size(summary.facts.bytes)}; an upload holds at most 8 GB: "
                       "split the data or sample it down")
@@ -95,7 +92,7 @@ def file_too_large(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
 def file_needs_uploads_api(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Files over 512 MB cannot go through the Files API (`/v1/files`); use the multi-part
     Uploads API (64 MB parts, up to 8 GB; the Python SDK's `uploads.upload_file_chunked`), or on
-    Azure import from Blob storage. Source: FORMAT_RULES F-05."""
+    Azure import from Blob storage."""
     if FILES_API_MAX < summary.facts.bytes <= UPLOADS_API_MAX:
         yield Finding(None, f"the file is {_size(summary.facts.bytes)}, over the 512 MB limit of a single "
                       "upload: use the Uploads API (multi-part, up to 8 GB)")
@@ -105,8 +102,7 @@ def file_needs_uploads_api(summary: FileSummary, ctx: Context) -> Iterator[Findi
 def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """A training file needs at least 10 examples. The server refuses the job with code
     `invalid_n_examples`: "Training file has 7 example(s), but must have at least 10 examples".
-    Only checked for training files (the minimum for validation files is unknown).
-    Source: FORMAT_RULES F-06 (observed E-10)."""
+    Only checked for training files (the minimum for validation files is unknown)."""
     if summary.role == "train" and summary.records < MIN_EXAMPLES:
         yield Finding(None, f"Training file has {summary.records} example(s), but must have at least "
                       f"{MIN_EXAMPLES} examples (the server refuses the job): add more examples")
@@ -118,7 +114,7 @@ def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """OpenAI: "We see improvements from fine-tuning on 50–100 examples… We recommend starting
     with 50 well-crafted demonstrations"; Azure suggests hundreds to thousands. Fewer examples
     train, but rarely change the model much. Checked for supervised and DPO training files
-    (RFT is meant to start with a few dozen). Source: FORMAT_RULES F-07."""
+    (RFT is meant to start with a few dozen)."""
     if (summary.role == "train" and ctx.method in ("supervised", "dpo")
             and MIN_EXAMPLES <= summary.records < RECOMMENDED_EXAMPLES):
         yield Finding(None, f"training file has {summary.records} examples; fine-tuning usually needs at least "
@@ -130,7 +126,7 @@ def too_many_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Documented maximums (per provider, from the catalog): an RFT training file holds at most
     50,000 examples and an RFT validation file 1,000 (OpenAI); a vision file at most 50,000
     examples that contain images (text-only examples do not count; Azure the same). Sample the
-    file down or split the job. Source: FORMAT_RULES F-08 (DOC-RFT, DOC-VIS)."""
+    file down or split the job."""
     prov = ctx.provider
     if ctx.method == "reinforcement":
         limit = prov.rft_max_train_examples if summary.role == "train" else prov.rft_max_validation_examples
@@ -149,8 +145,7 @@ def format_method_mismatch(summary: FileSummary, ctx: Context) -> Iterator[Findi
     reinforcement on RFT records. The server checks it: "Input file file-… is in the
     fine-tune-chat format, but the specified fine-tuning job is not using 'supervised' as the
     training method (provided method=dpo)". Reported once when most records are in another format
-    than `--method` expects; pass the method that fits, or convert the file.
-    Source: FORMAT_RULES F-09, P-07 (observed E-06)."""
+    than `--method` expects; pass the method that fits, or convert the file."""
     if not ctx.method_explicit or ctx.method not in formats.METHOD_FORMAT:
         return
     expected = formats.METHOD_FORMAT[ctx.method]
@@ -188,15 +183,6 @@ class _ForeignCollector:
 collector(FOREIGN, rules=("F092",))(_ForeignCollector)
 
 
-def convert_command(fmt: formats.Foreign, path: str) -> str:
-    """The ``tunesmith convert`` command line that turns ``path`` (in ``fmt``) into OpenAI JSONL."""
-    p = Path(path)
-    out = p.with_name(f"{p.stem}.openai.jsonl") if p.name not in ("", "-") and not p.name.startswith("<") \
-        else Path("converted.openai.jsonl")
-    src = shlex.quote(path) if p.name not in ("", "-") and not p.name.startswith("<") else "FILE"
-    return f"tunesmith convert --from {fmt.convert_from} {src} {shlex.quote(str(out))}"
-
-
 @file_rule("F092", "other-trainer-format", E, "the file is in another trainer's format (ShareGPT, Alpaca, TRL...)",
            source="F-09")
 def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
@@ -221,9 +207,11 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     others = sum(found.counts.values()) - n
     more = f" (and {others:,} in other trainers' formats)" if others else ""
     if fmt.convert_from is None:
-        how = "tunesmith convert cannot read it yet: rewrite it as chat messages"
+        how = "tunesmith convert cannot read it yet: rewrite it as chat messages" + (f" ({fmt.note})" if fmt.note else "")
     else:
-        how = f"convert it with `{convert_command(fmt, summary.path)}`, then lint the result"
+        how = f"convert it with `{formats.convert_command(fmt, summary.path)}`, then lint the result"
+        if fmt.note:
+            how += f" ({fmt.note})"
     yield Finding(None, f"this file is in the {fmt.title} format ({fmt.shape}): {n:,} of {summary.records:,} "
                   f"records{more}; OpenAI and Azure fine-tuning read only their own formats (chat messages, "
                   f"DPO, RFT): {how}", line=found.first_line.get(fmt.name))
@@ -232,7 +220,7 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
 @file_rule("F130", "duplicate-example", W, "example repeats an earlier one exactly", source="F-13")
 def duplicate_example(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Two byte-identical lines train the same example twice, weighting it more than the others
-    and wasting tokens. Remove the copies. Source: FORMAT_RULES F-13."""
+    and wasting tokens. Remove the copies."""
     for line, first in summary.duplicates:
         yield Finding(None, f"line {line} repeats line {first} exactly; remove the copy", line=line)
 

@@ -70,8 +70,7 @@ def unresolved_grader_reference(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Graders read the row through templates: `{{ item.answer }}` is the row's `answer` key,
     `{{ item.a.b }}` a nested one. When a row lacks the key, grading that sample fails and
     training logs `invalid_variable_error_mean` (RFT guide, "Training errors"). Checked only when a
-    grader config is given (`--grader FILE`). Add the key to every row, or fix the template.
-    Source: FORMAT_RULES R-05."""
+    grader config is given (`--grader FILE`). Add the key to every row, or fix the template."""
     if ctx.grader is None:
         return
     for path in item_refs(ctx.grader):
@@ -96,7 +95,7 @@ def output_json_without_response_format(summary: FileSummary, ctx: Context) -> I
     """`{{ sample.output_json }}` is filled only when the job sets a `response_format` of type
     `json_schema` (graders guide); otherwise the grader sees nothing. Put the response format next
     to the grader in the config: `{"grader": {...}, "response_format": {"type": "json_schema",
-    ...}}`, or grade `{{ sample.output_text }}`. Source: FORMAT_RULES R-05."""
+    ...}}`, or grade `{{ sample.output_text }}`."""
     if ctx.grader is None:
         return
     grader, response_format = grader_parts(ctx.grader)
@@ -130,7 +129,8 @@ def invalid_grader(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
 
 
 @file_rule("R081", "unknown-grader-model", W, "a model grader uses a model the provider does not list for graders",
-           formats=("reinforcement",), source="R-08")
+           formats=("reinforcement",), source="R-08",
+           links=("https://github.com/microsoft-foundry/fine-tuning/tree/main/Demos/RFT_Countdown",))
 def unknown_grader_model(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """`score_model` and `label_model` graders name the model that grades. The provider documents
     which models may grade (OpenAI's graders guide: gpt-4o, gpt-4o-mini, gpt-4.1 family, o1,

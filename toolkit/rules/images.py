@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from .. import catalog
+from .. import catalog, imagedata
 from ..diagnostics import Severity
 from ..reader import Record
 from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, label, role_of, type_name
@@ -21,8 +19,6 @@ DETAILS = ("auto", "low", "high")
 MAX_IMAGE_BYTES = 10 * 1024 * 1024  # DOC-VIS: images over 10 MB are skipped
 _URL = re.compile(r"^(https?://|data:image/)")  # the same pattern as the schemas' imagePart.url
 _FORMATS = ("jpeg", "jpg", "png", "webp")
-_MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"GIF8", "GIF"), (b"BM", "BMP"),
-          (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"\x00\x00\x01\x00", "ICO"))
 _PNG_MODES = {0: "grayscale", 3: "palette", 4: "grayscale with alpha"}  # 2 = RGB and 6 = RGBA are fine
 # Lists of messages an example can hold, by format: chat/RFT "messages", preference input and outputs.
 _MESSAGE_LISTS = (("messages",), ("input", "messages"), ("preferred_output",), ("non_preferred_output",))
@@ -59,7 +55,7 @@ def image_outside_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Images (`image_url` content parts) are allowed only in user messages: "You cannot include
     images as output from messages with the assistant role" (vision fine-tuning guide; Azure the
     same). System, developer and tool content take only text parts. Move the image into the user
-    message that asks about it. Source: FORMAT_RULES C-21."""
+    message that asks about it."""
     allowed = CHAT_ROLES if ctx.file_format == "chat" else REINFORCEMENT_ROLES
     for pointer, i, m, _ in image_parts(rec.value):
         role = role_of(m)
@@ -75,7 +71,7 @@ def invalid_image_url(rec: Record, ctx: Context) -> Iterator[Finding]:
     `http://` or `https://` address the training service can download, or a base64 data URL
     (`data:image/png;base64,...`). Other schemes (`ftp:`, `file:`), local paths and a bare string
     in place of the `image_url` object are rejected. Upload the image somewhere reachable over
-    HTTPS or embed it as a data URL. Source: FORMAT_RULES C-21 (DOC-VIS)."""
+    HTTPS or embed it as a data URL."""
     for pointer, i, m, part in image_parts(rec.value):
         obj = part.get("image_url")
         if isinstance(obj, str):
@@ -101,7 +97,7 @@ def invalid_image_url(rec: Record, ctx: Context) -> Iterator[Finding]:
 def invalid_image_detail(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`image_url.detail` is optional; when present it must be `"auto"` (the default), `"low"`
     (512x512, 85 tokens per image) or `"high"`. Anything else (`"medium"`, `null`, a number) is
-    rejected by the schema. Source: FORMAT_RULES C-21."""
+    rejected by the schema."""
     for pointer, i, m, part in image_parts(rec.value):
         obj = part.get("image_url")
         if isinstance(obj, dict) and "detail" in obj and not (isinstance(obj["detail"], str)
@@ -116,7 +112,7 @@ def invalid_image_detail(rec: Record, ctx: Context) -> Iterator[Finding]:
 def too_many_images(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Vision fine-tuning takes at most 10 images per example on OpenAI and 64 on Azure OpenAI
     (the limit comes from the provider catalog). Split an example with more images into several
-    examples. Source: FORMAT_RULES C-21 (DOC-VIS, Azure vision doc)."""
+    examples."""
     limit = ctx.provider.max_images_per_example
     if b"image_url" not in rec.raw:
         return
@@ -132,9 +128,14 @@ def unsupported_image_data(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Images must be JPEG, PNG or WEBP, in RGB or RGBA mode, at most 10 MB. The service does not
     reject a file for a bad image: it skips the image ("invalid image format", "image too large"),
     so the example trains without it. For base64 data URLs Tunesmith checks the declared type, the
-    first bytes of the data (a GIF or BMP labelled image/png), the PNG colour mode and the decoded
-    size. Convert the image (e.g. to PNG) or shrink it. Images behind http(s) URLs are not
-    downloaded. Source: FORMAT_RULES C-21 (DOC-VIS)."""
+    first bytes of the data (a GIF or BMP labelled image/png), the PNG colour mode, the decoded
+    size, and that the data is whole: valid base64, and an image that ends where its format says
+    (a PNG's IEND chunk, a JPEG's end-of-image marker, a WEBP's declared length); a copy cut
+    short, or base64 with stray characters, is skipped as "invalid image format". Convert the
+    image (e.g. to PNG), shrink it, or re-encode it whole. Images behind http(s) URLs are not
+    downloaded.
+    Evidence: documented (https://platform.openai.com/docs/guides/vision-fine-tuning: size,
+    formats, modes, and the skip reasons)."""
     if b"data:image/" not in rec.raw:
         return
     for pointer, i, m, part in image_parts(rec.value):
@@ -159,17 +160,17 @@ def data_url_problem(url: str) -> str | None:
     size = len(payload) * 3 // 4 - payload[-2:].count("=")
     if size > MAX_IMAGE_BYTES:
         return f"the image is {size / 1024 / 1024:.1f} MB, over the 10 MB limit: shrink it"
-    try:
-        head = base64.b64decode(payload[:44], validate=True)
-    except (binascii.Error, ValueError):
+    head = imagedata.decode_head(payload[:44])
+    if head is None:
         return "the data is not valid base64"
-    actual = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
-    if actual is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        actual = "WEBP"
+    actual = imagedata.kind_of(head)
     if actual not in (None, "JPEG", "PNG", "WEBP"):
         return f"the data is a {actual} image although the URL says {kind} (JPEG, PNG or WEBP only): convert it"
     if actual == "PNG" and len(head) > 25 and head[12:16] == b"IHDR" and head[25] in _PNG_MODES:
         return f"the PNG is in {_PNG_MODES[head[25]]} mode; images must be RGB or RGBA: convert it"
+    broken = imagedata.damage(payload)
+    if broken:
+        return f"{broken}: re-encode the whole image"
     return None
 
 
@@ -179,9 +180,9 @@ def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
     """Only some models can be fine-tuned on images: gpt-4o-2024-08-06 on OpenAI; gpt-4o
     2024-08-06 and gpt-4.1 2025-04-14 on Azure OpenAI (the catalog's `images` field). A file with
     image parts for any other model fails. Pass a vision model with `--model`, or remove the
-    images. Reported once per file. Source: FORMAT_RULES C-21."""
-    if not summary.image_examples or ctx.model.images or ctx.file_format not in MESSAGES:
-        return
+    images. Reported once per file."""
+    if not summary.image_examples or ctx.model.images or ctx.file_format not in MESSAGES or ctx.foreign:
+        return  # (a file in another trainer's format gets F092 first)
     vision = [m.name for m in catalog.models(ctx.provider.name) if m.images]
     which = ctx.model.name if ctx.model_explicit else f"the default model {ctx.model.name}"
     fix = (f"pass --model {vision[0]}" + (f" (or {', '.join(vision[1:])})" if vision[1:] else "")

@@ -27,7 +27,7 @@ def model_shut_down(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """The catalog records when each model stops taking fine-tuning jobs (OpenAI deprecations
     page; some dates come from third-party summaries and say so). After that date a job on the
     model, or on a fine-tune built on it, fails. The message names the catalog's replacement.
-    Prompt/completion files are L020's business. Source: FORMAT_RULES §9 (DOC-DEP)."""
+    Prompt/completion files are L020's business."""
     if ctx.model_explicit and ctx.method != "completion" and ctx.model.is_shut_down(ctx.today):
         yield Finding(None, _shutdown_message(ctx.model, ""))
 
@@ -37,7 +37,7 @@ def model_shut_down(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
 def default_model_shut_down(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """No `--model` was given, so the limits of the provider's default model for the method were
     used, and that model no longer takes fine-tuning jobs (e.g. o4-mini for RFT on OpenAI after
-    2026-10-23). Pass the model you will train with `--model`. Source: FORMAT_RULES §9."""
+    2026-10-23). Pass the model you will train with `--model`."""
     if not ctx.model_explicit and ctx.method != "completion" and ctx.model.is_shut_down(ctx.today):
         yield Finding(None, _shutdown_message(ctx.model, "no --model given, and the default model ")
                       + "; pass the model you will train with --model")
@@ -49,7 +49,7 @@ def method_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
     """Each model takes only some methods: e.g. on OpenAI supervised fine-tuning on gpt-4o-mini
     and gpt-4.1*, DPO on gpt-4.1 and gpt-4o, RFT on o4-mini only (the catalog's `methods`).
     Pick a model that supports the method, or another method. Prompt/completion files are
-    L020's business. Source: FORMAT_RULES §9, P-08, R-07."""
+    L020's business."""
     if ctx.method == "completion" or ctx.method in ctx.model.methods:
         return
     able = [m.name for m in catalog.models(ctx.provider.name) if ctx.method in m.methods]

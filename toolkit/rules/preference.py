@@ -34,8 +34,7 @@ def missing_preference_keys(rec: Record, ctx: Context) -> Iterator[Finding]:
     `preferred_output` and `non_preferred_output`. Older versions of the API spec named the
     outputs `preferred_completion` / `non_preferred_completion`; the guides and Azure use
     `*_output` only, so rename them (`tunesmith fix --write` does it). TRL-style records
-    (`prompt` / `chosen` / `rejected`) need converting: `tunesmith convert --from trl-preference`.
-    Source: FORMAT_RULES P-01."""
+    (`prompt` / `chosen` / `rejected`) need converting: `tunesmith convert --from trl-preference`."""
     value = rec.value
     if not isinstance(value, dict):
         return
@@ -73,7 +72,7 @@ def invalid_preference_output(rec: Record, ctx: Context) -> Iterator[Finding]:
     assistant reply, optionally with tool messages (Azure: "can only have roles in (assistant,
     tool)" and "must contain at least one assistant message"). An object instead of an array, an
     empty array, other roles or no assistant message are rejected. OpenAI further allows exactly
-    one message (P021). Source: FORMAT_RULES P-02."""
+    one message (P021)."""
     value = rec.value
     if not isinstance(value, dict):
         return
@@ -110,7 +109,7 @@ def invalid_preference_output(rec: Record, ctx: Context) -> Iterator[Finding]:
 def multiple_output_messages(rec: Record, ctx: Context) -> Iterator[Finding]:
     """OpenAI's preference schema allows exactly one assistant message per output (`maxItems: 1`).
     Azure also accepts tool messages in the outputs, so this rule runs for OpenAI only. Merge the
-    reply into one assistant message. Source: FORMAT_RULES P-02 (SPEC-2507)."""
+    reply into one assistant message."""
     for side, out in _outputs(rec.value):
         if len(out) > 1:
             yield Finding(f"/{side}/1", f'"{side}" has {len(out)} messages; OpenAI takes exactly one assistant '
@@ -123,8 +122,7 @@ def input_ends_with_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"Currently, we only train on one-turn conversations for each example, where the preferred
     and non-preferred messages need to be the last assistant message" (DPO guide). If the input
     already ends with an assistant reply, the outputs do not answer the last user turn. End the
-    input with the user message; the reply being compared goes in the outputs.
-    Source: FORMAT_RULES P-03."""
+    input with the user message; the reply being compared goes in the outputs."""
     value = rec.value
     inp = value.get("input") if isinstance(value, dict) else None
     msgs = inp.get("messages") if isinstance(inp, dict) else None
@@ -138,7 +136,7 @@ def input_ends_with_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
 def identical_preference_outputs(rec: Record, ctx: Context) -> Iterator[Finding]:
     """When the preferred and the non-preferred output say the same thing (ignoring surrounding
     whitespace), the example carries no preference signal and only costs tokens. Write a worse
-    reply for `non_preferred_output`, or drop the example. Source: FORMAT_RULES P-04."""
+    reply for `non_preferred_output`, or drop the example."""
     sides = dict(_outputs(rec.value))
     if len(sides) == 2 and sides[SIDES[0]] and _signature(sides[SIDES[0]]) == _signature(sides[SIDES[1]]):
         yield Finding(f"/{SIDES[1]}", "preferred_output and non_preferred_output are identical, so the example "
@@ -162,7 +160,7 @@ def _signature(messages: list[Any]) -> list[Any]:
 def image_in_preference(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"DPO is currently only supported for text inputs and outputs" (DPO guide): no
     `image_url` parts anywhere in a preference record. Describe the image in text, or train
-    vision with supervised fine-tuning. Source: FORMAT_RULES P-05."""
+    vision with supervised fine-tuning."""
     for pointer, *_ in image_parts(rec.value):
         yield Finding(pointer, "preference (DPO) training is text-only: remove the image, or describe it in text")
 
@@ -171,7 +169,7 @@ def image_in_preference(rec: Record, ctx: Context) -> Iterator[Finding]:
              formats=PREFERENCE, structural=True, source="P-06")
 def weight_in_preference_output(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Output messages are plain assistant messages without `weight`: the whole output is what
-    is compared. Remove the key. Unconfirmed by a server message. Source: FORMAT_RULES P-06."""
+    is compared. Remove the key. Unconfirmed by a server message."""
     for side, out in _outputs(rec.value):
         for j, m in enumerate(out):
             if isinstance(m, dict) and "weight" in m:

@@ -12,7 +12,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..catalog import Provider
 from ..diagnostics import Fix, Severity
+from .evidence import Evidence
+from .evidence import of as evidence_of
 
 FORMATS = ("chat", "preference", "reinforcement", "completion")
 
@@ -40,13 +43,24 @@ class Rule:
     source: str = ""
     formats: tuple[str, ...] = FORMATS
     structural: bool = False
-    providers: tuple[str, ...] = ("openai", "azure")
+    providers: tuple[str, ...] = ()  # () = every provider; else the validators (catalog ``validator``) it is for
     fixable: bool = False
     check: Callable[..., Iterable[Finding]] | None = field(default=None, compare=False)
+    evidence: str = ""  # documented, observed or inferred, when it differs from the topic's (see .evidence)
+    links: tuple[str, ...] = ()  # public sources of this rule besides the topic's
 
     @property
     def summary(self) -> str:
         return self.message
+
+    @property
+    def grounds(self) -> Evidence:
+        """How sure the rule is, and the public pages it stands on."""
+        return evidence_of(self.source, self.evidence, self.links)
+
+    def applies_to(self, provider: Provider) -> bool:
+        """Whether the rule runs for ``provider``: rules apply to every provider unless they name validators."""
+        return not self.providers or provider.validator in self.providers
 
 
 RULES: dict[str, Rule] = {}

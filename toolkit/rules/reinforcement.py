@@ -18,8 +18,7 @@ REINFORCEMENT = ("reinforcement",)
              formats=REINFORCEMENT, structural=True, source="R-01")
 def missing_reinforcement_messages(rec: Record, ctx: Context) -> Iterator[Finding]:
     """An RFT record needs `messages`: a non-empty array with the prompt the model answers during
-    training (`minItems: 1`). The other keys of the row are free-form data for the grader.
-    Source: FORMAT_RULES R-01."""
+    training (`minItems: 1`). The other keys of the row are free-form data for the grader."""
     value = rec.value
     if not isinstance(value, dict):
         return
@@ -38,7 +37,7 @@ def system_role_in_reinforcement(rec: Record, ctx: Context) -> Iterator[Finding]
     """Reinforcement fine-tuning takes `developer`, `user`, `assistant` and `tool` messages; there
     is no `system` role (the RFT schema omits it; Azure: "system messages aren't supported").
     Reasoning models read instructions from `developer` messages: rename the role
-    (`tunesmith fix --write` does it). Source: FORMAT_RULES R-02."""
+    (`tunesmith fix --write` does it)."""
     for i, m in iter_messages(rec.value):
         if m.get("role") == "system":
             yield Finding(f"/messages/{i}/role", f'message {i + 1} has role "system", which RFT does not accept: '
@@ -51,8 +50,7 @@ def last_message_not_user(rec: Record, ctx: Context) -> Iterator[Finding]:
     """In RFT the model writes the answer during training, so the prompt ends with the user's
     turn: "The final message in the data must be assigned a user role" (Azure RFT docs; every
     OpenAI example does the same). A reference answer belongs in another key of the row (e.g.
-    `"answer": "4"`, read by the grader as `{{ item.answer }}`), not in an assistant message.
-    Source: FORMAT_RULES R-04."""
+    `"answer": "4"`, read by the grader as `{{ item.answer }}`), not in an assistant message."""
     msgs = messages_of(rec.value)
     if not msgs or not isinstance(msgs[-1], dict) or not isinstance(msgs[-1].get("role"), str):
         return

@@ -25,8 +25,7 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
     the assistant answer, so the model learns from a cut-off reply, or from none at all. The limit
     is the model's training context in the catalog (65,536 tokens for gpt-4o/gpt-4.1 families,
     32,768 for gpt-4.1-nano on Azure, 16,385 for gpt-3.5-turbo); tokens are counted the
-    Cookbook's way with the model's encoding. Shorten the example or split the conversation.
-    Source: FORMAT_RULES C-20."""
+    Cookbook's way with the model's encoding. Shorten the example or split the conversation."""
     limit = ctx.model.context
     if len(rec.raw) <= limit or not isinstance(rec.value, dict):
         return  # a token is at least one UTF-8 byte, so a short line cannot be over the limit

@@ -26,7 +26,7 @@ def invalid_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Each entry of an assistant's `tool_calls` is `{"id": str, "type": "function", "function":
     {"name": str, "arguments": str}}`, all required; a legacy `function_call` is `{"name": str,
     "arguments": str}`. `arguments` is a *string* holding JSON: an object there is the most common
-    mistake (`json.dumps` it; `tunesmith fix` does). Source: FORMAT_RULES C-14, C-18."""
+    mistake (`json.dumps` it; `tunesmith fix` does)."""
     for i, m in iter_messages(rec.value):
         if role_of(m) != "assistant":
             continue
@@ -95,7 +95,7 @@ def tool_arguments_not_json(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`arguments` is a string that holds the call's arguments as a JSON object, e.g.
     `"{\\"city\\": \\"Paris\\"}"`. A string that does not parse (single quotes, a truncated
     object, plain text) teaches the model to emit calls no program can read. Write it with
-    `json.dumps(args)`. Source: FORMAT_RULES C-14."""
+    `json.dumps(args)`."""
     if not mentions(rec.raw, b'"arguments"'):
         return
     for i, m in iter_messages(rec.value):
@@ -132,7 +132,7 @@ def unknown_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A `tool` message's `tool_call_id` must be the `id` of a tool call made by an earlier
     assistant message of the same example; otherwise the result answers nothing. Usually the
     ids were renumbered or the assistant message was cut. Use the id of the call it answers.
-    Unconfirmed by a server message. Source: FORMAT_RULES C-15."""
+    Unconfirmed by a server message."""
     if not mentions(rec.raw, b'"tool_call_id"'):
         return
     seen: list[str] = []
@@ -153,7 +153,7 @@ def unanswered_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Every tool call should be followed by a `tool` message with its result (matching
     `tool_call_id`) before the next user or assistant turn; otherwise the model learns a
     conversation in which tools never answer. A call in the last assistant message is fine:
-    the example then teaches the call itself. Source: FORMAT_RULES C-15."""
+    the example then teaches the call itself."""
     if not mentions(rec.raw, b'"tool_calls"'):
         return
     pending: list[tuple[str, str]] = []  # (id, pointer) of calls still waiting for a result
@@ -179,8 +179,7 @@ def unanswered_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
 def duplicate_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Tool call ids pair each call with its result, so within one example they should be unique;
     with a repeated id the results cannot be told apart. (Reusing the same id in different
-    examples is harmless.) Give each call its own id, e.g. `call_1`, `call_2`.
-    Source: FORMAT_RULES C-15."""
+    examples is harmless.) Give each call its own id, e.g. `call_1`, `call_2`."""
     if not mentions(rec.raw, b'"tool_calls"'):
         return
     seen: set[str] = set()
@@ -196,7 +195,8 @@ def duplicate_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @record_rule("C153", "consecutive-assistant-messages", E, "an assistant tool call directly followed by another "
-             "assistant message", formats=("chat",), providers=("azure",), source="C-15")
+             "assistant message", formats=("chat",), providers=("azure",), source="C-15", evidence="observed",
+             links=("https://github.com/microsoft-foundry/fine-tuning/issues/23",))
 def consecutive_assistant_messages(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Azure rejected a training file in which an assistant tool call was directly followed by an
     assistant text reply, with no tool message (the call's result) between them: "contains invalid

@@ -122,7 +122,7 @@ def _definition_problem(fn: dict[str, Any], at: str, who: str, allowed: tuple[st
 
 
 @record_rule("C165", "empty-tool-list", W, 'an empty "tools" or "functions" array', formats=MESSAGES,
-             source="C-16")
+             source="C-16", evidence="inferred")
 def empty_tool_list(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`"tools": []` or `"functions": []` declares no function at all: it trains nothing and costs
     nothing, but usually means the definitions were lost on the way (or the key was written by a
@@ -144,8 +144,7 @@ def empty_tool_list(rec: Record, ctx: Context) -> Iterator[Finding]:
 def invalid_function_name(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Function names in `tools` (and `functions`) may only use the letters a-z and A-Z, digits,
     `_` and `-`, at most 64 characters (`^[a-zA-Z0-9_-]{1,64}$`, spec `FunctionObject.name`).
-    Spaces, dots and punctuation are rejected. Rename the function, and its calls with it.
-    Source: FORMAT_RULES C-09, C-16."""
+    Spaces, dots and punctuation are rejected. Rename the function, and its calls with it."""
     for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         name = fn.get("name")
         if isinstance(name, str) and not _NAME.fullmatch(name):
@@ -160,7 +159,7 @@ def tool_parameters_not_object(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A function's `parameters` is a JSON Schema whose top level is `{"type": "object",
     "properties": {...}}`: calls pass their arguments as one JSON object. Another top-level type
     (or none) describes arguments no call can send. Omit `parameters` for a function without
-    arguments. Source: FORMAT_RULES C-16."""
+    arguments."""
     for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         params = fn.get("parameters")
         if isinstance(params, dict) and params and params.get("type") != "object":
@@ -181,7 +180,7 @@ def undeclared_tool_called(rec: Record, ctx: Context) -> Iterator[Finding]:
     """When an example declares tools (or functions), every function its assistant calls should be
     among them; otherwise the model learns to call a function it was never shown, often a typo
     or a renamed function. The docs allow trimming definitions to save tokens, so this is only a
-    warning. Examples without any definitions are not checked. Source: FORMAT_RULES C-16."""
+    warning. Examples without any definitions are not checked."""
     if not mentions(rec.raw, b'"tool_calls"', b'"function_call"'):
         return
     declared: set[str] | None = None
@@ -204,14 +203,14 @@ def undeclared_tool_called(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @record_rule("C164", "azure-unsupported-tool-schema", W, "tool schema features Azure's validator rejected",
-             formats=MESSAGES, providers=("azure",), source="C-16")
+             formats=MESSAGES, providers=("azure",), source="C-16", evidence="observed",
+             links=("https://github.com/microsoft-foundry/fine-tuning/issues/23",))
 def azure_unsupported_tool_schema(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Azure's tool-calling validator is stricter than OpenAI's. Tool parameter schemas with
     `title`, `default: null` or a nullable `anyOf` (`[{...}, {"type": "null"}]`, as pydantic
     writes `Optional[...]`) made every line fail with "contains invalid schema"; so did
     `"content": null` on assistant tool-call messages. Remove those keywords (make the field
-    optional by leaving it out of `required`) and drop the null content.
-    Source: FORMAT_RULES C-16, §10."""
+    optional by leaving it out of `required`) and drop the null content."""
     if b"null" not in rec.raw and b'"title"' not in rec.raw:  # cheap exit: nothing to find (keys are rarely escaped)
         return
     for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
@@ -288,7 +287,7 @@ def _extra(key: str, value: Any) -> str | None:
              formats=CHAT, structural=True, source="C-17")
 def invalid_parallel_tool_calls(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`parallel_tool_calls` is `true` (the default) or `false`. Strings such as `"no"`, numbers
-    and null fail the schema. Source: FORMAT_RULES C-17."""
+    and null fail the schema."""
     value = rec.value
     if not isinstance(value, dict) or "parallel_tool_calls" not in value:
         return
@@ -303,7 +302,7 @@ def parallel_calls_disabled(rec: Record, ctx: Context) -> Iterator[Finding]:
     """With `"parallel_tool_calls": false` the example says the model calls one tool at a time, so
     an assistant message with several tool calls contradicts it. Split the calls over several
     assistant turns (each followed by its tool result), or drop `parallel_tool_calls: false`.
-    Unconfirmed by a server message. Source: FORMAT_RULES C-17."""
+    Unconfirmed by a server message."""
     value = rec.value
     if not isinstance(value, dict) or value.get("parallel_tool_calls") is not False:
         return
@@ -319,8 +318,7 @@ def parallel_calls_disabled(rec: Record, ctx: Context) -> Iterator[Finding]:
 def deprecated_functions(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`functions`, the assistant `function_call` and the `function` role are deprecated "in favor
     of tools": use `tools`, assistant `tool_calls` and `tool` messages with `tool_call_id`. They
-    still train today, but new models and tooling expect tools. Reported once per example.
-    Source: FORMAT_RULES C-18."""
+    still train today, but new models and tooling expect tools. Reported once per example."""
     value = rec.value
     if isinstance(value, dict) and "functions" in value:
         yield Finding("/functions", _DEPRECATED)
@@ -332,7 +330,8 @@ def deprecated_functions(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @record_rule("C182", "azure-function-role", W, "function role message in a file for Azure",
-             formats=CHAT, providers=("azure",), source="C-18")
+             formats=CHAT, providers=("azure",), source="C-18", evidence="observed",
+             links=("https://github.com/MicrosoftDocs/azure-docs/issues/120001",))
 def azure_function_role(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Azure OpenAI refused a training file with a `function` role message, Azure's own documented
     function-calling example, at import: "Validation of jsonl file failed: Role must be either
@@ -360,7 +359,7 @@ _DEPRECATED = ("functions, function_call and the function role are deprecated in
 def functions_and_tools_mixed(rec: Record, ctx: Context) -> Iterator[Finding]:
     """An example with both the legacy `functions` and `tools` describes the same thing twice,
     in two generations of the API; which one the trainer uses is unconfirmed. Keep `tools` and
-    remove `functions` (and turn `function_call` into `tool_calls`). Source: FORMAT_RULES C-18."""
+    remove `functions` (and turn `function_call` into `tool_calls`)."""
     value = rec.value
     if isinstance(value, dict) and "functions" in value and "tools" in value:
         yield Finding("/functions", 'the example has both "functions" and "tools"; keep tools and remove functions')
