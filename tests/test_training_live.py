@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from fixtures_openai import wait_for_status
 
 from toolkit.sandbox import Sandbox
 from toolkit.training import connection, make_client, start_job, watch
@@ -99,8 +100,7 @@ def test_watch_stops_at_a_paused_job(tmp_path: Path) -> None:
         conn = connection("openai", environ={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": sandbox.base_url})
         client = make_client(conn, max_retries=0)
         job = start_job(client, conn, Registry(tmp_path / "r.sqlite3"), JobSpec(model=MODEL), TRAIN).job
-        while client.fine_tuning.jobs.retrieve(job.id).status != "running":
-            time.sleep(0.02)
+        wait_for_status(client, job.id, "running")
         client.fine_tuning.jobs.pause(job.id)
         updates = list(watch(client, job.id, poll=0.05))
         assert updates[-1].kind == "status" and updates[-1].job.status == "paused"
