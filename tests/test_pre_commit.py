@@ -36,7 +36,9 @@ def test_hook_blocks_broken_jsonl(tmp_path: Path) -> None:
     (user / "bad.jsonl").write_text(BAD, "utf-8")
     (user / "notes.txt").write_text("not checked\n", "utf-8")
     git(user, "add", ".")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    # pre-commit's and virtualenv's caches go to tmp_path, not $HOME (~/.cache/pre-commit, ~/.cache/virtualenv)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1",
+           "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path / "virtualenv")}
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run([str(pre_commit), "try-repo", str(ROOT), "tunesmith-lint", "--all-files", "--color", "never"],
                           cwd=user, env=env, capture_output=True, text=True, timeout=1200, check=False)

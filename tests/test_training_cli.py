@@ -12,7 +12,6 @@ import hashlib
 import json
 import re
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
