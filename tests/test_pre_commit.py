@@ -56,9 +56,10 @@ def test_hook_blocks_broken_jsonl(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "pre-commit-home", ignore_errors=True)
 
 
-def test_the_repository_own_pre_commit_config_is_valid() -> None:
+def test_the_repository_own_pre_commit_config_is_valid(tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).with_name("pre-commit")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path)}  # not ~/.cache/pre-commit
     for args in (["validate-config", ".pre-commit-config.yaml"], ["validate-manifest", ".pre-commit-hooks.yaml"]):
-        proc = subprocess.run([str(pre_commit), *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              check=False)
+        proc = subprocess.run([str(pre_commit), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
