@@ -7,11 +7,15 @@ says how many tests each one cost and how to get it, so a green run never hides 
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 
 import pytest
 
 pytest_plugins = ["fixtures_openai"]
+CONFIG_HOME = pytest.StashKey[str]()
 
 # (pattern in the skip reason, what is missing, how to get it)
 NEEDS = [
@@ -20,6 +24,19 @@ NEEDS = [
     (re.compile(r"\bPrism\b"), "Prism (Node 20 + npm)", "install Node.js 20 and npm, then run scripts/install-prism"),
     (re.compile(r"\bChromium\b"), "Chromium", "run scripts/install-browser as root (apt-get install chromium)"),
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Programs the tests start write their per-user files (Chromium's crash reports, ~/.config/...) into a
+    folder of this run, removed at its end, rather than into the developer's $HOME."""
+    config_home = tempfile.mkdtemp(prefix="tunesmith-tests-config-")
+    config.stash[CONFIG_HOME] = config_home
+    os.environ["XDG_CONFIG_HOME"] = config_home
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if CONFIG_HOME in config.stash:
+        shutil.rmtree(config.stash[CONFIG_HOME], ignore_errors=True)
 
 
 def skip_reason(report: pytest.TestReport) -> str:

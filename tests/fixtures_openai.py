@@ -67,6 +67,55 @@ def wait_for_job(client: Any, job_id: str, *, timeout: float = 30.0) -> tuple[An
         time.sleep(0.05)
 
 
+class SandboxClock:
+    """Stands in for the ``time`` module of the sandbox's jobs: tests stop and move the clock by hand
+    instead of sleeping and hoping the machine was quick enough."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+        self.stopped_at: float | None = None
+
+    def monotonic(self) -> float:
+        return (time.monotonic() if self.stopped_at is None else self.stopped_at) + self.ahead
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+    def stop(self) -> None:
+        """Jobs stand still until ``advance`` or ``start``."""
+        self.stopped_at = time.monotonic()
+
+    def start(self) -> None:
+        if self.stopped_at is not None:
+            self.ahead -= time.monotonic() - self.stopped_at  # no jump: go on from where it stood
+            self.stopped_at = None
+
+    def advance(self, seconds: float) -> None:
+        self.ahead += seconds
+
+
+@pytest.fixture
+def sandbox_clock(monkeypatch: pytest.MonkeyPatch) -> SandboxClock:
+    """The clock of every sandbox job in this test (in-process sandboxes only)."""
+    from toolkit.sandbox import jobs
+
+    clock = SandboxClock()
+    monkeypatch.setattr(jobs, "time", clock)
+    return clock
+
+
+def wait_for_status(client: Any, job_id: str, status: str, *, timeout: float = 30.0) -> Any:
+    """Poll a fine-tuning job until it reaches ``status``; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.fine_tuning.jobs.retrieve(job_id)
+        if job.status == status:
+            return job
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} still {job.status} after {timeout} s, waiting for {status}")
+        time.sleep(0.02)
+
+
 @lru_cache(maxsize=1)
 def _error_validator() -> Any:
     import jsonschema

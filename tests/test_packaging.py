@@ -110,7 +110,8 @@ def test_a_command_that_needs_an_extra_names_it(argv: list[str], extra: str, tmp
 def test_missing_extra_is_read_from_messages_too() -> None:
     found = MissingExtra.from_import_error(ImportError("Missing optional dependency 'openpyxl'.  Use pip or conda."))
     assert found is not None and found.extra == "data"
-    assert MissingExtra.from_import_error(ModuleNotFoundError("x", name="openai.types")).extra == "train"  # type: ignore[union-attr]
+    found = MissingExtra.from_import_error(ModuleNotFoundError("x", name="openai.types"))
+    assert found is not None and found.extra == "train"
     assert MissingExtra.from_import_error(ModuleNotFoundError("x", name="numpyy")) is None
 
 

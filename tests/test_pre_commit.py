@@ -36,7 +36,9 @@ def test_hook_blocks_broken_jsonl(tmp_path: Path) -> None:
     (user / "bad.jsonl").write_text(BAD, "utf-8")
     (user / "notes.txt").write_text("not checked\n", "utf-8")
     git(user, "add", ".")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    # pre-commit's and virtualenv's caches go to tmp_path, not $HOME (~/.cache/pre-commit, ~/.cache/virtualenv)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1",
+           "VIRTUALENV_OVERRIDE_APP_DATA": str(tmp_path / "virtualenv")}
     env.pop("VIRTUAL_ENV", None)
     proc = subprocess.run([str(pre_commit), "try-repo", str(ROOT), "tunesmith-lint", "--all-files", "--color", "never"],
                           cwd=user, env=env, capture_output=True, text=True, timeout=1200, check=False)
@@ -52,3 +54,12 @@ def test_hook_blocks_broken_jsonl(tmp_path: Path) -> None:
                           cwd=user, env=env, capture_output=True, text=True, timeout=1200, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     shutil.rmtree(tmp_path / "pre-commit-home", ignore_errors=True)
+
+
+def test_the_repository_own_pre_commit_config_is_valid(tmp_path: Path) -> None:
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path)}  # not ~/.cache/pre-commit
+    for args in (["validate-config", ".pre-commit-config.yaml"], ["validate-manifest", ".pre-commit-hooks.yaml"]):
+        proc = subprocess.run([str(pre_commit), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert proc.returncode == 0, proc.stdout + proc.stderr

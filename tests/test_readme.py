@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 from toolkit.rules.readme import render
@@ -17,3 +22,33 @@ def test_rule_table_is_current() -> None:
 def test_readme_names_both_setup_commands() -> None:
     text = README.read_text("utf-8")
     assert "scripts/test" in text and 'pip install ".[app]"' in text
+
+
+def console_blocks(text: str) -> list[tuple[str, list[str]]]:
+    """The README's ```console blocks: (the command after `$ `, the lines it shows)."""
+    blocks = []
+    for body in re.findall(r"```console\n(.*?)```", text, flags=re.S):
+        first, *shown = body.rstrip("\n").split("\n")
+        assert first.startswith("$ "), first
+        blocks.append((first[2:], shown))
+    return blocks
+
+
+def test_the_lint_output_shown_is_what_lint_prints() -> None:
+    """Each console block is the real output of its command: the lines before `...` are the first lines
+    printed, those after it the last ones (and every shown line is printed, in that order)."""
+    blocks = console_blocks(README.read_text("utf-8"))
+    assert any(command.startswith("tunesmith lint ") for command, _ in blocks)
+    for command, shown in blocks:
+        argv = shlex.split(command)
+        assert argv[0] == "tunesmith"
+        proc = subprocess.run([sys.executable, "-m", "toolkit", *argv[1:]], cwd=README.parent, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"})
+        printed = proc.stdout.rstrip("\n").split("\n")
+        if "..." in shown:
+            cut = shown.index("...")
+            head, tail = shown[:cut], shown[cut + 1:]
+            assert printed[:len(head)] == head, command
+            assert printed[len(printed) - len(tail):] == tail, command
+        else:
+            assert printed == shown, command

@@ -21,7 +21,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -29,7 +28,7 @@ from typing import Any
 
 import openai
 import pytest
-from fixtures_openai import PrismProxy, wait_for_job
+from fixtures_openai import PrismProxy, SandboxClock, wait_for_job, wait_for_status
 
 from toolkit.sandbox import Sandbox
 from toolkit.sandbox.jobs import WIND_DOWN
@@ -284,30 +283,30 @@ def test_file_checks_skip_blank_lines_and_a_bom() -> None:
 
 # --- job control ------------------------------------------------------------------------------
 
-def test_cancel(prism_proxy: PrismProxy, train_file: Path) -> None:
+def test_cancel(prism_proxy: PrismProxy, train_file: Path, sandbox_clock: SandboxClock) -> None:
     client = prism_proxy.client()
     file = client.files.create(file=train_file, purpose="fine-tune")
+    sandbox_clock.stop()  # the job cannot finish before the cancel arrives, however busy the machine
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)
     cancelled = client.fine_tuning.jobs.cancel(job.id)
     assert cancelled.status == "cancelled" and cancelled.finished_at is not None
-    time.sleep(0.2)
+    sandbox_clock.advance(3600)  # an hour later: long enough for the job to have finished, had it not been cancelled
     assert client.fine_tuning.jobs.retrieve(job.id).status == "cancelled"
     with pytest.raises(openai.BadRequestError, match="only an unfinished job can be cancelled"):
         client.fine_tuning.jobs.cancel(job.id)
 
 
-def test_pause_and_resume(train_file: Path) -> None:
+def test_pause_and_resume(train_file: Path, sandbox_clock: SandboxClock) -> None:
     with Sandbox(speed=10) as sandbox:  # slower: ~1 s of running to pause in
         client = direct(sandbox)
         file = client.files.create(file=train_file, purpose="fine-tune")
         job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)
         with pytest.raises(openai.BadRequestError, match="only a running job can be paused"):
             client.fine_tuning.jobs.pause(job.id)
-        while client.fine_tuning.jobs.retrieve(job.id).status != "running":
-            time.sleep(0.02)
+        wait_for_status(client, job.id, "running")
         assert client.fine_tuning.jobs.pause(job.id).status == "paused"
         steps = len(client.fine_tuning.jobs.list_events(job.id, limit=200).data)
-        time.sleep(0.3)
+        sandbox_clock.advance(3600)  # an hour later: a running job would have finished long ago
         assert client.fine_tuning.jobs.retrieve(job.id).status == "paused"
         assert len(client.fine_tuning.jobs.list_events(job.id, limit=200).data) == steps  # the clock stood still
         assert client.fine_tuning.jobs.resume(job.id).status == "running"

@@ -106,14 +106,16 @@ def test_tool_definitions_and_calls_are_counted(tmp_path):
     record = {"messages": [{"role": "user", "content": "Weather in Paris?"},
                            {"role": "assistant", "tool_calls": [call]}], "tools": tools}
     path = write(tmp_path, [record])
+    # Counted by hand from cl100k_base's pieces, not with the implementation's formula:
+    # - messages: 3 + "user" (1) + "Weather| in| Paris|?" (4); 3 + "assistant" (1); 3 to prime the reply = 15
+    # - the call: "get|_weather" (2) + '{"|city|":| "|Paris|"}' (6) = 8, and it is what the example trains on
+    # - the tools as compact JSON: '[|{"|type|":"|function|","|function|":{"|name|":"|get|_weather|","|parameters|
+    #   ":{"|type|":"|object|"}}|}]' = 20
     enc = tokens.encoding("cl100k_base")
-    plain = cookbook_count({"messages": [{"role": "user", "content": "Weather in Paris?"},
-                                         {"role": "assistant"}]}, enc)
-    extra = (len(enc.encode("get_weather")) + len(enc.encode('{"city": "Paris"}'))
-             + len(enc.encode(json.dumps(tools, separators=(",", ":")))))
+    assert [enc.decode([t]) for t in enc.encode('{"city": "Paris"}')] == ['{"', "city", '":', ' "', "Paris", '"}']
     [row] = stats.examples(path, encoding="cl100k_base")
-    assert row.tokens == plain + extra
-    assert row.trained_tokens == len(enc.encode("get_weather")) + len(enc.encode('{"city": "Paris"}'))
+    assert row.tokens == 15 + 8 + 20
+    assert row.trained_tokens == 8
 
 
 def test_weight_zero_turns_are_billed_but_not_trained(tmp_path):

@@ -12,13 +12,12 @@ import hashlib
 import json
 import re
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import openai
 import pytest
-from fixtures_openai import PrismProxy, wait_for_job
+from fixtures_openai import PrismProxy, SandboxClock, wait_for_job, wait_for_status
 
 from toolkit.cli.main import main
 from toolkit.sandbox import Sandbox
@@ -189,7 +188,8 @@ def test_jobs_list_show_events_checkpoints(proxied: PrismProxy, capsys: pytest.C
     assert lines[-1].split()[1] == f"{model.strip()}:ckpt-step-{lines[-1].split()[0]}"
 
 
-def test_cancel(proxied: PrismProxy, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cancel(proxied: PrismProxy, capsys: pytest.CaptureFixture[str], sandbox_clock: SandboxClock) -> None:
+    sandbox_clock.stop()  # the job cannot finish before the cancel arrives, however busy the machine
     _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     code, said, _ = cli(capsys, "jobs", "cancel", out.strip())
     assert code == 0 and said == f"{out.strip()}: cancelled\n"
@@ -293,8 +293,7 @@ def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch,
         _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
         job_id = out.strip()
         client = sdk(sandbox.base_url)
-        while client.fine_tuning.jobs.retrieve(job_id).status != "running":
-            time.sleep(0.02)
+        wait_for_status(client, job_id, "running")
         assert cli(capsys, "jobs", "pause", job_id)[:2] == (0, f"{job_id}: paused\n")
         assert Registry().find_job(job_id).status == "paused"  # type: ignore[union-attr]
         code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from fixtures_openai import wait_for_status
 
 from toolkit.sandbox import Sandbox
 from toolkit.training import connection, make_client, start_job, watch
@@ -39,7 +40,7 @@ def test_ctrl_c_detaches_and_the_job_keeps_running(tmp_path: Path) -> None:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
-        seen = []
+        seen: list[str] = []
         deadline = time.monotonic() + 60
         while not any(line.startswith("status: ") for line in seen):
             assert time.monotonic() < deadline, "".join(seen)
@@ -70,7 +71,12 @@ def test_watch_resumes_from_the_last_event_after_drops_and_errors(tmp_path: Path
         sandbox.inject(rf"/fine_tuning/jobs/{job_id}$", status=503, times=1)
         sandbox.inject(r"/fine_tuning/jobs/[^/]+/events$", status=429, times=1)
         delays: list[float] = []
-        updates = list(watch(client, job_id, poll=0.05, sleep=lambda s: (delays.append(s), time.sleep(0.01))))
+
+        def sleep(seconds: float) -> None:
+            delays.append(seconds)
+            time.sleep(0.01)
+
+        updates = list(watch(client, job_id, poll=0.05, sleep=sleep))
         # the faults hit in request order: events, events, events (429), then the job itself (503)
         assert [u.message for u in updates if u.kind == "retry"] == [
             "connection lost; retrying in 1 s", "connection lost; retrying in 2 s",
@@ -99,8 +105,7 @@ def test_watch_stops_at_a_paused_job(tmp_path: Path) -> None:
         conn = connection("openai", environ={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": sandbox.base_url})
         client = make_client(conn, max_retries=0)
         job = start_job(client, conn, Registry(tmp_path / "r.sqlite3"), JobSpec(model=MODEL), TRAIN).job
-        while client.fine_tuning.jobs.retrieve(job.id).status != "running":
-            time.sleep(0.02)
+        wait_for_status(client, job.id, "running")
         client.fine_tuning.jobs.pause(job.id)
         updates = list(watch(client, job.id, poll=0.05))
         assert updates[-1].kind == "status" and updates[-1].job.status == "paused"

@@ -57,13 +57,14 @@ def offset_of(text: str, pointer: str) -> int | None:
         if i >= len(text):
             return None
         if text[i] == "{":
-            i = _find_key(text, i + 1, token)
+            found = _find_key(text, i + 1, token)
         elif text[i] == "[":
-            i = _find_index(text, i + 1, token)
+            found = _find_index(text, i + 1, token)
         else:
             return None
-        if i is None:
+        if found is None:
             return None
+        i = found
     return i
 
 

@@ -1,0 +1,67 @@
+"""The model catalog (toolkit/data/catalog.toml) against its JSON Schema: no unknown or misspelled key."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "toolkit" / "data"
+SCHEMA = json.loads((DATA / "catalog.schema.json").read_text("utf-8"))
+CATALOG = tomllib.loads((DATA / "catalog.toml").read_text("utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def problems(catalog: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(catalog)]
+
+
+def test_the_schema_is_a_valid_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def test_the_catalog_matches_its_schema() -> None:
+    assert problems(CATALOG) == []
+
+
+def test_every_default_model_alias_and_replacement_names_a_model() -> None:
+    for name, provider in CATALOG["providers"].items():
+        models = provider["models"]
+        assert provider["default_model"] in models, name
+        assert set(provider.get("aliases", {}).values()) <= set(models), name
+
+
+def a_model() -> tuple[str, str]:
+    provider = next(iter(CATALOG["providers"]))
+    return provider, next(iter(CATALOG["providers"][provider]["models"]))
+
+
+@pytest.mark.parametrize(("where", "key", "value"), [
+    ("model", "contxt", 4096),          # misspelled: would be dropped silently
+    ("model", "context", "4096"),       # wrong type
+    ("model", "methods", ["sft"]),      # unknown method
+    ("model", "shutdown", "14/01/2027"),
+    ("model", "price_unit", "token"),
+    ("provider", "default_modle", "x"),
+    ("provider", "bom", "always"),
+    ("top", "provider", {}),
+])
+def test_a_bad_key_or_value_is_reported(where: str, key: str, value: Any) -> None:
+    catalog = copy.deepcopy(CATALOG)
+    provider, model = a_model()
+    target = {"top": catalog, "provider": catalog["providers"][provider],
+              "model": catalog["providers"][provider]["models"][model]}[where]
+    target[key] = value
+    assert problems(catalog), f"{where}.{key} = {value!r} passed the schema"
+
+
+def test_a_missing_required_key_is_reported() -> None:
+    catalog = copy.deepcopy(CATALOG)
+    provider, model = a_model()
+    del catalog["providers"][provider]["models"][model]["encoding"]
+    assert any("'encoding' is a required property" in p for p in problems(catalog))
