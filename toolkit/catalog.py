@@ -62,6 +62,7 @@ class Provider:
     training_types: tuple[str, ...] = ()  # the job's trainingType choices (Azure / Foundry); empty: none sent
     deploy_skus: dict[str, str] = field(default_factory=dict)  # --deploy-sku choice -> ARM sku name
     files_api_max_bytes: int = 512 * 1024**2  # larger files go through the Uploads API
+    access_hint: str = ""  # what to check when the API answers 403
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +87,7 @@ def provider(name: str) -> Provider:
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
         grader_models=tuple(p.get("grader_models", ())), training_types=tuple(p.get("training_types", ())),
         deploy_skus=dict(p.get("deploy_skus", {})),
-        files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2)
+        files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2, access_hint=p.get("access_hint", ""))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

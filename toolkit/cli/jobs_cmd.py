@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from .training_opts import add_connection_args, add_follow_args, check_follow_args
 
@@ -131,11 +131,60 @@ def _events(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> 
     return 0
 
 
-def _action(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
-    job = getattr(client.fine_tuning.jobs, args.verb)(args.job_id)
+# what each action leaves a job in: a job found in one of these states after an error has changed anyway
+_REACHED = {"cancel": ("cancelled",), "pause": ("paused",), "resume": ("validating_files", "queued", "running")}
+
+
+def _action(args: argparse.Namespace, client: Any, conn: Any, registry: Any, *, attempts: int = 4) -> int:
+    """Cancel, pause or resume; after a lost answer or a server error, read the job back.
+
+    Such a failure may hide a change that happened: the job's state, not the error, decides the
+    outcome (and a retry that would only hear "already cancelled" is not sent).
+    """
+    import time
+
+    import openai
+
+    from ..training import retry
+
+    api = client.with_options(max_retries=0)  # retried here, after looking at the job
+    lost = False
+    for attempt in range(1, attempts + 1):
+        try:
+            job = getattr(api.fine_tuning.jobs, args.verb)(args.job_id)
+            break
+        except openai.OpenAIError as exc:
+            if lost or not retry.transient(exc) or attempt == attempts:
+                _refused(args, client, conn, registry, exc)
+            lost = True
+            job = client.fine_tuning.jobs.retrieve(args.job_id)
+            if job.status in _REACHED[args.verb]:
+                print(f"note: the answer to the {args.verb} request was lost ({retry.reason(exc)}), but job "
+                      f"{job.id} is now {job.status}", file=sys.stderr)
+                break
+            time.sleep(retry.wait_for(exc, attempt))
     registry.update_job(job.id, status=job.status, account=conn.account)
     print(f"{job.id}: {job.status}")
     return 0
+
+
+def _refused(args: argparse.Namespace, client: Any, conn: Any, registry: Any, exc: BaseException) -> NoReturn:
+    """Raise the error, saying what the job is now (and why a classic Azure api-version has no pause)."""
+    import openai
+
+    from ..training.errors import ApiError
+
+    try:
+        job = client.fine_tuning.jobs.retrieve(args.job_id)
+    except openai.OpenAIError:
+        raise exc from None
+    registry.update_job(job.id, status=job.status, account=conn.account)
+    if isinstance(exc, openai.NotFoundError) and conn.api_version and args.verb in ("pause", "resume"):
+        raise ApiError(f"{conn.host} has no {args.verb} for fine-tuning jobs on api-version {conn.api_version} "
+                       f"(404); drop --api-version to use the v1 API, which has it (job {job.id} is {job.status})"
+                       ) from None
+    print(f"job {job.id} is {job.status}", file=sys.stderr)
+    raise exc from None
 
 
 def _checkpoints(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
