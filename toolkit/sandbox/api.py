@@ -108,6 +108,7 @@ class Api:
                 ("GET", "/fine_tuning/jobs/(?P<id>[^/]+)/events", self.job_events),
                 ("GET", "/fine_tuning/jobs/(?P<id>[^/]+)/checkpoints", self.job_checkpoints),
                 ("POST", "/chat/completions", self.chat_completion),
+                ("DELETE", "/models/(?P<id>.+)", self.delete_model),
             ]]
 
     def handle(self, request: Request) -> Response:
@@ -186,6 +187,9 @@ class Api:
 
     def job_checkpoints(self, r: Request) -> Response:
         return Response.json(self.trainer.checkpoints(r.params["id"], r.query))
+
+    def delete_model(self, r: Request) -> Response:
+        return Response.json(self.trainer.delete_model(r.params["id"]))
 
     # chat
     def chat_completion(self, r: Request) -> Response:

@@ -175,6 +175,15 @@ class Trainer:
         return {"object": "list", "data": chosen, "has_more": more,
                 "first_id": chosen[0]["id"] if chosen else None, "last_id": chosen[-1]["id"] if chosen else None}
 
+    def delete_model(self, model: str) -> dict[str, Any]:
+        """Delete a fine-tuned model (and its checkpoints) made here; 404 for any other model."""
+        with self.store.lock:
+            if model not in self.models:
+                raise ApiError(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
+            for name in [m for m in self.models if m == model or m.startswith(model + ":ckpt-")]:
+                del self.models[name]
+        return {"id": model, "object": "model", "deleted": True}
+
     def model_pairs(self, model: str) -> list[tuple[frozenset[str], str]] | None:
         """The question/answer pairs a model made here was trained on, or None for other models."""
         with self.store.lock:
