@@ -231,6 +231,10 @@ def run(args: argparse.Namespace) -> int:
         return dry_run(args, spec, conn, sys.stdout)
     if is_fine_tuned(spec.model):
         print(f"continuing training from the fine-tuned model {spec.model}", file=err)
+    tiers = catalog.provider(conn.provider).training_types
+    if tiers and spec.training_type is None:
+        print(f"note: no --training-type ({', '.join(tiers)}): {catalog.provider(conn.provider).title} may then "
+              "fail the job with a misleading \"model does not support fine-tuning\"", file=err)
     registry = Registry()
     bar = Progress(err, "uploading", 0, unit="bytes")
 

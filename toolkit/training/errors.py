@@ -97,6 +97,16 @@ def _access_hint(provider: str | None) -> str:
     return "; ".join(hints) or "check the key's permissions"
 
 
+def _training_type_hint(said: str, provider: str | None) -> str | None:
+    """Foundry's answer to a job without ``trainingType`` blames the model: say what it means."""
+    from .. import catalog
+
+    if provider not in catalog.PROVIDERS or "does not support fine-tuning" not in said:
+        return None
+    tiers = catalog.provider(provider).training_types
+    return f"pass --training-type ({', '.join(tiers)}): without it this message is misleading" if tiers else None
+
+
 def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the API",
             provider: str | None = None) -> ToolkitError:
     """A user-facing error for an SDK exception (secrets scrubbed); ``provider`` picks the right hints."""
@@ -134,7 +144,7 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
                f"Server said: {said}"
     elif status is not None:
         text = f"{host} rejected the request ({status}{' ' + code if code else ''}): {said}"
-        hint = rule_hint(said, code)
+        hint = rule_hint(said, code) or _training_type_hint(said, provider)
         text += f"\n  hint: {hint}" if hint else ""
     else:
         text = scrub(str(exc), secrets)
