@@ -322,3 +322,38 @@ def test_files_list_and_delete(env: Sandbox, capsys: pytest.CaptureFixture[str])
     assert "no files on" in cli(capsys, "files", "list")[1]
     code, _, err = cli(capsys, "files", "delete", file_id)
     assert code == 1 and "404" in err
+
+
+def test_a_terminal_is_asked_before_the_job_is_created(env: Sandbox, tmp_path: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+    import time
+
+    def ask(answer: bytes) -> tuple[int, str, str]:
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-c", "from toolkit.cli.main import entry; entry()", "train",
+                                 str(TRAIN), "--model", MODEL, "--detach"], cwd=ROOT, env=dict(os.environ),
+                                stdin=follower, stderr=follower, stdout=subprocess.PIPE)
+        os.close(follower)
+        said = b""
+        deadline = time.monotonic() + 120
+        while b"[y/N]" not in said:
+            assert time.monotonic() < deadline and proc.poll() is None, said
+            said += os.read(leader, 4096)
+        os.write(leader, answer)
+        out = proc.communicate(timeout=120)[0].decode()
+        try:
+            while chunk := os.read(leader, 4096):
+                said += chunk
+        except OSError:  # the terminal closed with the process
+            pass
+        os.close(leader)
+        return proc.returncode, out, said.decode(errors="replace")
+
+    code, out, said = ask(b"n\n")
+    assert code == 1 and out == "" and "estimated cost: $" in said and "not created" in said
+    assert server_jobs(env) == []
+    code, out, _ = ask(b"y\n")
+    assert code == 0 and out.startswith("ftjob-") and len(server_jobs(env)) == 1

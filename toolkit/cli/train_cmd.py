@@ -161,8 +161,12 @@ def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
             return False
     if args.yes or args.dry_run or not (sys.stdin.isatty() and err.isatty()):
         return True
-    answer = input("create the job? [y/N] ") if err is sys.stderr else ""
-    return answer.strip().lower() in ("y", "yes")
+    print("create the job? [y/N] ", end="", file=err, flush=True)  # stdout stays for the job or model id
+    answer = sys.stdin.readline()
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("not created", file=err)
+    return False
 
 
 def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
