@@ -357,3 +357,14 @@ def test_a_terminal_is_asked_before_the_job_is_created(env: Sandbox, tmp_path: P
     assert server_jobs(env) == []
     code, out, _ = ask(b"y\n")
     assert code == 0 and out.startswith("ftjob-") and len(server_jobs(env)) == 1
+
+
+def test_a_create_that_times_out_but_lands_later_is_found_not_repeated(env: Sandbox) -> None:
+    client = make_client(connection("openai"), timeout=0.5)
+    file_id = client.files.create(file=TRAIN.open("rb"), purpose="fine-tune").id
+    env.inject(r"^/fine_tuning/jobs$", method="POST", delay=1.0)  # handled after the client gave up
+    notes: list[str] = []
+    done = submit(client, {"model": MODEL, "training_file": file_id}, notice=notes.append,
+                  sleep=lambda s: __import__("time").sleep(1.0))
+    assert done.recovered and len(server_jobs(env)) == 1, notes
+    assert "went through" in notes[-1]
