@@ -368,3 +368,22 @@ def test_a_create_that_times_out_but_lands_later_is_found_not_repeated(env: Sand
                   sleep=lambda s: __import__("time").sleep(1.0))
     assert done.recovered and len(server_jobs(env)) == 1, notes
     assert "went through" in notes[-1]
+
+
+def test_a_file_edited_after_lint_is_not_uploaded(env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from toolkit.cli import train_cmd
+
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(TRAIN.read_bytes())
+    gate = train_cmd.lint_gate
+
+    def lint_then_edit(*args: Any) -> bool:
+        passed = gate(*args)
+        path.write_bytes(TRAIN.read_bytes().replace(b"Elle", b"Ella"))  # after lint, before upload
+        return passed
+
+    monkeypatch.setattr(train_cmd, "lint_gate", lint_then_edit)
+    code, out, err = cli(capsys, "train", str(path), "--model", MODEL, "--detach")
+    assert code == 2 and "changed after it was linted" in err and out == ""
+    assert not [r for r in env.requests if r[0] == "POST"]

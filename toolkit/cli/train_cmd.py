@@ -227,6 +227,9 @@ def run(args: argparse.Namespace) -> int:
     spec = build_spec(args)
     validate(spec, provider=args.provider, has_validation=args.validation is not None)
     conn, client = connect(args, offline=args.dry_run)
+    from ..training.provenance import sha256_file
+
+    linted = {path: sha256_file(path) for path in (args.training, args.validation) if path}
     if not lint_gate(args, spec, conn, err):
         return 1
     if not cost_gate(args, spec, conn, err):
@@ -253,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
     with guarded(conn):
         started = start_job(client, conn, registry, spec, args.training, args.validation,
                             on_progress=lambda sent, total: bar.update(sent, total=total), on_upload=uploaded,
-                            notice=notice)
+                            notice=notice, linted=linted)
     job = started.job
     print(f"created job {job.id} on {conn.host} ({spec.method}, model {spec.model}, status {job.status})"
           + (" (found after its answer was lost)" if started.recovered else ""), file=err, flush=True)

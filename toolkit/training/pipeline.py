@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,16 +29,18 @@ class Started:
 def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
               training: str | os.PathLike[str], validation: str | os.PathLike[str] | None = None, *,
               on_progress: OnProgress | None = None, on_upload: Any = None,
-              notice: Callable[[str], None] | None = None) -> Started:
+              notice: Callable[[str], None] | None = None, linted: Mapping[str, str] | None = None) -> Started:
     """Validate ``spec``, upload both files, create the job and record everything in ``registry``.
 
     ``on_progress(sent, total)`` follows each upload; ``on_upload(Uploaded)`` is called after each file;
-    ``notice(message)`` hears about retries (uploads resumed, creation retried or recovered).
+    ``notice(message)`` hears about retries (uploads resumed, creation retried or recovered);
+    ``linted`` maps a path (as given) to the sha256 of the content that was linted: other content is refused.
     """
     validate(spec, provider=conn.provider, has_validation=validation is not None)
 
     def send(path: str | os.PathLike[str]) -> Uploaded:
-        done = upload_dataset(client, path, conn, registry, on_progress=on_progress, notice=notice)
+        done = upload_dataset(client, path, conn, registry, on_progress=on_progress, notice=notice,
+                              expect_sha256=(linted or {}).get(os.fspath(path)))
         if on_upload:
             on_upload(done)
         return done
