@@ -148,6 +148,8 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
         return EXIT_DETACHED
     except ApiError as exc:
         console.close()
+        if job is None and "(404)" in str(exc):  # no such job: nothing is running
+            raise
         print(job_id, file=out, flush=True)
         raise FollowFailed(f"{exc}\nfollowing job {job_id} stopped; the job itself may still be running on "
                            f"{conn.host} (nothing was cancelled).\nre-attach with: {reattach_command(args, job_id)}"
