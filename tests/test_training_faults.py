@@ -387,3 +387,74 @@ def test_a_file_edited_after_lint_is_not_uploaded(env: Sandbox, tmp_path: Path, 
     code, out, err = cli(capsys, "train", str(path), "--model", MODEL, "--detach")
     assert code == 2 and "changed after it was linted" in err and out == ""
     assert not [r for r in env.requests if r[0] == "POST"]
+
+
+# --- through a fault-injecting proxy in front of Prism: every exchange checked against the spec ----------
+
+@pytest.fixture
+def faulty(prism_proxy: Any, env: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """SDK -> FaultProxy -> Prism (spec checks) -> sandbox; the CLI's client records spec problems."""
+    from toolkit.sandbox.proxy import FaultProxy
+    from toolkit.training import providers
+
+    with FaultProxy(prism_proxy.base_url) as proxy:
+        def client(conn: Any, **kw: Any) -> Any:
+            http = openai.DefaultHttpxClient(event_hooks={"response": [prism_proxy._check]})
+            return openai.OpenAI(base_url=proxy.url, api_key=KEY, http_client=http,
+                                 max_retries=kw.get("max_retries", 2))
+
+        monkeypatch.setenv("OPENAI_BASE_URL", proxy.url)
+        monkeypatch.setattr(providers, "make_client", client)
+        yield proxy
+
+
+def test_through_the_spec_proxy_a_lost_create_answer_makes_one_job(faulty: Any, prism_proxy: Any,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from toolkit.sandbox.faults import parse
+
+    upstream = prism_proxy.sandbox
+    faulty.faults.add(parse("path=^/fine_tuning/jobs$,method=POST,lose"))
+    before = {j.id for j in server_jobs(upstream)}
+    code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    assert code == 0, err
+    new = [j for j in server_jobs(upstream) if j.id not in before]
+    assert len(new) == 1 and out.strip() == new[0].id
+    assert [s for m, p, s in faulty.requests if (m, p) == ("POST", "/fine_tuning/jobs")] == [-200]
+
+
+def test_through_the_spec_proxy_a_lost_cancel_answer_and_retry_after(faulty: Any, prism_proxy: Any,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from toolkit.sandbox.faults import parse
+
+    prism_proxy.sandbox.trainer.speed = 1.0
+    _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    job_id = out.strip()
+    faulty.faults.add(parse("path=/cancel$,lose"))
+    faulty.faults.add(parse("path=/events$,status=429,retry_after=0.2,times=2"))
+    code, said, err = cli(capsys, "jobs", "cancel", job_id)
+    assert code == 0 and said == f"{job_id}: cancelled\n" and "answer to the cancel request was lost" in err
+    code, _, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
+    assert code == 1 and f"job {job_id} was cancelled" in err
+    assert err.count("rate limited (429); retrying in 0 s (as the server asked)") == 2
+
+
+def test_through_the_spec_proxy_failing_parts_resume_in_a_second_run(faulty: Any, prism_proxy: Any,
+                                                                     tmp_path: Path) -> None:
+    from toolkit.sandbox.faults import parse
+    from toolkit.training import providers
+
+    path = big_file(tmp_path)
+    conn, registry = connection("openai"), Registry()
+    client = providers.make_client(conn, max_retries=1)
+
+    def arm(sent: int, total: int) -> None:
+        if sent == 2048 and not faulty.faults._armed:
+            faulty.faults.add(parse("path=/parts$,status=500,times=always"))
+
+    with pytest.raises(ApiError, match="part 2 of 3"):
+        upload_dataset(client, path, conn, registry, files_api_limit=1000, part_size=2048, on_progress=arm)
+    faulty.faults.clear()
+    done = upload_dataset(client, path, conn, registry, files_api_limit=1000, part_size=2048)
+    posts = [s for m, p, s in faulty.requests if m == "POST" and p.endswith("/parts")]
+    assert posts == [200, 500, 500, 200, 200] and done.resumed_parts == 1
+    assert prism_proxy.sandbox.store.files[done.file_id].data == path.read_bytes()
