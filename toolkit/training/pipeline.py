@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError
 from .jobs import JobSpec, create_job, validate
 from .providers import Connection
 from .registry import JobRow, Registry
@@ -53,10 +54,13 @@ def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
                 wait_until_processed(client, up.file_id)
     submitted = create_job(client, spec, train_up.file_id, val_up.file_id if val_up else None, notice=notice)
     job = submitted.job
-    for other in submitted.others:  # recorded too, so that `jobs list --local` shows what is billed
-        registry.record_job(_row(conn, spec, other, train_up, val_up))
-    row = _row(conn, spec, job, train_up, val_up)
-    registry.record_job(row)
+    rows = [_row(conn, spec, j, train_up, val_up) for j in (*submitted.others, job)]
+    try:  # the others too, so that `jobs list --local` shows everything billed
+        for row in rows:
+            registry.record_job(row)
+    except InputError as exc:  # the job exists: losing its id now would be worse than an unrecorded job
+        (notice or (lambda message: None))(f"job {job.id} was created but not recorded locally: {exc}")
+    row = rows[-1]
     return Started(job, train_up, val_up, row, submitted.request_id, submitted.recovered, tuple(submitted.others))
 
 
