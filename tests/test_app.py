@@ -666,6 +666,9 @@ def test_train_on_azure_says_how_to_deploy(workspace: Path, sandbox: Sandbox, mo
     at.selectbox(key="ws_provider").set_value("azure")
     page(at, "train")
     assert at.expander[0].label.endswith(sandbox.url.split("//")[1])
+    assert at.selectbox(key="tr_training_type").options == ["standard", "globalstandard", "developer"]
+    at.selectbox(key="tr_training_type").set_value("developer")
+    run(at)
     at.button(key="tr_start").click()
     run(at)
     _wait_for_status(at, "succeeded")

@@ -31,6 +31,7 @@ import pytest
 from fixtures_openai import PrismProxy, SandboxClock, wait_for_job, wait_for_status
 
 from toolkit.sandbox import Sandbox
+from toolkit.sandbox.faults import parse as parse_fault
 from toolkit.sandbox.jobs import WIND_DOWN
 from toolkit.sandbox.multipart import Field, parse_form
 from toolkit.sandbox.validate import Dataset, FileProblem, check_file
@@ -424,6 +425,91 @@ def test_a_slow_answer_times_out(sandbox: Sandbox) -> None:
     sandbox.clear_faults()
     with pytest.raises(ValueError, match="needs a status"):
         sandbox.inject(r"^/files$")
+
+
+def test_a_lost_answer_is_handled_but_never_arrives(sandbox: Sandbox, train_file: Path) -> None:
+    client = direct(sandbox)
+    file = client.files.create(file=train_file, purpose="fine-tune")
+    sandbox.inject(r"^/fine_tuning/jobs$", method="POST", lose=True)
+    with pytest.raises(openai.APIConnectionError):
+        client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)
+    assert len(client.fine_tuning.jobs.list().data) == 1  # created all the same
+    assert ("POST", "/fine_tuning/jobs", -200) in sandbox.requests
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ("path=^/fine_tuning/jobs$,method=post,lose", {"method": "POST", "lose": True, "times": 1}),
+    ("path=/events$, status=429, retry_after=10, times=3", {"status": 429, "retry_after": 10.0, "times": 3}),
+    ("path=/parts$,status=500,times=always", {"status": 500, "times": None}),
+    ("path=/parts$,delay=2", {"delay": 2.0, "status": None, "drop": False}),
+    ("path=/files$,status=429,code=insufficient_quota", {"code": "insufficient_quota"}),
+])
+def test_fault_specs_from_the_command_line(spec: str, expected: dict[str, Any]) -> None:
+    fault = parse_fault(spec)
+    assert {k: getattr(fault, k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ("status=500", "missing path=REGEX"),
+    ("path=(,status=500", "not a regular expression"),
+    ("path=/x,status=200", "inject an error status"),
+    ("path=/x,drop,lose", "choose one of"),
+    ("path=/x", "needs status=N, drop, lose or delay"),
+    ("path=/x,status=five", "whole numbers"),
+    ("path=/x,explode", "unknown flag"),
+    ("path=/x,colour=red", "unknown key"),
+])
+def test_bad_fault_specs_are_explained(spec: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_fault(spec)
+    from toolkit.cli.main import main
+
+    assert main(["sandbox", "--port", "0", "--fault", spec]) == 2  # refused before listening
+    assert f"--fault {spec!r}: " in capsys.readouterr().err
+
+
+def test_insufficient_quota_is_injected_with_openais_body(sandbox: Sandbox) -> None:
+    sandbox.inject(r"^/files$", status=429, code="insufficient_quota")
+    with pytest.raises(openai.RateLimitError) as caught:
+        direct(sandbox).files.list()
+    assert caught.value.code == "insufficient_quota" and "exceeded your current quota" in caught.value.message
+
+
+def test_azure_mode(train_file: Path) -> None:
+    with Sandbox(speed=25, azure=True) as azure:
+        client = openai.OpenAI(base_url=azure.url + "/openai/v1", api_key="unused", max_retries=0,
+                               default_headers={"api-key": "k"})
+        raw = client.files.with_raw_response.create(file=train_file, purpose="fine-tune")
+        file = raw.parse()
+        assert raw.http_response.status_code == 201 and file.status == "pending"  # imported in a moment
+        with pytest.raises(openai.BadRequestError, match="does not support fine-tuning"):
+            client.fine_tuning.jobs.create(model="gpt-4.1-mini-2025-04-14", training_file=file.id)
+        job = client.fine_tuning.jobs.create(model="gpt-4.1-mini-2025-04-14", training_file=file.id,
+                                             extra_body={"trainingType": "standard"})
+        assert job.status == "pending" and job.result_files is None
+        job, seen = wait_for_job(client, job.id)
+        assert seen[-1] == "succeeded"
+        assert re.fullmatch(r"gpt-4\.1-mini-2025-04-14\.ft-[0-9a-f]{32}", job.fine_tuned_model or "")
+        assert client.files.retrieve(file.id).status == "processed" and job.result_files
+        nokey = urllib.request.Request(azure.url + "/openai/v1/files")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(nokey, timeout=5)
+        assert caught.value.code == 401 and b"invalid subscription key" in caught.value.read()
+
+
+def test_paused_jobs_list_and_show_through_the_sdk(train_file: Path) -> None:
+    """The real API (and the spec's own pause example) says "paused", which the spec's status enum lacks."""
+    with Sandbox(speed=10) as slow:
+        client = direct(slow)
+        file = client.files.create(file=train_file, purpose="fine-tune")
+        job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id)
+        deadline = time.monotonic() + 30
+        while client.fine_tuning.jobs.retrieve(job.id).status != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert client.fine_tuning.jobs.pause(job.id).status == "paused"
+        assert [j.status for j in client.fine_tuning.jobs.list().data] == ["paused"]
+        assert client.fine_tuning.jobs.retrieve(job.id).status == "paused"
 
 
 # --- uploads -----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -150,3 +151,70 @@ def test_train_on_azure_explains_the_deployment(azure_env: Sandbox, capsys: pyte
     assert code == 0, err
     assert f"Azure serves {out.strip()} only after you deploy it" in err
     assert any('"POST /openai/fine_tuning/jobs?api-version=2024-10-21 HTTP/1.1"' in line for line in LOG)
+
+
+# --- the sandbox's Azure mode: pending jobs, trainingType, BASE.ft-hex models, null result_files --------------
+
+@pytest.fixture
+def foundry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    LOG.clear()
+    with Sandbox(speed=25, azure=True, log=LOG.append) as sandbox:
+        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", sandbox.url + "/openai")  # as pasted from the portal
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-SECRET")
+        yield sandbox
+
+
+def test_train_on_foundry_with_a_training_type(foundry: Sandbox, capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_MANAGEMENT_TOKEN", TOKEN)
+    with Arm() as arm:
+        code = main(["train", str(TRAIN), "--model", "gpt-4.1-mini-2025-04-14", "--provider", "azure", "--poll",
+                     "0.05", "--training-type", "globalstandard", "--suffix", "elle", "--deploy", "elle",
+                     "--deploy-sku", "developer", "--subscription", "s", "--resource-group", "g", "--account", "a",
+                     "--arm-url", arm.url])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    model = out.strip()
+    assert re.fullmatch(r"gpt-4\.1-mini-2025-04-14\.ft-[0-9a-f]{32}-elle", model)
+    assert "status pending)" in err and "through the Files API" in err  # Azure jobs start pending
+    assert any('"POST /openai/v1/fine_tuning/jobs HTTP/1.1"' in line for line in LOG)  # not /openai/openai/v1
+    assert any('"POST /openai/v1/files HTTP/1.1" 201' in line for line in LOG)
+    assert arm.calls[0][3]["sku"] == {"name": "DeveloperTier", "capacity": 1}
+    assert "azure-key-SECRET" not in out + err
+    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    shown = json.loads((main(["jobs", "show", job_id, "--provider", "azure", "--format", "json"]),
+                        capsys.readouterr().out)[1])
+    assert shown["fine_tuned_model"] == model and shown["result_files"]
+
+
+def test_foundry_without_a_training_type_is_explained(foundry: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", str(TRAIN), "--model", "gpt-4.1-mini-2025-04-14", "--provider", "azure", "--detach"])
+    _, err = capsys.readouterr()
+    assert code == 1 and "note: no --training-type (standard, globalstandard, developer)" in err
+    assert "does not support fine-tuning" in err and "hint: pass --training-type" in err
+    assert foundry.trainer.jobs == {}
+
+
+def test_classic_api_version_without_pause_says_so(foundry: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    foundry.trainer.speed = 2.0
+    code = main(["train", str(TRAIN), "--model", "gpt-4.1-mini-2025-04-14", "--provider", "azure", "--detach",
+                 "--training-type", "standard", "--api-version", "2024-10-21"])
+    job_id = capsys.readouterr().out.strip()
+    assert code == 0 and job_id.startswith("ftjob-")
+    code = main(["jobs", "pause", job_id, "--provider", "azure", "--api-version", "2024-10-21"])
+    err = capsys.readouterr().err
+    assert code == 1 and "has no pause for fine-tuning jobs on api-version 2024-10-21 (404)" in err
+    assert "drop --api-version" in err and "Resource not found" not in err
+
+
+def test_a_dry_run_on_foundry_shows_the_training_type_and_no_key(foundry: Sandbox,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", str(TRAIN), "--model", "gpt-4.1-mini-2025-04-14", "--provider", "azure", "--dry-run",
+                 "--training-type", "developer"])
+    out, err = capsys.readouterr()
+    assert code == 0 and foundry.requests == []
+    assert f"POST {foundry.url}/openai/v1/fine_tuning/jobs" in out and '"trainingType": "developer"' in out
+    assert "azure-key-SECRET" not in out + err

@@ -137,10 +137,10 @@ def test_lint_errors_stop_the_upload_unless_forced(proxied: PrismProxy, tmp_path
     assert len(proxied.sandbox.requests) == before  # nothing was sent
 
     code, out, err = cli(capsys, "train", str(small), "--model", MODEL, "--force", "--poll", "0.05")
-    assert code == 1 and out == ""
+    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    assert code == 1 and out == job_id + "\n"  # the failed job's id, for scripts
     assert "failed: invalid_n_examples: Training file has 7 example(s), but must have at least 10 examples" in err
     assert "(param: training_file)" in err and "hint: lint rule F060" in err
-    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
     row = Registry().find_job(job_id)
     assert row is not None and row.status == "failed" and "invalid_n_examples" in (row.error or "")
 
@@ -296,9 +296,10 @@ def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch,
         wait_for_status(client, job_id, "running")
         assert cli(capsys, "jobs", "pause", job_id)[:2] == (0, f"{job_id}: paused\n")
         assert Registry().find_job(job_id).status == "paused"  # type: ignore[union-attr]
-        code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
-        assert code == 0 and out == ""
-        assert f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id}" in err
+        code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05", "--base-url", sandbox.base_url)
+        assert code == 4 and out == job_id + "\n"  # paused: its own exit code, the job id for scripts
+        assert (f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id} --base-url "
+                f"{sandbox.base_url}") in err  # with the provider options it was followed with
         assert cli(capsys, "jobs", "resume", job_id)[:2] == (0, f"{job_id}: running\n")
         code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
         assert code == 0 and FT_ID.match(out.strip()) and err.count("Fine-tuning job paused") == 1

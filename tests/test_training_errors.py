@@ -44,9 +44,15 @@ def test_403_training_not_available_explains_the_wind_down() -> None:
     assert "no longer able to create new fine-tuning training jobs" in out
 
 
-def test_other_403_mentions_the_azure_role() -> None:
-    out = text(status_error(openai.PermissionDeniedError, 403, "Principal does not have access"))
-    assert "denied access (403)" in out and "Cognitive Services OpenAI Contributor" in out
+@pytest.mark.parametrize(("provider", "expect", "absent"), [
+    ("azure", "Cognitive Services OpenAI Contributor", "restricted key"),
+    ("openai", "restricted key needs write access to Fine-tuning", "Contributor"),
+    (None, "on Azure OpenAI / Microsoft Foundry: fine-tuning needs the Cognitive Services", "\x00"),
+])
+def test_other_403_names_the_providers_fix(provider: str | None, expect: str, absent: str) -> None:
+    exc = status_error(openai.PermissionDeniedError, 403, "Principal does not have access")
+    out = str(explain(exc, secrets=[KEY], host="h", provider=provider))
+    assert "denied access (403)" in out and expect in out and absent not in out
 
 
 # the server messages of real_error_messages.md and the lint rule that catches each before upload
@@ -91,11 +97,28 @@ def test_422_from_a_validating_proxy_lists_the_violations() -> None:
     assert "(422)" in out and "must be string" in out and "model" in out
 
 
-@pytest.mark.parametrize(("code", "expect"), [("rate_limit_exceeded", "rate limited"),
-                                              ("insufficient_quota", "quota exhausted")])
+@pytest.mark.parametrize(("code", "expect"), [("rate_limit_exceeded", "429 after retrying (rate limited"),
+                                              ("insufficient_quota", "429 insufficient_quota: the account has no credit")])
 def test_429_after_retries(code: str, expect: str) -> None:
     out = text(status_error(openai.RateLimitError, 429, "Rate limit reached", code=code))
-    assert "429 after retrying" in out and expect in out
+    assert expect in out
+
+
+def test_retry_after_headers_in_every_form() -> None:
+    import email.utils
+    import time
+
+    from toolkit.training.retry import parse_retry_after, transient
+
+    assert parse_retry_after({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    assert parse_retry_after({"retry-after": "10"}) == 10.0
+    soon = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= (parse_retry_after({"retry-after": soon}) or 0) <= 31
+    assert parse_retry_after({"retry-after": "soon"}) is None and parse_retry_after({}) is None
+    assert transient(status_error(openai.RateLimitError, 429, "slow down", code="rate_limit_exceeded"))
+    assert not transient(status_error(openai.RateLimitError, 429, "no credit", code="insufficient_quota"))
+    assert transient(status_error(openai.InternalServerError, 503, "busy"))
+    assert not transient(status_error(openai.BadRequestError, 400, "bad"))
 
 
 def test_5xx_after_retries() -> None:

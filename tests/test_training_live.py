@@ -52,8 +52,8 @@ def test_ctrl_c_detaches_and_the_job_keeps_running(tmp_path: Path) -> None:
             seen.append(line)
         err = "".join(seen)
         assert proc.returncode == 130, err
-        assert out == "" and "Traceback" not in err
         job_id = err.split("created job ", 1)[1].split()[0]
+        assert out == job_id + "\n" and "Traceback" not in err  # the job id, for scripts
         assert f"detached: job {job_id} keeps running on {sandbox.base_url.split('//')[1].split('/')[0]}" in err
         assert f"re-attach with: tunesmith jobs follow {job_id}\n" in err
         client = openai.OpenAI(base_url=sandbox.base_url, api_key="t", max_retries=0)

@@ -119,6 +119,40 @@ def test_reinforcement_settings_with_a_response_format(tmp_path: Path) -> None:
                                                                 "grader": STRING_CHECK, "response_format": fmt}}
 
 
+def test_reinforcement_knobs_wandb_and_training_type_in_the_request() -> None:
+    from toolkit.training.jobs import request_body
+
+    hp = Hyperparameters(reasoning_effort="high", compute_multiplier=2.5, eval_interval=10, eval_samples=3)
+    rft = spec(method="reinforcement", grader=STRING_CHECK, hyperparameters=hp, wandb_project="p", wandb_entity="me",
+               training_type="globalstandard")
+    validate(rft, provider="azure", has_validation=True)
+    body = request_body(rft, "file-t", "file-v")
+    assert body["method"]["reinforcement"]["hyperparameters"] == {
+        "reasoning_effort": "high", "compute_multiplier": 2.5, "eval_interval": 10, "eval_samples": 3}
+    assert body["integrations"] == [{"type": "wandb", "wandb": {"project": "p", "entity": "me"}}]
+    assert body["extra_body"] == {"trainingType": "globalstandard"} and body["validation_file"] == "file-v"
+    assert "extra_body" not in request_body(spec(), "file-t")
+
+
+@pytest.mark.parametrize(("kw", "provider", "message"), [
+    ({"hyperparameters": Hyperparameters(eval_samples=2)}, "openai",
+     "--eval-samples only apply to --method reinforcement"),
+    ({"method": "reinforcement", "grader": STRING_CHECK, "hyperparameters": Hyperparameters(compute_multiplier=11)},
+     "openai", "--compute-multiplier must be greater than 0.00001 and at most 10"),
+    ({"method": "reinforcement", "grader": STRING_CHECK, "hyperparameters": Hyperparameters(reasoning_effort="max")},
+     "openai", "--reasoning-effort must be one of default, low, medium, high"),
+    ({"method": "reinforcement", "grader": STRING_CHECK, "hyperparameters": Hyperparameters(eval_interval=0)},
+     "openai", "--eval-interval must be at least 1"),
+    ({"training_type": "standard"}, "openai", "--training-type is for providers that offer several training tiers"),
+    ({"training_type": "premium"}, "azure", "--training-type must be one of standard, globalstandard, developer"),
+    ({"wandb_entity": "me"}, "openai", "--wandb-entity needs --wandb-project"),
+    ({"metadata": {"tunesmith_request": "x"}}, "openai", "this key is tunesmith's own"),
+])
+def test_new_options_rejected(kw: dict[str, object], provider: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        validate(spec(**kw), provider=provider, has_validation=True)
+
+
 # -- providers ---------------------------------------------------------------------------------------------
 
 def test_openai_connection_from_the_environment() -> None:

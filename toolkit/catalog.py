@@ -64,6 +64,7 @@ class Provider:
     open_models: bool = False  # any model trains (e.g. Hugging Face ids); the catalog lists suggestions
     tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
     validator: str = ""  # whose server-side checks apply (rules for "azure" run on every provider with "azure")
+    access_hint: str = ""  # what to check when the API answers 403
 
 
 @lru_cache(maxsize=1)
@@ -98,7 +99,7 @@ def provider(name: str) -> Provider:
         deploy_skus=dict(p.get("deploy_skus", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
         open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
-        validator=str(p.get("validator", name)))
+        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

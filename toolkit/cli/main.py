@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "toolkit.cli.sandbox_cmd",
     "train": "toolkit.cli.train_cmd",
     "jobs": "toolkit.cli.jobs_cmd",
+    "files": "toolkit.cli.files_cmd",
     "chat": "toolkit.cli.chat_cmd",
     "compare": "toolkit.cli.compare_cmd",
     "local": "toolkit.cli.local_cmd",

@@ -7,9 +7,11 @@ import os
 import sys
 from typing import Any
 
-from .training_opts import add_connection_args, add_follow_args, check_follow_args
+from .. import catalog
+from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, check_follow_args
 
 METHODS = ("supervised", "dpo", "reinforcement")
+REASONING_EFFORTS = ("default", "low", "medium", "high")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,7 +20,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Lint the data (refusing on errors unless --force), upload it (reusing an identical file "
                     "already on the account), create the fine-tuning job and follow it to the end. The job id "
                     "(--detach) or the fine-tuned model id goes to stdout; everything else to stderr. "
-                    "Ctrl-C while following detaches without cancelling the job.")
+                    "Before the job is created, the estimated cost is shown (--max-cost refuses above a limit; "
+                    "a terminal asks unless --yes). Job creation is never sent twice: a lost answer is "
+                    "recovered by looking the job up. Ctrl-C while following detaches without cancelling the job.",
+        epilog=EXIT_CODES)
     p.add_argument("training", metavar="FILE", help="training data (JSONL)")
     p.add_argument("--model", required=True,
                    help="base model snapshot, or a fine-tuned model id (ft:... / ...ft-...) to continue training")
@@ -32,6 +37,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     hp.add_argument("--batch-size", type=int, metavar="N", help="batch size, 1-256")
     hp.add_argument("--lr-multiplier", type=float, metavar="X", help="learning-rate multiplier, > 0")
     hp.add_argument("--beta", type=float, metavar="X", help="dpo: beta, in (0, 2]")
+    hp.add_argument("--reasoning-effort", choices=REASONING_EFFORTS, help="reinforcement: reasoning effort")
+    hp.add_argument("--compute-multiplier", type=float, metavar="X",
+                    help="reinforcement: compute for exploring the search space, in (0, 10]")
+    hp.add_argument("--eval-interval", type=int, metavar="N", help="reinforcement: training steps between evals")
+    hp.add_argument("--eval-samples", type=int, metavar="N", help="reinforcement: samples per evaluation step")
     p.add_argument("--suffix", help="text added to the model name (letters, digits, - and _; 64 chars, 40 on Azure)")
     p.add_argument("--seed", type=int, help="seed for reproducibility, 0-2147483647")
     p.add_argument("--metadata", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
@@ -43,8 +53,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     loc.add_argument("--accelerate-config", metavar="FILE",
                      help="run under `accelerate launch` with this config (several GPUs, DeepSpeed, FSDP); "
                           "write one with `tunesmith local accelerate-config`")
+    types = sorted({t for name in catalog.PROVIDERS for t in catalog.provider(name).training_types})
+    p.add_argument("--training-type", choices=types,
+                   help="Azure / Foundry: the training tier (trainingType): standard (data stays in the region), "
+                        "globalstandard (cheaper, no data residency) or developer (cheapest, preemptible)")
+    p.add_argument("--wandb-project", metavar="NAME", help="send the job's metrics to this Weights & Biases project "
+                                                            "(the API's integrations; set up in the provider's UI)")
+    p.add_argument("--wandb-entity", metavar="NAME", help="Weights & Biases team or user for --wandb-project")
     p.add_argument("--detach", action="store_true", help="print the job id as soon as the job exists, and exit")
     p.add_argument("--force", action="store_true", help="upload even when lint finds errors")
+    money = p.add_argument_group("cost and safety")
+    money.add_argument("--max-cost", type=float, metavar="USD",
+                       help="refuse to create the job when its estimated cost is above USD (or cannot be estimated)")
+    money.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation on a terminal")
+    money.add_argument("--dry-run", action="store_true",
+                       help="lint, estimate and print the requests that would be sent (no credentials); send nothing")
     add_connection_args(p)
     add_follow_args(p)
     p.set_defaults(run=run)
@@ -73,7 +96,9 @@ def build_spec(args: argparse.Namespace) -> Any:
     from ..training.jobs import Hyperparameters, JobSpec, parse_metadata
 
     hp = Hyperparameters(n_epochs=args.epochs, batch_size=args.batch_size,
-                         learning_rate_multiplier=args.lr_multiplier, beta=args.beta)
+                         learning_rate_multiplier=args.lr_multiplier, beta=args.beta,
+                         reasoning_effort=args.reasoning_effort, compute_multiplier=args.compute_multiplier,
+                         eval_interval=args.eval_interval, eval_samples=args.eval_samples)
     grader = load_grader(args.grader, provider=args.provider) if args.grader else None
     options = {k: v for k, v in (("full", args.full), ("merge", args.merge),
                                  ("accelerate_config", args.accelerate_config)) if v}
@@ -82,7 +107,8 @@ def build_spec(args: argparse.Namespace) -> Any:
 
         raise UsageError(f"--{next(iter(options)).replace('_', '-')} is for --provider local")
     return JobSpec(model=args.model, method=_method(args), hyperparameters=hp, grader=grader, suffix=args.suffix,
-                   seed=args.seed, metadata=parse_metadata(args.metadata), options=options)
+                   seed=args.seed, metadata=parse_metadata(args.metadata), options=options,
+                   training_type=args.training_type, wandb_project=args.wandb_project, wandb_entity=args.wandb_entity)
 
 
 def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
@@ -112,7 +138,87 @@ def describe_upload(up: Any) -> str:
     if up.reused:
         return f"reusing {up.file_id}: identical to {up.source.path} (sha256 {up.source.sha256[:12]})"
     parts = f" in {up.parts} parts" if up.parts else ""
-    return f"uploaded {up.source.path} as {up.file_id} ({human_bytes(up.source.bytes)}{parts})"
+    resumed = f", {up.resumed_parts} of them sent by an earlier run" if up.resumed_parts else ""
+    return (f"uploaded {up.source.path} as {up.file_id} ({human_bytes(up.source.bytes)} through the "
+            f"{up.via}{parts}{resumed})")
+
+
+def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
+    """Show the estimated cost; False when --max-cost or the user's answer says no."""
+    from ..errors import UsageError
+    from ..stats import compute
+
+    try:
+        stats = compute(args.training, provider=conn.provider, model=spec.model,
+                        epochs=spec.hyperparameters.n_epochs)
+    except Exception as exc:  # noqa: BLE001 (an estimate must never stop a run that does not ask for one)
+        stats, why = None, f"could not count tokens ({exc.__class__.__name__})"
+    est = stats.cost if stats is not None else None
+    epochs = "" if est is None else f"{est.epochs} epoch{'s' if est.epochs != 1 else ''}" + (
+        " (auto)" if spec.hyperparameters.n_epochs is None else "")
+    if est is not None and est.usd is not None:
+        where = "" if conn.provider != "openai" or "api.openai.com" in conn.host else \
+            f" (OpenAI's list price; {conn.host} may charge differently)"
+        print(f"estimated cost: ${est.usd:,.2f} = {est.tokens_per_epoch:,} tokens x {epochs} at {est.note}{where} "
+              f"(price as of {est.price_date})", file=err)
+    else:
+        why = est.note if est is not None else why
+        print(f"estimated cost: unknown ({why})", file=err)
+    if args.max_cost is not None:
+        if est is None or est.usd is None:
+            raise UsageError(f"--max-cost {args.max_cost:g}: the cost of this job cannot be estimated; "
+                             "remove --max-cost to train anyway")
+        if est.usd > args.max_cost:
+            print(f"refusing to create the job: the estimate ${est.usd:,.2f} is above --max-cost "
+                  f"${args.max_cost:,.2f}", file=err)
+            return False
+    if args.yes or args.dry_run or not (sys.stdin.isatty() and err.isatty()):
+        return True
+    print("create the job? [y/N] ", end="", file=err, flush=True)  # stdout stays for the job or model id
+    answer = sys.stdin.readline()
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    print("not created", file=err)
+    return False
+
+
+def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
+    """Print the requests ``train`` would send, with placeholders for the ids the server would give."""
+    import json
+
+    from ..training.jobs import request_body
+    from ..training.provenance import provenance
+    from ..training.submit import REQUEST_KEY
+    from ..training.upload import PART_SIZE, remote_name
+
+    limit = catalog.provider(conn.provider).files_api_max_bytes
+    ids = {}
+    for role, path in (("training", args.training), ("validation", args.validation)):
+        if path is None:
+            continue
+        source = provenance(path)
+        name = remote_name(path, source.sha256)
+        ids[role] = f"<id of {name}>"
+        print(f"# {role} file {source.path} ({source.bytes:,} bytes, sha256 {source.sha256[:12]}): reused when "
+              "an identical file is already on the account, else", file=out)
+        if source.bytes <= limit:
+            print(f"POST {conn.base_url}/files  multipart: purpose=fine-tune, file={name} (Files API)", file=out)
+        else:
+            parts = -(-source.bytes // PART_SIZE)
+            print(f"POST {conn.base_url}/uploads  "
+                  + json.dumps({"bytes": source.bytes, "filename": name, "mime_type": "text/jsonl",
+                                "purpose": "fine-tune"}), file=out)
+            print(f"POST {conn.base_url}/uploads/<upload id>/parts  x {parts} (64 MiB each; Uploads API, "
+                  f"over the Files API limit of {limit // 1024**2} MB)", file=out)
+            print(f"POST {conn.base_url}/uploads/<upload id>/complete  {{\"part_ids\": [...], \"md5\": \"...\"}}",
+                  file=out)
+    body = request_body(spec, ids["training"], ids.get("validation"))
+    body.update(body.pop("extra_body", {}))
+    body["metadata"] = {**body.get("metadata", {}), REQUEST_KEY: "<random id, made when sent>"}
+    print(f"POST {conn.base_url}/fine_tuning/jobs", file=out)
+    print(json.dumps(body, indent=2, ensure_ascii=False), file=out)
+    print("dry run: nothing was sent", file=sys.stderr)
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
     from ..training.pipeline import start_job
     from ..training.progress import Progress
     from ..training.registry import Registry
-    from .training_opts import connect, follow_job, guarded, reattach_command
+    from .training_opts import connect, follow_job, guarded, jobs_command, reattach_command
 
     err = sys.stderr
     if not os.path.isfile(args.training):
@@ -130,13 +236,26 @@ def run(args: argparse.Namespace) -> int:
     if args.validation and not os.path.isfile(args.validation):
         raise InputError(f"{args.validation}: no such file")
     check_follow_args(args)
+    if args.max_cost is not None and not args.max_cost >= 0:
+        raise InputError(f"--max-cost must be a number of US dollars, not {args.max_cost}")
     spec = build_spec(args)
     validate(spec, provider=args.provider, has_validation=args.validation is not None)
-    conn, client = connect(args)
+    conn, client = connect(args, offline=args.dry_run)
+    from ..training.provenance import sha256_file
+
+    linted = {path: sha256_file(path) for path in (args.training, args.validation) if path}
     if not lint_gate(args, spec, conn, err):
         return 1
+    if not cost_gate(args, spec, conn, err):
+        return 1
+    if args.dry_run:
+        return dry_run(args, spec, conn, sys.stdout)
     if is_fine_tuned(spec.model):
         print(f"continuing training from the fine-tuned model {spec.model}", file=err)
+    tiers = catalog.provider(conn.provider).training_types
+    if tiers and spec.training_type is None:
+        print(f"note: no --training-type ({', '.join(tiers)}): {catalog.provider(conn.provider).title} may then "
+              "fail the job with a misleading \"model does not support fine-tuning\"", file=err)
     registry = Registry()
     bar = Progress(err, "uploading", 0, unit="bytes")
 
@@ -144,12 +263,21 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
         print(describe_upload(up), file=err, flush=True)
 
+    def notice(message: str) -> None:
+        bar.close()
+        print(f"note: {message}", file=err, flush=True)
+
     with guarded(conn):
         started = start_job(client, conn, registry, spec, args.training, args.validation,
-                            on_progress=lambda sent, total: bar.update(sent, total=total), on_upload=uploaded)
+                            on_progress=lambda sent, total: bar.update(sent, total=total), on_upload=uploaded,
+                            notice=notice, linted=linted)
     job = started.job
-    print(printable(f"created job {job.id} on {conn.host} ({spec.method}, model {spec.model}, status {job.status})"),
-          file=err, flush=True)
+    print(printable(f"created job {job.id} on {conn.host} ({spec.method}, model {spec.model}, status {job.status})"
+                    + (" (found after its answer was lost)" if started.recovered else "")), file=err, flush=True)
+    for other in started.others:
+        print(printable(f"warning: {conn.host} also has job {other.id} ({other.status}) from this same request: a "
+                        f"retry created it, it runs and is billed. Cancel it with: "
+                        f"{jobs_command(args, 'cancel', str(other.id))}"), file=err, flush=True)
     if args.detach:
         print(printable(job.id), flush=True)
         print(f"follow it with: {reattach_command(args, str(job.id))}", file=err)

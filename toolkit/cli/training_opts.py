@@ -8,11 +8,20 @@ import shlex
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..catalog import PROVIDERS
+from .. import catalog
 
 if TYPE_CHECKING:
     from ..training.providers import Connection
     from ..training.registry import Registry
+
+EXIT_FAILED = 1  # the job failed or was cancelled
+EXIT_FOLLOW_FAILED = 3  # following stopped on an error: the job may still be running
+EXIT_PAUSED = 4  # the job is paused
+EXIT_DETACHED = 130  # Ctrl-C: detached, the job keeps running
+EXIT_CODES = ("exit codes: 0 succeeded (the model id on stdout); 1 the job failed or was cancelled (its id on "
+              "stdout), or lint refused the upload; 2 bad options or input; 3 following stopped on an error "
+              "while the job may still run (its id on stdout, how to re-attach on stderr); 4 the job is paused; "
+              "130 detached with Ctrl-C")
 
 
 def finite(text: str) -> float:
@@ -37,7 +46,7 @@ def positive(text: str) -> float:
 def add_connection_args(p: argparse.ArgumentParser) -> None:
     """``--provider``, ``--base-url``, ``--api-version``, ``--env-file``, ``--timeout``."""
     g = p.add_argument_group("provider (credentials come from the environment or --env-file only)")
-    g.add_argument("--provider", choices=PROVIDERS, default="openai",
+    g.add_argument("--provider", choices=catalog.PROVIDERS, default="openai",
                    help="openai: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID; "
                         "azure: AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN; "
                         "local: this machine, no account (needs the local extra) (default: openai)")
@@ -61,6 +70,12 @@ def add_follow_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--account", metavar="NAME", help="name of the Azure OpenAI (Foundry) resource")
     g.add_argument("--arm-url", default="https://management.azure.com", metavar="URL",
                    help="Azure Resource Manager endpoint (change for sovereign clouds)")
+    skus = tuple(catalog.provider("azure").deploy_skus)
+    g.add_argument("--deploy-sku", choices=skus, default=skus[0] if skus else None,
+                   help="deployment type (tier) of the fine-tuned model: " + ", ".join(skus) +
+                        f" (default: {skus[0] if skus else '-'}; developer is cheap, for evaluation only)")
+    g.add_argument("--deploy-capacity", type=int, default=1, metavar="N",
+                   help="deployment capacity in units of 1,000 tokens per minute (default 1)")
 
 
 def check_follow_args(args: argparse.Namespace) -> None:
@@ -69,8 +84,10 @@ def check_follow_args(args: argparse.Namespace) -> None:
 
     if args.poll <= 0:
         raise UsageError(f"--poll must be positive, not {args.poll}")
+    if args.deploy_capacity < 1:
+        raise UsageError(f"--deploy-capacity must be at least 1, not {args.deploy_capacity}")
     if args.deploy:
-        if args.provider != "azure":
+        if not catalog.provider(args.provider).deploy_skus:
             raise UsageError("--deploy is for --provider azure (OpenAI serves fine-tuned models without a deployment)")
         missing = [f"--{n.replace('_', '-')}" for n in ("subscription", "resource_group", "account")
                    if not getattr(args, n)]
@@ -78,11 +95,20 @@ def check_follow_args(args: argparse.Namespace) -> None:
             raise UsageError(f"--deploy needs {', '.join(missing)}")
 
 
-def connect(args: argparse.Namespace) -> tuple[Connection, Any]:
-    """The connection and SDK client the flags and environment describe."""
+def connect(args: argparse.Namespace, *, offline: bool = False) -> tuple[Connection, Any]:
+    """The connection and SDK client the flags and environment describe.
+
+    ``offline`` (a dry run): no key is needed, since nothing is sent; the endpoint still is.
+    """
+    import os
+
     from ..training.providers import connection, make_client
 
-    conn = connection(args.provider, base_url=args.base_url, api_version=args.api_version, env_file=args.env_file)
+    environ = None
+    if offline:
+        environ = {"OPENAI_API_KEY": "dry-run", "AZURE_OPENAI_API_KEY": "dry-run", **os.environ}
+    conn = connection(args.provider, base_url=args.base_url, api_version=args.api_version, env_file=args.env_file,
+                      environ=environ)
     return conn, make_client(conn, timeout=args.timeout)
 
 
@@ -90,28 +116,37 @@ def guarded(conn: Connection) -> Any:
     """A context manager that turns SDK errors into clear messages without secrets."""
     from ..training.errors import api_errors
 
-    return api_errors(secrets=conn.secrets, host=conn.host)
+    return api_errors(secrets=conn.secrets, host=conn.host, provider=conn.provider)
+
+
+def provider_options(args: argparse.Namespace) -> list[str]:
+    """The flags that reach the same provider again (no secrets in them)."""
+    parts = ["--provider", args.provider] if args.provider != "openai" else []
+    for flag in ("base_url", "api_version", "env_file"):
+        if getattr(args, flag, None):
+            parts += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
+    return parts
+
+
+def jobs_command(args: argparse.Namespace, verb: str, job_id: str) -> str:
+    """``tunesmith jobs VERB JOB_ID`` with the same provider settings."""
+    return shlex.join(["tunesmith", "jobs", verb, job_id, *provider_options(args)])
 
 
 def reattach_command(args: argparse.Namespace, job_id: str) -> str:
     """The command that follows ``job_id`` again with the same provider settings (no secrets in it)."""
-    parts = ["tunesmith", "jobs", "follow", job_id]
-    if args.provider != "openai":
-        parts += ["--provider", args.provider]
-    for flag in ("base_url", "api_version", "env_file"):
-        if getattr(args, flag, None):
-            parts += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
-    return shlex.join(parts)
+    return jobs_command(args, "follow", job_id)
 
 
 def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry: Registry, job_id: str, *,
                out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Follow a job to its end on ``err``; print the fine-tuned model id on ``out``.
+    """Follow a job to its end on ``err``; print the fine-tuned model id (else the job id) on ``out``.
 
-    Ctrl-C detaches (exit 130) and says how to re-attach; a failed or cancelled job raises JobFailed.
+    Ctrl-C detaches (exit 130); an error while following exits 3; a paused job 4; every one of these
+    says how to re-attach. A failed or cancelled job raises JobFailed (exit 1).
     """
     from ..training.console import FollowConsole
-    from ..training.errors import job_failure
+    from ..training.errors import ApiError, FollowFailed, job_failure
     from ..training.follow import watch
 
     out, err = out or sys.stdout, err or sys.stderr
@@ -130,19 +165,31 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
         stop = getattr(client, "interrupted", None)  # a job on this machine stops with a checkpoint instead
         if stop is not None:
             print(f"\n{stop(job_id)}", file=err, flush=True)
-            return 130
+            return EXIT_DETACHED
+        print(job_id, file=out, flush=True)
         print(f"\ndetached: job {job_id} keeps running on {conn.host} (nothing was cancelled).\n"
               f"re-attach with: {reattach_command(args, job_id)}", file=err, flush=True)
-        return 130
+        return EXIT_DETACHED
+    except ApiError as exc:
+        console.close()
+        if job is None and "(404)" in str(exc):  # no such job: nothing is running
+            raise
+        print(job_id, file=out, flush=True)
+        raise FollowFailed(f"{exc}\nfollowing job {job_id} stopped; the job itself may still be running on "
+                           f"{conn.host} (nothing was cancelled).\nre-attach with: {reattach_command(args, job_id)}"
+                           ) from None
     finally:
         console.close()
     assert job is not None  # watch() always reports the first status before it ends
     if job.status == "paused":
-        print(f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id}", file=err)
-        return 0
+        print(job_id, file=out, flush=True)
+        print(f"job {job_id} is paused; resume it with: {jobs_command(args, 'resume', job_id)}\n"
+              f"then follow it with: {reattach_command(args, job_id)}", file=err)
+        return EXIT_PAUSED
     if job.status != "succeeded":
         failure = job_failure(job)
         registry.update_job(job_id, status=job.status, error=str(failure), account=conn.account)
+        print(job_id, file=out, flush=True)
         raise failure
     return _succeeded(args, job, conn, out, err)
 
@@ -168,7 +215,9 @@ def _deploy(args: argparse.Namespace, job: Any, err: TextIO) -> None:
     from ..training.azure import Target, deploy, management_token
 
     target = Target(args.subscription, args.resource_group, args.account, args.deploy)
-    print(f"deploying {job.fine_tuned_model} as {args.deploy} on {args.account}...", file=err)
-    deploy(job.fine_tuned_model, target, management_token(), arm_url=args.arm_url, poll=args.poll,
+    print(f"deploying {job.fine_tuned_model} as {args.deploy} on {args.account} ({args.deploy_sku})...", file=err)
+    sku = catalog.provider(args.provider).deploy_skus.get(args.deploy_sku, args.deploy_sku)
+    deploy(job.fine_tuned_model, target, management_token(), arm_url=args.arm_url, poll=args.poll, sku=sku,
+           capacity=args.deploy_capacity,
            on_state=lambda state: print(f"  deployment: {state}", file=err, flush=True))
     print(f"deployed: chat with it using: tunesmith chat {args.deploy} \"hello\" --provider azure", file=err)

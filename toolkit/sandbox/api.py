@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,9 @@ from .state import FILE_PURPOSES, ApiError, Store
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization header using "
           "Bearer auth (i.e. Authorization: Bearer YOUR_KEY). The sandbox accepts any key, for example "
           "OPENAI_API_KEY=sandbox.")
+AZURE_NO_KEY = ("Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid "
+                "key for an active subscription and use a correct regional API endpoint for your resource.")
+AZURE_IMPORT_SECONDS = 1.0  # Azure mode: a new file is "pending" this long (sandbox seconds)
 # /v1 (OpenAI), /openai and /openai/v1 (Azure OpenAI), or none (Prism mounts the spec at /)
 _PREFIX = re.compile(r"^/(?:openai/deployments/(?P<deployment>[^/]+)(?=/chat/completions$)|openai/v1|openai|v1)(?=/)")
 
@@ -105,13 +109,14 @@ class Api:
                 ("GET", "/fine_tuning/jobs/(?P<id>[^/]+)/events", self.job_events),
                 ("GET", "/fine_tuning/jobs/(?P<id>[^/]+)/checkpoints", self.job_checkpoints),
                 ("POST", "/chat/completions", self.chat_completion),
+                ("DELETE", "/models/(?P<id>.+)", self.delete_model),
             ]]
 
     def handle(self, request: Request) -> Response:
         """Authenticate, route and answer; API errors become OpenAI error bodies."""
         try:
             if not _has_key(request.headers):
-                raise ApiError(401, NO_KEY)
+                raise ApiError(401, AZURE_NO_KEY if self.trainer.azure else NO_KEY)
             for method, pattern, endpoint in self.routes:
                 match = pattern.match(request.path)
                 if match and method == request.method:
@@ -136,6 +141,9 @@ class Api:
                            f"{self.store.max_file_bytes} bytes (the Uploads API takes up to "
                            f"{self.store.max_upload_bytes}).", param="file")
         stored = self.store.add_file(upload.filename or "upload", purpose, upload.data)
+        if self.trainer.azure:  # Azure imports a file before jobs may use it, and answers 201 Created
+            stored.ready_at = time.monotonic() + AZURE_IMPORT_SECONDS / self.trainer.speed
+            return Response.json(stored.to_api(), status=201)
         return Response.json(stored.to_api())
 
     def get_file(self, r: Request) -> Response:
@@ -174,16 +182,19 @@ class Api:
         return Response.json(self.trainer.cancel(r.params["id"]))
 
     def pause_job(self, r: Request) -> Response:
-        return Response.json(self.trainer.pause(r.params["id"]))
+        return Response.json(self.trainer.pause(r.params["id"], r.query.get("api-version")))
 
     def resume_job(self, r: Request) -> Response:
-        return Response.json(self.trainer.resume(r.params["id"]))
+        return Response.json(self.trainer.resume(r.params["id"], r.query.get("api-version")))
 
     def job_events(self, r: Request) -> Response:
         return Response.json(self.trainer.events(r.params["id"], r.query))
 
     def job_checkpoints(self, r: Request) -> Response:
         return Response.json(self.trainer.checkpoints(r.params["id"], r.query))
+
+    def delete_model(self, r: Request) -> Response:
+        return Response.json(self.trainer.delete_model(r.params["id"]))
 
     # chat
     def chat_completion(self, r: Request) -> Response:

@@ -31,7 +31,13 @@ VALIDATE_SECONDS = 1.0
 QUEUE_SECONDS = 1.0
 STEP_SECONDS = 0.1
 KEPT_CHECKPOINTS = 3
-ACTIVE = ("validating_files", "queued", "running")
+PENDING_SECONDS = 0.5  # Azure mode: "pending" before "validating_files"
+ACTIVE = ("pending", "validating_files", "queued", "running")
+# Azure mode: trainingType values, and the classic api-versions before pause/resume (an assumption: the
+# sandbox answers pause/resume with 404 on api-versions dated before this one)
+TRAINING_TYPES = ("standard", "globalstandard", "developer")
+AZURE_PAUSE_SINCE = "2024-12-01"
+AZURE_NO_TRAINING_TYPE = "The specified base model does not support fine-tuning."
 TERMINAL = ("succeeded", "failed", "cancelled")
 NOT_AVAILABLE_MARK = "training-not-available"
 WIND_DOWN = ("OpenAI is winding down the fine-tuning platform and your organization is no longer able to "
@@ -76,10 +82,11 @@ class Job:
 class Trainer:
     """Creates jobs and answers every question about them (thread-safe through ``store.lock``)."""
 
-    def __init__(self, store: Store, *, speed: float = 1.0, organization: str = "sandbox") -> None:
+    def __init__(self, store: Store, *, speed: float = 1.0, organization: str = "sandbox",
+                 azure: bool = False) -> None:
         if not 0 < speed < math.inf:  # nan or inf would stop the clock or overflow it
             raise ValueError("speed must be a positive, finite number")
-        self.store, self.speed, self.organization = store, speed, organization
+        self.store, self.speed, self.organization, self.azure = store, speed, organization, azure
         self.training_available = True
         self.jobs: dict[str, Job] = {}
         self.models: dict[str, list[tuple[frozenset[str], str]]] = {}
@@ -94,6 +101,8 @@ class Trainer:
             if not isinstance(body.get(name), str) or not body[name]:
                 raise ApiError(400, f"Missing required parameter: '{name}'.", param=name)
         method = options.method_type(body)
+        if self.azure:
+            self._training_type(body)
         snapshot, expected = self._trainable(body["model"], method)
         files = [(name, body[name], self._fine_tune_file(body[name], name).data)
                  for name in ("training_file", "validation_file") if body.get(name) is not None]
@@ -106,7 +115,8 @@ class Trainer:
                       validation_file=body.get("validation_file"), suffix=options.suffix(body),
                       seed=options.seed(body), method=method, expected_format=expected, requested=requested,
                       metadata=options.metadata(body), integrations=list(integrations),
-                      created_at=int(time.time()), last_tick=time.monotonic())
+                      created_at=int(time.time()), last_tick=time.monotonic(),
+                      status="pending" if self.azure else "validating_files")
             self.jobs[job.id] = job
             self._emit(job, 0.0, f"Created fine-tuning job: {job.id}")
             self._emit(job, 0.0, f"Validating training file: {job.training_file}"
@@ -141,11 +151,26 @@ class Trainer:
             self._emit(job, job.progress, "Fine-tuning job cancelled")
             return self._to_api(job)
 
-    def pause(self, job_id: str) -> dict[str, Any]:
+    def pause(self, job_id: str, api_version: str | None = None) -> dict[str, Any]:
+        self._has_pause(api_version)
         return self._switch(job_id, "running", "paused", "Fine-tuning job paused")
 
-    def resume(self, job_id: str) -> dict[str, Any]:
+    def resume(self, job_id: str, api_version: str | None = None) -> dict[str, Any]:
+        self._has_pause(api_version)
         return self._switch(job_id, "paused", "running", "Fine-tuning job resumed")
+
+    def _has_pause(self, api_version: str | None) -> None:
+        if self.azure and api_version is not None and api_version[:10] < AZURE_PAUSE_SINCE:
+            raise ApiError(404, "Resource not found", code="404")
+
+    def _training_type(self, body: dict[str, Any]) -> None:
+        """Azure / Foundry: a job without ``trainingType`` fails with a misleading model message."""
+        kind = body.get("trainingType")
+        if kind is None:
+            raise ApiError(400, AZURE_NO_TRAINING_TYPE, param="model", code="invalidPayload")
+        if kind not in TRAINING_TYPES:
+            raise ApiError(400, f"Invalid trainingType {kind!r}: expected one of {', '.join(TRAINING_TYPES)}.",
+                           param="trainingType", code="invalidPayload")
 
     def events(self, job_id: str, query: dict[str, str]) -> dict[str, Any]:
         with self.store.lock:
@@ -162,6 +187,15 @@ class Trainer:
         return {"object": "list", "data": chosen, "has_more": more,
                 "first_id": chosen[0]["id"] if chosen else None, "last_id": chosen[-1]["id"] if chosen else None}
 
+    def delete_model(self, model: str) -> dict[str, Any]:
+        """Delete a fine-tuned model (and its checkpoints) made here; 404 for any other model."""
+        with self.store.lock:
+            if model not in self.models:
+                raise ApiError(404, f"The model '{model}' does not exist", param="model", code="model_not_found")
+            for name in [m for m in self.models if m == model or m.startswith(model + ":ckpt-")]:
+                del self.models[name]
+        return {"id": model, "object": "model", "deleted": True}
+
     def model_pairs(self, model: str) -> list[tuple[frozenset[str], str]] | None:
         """The question/answer pairs a model made here was trained on, or None for other models."""
         with self.store.lock:
@@ -170,11 +204,12 @@ class Trainer:
     # checks at creation
     def _trainable(self, model: str, method: str) -> tuple[str, str]:
         """The snapshot to train and the row format it trains on; 400 ``model_not_available`` otherwise."""
+        provider = "azure" if self.azure else "openai"
         base: str | None = model
-        if model.startswith("ft:"):
+        if catalog.base_of(model) is not None:
             with self.store.lock:
                 base = catalog.base_of(model) if model in self.models else None
-        found = catalog.resolve("openai", base) if base else None
+        found = catalog.resolve(provider, base) if base else None
         methods = set(found.methods) if found is not None and found.known else set()
         legacy = "completion" in methods
         if legacy:
@@ -183,7 +218,8 @@ class Trainer:
             raise ApiError(400, f"Model {model} is not available for fine-tuning or does not exist"
                            + (f" (method {method!r} is not supported for it)." if methods else "."),
                            param="model", code="model_not_available")
-        snapshot = model if model.startswith("ft:") else catalog.provider("openai").aliases.get(model, model)
+        fine_tuned = catalog.base_of(model) is not None
+        snapshot = model if fine_tuned else catalog.provider(provider).aliases.get(model, model)
         return snapshot, ("completion" if legacy else "preference" if method == "dpo" else "chat")
 
     def _fine_tune_file(self, file_id: Any, param: str) -> StoredFile:
@@ -236,6 +272,8 @@ class Trainer:
         if job.status in ACTIVE:
             job.progress += (now - job.last_tick) * self.speed
         job.last_tick = now
+        if job.status == "pending" and job.progress >= PENDING_SECONDS:
+            job.status = "validating_files"
         if job.status == "validating_files" and job.progress >= VALIDATE_SECONDS:
             self._validate(job)
         if job.status == "queued" and job.progress >= VALIDATE_SECONDS + QUEUE_SECONDS:
@@ -294,7 +332,7 @@ class Trainer:
             self._checkpoint(job, step, data, at)
 
     def _checkpoint(self, job: Job, step: int, metrics: dict[str, float], at: float) -> None:
-        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization)
+        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization, self.azure)
         name = f"{job.fine_tuned_model}:ckpt-step-{step}"
         job.checkpoints.append({"object": "fine_tuning.job.checkpoint", "id": new_id("ftckpt_"),
                                 "created_at": self._wall(job, at), "fine_tuned_model_checkpoint": name,
@@ -303,7 +341,7 @@ class Trainer:
         self._emit(job, at, f"Checkpoint created at step {step} with Snapshot ID: {name}")
 
     def _succeed(self, job: Job, plan: Plan, at: float) -> None:
-        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization)
+        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization, self.azure)
         lines = [CSV_HEADER] + [",".join(_cell(r.get(k)) for k in ("step", "train_loss", "train_mean_token_accuracy",
                                                                      "valid_loss", "valid_mean_token_accuracy"))
                                 for r in job.rows]
@@ -342,7 +380,8 @@ class Trainer:
         return {
             "object": "fine_tuning.job", "id": job.id, "model": job.model, "created_at": job.created_at,
             "finished_at": job.finished_at, "fine_tuned_model": job.fine_tuned_model if job.status == "succeeded"
-            else None, "organization_id": f"org-{self.organization}", "result_files": job.result_files,
+            else None, "organization_id": f"org-{self.organization}",
+            "result_files": job.result_files if job.result_files or not self.azure else None,
             "status": job.status, "validation_file": job.validation_file, "training_file": job.training_file,
             "hyperparameters": {k: v for k, v in hyper.items() if k != "beta"},
             "trained_tokens": job.trained_tokens, "error": job.error, "user_provided_suffix": job.suffix,
@@ -351,9 +390,11 @@ class Trainer:
         }
 
 
-def _model_name(job: Job, organization: str) -> str:
+def _model_name(job: Job, organization: str, azure: bool = False) -> str:
+    base = catalog.base_of(job.model) or job.model
+    if azure:  # BASE.ft-<32 hex>[-suffix]
+        return f"{base}.ft-{secrets.token_hex(16)}" + (f"-{job.suffix}" if job.suffix else "")
     tail = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
-    base = job.model.split(":")[1] if job.model.startswith("ft:") else job.model
     return f"ft:{base}:{organization}:{job.suffix or ''}:{tail}"
 
 

@@ -27,6 +27,9 @@ class Sandbox:
     """A fine-tuning API on ``host:port`` (port 0: any free port), served from a background thread.
 
     ``speed`` scales the job clock: at 1 a small job takes about 12 s, at 20 well under a second.
+    ``azure`` plays Azure OpenAI / Foundry: jobs start ``pending``, need ``trainingType``, make
+    ``BASE.ft-<hex>`` models and have null ``result_files`` until they succeed; files answer 201 and
+    stay ``pending`` for a moment; classic api-versions before 2024-12-01 have no pause/resume (404).
     Use it as a context manager, or call ``start()`` / ``stop()``; point the SDK at ``base_url``.
     A connection that sends nothing for ``idle_timeout`` seconds is closed (set it before ``start()``).
     """
@@ -35,10 +38,10 @@ class Sandbox:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, speed: float = 1.0,
                  training_available: bool = True, organization: str = "sandbox",
-                 log: Callable[[str], None] | None = None) -> None:
+                 log: Callable[[str], None] | None = None, azure: bool = False) -> None:
         self.host, self.port, self.log = host, port, log
         self.store = Store()
-        self.trainer = Trainer(self.store, speed=speed, organization=organization)
+        self.trainer = Trainer(self.store, speed=speed, organization=organization, azure=azure)
         self.trainer.training_available = training_available
         self.api = Api(self.store, self.trainer)
         self.faults = Faults()

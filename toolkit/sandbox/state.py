@@ -73,10 +73,12 @@ class StoredFile:
     purpose: str
     data: bytes
     created_at: int
+    ready_at: float = 0.0  # time.monotonic() from which the file is "processed" (Azure mode: "pending" before)
 
     def to_api(self) -> dict[str, Any]:
+        status = "processed" if time.monotonic() >= self.ready_at else "pending"
         return {"id": self.id, "object": "file", "bytes": len(self.data), "created_at": self.created_at,
-                "filename": self.filename, "purpose": self.purpose, "status": "processed"}
+                "filename": self.filename, "purpose": self.purpose, "status": status}
 
 
 @dataclass

@@ -44,7 +44,7 @@ def instructions(model_id: str, job_id: str, *, name: str = "DEPLOYMENT") -> str
         f"Azure serves {model_id} only after you deploy it. Either let tunesmith do it (Entra token from",
         "AZURE_MANAGEMENT_TOKEN or `az login`):",
         f"  tunesmith jobs follow {job_id} --provider azure --deploy {name} "
-        "--subscription SUB --resource-group RG --account RESOURCE",
+        "--subscription SUB --resource-group RG --account RESOURCE [--deploy-sku standard|globalstandard|developer]",
         "or use the Azure CLI:",
         f"  az cognitiveservices account deployment create -g RG -n RESOURCE --deployment-name {name} "
         f"--model-name {model_id} --model-version 1 --model-format OpenAI --sku-name Standard --sku-capacity 1",

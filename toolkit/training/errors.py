@@ -42,6 +42,12 @@ class JobFailed(ToolkitError):
     exit_code = 1
 
 
+class FollowFailed(ToolkitError):
+    """Following a job stopped on an error; the job itself may still be running."""
+
+    exit_code = 3
+
+
 SHORTEST_SECRET = 8  # a shorter "key" (``x``, ``sandbox``) is a placeholder, and masking it would garble words
 
 
@@ -87,8 +93,31 @@ def server_message(exc: Any) -> str:
     return str(getattr(exc, "message", None) or exc)
 
 
-def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the API") -> ToolkitError:
-    """A user-facing error for an SDK exception (secrets scrubbed)."""
+def _access_hint(provider: str | None) -> str:
+    """What to check after a 403, from the provider's profile (or every profile's when unknown)."""
+    from .. import catalog
+
+    names = [provider] if provider in catalog.PROVIDERS else list(catalog.PROVIDERS)
+    hints = [catalog.provider(n).access_hint for n in names if catalog.provider(n).access_hint]
+    if provider not in catalog.PROVIDERS:
+        hints = [f"on {catalog.provider(n).title}: {catalog.provider(n).access_hint}" for n in names
+                 if catalog.provider(n).access_hint]
+    return "; ".join(hints) or "check the key's permissions"
+
+
+def _training_type_hint(said: str, provider: str | None) -> str | None:
+    """Foundry's answer to a job without ``trainingType`` blames the model: say what it means."""
+    from .. import catalog
+
+    if provider not in catalog.PROVIDERS or "does not support fine-tuning" not in said:
+        return None
+    tiers = catalog.provider(provider).training_types
+    return f"pass --training-type ({', '.join(tiers)}): without it this message is misleading" if tiers else None
+
+
+def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the API",
+            provider: str | None = None) -> ToolkitError:
+    """A user-facing error for an SDK exception (secrets scrubbed); ``provider`` picks the right hints."""
     import openai
 
     secrets = tuple(secrets)
@@ -109,20 +138,24 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
     elif status == 403 and code == "training_not_available":
         text = f"{host} refused to create the job (403 training_not_available). {WIND_DOWN} Server said: {said}"
     elif status == 403:
-        text = (f"{host} denied access (403): the key lacks permission for this action (on Azure, fine-tuning "
-                f"needs the Cognitive Services OpenAI Contributor role). Server said: {said}")
+        text = (f"{host} denied access (403): the key lacks permission for this action ({_access_hint(provider)}). "
+                f"Server said: {said}")
     elif status == 404:
         text = f"not found on {host} (404): {said}"
     elif status == 429:
-        what = "quota exhausted: check the account's billing and limits" if code == "insufficient_quota" else \
-            "rate limited: wait a minute and run the command again"
-        text = f"{host} answered 429 after retrying ({what}). Server said: {said}"
+        if code == "insufficient_quota":
+            text = (f"{host} answered 429 insufficient_quota: the account has no credit or hit its spending "
+                    f"limit; add credit or raise the limit, then run the command again (not retried). "
+                    f"Server said: {said}")
+        else:
+            text = (f"{host} answered 429 after retrying (rate limited: wait a minute and run the command "
+                    f"again). Server said: {said}")
     elif status is not None and status >= 500:
         text = f"{host} had a server error ({status}) and kept failing after retries; try again later. " \
                f"Server said: {said}"
     elif status is not None:
         text = f"{host} rejected the request ({status}{' ' + code if code else ''}): {said}"
-        hint = rule_hint(said, code)
+        hint = rule_hint(said, code) or _training_type_hint(said, provider)
         text += f"\n  hint: {hint}" if hint else ""
     else:
         text = scrub(str(exc), secrets)
@@ -130,14 +163,14 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
 
 
 @contextmanager
-def api_errors(*, secrets: Iterable[str] = (), host: str = "the API") -> Iterator[None]:
+def api_errors(*, secrets: Iterable[str] = (), host: str = "the API", provider: str | None = None) -> Iterator[None]:
     """Re-raise any ``openai.OpenAIError`` inside the block as :func:`explain` describes it."""
     import openai
 
     try:
         yield
     except openai.OpenAIError as exc:
-        raise explain(exc, secrets=secrets, host=host) from None
+        raise explain(exc, secrets=secrets, host=host, provider=provider) from None
 
 
 def job_failure(job: Any) -> JobFailed:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import retry
 from .jobs import TERMINAL
 
 STOP = (*TERMINAL, "paused")  # a paused job does not move until someone resumes it
@@ -78,29 +79,13 @@ def new_events(client: Any, job_id: str, seen: set[str]) -> list[Any]:
     return fresh[::-1]
 
 
-def _transient(exc: BaseException) -> bool:
-    import openai
-
-    if isinstance(exc, (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError)):
-        return True
-    return isinstance(exc, openai.APIStatusError) and exc.status_code in (408, 409)
-
-
-def _reason(exc: BaseException) -> str:
-    status = getattr(exc, "status_code", None)
-    if status == 429:
-        return "rate limited (429)"
-    if status is not None:
-        return f"server error ({status})"
-    return "connection lost" if "timed out" not in str(exc).lower() else "request timed out"
-
-
 def watch(client: Any, job_id: str, *, poll: float = 5.0, sleep: Callable[[float], None] = time.sleep,
           max_failures: int = 20, backoff_max: float = 30.0, seen: set[str] | None = None) -> Iterator[Update]:
     """Yield :class:`Update` values until the job succeeds, fails, is cancelled or paused.
 
-    Transient errors (lost connection, timeout, 429, 5xx) back off exponentially up to
-    ``backoff_max`` seconds; after ``max_failures`` in a row the last one is raised.
+    Transient errors (lost connection, timeout, 429, 5xx) wait what the server's ``Retry-After``
+    asks, else back off exponentially up to ``backoff_max`` seconds; after ``max_failures`` in a
+    row the last one is raised. A 429 ``insufficient_quota`` is raised at once.
     Pass ``seen`` (event ids) to skip events already shown.
     """
     api = client.with_options(max_retries=0)  # this loop retries, visibly
@@ -114,11 +99,12 @@ def watch(client: Any, job_id: str, *, poll: float = 5.0, sleep: Callable[[float
             if job.status in STOP:  # the last events may have landed after the first look
                 events += new_events(api, job_id, seen | {e.id for e in events})
         except Exception as exc:
-            if not _transient(exc) or failures >= max_failures:
+            if not retry.transient(exc) or failures >= max_failures:
                 raise
             failures += 1
-            delay = min(backoff_max, 2.0 ** (failures - 1))
-            yield Update("retry", message=f"{_reason(exc)}; retrying in {delay:.0f} s", delay=delay)
+            delay = retry.wait_for(exc, failures, backoff_max=backoff_max)
+            asked = " (as the server asked)" if retry.retry_after(exc) is not None else ""
+            yield Update("retry", message=f"{retry.reason(exc)}; retrying in {delay:.0f} s{asked}", delay=delay)
             sleep(delay)
             continue
         if failures:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import InputError
 from .jobs import JobSpec, create_job, validate
 from .providers import Connection
 from .registry import JobRow, Registry
@@ -29,16 +30,18 @@ class Started:
 def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
               training: str | os.PathLike[str], validation: str | os.PathLike[str] | None = None, *,
               on_progress: OnProgress | None = None, on_upload: Any = None,
-              notice: Callable[[str], None] | None = None) -> Started:
+              notice: Callable[[str], None] | None = None, linted: Mapping[str, str] | None = None) -> Started:
     """Validate ``spec``, upload both files, create the job and record everything in ``registry``.
 
     ``on_progress(sent, total)`` follows each upload; ``on_upload(Uploaded)`` is called after each file;
-    ``notice(message)`` hears about retries (uploads resumed, creation retried or recovered).
+    ``notice(message)`` hears about retries (uploads resumed, creation retried or recovered);
+    ``linted`` maps a path (as given) to the sha256 of the content that was linted: other content is refused.
     """
     validate(spec, provider=conn.provider, has_validation=validation is not None)
 
     def send(path: str | os.PathLike[str]) -> Uploaded:
-        done = upload_dataset(client, path, conn, registry, on_progress=on_progress, notice=notice)
+        done = upload_dataset(client, path, conn, registry, on_progress=on_progress, notice=notice,
+                              expect_sha256=(linted or {}).get(os.fspath(path)))
         if on_upload:
             on_upload(done)
         return done
@@ -51,10 +54,13 @@ def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
                 wait_until_processed(client, up.file_id)
     submitted = create_job(client, spec, train_up.file_id, val_up.file_id if val_up else None, notice=notice)
     job = submitted.job
-    for other in submitted.others:  # recorded too, so that `jobs list --local` shows what is billed
-        registry.record_job(_row(conn, spec, other, train_up, val_up))
-    row = _row(conn, spec, job, train_up, val_up)
-    registry.record_job(row)
+    rows = [_row(conn, spec, j, train_up, val_up) for j in (*submitted.others, job)]
+    try:  # the others too, so that `jobs list --local` shows everything billed
+        for row in rows:
+            registry.record_job(row)
+    except InputError as exc:  # the job exists: losing its id now would be worse than an unrecorded job
+        (notice or (lambda message: None))(f"job {job.id} was created but not recorded locally: {exc}")
+    row = rows[-1]
     return Started(job, train_up, val_up, row, submitted.request_id, submitted.recovered, tuple(submitted.others))
 
 

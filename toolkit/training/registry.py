@@ -136,6 +136,12 @@ class Registry:
                              (account, sha256)).fetchone()
         return None if row is None else _upload(row)
 
+    def uploads_by_id(self, account: str) -> dict[str, UploadRow]:
+        """Every upload to ``account``, by file id."""
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM uploads WHERE account = ?", (account,)).fetchall()
+        return {r["file_id"]: _upload(r) for r in rows}
+
     def forget_upload(self, account: str, file_id: str) -> None:
         """Drop an upload whose remote file is gone."""
         with self._db() as db:

@@ -114,6 +114,13 @@ def submit(client: Any, body: dict[str, Any], *, request_id: str | None = None, 
             if attempt == attempts:
                 raise
             delay = retry.wait_for(exc, attempt)
+            if isinstance(exc, openai.APITimeoutError):  # the request may still be on its way: look again later
+                notice(f"creating the job timed out and no job exists yet; looking again in {delay:.0f} s")
+                sleep(delay)
+                found = _lookup(api, rid, sleep, notice)
+                if found:
+                    notice(f"the job creation that timed out went through: {found[-1].id}; nothing was sent again")
+                    return Submitted(found[-1], rid, attempt, recovered=True, others=found[:-1])
             notice(f"creating the job failed ({retry.reason(exc)}) and no job was created; "
                    f"trying again in {delay:.0f} s")
             sleep(delay)

@@ -62,15 +62,20 @@ def remote_name(path: str | os.PathLike[str], sha256: str) -> str:
 
 def upload_dataset(client: Any, path: str | os.PathLike[str], conn: Connection, registry: Registry, *,
                    on_progress: OnProgress | None = None, files_api_limit: int | None = None,
-                   part_size: int = PART_SIZE, notice: Callable[[str], None] | None = None) -> Uploaded:
+                   part_size: int = PART_SIZE, notice: Callable[[str], None] | None = None,
+                   expect_sha256: str | None = None) -> Uploaded:
     """Make ``path`` available on the account of ``conn`` and record it in ``registry``.
 
     ``files_api_limit`` defaults to the provider profile's; larger files go through the Uploads API.
+    ``expect_sha256``: the hash of the content that was checked (linted); other content is refused.
     """
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such file")
     source = provenance(p)
+    if expect_sha256 is not None and source.sha256 != expect_sha256:
+        raise InputError(f"{p} changed after it was linted (sha256 {expect_sha256[:12]} then, {source.sha256[:12]} "
+                         "now); nothing was uploaded. Run the command again once the file no longer changes.")
     if source.bytes > UPLOADS_API_LIMIT:
         raise InputError(f"{p}: {source.bytes} bytes is over the 8 GB limit of the Uploads API; split the dataset")
     if files_api_limit is None:

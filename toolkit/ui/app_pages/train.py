@@ -69,12 +69,16 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
     suffix = cols[0].text_input("Suffix (optional)", key="tr_suffix", persist_state="session",
                                 help="added to the fine-tuned model's name")
     seed = cols[1].text_input("Seed (optional)", key="tr_seed", persist_state="session")
+    tiers = catalog.provider(provider).training_types
+    training_type = st.selectbox("Training type", tiers, key="tr_training_type", persist_state="session",
+                                 help="standard keeps the data in the region; globalstandard is cheaper without "
+                                      "data residency; developer is cheapest and preemptible") if tiers else None
     epochs = _number("tr_epochs", "Epochs", int)
     hp = Hyperparameters(n_epochs=epochs, batch_size=_number("tr_batch_size", "Batch size", int),
                          learning_rate_multiplier=_number("tr_lr", "Learning-rate multiplier", float),
                          beta=_number("tr_beta", "Beta", float) if method == "dpo" else None)
     spec = JobSpec(model=model or "", method=method, hyperparameters=hp, grader=grader, suffix=suffix.strip() or None,
-                   seed=int(seed) if seed.strip().isdigit() else None)
+                   seed=int(seed) if seed.strip().isdigit() else None, training_type=training_type)
     if seed.strip() and not seed.strip().isdigit():
         raise UsageError(f"Seed: {seed.strip()!r} is not a whole number")
     validate(spec, provider=provider, has_validation=validation != NO_FILE)
@@ -129,7 +133,7 @@ def _start(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any, client
         try:
             with connect.guarded(conn):
                 started = start_job(client, conn, Registry(), spec, ds.path, val, on_progress=progress,
-                                    on_upload=uploaded)
+                                    on_upload=uploaded, notice=st.text)
         except ToolkitError as exc:
             box.update(label="The job could not be started", state="error")
             widgets.alert("error", str(exc))
