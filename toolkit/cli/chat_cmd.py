@@ -13,8 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description="Send one question (with an optional system message) to MODEL and print the "
                                    "answer on stdout; token counts and latency go to stderr. On Azure, MODEL is "
                                    "the deployment name.")
-    p.add_argument("model", metavar="MODEL", help="model id, fine-tuned model id, or Azure deployment name")
+    p.add_argument("model", metavar="MODEL", nargs="?", help="model id, fine-tuned model id, or Azure deployment name")
     p.add_argument("question", metavar="QUESTION", help="the user message")
+    p.add_argument("--model", dest="model_option", metavar="MODEL", help="the model, as an option (instead of MODEL)")
     p.add_argument("--system", metavar="TEXT", help="system message (use the one the model was trained with)")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
     p.add_argument("--temperature", type=float, metavar="T", help="sampling temperature")
@@ -26,9 +27,13 @@ def run(args: argparse.Namespace) -> int:
     from ..training.chat import ask, conversation
     from .training_opts import connect, guarded
 
+    from ..errors import UsageError
+
+    if (args.model is None) == (args.model_option is None):
+        raise UsageError("name the model once: tunesmith chat MODEL QUESTION, or --model MODEL QUESTION")
     conn, client = connect(args)
     with guarded(conn):
-        reply = ask(client, args.model, conversation(args.question, args.system), max_tokens=args.max_tokens,
+        reply = ask(client, args.model or args.model_option, conversation(args.question, args.system), max_tokens=args.max_tokens,
                     temperature=args.temperature)
     print(reply.text)
     print(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, {reply.latency:.2f} s, "
