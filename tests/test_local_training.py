@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -191,21 +192,42 @@ def tunesmith(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[s
                           cwd=ROOT, env=os.environ | {"PYTHONWARNINGS": "ignore"})
 
 
-def test_the_readme_flow_train_follow_registry_metrics_chat(tiny: Path, home: Path) -> None:
-    done = tunesmith("train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "local", "--model", str(tiny),
-                     "--epochs", "2", "--suffix", "elle", "--validation", str(SAMPLES / "elle_validation.jsonl"),
-                     "--poll", "0.2")
+def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path, home: Path) -> None:
+    """train (following) -> Ctrl-C after the first step -> jobs resume -> jobs follow -> metrics, registry, chat."""
+    command = [sys.executable, "-m", "toolkit", "train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "local",
+               "--model", str(tiny), "--epochs", "2", "--suffix", "elle", "--poll", "0.2",
+               "--validation", str(SAMPLES / "elle_validation.jsonl")]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stderr is not None
+    lines = []
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        lines.append(line)
+        if "step 1/4" in line or not line:
+            break
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C does
+    out, err = proc.communicate(timeout=240)
+    err = "".join(lines) + err
+    assert proc.returncode == 130 and out == "", err
+    job_id = err.split("created job ")[1].split()[0]
+    assert f"saved a checkpoint at step" in err and f"tunesmith jobs resume {job_id} --provider local" in err
+    assert tunesmith("jobs", "resume", job_id, "--provider", "local").returncode == 0
+    done = tunesmith("jobs", "follow", job_id, "--provider", "local", "--poll", "0.2")
     assert done.returncode == 0, done.stderr
     model_id = done.stdout.strip()
     assert model_id.startswith("ft-local-m-elle-") and "status: succeeded" in done.stderr
-    assert "Step 4/4: training loss=" in done.stderr
+    assert "step 4/4  train loss" in done.stderr and "step 4/4  valid loss" in done.stderr
     from toolkit.training.registry import Registry
 
     row = Registry().jobs()[0]
-    assert (row.provider, row.fine_tuned_model, row.status) == ("local", model_id, "succeeded")
+    assert (row.job_id, row.provider, row.fine_tuned_model, row.status) == (job_id, "local", model_id, "succeeded")
     assert row.training_sha256 and row.git_commit is not None and row.hyperparameters == {"n_epochs": 2}
-    metrics = tunesmith("jobs", "metrics", row.job_id, "--provider", "local")
+    metrics = tunesmith("jobs", "metrics", job_id, "--provider", "local")
     assert metrics.returncode == 0 and "train_loss" in metrics.stdout and "valid_loss" in metrics.stdout
+    steps = metrics.stdout.split("steps ")[1].split()[0]
+    assert steps == "1..4"  # one step before Ctrl-C, the rest after the resume
     chat = tunesmith("chat", "--provider", "local", "--model", model_id, "Tell me about hydrogen.", "--max-tokens", "8")
     assert chat.returncode == 0 and chat.stdout.strip(), chat.stderr
 

@@ -302,6 +302,10 @@ class LocalClient:
     def with_options(self, **_: Any) -> LocalClient:
         return self
 
+    def interrupted(self, job_id: str) -> str:
+        """Ctrl-C while following (``follow_job``): a job here stops with a checkpoint rather than run unwatched."""
+        return self.fine_tuning.jobs.interrupted(job_id)
+
     def delete_job(self, job_id: str) -> None:
         """Remove a finished job's folder (its model, if any, stays)."""
         job = self.fine_tuning.jobs.dir(job_id)
