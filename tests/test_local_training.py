@@ -250,3 +250,63 @@ def test_accelerate_config_and_launch_command_are_what_accelerate_accepts(tmp_pa
         args = launch_command_parser().parse_args(command[3:])
         assert args.config_file == str(path) and args.module and args.training_script == "toolkit.local.worker"
         assert args.training_script_args == [str(tmp_path / "job"), "--resume"]
+
+
+# -- the Train and Playground pages (AppTest) --------------------------------------------------------------------
+
+
+def _run(at: Any) -> Any:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_the_train_page_trains_locally_and_the_playground_answers(tiny: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from streamlit.testing.v1 import AppTest
+
+    from toolkit.training.registry import Registry
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    for name in ("elle_single_turn.jsonl", "elle_validation.jsonl"):
+        shutil.copyfile(SAMPLES / name, ws / name)
+    monkeypatch.setenv("TUNESMITH_WORKSPACE", str(ws))
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    at = _run(AppTest.from_file(str(ROOT / "app.py"), default_timeout=120))
+    at.selectbox(key="ds_file").set_value("elle_single_turn.jsonl")
+    at.button(key="ds_open").click()
+    _run(at)
+    at.selectbox(key="ws_provider").set_value("local")
+    at.switch_page("toolkit/ui/app_pages/train.py")
+    _run(at)
+    at.selectbox(key="tr_model").set_value("(another model id)")
+    _run(at)
+    at.text_input(key="tr_model_id").set_value(str(tiny))
+    at.text_input(key="tr_epochs").set_value("1")
+    _run(at)
+    assert not at.button(key="tr_start").disabled, [str(e.value) for e in [*at.error, *at.warning]]
+    at.button(key="tr_start").click()
+    _run(at)
+    assert any(str(s.value).replace("\\", "").startswith("created job ftjob-local-") for s in at.success), \
+        [e.value for e in at.error]
+    deadline = time.monotonic() + 240
+    while {m.label: m.value for m in at.metric}.get("Status") != "succeeded":
+        assert time.monotonic() < deadline, {m.label: m.value for m in at.metric}
+        time.sleep(0.5)
+        _run(at)
+    model = Registry().jobs()[0].fine_tuned_model
+    assert model and model.startswith("ft-local-m-") and at.code[0].value == model
+    assert at.get("vega_lite_chart")  # the loss curve
+
+    at.switch_page("toolkit/ui/app_pages/playground.py")
+    _run(at)
+    assert at.selectbox(key="pg_tuned").value == model
+    assert at.selectbox(key="pg_base").value == str(tiny)
+    at.text_area(key="pg_question").set_value("Tell me about hydrogen.")
+    _run(at)
+    at.button(key="pg_ask").click()
+    _run(at)
+    assert len(at.code) == 2 and all(c.value.strip() for c in at.code), [e.value for e in at.error]
