@@ -228,8 +228,11 @@ def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path
     assert metrics.returncode == 0 and "train_loss" in metrics.stdout and "valid_loss" in metrics.stdout
     steps = metrics.stdout.split("steps ")[1].split()[0]
     assert steps == "1..4"  # one step before Ctrl-C, the rest after the resume
-    chat = tunesmith("chat", "--provider", "local", "--model", model_id, "Tell me about hydrogen.", "--max-tokens", "8")
-    assert chat.returncode == 0 and chat.stdout.strip(), chat.stderr
+    chat = tunesmith("chat", "--provider", "local", "--model", model_id, "Tell me about hydrogen.", "--max-tokens", "8",
+                     "--base", str(tiny))
+    assert chat.returncode == 0, chat.stderr
+    base, tuned = chat.stdout.split(f"tuned ({model_id}):\n")
+    assert base.startswith(f"base ({tiny}):\n") and base.strip() != f"base ({tiny}):" and tuned.strip()
 
 
 def test_accelerate_config_and_launch_command_are_what_accelerate_accepts(tmp_path: Path) -> None:
