@@ -135,9 +135,10 @@ def resolve(provider_name: str = "openai", model: str | None = None) -> Model:
     found = prov.models.get(lookup)
     if found is None:
         default = prov.models[prov.default_model]
+        same = {k: getattr(default, k) for k in ("methods", "price", "price_unit", "price_date", "price_source")
+                } if prov.open_models else {"methods": ("supervised", "dpo", "reinforcement")}  # any model: as listed
         return Model(provider=prov.name, name=name, context=default.context, encoding=default.encoding,
-                     methods=("supervised", "dpo", "reinforcement"), images=default.images, known=False,
-                     fine_tuned_from=base)
+                     images=default.images, known=False, fine_tuned_from=base, **same)
     if base or lookup != name:
         return Model(**{**found.__dict__, "name": name, "fine_tuned_from": base or None})
     return found

@@ -13,8 +13,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description="Send one question (with an optional system message) to MODEL and print the "
                                    "answer on stdout; token counts and latency go to stderr. On Azure, MODEL is "
                                    "the deployment name.")
-    p.add_argument("model", metavar="MODEL", help="model id, fine-tuned model id, or Azure deployment name")
+    p.add_argument("model", metavar="MODEL", nargs="?", help="model id, fine-tuned model id, or Azure deployment name")
     p.add_argument("question", metavar="QUESTION", help="the user message")
+    p.add_argument("--model", dest="model_option", metavar="MODEL", help="the model, as an option (instead of MODEL)")
+    p.add_argument("--base", metavar="MODEL", help="also ask this model (e.g. the base) and print both answers")
     p.add_argument("--system", metavar="TEXT", help="system message (use the one the model was trained with)")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
     p.add_argument("--temperature", type=finite, metavar="T", help="sampling temperature")
@@ -23,15 +25,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
     from ..training.chat import ask, conversation
     from ..training.console import printable
     from .training_opts import connect, guarded
 
+    if (args.model is None) == (args.model_option is None):
+        raise UsageError("name the model once: tunesmith chat MODEL QUESTION, or --model MODEL QUESTION")
+    models = [args.base, args.model or args.model_option] if args.base else [args.model or args.model_option]
     conn, client = connect(args)
-    with guarded(conn):
-        reply = ask(client, args.model, conversation(args.question, args.system), max_tokens=args.max_tokens,
-                    temperature=args.temperature)
-    print(printable(reply.text))  # the model's text, not the terminal's commands
-    print(printable(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, "
-                    f"{reply.latency:.2f} s, {reply.model})"), file=sys.stderr)
+    for i, model in enumerate(models):
+        with guarded(conn):
+            reply = ask(client, model, conversation(args.question, args.system), max_tokens=args.max_tokens,
+                        temperature=args.temperature)
+        text = printable(reply.text)  # the model's text, not the terminal's commands
+        if len(models) > 1:  # side by side: each answer under its model's name
+            print(f"{'base' if i == 0 else 'tuned'} ({printable(model)}):\n{text}" + ("\n" if i == 0 else ""))
+        else:
+            print(text)
+        print(printable(f"({reply.prompt_tokens} prompt + {reply.completion_tokens} completion tokens, "
+                        f"{reply.latency:.2f} s, {reply.model})"), file=sys.stderr)
     return 0

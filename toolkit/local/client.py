@@ -148,6 +148,8 @@ class Jobs:
         if kind not in ("supervised", "dpo"):
             raise UsageError(f"local training does {', '.join(('supervised', 'dpo'))}, not {kind}")
         extra = dict(extra_body or {})
+        if Path(model).is_dir():  # a folder: recorded absolute, so the job and its model work from anywhere
+            model = str(Path(model).resolve())
         job_id = store.new_id("ftjob-local")
         job = store.JobDir.of(job_id, self.base)
         job.path.mkdir(parents=True)
@@ -301,6 +303,10 @@ class LocalClient:
 
     def with_options(self, **_: Any) -> LocalClient:
         return self
+
+    def interrupted(self, job_id: str) -> str:
+        """Ctrl-C while following (``follow_job``): a job here stops with a checkpoint rather than run unwatched."""
+        return self.fine_tuning.jobs.interrupted(job_id)
 
     def delete_job(self, job_id: str) -> None:
         """Remove a finished job's folder (its model, if any, stays)."""

@@ -35,6 +35,17 @@ def describe(name: str) -> dict[str, Any]:
     return {"base": name, "adapter": None, "weights": name, "info": None}
 
 
+def quiet() -> None:
+    """No progress bars or deprecation chatter from the libraries on the user's terminal."""
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|peft|trl|accelerate)\b")
+
+
 def _device() -> str:
     import torch
 
@@ -52,6 +63,7 @@ def _dtype() -> Any:
 def load_tokenizer(name: str) -> Any:
     from transformers import AutoTokenizer
 
+    quiet()
     ref = describe(name)
     source = ref["adapter"] or ref["weights"]
     try:

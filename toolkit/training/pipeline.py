@@ -66,7 +66,8 @@ def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
 
 def _row(conn: Connection, spec: JobSpec, job: Any, train_up: Uploaded, val_up: Uploaded | None) -> JobRow:
     return JobRow(
-        account=conn.account, provider=conn.provider, host=conn.host, job_id=str(job.id), model=spec.model,
+        account=conn.account, provider=conn.provider, host=conn.host, job_id=str(job.id),
+        model=str(getattr(job, "model", None) or spec.model),
         method=spec.method, hyperparameters=spec.hyperparameters.as_dict(), suffix=spec.suffix, seed=spec.seed,
         metadata=dict(getattr(job, "metadata", None) or spec.metadata), training_file=train_up.file_id,
         training_path=train_up.source.path,

@@ -72,9 +72,23 @@ def guarded(conn: Connection) -> Any:
     return api_errors(secrets=conn.secrets, host=conn.host)
 
 
+def _this_machine() -> tuple[Connection, Any] | None:
+    """A provider with no endpoint or key (``local``): the client, or why it cannot run here."""
+    conn = current()
+    try:
+        made = client(conn) if conn is not None else None
+    except ToolkitError as exc:
+        widgets.alert("warning", str(exc))
+        return None
+    st.caption("Training and answers run on this machine (the GPU when there is one); nothing is uploaded.")
+    return None if conn is None or made is None else (conn, made)
+
+
 def panel() -> tuple[Connection, Any] | None:
     """The connection settings; the connection and its client when they are complete."""
     provider = state.provider()
+    if provider not in KEY_VARS:  # local: nothing to set up
+        return _this_machine()
     conn = current()
     with st.expander(f"Connection to {provider}: " + (conn.host if conn else "not set up"), expanded=conn is None):
         default = os.environ.get(URL_VARS[provider]) or (OPENAI_URL if provider == "openai" else "")

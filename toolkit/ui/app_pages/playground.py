@@ -23,13 +23,22 @@ def _tuned_models() -> list[str]:
     """Fine-tuned models this machine trained (newest first), then the checkpoints of the job on the Train page."""
     found: list[str] = []
     try:
-        found = [j.fine_tuned_model for j in Registry().jobs(limit=50) if j.fine_tuned_model]
+        found = [j.fine_tuned_model for j in Registry().jobs(limit=50)
+                 if j.fine_tuned_model and j.provider == state.provider()]
     except ToolkitError as exc:
         widgets.alert("warning", str(exc))
     mon = st.session_state.get("tr_monitor")
     if mon is not None:
         found += [str(c.fine_tuned_model_checkpoint) for c in mon.checkpoints]
     return list(dict.fromkeys(found))
+
+
+def _trained_from(tuned: str) -> str | None:
+    """The base model the registry recorded for a fine-tuned model (e.g. a local folder), if any."""
+    try:
+        return next((j.model for j in Registry().jobs(limit=200) if j.fine_tuned_model == tuned), None)
+    except ToolkitError:
+        return None
 
 
 def _pick(label: str, options: list[str], key: str, default: str | None) -> str:
@@ -47,10 +56,11 @@ def _models() -> tuple[str, str]:
     left, right = st.columns(2)
     with right:
         tuned = _pick("Fine-tuned model or checkpoint", tuned_options, "pg_tuned", None)
-    base_default = catalog.base_of(tuned) if tuned else None
+    base_default = (catalog.base_of(tuned) or _trained_from(tuned)) if tuned else None
+    bases = [m.name for m in catalog.models(provider)]
     with left:
-        base = _pick("Base model", [m.name for m in catalog.models(provider)], "pg_base",
-                     base_default or state.model() or catalog.provider(provider).default_model)
+        base = _pick("Base model", bases + ([base_default] if base_default and base_default not in bases else []),
+                     "pg_base", base_default or state.model() or catalog.provider(provider).default_model)
     return base, tuned
 
 
