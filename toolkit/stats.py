@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalog, cost, counting, formats
 from .counting import ExampleStats
+from .errors import InputError
 from .reader import check_input
 
 if TYPE_CHECKING:
