@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit import stats
+from toolkit.errors import ToolkitError
 from toolkit.config import Settings
 from toolkit.lint import Linter
 
@@ -78,7 +79,11 @@ def test_any_value_in_any_field_never_crashes_lint_or_stats(tmp_path_factory, re
     path = tmp_path_factory.mktemp("any") / "any.jsonl"
     path.write_bytes(data)
     for provider in ("openai", "azure"):
-        result = stats.compute(path, provider=provider, workers=1)
+        try:
+            result = stats.compute(path, provider=provider, workers=1)
+        except ToolkitError as exc:  # e.g. a file in another trainer's format: a message, not a crash
+            assert str(exc)
+            continue
         assert result.examples + result.unreadable == len(records)
 
 

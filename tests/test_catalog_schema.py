@@ -33,7 +33,8 @@ def test_every_default_model_alias_and_replacement_names_a_model() -> None:
     for name, provider in CATALOG["providers"].items():
         models = provider["models"]
         assert provider["default_model"] in models, name
-        assert set(provider.get("aliases", {}).values()) <= set(models), name
+        # an alias names a model to fine-tune, or a grader model (graders name models by alias too)
+        assert set(provider.get("aliases", {}).values()) <= set(models) | set(provider.get("grader_models", ())), name
 
 
 def a_model() -> tuple[str, str]:

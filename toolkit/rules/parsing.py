@@ -47,7 +47,6 @@ reader_rule("F018", "line-too-long", E, "line is longer than any record a provid
     A line over the reader's limit (256 MB by default, `max-line-mb` in `[tool.tunesmith]`; OpenAI takes
     at most 10 images of 10 MB per example) is no fine-tuning record: usually a file that is not JSONL
     at all, or records written without line breaks. It is read past in bounded memory and reported once.
-    Source: FORMAT_RULES F-05.
     """, source="F-05")
 reader_rule("F020", "blank-line", W, "blank line", """
     Blank or whitespace-only lines are not records. Whether the server skips them is unconfirmed;
