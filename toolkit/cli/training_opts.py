@@ -61,7 +61,7 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
 
 def add_follow_args(p: argparse.ArgumentParser) -> None:
     """``--poll`` and the Azure deployment options used once a job succeeds."""
-    p.add_argument("--poll", type=positive, default=5.0, metavar="SECONDS",
+    p.add_argument("--poll", type=finite, default=5.0, metavar="SECONDS",
                    help="seconds between status checks while following (default 5)")
     g = p.add_argument_group("Azure deployment after success (optional; needs an Entra token for ARM)")
     g.add_argument("--deploy", metavar="NAME", help="deploy the fine-tuned model under this deployment name")
