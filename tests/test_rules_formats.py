@@ -58,7 +58,9 @@ def test_alpaca_input_key_is_not_taken_for_a_preference_record():
 def test_a_mostly_openai_file_keeps_per_line_findings_for_its_foreign_records():
     diags = lint([CHAT] * 11 + [FOREIGN["sharegpt"]])
     assert "F092" not in {d.rule for d in diags}
-    assert [d.line for d in diags if d.rule == "C010"] == [12]
+    [found] = [d for d in diags if d.rule == "C010"]
+    assert found.line == 12 and "ShareGPT format" in found.message and "--from sharegpt" in found.message
+    assert "rename" not in found.message
 
 
 def test_a_developer_message_before_a_final_assistant_reply_is_supervised():
