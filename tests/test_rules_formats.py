@@ -80,3 +80,12 @@ def test_multimodal_files_with_image_paths_are_reported_once_without_a_convert_c
     [found] = [d for d in diags if d.rule == "F092"]
     assert "cannot read it yet" in found.message and "image_url part" in found.message
     assert "C020" not in {d.rule for d in diags}
+
+
+def test_an_alpaca_record_in_a_dpo_file_is_named_as_alpaca():
+    dpo = {"input": {"messages": [{"role": "user", "content": "q"}]},
+           "preferred_output": [{"role": "assistant", "content": "a"}],
+           "non_preferred_output": [{"role": "assistant", "content": "b"}]}
+    diags = lint([dpo] * 11 + [FOREIGN["alpaca"]])
+    [found] = [d for d in diags if d.line == 12 and d.severity.value == "error"]
+    assert "Alpaca format" in found.message and "preferred_output" not in found.message
