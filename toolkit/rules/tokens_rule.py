@@ -27,8 +27,8 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
     32,768 for gpt-4.1-nano on Azure, 16,385 for gpt-3.5-turbo); tokens are counted the
     Cookbook's way with the model's encoding. Shorten the example or split the conversation."""
     limit = ctx.model.context
-    if len(rec.raw) <= limit or not isinstance(rec.value, dict):
-        return  # a token is at least one UTF-8 byte, so a short line cannot be over the limit
+    if (len(rec.raw) <= limit and b"image_url" not in rec.raw) or not isinstance(rec.value, dict):
+        return  # a text token is at least one UTF-8 byte, so a short line cannot be over (images aside)
     enc = tokens.encoding(ctx.model.encoding)
     value = rec.value
     if "preferred_output" in value or "non_preferred_output" in value:  # each answer is trained with the input alone
