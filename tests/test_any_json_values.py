@@ -96,3 +96,24 @@ def test_roles_that_are_arrays_or_objects_are_reported(tmp_path):
     path = tmp_path / "r.jsonl"
     path.write_bytes(data)
     assert stats.compute(path, workers=1).examples == 1
+
+
+@SETTINGS
+@given(st.lists(mutated(), min_size=1, max_size=3))
+def test_any_value_in_any_field_never_crashes_convert(tmp_path_factory, records):
+    from toolkit.convert import convert, trainers
+    from toolkit.errors import ToolkitError
+
+    folder = tmp_path_factory.mktemp("conv")
+    src = folder / "in.jsonl"
+    src.write_bytes("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8", "surrogatepass"))
+    for k, fmt in enumerate(trainers.READERS):
+        try:
+            convert(src, folder / f"from{k}.jsonl", from_format=fmt)
+        except ToolkitError as exc:
+            assert "in.jsonl" in str(exc)
+    for k, fmt in enumerate(trainers.WRITERS):
+        try:
+            convert(src, folder / f"to{k}.json", to_format=fmt)
+        except ToolkitError as exc:
+            assert "in.jsonl" in str(exc)

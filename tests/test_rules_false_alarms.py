@@ -43,3 +43,11 @@ def test_every_rule_states_its_evidence_and_cites_only_public_sources():
         if rule.grounds.kind != "inferred":
             assert rule.grounds.sources, f"{code} is {rule.grounds.kind} but cites nothing"
         assert f'<a id="{code.lower()}"></a>{code}' in readme, f"SARIF helpUri #{code.lower()} has no README anchor"
+
+
+def test_a_dpo_pair_whose_answers_each_fit_is_not_too_long():
+    long = "word " * 40000  # about 40k tokens per answer: each side fits 65,536, both together do not
+    row = {"input": {"messages": [{"role": "user", "content": "q"}]},
+           "preferred_output": [{"role": "assistant", "content": long}],
+           "non_preferred_output": [{"role": "assistant", "content": long + "worse"}]}
+    assert "C200" not in {d.rule for d in lint([row])}

@@ -58,7 +58,9 @@ def test_alpaca_input_key_is_not_taken_for_a_preference_record():
 def test_a_mostly_openai_file_keeps_per_line_findings_for_its_foreign_records():
     diags = lint([CHAT] * 11 + [FOREIGN["sharegpt"]])
     assert "F092" not in {d.rule for d in diags}
-    assert [d.line for d in diags if d.rule == "C010"] == [12]
+    [found] = [d for d in diags if d.rule == "C010"]
+    assert found.line == 12 and "ShareGPT format" in found.message and "--from sharegpt" in found.message
+    assert "rename" not in found.message
 
 
 def test_a_developer_message_before_a_final_assistant_reply_is_supervised():
@@ -78,3 +80,12 @@ def test_multimodal_files_with_image_paths_are_reported_once_without_a_convert_c
     [found] = [d for d in diags if d.rule == "F092"]
     assert "cannot read it yet" in found.message and "image_url part" in found.message
     assert "C020" not in {d.rule for d in diags}
+
+
+def test_an_alpaca_record_in_a_dpo_file_is_named_as_alpaca():
+    dpo = {"input": {"messages": [{"role": "user", "content": "q"}]},
+           "preferred_output": [{"role": "assistant", "content": "a"}],
+           "non_preferred_output": [{"role": "assistant", "content": "b"}]}
+    diags = lint([dpo] * 11 + [FOREIGN["alpaca"]])
+    [found] = [d for d in diags if d.line == 12 and d.severity.value == "error"]
+    assert "Alpaca format" in found.message and "preferred_output" not in found.message

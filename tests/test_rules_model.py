@@ -18,7 +18,8 @@ def test_m010_explicit_model_shut_down() -> None:
     result = lint(TEN, model="gpt-3.5-turbo-0125", today=AFTER)
     assert hits(result, "M010") == [(None, None)]
     assert messages(result, "M010") == [
-        "gpt-3.5-turbo-0125 was shut down for fine-tuning on 2026-10-23 per the OpenAI deprecations page (https://developers.openai.com/api/docs/deprecations); new jobs on it fail: "
+        "gpt-3.5-turbo-0125 was shut down for fine-tuning on 2026-10-23 per the OpenAI deprecations page "
+        "(https://developers.openai.com/api/docs/deprecations); new jobs on it fail: "
         "use gpt-4.1-mini-2025-04-14 instead"]
     assert hits(lint(TEN, model="gpt-3.5-turbo-0125", today=BEFORE), "M010") == []
     assert hits(lint(TEN, model="gpt-4.1-mini-2025-04-14", today=AFTER), "M010") == []

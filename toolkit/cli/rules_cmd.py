@@ -46,4 +46,5 @@ def run(args: argparse.Namespace) -> int:
 def _as_dict(rule) -> dict:  # type: ignore[no-untyped-def,type-arg]
     return {"code": rule.code, "name": rule.name, "severity": rule.severity.value, "message": rule.message,
             "kind": rule.kind, "formats": list(rule.formats), "providers": list(rule.providers) or ["all"],
-            "fixable": rule.fixable, "source": rule.source, "docs": rule.docs}
+            "fixable": rule.fixable, "source": rule.source, "docs": rule.docs,
+            "evidence": rule.grounds.kind, "sources": list(rule.grounds.sources)}

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics import Severity
-from ..formats import CHAT_KEYS
+from ..formats import CHAT_KEYS, FOREIGN, foreign
 from ..reader import Record, escape_pointer
 from .context import Context
 from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, has_call, iter_messages, label, messages_of, role_of, type_name
@@ -56,6 +56,13 @@ def missing_messages(rec: Record, ctx: Context) -> Iterator[Finding]:
         return
     if "messages" not in value:
         alias = next((k for k in _ALIASES if isinstance(value.get(k), list)), None)
+        other = FOREIGN.get(foreign(value) or "")
+        if other is not None:  # another trainer's record: renaming one key cannot fix its turns
+            how = (f"`tunesmith convert --from {other.convert_from}` rewrites such records" if other.convert_from
+                   else "rewrite it as chat messages")
+            yield Finding(None, f"this record is in the {other.title} format ({other.shape}), not a chat example; "
+                          f"{how}")
+            return
         hint = (f'rename "{alias}" to "messages"' if alias else
                 'write the turns as {"messages": [{"role": "user", "content": "..."}, '
                 '{"role": "assistant", "content": "..."}]}')

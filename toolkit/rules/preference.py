@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics import Fix, Severity
+from ..formats import FOREIGN, foreign
 from ..reader import Record
 from ._walk import type_name
 from .context import Context
@@ -37,6 +38,13 @@ def missing_preference_keys(rec: Record, ctx: Context) -> Iterator[Finding]:
     (`prompt` / `chosen` / `rejected`) need converting: `tunesmith convert --from trl-preference`."""
     value = rec.value
     if not isinstance(value, dict):
+        return
+    other = FOREIGN.get(foreign(value) or "")
+    if other is not None and other.name != "trl-preference":
+        how = (f"`tunesmith convert --from {other.convert_from}` rewrites such records" if other.convert_from
+               else "rewrite it in the DPO format")
+        yield Finding(None, f"this record is in the {other.title} format ({other.shape}), not a preference (DPO) "
+                      f"record; {how}")
         return
     if "chosen" in value and "rejected" in value and "preferred_output" not in value:
         yield Finding(None, "this is a TRL-style preference record (prompt/chosen/rejected); OpenAI DPO needs input, "
