@@ -458,3 +458,10 @@ def test_through_the_spec_proxy_failing_parts_resume_in_a_second_run(faulty: Any
     posts = [s for m, p, s in faulty.requests if m == "POST" and p.endswith("/parts")]
     assert posts == [200, 500, 500, 200, 200] and done.resumed_parts == 1
     assert prism_proxy.sandbox.store.files[done.file_id].data == path.read_bytes()
+
+
+def test_a_server_without_the_metadata_filter_is_still_searched(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    env.inject(r"^/fine_tuning/jobs$", method="POST", lose=True)
+    env.inject(r"^/fine_tuning/jobs$", method="GET", status=400, times=1)  # "unknown parameter metadata"
+    code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    assert code == 0 and len(server_jobs(env)) == 1 and "the job exists" in err
