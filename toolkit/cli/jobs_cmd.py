@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from typing import Any, NoReturn
 
-from .training_opts import add_connection_args, add_follow_args, check_follow_args
+from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, check_follow_args
 
 ACTIONS = ("cancel", "pause", "resume")
 
@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     metrics.add_argument("--plot", metavar="FILE.png", help="also draw the curves into a PNG image")
     metrics.add_argument("--width", type=int, default=40, help="sparkline width in characters (default 40)")
     follow = _with_id(verbs, "follow", "follow a job live until it ends (Ctrl-C detaches)")
+    follow.epilog = EXIT_CODES
     add_follow_args(follow)
     for name, parser in verbs.choices.items():
         if name != "list":
