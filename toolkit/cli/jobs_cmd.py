@@ -214,14 +214,16 @@ def _action(args: argparse.Namespace, client: Any, conn: Any, registry: Any, *, 
             job = getattr(api.fine_tuning.jobs, args.verb)(args.job_id)
             break
         except openai.OpenAIError as exc:
-            if lost or not retry.transient(exc) or attempt == attempts:
+            if not (lost or retry.transient(exc)):
                 _refused(args, client, conn, registry, exc)
-            lost = True
+            lost = True  # from now on, an error may be the echo of an earlier request that worked
             job = client.fine_tuning.jobs.retrieve(args.job_id)
             if job.status in _REACHED[args.verb]:
                 print(f"note: the answer to the {args.verb} request was lost ({retry.reason(exc)}), but job "
                       f"{job.id} is now {job.status}", file=sys.stderr)
                 break
+            if not retry.transient(exc) or attempt == attempts:
+                _refused(args, client, conn, registry, exc)
             time.sleep(retry.wait_for(exc, attempt))
     registry.update_job(job.id, status=job.status, account=conn.account)
     print(f"{job.id}: {job.status}")
