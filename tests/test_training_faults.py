@@ -465,3 +465,30 @@ def test_a_server_without_the_metadata_filter_is_still_searched(env: Sandbox, ca
     env.inject(r"^/fine_tuning/jobs$", method="GET", status=400, times=1)  # "unknown parameter metadata"
     code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     assert code == 0 and len(server_jobs(env)) == 1 and "the job exists" in err
+
+
+def test_as_a_user_would_a_sandbox_that_loses_the_create_answer(tmp_path: Path) -> None:
+    """`tunesmith sandbox --fault ...lose` and `tunesmith train` as two processes; the jobs counted on the server."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    entry = [sys.executable, "-c", "from toolkit.cli.main import entry; entry()"]
+    server = subprocess.Popen([*entry, "sandbox", "--port", "0", "--speed", "25", "--fault",
+                               "path=^/fine_tuning/jobs$,method=POST,lose"], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        lines = [server.stdout.readline() for _ in range(7)]  # type: ignore[union-attr]
+        base_url = next(line.split("=", 1)[1].strip() for line in lines if "OPENAI_BASE_URL=" in line)
+        env = os.environ | {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "k",
+                            "TUNESMITH_HOME": str(tmp_path / "home")}
+        done = subprocess.run([*entry, "train", str(TRAIN), "--model", MODEL, "--poll", "0.1"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        jobs = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0).fine_tuning.jobs.list().data
+        assert len(jobs) == 1 and done.stdout.strip() == jobs[0].fine_tuned_model
+        assert "the answer to the job creation was lost" in done.stderr
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
