@@ -492,3 +492,9 @@ def test_as_a_user_would_a_sandbox_that_loses_the_create_answer(tmp_path: Path) 
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_a_refused_first_connection_is_not_called_a_lost_upload(tmp_path: Path) -> None:
+    conn = connection("openai", environ={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    with pytest.raises(openai.APIConnectionError):  # explained later as "could not connect ... base URL"
+        upload_dataset(make_client(conn, max_retries=0), TRAIN, conn, Registry(tmp_path / "r.sqlite3"))

@@ -89,10 +89,11 @@ def upload_dataset(client: Any, path: str | os.PathLike[str], conn: Connection, 
                                filename=name, source=source)
         return Uploaded(found, name, source, reused=True)
     parts = resumed = 0
-    sent = [0]  # bytes read for sending so far: a connection lost after the first is lost mid-upload
+    sent = [False]  # the upload has begun (bytes read for sending, or the Upload exists): a lost connection is
+    # then lost mid-upload
 
     def progress(done: int, total: int) -> None:
-        sent[0] = max(sent[0], done)
+        sent[0] = True
         if on_progress:
             on_progress(done, total)
 
@@ -113,7 +114,7 @@ def upload_dataset(client: Any, path: str | os.PathLike[str], conn: Connection, 
 
 
 @contextlib.contextmanager
-def _lost_connection(conn: Connection, path: Path, sent: list[int]) -> Any:
+def _lost_connection(conn: Connection, path: Path, sent: list[bool]) -> Any:
     """A connection lost mid-upload is named as such (not as a wrong base URL, as when nothing went out)."""
     import openai
 
@@ -254,6 +255,8 @@ def _uploads_api(client: Any, conn: Connection, registry: Registry, path: Path, 
                "earlier run")
     else:
         upload_id, known = _new_upload(client, conn, registry, name, source, part_size), {}
+    if on_progress:
+        on_progress(0, size)  # begun: the Upload exists
     try:
         return _send_parts(client, conn, registry, path, name, upload_id, known, size, part_size, count, on_progress)
     except _StaleUpload as stale:
