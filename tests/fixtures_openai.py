@@ -219,6 +219,7 @@ def prism_proxy(_proxied_sandbox: tuple[str, Sandbox]) -> Iterator[PrismProxy]:
     yield proxy
     upstream.clear_faults()
     upstream.training_available = True
+    upstream.trainer.speed = SANDBOX_SPEED  # a test may slow the shared sandbox down
     if proxy.problems:
         pytest.fail("responses that do not match OpenAI's spec:\n" + "\n".join(proxy.problems))
 

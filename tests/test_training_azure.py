@@ -117,12 +117,17 @@ LOG: list[str] = []
 
 @pytest.fixture
 def azure_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    yield from _azure_sandbox(tmp_path, monkeypatch)
+
+
+def _azure_sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, azure: bool = False,
+                   endpoint_tail: str = "") -> Iterator[Sandbox]:
     LOG.clear()
-    with Sandbox(speed=25, log=LOG.append) as sandbox:  # the log has each request line as sent
+    with Sandbox(speed=25, log=LOG.append, azure=azure) as sandbox:  # the log has each request line as sent
         for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", sandbox.url)
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", sandbox.url + endpoint_tail)
         monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-SECRET")
         yield sandbox
 
@@ -157,14 +162,7 @@ def test_train_on_azure_explains_the_deployment(azure_env: Sandbox, capsys: pyte
 
 @pytest.fixture
 def foundry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
-    LOG.clear()
-    with Sandbox(speed=25, azure=True, log=LOG.append) as sandbox:
-        for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
-        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", sandbox.url + "/openai")  # as pasted from the portal
-        monkeypatch.setenv("AZURE_OPENAI_API_KEY", "azure-key-SECRET")
-        yield sandbox
+    yield from _azure_sandbox(tmp_path, monkeypatch, azure=True, endpoint_tail="/openai")  # as pasted from the portal
 
 
 def test_train_on_foundry_with_a_training_type(foundry: Sandbox, capsys: pytest.CaptureFixture[str],

@@ -458,3 +458,43 @@ def test_through_the_spec_proxy_failing_parts_resume_in_a_second_run(faulty: Any
     posts = [s for m, p, s in faulty.requests if m == "POST" and p.endswith("/parts")]
     assert posts == [200, 500, 500, 200, 200] and done.resumed_parts == 1
     assert prism_proxy.sandbox.store.files[done.file_id].data == path.read_bytes()
+
+
+def test_a_server_without_the_metadata_filter_is_still_searched(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    env.inject(r"^/fine_tuning/jobs$", method="POST", lose=True)
+    env.inject(r"^/fine_tuning/jobs$", method="GET", status=400, times=1)  # "unknown parameter metadata"
+    code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    assert code == 0 and len(server_jobs(env)) == 1 and "the job exists" in err
+
+
+def test_as_a_user_would_a_sandbox_that_loses_the_create_answer(tmp_path: Path) -> None:
+    """`tunesmith sandbox --fault ...lose` and `tunesmith train` as two processes; the jobs counted on the server."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    entry = [sys.executable, "-c", "from toolkit.cli.main import entry; entry()"]
+    server = subprocess.Popen([*entry, "sandbox", "--port", "0", "--speed", "25", "--fault",
+                               "path=^/fine_tuning/jobs$,method=POST,lose"], cwd=ROOT, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        lines = [server.stdout.readline() for _ in range(7)]  # type: ignore[union-attr]
+        base_url = next(line.split("=", 1)[1].strip() for line in lines if "OPENAI_BASE_URL=" in line)
+        env = os.environ | {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "k",
+                            "TUNESMITH_HOME": str(tmp_path / "home")}
+        done = subprocess.run([*entry, "train", str(TRAIN), "--model", MODEL, "--poll", "0.1"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        jobs = openai.OpenAI(base_url=base_url, api_key="k", max_retries=0).fine_tuning.jobs.list().data
+        assert len(jobs) == 1 and done.stdout.strip() == jobs[0].fine_tuned_model
+        assert "the answer to the job creation was lost" in done.stderr
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_a_refused_first_connection_is_not_called_a_lost_upload(tmp_path: Path) -> None:
+    conn = connection("openai", environ={"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"})
+    with pytest.raises(openai.APIConnectionError):  # explained later as "could not connect ... base URL"
+        upload_dataset(make_client(conn, max_retries=0), TRAIN, conn, Registry(tmp_path / "r.sqlite3"))

@@ -112,3 +112,22 @@ def test_sha256_and_git_state(tmp_path: Path) -> None:
     assert commit is not None and len(commit) == 40 and dirty is False
     data.write_bytes(b"abcd")
     assert git_state(data) == (commit, True)
+
+
+def test_pending_uploads_resume_until_they_expire(tmp_path: Path) -> None:
+    import time
+
+    reg = Registry(tmp_path / "r.sqlite3")
+    reg.start_pending_upload(account="a", upload_id="upload_1", filename="f.jsonl", size=10, sha256="s" * 64,
+                             part_size=4, expires_at=time.time() + 3600)
+    reg.record_part("a", "upload_1", 0, "part_0", "h0")
+    reg.record_part("a", "upload_1", 1, "part_1", "h1")
+    assert reg.pending_upload("a", "s" * 64, 10, 4) == ("upload_1", "f.jsonl", {0: ("part_0", "h0"),
+                                                                                 1: ("part_1", "h1")})
+    assert reg.pending_upload("b", "s" * 64, 10, 4) is None  # another account
+    assert reg.pending_upload("a", "s" * 64, 10, 8) is None  # other part size: other parts
+    reg.start_pending_upload(account="a", upload_id="upload_2", filename="g.jsonl", size=10, sha256="t" * 64,
+                             part_size=4, expires_at=time.time() + 60)  # within the safety margin: not resumed
+    assert reg.pending_upload("a", "t" * 64, 10, 4) is None
+    reg.forget_pending_upload("a", "upload_1")
+    assert reg.pending_upload("a", "s" * 64, 10, 4) is None

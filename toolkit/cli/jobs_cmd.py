@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from typing import Any, NoReturn
 
-from .training_opts import add_connection_args, add_follow_args, check_follow_args
+from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, check_follow_args
 
 ACTIONS = ("cancel", "pause", "resume")
 
@@ -38,6 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     metrics.add_argument("--plot", metavar="FILE.png", help="also draw the curves into a PNG image")
     metrics.add_argument("--width", type=int, default=40, help="sparkline width in characters (default 40)")
     follow = _with_id(verbs, "follow", "follow a job live until it ends (Ctrl-C detaches)")
+    follow.epilog = EXIT_CODES
     add_follow_args(follow)
     for name, parser in verbs.choices.items():
         if name != "list":
@@ -216,14 +217,16 @@ def _action(args: argparse.Namespace, client: Any, conn: Any, registry: Any, *, 
             job = getattr(api.fine_tuning.jobs, args.verb)(args.job_id)
             break
         except openai.OpenAIError as exc:
-            if lost or not retry.transient(exc) or attempt == attempts:
+            if not (lost or retry.transient(exc)):
                 _refused(args, client, conn, registry, exc)
-            lost = True
+            lost = True  # from now on, an error may be the echo of an earlier request that worked
             job = client.fine_tuning.jobs.retrieve(args.job_id)
             if job.status in _REACHED[args.verb]:
                 print(f"note: the answer to the {args.verb} request was lost ({retry.reason(exc)}), but job "
                       f"{job.id} is now {job.status}", file=sys.stderr)
                 break
+            if not retry.transient(exc) or attempt == attempts:
+                _refused(args, client, conn, registry, exc)
             time.sleep(retry.wait_for(exc, attempt))
     registry.update_job(job.id, status=job.status, account=conn.account)
     print(printable(f"{job.id}: {job.status}"))

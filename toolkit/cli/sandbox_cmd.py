@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     armed = "".join(f"  fault: {spec}\n" for spec in args.fault)
     print(f"Tunesmith sandbox: an OpenAI-compatible fine-tuning API{' playing Azure OpenAI' if args.azure else ''}, "
           f"kept in memory on this machine.\n"
-          f"  Base URL: {sandbox.base_url}\n{armed}\n"
+          f"  {'Endpoint: ' + sandbox.url if args.azure else 'Base URL: ' + sandbox.base_url}\n{armed}\n"
           f"{point}"
           f"A training file needs at least 10 examples. Fine-tuned models answer chat completions with\n"
           f"the closest training reply. Press Ctrl-C to stop.", flush=True)

@@ -165,6 +165,11 @@ class Registry:
                        margin: float = 120.0) -> tuple[str, str, dict[int, tuple[str, str]]] | None:
         """``(upload_id, filename, {part: (part_id, sha256)})`` of an unexpired Upload of this content."""
         with self._db() as db:
+            gone = db.execute("SELECT account, upload_id FROM pending_uploads WHERE expires_at <= ?",
+                              (time.time(),)).fetchall()
+            for old in gone:  # the API has dropped their parts by now
+                db.execute("DELETE FROM pending_parts WHERE account = ? AND upload_id = ?", tuple(old))
+                db.execute("DELETE FROM pending_uploads WHERE account = ? AND upload_id = ?", tuple(old))
             row = db.execute("SELECT upload_id, filename FROM pending_uploads WHERE account = ? AND sha256 = ? "
                              "AND bytes = ? AND part_size = ? AND expires_at > ? ORDER BY expires_at DESC",
                              (account, sha256, size, part_size, time.time() + margin)).fetchone()

@@ -55,7 +55,12 @@ def find_jobs(client: Any, request_id: str) -> list[Any]:
     Asks the server to filter (``metadata[tunesmith_request]=...``) and checks each job itself,
     so a server that ignores the filter is still answered right (from its newest jobs).
     """
-    page = client.fine_tuning.jobs.list(metadata={REQUEST_KEY: request_id}, limit=100)
+    import openai
+
+    try:
+        page = client.fine_tuning.jobs.list(metadata={REQUEST_KEY: request_id}, limit=100)
+    except (openai.BadRequestError, openai.UnprocessableEntityError):  # a server that has no metadata filter
+        page = client.fine_tuning.jobs.list(limit=100)
     found: list[Any] = []
     for _ in range(_LOOKUP_PAGES):
         found += [j for j in page.data if (getattr(j, "metadata", None) or {}).get(REQUEST_KEY) == request_id]

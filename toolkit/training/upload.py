@@ -89,12 +89,20 @@ def upload_dataset(client: Any, path: str | os.PathLike[str], conn: Connection, 
                                filename=name, source=source)
         return Uploaded(found, name, source, reused=True)
     parts = resumed = 0
-    with _lost_connection(conn, p):
+    sent = [False]  # the upload has begun (bytes read for sending, or the Upload exists): a lost connection is
+    # then lost mid-upload
+
+    def progress(done: int, total: int) -> None:
+        sent[0] = True
+        if on_progress:
+            on_progress(done, total)
+
+    with _lost_connection(conn, p, sent):
         if source.bytes <= files_api_limit:
-            file_id, sent_sha = _files_api(client, p, name, on_progress)
+            file_id, sent_sha = _files_api(client, p, name, progress)
         else:
             file_id, sent_sha, parts, resumed = _uploads_api(client, conn, registry, p, name, source, part_size,
-                                                             on_progress, notice or (lambda message: None))
+                                                             progress, notice or (lambda message: None))
     if sent_sha != source.sha256:
         _delete_quietly(client, file_id)
         raise InputError(f"{p} changed while it was being uploaded (sha256 {source.sha256[:12]} before, "
@@ -106,13 +114,15 @@ def upload_dataset(client: Any, path: str | os.PathLike[str], conn: Connection, 
 
 
 @contextlib.contextmanager
-def _lost_connection(conn: Connection, path: Path) -> Any:
-    """A connection lost mid-upload is named as such (not as a wrong base URL)."""
+def _lost_connection(conn: Connection, path: Path, sent: list[bool]) -> Any:
+    """A connection lost mid-upload is named as such (not as a wrong base URL, as when nothing went out)."""
     import openai
 
     try:
         yield
     except openai.APIConnectionError as exc:
+        if not sent[0]:
+            raise
         what = "timed out" if isinstance(exc, openai.APITimeoutError) else "was lost"
         raise ApiError(f"the connection to {conn.host} {what} during the upload of {path.name} (after retrying); "
                        "check the network and run the same command again: parts already sent are reused "
@@ -245,6 +255,8 @@ def _uploads_api(client: Any, conn: Connection, registry: Registry, path: Path, 
                "earlier run")
     else:
         upload_id, known = _new_upload(client, conn, registry, name, source, part_size), {}
+    if on_progress:
+        on_progress(0, size)  # begun: the Upload exists
     try:
         return _send_parts(client, conn, registry, path, name, upload_id, known, size, part_size, count, on_progress)
     except _StaleUpload as stale:
