@@ -610,3 +610,41 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_read_view_and_keyboard_review(serve: Callable[..., str], page: Page) -> None:
+    load(page, serve())
+    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
+    edit_example(page, 1)
+    keyed(page, "rec_read").get_by_text("Read view").click()
+    bubbles = page.get_by_test_id("stChatMessage")
+    expect(bubbles.first).to_be_visible()
+    expect(page.get_by_label("Message 2 content")).to_have_count(0)  # no form fields in the read view
+    expect(page.get_by_text("answered by message 4")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^answers call_ga_01: lookup_element\("))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Message 3 · assistant · trained"))).to_be_visible()
+    for width in (1280, 1400):
+        page.set_viewport_size({"width": width, "height": 2000})
+        idle(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"record-read-view-{width}.png"))
+    page.set_viewport_size(VIEWPORT)
+
+    summary = page.get_by_text(re.compile(r"^line \d+ · "))
+    page.get_by_role("heading", name="Record editor", level=1).click()  # focus on the page, not a field
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 3 · "))
+    page.keyboard.press("k")
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+    idle(page)
+
+    keyed(page, "rec_read").get_by_text("Read view").click()  # back to the fields: typing J types a J
+    field = page.get_by_label("Message 2 content").filter(visible=True)
+    expect(field).to_be_visible()
+    field.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" jk")
+    expect(field).to_have_value(re.compile(r" jk$"))
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))

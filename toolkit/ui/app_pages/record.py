@@ -21,15 +21,29 @@ def _navigator(ds: Dataset, an: Analysis) -> int:
     index = min(max(st.session_state.get("selected", 0), 0), count - 1)
     st.session_state["selected"] = index
     st.session_state["rec_index"] = index + 1
-    pick, prev, nxt, bad = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    pick, prev, nxt, back, bad, read = st.columns([2, 1.5, 1.2, 2.1, 1.9, 1.6], vertical_alignment="bottom")
     pick.number_input(f"Example (of {count})", min_value=1, max_value=count, step=1, key="rec_index",
                       on_change=lambda: _select(int(st.session_state["rec_index"]) - 1))
-    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_select, args=(index - 1,))
-    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_select, args=(index + 1,))
-    later = [i for i in range(index + 1, count) if (f := an.get(ds.entries[i])) and f.errors]
-    bad.button("Next example with errors", key="rec_next_error", disabled=not later,
-               on_click=_select, args=(later[0] if later else index,))
+    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_select, args=(index - 1,),
+                shortcut="K", help="previous example (key K)")
+    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_select, args=(index + 1,),
+               shortcut="J", help="next example (key J)")
+    earlier = _with_findings(ds, an, range(index - 1, -1, -1))
+    back.button("Previous finding", key="rec_prev_finding", disabled=earlier is None, on_click=_select,
+                args=(index if earlier is None else earlier,), shortcut="P",
+                help="the previous example with an error or a warning (key P)")
+    later = _with_findings(ds, an, range(index + 1, count))
+    bad.button("Next finding", key="rec_next_error", disabled=later is None, on_click=_select,
+               args=(index if later is None else later,), shortcut="N",
+               help="the next example with an error or a warning (key N)")
+    read.toggle("Read view", key="rec_read", help="the conversation as chat bubbles, every text whole; "
+                "switch off to edit the fields")
     return index
+
+
+def _with_findings(ds: Dataset, an: Analysis, indices: range) -> int | None:
+    """The first of ``indices`` whose entry has an error or a warning."""
+    return next((i for i in indices if (f := an.get(ds.entries[i])) and (f.errors or f.warnings)), None)
 
 
 def _summary(ds: Dataset, an: Analysis, index: int) -> None:
@@ -167,20 +181,21 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
     card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter, first)
     widgets.show_findings(card.groups.pop("", []), index=index, counter=counter, first_line=first)
     lists = ops.message_lists(value)
+    draw = conversation.read if st.session_state.get("rec_read") else conversation.render
     if lists and lists[0] == "/input/messages":
         st.subheader("Input")
-        conversation.render(card, "/input/messages", weights=False)
+        draw(card, "/input/messages", weights=False)
         preferred, other = st.columns(2)
         with preferred:
             st.subheader("Preferred answer")
             if "/preferred_output" in lists:
-                conversation.render(card, "/preferred_output", weights=False)
+                draw(card, "/preferred_output", weights=False)
         with other:
             st.subheader("Non-preferred answer")
             if "/non_preferred_output" in lists:
-                conversation.render(card, "/non_preferred_output", weights=False)
+                draw(card, "/non_preferred_output", weights=False)
     elif lists:
-        conversation.render(card, "/messages", weights=True)
+        draw(card, "/messages", weights=True)
     else:
         st.info("This record has no messages the editor knows how to show; edit it as JSON below.")
     for rest in card.groups.values():  # findings inside fields that have no widget of their own
