@@ -648,3 +648,37 @@ def test_read_view_and_keyboard_review(serve: Callable[..., str], page: Page) ->
     page.keyboard.type(" jk")
     expect(field).to_have_value(re.compile(r" jk$"))
     expect(summary).to_have_text(re.compile(r"^line 2 · "))
+
+
+def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    """Notes live in the workspace, never in the JSONL; they follow the example into another file."""
+    path = workspace / "elle_single_turn.jsonl"
+    before = path.read_bytes()
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 2)
+    page.locator("[class*='st-key-rev_status_']").get_by_text("flagged", exact=True).click()
+    idle(page)
+    tags = page.get_by_label("Tags (comma-separated)")
+    tags.fill("tone, facts")
+    tags.press("Enter")
+    idle(page)
+    screenshot(page, "record-review", height=1000)
+    assert path.read_bytes() == before  # nothing in the JSONL
+    go_to(page, "Dataset")
+    choose(page, "Review", "flagged")
+    expect(page.get_by_text("1 of 14 entries")).to_be_visible()
+    page.get_by_label("Tag", exact=True).fill("tone")
+    page.get_by_label("Tag", exact=True).press("Enter")
+    expect(page.get_by_text("1 of 14 entries")).to_be_visible()
+    page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
+    page.get_by_label("Export them to a new file").fill("flagged.jsonl")
+    page.get_by_label("Export them to a new file").press("Enter")
+    keyed(page, "ds_bulk_export").get_by_role("button").click()
+    expect(page.get_by_text("exported 1 entries to flagged.jsonl; the open file is unchanged")).to_be_visible()
+    assert (workspace / "flagged.jsonl").read_bytes() == lines_of(before)[1] + b"\n"
+    screenshot(page, "dataset-filtered", height=1400)
+
+    open_sample(page, "flagged.jsonl", "1 records in 1 entries")  # another file: the note came along
+    edit_example(page, 1)
+    expect(page.get_by_label("Tags (comma-separated)")).to_have_value("tone, facts")

@@ -64,7 +64,8 @@ def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bo
     try:
         edit = make(st.session_state.get(key))
         if edit is not None:
-            ds.change(index, edit, f"example {index + 1}: {what}")
+            before = ds.entries[index]
+            state.carry_review(before, ds.change(index, edit, f"example {index + 1}: {what}"))
     except EditError as exc:
         errors[key] = str(exc)
         return

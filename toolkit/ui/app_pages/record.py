@@ -7,8 +7,9 @@ import json
 import streamlit as st
 
 from toolkit import formats, repairs
-from toolkit.edit import Analysis, Dataset, EditError, findings, ops
+from toolkit.edit import Analysis, Dataset, EditError, findings, ops, review
 from toolkit.edit.records import shown
+from toolkit.errors import ToolkitError
 from toolkit.ui import conversation, page, state, widgets
 
 
@@ -44,6 +45,35 @@ def _navigator(ds: Dataset, an: Analysis) -> int:
 def _with_findings(ds: Dataset, an: Analysis, indices: range) -> int | None:
     """The first of ``indices`` whose entry has an error or a warning."""
     return next((i for i in indices if (f := an.get(ds.entries[i])) and (f.errors or f.warnings)), None)
+
+
+def _set_review(index: int, key: str, what: str) -> None:
+    ds = state.dataset()
+    if ds is None or not 0 <= index < len(ds):
+        return
+    value = st.session_state.get(key)
+    try:
+        if what == "status":
+            state.review().set(ds.entries[index], status=value)
+        else:
+            state.review().set(ds.entries[index], tags=review.parse_tags(value or ""))
+    except (ToolkitError, OSError) as exc:
+        state.flash("error", f"the review note could not be written: {exc}")
+
+
+def _review(ds: Dataset, index: int) -> None:
+    """Review status and tags of the example, kept in the workspace (never in the file)."""
+    entry = ds.entries[index]
+    note = state.review().get(entry)
+    status_key, tags_key = f"rev_status_{entry.uid}", f"rev_tags_{entry.uid}"
+    st.session_state.setdefault(status_key, note.status)
+    st.session_state.setdefault(tags_key, ", ".join(note.tags))
+    left, right = st.columns([3, 4], vertical_alignment="bottom")
+    left.segmented_control("Review", review.STATUSES, key=status_key, on_change=_set_review, required=True,
+                           args=(index, status_key, "status"),
+                           help="kept beside the dataset in the workspace (.tunesmith/), never in the JSONL")
+    right.text_input("Tags (comma-separated)", key=tags_key, on_change=_set_review, args=(index, tags_key, "tags"),
+                     placeholder="tone, facts")
 
 
 def _summary(ds: Dataset, an: Analysis, index: int) -> None:
@@ -93,7 +123,14 @@ def _set_text(key: str) -> None:
     index = st.session_state.get("selected", 0)
     if ds is None:
         return
-    new = ds.set_text(index, st.session_state.get(key) or "", f"example {index + 1}: text edited")
+    before = ds.entries[index]
+    try:
+        new = ds.set_text(index, st.session_state.get(key) or "", f"example {index + 1}: text edited")
+    except EditError as exc:
+        state.flash("error", str(exc))
+        return
+    if len(new) == 1:
+        state.carry_review(before, new[0])
     state.flash("info", f"example {index + 1}: text applied ({len(new)} entr{'y' if len(new) == 1 else 'ies'})")
 
 
@@ -220,6 +257,7 @@ def record_page() -> None:
     index = _navigator(ds, an)
     conversation.sync(ds, index)
     _summary(ds, an, index)
+    _review(ds, index)
     _record(ds, an, index)
     st.divider()
     _actions(ds, index)
