@@ -496,8 +496,9 @@ def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox)
     run(at)
     at.button(key="tr_start").click()
     run(at)
-    created = [t for t in texts(at.success) if t.startswith("created job ftjob-")]
-    assert created, texts(at.error)
+    # the job, not the "created job ftjob-..." message: a rerun replaces that once the sandbox finishes
+    monitor = at.session_state["tr_monitor"] if "tr_monitor" in at.session_state else None
+    assert monitor is not None and str(monitor.job_id).startswith("ftjob-"), texts(at.error)
     numbers = _wait_for_status(at, "succeeded")
     assert numbers["Step"].split(" / ")[0] == numbers["Step"].split(" / ")[1]
     model = at.code[0].value

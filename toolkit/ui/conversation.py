@@ -112,7 +112,7 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
     pick, add = st.columns([2, 1], vertical_alignment="bottom")
     st.session_state.setdefault(role_key, ops.ROLES[_default_role(messages)])
     pick.selectbox(f"New {label.lower()} role", ops.ROLES, key=role_key)
-    add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply,
+    add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply, wrap=True,
                args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
 
 
@@ -271,14 +271,14 @@ def _add_call(at: str, fn_key: str, args_key: str, name: str) -> None:
 
 def _moves(card: Card, lst: str, i: int, key: str, name: str) -> None:
     up, down, insert, delete = st.columns(4)
-    up.button("Move up", disabled=i == 0,
+    up.button("Move up", disabled=i == 0, wrap=True,
               **_click(f"{key}_up", ops.move_message(lst, i, -1), f"move {name.lower()} up"))
     count = len(ops.get(card.value, lst, []))
-    down.button("Move down", disabled=i == count - 1,
+    down.button("Move down", disabled=i == count - 1, wrap=True,
                 **_click(f"{key}_down", ops.move_message(lst, i, 1), f"move {name.lower()} down"))
-    insert.button("Insert below", help="a new empty message after this one",
+    insert.button("Insert below", help="a new empty message after this one", wrap=True,
                   **_click(f"{key}_insert", ops.add_message(lst, "user", at=i + 1), f"insert after {name.lower()}"))
-    delete.button("Delete message", **_click(f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))
+    delete.button("Delete message", wrap=True, **_click(f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))
 
 
 # -- read view ----------------------------------------------------------------------------------

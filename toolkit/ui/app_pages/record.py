@@ -107,8 +107,9 @@ def _actions(ds: Dataset, index: int) -> None:
                                                                                     _select(index + 1))))
     delete.button("Delete example", key="rec_delete",
                   on_click=_action, args=(f"deleted example {index + 1}", lambda d: d.delete(index)))
-    new.button("New example from template", key="rec_new", help="the file's shared system prompt, then empty "
-               "user and assistant messages", on_click=_action, args=("added an example from the template", _new))
+    new.button(f"New example after this one (as {index + 2})", key="rec_new",
+               help="the file's shared system prompt, then empty user and assistant messages",
+               on_click=_action, args=(f"added example {index + 2} from the template", _new))
 
 
 def _new(ds: Dataset) -> None:
