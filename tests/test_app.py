@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
 from toolkit.sandbox import Sandbox
+from toolkit.edit import Dataset
 from toolkit.training.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -673,3 +674,15 @@ def test_train_on_azure_says_how_to_deploy(workspace: Path, sandbox: Sandbox, mo
     assert any("az cognitiveservices account deployment create" in c.value for c in at.code)
     everything = [str(e.value) for e in [*at.text_input, *at.text, *at.caption, *at.markdown, *at.code, *at.success]]
     assert not any("azure-key-SECRET" in s for s in everything)
+
+
+def test_a_near_duplicate_links_to_the_other_example(workspace: Path) -> None:
+    ds = Dataset.open(workspace / "elle_broken.jsonl")
+    starts = ds.start_lines()
+    here, other = starts.index(46) + 1, starts.index(20) + 1
+    at = edit(opened("elle_broken.jsonl"), here)
+    assert any(t.startswith("F131 near-duplicate-example") and "to line 20" in t for t in texts(at.warning))
+    button(at, f"Go to example {other} (line 20)").click()
+    run(at)
+    assert at.number_input(key="rec_index").value == other
+    assert not any(b.label.startswith("Go to example") and "(line 20)" in b.label for b in at.button)

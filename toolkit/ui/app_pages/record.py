@@ -243,6 +243,7 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
 
 
 def record_page() -> None:
+    st.session_state.pop("goto", None)  # a link to an example, followed: this is the page it leads to
     ds = page.open_dataset("Record editor")
     if ds is None:
         return
