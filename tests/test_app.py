@@ -686,3 +686,9 @@ def test_a_near_duplicate_links_to_the_other_example(workspace: Path) -> None:
     run(at)
     assert at.number_input(key="rec_index").value == other
     assert not any(b.label.startswith("Go to example") and "(line 20)" in b.label for b in at.button)
+
+
+def test_statistics_counts_the_records_as_lint_does(workspace: Path) -> None:
+    at = page(opened("elle_broken.jsonl"), "statistics")
+    assert {m.label: m.value for m in at.metric}["Examples"] == "43"  # as lint and the Dataset page say
+    assert any(t.startswith("tokens and cost count ") and "of the 43 records" in t for t in texts(at.warning))
