@@ -678,6 +678,10 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     expect(page.get_by_text("exported 1 entries to flagged.jsonl; the open file is unchanged")).to_be_visible()
     assert (workspace / "flagged.jsonl").read_bytes() == lines_of(before)[1] + b"\n"
     screenshot(page, "dataset-filtered", height=1400)
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    idle(page)
+    page.screenshot(path=str(SCREENSHOTS / "dataset-filtered-1280.png"))
+    page.set_viewport_size(VIEWPORT)
 
     open_sample(page, "flagged.jsonl", "1 records in 1 entries")  # another file: the note came along
     edit_example(page, 1)

@@ -15,6 +15,7 @@ from toolkit.ui import state, widgets
 PAGE_SIZES = (25, 50, 100, 200)
 ANY_RULE = "(any rule)"
 ANY_REVIEW = "(any)"
+SMALL_COLUMNS = ("#", "line", "turns", "tokens", "trained", "errors", "warnings")  # all columns fit at 1280 px
 
 
 def _open() -> None:
@@ -152,7 +153,8 @@ def _table(ds: Dataset, an: Analysis) -> None:
     st.caption(f"{len(rows)} of {len(df)} entries")
     shown = table.page(rows, int(page), page_size)
     picked = st.dataframe(table.display(shown), key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-                          column_config={"first user message": st.column_config.TextColumn(width="large")})
+                          column_config={"first user message": st.column_config.TextColumn(width="medium"),
+                                         **{c: st.column_config.TextColumn(width="small") for c in SMALL_COLUMNS}})
     selected = picked.selection.rows if picked is not None else []
     go, to = st.columns([3, 2])
     if selected:
