@@ -35,9 +35,35 @@ import generate  # noqa: E402
 
 from toolkit import tokens  # noqa: E402
 from toolkit.config import Settings  # noqa: E402
-from toolkit.edit import Analysis, Dataset, findings, ops, table  # noqa: E402
+from toolkit import stats  # noqa: E402
+from toolkit.edit import Analysis, Dataset, Workspace, findings, ops, table  # noqa: E402
+from toolkit.edit.journal import Journal  # noqa: E402
 
-TARGETS = {"open + table": 3.0, "save one edit": 1.0}
+
+def big_record(folder: Path, mb: float = 5.0) -> dict[str, float]:
+    """One record of ``mb`` megabytes on one line: open it, prepare the record view, edit and save."""
+    path = folder / "big.jsonl"
+    text = ("Hydrogen is the lightest element. " * int(mb * 1e6 / 34))[: int(mb * 1e6)]
+    path.write_text(json.dumps({"messages": [{"role": "user", "content": "Tell me everything."},
+                                             {"role": "assistant", "content": text}]}) + "\n", "utf-8")
+    out: dict[str, float] = {}
+
+    def view() -> Any:
+        ds = Dataset.open(path)
+        an = Analysis(Settings())
+        an.run_full(ds)
+        entry = ds.entries[0]
+        return ds, findings.place(an.get(entry).diagnostics, findings.anchors(entry.value))
+    out["5 MB record: open + record view"], (ds, _) = timed(view)
+
+    def edit_save() -> None:
+        ds.change(0, ops.set_value("/messages/0/content", "Tell me more."), "bench edit")
+        ds.save()
+    out["5 MB record: edit + save"], _ = timed(edit_save)
+    return out
+
+TARGETS = {"open + table": 2.0, "save one edit": 1.0, "edit + journal + save": 1.0, "statistics (stats.compute)": 2.0,
+           "5 MB record: open + record view": 2.0, "5 MB record: edit + save": 2.0}
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -64,8 +90,11 @@ def one_round(path: Path, index: int) -> dict[str, float]:
     out["edit a message"], _ = timed(lambda: ds.change(index, ops.set_value("/messages/1/content", "edited"),
                                                         "bench edit"))
     out["lint + count the edited record"], _ = timed(lambda: an.update(ds))
+    out["journal (unsaved changes kept)"], _ = timed(lambda: Journal(Workspace(path.parent)).write(ds))
     before = path.read_bytes().split(b"\n")
     out["save one edit"], _ = timed(ds.save)
+    out["edit + journal + save"] = out["edit a message"] + out["journal (unsaved changes kept)"] + out["save one edit"]
+    out["statistics (stats.compute)"], _ = timed(lambda: stats.compute(path))
     after = path.read_bytes().split(b"\n")
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert changed == [ds.start_lines()[index] - 1], changed  # one line rewritten, every other byte kept
@@ -131,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.repeat):
             shutil.copyfile(source, work)
             for step, seconds in one_round(work, index).items():
+                results.setdefault(step, []).append(seconds)
+        for _ in range(args.repeat):
+            for step, seconds in big_record(Path(tmp)).items():
                 results.setdefault(step, []).append(seconds)
         if not args.no_page:
             shutil.copyfile(source, work)

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
 from toolkit.sandbox import Sandbox
+from toolkit.edit import Dataset
 from toolkit.training.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -496,8 +497,9 @@ def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox)
     run(at)
     at.button(key="tr_start").click()
     run(at)
-    created = [t for t in texts(at.success) if t.startswith("created job ftjob-")]
-    assert created, texts(at.error)
+    # the job, not the "created job ftjob-..." message: a rerun replaces that once the sandbox finishes
+    monitor = at.session_state["tr_monitor"] if "tr_monitor" in at.session_state else None
+    assert monitor is not None and str(monitor.job_id).startswith("ftjob-"), texts(at.error)
     numbers = _wait_for_status(at, "succeeded")
     assert numbers["Step"].split(" / ")[0] == numbers["Step"].split(" / ")[1]
     model = at.code[0].value
@@ -675,3 +677,21 @@ def test_train_on_azure_says_how_to_deploy(workspace: Path, sandbox: Sandbox, mo
     assert any("az cognitiveservices account deployment create" in c.value for c in at.code)
     everything = [str(e.value) for e in [*at.text_input, *at.text, *at.caption, *at.markdown, *at.code, *at.success]]
     assert not any("azure-key-SECRET" in s for s in everything)
+
+
+def test_a_near_duplicate_links_to_the_other_example(workspace: Path) -> None:
+    ds = Dataset.open(workspace / "elle_broken.jsonl")
+    starts = ds.start_lines()
+    here, other = starts.index(46) + 1, starts.index(20) + 1
+    at = edit(opened("elle_broken.jsonl"), here)
+    assert any(t.startswith("F131 near-duplicate-example") and "to line 20" in t for t in texts(at.warning))
+    button(at, f"Go to example {other} (line 20)").click()
+    run(at)
+    assert at.number_input(key="rec_index").value == other
+    assert not any(b.label.startswith("Go to example") and "(line 20)" in b.label for b in at.button)
+
+
+def test_statistics_counts_the_records_as_lint_does(workspace: Path) -> None:
+    at = page(opened("elle_broken.jsonl"), "statistics")
+    assert {m.label: m.value for m in at.metric}["Examples"] == "43"  # as lint and the Dataset page say
+    assert any(t.startswith("tokens and cost count ") and "of the 43 records" in t for t in texts(at.warning))

@@ -610,3 +610,79 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_read_view_and_keyboard_review(serve: Callable[..., str], page: Page) -> None:
+    load(page, serve())
+    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
+    edit_example(page, 1)
+    keyed(page, "rec_read").get_by_text("Read view").click()
+    bubbles = page.get_by_test_id("stChatMessage")
+    expect(bubbles.first).to_be_visible()
+    expect(page.get_by_label("Message 2 content")).to_have_count(0)  # no form fields in the read view
+    expect(page.get_by_text("answered by message 4")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^answers call_ga_01: lookup_element\("))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Message 3 · assistant · trained"))).to_be_visible()
+    for width in (1280, 1400):
+        page.set_viewport_size({"width": width, "height": 2000})
+        idle(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"record-read-view-{width}.png"))
+    page.set_viewport_size(VIEWPORT)
+
+    summary = page.get_by_text(re.compile(r"^line \d+ · "))
+    page.get_by_role("heading", name="Record editor", level=1).click()  # focus on the page, not a field
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 3 · "))
+    page.keyboard.press("k")
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+    idle(page)
+
+    keyed(page, "rec_read").get_by_text("Read view").click()  # back to the fields: typing J types a J
+    field = page.get_by_label("Message 2 content").filter(visible=True)
+    expect(field).to_be_visible()
+    field.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" jk")
+    expect(field).to_have_value(re.compile(r" jk$"))
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+
+
+def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    """Notes live in the workspace, never in the JSONL; they follow the example into another file."""
+    path = workspace / "elle_single_turn.jsonl"
+    before = path.read_bytes()
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 2)
+    page.locator("[class*='st-key-rev_status_']").get_by_text("flagged", exact=True).click()
+    idle(page)
+    tags = page.get_by_label("Tags (comma-separated)")
+    tags.fill("tone, facts")
+    tags.press("Enter")
+    idle(page)
+    screenshot(page, "record-review", height=1000)
+    assert path.read_bytes() == before  # nothing in the JSONL
+    go_to(page, "Dataset")
+    choose(page, "Review", "flagged")
+    expect(page.get_by_text("1 of 14 entries")).to_be_visible()
+    page.get_by_label("Tag", exact=True).fill("tone")
+    page.get_by_label("Tag", exact=True).press("Enter")
+    expect(page.get_by_text("1 of 14 entries")).to_be_visible()
+    page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
+    page.get_by_label("Export them to a new file").fill("flagged.jsonl")
+    page.get_by_label("Export them to a new file").press("Enter")
+    keyed(page, "ds_bulk_export").get_by_role("button").click()
+    expect(page.get_by_text("exported 1 entries to flagged.jsonl; the open file is unchanged")).to_be_visible()
+    assert (workspace / "flagged.jsonl").read_bytes() == lines_of(before)[1] + b"\n"
+    screenshot(page, "dataset-filtered", height=1400)
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    idle(page)
+    page.screenshot(path=str(SCREENSHOTS / "dataset-filtered-1280.png"))
+    page.set_viewport_size(VIEWPORT)
+
+    open_sample(page, "flagged.jsonl", "1 records in 1 entries")  # another file: the note came along
+    edit_example(page, 1)
+    expect(page.get_by_label("Tags (comma-separated)")).to_have_value("tone, facts")

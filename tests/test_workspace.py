@@ -109,3 +109,12 @@ def test_the_library_confines_a_dataset_to_its_folder(places: tuple[Path, Path])
     with pytest.raises(WorkspaceError, match="outside the workspace"):
         Dataset.open(ws_root / "out.jsonl", workspace=Workspace(ws_root))
     assert not (outside / "copy.jsonl").exists()
+
+
+def test_a_relative_path_from_the_library_is_relative_to_the_current_folder(
+        places: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    ws_root, _ = places
+    monkeypatch.chdir(ws_root.parent)
+    ds = Dataset.open("ws/a.jsonl")
+    assert ds.path == ws_root / "a.jsonl"
+    assert Dataset.new("ws/sub/b.jsonl").save() == ws_root / "sub" / "b.jsonl"

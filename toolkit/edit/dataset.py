@@ -83,7 +83,7 @@ class Dataset:
         ``path`` must be a ``.jsonl`` file inside ``workspace`` (default: the file's own folder).
         """
         ws = workspace if workspace is not None else _folder_of(path)
-        p = ws.dataset(path)
+        p = ws.dataset(path if workspace is not None else Path(path).expanduser().absolute())
         try:
             data = p.read_bytes()
         except FileNotFoundError:
@@ -103,7 +103,8 @@ class Dataset:
     def new(cls, path: str | os.PathLike[str], *, workspace: Workspace | None = None) -> Dataset:
         """A dataset that does not exist on disk yet (the first save creates it)."""
         ws = workspace if workspace is not None else _folder_of(path)
-        return cls(ws.dataset(path, new=True), [], workspace=ws)
+        name = path if workspace is not None else Path(path).expanduser().absolute()
+        return cls(ws.dataset(name, new=True), [], workspace=ws)
 
     @property
     def workspace(self) -> Workspace:

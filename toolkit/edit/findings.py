@@ -120,7 +120,12 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
         after = e.after
         if not dataset.entries[index].eol and after.endswith("\n"):  # the entry ended the file without a newline
             after = after[:-2] if after.endswith("\r\n") else after[:-1]
-        out.append(PlannedFix(index, e.rule, e.description, e.before, after))
+        description = e.description
+        if e.end_line is not None:  # the lines of the copy that was planned on -> the lines of the file
+            real = dataset.start_lines()[index] + e.line - starts[k]
+            description = description.replace(f"lines {e.line}-{e.end_line}",
+                                              f"lines {real}-{real + e.end_line - e.line}")
+        out.append(PlannedFix(index, e.rule, description, e.before, after))
     return out
 
 

@@ -8,6 +8,7 @@ session only), is never shown back, logged or written anywhere, and errors are s
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import streamlit as st
@@ -20,13 +21,15 @@ from toolkit.ui import state, widgets
 KEY_VARS = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
 URL_VARS = {"openai": "OPENAI_BASE_URL", "azure": "AZURE_OPENAI_ENDPOINT"}
 NEEDS = {
-    "openai": "Set OPENAI_API_KEY in the environment before starting `tunesmith app` (OPENAI_BASE_URL for "
-              "another OpenAI-compatible endpoint; OPENAI_ORG_ID and OPENAI_PROJECT_ID are optional), or type "
-              "a key and an endpoint below. To try it locally, run `tunesmith sandbox` and use its URL with any key.",
-    "azure": "Set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (or an Entra ID token in AZURE_OPENAI_AD_TOKEN) "
-             "in the environment before starting `tunesmith app` (OPENAI_API_VERSION for a classic "
-             "api-version endpoint), or type the endpoint and a key below.",
+    "openai": "Type an API key in the API key field above (and an endpoint for another OpenAI-compatible server), "
+              "or set OPENAI_API_KEY (OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are optional) in the "
+              "environment before starting tunesmith app. To try it locally, run tunesmith sandbox and type its "
+              "URL in the Endpoint field with any key.",
+    "azure": "Type the endpoint and a key in the fields above, or set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY "
+             "(or an Entra ID token in AZURE_OPENAI_AD_TOKEN; OPENAI_API_VERSION for a classic api-version endpoint) "
+             "in the environment before starting tunesmith app.",
 }
+_CLI_ONLY = re.compile(r",? ?(or )?in the file given to --env-file")
 
 
 def _use_key() -> None:
@@ -104,7 +107,8 @@ def panel() -> tuple[Connection, Any] | None:
             st.button("Use this key", key="conn_use", on_click=_use_key)
         if conn is None:
             widgets.alert("warning", NEEDS[provider])
-            st.caption(widgets.md(st.session_state.get("conn_problem") or ""))
+            problem = _CLI_ONLY.sub("", st.session_state.get("conn_problem") or "")
+            st.caption(widgets.md(problem.replace("--provider azure needs", "Azure OpenAI needs")))
     if conn is None:
         return None
     return conn, client(conn)

@@ -64,7 +64,8 @@ def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bo
     try:
         edit = make(st.session_state.get(key))
         if edit is not None:
-            ds.change(index, edit, f"example {index + 1}: {what}")
+            before = ds.entries[index]
+            state.carry_review(before, ds.change(index, edit, f"example {index + 1}: {what}"))
     except EditError as exc:
         errors[key] = str(exc)
         return
@@ -111,7 +112,7 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
     pick, add = st.columns([2, 1], vertical_alignment="bottom")
     st.session_state.setdefault(role_key, ops.ROLES[_default_role(messages)])
     pick.selectbox(f"New {label.lower()} role", ops.ROLES, key=role_key)
-    add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply,
+    add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply, wrap=True,
                args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
 
 
@@ -270,11 +271,66 @@ def _add_call(at: str, fn_key: str, args_key: str, name: str) -> None:
 
 def _moves(card: Card, lst: str, i: int, key: str, name: str) -> None:
     up, down, insert, delete = st.columns(4)
-    up.button("Move up", disabled=i == 0,
+    up.button("Move up", disabled=i == 0, wrap=True,
               **_click(f"{key}_up", ops.move_message(lst, i, -1), f"move {name.lower()} up"))
     count = len(ops.get(card.value, lst, []))
-    down.button("Move down", disabled=i == count - 1,
+    down.button("Move down", disabled=i == count - 1, wrap=True,
                 **_click(f"{key}_down", ops.move_message(lst, i, 1), f"move {name.lower()} down"))
-    insert.button("Insert below", help="a new empty message after this one",
+    insert.button("Insert below", help="a new empty message after this one", wrap=True,
                   **_click(f"{key}_insert", ops.add_message(lst, "user", at=i + 1), f"insert after {name.lower()}"))
-    delete.button("Delete message", **_click(f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))
+    delete.button("Delete message", wrap=True, **_click(f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))
+
+
+# -- read view ----------------------------------------------------------------------------------
+
+
+def read(card: Card, pointer: str, *, weights: bool) -> None:
+    """Every message of the list at ``pointer`` as a chat bubble: whole texts, linked tool calls, weights, findings."""
+    _, label = LISTS[pointer]
+    messages = ops.get(card.value, pointer, [])
+    calls = _calls_by_id(card.value)
+    answered = _answered(card.value)
+    for i, m in enumerate(messages):
+        at = f"{pointer}/{i}"
+        role = m.get("role") if isinstance(m, dict) else None
+        avatar = role if role in ("user", "assistant") else None
+        with st.chat_message(role if isinstance(role, str) and role else "?", avatar=avatar):
+            head = f"{label} {i + 1} · {role if isinstance(role, str) else 'no role'}"
+            if isinstance(m, dict) and isinstance(m.get("name"), str):
+                head += f" · name {m['name']}"
+            if role == "assistant" and weights:
+                head += " · trained" if ops.is_trained(m) else " · context only (weight 0)"
+            st.caption(widgets.md(head))
+            if not isinstance(m, dict):
+                st.code(shown(json.dumps(m, ensure_ascii=False)), language=None, wrap_lines=True)
+            else:
+                _read_content(m.get("content"))
+                for c, call in enumerate(m.get("tool_calls") or [] if isinstance(m.get("tool_calls"), list) else []):
+                    call = call if isinstance(call, dict) else {}
+                    fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+                    cid = call.get("id") if isinstance(call.get("id"), str) else ""
+                    args = fn.get("arguments")
+                    text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
+                    st.code(shown(f"call {c + 1} · {cid}: {fn.get('name')}({text})"), language=None,
+                            wrap_lines=True)
+                    st.caption(widgets.md(f"answered by message {answered[cid] + 1}" if cid in answered
+                                          else "no tool message answers this call"))
+                cid = m.get("tool_call_id")
+                if isinstance(cid, str):
+                    st.caption(widgets.md(f"answers {cid}: {calls[cid]}" if cid in calls
+                                          else f"answers {cid}, but no tool call in this example has that id"))
+            for anchor in [a for a in list(card.groups) if a == at or a.startswith(at + "/")]:
+                _findings(card, anchor)
+
+
+def _read_content(content: Any) -> None:
+    if isinstance(content, str):
+        st.markdown(widgets.md(content) if content else "*(empty)*")
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
+                st.markdown(widgets.md(part["text"]))
+            else:
+                st.code(shown(json.dumps(part, ensure_ascii=False))[:500], language=None, wrap_lines=True)
+    elif content is not None:
+        st.code(shown(json.dumps(content, ensure_ascii=False)), language=None, wrap_lines=True)

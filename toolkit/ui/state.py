@@ -15,7 +15,9 @@ import streamlit as st
 
 from toolkit.config import Settings, load_settings
 from toolkit.edit import Analysis, Dataset, Workspace
+from toolkit.edit.entries import Entry
 from toolkit.edit.journal import Journal
+from toolkit.edit.review import ReviewNotes
 from toolkit.errors import ToolkitError
 
 WORKSPACE_ENV = "TUNESMITH_WORKSPACE"
@@ -135,6 +137,21 @@ def open_dataset(name: str, *, quiet: bool = False) -> bool:
     if not quiet:
         flash("success", f"opened {rel}: {ds.records} records in {len(ds)} entries")
     return True
+
+
+def review() -> ReviewNotes:
+    """The workspace's review notes (status and tags per example), read once per session."""
+    if st.session_state.get("review_notes") is None:
+        st.session_state["review_notes"] = ReviewNotes(workspace())
+    return st.session_state["review_notes"]
+
+
+def carry_review(old: Entry, new: Entry) -> None:
+    """An edit turned ``old`` into ``new``: the review note follows (a message if it cannot be written)."""
+    try:
+        review().carry(old, new)
+    except (ToolkitError, OSError) as exc:
+        flash("warning", f"the review note could not be kept: {exc}")
 
 
 def provider() -> str:

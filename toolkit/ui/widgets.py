@@ -6,6 +6,7 @@ text that goes through Markdown (alerts, captions) is escaped with :func:`md` fi
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections.abc import Iterable
@@ -73,6 +74,8 @@ def show_findings(diags: Iterable[Diagnostic], *, index: int | None, counter: li
     """
     for d in diags:
         alert(_KIND[d.severity], diagnostic_text(d, first_line))
+        if "duplicate" in d.name:
+            _links(d, counter)
         if not findings.fixable(d.rule):
             continue
         counter[0] += 1
@@ -81,6 +84,30 @@ def show_findings(diags: Iterable[Diagnostic], *, index: int | None, counter: li
         if index is not None and d.rule not in findings.FILE_FIXES:
             one.button("Fix this", key=f"fix_{n}", on_click=_preview, args=(d.rule, [index], "this example"))
         every.button("Fix all like this", key=f"fixall_{n}", on_click=_preview, args=(d.rule, None, "the file"))
+
+
+_LINE = re.compile(r"\blines? (\d+)")
+
+
+def _links(d: Diagnostic, counter: list[int]) -> None:
+    """A button to each other example a finding names (the one a duplicate repeats)."""
+    ds = state.dataset()
+    if ds is None:
+        return
+    starts = ds.start_lines()
+    here = st.session_state.get("selected", -1)
+    numbers = sorted({int(m) for m in _LINE.findall(d.message)})
+    for n in numbers:
+        index = bisect.bisect_right(starts, n) - 1
+        if not 0 <= index < len(ds) or index == here:
+            continue
+        counter[0] += 1
+        st.button(f"Go to example {index + 1} (line {n:,})", key=f"goto_{counter[0]}", on_click=_go,
+                  args=(index,))
+
+
+def _go(index: int) -> None:
+    st.session_state.update(selected=index, goto="record")
 
 
 def _preview(rule: str, indices: list[int] | None, scope: str) -> None:

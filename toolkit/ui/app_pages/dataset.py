@@ -6,7 +6,7 @@ from collections import Counter
 
 import streamlit as st
 
-from toolkit.edit import Analysis, Dataset, table
+from toolkit.edit import Analysis, Dataset, review, table
 from toolkit.errors import ToolkitError
 from toolkit.rules import RULES
 from toolkit.ui import main as app
@@ -14,6 +14,8 @@ from toolkit.ui import state, widgets
 
 PAGE_SIZES = (25, 50, 100, 200)
 ANY_RULE = "(any rule)"
+ANY_REVIEW = "(any)"
+SMALL_COLUMNS = ("#", "line", "turns", "tokens", "trained", "errors", "warnings")  # all columns fit at 1280 px
 
 
 def _open() -> None:
@@ -111,19 +113,39 @@ def _edit(index: int) -> None:
     st.session_state.update(selected=index, goto="record")
 
 
+def _with_review(ds: Dataset, df):  # type: ignore[no-untyped-def]
+    """The table with each example's review status and tags (from the workspace's review notes)."""
+    notes = state.review()
+    if not notes.any():
+        return df.assign(review="unreviewed", tags="")
+    found = [notes.get(e) for e in ds.entries]
+    return df.assign(review=[n.status for n in found], tags=[", ".join(n.tags) for n in found])
+
+
+def _rule_label(code: str) -> str:
+    return code if code not in RULES else f"{code} {RULES[code].name}"
+
+
 def _table(ds: Dataset, an: Analysis) -> None:
-    df = _frame(ds, an)
+    df = _with_review(ds, _frame(ds, an))
     rules = sorted({r for cell in df["rules"] for r in cell.split(",") if r})
     search, show, rule, sort = st.columns([3, 2, 2, 2])
     text = search.text_input("Search", key="ds_search", persist_state="session", placeholder="text in the example")
     status = show.selectbox("Show", table.STATUSES, key="ds_status", persist_state="session")
-    chosen = rule.selectbox("Rule", [ANY_RULE, *rules], key="ds_rule", persist_state="session")
+    chosen = rule.selectbox("Rule", [ANY_RULE, *rules], key="ds_rule", persist_state="session",
+                            format_func=_rule_label)
     order = sort.selectbox("Sort by", list(table.SORTS), key="ds_sort", persist_state="session")
-    flip, size, number = st.columns([2, 2, 2])
+    flip, size, reviewed, tag, number = st.columns([2, 2, 2, 2, 2])
     descending = flip.toggle("Descending", key="ds_desc", persist_state="session")
     page_size = size.selectbox("Rows per page", PAGE_SIZES, index=1, key="ds_page_size", persist_state="session")
+    wanted = reviewed.selectbox("Review", [ANY_REVIEW, *review.STATUSES], key="ds_review", persist_state="session")
+    tag_text = tag.text_input("Tag", key="ds_tag", persist_state="session", placeholder="any tag").strip()
     rows = table.view(df, hits=_hits(ds, text), status=status, rule=None if chosen == ANY_RULE else chosen,
                       sort=order, descending=descending)
+    if wanted != ANY_REVIEW:
+        rows = rows[rows["review"] == wanted]
+    if tag_text:
+        rows = rows[rows["tags"].apply(lambda cell: tag_text in [t.strip() for t in cell.split(",")])]
     pages = table.pages(len(rows), page_size)
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages
@@ -131,7 +153,8 @@ def _table(ds: Dataset, an: Analysis) -> None:
     st.caption(f"{len(rows)} of {len(df)} entries")
     shown = table.page(rows, int(page), page_size)
     picked = st.dataframe(table.display(shown), key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-                          column_config={"first user message": st.column_config.TextColumn(width="large")})
+                          column_config={"first user message": st.column_config.TextColumn(width="medium"),
+                                         **{c: st.column_config.TextColumn(width="small") for c in SMALL_COLUMNS}})
     selected = picked.selection.rows if picked is not None else []
     go, to = st.columns([3, 2])
     if selected:
@@ -139,6 +162,49 @@ def _table(ds: Dataset, an: Analysis) -> None:
         go.button(f"Edit example {index + 1}", key="ds_edit", type="primary", on_click=_edit, args=(index,))
     to.number_input("Example number", min_value=1, max_value=max(1, len(ds)), step=1, key="ds_goto")
     to.button("Edit this example", key="ds_goto_edit", on_click=lambda: _edit(int(st.session_state["ds_goto"]) - 1))
+    if len(rows) < len(df):
+        _bulk([int(n) - 1 for n in rows["#"]])
+
+
+def _bulk(indices: list[int]) -> None:
+    """Actions on every example the filters show (not only this page)."""
+    with st.expander(f"Bulk actions on the {len(indices):,} filtered entries"):
+        name, export = st.columns([3, 2], vertical_alignment="bottom")
+        name.text_input("Export them to a new file", key="ds_bulk_name", placeholder="subset.jsonl")
+        export.button(f"Export {len(indices):,} entries", key="ds_bulk_export", on_click=_export, args=(indices,))
+        sure, delete = st.columns([3, 2], vertical_alignment="bottom")
+        sure.checkbox(f"Yes, delete these {len(indices):,} entries from the open file (undo takes it back)",
+                      key="ds_bulk_sure")
+        delete.button(f"Delete {len(indices):,} entries", key="ds_bulk_delete", on_click=_delete, args=(indices,),
+                      disabled=not st.session_state.get("ds_bulk_sure"))
+
+
+def _export(indices: list[int]) -> None:
+    ds, ws = state.dataset(), state.workspace()
+    name = (st.session_state.get("ds_bulk_name") or "").strip()
+    if ds is None or not name:
+        state.flash("error", "type the new file's name (ending in .jsonl) to export the filtered entries to")
+        return
+    try:
+        subset = Dataset.new(name, workspace=ws)
+        subset.eol = ds.eol
+        subset.extend([ds.entries[i] if ds.entries[i].eol else ds.entries[i].with_raw(ds.entries[i].raw + ds.eol)
+                       for i in indices], f"export {len(indices)} entries")
+        subset.save()
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    state.flash("success", f"exported {len(indices):,} entries to {ws.relative(subset.path)}; the open file is "
+                           "unchanged")
+
+
+def _delete(indices: list[int]) -> None:
+    ds = state.dataset()
+    st.session_state["ds_bulk_sure"] = False
+    if ds is None:
+        return
+    ds.replace_many({i: [] for i in indices}, f"delete {len(indices)} filtered entries")
+    state.flash("info", f"deleted {len(indices):,} entries; save to write the file, or undo")
 
 
 def dataset_page() -> None:

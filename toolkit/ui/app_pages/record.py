@@ -7,8 +7,9 @@ import json
 import streamlit as st
 
 from toolkit import formats, repairs
-from toolkit.edit import Analysis, Dataset, EditError, findings, ops
+from toolkit.edit import Analysis, Dataset, EditError, findings, ops, review
 from toolkit.edit.records import shown
+from toolkit.errors import ToolkitError
 from toolkit.ui import conversation, page, state, widgets
 
 
@@ -21,15 +22,58 @@ def _navigator(ds: Dataset, an: Analysis) -> int:
     index = min(max(st.session_state.get("selected", 0), 0), count - 1)
     st.session_state["selected"] = index
     st.session_state["rec_index"] = index + 1
-    pick, prev, nxt, bad = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+    pick, prev, nxt, back, bad, read = st.columns([2, 1.5, 1.2, 2.1, 1.9, 1.6], vertical_alignment="bottom")
     pick.number_input(f"Example (of {count})", min_value=1, max_value=count, step=1, key="rec_index",
                       on_change=lambda: _select(int(st.session_state["rec_index"]) - 1))
-    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_select, args=(index - 1,))
-    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_select, args=(index + 1,))
-    later = [i for i in range(index + 1, count) if (f := an.get(ds.entries[i])) and f.errors]
-    bad.button("Next example with errors", key="rec_next_error", disabled=not later,
-               on_click=_select, args=(later[0] if later else index,))
+    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_select, args=(index - 1,),
+                shortcut="K", help="previous example (key K)")
+    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_select, args=(index + 1,),
+               shortcut="J", help="next example (key J)")
+    earlier = _with_findings(ds, an, range(index - 1, -1, -1))
+    back.button("Previous finding", key="rec_prev_finding", disabled=earlier is None, on_click=_select,
+                args=(index if earlier is None else earlier,), shortcut="P",
+                help="the previous example with an error or a warning (key P)")
+    later = _with_findings(ds, an, range(index + 1, count))
+    bad.button("Next finding", key="rec_next_error", disabled=later is None, on_click=_select,
+               args=(index if later is None else later,), shortcut="N",
+               help="the next example with an error or a warning (key N)")
+    read.toggle("Read view", key="rec_read", help="the conversation as chat bubbles, every text whole; "
+                "switch off to edit the fields")
     return index
+
+
+def _with_findings(ds: Dataset, an: Analysis, indices: range) -> int | None:
+    """The first of ``indices`` whose entry has an error or a warning."""
+    return next((i for i in indices if (f := an.get(ds.entries[i])) and (f.errors or f.warnings)), None)
+
+
+def _set_review(index: int, key: str, what: str) -> None:
+    ds = state.dataset()
+    if ds is None or not 0 <= index < len(ds):
+        return
+    value = st.session_state.get(key)
+    try:
+        if what == "status":
+            state.review().set(ds.entries[index], status=value)
+        else:
+            state.review().set(ds.entries[index], tags=review.parse_tags(value or ""))
+    except (ToolkitError, OSError) as exc:
+        state.flash("error", f"the review note could not be written: {exc}")
+
+
+def _review(ds: Dataset, index: int) -> None:
+    """Review status and tags of the example, kept in the workspace (never in the file)."""
+    entry = ds.entries[index]
+    note = state.review().get(entry)
+    status_key, tags_key = f"rev_status_{entry.uid}", f"rev_tags_{entry.uid}"
+    st.session_state.setdefault(status_key, note.status)
+    st.session_state.setdefault(tags_key, ", ".join(note.tags))
+    left, right = st.columns([3, 4], vertical_alignment="bottom")
+    left.segmented_control("Review", review.STATUSES, key=status_key, on_change=_set_review, required=True,
+                           args=(index, status_key, "status"),
+                           help="kept beside the dataset in the workspace (.tunesmith/), never in the JSONL")
+    right.text_input("Tags (comma-separated)", key=tags_key, on_change=_set_review, args=(index, tags_key, "tags"),
+                     placeholder="tone, facts")
 
 
 def _summary(ds: Dataset, an: Analysis, index: int) -> None:
@@ -63,8 +107,9 @@ def _actions(ds: Dataset, index: int) -> None:
                                                                                     _select(index + 1))))
     delete.button("Delete example", key="rec_delete",
                   on_click=_action, args=(f"deleted example {index + 1}", lambda d: d.delete(index)))
-    new.button("New example from template", key="rec_new", help="the file's shared system prompt, then empty "
-               "user and assistant messages", on_click=_action, args=("added an example from the template", _new))
+    new.button(f"New example after this one (as {index + 2})", key="rec_new",
+               help="the file's shared system prompt, then empty user and assistant messages",
+               on_click=_action, args=(f"added example {index + 2} from the template", _new))
 
 
 def _new(ds: Dataset) -> None:
@@ -79,7 +124,14 @@ def _set_text(key: str) -> None:
     index = st.session_state.get("selected", 0)
     if ds is None:
         return
-    new = ds.set_text(index, st.session_state.get(key) or "", f"example {index + 1}: text edited")
+    before = ds.entries[index]
+    try:
+        new = ds.set_text(index, st.session_state.get(key) or "", f"example {index + 1}: text edited")
+    except EditError as exc:
+        state.flash("error", str(exc))
+        return
+    if len(new) == 1:
+        state.carry_review(before, new[0])
     state.flash("info", f"example {index + 1}: text applied ({len(new)} entr{'y' if len(new) == 1 else 'ies'})")
 
 
@@ -167,20 +219,21 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
     card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter, first)
     widgets.show_findings(card.groups.pop("", []), index=index, counter=counter, first_line=first)
     lists = ops.message_lists(value)
+    draw = conversation.read if st.session_state.get("rec_read") else conversation.render
     if lists and lists[0] == "/input/messages":
         st.subheader("Input")
-        conversation.render(card, "/input/messages", weights=False)
+        draw(card, "/input/messages", weights=False)
         preferred, other = st.columns(2)
         with preferred:
             st.subheader("Preferred answer")
             if "/preferred_output" in lists:
-                conversation.render(card, "/preferred_output", weights=False)
+                draw(card, "/preferred_output", weights=False)
         with other:
             st.subheader("Non-preferred answer")
             if "/non_preferred_output" in lists:
-                conversation.render(card, "/non_preferred_output", weights=False)
+                draw(card, "/non_preferred_output", weights=False)
     elif lists:
-        conversation.render(card, "/messages", weights=True)
+        draw(card, "/messages", weights=True)
     else:
         st.info("This record has no messages the editor knows how to show; edit it as JSON below.")
     for rest in card.groups.values():  # findings inside fields that have no widget of their own
@@ -190,6 +243,7 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
 
 
 def record_page() -> None:
+    st.session_state.pop("goto", None)  # a link to an example, followed: this is the page it leads to
     ds = page.open_dataset("Record editor")
     if ds is None:
         return
@@ -205,6 +259,7 @@ def record_page() -> None:
     index = _navigator(ds, an)
     conversation.sync(ds, index)
     _summary(ds, an, index)
+    _review(ds, index)
     _record(ds, an, index)
     st.divider()
     _actions(ds, index)

@@ -9,9 +9,9 @@ from toolkit.errors import ToolkitError
 from toolkit.ui import cache, charts, page, state, widgets
 
 
-def _numbers(s: stats.Stats, estimate: cost.Estimate, epochs: int, auto: bool) -> None:
+def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int, auto: bool) -> None:
     row = st.columns(4)
-    row[0].metric("Examples", f"{s.examples:,}")
+    row[0].metric("Examples", f"{records:,}", help="records in the file, as lint and the Dataset page count them")
     row[1].metric("Median tokens per example", f"{s.tokens.median:,.0f}")
     row[2].metric("Longest example", f"{s.tokens.max:,.0f} tokens")
     row[3].metric(f"Over the {s.context:,}-token limit", f"{s.over_limit:,}")
@@ -22,8 +22,9 @@ def _numbers(s: stats.Stats, estimate: cost.Estimate, epochs: int, auto: bool) -
     row[3].metric("Estimated cost", f"${estimate.usd:,.2f}" if estimate.usd is not None else "not known")
     st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.charged_tokens:,} charged tokens; "
                           f"{estimate.note}" + (f" (prices of {estimate.price_date})" if estimate.price_date else "")))
-    if s.unreadable:
-        widgets.alert("warning", f"{s.unreadable} line(s) are not JSON records and are not counted "
+    if s.unreadable or s.examples != records:
+        widgets.alert("warning", f"tokens and cost count {s.examples:,} of the {records:,} records: "
+                                 f"{s.unreadable:,} line(s) are not one JSON record each and are left out "
                                  f"(lines {', '.join(map(str, s.unreadable_lines))}); fix them in the Record editor")
 
 
@@ -41,7 +42,7 @@ def statistics_page() -> None:
                              key="st_epochs", persist_state="session")
     epochs = int(chosen) or s.epochs
     estimate = s.cost if not chosen else cost.estimate(catalog.resolve(s.provider, s.model), s.billed_tokens, epochs)
-    _numbers(s, estimate, epochs, not chosen)
+    _numbers(s, ds.records, estimate, epochs, not chosen)
     an = state.analysis()
     if an is None or state.analysing():
         st.info("The charts appear when the tokens of every example are counted (see the Dataset page).")
