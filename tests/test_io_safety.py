@@ -215,3 +215,9 @@ def test_closed_standard_input_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", None)
     assert main(["lint", "-"]) == 2
     assert "standard input is closed" in capsys.readouterr().err
+
+
+def test_stray_carriage_returns_go_in_the_same_run_as_crlf(tmp_path):
+    src = data(tmp_path, content=b"0\r\r\n" + DATA.rstrip(b"\n"))
+    fix.apply(src)
+    assert fix.plan(src) == [] and src.read_bytes().startswith(b"0\n")
