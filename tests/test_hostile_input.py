@@ -189,3 +189,15 @@ def test_lint_counts_what_fix_fixes():
     sample = ROOT / "samples" / "elle_broken.jsonl"
     fixable = sum(d.fix is not None for d in lint(sample).diagnostics)
     assert fixable == len(fix.plan(sample)) > 2
+
+
+def test_the_line_limit_is_configurable(tmp_path):
+    from toolkit.config import settings_from_table
+    from toolkit.errors import UsageError
+
+    settings = settings_from_table({"max-line-mb": 0.001}, where="t")
+    assert settings.max_line_bytes == 1048
+    path = put(tmp_path, '{"messages": "' + "x" * 2000 + '"}\n')
+    assert [d.rule for d in Linter(settings).lint(path).diagnostics if d.line == 1] == ["F018"]
+    with pytest.raises(UsageError, match="max-line-mb"):
+        settings_from_table({"max-line-mb": "big"}, where="t")

@@ -158,3 +158,66 @@ def test_fix_on_a_pipe_is_a_clear_error(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(InputError, match="not a regular file"):
         fix.plan(fifo)
+
+
+# -- ordinary OS problems are clear errors ---------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["lint"], ["stats"], ["fix"], ["fix", "--write"], ["split"]])
+def test_unreadable_input_is_a_clear_error(tmp_path, capsys, monkeypatch, command):
+    src = data(tmp_path)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(src) else real_access(p, mode))
+    assert main([*command, str(src)]) == 2
+    err = capsys.readouterr().err
+    assert "permission denied" in err and "bug" not in err
+
+
+def test_output_in_a_read_only_folder_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+    src = data(tmp_path)
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main(["lint", str(src), "-o", str(tmp_path / "r.txt")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write in this folder" in err and "bug" not in err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["lint", "{src}", "--grader", "{tmp}"], "folder"),
+    (["lint", "{src}", "--config", "{bin}"], "not a valid TOML"),
+    (["lint", "{src}", "--select", " "], "no rule code"),
+    (["lint", "{src}", "--select", ",,,"], "no rule code"),
+    (["lint", "{loop}"], "symbolic links"),
+    (["stats", "{loop}"], "symbolic links"),
+])
+def test_odd_options_and_paths_are_usage_errors(tmp_path, capsys, argv, says):
+    src = data(tmp_path)
+    (tmp_path / "bin.toml").write_bytes(bytes(range(256)))
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    names = {"src": str(src), "tmp": str(tmp_path), "bin": str(tmp_path / "bin.toml"), "loop": str(loop)}
+    assert main([a.format(**names) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "bug" not in err
+
+
+def test_utf16_files_are_named_utf16(tmp_path, capsys):
+    src = data(tmp_path, content=(json.dumps(RECORD) + "\n").encode("utf-16"))
+    assert main(["lint", str(src)]) == 1
+    assert "UTF-16" in capsys.readouterr().out
+
+
+def test_closed_standard_input_is_a_clear_error(capsys, monkeypatch):
+    import sys
+    monkeypatch.setattr(sys, "stdin", None)
+    assert main(["lint", "-"]) == 2
+    assert "standard input is closed" in capsys.readouterr().err
+
+
+def test_stray_carriage_returns_go_in_the_same_run_as_crlf(tmp_path):
+    src = data(tmp_path, content=b"0\r\r\n" + DATA.rstrip(b"\n"))
+    fix.apply(src)
+    assert fix.plan(src) == [] and src.read_bytes().startswith(b"0\n")

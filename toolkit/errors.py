@@ -56,7 +56,11 @@ class MissingExtra(ToolkitError):
         return None
 
 
-def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot write") -> InputError:
+class FileSystemError(InputError, OSError):
+    """An ordinary OS failure (disk full, permission denied...) said plainly; still an ``OSError`` for callers."""
+
+
+def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot write") -> FileSystemError:
     """A clear :class:`InputError` for an ordinary OS failure (disk full, permission denied...)."""
     what = {
         errno.ENOSPC: "the disk is full; free some space and run the command again",
@@ -71,5 +75,5 @@ def os_problem(path: str | os.PathLike[str], exc: OSError, doing: str = "cannot 
         errno.EIO: "input/output error (a failing disk or network drive?)",
     }.get(exc.errno or 0, exc.strerror or str(exc))
     if exc.errno == errno.ENOENT:
-        return InputError(f"{os.fspath(path)}: no such file")
-    return InputError(f"{os.fspath(path)}: {doing}: {what}")
+        return FileSystemError(f"{os.fspath(path)}: no such file")
+    return FileSystemError(f"{os.fspath(path)}: {doing}: {what}")

@@ -21,7 +21,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import catalog, formats, repairs
@@ -134,6 +133,12 @@ def _body(raw: bytes) -> bytes:
     return raw[: len(raw) - len(_ending(raw))]
 
 
+def _kept(raw: bytes, end: bytes) -> bytes:
+    """A line with the ending ``end``; a CRLF made LF loses every carriage return before it (one run is enough)."""
+    body = _body(raw)
+    return (body.rstrip(b"\r") if end != _ending(raw) else body) + end
+
+
 def _text(lines: Iterable[bytes]) -> str:
     return b"".join(lines).decode("utf-8", "replace")
 
@@ -232,7 +237,7 @@ class _Planner:
             dumped = _dump(value, item.raw)
             fixed = None if dumped is None else [dumped + b"\n"]
         arr.elements += 1
-        kept = [_body(raw) + self._end(raw) for raw in original]
+        kept = [_kept(raw, self._end(raw)) for raw in original]
         arr.preview(original, fixed or kept)
         yield _Segment(item.line, original, fixed if fixed is not None else kept, [])
 
@@ -245,7 +250,7 @@ class _Planner:
         original = self.tee.take(self.next_line, last) if last >= self.next_line else []
         self.next_line = max(self.next_line, last + 1)
         if not self.select(arr.line, "F011"):
-            return _Segment(item.line, original, [_body(raw) + self._end(raw) for raw in original], [])
+            return _Segment(item.line, original, [_kept(raw, self._end(raw)) for raw in original], [])
         before = arr.before + _text(original)[: max(0, PREVIEW - len(arr.before))]
         end_line = last if last > arr.line else None
         edits = [FixEdit(arr.line, end_line, "F011", f"write the {arr.elements} records of the array on their own "
@@ -274,7 +279,7 @@ class _Planner:
         if line == 1 and original[0].startswith(BOM):
             lines = [original[0][len(BOM):], *original[1:]]
         ends = [self._end(raw) for raw in lines]
-        kept = [_body(raw) + end for raw, end in zip(lines, ends)]
+        kept = [_kept(raw, end) for raw, end in zip(lines, ends)]
         codes = {i.code for i in items if isinstance(i, ParseProblem)}
         record = next((i for i in items if isinstance(i, Record)), None)
         last = line + len(lines) - 1

@@ -269,12 +269,12 @@ class Linter:
                     found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
-            for name, collector in collectors:
+            fmt, copy = _gather(item, summary)
+            for name, collector in collectors if not copy else ():  # a byte-identical copy adds nothing (F130 has it)
                 try:
                     collector.add(item)
                 except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run
                     found.add(self._internal(path, item.line, RULES[COLLECTORS[name].rules[0]], exc))
-            fmt = _gather(item, summary)
             if mine:
                 found.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, record_rules))
         if tail is not None:
@@ -429,8 +429,8 @@ def _first_lines(head: list[Record | ParseProblem]) -> dict[str, int]:
     return out
 
 
-def _gather(rec: Record, summary: FileSummary) -> str | None:
-    """Add one record to the file's facts; return its format."""
+def _gather(rec: Record, summary: FileSummary) -> tuple[str | None, bool]:
+    """Add one record to the file's facts; return its format and whether it copies an earlier line byte for byte."""
     value = rec.value
     fmt = formats.detect(value)
     if fmt is not None and fmt not in summary.first_line:
@@ -445,7 +445,7 @@ def _gather(rec: Record, summary: FileSummary) -> str | None:
     first = summary.digests.setdefault(digest, rec.line)
     if first != rec.line:
         summary.duplicates.append((rec.line, first))
-    return fmt
+    return fmt, first != rec.line
 
 
 def _related(a: str, b: str) -> bool:

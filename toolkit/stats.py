@@ -22,7 +22,6 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import catalog, cost, counting, formats

@@ -105,7 +105,7 @@ def reader_rule(code: str, name: str, severity: Severity, message: str, docs: st
 
 @dataclass(frozen=True)
 class Collector:
-    """Gathers facts from every record while the engine streams a file, for file and cross rules.
+    """Gathers facts from every record (byte-identical copies excepted) while the engine streams a file.
 
     ``create()`` returns an object with ``add(record)``; the engine makes one per file (kept in
     ``FileSummary.collected[name]``), only when one of ``rules`` is enabled.
