@@ -126,3 +126,13 @@ def test_unexpected_errors_are_reported_without_traceback(monkeypatch, capsys) -
     assert main.main(["lint", "x.jsonl"]) == 2
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: kaboom" in err and "Traceback" not in err
+
+
+def test_lint_imports_no_extra_even_when_installed() -> None:
+    code = ("import sys\n"
+            "from toolkit.cli.main import main\n"
+            f"main(['lint', {SAMPLE!r}])\n"
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          check=False)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout[-2000:] + proc.stderr

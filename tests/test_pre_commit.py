@@ -26,6 +26,7 @@ def git(cwd: Path, *args: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # two pip installs from the package index: minutes on a busy machine
 def test_hook_blocks_broken_jsonl(tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).with_name("pre-commit")
     assert pre_commit.exists(), "pre-commit is installed by the test extra"
