@@ -185,7 +185,7 @@ def _report(runs: dict[str, list[dict[str, Any]]], examples: int, mask: dict[str
               "includes its own data preparation, events, result file, a checkpoint per epoch and the saved adapter.",
               "", f"Masking: `token_mask` labels {mask['tokens']:,} tokens in {mask['seconds'] * 1000:.1f} ms (one "
               "vectorised NumPy call; no Python loop per token).",
-              f"Medians (CPU tokens/s): " + ", ".join(
+              "Medians (CPU tokens/s): " + ", ".join(
                   f"{s} {statistics.median(rate(r, 'cpu') for r in rs):,.0f}" for s, rs in runs.items())]
     return {"examples": examples, "runs": runs, "best_tokens_per_cpu_second": best, "best_tokens_per_wall_second": wall,
             "ratio_cpu": ratio, "mask": mask, "markdown": "\n".join(lines)}

@@ -31,14 +31,16 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_model(tmp_path_factory.mktemp("tiny") / "m", corpus=[SAMPLES / "elle_single_turn.jsonl"])
 
 
-def pick(page: Page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(page.get_by_role("combobox", name=label)).to_have_value(option)
+def pick(tab: Page, label: str, option: str) -> None:
+    tab.get_by_role("combobox", name=label).click()
+    tab.get_by_role("option", name=option, exact=True).click()
+    expect(tab.get_by_role("combobox", name=label)).to_have_value(option)
 
 
 def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
-        serve: Callable[..., str], page: Page, tiny: Path) -> None:  # noqa: F811
+        serve: Callable[..., str], page: Page, tiny: Path, tmp_path: Path) -> None:  # noqa: F811
+    from toolkit.training.registry import Registry
+
     load(page, serve(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false"))
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     pick(page, "Provider", "local")
@@ -58,12 +60,11 @@ def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
     expect(page.get_by_text(re.compile(r"^created job ftjob-local-"))).to_be_visible()
     status = page.get_by_test_id("stMetric").filter(has_text="Status")
     expect(status.first).to_contain_text("succeeded", timeout=LOCAL_WAIT_MS)
-    idle(page)
-    model = page.get_by_test_id("stCode").filter(has_text="ft-local-m-")
-    expect(model).to_have_count(1)
-    tuned = model.inner_text().strip()
-    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     screenshot(page, "train-local")
+    tuned = Registry(tmp_path / "home" / "registry.sqlite3").jobs()[0].fine_tuned_model
+    assert tuned and tuned.startswith("ft-local-m-")
+    expect(page.get_by_text(re.compile(r"^succeeded; trained on .*elle_single_turn\.jsonl"))).to_contain_text(tuned)
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
 
     go_to(page, "Playground")
     expect(page.get_by_role("combobox", name="Fine-tuned model or checkpoint")).to_have_value(tuned)

@@ -212,7 +212,7 @@ def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path
     err = "".join(lines) + err
     assert proc.returncode == 130 and out == "", err
     job_id = err.split("created job ")[1].split()[0]
-    assert f"saved a checkpoint at step" in err and f"tunesmith jobs resume {job_id} --provider local" in err
+    assert "saved a checkpoint at step" in err and f"tunesmith jobs resume {job_id} --provider local" in err
     assert tunesmith("jobs", "resume", job_id, "--provider", "local").returncode == 0
     done = tunesmith("jobs", "follow", job_id, "--provider", "local", "--poll", "0.2")
     assert done.returncode == 0, done.stderr
