@@ -45,8 +45,7 @@ def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
                 wait_until_processed(client, up.file_id)
     job = create_job(client, spec, train_up.file_id, val_up.file_id if val_up else None)
     row = JobRow(
-        account=conn.account, provider=conn.provider, host=conn.host, job_id=str(job.id),
-        model=str(getattr(job, "model", None) or spec.model),  # as the provider recorded it (a local folder: absolute)
+        account=conn.account, provider=conn.provider, host=conn.host, job_id=str(job.id), model=str(getattr(job, "model", None) or spec.model),
         method=spec.method, hyperparameters=spec.hyperparameters.as_dict(), suffix=spec.suffix, seed=spec.seed,
         metadata=dict(spec.metadata), training_file=train_up.file_id, training_path=train_up.source.path,
         training_sha256=train_up.source.sha256, validation_file=val_up.file_id if val_up else None,
