@@ -1,7 +1,7 @@
 """Benchmark local training: Tunesmith's worker against a plain TRL ``SFTTrainer`` script, same data and model.
 
     python benchmarks/bench_local.py            # 420 examples, 3 interleaved runs per side
-    python benchmarks/bench_local.py --quick    # 140 examples, 1 run per side
+    python benchmarks/bench_local.py --quick    # 38 examples, 1 run per side
 
 Target (issue 14): Tunesmith's local training costs at most 1.1x the plain TRL script, in tokens per
 second; the masking adds no Python loop per token.
@@ -150,7 +150,7 @@ def main() -> int:
         model = write_tiny_model(Path(tmp) / "model", corpus=[SAMPLES / "elle_single_turn.jsonl"], layers=4,
                                  hidden=128)
         data = Path(tmp) / "data.jsonl"
-        examples = make_data(data, 4 if args.quick else 12)
+        examples = make_data(data, 1 if args.quick else 12)
         runs: dict[str, list[dict[str, Any]]] = {"trl": [], "tunesmith": []}
         for _ in range(repeat):
             for side in runs:
