@@ -1,7 +1,7 @@
 """Benchmark local training: Tunesmith's worker against a plain TRL ``SFTTrainer`` script, same data and model.
 
     python benchmarks/bench_local.py            # 420 examples, 3 interleaved runs per side
-    python benchmarks/bench_local.py --quick    # 140 examples, 1 run per side
+    python benchmarks/bench_local.py --quick    # 38 examples, 1 run per side
 
 Target (issue 14): Tunesmith's local training costs at most 1.1x the plain TRL script, in tokens per
 second; the masking adds no Python loop per token.
@@ -150,7 +150,7 @@ def main() -> int:
         model = write_tiny_model(Path(tmp) / "model", corpus=[SAMPLES / "elle_single_turn.jsonl"], layers=4,
                                  hidden=128)
         data = Path(tmp) / "data.jsonl"
-        examples = make_data(data, 4 if args.quick else 12)
+        examples = make_data(data, 1 if args.quick else 12)
         runs: dict[str, list[dict[str, Any]]] = {"trl": [], "tunesmith": []}
         for _ in range(repeat):
             for side in runs:
@@ -185,7 +185,7 @@ def _report(runs: dict[str, list[dict[str, Any]]], examples: int, mask: dict[str
               "includes its own data preparation, events, result file, a checkpoint per epoch and the saved adapter.",
               "", f"Masking: `token_mask` labels {mask['tokens']:,} tokens in {mask['seconds'] * 1000:.1f} ms (one "
               "vectorised NumPy call; no Python loop per token).",
-              f"Medians (CPU tokens/s): " + ", ".join(
+              "Medians (CPU tokens/s): " + ", ".join(
                   f"{s} {statistics.median(rate(r, 'cpu') for r in rs):,.0f}" for s, rs in runs.items())]
     return {"examples": examples, "runs": runs, "best_tokens_per_cpu_second": best, "best_tokens_per_wall_second": wall,
             "ratio_cpu": ratio, "mask": mask, "markdown": "\n".join(lines)}

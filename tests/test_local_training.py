@@ -152,12 +152,14 @@ def test_supervised_loss_falls_and_the_model_lands_in_the_data_folder(tiny: Path
 def test_dpo_runs_a_few_steps_with_lora(tiny: Path, home: Path) -> None:
     from toolkit.local.worker import train
 
-    job = _job(home, tiny, "elle_dpo.jsonl", method="dpo", hyperparameters={"n_epochs": 1, "batch_size": 4})
+    job = _job(home, tiny, "elle_dpo.jsonl", method="dpo", merge=True,
+               hyperparameters={"n_epochs": 1, "batch_size": 4})
     train(job, resume=False)
     data = job.read()
     assert data["status"] == "succeeded", job.events()[-3:]
     assert data["trained_steps"] == 3 and len(_losses(job)) == 3
-    assert (Path(data["model_path"]) / "adapter_config.json").is_file()
+    folder = Path(data["model_path"])
+    assert (folder / "adapter_config.json").is_file() and (folder / "merged" / "config.json").is_file()
 
 
 def test_a_stopped_job_resumes_from_its_checkpoint_and_keeps_counting(tiny: Path, home: Path) -> None:
@@ -212,7 +214,7 @@ def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path
     err = "".join(lines) + err
     assert proc.returncode == 130 and out == "", err
     job_id = err.split("created job ")[1].split()[0]
-    assert f"saved a checkpoint at step" in err and f"tunesmith jobs resume {job_id} --provider local" in err
+    assert "saved a checkpoint at step" in err and f"tunesmith jobs resume {job_id} --provider local" in err
     assert tunesmith("jobs", "resume", job_id, "--provider", "local").returncode == 0
     done = tunesmith("jobs", "follow", job_id, "--provider", "local", "--poll", "0.2")
     assert done.returncode == 0, done.stderr

@@ -148,6 +148,9 @@ class Jobs:
         if kind not in ("supervised", "dpo"):
             raise UsageError(f"local training does {', '.join(('supervised', 'dpo'))}, not {kind}")
         extra = dict(extra_body or {})
+        from .loading import check
+
+        check(model)
         if Path(model).is_dir():  # a folder: recorded absolute, so the job and its model work from anywhere
             model = str(Path(model).resolve())
         job_id = store.new_id("ftjob-local")

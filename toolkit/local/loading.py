@@ -35,6 +35,28 @@ def describe(name: str) -> dict[str, Any]:
     return {"base": name, "adapter": None, "weights": name, "info": None}
 
 
+def check(name: str) -> None:
+    """Fail fast (before a job process starts) when ``name`` is no model this machine has."""
+    ref = describe(name)
+    if ref["adapter"] or ref["info"] is not None:
+        return
+    path = Path(name)
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise InputError(f"model {name!r}: the folder has no config.json, so it is not a Hugging Face model folder")
+        return
+    if name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1:
+        raise InputError(f"model {name!r}: no such folder")
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        found = try_to_load_from_cache(name, "config.json")
+    except Exception as exc:  # an id the hub would reject
+        raise _missing(name, exc) from None
+    if not isinstance(found, str):
+        raise _missing(name, FileNotFoundError("not in the cache"))
+
+
 def quiet() -> None:
     """No progress bars or deprecation chatter from the libraries on the user's terminal."""
     import warnings

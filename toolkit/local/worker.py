@@ -122,7 +122,7 @@ def train(job: store.JobDir, *, resume: bool) -> None:
     if resume and checkpoint is None and main:
         job.event("No checkpoint to resume from: starting over", level="warn")
     started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - started
     if not main:
         return
