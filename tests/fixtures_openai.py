@@ -74,16 +74,17 @@ class SandboxClock:
     def __init__(self) -> None:
         self.ahead = 0.0
         self.stopped_at: float | None = None
+        self.stopped_wall = 0.0
 
     def monotonic(self) -> float:
         return (time.monotonic() if self.stopped_at is None else self.stopped_at) + self.ahead
 
     def time(self) -> float:
-        return time.time() + self.ahead
+        return (time.time() if self.stopped_at is None else self.stopped_wall) + self.ahead
 
     def stop(self) -> None:
-        """Jobs stand still until ``advance`` or ``start``."""
-        self.stopped_at = time.monotonic()
+        """Jobs stand still (and the wall clock with them) until ``advance`` or ``start``."""
+        self.stopped_at, self.stopped_wall = time.monotonic(), time.time()
 
     def start(self) -> None:
         if self.stopped_at is not None:

@@ -72,8 +72,8 @@ def failed_job(client: openai.OpenAI, path: Path, model: str = "gpt-4o-mini", **
 
 # --- the whole training round trip, checked against the spec ---------------------------------
 
-def test_training_round_trip_through_prism(prism_proxy: PrismProxy, train_file: Path) -> None:
-    prism_proxy.sandbox.trainer.speed = 2.0  # ~6 s per job: a loaded machine (and Prism) still sees it run
+def test_training_round_trip_through_prism(prism_proxy: PrismProxy, train_file: Path,
+                                          sandbox_clock: SandboxClock) -> None:
     client = prism_proxy.client()
     file = client.files.create(file=train_file, purpose="fine-tune")
     assert re.fullmatch(r"file-[A-Za-z0-9]{22}", file.id)
@@ -83,10 +83,13 @@ def test_training_round_trip_through_prism(prism_proxy: PrismProxy, train_file: 
     assert file.id in [f.id for f in client.files.list(purpose="fine-tune")]
     assert client.files.list(purpose="batch").data == []  # an empty page matches the spec too
 
+    sandbox_clock.stop()  # the first poll sees the job unfinished, however busy the machine
     job = client.fine_tuning.jobs.create(model="gpt-4o-mini", training_file=file.id, suffix="calc",
                                          seed=7, metadata={"run": "round-trip"})
     assert re.fullmatch(r"ftjob-[A-Za-z0-9]{24}", job.id)
     assert (job.status, job.model, job.fine_tuned_model) == ("validating_files", "gpt-4o-mini-2024-07-18", None)
+    assert client.fine_tuning.jobs.retrieve(job.id).status == "validating_files"
+    sandbox_clock.start()
     job, seen = wait_for_job(client, job.id)
     # a busy machine may first see the job after it finished: only the order of what was seen is fixed
     assert seen[-1] == "succeeded" and set(seen) <= {"validating_files", "queued", "running", "succeeded"}
