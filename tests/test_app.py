@@ -458,11 +458,11 @@ def test_import_reports_bad_rows(workspace: Path) -> None:
 
 def test_train_without_credentials_names_what_is_needed(workspace: Path) -> None:
     at = page(opened("elle_single_turn.jsonl"), "train")
-    assert any("Set OPENAI_API_KEY in the environment" in t for t in texts(at.warning))
+    assert any("set OPENAI_API_KEY" in t and "Type an API key in the API key field" in t for t in texts(at.warning))
     assert at.button(key="tr_start").disabled
     at.selectbox(key="ws_provider").set_value("azure")
     run(at)
-    assert any("Set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in t for t in texts(at.warning))
+    assert any("set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in t for t in texts(at.warning))
 
 
 def _connect_by_typing(at: AppTest, sandbox: Sandbox, key: str) -> None:
@@ -680,15 +680,16 @@ def test_train_on_azure_says_how_to_deploy(workspace: Path, sandbox: Sandbox, mo
 
 
 def test_a_near_duplicate_links_to_the_other_example(workspace: Path) -> None:
-    ds = Dataset.open(workspace / "elle_broken.jsonl")
-    starts = ds.start_lines()
-    here, other = starts.index(46) + 1, starts.index(20) + 1
-    at = edit(opened("elle_broken.jsonl"), here)
-    assert any(t.startswith("F131 near-duplicate-example") and "to line 20" in t for t in texts(at.warning))
-    button(at, f"Go to example {other} (line 20)").click()
+    first, other_line = (SAMPLES / "elle_single_turn.jsonl").read_text("utf-8").splitlines()[:2]
+    copy = json.loads(first)  # the same question and answer, reworded a little: F131 on line 3
+    copy["messages"][1]["content"] = copy["messages"][1]["content"].rstrip(".?") + ", please."
+    (workspace / "near.jsonl").write_text("\n".join([first, other_line, json.dumps(copy)]) + "\n", "utf-8")
+    at = edit(opened("near.jsonl"), 3)
+    assert any(t.startswith("F131 near-duplicate-example") and "to line 1" in t for t in texts(at.warning))
+    button(at, "Go to example 1 (line 1)").click()
     run(at)
-    assert at.number_input(key="rec_index").value == other
-    assert not any(b.label.startswith("Go to example") and "(line 20)" in b.label for b in at.button)
+    assert at.number_input(key="rec_index").value == 1
+    assert not any(b.label.startswith("Go to example") and "(line 1)" in b.label for b in at.button)
 
 
 def test_statistics_counts_the_records_as_lint_does(workspace: Path) -> None:

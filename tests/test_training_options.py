@@ -231,7 +231,7 @@ def test_bad_base_urls(url: str) -> None:
     (["--method", "reinforcement"], "needs --grader FILE"),
     (["--deploy", "d"], "--deploy is for --provider azure"),
     (["--deploy", "d", "--provider", "azure"], "--deploy needs --subscription, --resource-group, --account"),
-    (["--poll", "0"], "expected a number of seconds above 0"),
+    (["--poll", "0"], "--poll must be positive"),
 ])
 def test_train_usage_errors(argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                             monkeypatch: pytest.MonkeyPatch) -> None:

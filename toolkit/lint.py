@@ -270,7 +270,9 @@ class Linter:
                 continue
             summary.records += 1
             fmt, copy = _gather(item, summary)
-            for name, collector in collectors if not copy else ():  # a byte-identical copy adds nothing (F130 has it)
+            for name, collector in collectors:
+                if copy and COLLECTORS[name].skip_copies:
+                    continue
                 try:
                     collector.add(item)
                 except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run

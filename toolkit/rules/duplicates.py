@@ -25,7 +25,7 @@ class _NearCollector:
         self.near.add(rec.line, rec.value)
 
 
-collector(NEAR, rules=("F131", "F113"))(_NearCollector)
+collector(NEAR, rules=("F131", "F113"), skip_copies=True)(_NearCollector)
 
 
 def _near(summary: FileSummary) -> NearDuplicates | None:

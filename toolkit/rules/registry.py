@@ -105,24 +105,28 @@ def reader_rule(code: str, name: str, severity: Severity, message: str, docs: st
 
 @dataclass(frozen=True)
 class Collector:
-    """Gathers facts from every record (byte-identical copies excepted) while the engine streams a file.
+    """Gathers facts from every record while the engine streams a file.
 
     ``create()`` returns an object with ``add(record)``; the engine makes one per file (kept in
-    ``FileSummary.collected[name]``), only when one of ``rules`` is enabled.
+    ``FileSummary.collected[name]``), only when one of ``rules`` is enabled. With ``skip_copies``
+    it never sees a byte-identical copy of an earlier record (F130 reports those; near-duplicate
+    sketches of copies would only cost memory).
     """
 
     name: str
     rules: tuple[str, ...]
     create: Callable[[], Any]
+    skip_copies: bool = False
 
 
 COLLECTORS: dict[str, Collector] = {}
 
 
-def collector(name: str, *, rules: tuple[str, ...]) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+def collector(name: str, *, rules: tuple[str, ...], skip_copies: bool = False
+              ) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
     """Register a factory of per-file collectors that the rules ``rules`` read."""
     def wrap(factory: Callable[[], Any]) -> Callable[[], Any]:
-        COLLECTORS[name] = Collector(name, rules, factory)
+        COLLECTORS[name] = Collector(name, rules, factory, skip_copies)
         return factory
     return wrap
 
