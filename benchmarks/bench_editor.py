@@ -31,11 +31,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
-import generate  # noqa: E402
+import generate  # noqa: E402  (benchmarks/ is not a package)
 
-from toolkit import tokens  # noqa: E402
+from toolkit import stats, tokens  # noqa: E402
 from toolkit.config import Settings  # noqa: E402
-from toolkit import stats  # noqa: E402
 from toolkit.edit import Analysis, Dataset, Workspace, findings, ops, table  # noqa: E402
 from toolkit.edit.journal import Journal  # noqa: E402
 

@@ -174,7 +174,7 @@ def benchmark(examples: int, seed: int, repeat: int) -> dict[str, Any]:
                "near_alone_s": _median([n[1]["seconds"] for n in near])}
     findings = run.lint_findings(tmp / "lint.json")["by_rule"]
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": run.machine(),
         "file": {"path": os.path.relpath(path, run.ROOT), "examples": examples, "seed": seed,
                  "bytes": path.stat().st_size, "lines": run.count_lines(path)},

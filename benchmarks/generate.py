@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import prose  # noqa: E402
+import prose
 
 BROKEN_KINDS = ("truncated-json", "unknown-role", "top-level-weight", "blank-line", "assistant-without-content")
 OVER_LIMIT_WORDS = (90_000, 150_000)   # ≥ 1 token per word: always over 65,536 tokens

@@ -194,7 +194,7 @@ def benchmark(examples: int, seed: int, repeat: int, startup_runs: int) -> dict[
                 "cores_used": round(run.cpu_s / run.wall_s, 2)}
 
     return {
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "file": {"path": str(path.relative_to(ROOT)), "lines": lines, "mb": round(size / 1e6, 1), "seed": seed},
         "lint": {**throughput(lint), "walls_s": lint_walls},
@@ -241,7 +241,7 @@ def markdown(r: dict[str, Any]) -> str:
     t = r["targets"]
     targets = [
         "| target | measured | met |", "|---|---:|:---:|",
-        f"| ≥ {TARGET_RATIO:g}× faster than the checker | {t['speedup']['value']}× | {yes[t['speedup']['met']]} |",
+        f"| ≥ {TARGET_RATIO:g}x faster than the checker | {t['speedup']['value']}x | {yes[t['speedup']['met']]} |",
         f"| peak RSS < {TARGET_RSS_MB:g} MB | {t['peak_rss']['value']:.0f} MB | {yes[t['peak_rss']['met']]} |",
         f"| 10-example file < {TARGET_STARTUP_S:g} s wall | {t['startup']['value']:.3f} s | {yes[t['startup']['met']]} |",
     ]
@@ -258,7 +258,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"{_n(g['over_limit'], 'example')} over 65,536 tokens, {_n(g['large_under_limit'], 'large example')} under "
         f"it, {_n(g['broken'], 'broken line')}).", "",
         "## Targets", "", *targets, "",
-        f"## Same file, same run (speed-up {r['speedup']}× in wall time, {r['speedup_cpu']}× in CPU time)", "",
+        f"## Same file, same run (speed-up {r['speedup']}x in wall time, {r['speedup_cpu']}x in CPU time)", "",
         *rows, "",
         f"`tunesmith lint` walls over {len(lint['walls_s'])} runs (median shown): {lint['walls_s']} s. "
         "The checker runs once.", "",

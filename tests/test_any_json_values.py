@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from toolkit import stats
-from toolkit.errors import ToolkitError
 from toolkit.config import Settings
+from toolkit.errors import ToolkitError
 from toolkit.lint import Linter
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))

@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
-from toolkit.sandbox import Sandbox
 from toolkit.edit import Dataset
+from toolkit.sandbox import Sandbox
 from toolkit.training.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -102,10 +102,10 @@ def test_pyproject_configuration_and_cli_override(tmp_path: Path, capsys: pytest
     (tmp_path / "pyproject.toml").write_text(
         '[tool.tunesmith]\nprovider = "azure"\nignore = ["F020"]\n'
         '[tool.tunesmith.per-file-ignores]\n"data/*.jsonl" = ["F03"]\n', "utf-8")
-    code, doc = run_json(capsys, str(data))
+    _, doc = run_json(capsys, str(data))
     assert doc["summary"]["provider"] == "azure"
     assert not [d for d in doc["files"][0]["diagnostics"] if d["rule"] in ("F020", "F032")]
-    code, doc = run_json(capsys, str(data), "--provider", "openai")
+    _code, doc = run_json(capsys, str(data), "--provider", "openai")
     assert doc["summary"]["provider"] == "openai"
 
 

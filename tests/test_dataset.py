@@ -311,7 +311,7 @@ def test_workspace_rejects_escapes(tmp_path: Path) -> None:
     for bad in outside:
         with pytest.raises(WorkspaceError, match="outside the workspace"):
             ws.resolve(bad)
-    with pytest.raises(WorkspaceError, match="must end in .jsonl"):
+    with pytest.raises(WorkspaceError, match=r"must end in \.jsonl"):
         ws.dataset("notes.txt", new=True)
     with pytest.raises(WorkspaceError, match="already exists"):
         ws.dataset("a.jsonl", new=True)

@@ -110,8 +110,8 @@ def test_copy_atomic_never_overwrites(tmp_path):
 
 # -- fix --write ---------------------------------------------------------------------------
 
-ARRAY = ('[\n  {"messages": [{"role": "human", "content": "a"}, {"role": "gpt", "content": "b"}]},\n'
-         '  {"messages": [{"role": "User", "content": "c"}, {"role": "assistant", "content": "d"}]}\n]\n').encode()
+ARRAY = (b'[\n  {"messages": [{"role": "human", "content": "a"}, {"role": "gpt", "content": "b"}]},\n'
+         b'  {"messages": [{"role": "User", "content": "c"}, {"role": "assistant", "content": "d"}]}\n]\n')
 
 
 def test_fix_reaches_the_fixed_point_in_one_run(tmp_path):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-
 from test_browser import browser, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401
 
 pytestmark = pytest.mark.browser

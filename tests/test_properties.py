@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
@@ -97,7 +97,7 @@ def test_valid_chat_records_never_error(records: list[dict[str, Any]]) -> None:
 # -- messages generated from the project's own schemas -------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def from_def(fmt: str, name: str) -> st.SearchStrategy[Any]:
     """hypothesis-jsonschema strategy for one $def of a project schema (whole-record schemas,
     with their per-role routing, are too slow for it to canonicalise)."""

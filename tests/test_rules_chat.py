@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from rules_support import (
+    Case,
+    assert_flags,
+    assert_passes,
+    assert_schema_rejects,
+    assert_survives_odd_values,
+    case_id,
+    codes_of,
+    corpus_file,
+    corpus_records,
+    run_rule,
+    structural_findings_on_valid,
+)
 
-from rules_support import (Case, assert_flags, assert_passes, assert_schema_rejects, assert_survives_odd_values,
-                           case_id, codes_of, corpus_file, corpus_records, run_rule, structural_findings_on_valid)
 from toolkit.config import Settings
 from toolkit.lint import Linter
 from toolkit.rules import RULES

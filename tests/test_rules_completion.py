@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 import pytest
-
 from family_support import assert_findings_sane, context, hits, lint, lint_path, messages, pair, run_record_rule, summary
 from rules_support import ODD_RECORDS, corpus_file
+
 from toolkit import schemas
 from toolkit.rules import RULES
 

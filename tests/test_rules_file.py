@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from family_support import assert_findings_sane, chat, context, dpo, hits, lint, lint_path, messages, pair, rft, summary
 
-from family_support import (assert_findings_sane, chat, context, dpo, hits, lint, lint_path, messages, pair, rft,
-                            summary)
 from toolkit.reader import BOM
-from toolkit.rules import RULES
-from toolkit.rules import file_rules
+from toolkit.rules import RULES, file_rules
 
 TEN = [chat(i) for i in range(10)]
 
@@ -76,9 +74,9 @@ def test_f050_f051_real_limits_in_bytes() -> None:
     big = summary(bytes=9 * 1024 ** 3)
     mid = summary(bytes=600 * 1024 ** 2)
     ctx = context()
-    assert "9.0 GB" in list(RULES["F050"].check(big, ctx))[0].message
+    assert "9.0 GB" in next(iter(RULES["F050"].check(big, ctx))).message
     assert list(RULES["F051"].check(big, ctx)) == []
-    assert "600.0 MB" in list(RULES["F051"].check(mid, ctx))[0].message
+    assert "600.0 MB" in next(iter(RULES["F051"].check(mid, ctx))).message
     assert list(RULES["F050"].check(mid, ctx)) == []
 
 
@@ -103,7 +101,7 @@ def test_f070_few_examples_for_supervised_and_dpo_training_files() -> None:
 
 def test_f080_rft_limits_come_from_the_catalog() -> None:
     ctx = context("reinforcement")
-    assert "50,001" in list(RULES["F080"].check(summary("reinforcement", records=50_001), ctx))[0].message
+    assert "50,001" in next(iter(RULES["F080"].check(summary("reinforcement", records=50_001), ctx))).message
     assert list(RULES["F080"].check(summary("reinforcement", records=50_000), ctx)) == []
     val = context("reinforcement", role="validation")
     assert list(RULES["F080"].check(summary("reinforcement", "validation", records=1_001), val))
@@ -115,8 +113,8 @@ def test_f080_rft_limits_come_from_the_catalog() -> None:
 
 def test_f080_image_examples() -> None:
     ctx = context()
-    assert "50,001 examples contain images" in list(RULES["F080"].check(
-        summary(records=60_000, image_examples=50_001), ctx))[0].message
+    assert "50,001 examples contain images" in next(iter(RULES["F080"].check(
+        summary(records=60_000, image_examples=50_001), ctx))).message
     assert list(RULES["F080"].check(summary(records=60_000, image_examples=50_000), ctx)) == []
 
 

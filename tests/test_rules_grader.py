@@ -7,9 +7,9 @@ from itertools import islice
 from typing import Any
 
 import pytest
-
 from family_support import assert_findings_sane, context, hits, lint, lint_path, messages, rft, run_record_rule, summary
 from rules_support import ODD_RECORDS, corpus_file
+
 from toolkit.rules import RULES
 from toolkit.rules.grader import grader_parts, grader_problems, item_refs
 

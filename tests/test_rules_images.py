@@ -7,9 +7,9 @@ import json
 import struct
 
 import pytest
-
 from family_support import assert_findings_sane, chat, context, hits, lint, messages, run_record_rule
 from rules_support import ODD_RECORDS, corpus_records
+
 from toolkit import schemas
 from toolkit.rules import RULES
 from toolkit.rules.images import data_url_problem

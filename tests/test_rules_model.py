@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from family_support import assert_findings_sane, chat, context, dpo, hits, lint, messages, rft, summary
+
 from toolkit.rules import RULES
 
 TEN = [chat(i) for i in range(10)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from family_support import assert_findings_sane, context, hits, lint, lint_path, messages, rft, run_record_rule
 from rules_support import ODD_RECORDS, corpus_file, corpus_records
+
 from toolkit import schemas
 from toolkit.rules import RULES
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from family_support import assert_findings_sane, chat, context, hits, lint, messages, run_record_rule
 from rules_support import ODD_RECORDS
+
 from toolkit import tokens
 
 SMALL = "gpt-3.5-turbo-0613"  # 4,096-token training context

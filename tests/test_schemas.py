@@ -391,7 +391,7 @@ def test_unknown_format_and_missing_file(tmp_path: Path, monkeypatch: pytest.Mon
         schemas.schema_path("sft")
     monkeypatch.setattr(schemas, "_PACKAGED", tmp_path / "a")
     monkeypatch.setattr(schemas, "_CHECKOUT", tmp_path / "b")
-    with pytest.raises(schemas.ToolkitError, match="chat.schema.json is missing"):
+    with pytest.raises(schemas.ToolkitError, match=r"chat\.schema\.json is missing"):
         schemas.schema_path("chat")
 
 

@@ -6,8 +6,8 @@ HTTP tests run the real openai SDK against small servers on 127.0.0.1 that the t
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,7 +42,7 @@ class Server:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length") or 0))
                 outer.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 status, headers, body = answer(self)

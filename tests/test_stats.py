@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -202,7 +203,7 @@ def test_chunks_end_at_line_ends(tmp_path):
     parts = list(counting.chunks(str(path), size=100))
     data = path.read_bytes()
     assert parts[0].start == 0 and parts[-1].end == len(data)
-    for a, b in zip(parts, parts[1:]):
+    for a, b in itertools.pairwise(parts):
         assert a.end == b.start and data[a.end - 1:a.end] == b"\n"
     assert len(parts) > 100
 

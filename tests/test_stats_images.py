@@ -93,5 +93,5 @@ def test_stats_refuses_another_trainers_format_with_the_convert_command(tmp_path
     path = tmp_path / "sg.jsonl"
     path.write_text(json.dumps({"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]})
                     + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="ShareGPT format.*tunesmith convert --from sharegpt"):
+    with pytest.raises(InputError, match=r"ShareGPT format.*tunesmith convert --from sharegpt"):
         stats.compute(path, workers=1)

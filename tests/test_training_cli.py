@@ -220,7 +220,7 @@ def test_jobs_list_local_works_offline(proxied: PrismProxy, capsys: pytest.Captu
 
 
 def test_metrics_table_and_png(direct: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _, model, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--validation", str(VALID), "--poll", "0.05")
+    _, _model, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--validation", str(VALID), "--poll", "0.05")
     job_id = Registry().jobs()[0].job_id
     png = tmp_path / "curves.png"
     code, out, err = cli(capsys, "jobs", "metrics", job_id, "--plot", str(png), "--width", "20")

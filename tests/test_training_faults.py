@@ -11,6 +11,7 @@ whose fault injection loses answers, fails parts and rate-limits with Retry-Afte
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,7 @@ def test_a_lost_create_answer_makes_one_job_not_two(env: Sandbox, capsys: pytest
 
 def test_a_failed_create_is_retried_after_looking(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     env.inject(r"^/fine_tuning/jobs$", method="POST", status=503, retry_after=0.05, times=2)
-    code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    code, _out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     assert code == 0, err
     looked = [path for method, path, _ in env.requests if method == "GET" and path == "/fine_tuning/jobs"]
     assert len(looked) == 3  # before each retry, and once after to catch a job a retry may have doubled
@@ -97,7 +98,7 @@ def test_no_retry_when_the_server_cannot_say_whether_the_job_exists(env: Sandbox
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     env.inject(r"^/fine_tuning/jobs$", method="POST", lose=True)
     env.inject(r"^/fine_tuning/jobs$", method="GET", status=404, times=None)
-    code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    code, _out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     assert code == CreationUnknown.exit_code == 3
     request = re.search(rf"--metadata {REQUEST_KEY}=([0-9a-f]{{32}})", err)
     assert request and "nothing was sent again" in err
@@ -182,8 +183,8 @@ def big_file(tmp_path: Path, parts: int = 3, part_size: int = 2048) -> Path:
     path = tmp_path / "big.jsonl"
     lines, size, i = [], 0, 0
     while size <= (parts - 1) * part_size + 100:
-        line = ('{"messages": [{"role": "user", "content": "q%d"}, {"role": "assistant", "content": "a%d"}]}\n'
-                % (i, i))
+        line = json.dumps({"messages": [{"role": "user", "content": f"q{i}"},
+                                        {"role": "assistant", "content": f"a{i}"}]}) + "\n"
         lines.append(line)
         size += len(line)
         i += 1
@@ -463,7 +464,7 @@ def test_through_the_spec_proxy_failing_parts_resume_in_a_second_run(faulty: Any
 def test_a_server_without_the_metadata_filter_is_still_searched(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     env.inject(r"^/fine_tuning/jobs$", method="POST", lose=True)
     env.inject(r"^/fine_tuning/jobs$", method="GET", status=400, times=1)  # "unknown parameter metadata"
-    code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
+    code, _out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     assert code == 0 and len(server_jobs(env)) == 1 and "the job exists" in err
 
 

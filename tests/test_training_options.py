@@ -104,7 +104,7 @@ def test_load_grader_names_the_file_and_the_json_error(tmp_path: Path) -> None:
 def test_load_grader_refuses_what_the_api_would(grader: dict[str, object], problem: str, tmp_path: Path) -> None:
     path = tmp_path / "grader.json"
     path.write_text(json.dumps(grader))
-    with pytest.raises(InputError, match="grader.json: the grader config is not one the API accepts") as info:
+    with pytest.raises(InputError, match=r"grader\.json: the grader config is not one the API accepts") as info:
         load_grader(path)
     assert problem in str(info.value)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import Settings, load_settings  # noqa: E402
-from .diagnostics import Diagnostic, Fix, Severity  # noqa: E402
-from .errors import InputError, ToolkitError, UsageError  # noqa: E402
-from .lint import FileResult, Linter, LintResult, lint  # noqa: E402
+from .config import Settings, load_settings
+from .diagnostics import Diagnostic, Fix, Severity
+from .errors import InputError, ToolkitError, UsageError
+from .lint import FileResult, Linter, LintResult, lint
 
 __all__ = [
     "Diagnostic",

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -81,7 +81,7 @@ def provider_names() -> tuple[str, ...]:
 PROVIDERS = provider_names()
 
 
-@lru_cache(maxsize=None)
+@cache
 def provider(name: str) -> Provider:
     """Return a provider by name (``openai``, ``azure`` or ``local``)."""
     data = _raw()["providers"]

@@ -33,7 +33,7 @@ class Settings:
     config_path: Path | None = None
     max_line_bytes: int = MAX_LINE_BYTES  # a longer line is one F018 finding, read past in bounded memory
 
-    def merged(self, **overrides: Any) -> "Settings":
+    def merged(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, as CLI flags do."""
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -140,7 +140,8 @@ def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Pa
     if isinstance(max_mb, bool) or not isinstance(max_mb, (int, float)) or not 0 < max_mb <= 8192:
         raise UsageError(f"{where}: max-line-mb must be a number of megabytes between 0 and 8192, not {max_mb!r}")
     return Settings(
-        max_line_bytes=int(max_mb * 2**20), provider=str(table.get("provider", "openai")), model=table.get("model"), method=table.get("method"),
+        max_line_bytes=int(max_mb * 2**20), provider=str(table.get("provider", "openai")), model=table.get("model"),
+        method=table.get("method"),
         select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=bool(table.get("strict", False)),
         config_path=config_path)
 

@@ -153,7 +153,7 @@ def decide_foreign(values: list[Any]) -> str | None:
     found = Counter(f for v in values if (f := foreign(v)) is not None)
     if not found:
         return None
-    name, n = found.most_common(1)[0]
+    name, _n = found.most_common(1)[0]
     openai = sum(detect(v) is not None for v in values)
     return name if 2 * sum(found.values()) >= len(values) and sum(found.values()) > openai else None
 

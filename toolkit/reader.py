@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO
 
 from .errors import InputError, os_problem
 from .jsonpos import line_column
@@ -77,7 +77,7 @@ class ArrayElement:
         return self.end_line or self.line
 
 
-Item = Union[Record, ParseProblem, ArrayElement]
+Item = Record | ParseProblem | ArrayElement
 
 
 @dataclass
@@ -103,7 +103,7 @@ class _NonFinite:
 class _State:
     """Per-document flags set by the JSON hooks (cheaper than walking every value)."""
 
-    __slots__ = ("non_finite", "duplicates")
+    __slots__ = ("duplicates", "non_finite")
 
     def __init__(self) -> None:
         self.reset()
@@ -678,7 +678,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
     return record
 
 
-_HUGE_INT = re.compile(r"-?\d{%d,}" % (MAX_INT_DIGITS + 1))
+_HUGE_INT = re.compile(rf"-?\d{{{MAX_INT_DIGITS + 1},}}")
 
 
 def huge_number(text: str, lineno: int) -> ParseProblem:

@@ -7,7 +7,7 @@ repository's top-level ``schemas/`` folder, which the wheel ships as ``toolkit/_
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +41,13 @@ def schema_path(fmt: str) -> Path:
                        "reinstall tunesmith")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(fmt: str) -> dict[str, Any]:
     """The parsed schema of format ``fmt`` (cached: do not modify it)."""
     return json.loads(schema_path(fmt).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(fmt: str) -> jsonschema_rs.Validator:
     """A compiled ``jsonschema_rs`` validator for format ``fmt`` (cached)."""
     return jsonschema_rs.validator_for(load_schema(fmt))

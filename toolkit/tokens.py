@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,8 +77,8 @@ def _install_bpe(name: str) -> None:
     os.replace(tmp, target)
 
 
-@lru_cache(maxsize=None)
-def encoding(name: str) -> "tiktoken.Encoding":
+@cache
+def encoding(name: str) -> tiktoken.Encoding:
     """Load a tiktoken encoding without touching the network (about 0.45 s, once)."""
     import tiktoken
 
@@ -103,7 +103,7 @@ def countable(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def count_text(text: str, enc: "tiktoken.Encoding") -> int:
+def count_text(text: str, enc: tiktoken.Encoding) -> int:
     """Tokens in one string, with special-token text counted as ordinary text."""
     try:
         return len(enc.encode_ordinary(text))
@@ -220,13 +220,13 @@ def _message_strings(m: dict[str, Any], out: list[str]) -> None:
                 out.append(fc[key])
 
 
-def count_example(value: dict[str, Any], enc: "tiktoken.Encoding") -> int:
+def count_example(value: dict[str, Any], enc: tiktoken.Encoding) -> int:
     """Tokens of one example as the Cookbook counts them, plus tools and tool calls."""
     strings, overhead = example_strings(value)
     return overhead + sum(count_text(t, enc) for t in strings)
 
 
-def count_examples(values: Sequence[dict[str, Any]], enc: "tiktoken.Encoding", *, threads: int = 2) -> list[int]:
+def count_examples(values: Sequence[dict[str, Any]], enc: tiktoken.Encoding, *, threads: int = 2) -> list[int]:
     """Token counts for many examples, tokenized on ``threads`` threads (see :func:`count_batches`)."""
     def batches() -> Iterator[tuple[list[tuple[int, int]], list[str]]]:
         per: list[tuple[int, int]] = []
@@ -250,7 +250,7 @@ def count_examples(values: Sequence[dict[str, Any]], enc: "tiktoken.Encoding", *
     return out
 
 
-def count_batches(batches: Iterable[tuple[T, list[str]]], enc: "tiktoken.Encoding", *,
+def count_batches(batches: Iterable[tuple[T, list[str]]], enc: tiktoken.Encoding, *,
                   threads: int = 2) -> Iterator[tuple[T, list[int]]]:
     """Token counts of each batch of strings, in order, tokenized on ``threads`` threads.
 
@@ -280,8 +280,8 @@ def count_batches(batches: Iterable[tuple[T, list[str]]], enc: "tiktoken.Encodin
             yield done, fut.result()
 
 
-@lru_cache(maxsize=None)
-def counter(enc: "tiktoken.Encoding") -> Callable[[list[str]], list[int]]:
+@cache
+def counter(enc: tiktoken.Encoding) -> Callable[[list[str]], list[int]]:
     """Count tokens of many strings, remembering the counts of short strings seen before.
 
     Role names, tool names and shared system prompts repeat in almost every example; their

@@ -31,10 +31,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace) -> int:
     import shutil
 
+    from ..atomic import write_atomic
     from ..errors import UsageError
     from ..training.compare import compare, load_prompts
     from ..training.compare_report import render
-    from ..atomic import write_atomic
     from .training_opts import connect, guarded
 
     if args.limit is not None and args.limit < 1:

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     result = convert(args.source, args.output, from_format=args.from_format, to_format=args.to_format,
                      mapping=parse_mapping(args.map), system=args.system, overwrite=args.force)
-    what = args.from_format and "Tunesmith JSONL" or args.to_format
+    what = (args.from_format and "Tunesmith JSONL") or args.to_format
     print(f"wrote {result.records:,} record(s) to {result.output} ({what})", file=sys.stderr)
     if args.to_format:
         return 0

@@ -88,7 +88,7 @@ def _selection(value: str | None, what: str, check: Any) -> tuple[str, ...] | No
     return tuple(chosen)
 
 
-def build_settings(args: argparse.Namespace) -> "Settings":
+def build_settings(args: argparse.Namespace) -> Settings:
     from ..config import check_selectors, load_settings
     from ..rules import load_all
 
@@ -133,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
     settings = build_settings(args)
     linter = Linter(settings, grader=_grader(args.grader))
     if args.fix:
-        from ..fix import RULES as FIXES, apply
+        from ..fix import RULES as FIXES
+        from ..fix import apply
         from ..rules import RULES
 
         for path in [*args.paths, *([args.validation] if args.validation else [])]:

@@ -187,7 +187,7 @@ def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[d
     return out
 
 
-def _sharegpt_tools(raw: Any, report: Report) -> list[dict[str, Any]] | None | bool:
+def _sharegpt_tools(raw: Any, report: Report) -> list[dict[str, Any]] | bool | None:
     """OpenAI tool definitions from ShareGPT's ``tools`` (a JSON string or a list); False after a problem."""
     if raw is None or raw == "" or raw == []:
         return None

@@ -28,8 +28,8 @@ from typing import Any
 
 from ..atomic import write_atomic
 from ..errors import InputError
-from ..repairs import redecode
 from ..reader import BOM
+from ..repairs import redecode
 from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
 from .errors import ConflictError, EditError
 from .workspace import Workspace, WorkspaceError

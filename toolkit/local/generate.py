@@ -47,5 +47,5 @@ def answer(model_name: str, messages: Sequence[dict[str, Any]], *, max_tokens: i
     new = out[0, prompt["input_ids"].shape[1]:]
     text = tokenizer.decode(new, skip_special_tokens=True)
     stopped = bool(len(new)) and int(new[-1]) == tokenizer.eos_token_id
-    return Answer(text.strip(), int(prompt["input_ids"].shape[1]), int(len(new)),
+    return Answer(text.strip(), int(prompt["input_ids"].shape[1]), len(new),
                   "stop" if stopped or len(new) < limit else "length")

@@ -7,8 +7,8 @@ from typing import Any
 
 from ..diagnostics import Fix, Severity
 from ..reader import Record
-from .context import Context
 from ._walk import has_call, is_trained, iter_messages, label, mentions, messages_of, role_of
+from .context import Context
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING

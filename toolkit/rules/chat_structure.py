@@ -8,8 +8,8 @@ from typing import Any
 from ..diagnostics import Severity
 from ..formats import CHAT_KEYS, FOREIGN, foreign
 from ..reader import Record, escape_pointer
-from .context import Context
 from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, has_call, iter_messages, label, messages_of, role_of, type_name
+from .context import Context
 from .registry import Finding, record_rule
 
 E = Severity.ERROR

@@ -111,7 +111,7 @@ def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
 @file_rule("F070", "few-examples", W, "training file has fewer than 50 examples", formats=("chat", "preference"),
            source="F-07")
 def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
-    """OpenAI: "We see improvements from fine-tuning on 50–100 examples… We recommend starting
+    """OpenAI: "We see improvements from fine-tuning on 50-100 examples… We recommend starting
     with 50 well-crafted demonstrations"; Azure suggests hundreds to thousands. Fewer examples
     train, but rarely change the model much. Checked for supervised and DPO training files
     (RFT is meant to start with a few dozen)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import catalog
 from ..diagnostics import Severity
-from ..reader import Record, walk, escape_pointer
+from ..reader import Record, escape_pointer, walk
 from ._walk import type_name
 from .context import Context, FileSummary
 from .registry import Finding, file_rule, record_rule

@@ -8,9 +8,8 @@ from typing import Any
 
 from ..diagnostics import Fix, Severity
 from ..reader import Record, escape_pointer
+from ._walk import function_of, has_call, iter_messages, label, mentions, messages_of, role_of, tool_calls_of, type_name
 from .context import Context
-from ._walk import (function_of, has_call, iter_messages, label, mentions, messages_of, role_of, tool_calls_of,
-                    type_name)
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -8,8 +8,8 @@ from typing import Any
 
 from ..diagnostics import Severity
 from ..reader import Record, escape_pointer
-from .context import Context
 from ._walk import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of, type_name
+from .context import Context
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING

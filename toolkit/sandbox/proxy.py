@@ -83,12 +83,12 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self._relay()
 
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (quiet: tests read .requests)
+    def log_message(self, format: str, *args: object) -> None:
         return
 
     def _relay(self) -> None:

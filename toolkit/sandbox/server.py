@@ -147,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self._serve()
 
     do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
@@ -156,7 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.settimeout(self.server.sandbox.idle_timeout)  # a stalled client frees its thread
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         if self.server.sandbox.log is not None:
             message = (format % args).translate(_WRITTEN_OUT)  # a client's bytes, not the terminal's commands
             self.server.sandbox.log(f"{self.address_string()} {message}")

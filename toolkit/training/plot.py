@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
 from ..atomic import write_atomic
+from ..errors import InputError
 from .metrics import Metrics
 
 WIDTH, PANEL_HEIGHT = 960, 320

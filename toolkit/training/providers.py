@@ -190,7 +190,7 @@ def _check_url(url: str) -> str:
     if parts.username or parts.password:
         raise UsageError("put credentials in OPENAI_API_KEY / AZURE_OPENAI_API_KEY, not in the base URL")
     if not url.isprintable() or any(c.isspace() for c in url):
-        raise UsageError(f"base URL {ascii(shown)} has spaces or control characters: percent-encode them")
+        raise UsageError(f"base URL {shown!a} has spaces or control characters: percent-encode them")
     import httpx2  # the SDK's HTTP library: what it cannot parse, it cannot send
 
     try:

@@ -27,7 +27,7 @@ def _kind(*types: type, optional: bool = True) -> Check:
             return None
         if isinstance(value, float) and not math.isfinite(value):
             return " is not a finite number"
-        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             return f" is {_is(value)}"
         return None
     return check
