@@ -18,7 +18,6 @@ from streamlit.testing.v1 import AppTest
 
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
-from toolkit.edit import Dataset
 from toolkit.sandbox import Sandbox
 from toolkit.training.registry import Registry
 
