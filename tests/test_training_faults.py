@@ -159,7 +159,7 @@ def test_follow_waits_as_long_as_retry_after_asks(env: Sandbox) -> None:
     job = client.fine_tuning.jobs.create(model=MODEL, training_file=file_id)
     env.inject(r"/events$", status=429, retry_after=10, times=3)
     slept: list[float] = []
-    updates = list(watch(client, job.id, poll=0.01, sleep=lambda s: (slept.append(s), None)[1]))
+    updates = list(watch(client, job.id, poll=0.01, sleep=slept.append))
     retries = [u.message for u in updates if u.kind == "retry"]
     assert [s for s in slept if s > 1] == [10.0, 10.0, 10.0]  # not 1, 2, 4
     assert retries[0] == "rate limited (429); retrying in 10 s (as the server asked)"

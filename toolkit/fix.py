@@ -274,7 +274,7 @@ class _Planner:
                 return b"\n"
         return end
 
-    def _segment(self, line: int, original: list[bytes], items: list[Record | ParseProblem]) -> _Segment:
+    def _segment(self, line: int, original: list[bytes], items: list[Item]) -> _Segment:
         lines = original
         if line == 1 and original[0].startswith(BOM):
             lines = [original[0][len(BOM):], *original[1:]]

@@ -107,7 +107,7 @@ class Checkpoints:
     def list(self, job_id: str, **_: Any) -> Page:
         job = self.jobs.dir(job_id)
         data = job.read()
-        losses = {}
+        losses: dict[Any, dict[str, Any]] = {}
         for event in job.events():
             d = event.get("data") or {}
             if isinstance(d.get("step"), int):

@@ -73,7 +73,8 @@ def dpo_dataset(records: list[dict[str, Any]], *, name: str) -> Any:
 def datasets_for(spec: dict[str, Any], tokenizer: Any) -> tuple[Any, Any, list[str]]:
     """The training and validation datasets of a job spec, and notes for its events."""
     max_length = spec.get("max_length")
-    out, notes = [], []
+    out: list[Any] = []
+    notes: list[str] = []
     for key in ("training_path", "validation_path"):
         path = spec.get(key)
         if not path:

@@ -52,11 +52,11 @@ def assistant_spans(tokenizer: Any, messages: list[dict[str, Any]], tools: list[
 
     n_assistant = sum(m.get("role") == "assistant" for m in messages)
     if has_generation_markers(tokenizer):
-        rendered, spans = render_jinja_template(conversations=[messages], tools=tools,
+        rendered, spans = render_jinja_template(conversations=[messages], tools=tools,  # type: ignore[str-unpack]
                                                 chat_template=tokenizer.chat_template,
                                                 return_assistant_tokens_mask=True, add_generation_prompt=False,
                                                 **tokenizer.special_tokens_map)
-        text, found = rendered[0], [tuple(s) for s in spans[0]]
+        text, found = rendered[0], [(int(s[0]), int(s[1])) for s in spans[0]]
         if len(found) == n_assistant:
             return text, found  # type: ignore[return-value]
     return _prefix_spans(tokenizer, messages, tools)

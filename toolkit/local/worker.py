@@ -170,8 +170,8 @@ def _trainer(spec: dict[str, Any], hp: Any, model: Any, tokenizer: Any, train_se
     if spec["method"] == "dpo":
         from trl import DPOConfig, DPOTrainer
 
-        args = DPOConfig(**common, beta=hp.beta, max_length=hp.max_length)
-        return DPOTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=eval_set,
+        dpo_args = DPOConfig(**common, beta=hp.beta, max_length=hp.max_length)
+        return DPOTrainer(model=model, args=dpo_args, train_dataset=train_set, eval_dataset=eval_set,
                           processing_class=tokenizer, peft_config=peft_config)
     from trl import SFTConfig, SFTTrainer
 

@@ -49,9 +49,9 @@ def _as_utf8(data: bytes, name: str, fmt: str) -> bytes | None:
             widgets.alert("warning", f"{name} is not UTF-8 (byte 0x{data[exc.start:exc.start + 1].hex()} on line "
                                      f"{line}); choose the encoding it was saved in and check the preview.")
             guess = "cp1252"
-    options = list(ENCODINGS)
-    encoding = st.selectbox("Read the file as", options, index=options.index(guess), format_func=ENCODINGS.get,
-                            key="imp_encoding")
+    options: list[str] = list(ENCODINGS)
+    encoding: str = st.selectbox("Read the file as", options, index=options.index(guess),
+                                 format_func=lambda name: ENCODINGS[name], key="imp_encoding") or guess
     try:
         return data.decode(encoding).encode("utf-8")
     except UnicodeDecodeError as exc:
