@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,15 +203,7 @@ def iter_records_from(source: str | os.PathLike[str], from_format: str, problems
         return
     if from_format not in trainers.READERS:
         raise UsageError(f"--from {from_format!r}: choose one of {', '.join(FROM_FORMATS)}")
-    for where, item in read_items(src):
-        record = trainers.READERS[from_format](item, system, functools.partial(problems.add, where))
-        if record is None:
-            continue
-        data = _encoded(record)
-        if isinstance(data, str):
-            problems.add(where, data)
-            continue
-        yield record
+    yield from _converted(src, lambda item, say: trainers.READERS[from_format](item, system, say), problems)
 
 
 def records_from(source: str | os.PathLike[str], from_format: str, *, mapping: Mapping[str, str] | None = None,
@@ -228,15 +220,22 @@ def iter_records_to(source: str | os.PathLike[str], to_format: str, problems: Pr
     src = os.fspath(source)
     if to_format not in trainers.WRITERS:
         raise UsageError(f"--to {to_format!r}: choose one of {', '.join(TO_FORMATS)}")
-    for where, value in read_items(src):
-        item = trainers.WRITERS[to_format](value, functools.partial(problems.add, where))
-        if item is None:
+    yield from _converted(src, trainers.WRITERS[to_format], problems)
+
+
+def _converted(src: str, convert: Callable[[Any, Callable[[str], None]], dict[str, Any] | None],
+               problems: Problems) -> Iterator[dict[str, Any]]:
+    """Each item of ``src`` through ``convert``; what it cannot convert, or what would not be valid JSON,
+    goes to ``problems`` under the item's place."""
+    for where, item in read_items(src):
+        out = convert(item, functools.partial(problems.add, where))
+        if out is None:
             continue
-        data = _encoded(item)
+        data = _encoded(out)
         if isinstance(data, str):
             problems.add(where, data)
             continue
-        yield item
+        yield out
 
 
 def records_to(source: str | os.PathLike[str], to_format: str) -> list[dict[str, Any]]:
