@@ -1,29 +1,40 @@
-"""A provider added only as data (a table in catalog.toml) keeps every rule (issue 12)."""
+"""A provider added only as data (a table in catalog.toml and its profile) keeps every rule, and trains against
+the local sandbox over real HTTP with nothing but its profile: its variables, its auth header (issue 12)."""
 
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
 
 from toolkit import catalog
+from toolkit.cli.main import main
 from toolkit.config import Settings
 from toolkit.lint import Linter
 from toolkit.rules import RULES, load_all
+from toolkit.sandbox import Sandbox, api
+from toolkit.training.registry import Registry
 
-SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "elle_broken.jsonl"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLE = SAMPLES / "elle_broken.jsonl"
+KEY = "contoso-key-NEVERPRINTED-0123456789"
+# Contoso's profile: its own variables and header, no default endpoint, files processed before a job
+CONTOSO_API = {"client": "http", "key_env": "CONTOSO_API_KEY", "url_env": "CONTOSO_ENDPOINT", "auth_header": "api-key",
+               "wait_for_files": True}
 
 
 @pytest.fixture
 def with_copies(monkeypatch):
     """The catalog plus "contoso" (a copy of azure's table) and "bare" (openai's, without a validator)."""
     raw = copy.deepcopy(catalog._raw())
-    raw["providers"]["contoso"] = copy.deepcopy(raw["providers"]["azure"])
+    raw["providers"]["contoso"] = {**copy.deepcopy(raw["providers"]["azure"]), "api": CONTOSO_API}
     bare = copy.deepcopy(raw["providers"]["openai"])
     del bare["validator"]
     raw["providers"]["bare"] = bare
     monkeypatch.setattr(catalog, "_raw", lambda: raw)
+    monkeypatch.setattr(catalog, "PROVIDERS", catalog.provider_names())  # what the CLI offers
     catalog.provider.cache_clear()
     yield
     catalog.provider.cache_clear()
@@ -50,3 +61,34 @@ def test_a_provider_without_a_validator_gets_every_rule_but_the_provider_specifi
 def test_the_cli_offers_every_provider_of_the_catalog():
     assert catalog.PROVIDERS == catalog.provider_names()
     assert {"openai", "azure"} <= set(catalog.PROVIDERS)
+
+
+def test_a_provider_added_as_data_trains_against_the_sandbox_with_only_its_profile(
+        with_copies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
+                 "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    seen: list[dict[str, str]] = []
+    checked = api._has_key
+    monkeypatch.setattr(api, "_has_key", lambda headers: seen.append(dict(headers)) or checked(headers))
+    train = ["train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "contoso", "--model",
+             "gpt-4.1-mini-2025-04-14", "--training-type", "standard", "--poll", "0.05", "--yes"]
+    with Sandbox(speed=25, azure=True) as sandbox:
+        assert main(train) == 2  # nothing set: the profile's variables are named
+        assert "--provider contoso needs CONTOSO_ENDPOINT and CONTOSO_API_KEY" in capsys.readouterr().err
+        monkeypatch.setenv("CONTOSO_ENDPOINT", sandbox.base_url)
+        monkeypatch.setenv("CONTOSO_API_KEY", KEY)
+        code = main(train)
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert re.fullmatch(r"gpt-4\.1-mini-2025-04-14\.ft-[0-9a-f]+\n", out) and KEY not in out + err
+        # every request carried the key in the profile's header, none in a variable another provider reads
+        assert seen and all(h.get("api-key") == KEY for h in seen)
+        # the profile's wait_for_files: the upload was looked at until processed, before the job was created
+        calls = [(method, path) for method, path, _ in sandbox.requests]
+        create = calls.index(("POST", "/fine_tuning/jobs"))
+        assert any(method == "GET" and re.fullmatch(r"/files/file-[^/]+", path) for method, path in calls[:create])
+        host = sandbox.url.split("//")[1]
+    row = Registry().jobs()[0]
+    assert (row.provider, row.status, row.host, row.fine_tuned_model) == ("contoso", "succeeded", host, out.strip())

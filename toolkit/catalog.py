@@ -42,6 +42,39 @@ class Model:
 
 
 @dataclass(frozen=True)
+class Api:
+    """How to reach a provider (its profile's ``api`` table): client, environment variables, endpoint, auth."""
+
+    client: str = "http"  # "http": the openai SDK over HTTP; "local": this machine (toolkit.local)
+    key_env: str = ""  # the API key's environment variable
+    token_env: str = ""  # a bearer token used instead of the key (Entra ID); "" when there is none
+    url_env: str = ""  # the endpoint's environment variable (--base-url wins)
+    default_url: str = ""  # the endpoint when none is given; "": one must be given
+    url_path: str = ""  # the API's path under the endpoint, added when missing ("/openai/v1")
+    api_version_env: str = ""  # set (or --api-version): the classic endpoint with that api-version
+    org_env: str = ""
+    project_env: str = ""
+    auth_header: str = "bearer"  # "bearer" or "api-key" (sent next to the bearer)
+    wait_for_files: bool = False  # a job may use a file only once the provider has processed it
+    deploy: str = ""  # the step that makes a fine-tuned model answer ("azure-arm"); "": none needed
+    compatible_endpoints: bool = False  # another base URL is a compatible server: model rules and prices advise
+
+    @property
+    def local(self) -> bool:
+        """Jobs run on this machine: no endpoint, no credential."""
+        return self.client == "local"
+
+    def variables(self) -> tuple[str, ...]:
+        """Every environment variable this provider reads, in the order a user sets them."""
+        return tuple(v for v in (self.url_env, self.key_env, self.token_env, self.api_version_env, self.org_env,
+                                 self.project_env) if v)
+
+    def is_compatible(self, base_url: str) -> bool:
+        """Whether ``base_url`` is another server speaking this provider's API (not the provider itself)."""
+        return self.compatible_endpoints and base_url.rstrip("/") != self.default_url.rstrip("/")
+
+
+@dataclass(frozen=True)
 class Provider:
     """A provider's defaults and its models."""
 
@@ -65,6 +98,7 @@ class Provider:
     tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
     validator: str = ""  # whose server-side checks apply (rules for "azure" run on every provider with "azure")
     access_hint: str = ""  # what to check when the API answers 403
+    api: Api = field(default_factory=Api)  # how to reach it
 
 
 @lru_cache(maxsize=1)
@@ -79,6 +113,7 @@ def provider_names() -> tuple[str, ...]:
 
 
 PROVIDERS = provider_names()
+DEFAULT_PROVIDER: str = _raw().get("default_provider", PROVIDERS[0])  # when neither a flag nor the config names one
 
 
 @cache
@@ -99,7 +134,7 @@ def provider(name: str) -> Provider:
         deploy_skus=dict(p.get("deploy_skus", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
         open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
-        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""))
+        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""), api=Api(**p.get("api", {})))
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:
@@ -122,7 +157,7 @@ def base_of(model_id: str) -> str | None:
     return m.group("base") if m else None
 
 
-def resolve(provider_name: str = "openai", model: str | None = None) -> Model:
+def resolve(provider_name: str = DEFAULT_PROVIDER, model: str | None = None) -> Model:
     """Find ``model`` (snapshot, alias or fine-tuned id) in the catalog of ``provider_name``.
 
     An unknown model gets the provider default's limits and ``known=False``, so a

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import catalog
 from .diagnostics import Severity
 from .errors import UsageError
+from .formats import METHODS
 from .reader import MAX_LINE_BYTES
 from .rules.registry import RULES, Rule
 
@@ -19,10 +21,22 @@ _KEYS = {"provider", "model", "method", "select", "ignore", "extend-select", "se
 
 
 @dataclass(frozen=True)
+class Target:
+    """What the data is for: the provider, the model (None: the provider's default) and the method (None: detected).
+
+    Every command resolves it once, from ``[tool.tunesmith]`` and its flags (:attr:`Settings.target`).
+    """
+
+    provider: str = catalog.DEFAULT_PROVIDER
+    model: str | None = None
+    method: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything that changes what ``lint`` reports."""
 
-    provider: str = "openai"
+    provider: str = catalog.DEFAULT_PROVIDER
     model: str | None = None
     method: str | None = None
     select: tuple[str, ...] = ("ALL",)
@@ -32,6 +46,11 @@ class Settings:
     strict: bool = False
     config_path: Path | None = None
     max_line_bytes: int = MAX_LINE_BYTES  # a longer line is one F018 finding, read past in bounded memory
+
+    @property
+    def target(self) -> Target:
+        """The provider, model and method these settings (config file plus flags) name."""
+        return Target(self.provider, self.model, self.method)
 
     def merged(self, **overrides: Any) -> Settings:
         """A copy with the given (non-None) values replaced, as CLI flags do."""
@@ -136,12 +155,19 @@ def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Pa
         severity[code] = parse_severity(str(level), f"{where} severity.{code}")
     pfi = {str(glob): check_selectors(_strings(codes, where, "per-file-ignores"), where)
            for glob, codes in dict(table.get("per-file-ignores", {})).items()}
+    provider, model, method = table.get("provider", catalog.DEFAULT_PROVIDER), table.get("model"), table.get("method")
+    if provider not in catalog.PROVIDERS:
+        raise UsageError(f"{where}: provider {provider!r} is not in the catalog; choose one of: "
+                         f"{', '.join(catalog.PROVIDERS)}")
+    if model is not None and (not isinstance(model, str) or not model.strip()):
+        raise UsageError(f"{where}: model must be a model name (a string), not {model!r}")
+    if method is not None and method not in METHODS:
+        raise UsageError(f"{where}: method must be one of {', '.join(METHODS)}, not {method!r}")
     max_mb = table.get("max-line-mb", MAX_LINE_BYTES / 2**20)
     if isinstance(max_mb, bool) or not isinstance(max_mb, (int, float)) or not 0 < max_mb <= 8192:
         raise UsageError(f"{where}: max-line-mb must be a number of megabytes between 0 and 8192, not {max_mb!r}")
     return Settings(
-        max_line_bytes=int(max_mb * 2**20), provider=str(table.get("provider", "openai")), model=table.get("model"),
-        method=table.get("method"),
+        max_line_bytes=int(max_mb * 2**20), provider=provider, model=model, method=method,
         select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=bool(table.get("strict", False)),
         config_path=config_path)
 

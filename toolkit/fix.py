@@ -389,7 +389,8 @@ def _run(path: str, *, edits: Iterable[FixEdit] | None, rules: Iterable[str] | N
     select = _selector(edits, rules)
     prov = catalog.provider(provider)
     if add_bom and prov.bom != "recommended":
-        raise UsageError(f"--add-bom is for providers whose docs ask for a BOM (azure), not {provider}")
+        asking = ", ".join(n for n in catalog.PROVIDERS if catalog.provider(n).bom == "recommended")
+        raise UsageError(f"--add-bom is for providers whose docs ask for a BOM ({asking}), not {provider}")
     file_format = _file_format(path, method)
     with open(path, "rb") as fh:
         has_bom = fh.read(len(BOM)) == BOM
@@ -411,7 +412,7 @@ def _run(path: str, *, edits: Iterable[FixEdit] | None, rules: Iterable[str] | N
         yield b"", None, file_edits
 
 
-def plan(path: str | os.PathLike[str], *, provider: str = "openai", add_bom: bool = False,
+def plan(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, add_bom: bool = False,
          rules: Iterable[str] | None = None, method: str | None = None) -> list[FixEdit]:
     """Every safe fix the file needs, in file order (file-wide fixes first), without changing anything."""
     out: list[FixEdit] = []
@@ -424,7 +425,7 @@ def plan(path: str | os.PathLike[str], *, provider: str = "openai", add_bom: boo
     return tail + out
 
 
-def iter_diff(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = "openai",
+def iter_diff(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = catalog.DEFAULT_PROVIDER,
               add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None) -> Iterator[str]:
     """A unified diff (without context lines) of what :func:`apply` would write; nothing is changed."""
     spath = os.fspath(path)
@@ -467,7 +468,7 @@ def _backup_name(path: str) -> str:
     return candidate
 
 
-def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = "openai",
+def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = catalog.DEFAULT_PROVIDER,
           add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None,
           output: str | os.PathLike[str] | None = None, backup: bool = True) -> FixResult:
     """Write the fixes (all of them, or only ``edits`` from :func:`plan`, or only ``rules``).

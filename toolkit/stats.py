@@ -128,7 +128,7 @@ def _check_path(path: str) -> None:
     check_input(path, twice="stats")
 
 
-def examples(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,
+def examples(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
              encoding: str | None = None, workers: int | None = None) -> Iterator[ExampleStats]:
     """Stream one :class:`ExampleStats` per readable record (see :func:`compute` for the arguments)."""
     spath = os.fspath(path)
@@ -138,7 +138,7 @@ def examples(path: str | os.PathLike[str], *, provider: str = "openai", model: s
                                    unreadable=counting.Unreadable(), workers=workers)
 
 
-def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,
+def compute(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
             epochs: int | None = None, encoding: str | None = None, workers: int | None = None) -> Stats:
     """Statistics, epochs and estimated cost of training on one JSONL file.
 
@@ -186,7 +186,7 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
         images_assumed=assumed_images)
 
 
-def frame(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,
+def frame(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
           encoding: str | None = None, lint: bool = True) -> pd.DataFrame:
     """The per-example table as a pandas DataFrame, one row per readable example.
 

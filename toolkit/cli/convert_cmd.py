@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import catalog
+from .target_args import add_target_args
 
 FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "ms-swift", "trl-messages", "trl-preference")
 TO = ("sharegpt", "alpaca", "trl-messages", "trl-preference")
@@ -27,15 +27,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="table column -> system, user, assistant, preferred or non_preferred (repeatable; "
                         "several columns for one field are joined with a blank line)")
     p.add_argument("--system", metavar="TEXT", help="system prompt for examples that have none")
-    p.add_argument("--provider", choices=catalog.PROVIDERS, help="provider to lint the result for")
-    p.add_argument("--model", help="model to lint the result for")
+    add_target_args(p, what="to lint the result for")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..convert import convert, parse_mapping
+    from .target_args import settings
 
+    linting = settings(args, args.output)  # a bad [tool.tunesmith] stops the command before anything is written
     result = convert(args.source, args.output, from_format=args.from_format, to_format=args.to_format,
                      mapping=parse_mapping(args.map), system=args.system, overwrite=args.force)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
@@ -45,6 +46,6 @@ def run(args: argparse.Namespace) -> int:
     from .. import lint
     from ..reporters import report
 
-    linted = lint(result.output, provider=args.provider, model=args.model)
+    linted = lint(result.output, settings=linting)
     report(linted, "text", sys.stdout, color=False)
     return linted.exit_code()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import catalog
 from ..errors import UsageError
+from .target_args import add_target_args, resolve
 
 if TYPE_CHECKING:
     from ..fix import FixEdit
@@ -27,11 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     mode.add_argument("--diff", action="store_true", help="print a unified diff of the fixes; change nothing")
     mode.add_argument("--write", action="store_true",
                       help="write the fixes (atomically), keeping the original as FILE.bak (or FILE.bak.N)")
-    p.add_argument("--provider", choices=catalog.PROVIDERS, default="openai",
-                   help="provider (a BOM is only removed for providers that do not ask for one)")
-    p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
-                   help="training method (default: detected from the file's format)")
-    p.add_argument("--add-bom", action="store_true", help="add a UTF-8 BOM (with --provider azure, whose docs ask for one)")
+    add_target_args(p, model=False, what="the file is for (a BOM is only removed for providers that do not ask for one)")
+    asking = [n for n in catalog.PROVIDERS if catalog.provider(n).bom == "recommended"]
+    p.add_argument("--add-bom", action="store_true",
+                   help=f"add a UTF-8 BOM (for a provider whose docs ask for one: {', '.join(asking) or 'none'})")
     p.add_argument("--select", help="comma-separated rule codes to fix (default: all fixable rules)")
     p.add_argument("--no-backup", action="store_true", help="with --write: do not keep FILE.bak")
     p.add_argument("--redecode", metavar="ENCODING", choices=("cp1252", "latin-1"),
@@ -54,9 +54,14 @@ def write_plan(path: str, edits: list[FixEdit], out: TextIO) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import fix
 
-    if args.add_bom and args.provider != "azure":
-        raise UsageError("--add-bom goes with --provider azure (OpenAI does not ask for a BOM)")
-    opts = {"provider": args.provider, "add_bom": args.add_bom, "rules": rules_of(args.select), "method": args.method}
+    target = resolve(args, args.paths[0])
+    prov = catalog.provider(target.provider)
+    if args.add_bom and prov.bom != "recommended":
+        asking = [n for n in catalog.PROVIDERS if catalog.provider(n).bom == "recommended"]
+        raise UsageError(f"--add-bom goes with a provider that asks for a BOM ({', '.join(asking) or 'none'}); "
+                         f"{prov.title} does not")
+    opts = {"provider": target.provider, "add_bom": args.add_bom, "rules": rules_of(args.select),
+            "method": target.method}
     pending = 0
     for path in args.paths:
         if args.redecode:

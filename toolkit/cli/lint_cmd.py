@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import catalog
 from ..errors import InputError, UsageError, os_problem
 from ..reader import check_input
 from .output import check_output, output_stream
+from .target_args import CONFIG_HELP, add_target_args
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -27,10 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("paths", nargs="+", metavar="FILE",
                    help="JSONL files or folders to check (a folder: its *.jsonl files; - reads standard input)")
     p.add_argument("--validation", metavar="FILE", help="validation file, checked with the cross-file rules")
-    p.add_argument("--provider", choices=catalog.PROVIDERS, help="provider whose limits apply (default openai)")
-    p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
-    p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
-                   help="training method (default: detected from the file's format)")
+    add_target_args(p, config=False)
     p.add_argument("--grader", metavar="FILE", help="RFT grader config (JSON) whose {{ item.* }} references are checked")
     p.add_argument("--format", dest="output_format", choices=FORMATS, default=os.environ.get("TUNESMITH_FORMAT", "text"),
                    help="output format (default text)")
@@ -39,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--severity", action="append", default=[], metavar="CODE=LEVEL",
                    help="change a rule's severity, e.g. C150=warning (repeatable)")
     p.add_argument("--strict", action="store_true", default=None, help="exit 1 on warnings too")
-    p.add_argument("--config", metavar="PYPROJECT", help="read [tool.tunesmith] from this file")
+    p.add_argument("--config", metavar="PYPROJECT", help=CONFIG_HELP)
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output")
     p.add_argument("--fix", action="store_true",
@@ -89,17 +86,14 @@ def _selection(value: str | None, what: str, check: Any) -> tuple[str, ...] | No
 
 
 def build_settings(args: argparse.Namespace) -> Settings:
-    from ..config import check_selectors, load_settings
-    from ..rules import load_all
+    from ..config import check_selectors
+    from .target_args import settings
 
-    load_all()
-    start = Path(os.path.abspath(args.paths[0])).parent if args.paths and args.paths[0] != "-" else Path.cwd()
-    base = load_settings(Path(args.config) if args.config else None, start=start)
+    base = settings(args, args.paths[0] if args.paths and args.paths[0] != "-" else None)
     select = _selection(args.select, "--select", check_selectors)
     ignore = _selection(args.ignore, "--ignore", check_selectors)
     severity = {**base.severity, **_severity_overrides(args.severity)} if args.severity else None
-    return base.merged(provider=args.provider, model=args.model, method=args.method, select=select,
-                       ignore=ignore, severity=severity, strict=args.strict)
+    return base.merged(select=select, ignore=ignore, severity=severity, strict=args.strict)
 
 
 def _is_device(stream: Any) -> bool:

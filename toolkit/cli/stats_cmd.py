@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .. import catalog
 from ..errors import UsageError
 from .output import check_output, output_stream
+from .target_args import add_target_args, resolve
 
 if TYPE_CHECKING:
     from ..stats import Distribution, Stats
@@ -23,8 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "example, billed and trained tokens, examples over the model's context, the "
                                    "epochs n_epochs=auto would choose and the estimated training cost.")
     p.add_argument("path", metavar="FILE", help="JSONL file")
-    p.add_argument("--provider", choices=catalog.PROVIDERS, default="openai", help="provider (default openai)")
-    p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
+    add_target_args(p, method=False)
     p.add_argument("--epochs", type=int, help="epochs to train (default: what n_epochs=auto chooses)")
     p.add_argument("--encoding", choices=("o200k_base", "cl100k_base"),
                    help="count with this tokenizer instead of the model's (e.g. cl100k_base as the Cookbook)")
@@ -40,12 +39,13 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         raise UsageError(f"--epochs {args.epochs}: the API accepts 1 to 50 epochs")
     check_output(args.output, [args.path])
+    target = resolve(args, args.path)
     if args.output_format == "csv":
-        table = stats.frame(args.path, provider=args.provider, model=args.model, encoding=args.encoding)
+        table = stats.frame(args.path, provider=target.provider, model=target.model, encoding=args.encoding)
         with output_stream(args.output, newline="") as stream:
             table.to_csv(stream, index=False)
         return 0
-    result = stats.compute(args.path, provider=args.provider, model=args.model, epochs=args.epochs,
+    result = stats.compute(args.path, provider=target.provider, model=target.model, epochs=args.epochs,
                            encoding=args.encoding)
     with output_stream(args.output, newline="") as stream:
         if args.output_format == "json":

@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from .. import catalog
+from ..formats import METHODS
 from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, check_follow_args
 
-METHODS = ("supervised", "dpo", "reinforcement")
 REASONING_EFFORTS = ("default", "low", "medium", "high")
 
 
@@ -25,12 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     "recovered by looking the job up. Ctrl-C while following detaches without cancelling the job.",
         epilog=EXIT_CODES)
     p.add_argument("training", metavar="FILE", help="training data (JSONL)")
-    p.add_argument("--model", required=True,
-                   help="base model snapshot, or a fine-tuned model id (ft:... / ...ft-...) to continue training")
+    p.add_argument("--model",
+                   help="base model snapshot, or a fine-tuned model id (ft:... / ...ft-...) to continue training "
+                        "(default: [tool.tunesmith] model)")
     p.add_argument("--validation", metavar="FILE", help="validation data (JSONL); required for reinforcement")
     p.add_argument("--method", choices=METHODS,
-                   help="training method (default: dpo for a preference file, reinforcement with --grader, "
-                        "else supervised)")
+                   help="training method (default: [tool.tunesmith] method, else dpo for a preference file, "
+                        "reinforcement with --grader, else supervised)")
     p.add_argument("--grader", metavar="FILE", help="reinforcement: grader config (JSON)")
     hp = p.add_argument_group("hyperparameters (default: chosen by the provider)")
     hp.add_argument("--epochs", type=int, metavar="N", help="epochs, 1-50")
@@ -102,10 +103,12 @@ def build_spec(args: argparse.Namespace) -> Any:
     grader = load_grader(args.grader, provider=args.provider) if args.grader else None
     options = {k: v for k, v in (("full", args.full), ("merge", args.merge),
                                  ("accelerate_config", args.accelerate_config)) if v}
-    if options and args.provider != "local":
+    if options and not catalog.provider(args.provider).api.local:
         from ..errors import UsageError
 
-        raise UsageError(f"--{next(iter(options)).replace('_', '-')} is for --provider local")
+        local = [n for n in catalog.PROVIDERS if catalog.provider(n).api.local]
+        raise UsageError(f"--{next(iter(options)).replace('_', '-')} is for training on this machine "
+                         f"({' or '.join('--provider ' + n for n in local)})")
     return JobSpec(model=args.model, method=_method(args), hyperparameters=hp, grader=grader, suffix=args.suffix,
                    seed=args.seed, metadata=parse_metadata(args.metadata), options=options,
                    training_type=args.training_type, wandb_project=args.wandb_project, wandb_entity=args.wandb_entity)
@@ -123,8 +126,8 @@ def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
         print(f"lint: {text.summary_line(result)}", file=err)
     blocking = blocking_errors(result, conn)
     if len(blocking) < result.errors:
-        print(f"note: the model rules describe OpenAI's own service; {conn.host} decides which models it "
-              "trains, so they do not stop the upload", file=err)
+        print(f"note: the model rules describe {catalog.provider(conn.provider).title}'s own service; {conn.host} "
+              "decides which models it trains, so they do not stop the upload", file=err)
     if blocking and not args.force:
         print("refusing to upload: fix the errors above, or pass --force to upload anyway", file=err)
         return False
@@ -157,8 +160,9 @@ def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
     epochs = "" if est is None else f"{est.epochs} epoch{'s' if est.epochs != 1 else ''}" + (
         " (auto)" if spec.hyperparameters.n_epochs is None else "")
     if est is not None and est.usd is not None:
-        where = "" if conn.provider != "openai" or "api.openai.com" in conn.host else \
-            f" (OpenAI's list price; {conn.host} may charge differently)"
+        prov = catalog.provider(conn.provider)
+        where = f" ({prov.title}'s list price; {conn.host} may charge differently)" \
+            if prov.api.is_compatible(conn.base_url) else ""
         print(f"estimated cost: ${est.usd:,.2f} = {est.tokens_per_epoch:,} tokens x {epochs} at {est.note}{where} "
               f"(price as of {est.price_date})", file=err)
     else:
@@ -222,17 +226,22 @@ def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import InputError
+    from ..errors import InputError, UsageError
     from ..training.console import printable
     from ..training.jobs import is_fine_tuned, validate
     from ..training.pipeline import start_job
     from ..training.progress import Progress
     from ..training.registry import Registry
+    from .target_args import resolve
     from .training_opts import connect, follow_job, guarded, jobs_command, reattach_command
 
     err = sys.stderr
     if not os.path.isfile(args.training):
         raise InputError(f"{args.training}: no such file")
+    target = resolve(args, args.training)  # [tool.tunesmith] of the data's project, under the flags
+    args.provider, args.model, args.method = target.provider, target.model, target.method
+    if not args.model:
+        raise UsageError("--model is required (or set model in [tool.tunesmith] of the project's pyproject.toml)")
     if args.validation and not os.path.isfile(args.validation):
         raise InputError(f"{args.validation}: no such file")
     check_follow_args(args)

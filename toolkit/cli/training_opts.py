@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shlex
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -43,20 +44,41 @@ def positive(text: str) -> float:
     return value
 
 
+def _variables_help() -> str:
+    """What each provider reads from the environment, from the profiles in the catalog."""
+    parts = []
+    for name in catalog.PROVIDERS:
+        api = catalog.provider(name).api
+        parts.append(f"{name}: " + (", ".join(api.variables()) if not api.local else "this machine, no account"))
+    return "; ".join(parts)
+
+
 def add_connection_args(p: argparse.ArgumentParser) -> None:
     """``--provider``, ``--base-url``, ``--api-version``, ``--env-file``, ``--timeout``."""
     g = p.add_argument_group("provider (credentials come from the environment or --env-file only)")
-    g.add_argument("--provider", choices=catalog.PROVIDERS, default="openai",
-                   help="openai: OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID; "
-                        "azure: AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY or AZURE_OPENAI_AD_TOKEN; "
-                        "local: this machine, no account (needs the local extra) (default: openai)")
+    g.add_argument("--provider", choices=catalog.PROVIDERS,
+                   help=f"{_variables_help()} (default: [tool.tunesmith] provider in pyproject.toml, else "
+                        f"{catalog.DEFAULT_PROVIDER})")
+    urls = sorted({api.url_env for n in catalog.PROVIDERS if (api := catalog.provider(n).api).url_env})
     g.add_argument("--base-url", metavar="URL",
-                   help="any OpenAI-compatible endpoint (overrides OPENAI_BASE_URL / AZURE_OPENAI_ENDPOINT)")
+                   help=f"the endpoint, e.g. any OpenAI-compatible server (overrides {' / '.join(urls)})")
     g.add_argument("--api-version", metavar="VERSION",
-                   help="Azure only: use the classic endpoint with this api-version instead of /openai/v1")
+                   help="for providers with a classic api-version endpoint (Azure): use it with this api-version "
+                        "instead of the v1 API")
     g.add_argument("--env-file", metavar="FILE",
                    help="read KEY=value settings from FILE (they win over the environment)")
     g.add_argument("--timeout", type=positive, metavar="SECONDS", help="timeout of each request (default: the SDK's)")
+    g.add_argument("--config", metavar="PYPROJECT",
+                   help="read [tool.tunesmith] (provider, model) from this file instead of the nearest pyproject.toml")
+
+
+def resolve_provider(args: argparse.Namespace, start: str | os.PathLike[str] | None = None) -> None:
+    """Fill ``args.provider`` from ``[tool.tunesmith]`` when no flag gave it (once): the config file found from
+    ``start`` (a file or folder of the project; default: the current folder), or ``--config``."""
+    from .target_args import settings
+
+    if args.provider is None:
+        args.provider = settings(args, start).provider
 
 
 def add_follow_args(p: argparse.ArgumentParser) -> None:
@@ -70,7 +92,7 @@ def add_follow_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--account", metavar="NAME", help="name of the Azure OpenAI (Foundry) resource")
     g.add_argument("--arm-url", default="https://management.azure.com", metavar="URL",
                    help="Azure Resource Manager endpoint (change for sovereign clouds)")
-    skus = tuple(catalog.provider("azure").deploy_skus)
+    skus = tuple(dict.fromkeys(s for n in catalog.PROVIDERS for s in catalog.provider(n).deploy_skus))
     g.add_argument("--deploy-sku", choices=skus, default=skus[0] if skus else None,
                    help="deployment type (tier) of the fine-tuned model: " + ", ".join(skus) +
                         f" (default: {skus[0] if skus else '-'}; developer is cheap, for evaluation only)")
@@ -82,13 +104,20 @@ def check_follow_args(args: argparse.Namespace) -> None:
     """Reject an incomplete or misplaced ``--deploy`` before any work is done."""
     from ..errors import UsageError
 
+    resolve_provider(args)
     if args.poll <= 0:
         raise UsageError(f"--poll must be positive, not {args.poll}")
     if args.deploy_capacity < 1:
         raise UsageError(f"--deploy-capacity must be at least 1, not {args.deploy_capacity}")
     if args.deploy:
-        if not catalog.provider(args.provider).deploy_skus:
-            raise UsageError("--deploy is for --provider azure (OpenAI serves fine-tuned models without a deployment)")
+        prov = catalog.provider(args.provider)
+        if not prov.api.deploy:
+            deployed = [n for n in catalog.PROVIDERS if catalog.provider(n).api.deploy]
+            raise UsageError(f"--deploy is for {' or '.join('--provider ' + n for n in deployed) or 'no provider'} "
+                             f"({prov.title} serves fine-tuned models without a deployment)")
+        if args.deploy_sku not in prov.deploy_skus:
+            raise UsageError(f"--deploy-sku {args.deploy_sku} is not offered by {prov.title}; choose one of: "
+                             f"{', '.join(prov.deploy_skus)}")
         missing = [f"--{n.replace('_', '-')}" for n in ("subscription", "resource_group", "account")
                    if not getattr(args, n)]
         if missing:
@@ -100,13 +129,13 @@ def connect(args: argparse.Namespace, *, offline: bool = False) -> tuple[Connect
 
     ``offline`` (a dry run): no key is needed, since nothing is sent; the endpoint still is.
     """
-    import os
-
     from ..training.providers import connection, make_client
 
+    resolve_provider(args)
     environ = None
-    if offline:
-        environ = {"OPENAI_API_KEY": "dry-run", "AZURE_OPENAI_API_KEY": "dry-run", **os.environ}
+    api = catalog.provider(args.provider).api
+    if offline and api.key_env:
+        environ = {api.key_env: "dry-run", **os.environ}
     conn = connection(args.provider, base_url=args.base_url, api_version=args.api_version, env_file=args.env_file,
                       environ=environ)
     return conn, make_client(conn, timeout=args.timeout)
@@ -121,11 +150,22 @@ def guarded(conn: Connection) -> Any:
 
 def provider_options(args: argparse.Namespace) -> list[str]:
     """The flags that reach the same provider again (no secrets in them)."""
-    parts = ["--provider", args.provider] if args.provider != "openai" else []
-    for flag in ("base_url", "api_version", "env_file"):
+    parts = [] if args.provider == _implied_provider(args) else ["--provider", args.provider]
+    for flag in ("base_url", "api_version", "env_file", "config"):
         if getattr(args, flag, None):
             parts += [f"--{flag.replace('_', '-')}", getattr(args, flag)]
     return parts
+
+
+def _implied_provider(args: argparse.Namespace) -> str | None:
+    """The provider a command run here without ``--provider`` would use (``[tool.tunesmith]`` or the default)."""
+    from ..errors import ToolkitError
+    from .target_args import settings
+
+    try:
+        return settings(argparse.Namespace(config=getattr(args, "config", None))).provider
+    except ToolkitError:
+        return None
 
 
 def jobs_command(args: argparse.Namespace, verb: str, job_id: str) -> str:
@@ -147,19 +187,17 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
     """
     from ..training.console import FollowConsole
     from ..training.errors import ApiError, FollowFailed, job_failure
-    from ..training.follow import watch
+    from ..training.follow import follow
 
     out, err = out or sys.stdout, err or sys.stderr
     console = FollowConsole(err)
     job = None
     try:
         with guarded(conn):
-            for update in watch(client, job_id, poll=args.poll):
+            for update in follow(client, conn, registry, job_id, poll=args.poll):
                 console.show(update)
                 if update.kind == "status":
                     job = update.job
-                    registry.update_job(job_id, status=job.status, fine_tuned_model=job.fine_tuned_model,
-                                        account=conn.account)
     except KeyboardInterrupt:
         console.close()
         stop = getattr(client, "interrupted", None)  # a job on this machine stops with a checkpoint instead
@@ -186,11 +224,9 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
         print(f"job {job_id} is paused; resume it with: {jobs_command(args, 'resume', job_id)}\n"
               f"then follow it with: {reattach_command(args, job_id)}", file=err)
         return EXIT_PAUSED
-    if job.status != "succeeded":
-        failure = job_failure(job)
-        registry.update_job(job_id, status=job.status, error=str(failure), account=conn.account)
+    if job.status != "succeeded":  # follow() recorded the failure
         print(job_id, file=out, flush=True)
-        raise failure
+        raise job_failure(job)
     return _succeeded(args, job, conn, out, err)
 
 
@@ -201,7 +237,7 @@ def _succeeded(args: argparse.Namespace, job: Any, conn: Connection, out: TextIO
     print(printable(f"fine-tuned model: {job.fine_tuned_model}") + (f" ({tokens:,} trained tokens)" if tokens else ""),
           file=err)
     print(printable(job.fine_tuned_model), file=out, flush=True)
-    if conn.provider == "azure":
+    if catalog.provider(conn.provider).api.deploy == "azure-arm":
         if args.deploy:
             _deploy(args, job, err)
         else:
@@ -220,4 +256,4 @@ def _deploy(args: argparse.Namespace, job: Any, err: TextIO) -> None:
     deploy(job.fine_tuned_model, target, management_token(), arm_url=args.arm_url, poll=args.poll, sku=sku,
            capacity=args.deploy_capacity,
            on_state=lambda state: print(f"  deployment: {state}", file=err, flush=True))
-    print(f"deployed: chat with it using: tunesmith chat {args.deploy} \"hello\" --provider azure", file=err)
+    print(f"deployed: chat with it using: tunesmith chat {args.deploy} \"hello\" --provider {args.provider}", file=err)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import fix, formats
+from .. import catalog, fix, formats
 from ..diagnostics import Diagnostic
 from . import ops
 from .dataset import Dataset
@@ -87,7 +87,7 @@ def _method(file_format: str | None) -> str | None:
     return method if method in formats.METHODS else None
 
 
-def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider: str = "openai",
+def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider: str = catalog.DEFAULT_PROVIDER,
                file_format: str | None = None) -> list[PlannedFix]:
     """The fixes of ``rule`` for the entries at ``indices`` (planned on a copy; nothing changes)."""
     if not fixable(rule):

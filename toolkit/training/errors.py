@@ -105,6 +105,16 @@ def _access_hint(provider: str | None) -> str:
     return "; ".join(hints) or "check the key's permissions"
 
 
+def _credential_hint(provider: str | None) -> str:
+    """The variables that hold the credentials, from the provider's profile (or every profile's when unknown)."""
+    from .. import catalog
+
+    names = [provider] if provider in catalog.PROVIDERS else list(catalog.PROVIDERS)
+    hints = [f"{' / '.join(v for v in (api.key_env, api.token_env) if v)} for --provider {name}"
+             for name in names if (api := catalog.provider(name).api).key_env]
+    return ", or ".join(hints) or "the credentials"
+
+
 def _training_type_hint(said: str, provider: str | None) -> str | None:
     """Foundry's answer to a job without ``trainingType`` blames the model: say what it means."""
     from .. import catalog
@@ -133,8 +143,7 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
         cause = scrub(str(exc.__cause__ or exc), secrets)
         text = f"could not connect to {host} (after retrying): {cause}; check the base URL and the network"
     elif status == 401:
-        text = (f"{host} rejected the credentials (401): check OPENAI_API_KEY, or AZURE_OPENAI_API_KEY / "
-                f"AZURE_OPENAI_AD_TOKEN for --provider azure. Server said: {said}")
+        text = f"{host} rejected the credentials (401): check {_credential_hint(provider)}. Server said: {said}"
     elif status == 403 and code == "training_not_available":
         text = f"{host} refused to create the job (403 training_not_available). {WIND_DOWN} Server said: {said}"
     elif status == 403:

@@ -2,7 +2,9 @@
 
 The events API returns the newest events first; :func:`watch` pages back until it
 reaches an event it has already yielded, so a dropped connection, a 429 or a 5xx only
-delays the stream: it resumes from the last event seen.
+delays the stream: it resumes from the last event seen. :func:`follow` is :func:`watch`
+that records each status in the registry as it comes (a failure's error too): the CLI
+and the Train page follow jobs with it and only render what it yields.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import retry
 from .jobs import TERMINAL
+
+if TYPE_CHECKING:
+    from .providers import Connection
+    from .registry import Registry
 
 STOP = (*TERMINAL, "paused")  # a paused job does not move until someone resumes it
 _EVENT_PAGES = 100
@@ -119,3 +125,25 @@ def watch(client: Any, job_id: str, *, poll: float = 5.0, sleep: Callable[[float
         if status in STOP:
             return
         sleep(poll)
+
+
+def record(registry: Registry, conn: Connection, job: Any) -> None:
+    """Write ``job``'s status in the registry: its fine-tuned model, or a failed or cancelled job's error."""
+    from .errors import job_failure  # errors -> console -> this module
+
+    error = str(job_failure(job)) if job.status in ("failed", "cancelled") else None
+    registry.update_job(str(job.id), status=job.status, fine_tuned_model=getattr(job, "fine_tuned_model", None),
+                        error=error, account=conn.account)
+
+
+def follow(client: Any, conn: Connection, registry: Registry, job_id: str, *, recorded: str | None = None,
+           **options: Any) -> Iterator[Update]:
+    """:func:`watch` ``job_id`` (``options`` go to it), recording each new status in ``registry`` before it is yielded.
+
+    ``recorded``: the status already in the registry (not written again).
+    """
+    for update in watch(client, job_id, **options):
+        if update.kind == "status" and update.job.status != recorded:
+            record(registry, conn, update.job)
+            recorded = update.job.status
+        yield update

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from .. import catalog
 from ..diagnostics import Diagnostic, Severity
-from .providers import OPENAI_URL, Connection
+from .providers import Connection
 
 if TYPE_CHECKING:
     from ..lint import LintResult
@@ -25,9 +26,10 @@ def lint_for_job(training: str | os.PathLike[str], validation: str | os.PathLike
 def blocking_errors(result: LintResult, conn: Connection | Any) -> list[Diagnostic]:
     """The lint errors that stop an upload.
 
-    Model rules (M...) describe OpenAI's own service (shut-down dates, supported methods); another
-    endpoint speaking the same API (``--base-url``) decides for itself which models it trains.
+    Model rules (M...) describe the provider's own service (shut-down dates, supported methods); a
+    compatible endpoint (another server speaking its API, ``--base-url``; the profile says whether the
+    provider has them) decides for itself which models it trains.
     """
-    compatible = conn.provider == "openai" and conn.base_url.rstrip("/") != OPENAI_URL
+    compatible = catalog.provider(conn.provider).api.is_compatible(conn.base_url)
     return [d for d in result.diagnostics
             if d.severity is Severity.ERROR and not (compatible and d.rule.startswith("M"))]

@@ -16,7 +16,7 @@ from .. import catalog
 from ..errors import InputError
 
 
-def load_grader(path: str | os.PathLike[str], *, provider: str = "openai") -> dict[str, Any]:
+def load_grader(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER) -> dict[str, Any]:
     """Read and check a grader config; raise :class:`InputError` listing every problem."""
     from ..rules.grader import grader_parts, grader_problems
 

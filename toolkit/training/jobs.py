@@ -71,7 +71,7 @@ def is_fine_tuned(model: str) -> bool:
     return catalog.base_of(model) is not None
 
 
-def validate(spec: JobSpec, *, provider: str = "openai", has_validation: bool = False) -> None:
+def validate(spec: JobSpec, *, provider: str = catalog.DEFAULT_PROVIDER, has_validation: bool = False) -> None:
     """Raise :class:`UsageError` for the first option the API would reject."""
     if not spec.model.strip():
         raise UsageError("--model must name a model or a fine-tuned model id")

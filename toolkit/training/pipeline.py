@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import catalog
 from ..errors import InputError
 from .jobs import JobSpec, create_job, validate
 from .providers import Connection
@@ -48,7 +49,7 @@ def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
 
     train_up = send(training)
     val_up = send(validation) if validation is not None else None
-    if conn.provider == "azure":  # Azure rejects jobs on files it has not finished importing
+    if catalog.provider(conn.provider).api.wait_for_files:  # e.g. Azure rejects jobs on files still importing
         for up in (train_up, val_up):
             if up is not None:
                 wait_until_processed(client, up.file_id)

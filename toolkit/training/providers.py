@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..catalog import PROVIDERS
+from .. import catalog
 from ..errors import InputError, UsageError
 
-OPENAI_URL = "https://api.openai.com/v1"
 LOCAL_URL = "local://this-machine"  # the local backend (toolkit.local): jobs run here, data stays here
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 ENV_FILE_LIMIT = 1 << 20  # an env file is a few lines; more is the wrong file (or /dev/zero)
@@ -104,67 +103,54 @@ def _unquote(value: str) -> str:
     return re.sub(r"\s+#.*$", "", value)
 
 
-def connection(provider: str = "openai", *, base_url: str | None = None, api_version: str | None = None,
+def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None = None, api_version: str | None = None,
                env_file: str | os.PathLike[str] | None = None,
                environ: Mapping[str, str] | None = None) -> Connection:
     """Resolve a :class:`Connection` from flags, an env file (wins) and the environment.
 
-    Raises :class:`UsageError` naming every missing variable.
+    Which variables are read, and the default endpoint, come from the provider's profile
+    (``api`` in the catalog). Raises :class:`UsageError` naming every missing variable.
     """
+    api = catalog.provider(provider).api  # an unknown provider is a UsageError naming the known ones
+    if api.local:  # this machine: no endpoint, no credential
+        return Connection(provider, LOCAL_URL)
     env = dict(os.environ if environ is None else environ)
     if env_file is not None:
         env.update(read_env_file(env_file))
-    if provider == "openai":
-        return _openai(env, base_url)
-    if provider == "azure":
-        return _azure(env, base_url, api_version)
-    if provider == "local":  # this machine: no endpoint, no credential
-        return Connection("local", LOCAL_URL)
-    raise UsageError(f"unknown provider {provider!r}; choose one of: {', '.join(PROVIDERS)}")
-
-
-def _openai(env: dict[str, str], base_url: str | None) -> Connection:
-    key = env.get("OPENAI_API_KEY")
-    if not key:
-        raise UsageError("missing OPENAI_API_KEY: set it in the environment or in the file given to --env-file "
-                         "(any non-empty value for a compatible endpoint that needs no key)")
-    for name in ("OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
-        if env.get(name):
-            _check_header_value(name, env[name])
-    url = base_url or env.get("OPENAI_BASE_URL") or OPENAI_URL
-    return Connection("openai", _check_url(url), api_key=key, organization=env.get("OPENAI_ORG_ID") or None,
-                      project=env.get("OPENAI_PROJECT_ID") or None)
-
-
-def _azure(env: dict[str, str], base_url: str | None, api_version: str | None) -> Connection:
-    endpoint = base_url or env.get("AZURE_OPENAI_ENDPOINT")
-    key, token = env.get("AZURE_OPENAI_API_KEY"), env.get("AZURE_OPENAI_AD_TOKEN")
-    missing = [] if endpoint else ["AZURE_OPENAI_ENDPOINT"]
+    endpoint = base_url or env.get(api.url_env) or api.default_url
+    key, token = env.get(api.key_env), env.get(api.token_env) if api.token_env else None
+    missing = [] if endpoint else [api.url_env]
     if not key and not token:
-        missing.append("AZURE_OPENAI_API_KEY (or an Entra ID token in AZURE_OPENAI_AD_TOKEN)")
+        missing.append(api.key_env + (f" (or a token in {api.token_env})" if api.token_env else "") + (
+            " (any non-empty value for a compatible endpoint that needs no key)" if api.compatible_endpoints else ""))
     if missing:
-        raise UsageError(f"--provider azure needs {' and '.join(missing)}: set them in the environment "
-                         "or in the file given to --env-file")
-    for name in ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):
-        if env.get(name):
+        raise UsageError(f"--provider {provider} needs {' and '.join(missing)}: set "
+                         f"{'them' if len(missing) > 1 else 'it'} in the environment or in the file given to "
+                         "--env-file")
+    for name in (api.key_env, api.token_env, api.org_env, api.project_env):
+        if name and env.get(name):
             _check_header_value(name, env[name])
-    version = api_version or env.get("OPENAI_API_VERSION") or None
-    endpoint = azure_endpoint(_check_url(str(endpoint)), classic=version is not None)
-    return Connection("azure", endpoint, api_key=None if token else key, ad_token=token or None,
-                      api_version=version)
+    version = (api_version or env.get(api.api_version_env) or None) if api.api_version_env else None
+    url = endpoint_url(_check_url(str(endpoint)), api.url_path, classic=version is not None)
+    return Connection(provider, url, api_key=None if token else key, ad_token=token or None,
+                      organization=env.get(api.org_env) or None if api.org_env else None,
+                      project=env.get(api.project_env) or None if api.project_env else None, api_version=version)
 
 
-def azure_endpoint(url: str, *, classic: bool = False) -> str:
-    """The URL the SDK needs: ``…/openai/v1`` for the v1 API, the resource root for a classic api-version.
+def endpoint_url(url: str, path: str, *, classic: bool = False) -> str:
+    """The URL the SDK needs: the endpoint with the API's ``path`` (``…/openai/v1``), or its root for a classic
+    api-version (whose SDK client adds the path itself).
 
-    The portal shows the endpoint with or without ``/openai`` (or ``/openai/v1``); all of them work.
+    The endpoint may be pasted with the path or a leading part of it (``/openai``); all of them work.
     """
     root = url.rstrip("/")
-    for tail in ("/openai/v1", "/openai"):
+    parts = path.strip("/").split("/") if path else []
+    for n in range(len(parts), 0, -1):
+        tail = "/" + "/".join(parts[:n])
         if root.endswith(tail):
             root = root[: -len(tail)]
             break
-    return root if classic else root + "/openai/v1"
+    return root if classic or not path else root + path
 
 
 def _check_header_value(name: str, value: str) -> None:
@@ -188,7 +174,7 @@ def _check_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"base URL {shown!r} must start with http:// or https:// and name a host")
     if parts.username or parts.password:
-        raise UsageError("put credentials in OPENAI_API_KEY / AZURE_OPENAI_API_KEY, not in the base URL")
+        raise UsageError("put credentials in the provider's key variable (e.g. OPENAI_API_KEY), not in the base URL")
     if not url.isprintable() or any(c.isspace() for c in url):
         raise UsageError(f"base URL {shown!a} has spaces or control characters: percent-encode them")
     import httpx2  # the SDK's HTTP library: what it cannot parse, it cannot send
@@ -226,7 +212,8 @@ def credentials_stay_home(base_url: str) -> Callable[[Any], None]:
 
 def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None = None) -> Any:
     """An ``openai.OpenAI`` (or ``AzureOpenAI`` for a classic ``api-version`` endpoint) for ``conn``."""
-    if conn.provider == "local":
+    api = catalog.provider(conn.provider).api
+    if api.local:
         from ..local.client import LocalClient
 
         return LocalClient()
@@ -240,11 +227,11 @@ def make_client(conn: Connection, *, max_retries: int = 2, timeout: float | None
         event_hooks={"request": [credentials_stay_home(conn.base_url)], "response": [check_response]})}
     if timeout is not None:
         opts["timeout"] = timeout
-    if conn.provider == "azure" and conn.api_version:
+    if conn.api_version:  # the classic endpoint (Azure's api-version): the SDK's client for it sends api-key
         auth = {"azure_ad_token": conn.ad_token} if conn.ad_token else {"api_key": conn.api_key}
         return azure_cls(azure_endpoint=conn.base_url, api_version=conn.api_version, **auth, **opts)
-    if conn.provider == "azure" and conn.api_key:
-        opts["default_headers"] = {"api-key": conn.api_key}  # Azure's own header, next to the bearer
-    # OpenAI, compatible endpoints, and Azure's v1 endpoint (which takes the key or token as a bearer)
+    if api.auth_header == "api-key" and conn.api_key:
+        opts["default_headers"] = {"api-key": conn.api_key}  # the provider's own header, next to the bearer
+    # the bearer: OpenAI, compatible endpoints, and Azure's v1 endpoint (which takes the key or token as one)
     return client_cls(api_key=conn.ad_token or conn.api_key, base_url=conn.base_url,
                       organization=conn.organization, project=conn.project, **opts)

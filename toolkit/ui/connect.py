@@ -13,22 +13,30 @@ from typing import Any
 
 import streamlit as st
 
+from toolkit import catalog
 from toolkit.errors import ToolkitError
 from toolkit.training.errors import api_errors
-from toolkit.training.providers import OPENAI_URL, Connection, connection, make_client
+from toolkit.training.providers import Connection, connection, make_client
 from toolkit.ui import state, widgets
 
-KEY_VARS = {"openai": "OPENAI_API_KEY", "azure": "AZURE_OPENAI_API_KEY"}
-URL_VARS = {"openai": "OPENAI_BASE_URL", "azure": "AZURE_OPENAI_ENDPOINT"}
-NEEDS = {
-    "openai": "Type an API key in the API key field above (and an endpoint for another OpenAI-compatible server), "
-              "or set OPENAI_API_KEY (OPENAI_BASE_URL, OPENAI_ORG_ID and OPENAI_PROJECT_ID are optional) in the "
-              "environment before starting tunesmith app. To try it locally, run tunesmith sandbox and type its "
-              "URL in the Endpoint field with any key.",
-    "azure": "Type the endpoint and a key in the fields above, or set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY "
-             "(or an Entra ID token in AZURE_OPENAI_AD_TOKEN; OPENAI_API_VERSION for a classic api-version endpoint) "
-             "in the environment before starting tunesmith app.",
-}
+
+def needs(provider: str) -> str:
+    """What to set up to connect to ``provider``, from its profile in the catalog."""
+    api = catalog.provider(provider).api
+    key = api.key_env + (f" (or a token in {api.token_env})" if api.token_env else "")
+    optional = [v for v in (api.api_version_env, api.org_env, api.project_env) if v]
+    if api.default_url:
+        other = " for another compatible server" if api.compatible_endpoints else ""
+        text = f"Type an API key in the API key field above (and an endpoint{other}), or set {key}"
+    else:
+        text = f"Type the endpoint and a key in the fields above, or set {api.url_env} and {key}"
+    text += " in the environment before starting tunesmith app" + (
+        f" ({', '.join(optional)} optional)." if optional else ".")
+    if api.compatible_endpoints:
+        text += " To try it locally, run tunesmith sandbox and type its URL in the Endpoint field with any key."
+    return text
+
+
 _CLI_ONLY = re.compile(r",? ?(or )?in the file given to --env-file")
 
 
@@ -50,7 +58,7 @@ def current() -> Connection | None:
     env = dict(os.environ)
     secret = st.session_state.get("conn_secret")
     if secret:
-        env[KEY_VARS[provider]] = secret
+        env[catalog.provider(provider).api.key_env] = secret
     base = (st.session_state.get("conn_base_url") or "").strip() or None
     try:
         conn = connection(provider, base_url=base, environ=env)
@@ -90,25 +98,27 @@ def _this_machine() -> tuple[Connection, Any] | None:
 def panel() -> tuple[Connection, Any] | None:
     """The connection settings; the connection and its client when they are complete."""
     provider = state.provider()
-    if provider not in KEY_VARS:  # local: nothing to set up
+    api = catalog.provider(provider).api
+    if api.local:  # this machine: nothing to set up
         return _this_machine()
     conn = current()
     with st.expander(f"Connection to {provider}: " + (conn.host if conn else "not set up"), expanded=conn is None):
-        default = os.environ.get(URL_VARS[provider]) or (OPENAI_URL if provider == "openai" else "")
+        default = os.environ.get(api.url_env) or api.default_url
         st.text_input("Endpoint (base URL)", key="conn_base_url", persist_state="session", placeholder=default or "https://…",
-                      help=f"empty: {URL_VARS[provider]} from the environment" + (
-                          f", else {OPENAI_URL}" if provider == "openai" else ""))
+                      help=f"empty: {api.url_env} from the environment" + (
+                          f", else {api.default_url}" if api.default_url else ""))
         if st.session_state.get("conn_secret"):
             st.caption("An API key typed in this session is in use. It is never shown, logged or saved.")
             st.button("Forget the key", key="conn_forget", on_click=_forget_key)
         else:
             st.text_input("API key (kept in this browser session only)", key="conn_key", type="password",
-                          help=f"empty: {KEY_VARS[provider]} from the environment")
+                          help=f"empty: {api.key_env} from the environment")
             st.button("Use this key", key="conn_use", on_click=_use_key)
         if conn is None:
-            widgets.alert("warning", NEEDS[provider])
+            widgets.alert("warning", needs(provider))
             problem = _CLI_ONLY.sub("", st.session_state.get("conn_problem") or "")
-            st.caption(widgets.md(problem.replace("--provider azure needs", "Azure OpenAI needs")))
+            title = catalog.provider(provider).title
+            st.caption(widgets.md(problem.replace(f"--provider {provider} needs", f"{title} needs")))
     if conn is None:
         return None
     return conn, client(conn)

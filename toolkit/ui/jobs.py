@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from toolkit import catalog
 from toolkit.errors import ToolkitError
 from toolkit.training.azure import instructions
 from toolkit.training.errors import job_failure
@@ -28,9 +29,7 @@ def job_view(connected: tuple[Any, Any] | None) -> None:
     conn, client = connected
     try:
         with connect.guarded(conn):
-            if mon.poll(client):
-                Registry().update_job(mon.job_id, status=mon.status, account=conn.account,
-                                      fine_tuned_model=getattr(mon.job, "fine_tuned_model", None))
+            mon.poll(client, conn, Registry())  # records the status (and a failure's error) in the registry
     except ToolkitError as exc:
         widgets.alert("error", str(exc))
         return
@@ -56,7 +55,7 @@ def _status(mon: live.JobMonitor, provider: str) -> None:
     if mon.status == "succeeded":
         st.success("Fine-tuned model ready:")
         st.code(str(job.fine_tuned_model), language=None)
-        if provider == "azure":
+        if catalog.provider(provider).api.deploy == "azure-arm":
             st.code(instructions(str(job.fine_tuned_model), mon.job_id), language=None, wrap_lines=True)
         st.page_link(app.PAGES["playground"], label="Try it in the Playground")
     elif mon.status in ("failed", "cancelled"):

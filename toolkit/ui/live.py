@@ -1,17 +1,21 @@
 """Follow a fine-tuning job one poll at a time, for a page that redraws every few seconds.
 
-Each :meth:`JobMonitor.poll` takes one pass of :func:`toolkit.training.follow.watch` (new
-events, then the job's status) and stops before watch would sleep; the events seen are
-kept, so the next poll only fetches newer ones. No streamlit here.
+Each :meth:`JobMonitor.poll` takes one pass of :func:`toolkit.training.follow.follow` (new
+events, then the job's status, recorded in the registry) and stops before it would sleep; the
+events seen are kept, so the next poll only fetches newer ones. No streamlit here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from toolkit.training.follow import STOP, step_metrics, watch
+from toolkit.training.follow import STOP, follow, step_metrics
 from toolkit.training.metrics import CANONICAL
+
+if TYPE_CHECKING:
+    from toolkit.training.providers import Connection
+    from toolkit.training.registry import Registry
 
 ACCURACY = "accuracy"
 
@@ -42,11 +46,13 @@ class JobMonitor:
     def step(self) -> int:
         return max((p[0] for p in self.points), default=0)
 
-    def poll(self, client: Any) -> bool:
-        """Fetch what happened since the last poll (and the checkpoints if anything did); True if the status changed."""
+    def poll(self, client: Any, conn: Connection, registry: Registry) -> bool:
+        """Fetch what happened since the last poll (and the checkpoints if anything did), recording a new status in
+        ``registry``; True if the status changed."""
         before, events = self.status, len(self.events)
         self.notice = ""
-        for update in watch(client, self.job_id, poll=0, seen=self.seen, max_failures=1):
+        for update in follow(client, conn, registry, self.job_id, recorded=before, poll=0, seen=self.seen,
+                             max_failures=1):
             if update.kind == "event":
                 self._event(update.event)
             elif update.kind == "retry":

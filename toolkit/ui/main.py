@@ -49,6 +49,9 @@ def _sidebar() -> None:
                      help="The provider the files are linted, counted and trained for.")
         default = catalog.provider(st.session_state["ws_provider"]).default_model
         names = [state.AUTO_MODEL] + [m.name for m in catalog.models(st.session_state["ws_provider"])]
+        config = state.configured()
+        if config.model and config.model not in names and config.provider == st.session_state["ws_provider"]:
+            names.append(config.model)  # the project's model ([tool.tunesmith]), an alias or one newer than the catalog
         if st.session_state.get("ws_model") not in names:
             st.session_state["ws_model"] = state.AUTO_MODEL
         st.selectbox("Model", names, key="ws_model", persist_state="session",

@@ -35,8 +35,13 @@ def init(folder: str) -> None:
     except ToolkitError as exc:
         st.error(str(exc))
         st.stop()
+    configured = _lint_settings(ws)
     st.session_state.update(workspace=ws, dataset=None, selected=0, flash=[], analysis=None, analysis_key=None,
-                            analysis_job=None, lint_settings=_lint_settings(ws), journal_offer=None)
+                            analysis_job=None, lint_settings=configured, journal_offer=None)
+    # the project's target ([tool.tunesmith] provider and model) is where the sidebar starts
+    st.session_state.setdefault("ws_provider", configured.provider)
+    if configured.model:
+        st.session_state.setdefault("ws_model", configured.model)
     _from_url()
 
 
@@ -155,7 +160,13 @@ def carry_review(old: Entry, new: Entry) -> None:
 
 
 def provider() -> str:
-    return st.session_state.get("ws_provider", "openai")
+    """The provider chosen in the sidebar (it starts at the project's ``[tool.tunesmith]`` provider)."""
+    return st.session_state.get("ws_provider") or configured().provider
+
+
+def configured() -> Settings:
+    """The workspace's ``[tool.tunesmith]`` settings (defaults when it has none)."""
+    return st.session_state.get("lint_settings") or Settings()
 
 
 def model() -> str | None:
@@ -165,8 +176,8 @@ def model() -> str | None:
 
 def settings() -> Settings:
     """The workspace's lint settings with the provider and model chosen in the sidebar."""
-    base: Settings = st.session_state.get("lint_settings") or Settings()
-    return replace(base, provider=provider(), model=model() or base.model)
+    base = configured()
+    return replace(base, provider=provider(), model=model() or (base.model if provider() == base.provider else None))
 
 
 def analysis() -> Analysis | None:

@@ -58,7 +58,7 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
     if method == "reinforcement":
         graders = ws.files((".json",))
         chosen = right.selectbox("Grader (JSON file)", [NO_FILE, *graders], key="tr_grader", persist_state="session")
-        grader = load_grader(ws.resolve(chosen)) if chosen != NO_FILE else None
+        grader = load_grader(ws.resolve(chosen), provider=provider) if chosen != NO_FILE else None
     cols = st.columns(4)
     cols[0].text_input("Epochs", value="auto", key="tr_epochs", persist_state="session")
     cols[1].text_input("Batch size", value="auto", key="tr_batch_size", persist_state="session")

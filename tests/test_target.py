@@ -1,0 +1,122 @@
+"""One target (provider, model, method) from [tool.tunesmith] plus flags, for every command (issue 12).
+
+A project whose pyproject.toml says Azure gets Azure's limits from stats, fix, convert, train's lint gate and
+the editor without a flag; a flag overrides the config.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from toolkit.cli.main import main
+from toolkit.config import Target, load_settings
+from toolkit.errors import UsageError
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+# differs by provider in the catalog: context 32,768 tokens on Azure, 65,536 on OpenAI
+NANO = "gpt-4.1-nano-2025-04-14"
+BOM = b"\xef\xbb\xbf"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project whose config says Azure and a model; the commands run from elsewhere."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(f'[tool.tunesmith]\nprovider = "azure"\nmodel = "{NANO}"\n', "utf-8")
+    shutil.copyfile(SAMPLES / "elle_single_turn.jsonl", root / "data.jsonl")
+    monkeypatch.chdir(tmp_path)  # not the project: the config is found from the data file
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
+                 "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION"):
+        monkeypatch.delenv(name, raising=False)
+    return root
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_target_comes_from_the_config_under_the_flags(project: Path) -> None:
+    settings = load_settings(start=project)
+    assert settings.target == Target("azure", NANO, None)
+    assert settings.merged(provider="openai", method="dpo").target == Target("openai", NANO, "dpo")
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('provider = "bedrock"', "provider 'bedrock' is not in the catalog; choose one of: openai, azure"),
+    ("model = 4", "model must be a model name"),
+    ('method = "sft"', "method must be one of supervised, dpo, reinforcement"),
+])
+def test_a_bad_target_in_the_config_names_the_file(tmp_path: Path, table: str, message: str) -> None:
+    config = tmp_path / "pyproject.toml"
+    config.write_text(f"[tool.tunesmith]\n{table}\n", "utf-8")
+    with pytest.raises(UsageError, match=f"{config} \\[tool.tunesmith\\]: {message}"):
+        load_settings(config)
+
+
+def test_stats_uses_the_configured_provider_and_model(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "stats", str(project / "data.jsonl"), "--format", "json")
+    summary = json.loads(out)
+    assert code == 0 and (summary["provider"], summary["model"], summary["context"]) == ("azure", NANO, 32768)
+    code, out, _ = run(capsys, "stats", str(project / "data.jsonl"), "--format", "json", "--provider", "openai")
+    summary = json.loads(out)
+    assert (summary["provider"], summary["model"], summary["context"]) == ("openai", NANO, 65536)
+
+
+def test_fix_keeps_the_bom_azure_asks_for(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = project / "data.jsonl"
+    data.write_bytes(BOM + data.read_bytes())
+    code, out, _ = run(capsys, "fix", str(data))
+    assert code == 0 and "F031" not in out  # Azure's profile: bom = "recommended"
+    code, out, _ = run(capsys, "fix", str(data), "--provider", "openai")
+    assert code == 1 and f"{data}:1: F031 remove the UTF-8 byte-order mark" in out
+    bare = project / "bare.jsonl"
+    bare.write_bytes(data.read_bytes()[len(BOM):])
+    code, out, _ = run(capsys, "fix", str(bare), "--add-bom", "--write", "--no-backup")
+    assert code == 0 and bare.read_bytes().startswith(BOM)  # --add-bom goes with the configured Azure
+    code, _, err = run(capsys, "fix", str(bare), "--add-bom", "--provider", "openai")
+    assert code == 2 and "--add-bom goes with a provider that asks for a BOM (azure)" in err
+
+
+def test_trains_lint_gate_and_endpoint_follow_the_config(project: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:9")  # a dry run sends nothing
+    long = project / "long.jsonl"  # one example over Azure's 32,768-token context for the nano model
+    example = json.loads((project / "data.jsonl").read_text("utf-8").splitlines()[0])
+    example["messages"][1]["content"] = "hydrogen helium lithium " * 12000
+    long.write_text("".join(json.dumps(example) + "\n" for _ in range(10)), "utf-8")
+    code, out, err = run(capsys, "train", str(long), "--dry-run", "--training-type", "standard")
+    assert code == 0, err
+    assert "C200" in err and "32,768" in err  # Azure's context for the configured model
+    assert "POST http://127.0.0.1:9/openai/v1/fine_tuning/jobs" in out and f'"model": "{NANO}"' in out
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    code, out, err = run(capsys, "train", str(long), "--dry-run", "--provider", "openai", "--model",
+                         "gpt-4.1-mini-2025-04-14")
+    assert code == 0, err
+    assert "32,768" not in err and "POST http://127.0.0.1:9/v1/fine_tuning/jobs" in out
+
+
+def test_train_takes_the_model_from_the_config_or_asks_for_one(project: Path, capsys: pytest.CaptureFixture[str],
+                                                               tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.jsonl"
+    shutil.copyfile(project / "data.jsonl", elsewhere)
+    code, _, err = run(capsys, "train", str(elsewhere), "--dry-run")
+    assert code == 2 and "--model is required (or set model in [tool.tunesmith]" in err
+
+
+def test_convert_lints_its_result_for_the_configured_target(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = project / "rows.csv"
+    table.write_text("question,answer\n" + "".join(f"q{i},{'word ' * 40000}\n" for i in range(2)), "utf-8")
+    code, out, _ = run(capsys, "convert", str(table), str(project / "rows.jsonl"), "--from", "csv",
+                       "--map", "question=user", "--map", "answer=assistant")
+    assert code == 0 and "C200" in out and "32,768" in out  # a warning: Azure truncates the long examples
+    code, out, _ = run(capsys, "convert", str(table), str(project / "rows2.jsonl"), "--from", "csv",
+                       "--map", "question=user", "--map", "answer=assistant", "--provider", "openai")
+    assert code == 0 and "32,768" not in out
