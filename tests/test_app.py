@@ -695,3 +695,36 @@ def test_statistics_counts_the_records_as_lint_does(workspace: Path) -> None:
     at = page(opened("elle_broken.jsonl"), "statistics")
     assert {m.label: m.value for m in at.metric}["Examples"] == "43"  # as lint and the Dataset page say
     assert any(t.startswith("tokens and cost count ") and "of the 43 records" in t for t in texts(at.warning))
+
+
+# -- the project's target and the registry --------------------------------------------------------
+
+
+def test_the_project_config_sets_the_provider_and_model(workspace: Path) -> None:
+    """[tool.tunesmith] provider and model: the sidebar starts there and the statistics use Azure's limits."""
+    nano = "gpt-4.1-nano-2025-04-14"  # context 32,768 on Azure, 65,536 on OpenAI
+    (workspace / "pyproject.toml").write_text(f'[tool.tunesmith]\nprovider = "azure"\nmodel = "{nano}"\n', "utf-8")
+    at = page(opened("elle_single_turn.jsonl"), "statistics")
+    assert (at.selectbox(key="ws_provider").value, at.selectbox(key="ws_model").value) == ("azure", nano)
+    assert "Over the 32,768-token limit" in [m.label for m in at.metric]
+    at.selectbox(key="ws_provider").set_value("openai")  # the sidebar overrides the config, as a flag does
+    run(at)
+    assert "Over the 65,536-token limit" in [m.label for m in at.metric]
+
+
+def test_a_failed_job_is_recorded_with_its_error(workspace: Path, sandbox: Sandbox,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Train page records a failure's error in the registry, as `tunesmith train` does."""
+    monkeypatch.setenv("OPENAI_BASE_URL", sandbox.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sandbox")
+    lines = (workspace / "elle_single_turn.jsonl").read_bytes().splitlines(keepends=True)
+    (workspace / "small.jsonl").write_bytes(b"".join(lines[:7]))  # the provider fails jobs under 10 examples
+    at = page(opened("small.jsonl"), "train")
+    at.checkbox(key="tr_force").check()
+    run(at)
+    at.button(key="tr_start").click()
+    run(at)
+    _wait_for_status(at, "failed")
+    assert any("invalid_n_examples" in t for t in texts(at.error))
+    job = Registry().jobs()[0]
+    assert job.status == "failed" and "failed: invalid_n_examples: Training file has 7 example(s)" in (job.error or "")

@@ -51,12 +51,21 @@ def a_model() -> tuple[str, str]:
     ("provider", "default_modle", "x"),
     ("provider", "bom", "always"),
     ("top", "provider", {}),
+    ("top", "default_provider", "Open AI"),
+    ("api", "key_env", "OPENAI API KEY"),   # not an environment variable name
+    ("api", "auth_header", "x-api-key"),     # only bearer and api-key are implemented
+    ("api", "client", "grpc"),
+    ("api", "default_url", "api.openai.com/v1"),  # no scheme
+    ("api", "url_path", "openai/v1"),        # not a path
+    ("api", "wait_for_files", "yes"),
+    ("api", "deploy", "kubernetes"),
+    ("api", "compatible_endpoint", True),    # misspelled: would be dropped silently
 ])
 def test_a_bad_key_or_value_is_reported(where: str, key: str, value: Any) -> None:
     catalog = copy.deepcopy(CATALOG)
     provider, model = a_model()
     target = {"top": catalog, "provider": catalog["providers"][provider],
-              "model": catalog["providers"][provider]["models"][model]}[where]
+              "model": catalog["providers"][provider]["models"][model], "api": catalog["providers"][provider]["api"]}[where]
     target[key] = value
     assert problems(catalog), f"{where}.{key} = {value!r} passed the schema"
 
@@ -66,3 +75,26 @@ def test_a_missing_required_key_is_reported() -> None:
     provider, model = a_model()
     del catalog["providers"][provider]["models"][model]["encoding"]
     assert any("'encoding' is a required property" in p for p in problems(catalog))
+
+
+@pytest.mark.parametrize(("api", "missing"), [
+    ({"client": "http", "url_env": "X_URL", "auth_header": "bearer"}, "'key_env' is a required property"),
+    ({"client": "http", "key_env": "X_KEY", "auth_header": "bearer"}, "'url_env' is a required property"),
+    ({"client": "http", "key_env": "X_KEY", "url_env": "X_URL", "auth_header": "bearer", "compatible_endpoints": True},
+     "'default_url' is a dependency of 'compatible_endpoints'"),
+])
+def test_a_profile_that_cannot_connect_is_reported(api: dict[str, Any], missing: str) -> None:
+    catalog = copy.deepcopy(CATALOG)
+    provider, _ = a_model()
+    catalog["providers"][provider]["api"] = api
+    assert any(missing in p for p in problems(catalog)), problems(catalog)
+
+
+def test_every_provider_has_a_profile_and_the_default_provider_exists() -> None:
+    catalog = copy.deepcopy(CATALOG)
+    assert CATALOG["default_provider"] in CATALOG["providers"]
+    provider, _ = a_model()
+    del catalog["providers"][provider]["api"]
+    assert any("'api' is a required property" in p for p in problems(catalog))
+    for name, table in CATALOG["providers"].items():  # a deploy step needs the tiers it deploys to
+        assert not table["api"].get("deploy") or table.get("deploy_skus"), name
