@@ -113,10 +113,35 @@ def test_train_takes_the_model_from_the_config_or_asks_for_one(project: Path, ca
 
 def test_convert_lints_its_result_for_the_configured_target(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = project / "rows.csv"
-    table.write_text("question,answer\n" + "".join(f"q{i},{'word ' * 40000}\n" for i in range(2)), "utf-8")
+    table.write_text("question,answer\n" + "".join(f"q{i},{'word ' * 40000}\n" for i in range(10)), "utf-8")
     code, out, _ = run(capsys, "convert", str(table), str(project / "rows.jsonl"), "--from", "csv",
                        "--map", "question=user", "--map", "answer=assistant")
     assert code == 0 and "C200" in out and "32,768" in out  # a warning: Azure truncates the long examples
     code, out, _ = run(capsys, "convert", str(table), str(project / "rows2.jsonl"), "--from", "csv",
                        "--map", "question=user", "--map", "answer=assistant", "--provider", "openai")
-    assert code == 0 and "32,768" not in out
+    assert code == 1 and "32,768" not in out and "M010 error: gpt-4.1-nano-2025-04-14 was shut down" in out  # OpenAI's
+
+
+def test_split_checks_the_two_files_against_the_target_providers_limits(project: Path, tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    rows = project / "rft.jsonl"  # RFT rows: OpenAI takes at most 1,000 in a validation file, Azure states no limit
+    rows.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"What is {i} squared?"}],
+                                        "answer": str(i * i)}) + "\n" for i in range(1200)), "utf-8")
+    code, out, err = run(capsys, "split", str(rows), "--validation", "1100")
+    assert code == 0 and "1,100 examples" not in err  # the project says Azure
+    code, out, err = run(capsys, "split", str(rows), "--validation", "1100", "--provider", "openai", "--force")
+    assert code == 0 and "warning: validation: 1,100 examples, but OpenAI takes at most 1,000 in an RFT validation " \
+                         "file (lint F080): ask for --validation 1000" in err
+
+
+def test_a_reattach_command_names_the_provider_when_the_config_here_says_another(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from toolkit.cli.training_opts import reattach_command
+
+    monkeypatch.chdir(project)  # [tool.tunesmith] provider = "azure"
+    args = argparse.Namespace(provider="openai", base_url=None, api_version=None, env_file=None, config=None)
+    assert reattach_command(args, "ftjob-1") == "tunesmith jobs follow ftjob-1 --provider openai"
+    args.provider = "azure"
+    assert reattach_command(args, "ftjob-1") == "tunesmith jobs follow ftjob-1"

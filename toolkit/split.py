@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import catalog, formats
 from .atomic import atomic_writer
 from .dedup import NearDuplicates
 from .errors import InputError, UsageError
@@ -212,3 +213,23 @@ def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 
                 outs[side].write(raw if raw.endswith(b"\n") else raw + b"\n")
                 counts[side] += 1
     return SplitResult(plan, str(targets[TRAIN]), str(targets[VALIDATION]), counts[TRAIN], counts[VALIDATION])
+
+
+def limit_notes(result: SplitResult, provider: str, method: str | None = None) -> list[str]:
+    """What the provider's per-file limits (the catalog's) say about the two sides: an RFT file over its maximum.
+
+    ``method`` defaults to the one the file's first record implies.
+    """
+    if method is None:
+        first = next((item.value for item in JsonlReader(result.train_path) if not isinstance(item, ParseProblem)), None)
+        method = formats.FORMAT_METHOD.get(formats.detect(first) or "")
+    if method != "reinforcement":
+        return []
+    prov = catalog.provider(provider)
+    notes = []
+    for role, count, limit in ((TRAIN, result.train_examples, prov.rft_max_train_examples),
+                               (VALIDATION, result.validation_examples, prov.rft_max_validation_examples)):
+        if limit and count > limit:
+            notes.append(f"{role}: {count:,} examples, but {prov.title} takes at most {limit:,} in an RFT {role} file "
+                         f"(lint F080)" + (f": ask for --validation {limit}" if role == VALIDATION else ""))
+    return notes

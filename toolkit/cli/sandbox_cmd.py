@@ -7,6 +7,7 @@ import signal
 import sys
 from types import FrameType
 
+from .. import catalog
 from ..errors import UsageError
 
 DEFAULT_PORT = 8765
@@ -68,15 +69,16 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         hint = " (it is in use: pass --port 0 for any free port)" if args.port else ""
         raise UsageError(f"cannot listen on {args.host}:{args.port}{hint}: {exc.strerror or exc}") from None
+    # the sandbox plays OpenAI, or Azure with --azure: its profile in the catalog names the variables to set
+    played = "azure" if args.azure else "openai"
+    api = catalog.provider(played).api
+    url = sandbox.base_url if api.default_url else sandbox.url  # Azure's endpoint is the root; the path is added
+    point = (f"Point tunesmith (or the SDK) at it as {catalog.provider(played).title}, with any key:\n"
+             f"  export {api.url_env}={url}\n"
+             f"  export {api.key_env}=sandbox\n")
     if args.azure:
-        point = (f"Point tunesmith at it as Azure OpenAI, with any key:\n"
-                 f"  export AZURE_OPENAI_ENDPOINT={sandbox.url}\n"
-                 f"  export AZURE_OPENAI_API_KEY=sandbox\n"
-                 f"  tunesmith train FILE --provider azure --training-type standard --model gpt-4.1-mini-2025-04-14\n\n")
-    else:
-        point = (f"Point the OpenAI SDK (or tunesmith) at it, with any API key:\n"
-                 f"  export OPENAI_BASE_URL={sandbox.base_url}\n"
-                 f"  export OPENAI_API_KEY=sandbox\n\n")
+        point += f"  tunesmith train FILE --provider {played} --training-type standard --model gpt-4.1-mini-2025-04-14\n"
+    point += "\n"
     armed = "".join(f"  fault: {spec}\n" for spec in args.fault)
     print(f"Tunesmith sandbox: an OpenAI-compatible fine-tuning API{' playing Azure OpenAI' if args.azure else ''}, "
           f"kept in memory on this machine.\n"

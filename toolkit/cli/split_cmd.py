@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+from .target_args import add_target_args
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,12 +22,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="also keep together examples with the same system prompt or first user message")
     p.add_argument("--output-dir", "-o", metavar="DIR", help="folder for the two files (default: next to FILE)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    add_target_args(p, model=False, what="whose per-file limits the two files are checked against")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..split import split
+    from ..split import limit_notes, split
+    from .target_args import resolve
 
+    target = resolve(args, args.path)  # a bad [tool.tunesmith] stops the command before anything is written
     r = split(args.path, validation=args.validation, seed=args.seed, group_by=args.group_by,
               out_dir=args.output_dir, overwrite=args.force)
     plan = r.plan
@@ -32,4 +38,6 @@ def run(args: argparse.Namespace) -> int:
           f"({r.validation_examples:,} examples)")
     print(f"{plan.groups:,} groups (by {plan.group_by}; {plan.near_pairs:,} near-duplicate pair(s) kept together), "
           f"seed {plan.seed}")
+    for note in limit_notes(r, target.provider, target.method):
+        print(f"warning: {note}", file=sys.stderr)
     return 0
