@@ -127,9 +127,9 @@ def test_split_checks_the_two_files_against_the_target_providers_limits(project:
     rows = project / "rft.jsonl"  # RFT rows: OpenAI takes at most 1,000 in a validation file, Azure states no limit
     rows.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"What is {i} squared?"}],
                                         "answer": str(i * i)}) + "\n" for i in range(1200)), "utf-8")
-    code, out, err = run(capsys, "split", str(rows), "--validation", "1100")
+    code, _, err = run(capsys, "split", str(rows), "--validation", "1100")
     assert code == 0 and "1,100 examples" not in err  # the project says Azure
-    code, out, err = run(capsys, "split", str(rows), "--validation", "1100", "--provider", "openai", "--force")
+    code, _, err = run(capsys, "split", str(rows), "--validation", "1100", "--provider", "openai", "--force")
     assert code == 0 and "warning: validation: 1,100 examples, but OpenAI takes at most 1,000 in an RFT validation " \
                          "file (lint F080): ask for --validation 1000" in err
 
