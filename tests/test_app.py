@@ -96,6 +96,13 @@ def save(at: AppTest) -> AppTest:
     return at
 
 
+def msg(widgets, name: str):  # type: ignore[no-untyped-def]
+    """The record editor's widget ``name`` (its key, without the ``__<version>`` the editor adds)."""
+    found = [w for w in widgets if isinstance(w.key, str) and w.key.rsplit("__", 1)[0] == name]
+    assert len(found) == 1, f"{name}: {[w.key for w in widgets]}"
+    return found[0]
+
+
 def table(at: AppTest, column: str):  # type: ignore[no-untyped-def]
     """The first table on the page with ``column``."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
@@ -160,9 +167,9 @@ def test_create_a_dataset_and_add_an_example_from_the_template(workspace: Path) 
     page(at, "record")
     at.button(key="rec_new").click()
     run(at)
-    at.text_area(key="msg_messages_0_content").set_value("Tell me about tin.")
+    msg(at.text_area, "msg_messages_0_content").set_value("Tell me about tin.")
     run(at)
-    at.text_area(key="msg_messages_1_content").set_value("Tin is fifty.")
+    msg(at.text_area, "msg_messages_1_content").set_value("Tin is fifty.")
     run(at)
     save(at)
     assert json.loads((workspace / "new.jsonl").read_bytes()) == {
@@ -187,8 +194,8 @@ def test_edit_a_message_and_save_changes_only_that_line(workspace: Path) -> None
     path = workspace / "elle_single_turn.jsonl"
     before = lines(path)
     at = edit(opened("elle_single_turn.jsonl"), 3)
-    assert at.text_area(key="msg_messages_1_content").value == json.loads(before[2])["messages"][1]["content"]
-    at.text_area(key="msg_messages_1_content").set_value("Tell me about lithium, in one limerick.")
+    assert msg(at.text_area, "msg_messages_1_content").value == json.loads(before[2])["messages"][1]["content"]
+    msg(at.text_area, "msg_messages_1_content").set_value("Tell me about lithium, in one limerick.")
     run(at)
     assert "unsaved changes" in at.text[0].value
     save(at)
@@ -203,7 +210,7 @@ def test_toggle_a_weight(workspace: Path) -> None:
     path = workspace / "elle_multi_turn.jsonl"
     before = lines(path)
     at = edit(opened("elle_multi_turn.jsonl"), 1)
-    first, second = at.toggle(key="msg_messages_2_weight"), at.toggle(key="msg_messages_4_weight")
+    first, second = msg(at.toggle, "msg_messages_2_weight"), msg(at.toggle, "msg_messages_4_weight")
     assert (first.value, second.value) == (False, True)
     assert "Message 3 · assistant · context only (weight 0)" in texts(at.text)
     first.set_value(True)
@@ -218,19 +225,19 @@ def test_add_a_tool_call_with_checked_arguments(workspace: Path) -> None:
     path = workspace / "elle_single_turn.jsonl"
     before = lines(path)
     at = edit(opened("elle_single_turn.jsonl"), 1)
-    at.text_input(key="msg_messages_2_newcall_name").set_value("lookup_element")
-    at.text_area(key="msg_messages_2_newcall_args").set_value("symbol=H")
+    msg(at.text_input, "msg_messages_2_newcall_name").set_value("lookup_element")
+    msg(at.text_area, "msg_messages_2_newcall_args").set_value("symbol=H")
     run(at)
     assert any(t.startswith("arguments: not valid JSON") for t in texts(at.warning))
-    assert at.button(key="msg_messages_2_newcall_add").disabled
-    at.text_area(key="msg_messages_2_newcall_args").set_value('{"symbol": "H"}')
+    assert msg(at.button, "msg_messages_2_newcall_add").disabled
+    msg(at.text_area, "msg_messages_2_newcall_args").set_value('{"symbol": "H"}')
     run(at)
-    at.button(key="msg_messages_2_newcall_add").click()
+    msg(at.button, "msg_messages_2_newcall_add").click()
     run(at)
-    assert at.text_input(key="msg_messages_2_call0_name").value == "lookup_element"
-    assert at.text_area(key="msg_messages_2_call0_args").value == '{"symbol": "H"}'
+    assert msg(at.text_input, "msg_messages_2_call0_name").value == "lookup_element"
+    assert msg(at.text_area, "msg_messages_2_call0_args").value == '{"symbol": "H"}'
     assert "no tool message answers this call yet" in texts(at.caption)
-    at.text_area(key="msg_messages_2_call0_args").set_value('{"symbol": ')
+    msg(at.text_area, "msg_messages_2_call0_args").set_value('{"symbol": ')
     run(at)
     assert any(t.startswith("tool call arguments: not valid JSON") for t in texts(at.error))
     save(at)
@@ -242,30 +249,30 @@ def test_add_a_tool_call_with_checked_arguments(workspace: Path) -> None:
 
 def test_messages_added_moved_and_deleted(workspace: Path) -> None:
     at = edit(opened("elle_single_turn.jsonl"), 2)
-    at.selectbox(key="msg_messages_add_role").set_value("user")
-    at.button(key="msg_messages_add").click()
+    msg(at.selectbox, "msg_messages_add_role").set_value("user")
+    msg(at.button, "msg_messages_add").click()
     run(at)
-    assert at.selectbox(key="msg_messages_3_role").value == "user"
-    at.text_area(key="msg_messages_3_content").set_value("And its symbol?")
+    assert msg(at.selectbox, "msg_messages_3_role").value == "user"
+    msg(at.text_area, "msg_messages_3_content").set_value("And its symbol?")
     run(at)
-    at.button(key="msg_messages_3_up").click()
+    msg(at.button, "msg_messages_3_up").click()
     run(at)
-    assert at.text_area(key="msg_messages_2_content").value == "And its symbol?"
-    at.button(key="msg_messages_2_delete").click()
+    assert msg(at.text_area, "msg_messages_2_content").value == "And its symbol?"
+    msg(at.button, "msg_messages_2_delete").click()
     run(at)
     original = json.loads(lines(workspace / "elle_single_turn.jsonl")[1])
-    assert at.text_area(key="msg_messages_2_content").value == original["messages"][2]["content"]
+    assert msg(at.text_area, "msg_messages_2_content").value == original["messages"][2]["content"]
     assert at.session_state["dataset"].entries[1].value == original
 
 
 def test_undo(workspace: Path) -> None:
     at = edit(opened("elle_single_turn.jsonl"), 1)
-    original = at.text_area(key="msg_messages_1_content").value
-    at.text_area(key="msg_messages_1_content").set_value("changed")
+    original = msg(at.text_area, "msg_messages_1_content").value
+    msg(at.text_area, "msg_messages_1_content").set_value("changed")
     run(at)
     at.button(key="undo").click()
     run(at)
-    assert at.text_area(key="msg_messages_1_content").value == original
+    assert msg(at.text_area, "msg_messages_1_content").value == original
     assert "undone: example 1: message 2 content" in texts(at.info)
     assert at.button(key="save").disabled
     assert at.get("download_button")  # the current content can be downloaded at any time
@@ -276,8 +283,8 @@ def test_preference_example_side_by_side(workspace: Path) -> None:
     before = lines(path)
     at = edit(opened("elle_dpo.jsonl"), 1)
     assert [s.value for s in at.subheader] == ["Input", "Preferred answer", "Non-preferred answer"]
-    assert at.text_area(key="msg_input_1_content").value == "Tell me about hydrogen."
-    at.text_area(key="msg_non_preferred_0_content").set_value("Hydrogen? No idea.")
+    assert msg(at.text_area, "msg_input_1_content").value == "Tell me about hydrogen."
+    msg(at.text_area, "msg_non_preferred_0_content").set_value("Hydrogen? No idea.")
     run(at)
     save(at)
     record = json.loads(lines(path)[0])
@@ -289,14 +296,14 @@ def test_preference_example_side_by_side(workspace: Path) -> None:
 def test_findings_next_to_their_field_and_fix_this(workspace: Path) -> None:
     path = workspace / "elle_broken.jsonl"
     at = edit(opened("elle_broken.jsonl"), 14)  # C030: role "human"
-    assert at.selectbox(key="msg_messages_1_role").value == "human"
+    assert msg(at.selectbox, "msg_messages_1_role").value == "human"
     assert any(t.startswith("C030 invalid-role (line 14, /messages/1/role)") for t in texts(at.error))
     button(at, "Fix this").click()
     run(at)
     assert 'rename role "human" to "user"' in " ".join(texts(at.caption))
     at.button(key="fix_apply").click()
     run(at)
-    assert at.selectbox(key="msg_messages_1_role").value == "user"
+    assert msg(at.selectbox, "msg_messages_1_role").value == "user"
     assert not any(t.startswith("C030") for t in texts(at.error))
     save(at)
     assert b'"role": "user", "content": "Tell me about mercury."' in lines(path)[13]
@@ -322,7 +329,7 @@ def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
     at.button(key="edit_json_apply").click()
     run(at)
-    assert at.text_area(key="msg_messages_1_content").value == "Tell me about hydrogen."
+    assert msg(at.text_area, "msg_messages_1_content").value == "Tell me about hydrogen."
     save(at)
     out = lines(path)
     original = lines(SAMPLES / "elle_broken.jsonl")
@@ -338,7 +345,7 @@ def test_content_is_shown_as_text_never_html(workspace: Path) -> None:
     at = opened("nasty.jsonl")
     assert at.dataframe[0].value["first user message"][0] == nasty
     edit(at, 1)
-    assert at.text_area(key="msg_messages_1_content").value == nasty
+    assert msg(at.text_area, "msg_messages_1_content").value == nasty
     assert not at.get("html")
     for element in [*at.markdown, *at.caption, *at.error, *at.warning, *at.info]:
         assert "![" not in element.value and "<img" not in element.value
@@ -350,7 +357,7 @@ def test_content_is_shown_as_text_never_html(workspace: Path) -> None:
 def test_conflict_on_disk_then_save_as(workspace: Path) -> None:
     path = workspace / "elle_single_turn.jsonl"
     at = edit(opened("elle_single_turn.jsonl"), 1)
-    at.text_area(key="msg_messages_1_content").set_value("mine")
+    msg(at.text_area, "msg_messages_1_content").set_value("mine")
     run(at)
     theirs = path.read_bytes() + json.dumps({"messages": [{"role": "user", "content": "theirs"}]}).encode() + b"\n"
     path.write_bytes(theirs)
@@ -370,14 +377,14 @@ def test_conflict_on_disk_then_save_as(workspace: Path) -> None:
 def test_conflict_reload_or_overwrite(workspace: Path) -> None:
     path = workspace / "elle_single_turn.jsonl"
     at = edit(opened("elle_single_turn.jsonl"), 1)
-    at.text_area(key="msg_messages_1_content").set_value("mine")
+    msg(at.text_area, "msg_messages_1_content").set_value("mine")
     run(at)
     path.write_bytes(path.read_bytes()[:-1])  # someone drops the final newline
     run(at)
     at.button(key="conflict_overwrite").click()
     run(at)
     assert json.loads(lines(path)[0])["messages"][1]["content"] == "mine" and path.read_bytes().endswith(b"\n")
-    at.text_area(key="msg_messages_1_content").set_value("mine again")
+    msg(at.text_area, "msg_messages_1_content").set_value("mine again")
     run(at)
     path.write_bytes(b"")
     run(at)
@@ -504,7 +511,8 @@ def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox)
     model = at.code[0].value
     assert model.startswith("ft:gpt-4.1-mini-2025-04-14:sandbox:elle:")
     assert at.get("vega_lite_chart")  # loss (and accuracy) curves
-    assert table(at, "step")["model"].str.startswith("ft:").all()
+    checkpoints = [c.value for c in at.code if ":ckpt-step-" in c.value]  # each whole, wrapped (not a wide table)
+    assert checkpoints and all(c.startswith("ft:") for c in checkpoints)
     job = Registry().jobs()[0]
     assert (job.status, job.fine_tuned_model, job.validation_path) == (
         "succeeded", model, str(workspace / "elle_validation.jsonl"))
@@ -525,8 +533,11 @@ def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox)
     at.number_input(key="pg_limit").set_value(3)
     at.button(key="pg_run_file").click()
     run(at)
-    answers = table(at, "tuned answer")
-    assert list(answers["line"]) == [1, 2, 3] and answers["tuned answer"].str.len().gt(0).all()
+    shown = [t for t in texts(at.caption) if re.match(r"^line \d+ · tuned answer", t)]
+    assert [t.split(" ")[1] for t in shown] == ["1", "2", "3"]
+    html = "".join(str(h.proto.body) for h in at.get("html"))
+    assert html.count('class="ts-diff"') >= 3 * 5  # question, reference, two answers and the difference, per row
+    assert "<ins " in html or "<del " in html
 
 
 def test_past_jobs_can_be_reopened(workspace: Path, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -615,7 +626,7 @@ def test_worker_processes_can_import_the_entry_script(script: Path) -> None:
 
 def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path) -> None:
     at = edit(opened("elle_broken.jsonl"), 24)  # C101: weight 1.0
-    at.toggle(key="msg_messages_2_weight").set_value(False)
+    msg(at.toggle, "msg_messages_2_weight").set_value(False)
     run(at)
     assert any(t.startswith("C111 no-trained-assistant-message (line 24, /messages)") for t in texts(at.warning))
 

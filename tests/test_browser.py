@@ -258,7 +258,7 @@ def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page
     expect(page.get_by_text("Message 3 · assistant · context only (weight 0)")).to_be_visible()
     weight = page.get_by_role("switch", name="Message 3 trained")
     expect(weight).not_to_be_checked()
-    keyed(page, "msg_messages_2_weight").get_by_text("Message 3 trained").click()
+    page.locator("[class*='st-key-msg_messages_2_weight__']").get_by_text("Message 3 trained").click()
     expect(page.get_by_text("Message 3 · assistant · trained", exact=True)).to_be_visible()
     expect(weight).to_be_checked()
     expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()

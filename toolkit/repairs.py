@@ -142,12 +142,87 @@ def preference_key_names(value: dict[str, Any], file_format: str) -> Iterator[Ch
             yield Change("P010", f'rename "{old}" to "{new}"', _renamer(value, old, new))
 
 
+def developer_to_system(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C031: in a supervised chat file, ``developer`` messages become ``system`` messages.
+
+    Only there: the supervised chat schema has no ``developer`` role, while reinforcement (RFT)
+    files need it (R020 goes the other way), so the file's format decides.
+    """
+    if file_format != formats.CHAT or not isinstance(value.get("messages"), list):
+        return
+    for i, m in enumerate(value["messages"]):
+        if isinstance(m, dict) and m.get("role") == "developer":
+            yield Change("C031", f'/messages/{i}/role: rename role "developer" to "system"', _setter(m, "role", "system"))
+
+
+def _integer_weight(weight: Any) -> int | None:
+    """0 or 1 for a weight that says so in another type (``1.0``, ``true``, ``"1"``); None otherwise."""
+    if isinstance(weight, bool):
+        return int(weight)
+    if isinstance(weight, float) and weight in (0.0, 1.0):
+        return int(weight)
+    if isinstance(weight, str) and weight.strip() in ("0", "1"):
+        return int(weight.strip())
+    return None
+
+
+def integer_weights(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C101: an assistant ``weight`` of ``1.0``/``0.0``, ``true``/``false`` or ``"1"``/``"0"`` becomes the integer."""
+    if file_format not in (formats.CHAT, formats.REINFORCEMENT) or not isinstance(value.get("messages"), list):
+        return
+    for i, m in enumerate(value["messages"]):
+        if not isinstance(m, dict) or m.get("role") != "assistant" or "weight" not in m:
+            continue
+        w = m["weight"]
+        target = None if type(w) is int else _integer_weight(w)
+        if target is not None:
+            yield Change("C101", f"/messages/{i}/weight: write {json.dumps(w)} as {target}",
+                         _setter(m, "weight", target))
+
+
+def _boolean(flag: Any) -> bool | None:
+    """True/False for the strings ``"true"``/``"false"`` (any case, outer spaces ignored); None otherwise."""
+    if isinstance(flag, str) and flag.strip().lower() in ("true", "false"):
+        return flag.strip().lower() == "true"
+    return None
+
+
+def parallel_calls_boolean(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C170: ``"parallel_tool_calls": "false"`` (a string) becomes the boolean ``false``."""
+    target = _boolean(value.get("parallel_tool_calls"))
+    if file_format == formats.CHAT and target is not None:
+        yield Change("C170", f'/parallel_tool_calls: write "{value["parallel_tool_calls"]}" as {json.dumps(target)}',
+                     _setter(value, "parallel_tool_calls", target))
+
+
+def strict_boolean(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C160: a tool definition's ``"strict": "true"`` (a string) becomes the boolean, when that is what C160 reports."""
+    from .rules.tool_definitions import _tool_problem  # the rule's own check: fix only what it reports
+
+    tools = value.get("tools")
+    if file_format not in (formats.CHAT, formats.REINFORCEMENT) or not isinstance(tools, list):
+        return
+    for k, tool in enumerate(tools):
+        at = f"/tools/{k}/function/strict"
+        found = _tool_problem(tool, f"/tools/{k}", f"tool {k + 1}")
+        if found is None or found.pointer != at:
+            continue
+        fn = tool["function"]
+        target = _boolean(fn["strict"])
+        if target is not None:
+            yield Change("C160", f'{at}: write "{fn["strict"]}" as {json.dumps(target)}', _setter(fn, "strict", target))
+
+
 REPAIRS: dict[str, Callable[[dict[str, Any], str], Iterator[Change]]] = {
     "P010": preference_key_names,
     "C030": role_aliases,
+    "C031": developer_to_system,
     "R020": system_to_developer,
+    "C101": integer_weights,
     "C140": arguments_as_strings,
     "C080": tool_text_parts,
+    "C160": strict_boolean,
+    "C170": parallel_calls_boolean,
 }
 
 

@@ -11,7 +11,7 @@ No module here imports streamlit; pandas is imported only by :mod:`toolkit.edit.
 
 from __future__ import annotations
 
-from . import ops, review
+from . import bulk, ops, review
 from .analysis import Analysis, Facts
 from .dataset import Dataset, Fingerprint, write_atomic
 from .entries import Entry, encode
@@ -20,5 +20,5 @@ from .workspace import Workspace, WorkspaceError
 
 __all__ = [
     "Analysis", "ConflictError", "Dataset", "EditError", "Entry", "Facts", "Fingerprint", "Workspace",
-    "WorkspaceError", "encode", "ops", "review", "write_atomic",
+    "WorkspaceError", "bulk", "encode", "ops", "review", "write_atomic",
 ]

@@ -22,9 +22,9 @@ from .records import get, message_lists, tokens
 
 Edit = Callable[[dict[str, Any]], None]
 ROLES = ("system", "user", "assistant", "tool", "developer", "function")
-__all__ = ["ROLES", "Edit", "add_message", "add_tool_call", "arguments_problem", "call_ids", "delete_message",
-           "delete_tool_call", "get", "is_trained", "message_lists", "move_message", "remove", "set_optional",
-           "set_role", "set_tool_call", "set_value", "set_weight", "template", "tokens"]
+__all__ = ["ROLES", "WEIGHT_MODES", "Edit", "add_message", "add_tool_call", "arguments_problem", "call_ids",
+           "delete_message", "delete_tool_call", "get", "is_trained", "message_lists", "move_message", "remove",
+           "set_optional", "set_role", "set_tool_call", "set_value", "set_weight", "set_weights", "template", "tokens"]
 
 
 def _parent(value: dict[str, Any], pointer: str) -> tuple[Any, str]:
@@ -77,6 +77,32 @@ def set_role(message: str, role: str) -> Edit:
 def set_weight(message: str, *, trained: bool) -> Edit:
     """``weight: 1`` (trained) or ``weight: 0`` (context only) on an assistant message."""
     return set_value(f"{message}/weight", 1 if trained else 0)
+
+
+WEIGHT_MODES = {"all": "every assistant turn trained (weight 1)",
+                "last": "only the last assistant turn trained (the earlier ones weight 0)"}
+
+
+def set_weights(mode: str) -> Edit:
+    """Weights of every assistant message of ``/messages`` at once (``mode``: a key of :data:`WEIGHT_MODES`).
+
+    Only weights that say otherwise are written: a missing weight already means 1, so it is not
+    added; a record whose weights already match is left as it is (byte for byte, by the caller).
+    """
+    if mode not in WEIGHT_MODES:
+        raise EditError(f"unknown weight setting {mode!r}; choose one of: {', '.join(WEIGHT_MODES)}")
+
+    def edit(value: dict[str, Any]) -> None:
+        msgs = value.get("messages")
+        if not isinstance(msgs, list):
+            return
+        turns = [m for m in msgs if isinstance(m, dict) and m.get("role") == "assistant"]
+        for k, m in enumerate(turns):
+            want = 1 if mode == "all" or k == len(turns) - 1 else 0
+            w = m.get("weight", 1)
+            if not (type(w) is int and w == want):
+                m["weight"] = want
+    return edit
 
 
 def is_trained(message: Any) -> bool:

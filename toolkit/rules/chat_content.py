@@ -72,7 +72,8 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
 def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"The allowed values for weight are currently 0 or 1": 0 skips the message in training, 1
     (the default) trains on it. Fractions such as 0.5 are not supported; whether floats (`1.0`),
-    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers."""
+    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers
+    (`tunesmith fix --write` does that for those; a fraction needs a decision by hand)."""
     for i, m in iter_messages(rec.value):
         if "weight" not in m or role_of(m) != "assistant":
             continue

@@ -56,7 +56,8 @@ def invalid_tool_definition(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`tools` is an array of `{"type": "function", "function": {"name": str, "description"?: str,
     "parameters"?: JSON Schema object, "strict"?: bool}}`; the legacy `functions` array holds up to
     128 `{"name", "description"?, "parameters"?}` objects. Any other shape fails the schema. (An empty
-    `tools` or `functions` array is only a warning, C165.)
+    `tools` or `functions` array is only a warning, C165.) A `strict` given as the string `"true"`
+    or `"false"` is fixable (`tunesmith fix --write` writes the boolean).
     Evidence: documented (the fine-tuning chat input schema, SPEC-2507 `FineTuneChatRequestInput`)."""
     value = rec.value
     if not isinstance(value, dict):
@@ -287,7 +288,8 @@ def _extra(key: str, value: Any) -> str | None:
              formats=CHAT, structural=True, source="C-17")
 def invalid_parallel_tool_calls(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`parallel_tool_calls` is `true` (the default) or `false`. Strings such as `"no"`, numbers
-    and null fail the schema."""
+    and null fail the schema. The strings `"true"` and `"false"` are fixable (`tunesmith fix --write`
+    writes the booleans)."""
     value = rec.value
     if not isinstance(value, dict) or "parallel_tool_calls" not in value:
         return

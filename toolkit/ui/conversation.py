@@ -1,8 +1,9 @@
 """The record editor's conversation: one card per message, its widgets bound to edits of the open dataset.
 
-Widget keys are ``msg_<list>_<n>_<field>`` (``<list>``: messages, input, preferred,
-non_preferred; ``<n>`` counts from 0), so tests and browsers can find them; they are
-reset whenever the example shown changes outside these widgets (another example, undo, a fix).
+Widget keys are ``msg_<list>_<n>_<field>__<version>`` (``<list>``: messages, input, preferred,
+non_preferred; ``<n>`` counts from 0; ``<version>`` names the entry shown, a new one after every
+edit of it), so tests and browsers can find them, and no widget ever shows another example's
+text or an older version of this one's: a fixed key keeps the browser's copy of the first value.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class Card:
     counter: list[int]
     first_line: int
 
+    def key(self, name: str) -> str:
+        """The widget key ``name`` for the version of the example shown (see the module's docstring)."""
+        return f"{name}__{self.ds.entries[self.index].uid}"
+
 
 def sync(ds: Dataset, index: int) -> None:
     """Forget the widgets' values when the example shown is not the one they were showing."""
@@ -74,24 +79,26 @@ def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bo
         st.session_state["rec_synced"] = (id(ds), ds.entries[index].uid)
 
 
-def _on(key: str, make: Callable[[Any], ops.Edit | None], what: str, initial: Any) -> dict[str, Any]:
+def _on(card: Card, name: str, make: Callable[[Any], ops.Edit | None], what: str, initial: Any) -> dict[str, Any]:
     """Widget arguments bound to an edit; the widget starts at ``initial``.
 
     The value is seeded into session state rather than passed as ``value=``: a keyed widget
     keeps its identity when ``value=`` changes, so the browser would go on showing (and later
-    send back) the previous example's text. A key that :func:`sync` deleted is seeded anew.
+    send back) the previous example's text; the key changes with the example's version.
     """
+    key = card.key(name)
     if key not in st.session_state:
         st.session_state[key] = initial
     return {"key": key, "on_change": _apply, "args": (key, make, what)}
 
 
-def _click(key: str, edit: ops.Edit, what: str) -> dict[str, Any]:
+def _click(card: Card, name: str, edit: ops.Edit, what: str) -> dict[str, Any]:
+    key = card.key(name)
     return {"key": key, "on_click": _apply, "args": (key, lambda _: edit, what, False)}
 
 
-def _problem(key: str) -> None:
-    message = st.session_state.get("rec_errors", {}).get(key)
+def _problem(card: Card, name: str) -> None:
+    message = st.session_state.get("rec_errors", {}).get(card.key(name))
     if message:
         widgets.alert("error", message)
 
@@ -108,11 +115,11 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
     for i, m in enumerate(messages):
         with st.container(border=True):
             _message(card, pointer, i, m, slug, label, weights)
-    role_key = f"msg_{slug}_add_role"
+    role_key = card.key(f"msg_{slug}_add_role")
     pick, add = st.columns([2, 1], vertical_alignment="bottom")
     st.session_state.setdefault(role_key, ops.ROLES[_default_role(messages)])
     pick.selectbox(f"New {label.lower()} role", ops.ROLES, key=role_key)
-    add.button(f"Add {label.lower()}", key=f"msg_{slug}_add", on_click=_apply, wrap=True,
+    add.button(f"Add {label.lower()}", key=card.key(f"msg_{slug}_add"), on_click=_apply, wrap=True,
                args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
 
 
@@ -143,15 +150,15 @@ def _message(card: Card, lst: str, i: int, m: Any, slug: str, label: str, weight
     _findings(card, at)
     roles = list(ops.ROLES) if role in ops.ROLES else [str(role), *ops.ROLES]
     top = st.columns([2, 2, 1]) if role == "assistant" and weights else st.columns([2, 2])
-    top[0].selectbox(f"{name} role", roles, **_on(f"{key}_role", lambda r: ops.set_role(at, r),
+    top[0].selectbox(f"{name} role", roles, **_on(card, f"{key}_role", lambda r: ops.set_role(at, r),
                                                    f"{name.lower()} role", str(role) if role not in ops.ROLES else role))
     current_name = m.get("name") if isinstance(m.get("name"), str) else ""
-    top[1].text_input(f"{name} name (optional)", **_on(f"{key}_name", lambda t: ops.set_optional(f"{at}/name", t.strip()),
+    top[1].text_input(f"{name} name (optional)", **_on(card, f"{key}_name", lambda t: ops.set_optional(f"{at}/name", t.strip()),
                                                        f"{name.lower()} name", shown(current_name)))
     if role == "assistant" and weights:
         top[2].toggle(f"{name} trained",
                       help="on: weight 1, training learns this answer; off: weight 0, it is only context",
-                      **_on(f"{key}_weight", lambda on: ops.set_weight(at, trained=on), f"{name.lower()} weight",
+                      **_on(card, f"{key}_weight", lambda on: ops.set_weight(at, trained=on), f"{name.lower()} weight",
                             trained))
     for field in ("role", "name", "weight"):
         _findings(card, f"{at}/{field}")
@@ -169,7 +176,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         for k, part in enumerate(content):
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
                 st.text_area(f"{name} part {k + 1} text", height=box_height(part["text"]),
-                             **_on(f"{key}_part{k}", lambda t, k=k: ops.set_value(f"{at}/content/{k}/text", t),
+                             **_on(card, f"{key}_part{k}", lambda t, k=k: ops.set_value(f"{at}/content/{k}/text", t),
                                    f"{name.lower()} text", shown(part["text"])))
             else:
                 st.text(f"{name} part {k + 1}: " + shown(json.dumps(part, ensure_ascii=False))[:500])
@@ -180,7 +187,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         def edit(t: str) -> ops.Edit | None:
             return None if content is None and not t else ops.set_value(f"{at}/content", t)
 
-        st.text_area(f"{name} content", height=box_height(text), **_on(f"{key}_content", edit, f"{name.lower()} content",
+        st.text_area(f"{name} content", height=box_height(text), **_on(card, f"{key}_content", edit, f"{name.lower()} content",
                                                            shown(text)))
     _findings(card, f"{at}/content")
 
@@ -188,7 +195,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
 def _tool_result(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
     cid = m.get("tool_call_id") if isinstance(m.get("tool_call_id"), str) else ""
     st.text_input(f"{name} tool_call_id",
-                  **_on(f"{key}_tool_call_id", lambda t: ops.set_optional(f"{at}/tool_call_id", t.strip()),
+                  **_on(card, f"{key}_tool_call_id", lambda t: ops.set_optional(f"{at}/tool_call_id", t.strip()),
                         f"{name.lower()} tool_call_id", shown(cid)))
     call = _calls_by_id(card.value).get(cid)
     if cid:
@@ -219,19 +226,19 @@ def _tool_calls(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> 
             left, right = st.columns(2)
             cid = call.get("id") if isinstance(call.get("id"), str) else ""
             left.text_input(f"{cn} id",
-                            **_on(f"{ck}_id", lambda t, c=c: ops.set_tool_call(at, c, call_id=t.strip()),
+                            **_on(card, f"{ck}_id", lambda t, c=c: ops.set_tool_call(at, c, call_id=t.strip()),
                                   f"{cn.lower()} id", shown(cid)))
             right.text_input(f"{cn} function",
-                             **_on(f"{ck}_name", lambda t, c=c: ops.set_tool_call(at, c, name=t.strip()),
+                             **_on(card, f"{ck}_name", lambda t, c=c: ops.set_tool_call(at, c, name=t.strip()),
                                    f"{cn.lower()} function", shown(str(fn.get("name") or ""))))
             text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
             st.text_area(f"{cn} arguments (JSON)", height=box_height(text, least=68),
-                         **_on(f"{ck}_args", lambda t, c=c: ops.set_tool_call(at, c, arguments=t),
+                         **_on(card, f"{ck}_args", lambda t, c=c: ops.set_tool_call(at, c, arguments=t),
                                f"{cn.lower()} arguments", shown(text)))
-            _problem(f"{ck}_args")
+            _problem(card, f"{ck}_args")
             st.caption(widgets.md(f"answered by message {answered[cid] + 1}" if cid in answered
                                   else "no tool message answers this call yet"))
-            st.button(f"Delete {cn.lower()}", **_click(f"{ck}_delete", ops.delete_tool_call(at, c),
+            st.button(f"Delete {cn.lower()}", **_click(card, f"{ck}_delete", ops.delete_tool_call(at, c),
                                                           f"delete {cn.lower()}"))
             _findings(card, f"{at}/tool_calls/{c}")
     _new_call(card, at, key, name)
@@ -248,7 +255,7 @@ def _new_call(card: Card, at: str, key: str, name: str) -> None:
                 if isinstance(t, dict) and isinstance(t.get("function"), dict)
                 and isinstance(t["function"].get("name"), str)]
     with st.expander(f"Add a tool call to {name.lower()}"):
-        fn_key, args_key = f"{key}_newcall_name", f"{key}_newcall_args"
+        fn_key, args_key = card.key(f"{key}_newcall_name"), card.key(f"{key}_newcall_args")
         st.session_state.setdefault(fn_key, declared[0] if declared else "")
         st.session_state.setdefault(args_key, "{}")
         st.text_input(f"New call function ({name.lower()})", key=fn_key,
@@ -257,28 +264,29 @@ def _new_call(card: Card, at: str, key: str, name: str) -> None:
         problem = ops.arguments_problem(st.session_state.get(args_key) or "{}")
         if problem:
             widgets.alert("warning", f"arguments: {problem}")
-        st.button(f"Add tool call to {name.lower()}", key=f"{key}_newcall_add", disabled=bool(problem),
-                  on_click=_add_call, args=(at, fn_key, args_key, name))
-        _problem(f"{key}_newcall_add")
+        st.button(f"Add tool call to {name.lower()}", key=card.key(f"{key}_newcall_add"), disabled=bool(problem),
+                  on_click=_add_call, args=(at, fn_key, args_key, card.key(f"{key}_newcall_add"), name))
+        _problem(card, f"{key}_newcall_add")
 
 
-def _add_call(at: str, fn_key: str, args_key: str, name: str) -> None:
+def _add_call(at: str, fn_key: str, args_key: str, add_key: str, name: str) -> None:
     def make(_: Any) -> ops.Edit:
         return ops.add_tool_call(at, (st.session_state.get(fn_key) or "").strip(),
                                  st.session_state.get(args_key) or "{}")
-    _apply(fn_key.replace("_name", "_add"), make, f"add a tool call to {name.lower()}", False)
+    _apply(add_key, make, f"add a tool call to {name.lower()}", False)
 
 
 def _moves(card: Card, lst: str, i: int, key: str, name: str) -> None:
     up, down, insert, delete = st.columns(4)
     up.button("Move up", disabled=i == 0, wrap=True,
-              **_click(f"{key}_up", ops.move_message(lst, i, -1), f"move {name.lower()} up"))
+              **_click(card, f"{key}_up", ops.move_message(lst, i, -1), f"move {name.lower()} up"))
     count = len(ops.get(card.value, lst, []))
     down.button("Move down", disabled=i == count - 1, wrap=True,
-                **_click(f"{key}_down", ops.move_message(lst, i, 1), f"move {name.lower()} down"))
+                **_click(card, f"{key}_down", ops.move_message(lst, i, 1), f"move {name.lower()} down"))
     insert.button("Insert below", help="a new empty message after this one", wrap=True,
-                  **_click(f"{key}_insert", ops.add_message(lst, "user", at=i + 1), f"insert after {name.lower()}"))
-    delete.button("Delete message", wrap=True, **_click(f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))
+                  **_click(card, f"{key}_insert", ops.add_message(lst, "user", at=i + 1), f"insert after {name.lower()}"))
+    delete.button("Delete message", wrap=True,
+                  **_click(card, f"{key}_delete", ops.delete_message(lst, i), f"delete {name.lower()}"))
 
 
 # -- read view ----------------------------------------------------------------------------------

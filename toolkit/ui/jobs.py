@@ -93,9 +93,12 @@ def _checkpoints(mon: live.JobMonitor) -> None:
     if not mon.checkpoints:
         return
     st.caption("Checkpoints")
-    rows = [{"step": c.step_number, "model": c.fine_tuned_model_checkpoint, **_numbers(getattr(c, "metrics", None))}
-            for c in mon.checkpoints]
-    st.dataframe(rows, hide_index=True, key="tr_checkpoints")
+    with st.container(key="tr_checkpoints"):  # one line each, wrapped: a wide table would cut the model ids off
+        for c in mon.checkpoints:
+            numbers = ", ".join(f"{k.replace('_', ' ')} {v:,.4g}" for k, v in
+                                _numbers(getattr(c, "metrics", None)).items() if k != "step")
+            st.caption(widgets.md(f"step {c.step_number:,}" + (f": {numbers}" if numbers else "")))
+            st.code(str(c.fine_tuned_model_checkpoint), language=None, wrap_lines=True)
 
 
 def _numbers(metrics: Any) -> dict[str, float]:

@@ -7,6 +7,7 @@ and page switches. Keys: ``workspace``, ``dataset``, ``analysis`` (+ ``analysis_
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -37,7 +38,8 @@ def init(folder: str) -> None:
         st.stop()
     configured = _lint_settings(ws)
     st.session_state.update(workspace=ws, dataset=None, selected=0, flash=[], analysis=None, analysis_key=None,
-                            analysis_job=None, lint_settings=configured, journal_offer=None)
+                            analysis_job=None, lint_settings=configured, journal_offer=None,
+                            journal_session=uuid.uuid4().hex[:12])
     # the project's target ([tool.tunesmith] provider and model) is where the sidebar starts
     st.session_state.setdefault("ws_provider", configured.provider)
     if configured.model:
@@ -71,14 +73,11 @@ def remember() -> None:
         return
     st.query_params["file"] = rel
     st.query_params["example"] = str(st.session_state.get("selected", 0) + 1)
-    offer = st.session_state.get("journal_offer")
-    if offer is not None and offer.file == rel:
-        return  # the kept changes wait for the user's choice: do not overwrite them
     mark = (id(ds), ds.version)
     if st.session_state.get("journal_mark") == mark:
         return
-    try:
-        Journal(ws).write(ds)
+    try:  # this session's own copy: changes an earlier session kept (offered for restoring) are not touched
+        journal().write(ds)
     except ToolkitError as exc:
         flash("warning", f"unsaved changes cannot be kept in the workspace's journal: {exc}")
     except OSError as exc:
@@ -96,6 +95,11 @@ def _lint_settings(ws: Workspace) -> Settings:
 
 def workspace() -> Workspace:
     return st.session_state["workspace"]
+
+
+def journal() -> Journal:
+    """The workspace's journal, as this browser session writes it."""
+    return Journal(workspace(), session=st.session_state.get("journal_session") or "")
 
 
 def dataset() -> Dataset | None:
@@ -135,10 +139,15 @@ def open_dataset(name: str, *, quiet: bool = False) -> bool:
     set_dataset(ds)
     rel = workspace().relative(ds.path)
     try:
-        kept = Journal(workspace()).find(rel)
-    except ToolkitError:
-        kept = None
-    st.session_state["journal_offer"] = kept if kept is not None and Journal.differs(ds, kept) else None
+        offers = []
+        for kept in journal().find_all(rel):
+            if Journal.differs(ds, kept):
+                offers.append(kept)
+            else:
+                journal().forget(kept)  # the same as the file: nothing to offer, nothing lost
+    except (ToolkitError, OSError):
+        offers = []
+    st.session_state["journal_offer"] = offers or None
     if not quiet:
         flash("success", f"opened {rel}: {ds.records} records in {len(ds)} entries")
     return True

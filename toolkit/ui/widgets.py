@@ -1,7 +1,8 @@
 """Page parts used on several pages: messages, the save bar, lint findings with their fixes.
 
 User content is only ever shown as widget values, ``st.text``/``st.code`` or table cells;
-text that goes through Markdown (alerts, captions) is escaped with :func:`md` first.
+text that goes through Markdown (alerts, captions) is escaped with :func:`md` first, and
+highlighted differences are HTML built by :mod:`toolkit.ui.textdiff`, which escapes every piece.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Iterable
 
 import streamlit as st
 
+from toolkit import repairs
 from toolkit.diagnostics import Diagnostic, Severity
 from toolkit.edit import ConflictError, Dataset, findings
-from toolkit.edit.journal import Journal
+from toolkit.edit.journal import Journal, Kept
 from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
-from toolkit.ui import state
+from toolkit.ui import state, textdiff
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 PREVIEWS = 3  # fixes previewed before "and N more"
@@ -44,6 +46,15 @@ def changed_spans(before: str, after: str, *, context: int = 16, limit: int = 8)
     if len(ops) > limit:
         out.append(f"… and {len(ops) - limit} more change(s)")
     return out
+
+
+def diff(before: str, after: str) -> None:
+    """The places where ``after`` differs from ``before``, highlighted (removed: red, struck; added: green)."""
+    places, total = textdiff.spans(shown(before), shown(after))
+    blocks = [textdiff.to_html(place) for place in places] or [textdiff.text_html("", empty="(no visible change)")]
+    if total > len(places):
+        blocks.append(f"<p>… and {total - len(places)} more change(s)</p>")
+    st.html("".join(blocks))
 
 
 def alert(kind: str, text: str) -> None:
@@ -76,7 +87,7 @@ def show_findings(diags: Iterable[Diagnostic], *, index: int | None, counter: li
         alert(_KIND[d.severity], diagnostic_text(d, first_line))
         if "duplicate" in d.name:
             _links(d, counter)
-        if not findings.fixable(d.rule):
+        if not findings.fixable(d.rule) or (d.fix is None and d.rule in repairs.REPAIRS):  # e.g. weight 0.5
             continue
         counter[0] += 1
         n = counter[0]
@@ -144,8 +155,7 @@ def fix_preview(ds: Dataset) -> None:
             if not p.after:
                 st.code(shown(p.before) + "\n(removed)", language=None, wrap_lines=True)
             else:
-                st.code("\n".join(changed_spans(p.before, p.after)) or "(no visible change)", language=None,
-                        wrap_lines=True)
+                diff(p.before, p.after)
         if len(planned) > PREVIEWS:
             st.caption(f"… and {len(planned) - PREVIEWS} more")
         apply, cancel = st.columns(2)
@@ -168,36 +178,53 @@ def _apply_fix() -> None:
 
 
 def journal_offer(ds: Dataset) -> None:
-    """Offer to restore the unsaved changes the journal kept for the open file (a reload, a closed tab)."""
-    kept = st.session_state.get("journal_offer")
-    if kept is None:
+    """Offer to restore the unsaved changes the journal kept for the open file (a reload, a closed tab).
+
+    One kept copy at a time, the newest first; edits made meanwhile are journaled as usual (beside it).
+    """
+    offers = st.session_state.get("journal_offer") or []
+    if not offers:
         return
+    kept = offers[0]
     with st.container(border=True):
+        more = f" ({len(offers) - 1} older set(s) of unsaved changes after this one)" if len(offers) > 1 else ""
         alert("warning", f"{kept.file} has unsaved changes from an earlier session ({kept.when()}): "
-                         + ("; ".join(kept.changes[-5:]) or "edits") + ".")
+                         + ("; ".join(kept.changes[-5:]) or "edits") + "." + more)
         if ds.fingerprint is not None and kept.base_sha256 not in (None, ds.fingerprint.sha256):
             alert("info", "The file changed on disk since then: restoring puts your version in the editor, and "
                           "saving it would replace what is on disk now (undo takes it back).")
+        if ds.modified:
+            alert("info", "Restoring replaces the changes made since this page was opened (they are kept in the "
+                          "journal meanwhile, and undo takes the restore back).")
         restore, discard = st.columns(2)
         restore.button("Restore my unsaved changes", key="journal_restore", type="primary", on_click=_restore)
         discard.button("Discard them", key="journal_discard", on_click=_discard)
 
 
+def _take_offer() -> Kept | None:
+    offers = st.session_state.get("journal_offer") or []
+    st.session_state["journal_offer"] = offers[1:] or None
+    return offers[0] if offers else None
+
+
 def _restore() -> None:
-    ds, kept = state.dataset(), st.session_state.get("journal_offer")
-    st.session_state["journal_offer"] = None
+    ds, kept = state.dataset(), _take_offer()
     if ds is None or kept is None:
         return
     Journal.restore(ds, kept)
+    try:
+        state.journal().write(ds)  # this session's copy holds it now: the earlier one can go
+        state.journal().forget(kept)
+    except (ToolkitError, OSError) as exc:  # the earlier copy stays: nothing is lost
+        state.flash("warning", f"unsaved changes cannot be kept in the workspace's journal: {exc}")
     state.relint()
     state.flash("success", f"restored the unsaved changes of {kept.when()}; save to write them to the file")
 
 
 def _discard() -> None:
-    kept = st.session_state.get("journal_offer")
-    st.session_state["journal_offer"] = None
+    kept = _take_offer()
     if kept is not None:
-        Journal(state.workspace()).discard(kept.file)
+        state.journal().forget(kept)
         state.flash("info", f"discarded the unsaved changes of {kept.when()}")
 
 

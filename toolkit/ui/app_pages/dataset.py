@@ -6,7 +6,7 @@ from collections import Counter
 
 import streamlit as st
 
-from toolkit.edit import Analysis, Dataset, review, table
+from toolkit.edit import Analysis, Dataset, bulk, review, table
 from toolkit.errors import ToolkitError
 from toolkit.rules import RULES
 from toolkit.ui import main as app
@@ -172,6 +172,11 @@ def _bulk(indices: list[int]) -> None:
         name, export = st.columns([3, 2], vertical_alignment="bottom")
         name.text_input("Export them to a new file", key="ds_bulk_name", placeholder="subset.jsonl")
         export.button(f"Export {len(indices):,} entries", key="ds_bulk_export", on_click=_export, args=(indices,))
+        mode, weights = st.columns([3, 2], vertical_alignment="bottom")
+        mode.selectbox("Set the assistant weights", list(bulk.WEIGHT_MODES), key="ds_bulk_weights",
+                       format_func=bulk.WEIGHT_MODES.get)
+        weights.button(f"Set weights on {len(indices):,} entries", key="ds_bulk_set_weights", on_click=_weights,
+                       args=(indices,))
         sure, delete = st.columns([3, 2], vertical_alignment="bottom")
         sure.checkbox(f"Yes, delete these {len(indices):,} entries from the open file (undo takes it back)",
                       key="ds_bulk_sure")
@@ -196,6 +201,25 @@ def _export(indices: list[int]) -> None:
         return
     state.flash("success", f"exported {len(indices):,} entries to {ws.relative(subset.path)}; the open file is "
                            "unchanged")
+
+
+def _weights(indices: list[int]) -> None:
+    ds = state.dataset()
+    if ds is None:
+        return
+    mode = st.session_state.get("ds_bulk_weights") or "all"
+    try:
+        changed = bulk.set_weights(ds, indices, mode)
+    except ToolkitError as exc:
+        state.flash("error", str(exc))
+        return
+    for old, new in changed:
+        state.carry_review(old, new)
+    if changed:
+        state.flash("info", f"set weights ({bulk.WEIGHT_MODES[mode]}) on {len(changed):,} of {len(indices):,} entries; "
+                            "save to write the file, or undo")
+    else:
+        state.flash("info", f"the weights of the {len(indices):,} entries already say that: nothing changed")
 
 
 def _delete(indices: list[int]) -> None:

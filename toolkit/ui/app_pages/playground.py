@@ -14,7 +14,7 @@ from toolkit.lint import looks_like_validation
 from toolkit.training.chat import Reply, ask, conversation
 from toolkit.training.compare import Row, compare, load_prompts, matches, summary
 from toolkit.training.registry import Registry
-from toolkit.ui import connect, state, widgets
+from toolkit.ui import connect, state, textdiff, widgets
 
 OTHER = "(another model id)"
 
@@ -130,6 +130,8 @@ def _held_out(conn: Any, client: Any, base: str, tuned: str) -> None:
 
 
 def _results(rows: list[Row]) -> None:
+    """Totals, then each example: its question, the reference and both answers side by side (wrapped, whole),
+    and the tuned answer's difference from the reference (from the base answer when there is none)."""
     totals = summary(rows)
     cols = st.columns(2)
     for col, side in zip(cols, ("base", "tuned"), strict=True):
@@ -137,16 +139,29 @@ def _results(rows: list[Row]) -> None:
         col.metric(f"{side}: same as the reference", f"{t['matches_reference']} of {t['with_reference']}")
         col.caption(widgets.md(f"{t['model']}: mean latency {t['mean_latency_s'] * 1000:,.0f} ms, "
                                f"{t['prompt_tokens']:,} prompt and {t['completion_tokens']:,} answer tokens"))
-    table = [{
-        "line": r.prompt.line,
-        "question": shown(text_of(next((m.get("content") for m in reversed(r.prompt.messages)
-                                         if m.get("role") == "user"), ""))),
-        "reference": shown(r.prompt.reference or ""),
-        "base answer": shown(r.base.text), "tuned answer": shown(r.tuned.text),
-        "base ms": round(r.base.latency * 1000), "tuned ms": round(r.tuned.latency * 1000),
-        "tuned matches": matches(r.tuned.text, r.prompt.reference),
-    } for r in rows]
-    st.dataframe(table, hide_index=True, key="pg_table")
+    for n, r in enumerate(rows):
+        with st.container(border=True, key=f"pg_row_{n}"):
+            _result(r)
+
+
+def _result(r: Row) -> None:
+    question = shown(text_of(next((m.get("content") for m in reversed(r.prompt.messages)
+                                   if m.get("role") == "user"), "")))
+    reference = shown(r.prompt.reference) if r.prompt.reference is not None else None
+    same = matches(r.tuned.text, r.prompt.reference)
+    verdict = "" if reference is None else " · tuned answer matches the reference" if same else \
+        " · tuned answer differs from the reference"
+    st.caption(widgets.md(f"line {r.prompt.line:,}{verdict}"))
+    st.html(textdiff.text_html(question))
+    answers = [("Reference", reference, None), ("Base answer", shown(r.base.text), r.base.latency),
+               ("Tuned answer", shown(r.tuned.text), r.tuned.latency)]
+    for col, (title, text, latency) in zip(st.columns(3), answers, strict=True):
+        with col:
+            st.markdown(f"**{title}**" + (f" · {latency * 1000:,.0f} ms" if latency is not None else ""))
+            st.html(textdiff.text_html(text or "", empty="(no reference in the file)" if text is None else "(empty)"))
+    against, label = (reference, "the reference") if reference is not None else (shown(r.base.text), "the base answer")
+    st.markdown(f"**Tuned answer against {label}** (removed: struck through, added: green)")
+    st.html(textdiff.to_html(textdiff.segments(against, shown(r.tuned.text))))
 
 
 def playground_page() -> None:
