@@ -17,7 +17,7 @@ import os
 import sys
 import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
@@ -115,19 +115,27 @@ def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int
         data = fh.read(chunk.end - chunk.start)
     if chunk.start == 0 and data.startswith(_BOM):
         data = data[len(_BOM):]
-    encode = tokens.counter(tokens.encoding(encoding))
-    rows = array("q")
     bad = Unreadable()
-    per: list[tuple[int, int, int, int, int, int, int]] = []
-    flat: list[str] = []
-    lines = data.split(b"\n")
-    for i, raw in enumerate(lines):
+    values: list[tuple[int, dict[str, Any]]] = []
+    for i, raw in enumerate(data.split(b"\n")):
         if not raw.strip():
             continue
         value = parse(raw)
         if not isinstance(value, dict):
             bad.add(i)
             continue
+        values.append((i, value))
+    return measure(values, encoding).tobytes(), data.count(b"\n"), bad.count, bad.lines
+
+
+def measure(values: Iterable[tuple[int, dict[str, Any]]], encoding: str) -> array[int]:
+    """:data:`ROW` int64 per ``(line, record)``: line, format code, messages, tokens, trained tokens, images
+    of assumed size (the strings of all the records are tokenized in one batch)."""
+    encode = tokens.counter(tokens.encoding(encoding))
+    rows = array("q")
+    per: list[tuple[int, int, int, int, int, int, int]] = []
+    flat: list[str] = []
+    for i, value in values:
         fmt = formats.detect(value)
         strings, overhead, n_trained, assumed = tokens.example_parts(value)
         if fmt == formats.REINFORCEMENT:
@@ -141,7 +149,7 @@ def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int
         total = overhead + trained + sum(counts[at + n_trained:at + n_strings])
         at += n_strings
         rows.extend((line, code, n_messages, total, trained, assumed))
-    return rows.tobytes(), data.count(b"\n"), bad.count, bad.lines
+    return rows
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

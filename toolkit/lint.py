@@ -164,6 +164,7 @@ class Linter:
         self.settings = settings or Settings()
         self.grader = grader
         self.today = today  # None: the real date (tests pin it for the shutdown rules)
+        self.cap = MAX_PER_RULE  # findings listed per rule and file (the editor lists them all)
         self.model = catalog.resolve(self.settings.provider, self.settings.model)
         if self.settings.method and self.settings.method not in formats.METHODS:
             raise UsageError(f"unknown method {self.settings.method!r}; choose one of: {', '.join(formats.METHODS)}")
@@ -243,7 +244,7 @@ class Linter:
                 for fmt in formats.FORMAT_METHOD for valid in (True, False)}
 
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
-        found = Findings()
+        found = Findings(self.cap)
         items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
         head = list(itertools.islice(items, LOOKAHEAD))
         counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))

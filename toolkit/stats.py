@@ -20,7 +20,7 @@ import os
 import statistics
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -107,7 +107,11 @@ def _head(path: str) -> list[dict[str, Any]]:
 
 def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.Model]:
     """The file's format and the model to count for: ``model``, else the provider default that trains it."""
-    head = _head(path)
+    return target_of(_head(path), provider, model)
+
+
+def target_of(head: list[dict[str, Any]], provider: str, model: str | None) -> tuple[str, catalog.Model]:
+    """The format of a file whose first records are ``head``, and the model to count for."""
     counts: Counter[str] = Counter(f for v in head if (f := formats.detect(v)) is not None)
     file_format = formats.decide(counts)
     return file_format, catalog.for_method(provider, model, formats.FORMAT_METHOD[file_format])
@@ -115,7 +119,12 @@ def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.M
 
 def _refuse_foreign(path: str) -> None:
     """A file in another trainer's format has no billed tokens to count: say so, with the convert command."""
-    foreign = formats.decide_foreign(_head(path))
+    refuse_foreign(_head(path), path)
+
+
+def refuse_foreign(head: list[dict[str, Any]], path: str) -> None:
+    """Raise :class:`InputError` when the first records ``head`` of ``path`` are in another trainer's format."""
+    foreign = formats.decide_foreign(head)
     if foreign is not None:
         fmt = formats.FOREIGN[foreign]
         how = (f"convert it first: {formats.convert_command(fmt, path)}" if fmt.convert_from
@@ -152,13 +161,27 @@ def compute(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PRO
     _refuse_foreign(spath)
     file_format, target = _target(spath, provider, model)
     bad = counting.Unreadable()
+    encoding = encoding or target.encoding
+    rows = counting.packed(spath, encoding=encoding, unreadable=bad, workers=workers)
+    return summarise(rows, path=spath, file_format=file_format, provider=provider, target=target,
+                     encoding=encoding, epochs=epochs, unreadable=bad)
+
+
+def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, provider: str, target: catalog.Model,
+              encoding: str, epochs: int | None, unreadable: counting.Unreadable) -> Stats:
+    """The :class:`Stats` of per-example rows (:data:`counting.ROW` int64 each, in file order).
+
+    ``tunesmith stats`` sums rows counted from the file; the editor sums the rows it keeps per
+    example, so both report the same numbers for the same records. ``unreadable`` is read
+    after the rows are consumed (the file's counters fill it as they go).
+    """
     context = target.context
     messages, toks, trained = array("q"), array("q"), array("q")
     codes: Counter[int] = Counter()
     over_limit = over_by_max = over_total = 0
     over_lines: list[tuple[int, int]] = []
     assumed_images = 0
-    for rows in counting.packed(spath, encoding=encoding or target.encoding, unreadable=bad, workers=workers):
+    for rows in packed:
         codes.update(rows[1::counting.ROW])
         messages.extend(rows[2::counting.ROW])
         toks.extend(rows[3::counting.ROW])
@@ -177,13 +200,13 @@ def compute(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PRO
     n = len(toks)
     n_epochs = epochs if epochs is not None else cost.auto_epochs(n)
     return Stats(
-        path=spath, format=file_format, provider=provider, model=target.name,
-        encoding=encoding or target.encoding, context=context, examples=n, formats=fmts,
+        path=path, format=file_format, provider=provider, model=target.name,
+        encoding=encoding, context=context, examples=n, formats=fmts,
         messages=Distribution.of(messages), tokens=Distribution.of(toks), trained=Distribution.of(trained),
         total_tokens=sum(toks), billed_tokens=billed, trained_tokens=sum(trained), over_limit=over_limit,
         over_by_max=over_by_max, over_lines=over_lines, epochs=n_epochs, epochs_auto=epochs is None,
-        cost=cost.estimate(target, billed, n_epochs), unreadable=bad.count, unreadable_lines=bad.lines,
-        images_assumed=assumed_images)
+        cost=cost.estimate(target, billed, n_epochs), unreadable=unreadable.count,
+        unreadable_lines=unreadable.lines, images_assumed=assumed_images)
 
 
 def frame(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,

@@ -5,26 +5,35 @@ The first run (:meth:`Analysis.run_full`) lints and counts the whole file once, 
 looks only at the entries that are new, together with the file's first records so that the
 format is decided as for the whole file. File-level findings (too few examples,
 duplicates) come from the last full run; :attr:`Analysis.stale` says when edits came after it.
+A full run's result is kept by the sha256 of the content (and the settings), so opening the
+same content again (a reload, another session, switching back to a file) does not redo it.
+:meth:`Analysis.statistics` sums the kept per-entry counts into ``tunesmith stats``'s report
+(:func:`toolkit.stats.summarise`), and :meth:`Analysis.totals` gives the counts ``tunesmith
+lint`` reports (file-level findings included).
 """
 
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
+import hashlib
+import sys
 import threading
+from array import array
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import Any
 
-from .. import stats
+from .. import catalog, counting, stats
 from ..config import Settings
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, Severity
 from ..lint import Linter, looks_like_validation
 from ..rules import RULES
 from .dataset import Dataset
 from .entries import Entry
 
 LOOKAHEAD = 64  # records that decide a file's format (as in the linter)
+KEPT_RESULTS = 8  # full runs kept by content hash (per process)
 _RECORD_KINDS = ("record", "reader")
 
 
@@ -39,6 +48,9 @@ class Facts:
     trained: int | None = None
     over: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()
+    format: str | None = None  # the record's own format (counting.FORMAT_CODES)
+    messages: int = 0
+    images: int = 0  # images behind URLs, counted at an assumed size
 
     @property
     def errors(self) -> int:
@@ -56,6 +68,15 @@ class Result:
     facts: dict[int, Facts]
     file_diagnostics: list[Diagnostic] = field(default_factory=list)
     format: str | None = None
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What ``tunesmith lint`` reports for the content: records, errors and warnings (file-level findings too)."""
+
+    records: int
+    errors: int
+    warnings: int
 
 
 class Analysis:
@@ -86,17 +107,36 @@ class Analysis:
         return self.facts.get(entry.uid)
 
     def run_full(self, dataset: Dataset, *, entries: list[Entry] | None = None) -> None:
-        """Lint and count every entry (``entries``: a snapshot of them taken earlier, for a worker thread)."""
+        """Lint and count every entry (``entries``: a snapshot of them taken earlier, for a worker thread).
+
+        The result of an earlier full run on the same content and settings is reused.
+        """
         chosen = list(dataset.entries) if entries is None else entries
         key = (dataset.bom, dataset.eol, [e.uid for e in chosen])
         data = dataset.content(chosen)
-        disk = dataset.path if entries is None and not dataset.modified and dataset.conflict() is None else None
-        result = analyse(data, chosen, name=str(dataset.path), settings=self.settings, path=disk)
+        kept = _kept_key(data, self.settings)
+        result = _recall(kept, chosen)
+        if result is None:
+            result = analyse(data, chosen, name=str(dataset.path), settings=self.settings)
+            _remember(kept, chosen, result)
         with self._lock:
             self.facts.update(result.facts)
             self.file_diagnostics = result.file_diagnostics
             self.format = result.format
             self.full_key = key
+
+    def recall(self, dataset: Dataset) -> bool:
+        """Take the kept result of a full run on this very content, if there is one (no analysis runs)."""
+        chosen = list(dataset.entries)
+        result = _recall(_kept_key(dataset.content(chosen), self.settings), chosen)
+        if result is None:
+            return False
+        with self._lock:
+            self.facts.update(result.facts)
+            self.file_diagnostics = result.file_diagnostics
+            self.format = result.format
+            self.full_key = (dataset.bom, dataset.eol, [e.uid for e in chosen])
+        return True
 
     def update(self, dataset: Dataset) -> int:
         """Analyse the entries that have no facts yet (edited or added); return how many."""
@@ -112,16 +152,62 @@ class Analysis:
             self.facts.update({uid: f for uid, f in result.facts.items() if uid in wanted})
         return len(todo)
 
+    def complete(self, dataset: Dataset) -> bool:
+        """Whether every entry of the current content has its facts (counts and findings are final)."""
+        return self.ready and not self.pending(dataset)
 
-def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings, path: Path | None = None,
+    def totals(self, dataset: Dataset) -> Totals:
+        """Records, errors and warnings as ``tunesmith lint`` counts them: per entry plus the file-level ones.
+
+        Call it when :meth:`complete` (entries not analysed yet count for nothing).
+        """
+        errors = warnings = 0
+        for e in dataset.entries:
+            f = self.facts.get(e.uid)
+            if f is not None:
+                errors += f.errors
+                warnings += f.warnings
+        errors += sum(d.severity is Severity.ERROR for d in self.file_diagnostics)
+        warnings += sum(d.severity is Severity.WARNING for d in self.file_diagnostics)
+        return Totals(dataset.records, errors, warnings)
+
+    def statistics(self, dataset: Dataset, *, epochs: int | None = None) -> stats.Stats:
+        """``tunesmith stats`` for the current content, summed from the counts kept per entry (no recount).
+
+        Every record counts (a pretty-printed one too, as in lint); lines that are not records
+        are reported as unreadable. Call it when :meth:`complete`.
+        """
+        rows: array[int] = array("q")
+        bad = counting.Unreadable()
+        for entry, line in zip(dataset.entries, dataset.start_lines(), strict=True):
+            f = self.facts[entry.uid]
+            if entry.is_record and f.tokens is not None:
+                rows.extend((line, counting.FORMAT_CODES.index(f.format), f.messages, f.tokens, f.trained or 0,
+                             f.images))
+            elif entry.raw.strip():
+                bad.add(line)
+        name = str(dataset.path)
+        head = _head(dataset.entries)
+        stats.refuse_foreign(head, name)
+        file_format, target = stats.target_of(head, self.settings.provider, self.settings.model)
+        return stats.summarise([rows], path=name, file_format=file_format, provider=self.settings.provider,
+                               target=target, encoding=target.encoding, epochs=epochs, unreadable=bad)
+
+
+def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
             record_only: bool = False) -> Result:
     """Lint ``data`` (the bytes of ``entries``) and count its tokens; findings go to the entry they point into.
 
-    ``path`` is a file holding exactly ``data`` (else a temporary copy is made for the token
-    counts); ``record_only`` keeps only the findings about single records.
+    Every finding is kept (lint lists only the first ones of each rule and counts the others);
+    ``record_only`` keeps only the findings about single records.
     """
     role = "validation" if looks_like_validation(name) else "train"
-    linted = Linter(settings).lint_bytes(data, name=name, role=role)
+    linter = Linter(settings)
+    linter.cap = sys.maxsize
+    with ThreadPoolExecutor(1, thread_name_prefix="tunesmith-count") as pool:  # tiktoken runs while lint does
+        counted = pool.submit(_count, entries, settings)
+        linted = linter.lint_bytes(data, name=name, role=role)
+        counts = counted.result()
     starts, uids = [], []
     line = 1
     for e in entries:
@@ -138,15 +224,40 @@ def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
         else:
             k = max(0, bisect.bisect_right(starts, d.line) - 1)
             per[uids[k]].append(_relative(d, starts[k]))
-    counts = {}
-    for row in _examples(data, path, settings):
-        counts[uids[max(0, bisect.bisect_right(starts, row.line) - 1)]] = row
     facts = {}
-    for uid in uids:
-        row = counts.get(uid)
-        facts[uid] = Facts(row.tokens if row else None, row.trained_tokens if row else None, row.over if row else 0,
-                           tuple(per[uid]))
+    for k, uid in enumerate(uids):
+        row = counts.get(k)
+        if row is None:
+            facts[uid] = Facts(diagnostics=tuple(per[uid]))
+        else:
+            code, messages, tokens, trained, images, context = row
+            facts[uid] = Facts(tokens, trained, max(0, tokens - context), tuple(per[uid]),
+                               counting.FORMAT_CODES[code], messages, images)
     return Result(facts, file_diags, linted.format)
+
+
+def _head(entries: list[Entry]) -> list[dict[str, Any]]:
+    """The first records, which decide the file's format (as ``tunesmith stats`` reads them)."""
+    out = []
+    for e in entries:
+        if e.is_record:
+            value = e.value
+            if isinstance(value, dict):
+                out.append(value)
+                if len(out) == LOOKAHEAD:
+                    break
+    return out
+
+
+def _count(entries: list[Entry], settings: Settings) -> dict[int, tuple[int, int, int, int, int, int]]:
+    """Per record (by position in ``entries``): format code, messages, tokens, trained tokens, images of
+    assumed size, and the context of the model counted for (as ``tunesmith stats`` counts them)."""
+    values = [(k, e.value) for k, e in enumerate(entries) if e.is_record]
+    head = [v for _, v in values[:LOOKAHEAD] if isinstance(v, dict)]
+    target: catalog.Model = stats.target_of(head, settings.provider, settings.model)[1]
+    rows = counting.measure(((k, v) for k, v in values if isinstance(v, dict)), target.encoding)
+    return {rows[i]: (rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], target.context)
+            for i in range(0, len(rows), counting.ROW)}
 
 
 def _relative(d: Diagnostic, start: int) -> Diagnostic:
@@ -155,18 +266,32 @@ def _relative(d: Diagnostic, start: int) -> Diagnostic:
     return replace(d, line=d.line - start + 1, end_line=d.end_line - start + 1 if d.end_line else None)
 
 
-def _examples(data: bytes, path: Path | None, settings: Settings) -> list[stats.ExampleStats]:
-    """Per-example token counts from :mod:`toolkit.stats`, which reads a file (a private copy for unsaved data)."""
-    if path is not None:
-        return list(stats.examples(path, provider=settings.provider, model=settings.model))
-    return _count_copy(data, settings)
+_KEPT: OrderedDict[tuple[str, str], tuple[list[int], list[Facts], Result]] = OrderedDict()
+_KEPT_LOCK = threading.Lock()
 
 
-def _count_copy(data: bytes, settings: Settings) -> list[stats.ExampleStats]:
-    fd, tmp = tempfile.mkstemp(prefix="tunesmith-edit-", suffix=".jsonl")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        return list(stats.examples(tmp, provider=settings.provider, model=settings.model))
-    finally:
-        os.unlink(tmp)
+def _kept_key(data: bytes, settings: Settings) -> tuple[str, str]:
+    return hashlib.sha256(data).hexdigest(), repr(settings)
+
+
+def _recall(key: tuple[str, str], entries: list[Entry]) -> Result | None:
+    """The kept result for ``key``, its facts given to ``entries`` (None when none is kept, or the
+    content was cut into other entries)."""
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None:
+            _KEPT.move_to_end(key)
+    if kept is None or kept[0] != [e.lines for e in entries]:
+        return None
+    _, facts, result = kept
+    return Result({e.uid: f for e, f in zip(entries, facts, strict=True)}, list(result.file_diagnostics),
+                  result.format)
+
+
+def _remember(key: tuple[str, str], entries: list[Entry], result: Result) -> None:
+    with _KEPT_LOCK:
+        _KEPT[key] = ([e.lines for e in entries], [result.facts[e.uid] for e in entries],
+                      Result({}, result.file_diagnostics, result.format))
+        _KEPT.move_to_end(key)
+        while len(_KEPT) > KEPT_RESULTS:
+            _KEPT.popitem(last=False)

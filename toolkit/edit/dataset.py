@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,7 @@ from .errors import ConflictError, EditError
 from .workspace import Workspace, WorkspaceError
 
 UNDO_DEPTH = 50
+KEPT_BYTES = 256 << 20  # parsed files kept by content hash: reopening or reloading the same bytes parses nothing
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Dataset:
         body = data[len(BOM):] if bom else data
         crlf = body.count(b"\r\n")
         eol = b"\r\n" if crlf and crlf * 2 > body.count(b"\n") else b"\n"
-        return cls(p, parse_entries(body), bom=bom, eol=eol, fingerprint=fingerprint, workspace=ws)
+        return cls(p, _parsed(body, fingerprint.sha256), bom=bom, eol=eol, fingerprint=fingerprint, workspace=ws)
 
     @classmethod
     def new(cls, path: str | os.PathLike[str], *, workspace: Workspace | None = None) -> Dataset:
@@ -367,6 +370,26 @@ class Dataset:
         self.fingerprint = Fingerprint.of(self.path, data)
         self._saved = self.state_key()
         self.version += 1
+
+
+_PARSED: OrderedDict[str, tuple[int, list[Entry]]] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(body: bytes, sha256: str) -> list[Entry]:
+    """The entries of ``body`` (the file's bytes ``sha256`` without BOM): parsed once per content and kept
+    (entries are never changed in place, so datasets can share them), the newest ``KEPT_BYTES`` of files."""
+    with _PARSED_LOCK:
+        kept = _PARSED.get(sha256)
+        if kept is not None:
+            _PARSED.move_to_end(sha256)
+            return list(kept[1])
+    entries = parse_entries(body)
+    with _PARSED_LOCK:
+        _PARSED[sha256] = (len(body), entries)
+        while len(_PARSED) > 1 and sum(size for size, _ in _PARSED.values()) > KEPT_BYTES:
+            _PARSED.popitem(last=False)
+    return list(entries)
 
 
 def _folder_of(path: str | os.PathLike[str]) -> Workspace:

@@ -36,9 +36,11 @@ def get(value: Any, pointer: str, default: Any = None) -> Any:
 
 def message_lists(value: dict[str, Any]) -> list[str]:
     """Pointers of the message arrays a record has, in display order."""
+    if "messages" in value:  # never a preference record (formats.detect), so no need to detect the format
+        return ["/messages"] if isinstance(value["messages"], list) else []
     if formats.detect(value) == formats.PREFERENCE:
         return [p for p in PREFERENCE_LISTS if isinstance(get(value, p), list)]
-    return ["/messages"] if isinstance(value.get("messages"), list) else []
+    return []
 
 
 def shown(text: str) -> str:
@@ -62,7 +64,10 @@ def text_of(content: Any) -> str:
 
 def preview(text: str) -> str:
     """``text`` on one line, shortened to :data:`PREVIEW` characters."""
-    one = " ".join(shown(text).split())
+    head = text[:PREVIEW * 8]  # enough for the preview unless it is mostly spaces (then: the whole text)
+    one = " ".join(shown(head).split())
+    if len(head) < len(text) and len(one) <= PREVIEW:
+        one = " ".join(shown(text).split())
     return one[:PREVIEW - 1] + "…" if len(one) > PREVIEW else one
 
 

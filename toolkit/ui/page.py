@@ -18,3 +18,12 @@ def open_dataset(title: str) -> Dataset | None:
         st.info("Open a dataset on the Dataset page first.")
         st.page_link(app.PAGES["dataset"], label="Go to the Dataset page")
     return ds
+
+
+@st.fragment(run_every=1.0)
+def wait_for_analysis(text: str) -> None:
+    """Say that the file is still being checked (``text``); draw the page again when the worker is done."""
+    if state.analysing():
+        st.info(text)
+    else:
+        st.rerun(scope="app")

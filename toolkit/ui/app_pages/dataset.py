@@ -10,7 +10,7 @@ from toolkit.edit import Analysis, Dataset, bulk, review, table
 from toolkit.errors import ToolkitError
 from toolkit.rules import RULES
 from toolkit.ui import main as app
-from toolkit.ui import state, widgets
+from toolkit.ui import page, state, widgets
 
 PAGE_SIZES = (25, 50, 100, 200)
 ANY_RULE = "(any rule)"
@@ -61,17 +61,24 @@ def _chooser() -> None:
 
 
 def _file_findings(ds: Dataset, an: Analysis) -> None:
+    """The file's counts as ``tunesmith lint`` reports them (file-level findings included), then those findings.
+
+    Until every entry is checked the counts say "checking…", never a clean-looking 0.
+    """
     facts = [an.get(e) for e in ds.entries]
-    errors = sum(f.errors for f in facts if f)
-    warnings = sum(f.warnings for f in facts if f)
     line_rules: Counter[str] = Counter(d.rule for f in facts if f for d in f.diagnostics
                                        if RULES[d.rule].kind in ("file", "cross"))
     counts = st.columns(4)
-    counts[0].metric("Examples", f"{ds.records:,}")
+    counts[0].metric("Examples", f"{ds.records:,}", help="records in the file, as tunesmith lint counts them")
     counts[1].metric("Lines that are not records", f"{len(ds) - ds.records:,}")
-    checking = not an.ready and an.pending(ds)
-    counts[2].metric("Errors", "checking…" if checking else f"{errors:,}")
-    counts[3].metric("Warnings", "checking…" if checking else f"{warnings:,}")
+    if an.complete(ds):
+        totals = an.totals(ds)
+        counts[2].metric("Errors", f"{totals.errors:,}", help="as tunesmith lint counts them, file-level included")
+        counts[3].metric("Warnings", f"{totals.warnings:,}",
+                         help="as tunesmith lint counts them, file-level included")
+    else:
+        counts[2].metric("Errors", "checking…")
+        counts[3].metric("Warnings", "checking…")
     widgets.show_findings(an.file_diagnostics, index=None, counter=[0])
     for rule, n in sorted(line_rules.items()):
         widgets.alert("warning", f"{rule} {RULES[rule].name}: {n} example(s) ({RULES[rule].message})")
@@ -79,14 +86,6 @@ def _file_findings(ds: Dataset, an: Analysis) -> None:
         st.caption("Edited examples are linted as you edit; the findings about the whole file are from the last "
                    "full lint.")
         st.button("Lint the whole file again", key="ds_relint", on_click=state.relint)
-
-
-@st.fragment(run_every=1.0)
-def _wait_for_analysis() -> None:
-    if state.analysing():
-        st.info("Linting and counting tokens for the whole file… the table fills in when it is done.")
-    else:
-        st.rerun(scope="app")
 
 
 def _frame(ds: Dataset, an: Analysis):  # type: ignore[no-untyped-def]
@@ -149,9 +148,9 @@ def _table(ds: Dataset, an: Analysis) -> None:
     pages = table.pages(len(rows), page_size)
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages
-    page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
+    at_page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
     st.caption(f"{len(rows)} of {len(df)} entries")
-    shown = table.page(rows, int(page), page_size)
+    shown = table.page(rows, int(at_page), page_size)
     picked = st.dataframe(table.display(shown), key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
                           column_config={"first user message": st.column_config.TextColumn(width="medium"),
                                          **{c: st.column_config.TextColumn(width="small") for c in SMALL_COLUMNS}})
@@ -243,16 +242,20 @@ def dataset_page() -> None:
                 "elle_broken.jsonl has one mistake per line to fix), or create a new one.")
         return
     widgets.save_bar(ds)
-    an = state.analysis()
+    an = state.analysis(start=False)  # a big file's worker starts once the table is drawn
     assert an is not None
-    if state.analysing():
-        _wait_for_analysis()
+    progress = st.empty()
     _file_findings(ds, an)
     widgets.fix_preview(ds)
     if len(ds) == 0:
         st.info("This file has no examples yet: add one in the Record editor.")
-        return
-    _table(ds, an)
+    else:
+        _table(ds, an)
+    state.analysis()
+    if state.analysing():
+        with progress.container():
+            page.wait_for_analysis("Linting and counting tokens for the whole file… the table fills in when it is "
+                                   "done.")
 
 
 dataset_page()

@@ -1,12 +1,17 @@
-"""Statistics: token counts against the model's limit, messages per example, billed vs trained tokens, cost."""
+"""Statistics: token counts against the model's limit, messages per example, billed vs trained tokens, cost.
+
+The numbers are summed from the counts the editor keeps per example (:meth:`Analysis.statistics`,
+the same summary as ``tunesmith stats``), so this page never counts the file again.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from toolkit import catalog, cost, stats
+from toolkit.edit import Analysis, Dataset
 from toolkit.errors import ToolkitError
-from toolkit.ui import cache, charts, page, state, widgets
+from toolkit.ui import charts, page, state, widgets
 
 
 def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int, auto: bool) -> None:
@@ -22,10 +27,21 @@ def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int,
     row[3].metric("Estimated cost", f"${estimate.usd:,.2f}" if estimate.usd is not None else "not known")
     st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.charged_tokens:,} charged tokens; "
                           f"{estimate.note}" + (f" (prices of {estimate.price_date})" if estimate.price_date else "")))
-    if s.unreadable or s.examples != records:
-        widgets.alert("warning", f"tokens and cost count {s.examples:,} of the {records:,} records: "
-                                 f"{s.unreadable:,} line(s) are not one JSON record each and are left out "
-                                 f"(lines {', '.join(map(str, s.unreadable_lines))}); fix them in the Record editor")
+    if s.unreadable:
+        more = " …" if s.unreadable > len(s.unreadable_lines) else ""
+        widgets.alert("warning", f"{s.unreadable:,} line(s) are not JSON records and are left out of the tokens and "
+                                 f"cost (lines {', '.join(f'{n:,}' for n in s.unreadable_lines)}{more}); fix them in "
+                                 "the Record editor")
+
+
+def _stats(ds: Dataset, an: Analysis) -> stats.Stats:
+    """The statistics of the current content, summed once per version of it (cheap, but charts rerun often)."""
+    key = (id(ds), ds.version, id(an), an.full_key is not None, len(an.facts))
+    kept = st.session_state.get("st_stats")
+    if kept is None or kept[0] != key:
+        kept = (key, an.statistics(ds))
+        st.session_state["st_stats"] = kept
+    return kept[1]  # type: ignore[no-any-return]
 
 
 def statistics_page() -> None:
@@ -33,8 +49,17 @@ def statistics_page() -> None:
     if ds is None:
         return
     st.caption(widgets.md(state.workspace().relative(ds.path) + (" (with unsaved changes)" if ds.modified else "")))
+    if len(ds) == 0:
+        st.info("This file has no examples yet: add one in the Record editor.")
+        return
+    an = state.analysis()
+    assert an is not None
+    if not an.complete(ds):
+        page.wait_for_analysis("Counting the tokens of every example and checking the file… the statistics "
+                               "appear when it is done (the Dataset page shows the table meanwhile).")
+        return
     try:
-        s = cache.dataset_stats(ds, state.provider(), state.model())
+        s = _stats(ds, an)
     except ToolkitError as exc:
         widgets.alert("error", str(exc))
         return
@@ -43,10 +68,6 @@ def statistics_page() -> None:
     epochs = int(chosen) or s.epochs
     estimate = s.cost if not chosen else cost.estimate(catalog.resolve(s.provider, s.model), s.billed_tokens, epochs)
     _numbers(s, ds.records, estimate, epochs, not chosen)
-    an = state.analysis()
-    if an is None or state.analysing():
-        st.info("The charts appear when the tokens of every example are counted (see the Dataset page).")
-        return
     facts = [an.get(e) for e in ds.entries if e.is_record]
     tokens = [f.tokens for f in facts if f is not None and f.tokens is not None]
     turns = [e.head[1] for e in ds.entries if e.is_record]
