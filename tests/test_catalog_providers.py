@@ -9,7 +9,7 @@ import pytest
 
 from toolkit import catalog
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES, load_all
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "elle_broken.jsonl"

@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import stats
 from ..config import Settings
 from ..diagnostics import Diagnostic
-from ..lint import Linter, looks_like_validation
+from ..engine import Linter, looks_like_validation
 from ..rules import RULES
 from .dataset import Dataset
 from .entries import Entry

@@ -9,7 +9,7 @@ from ..diagnostics import Diagnostic, Severity
 from .providers import OPENAI_URL, Connection
 
 if TYPE_CHECKING:
-    from ..lint import LintResult
+    from ..results import LintResult
     from .jobs import JobSpec
 
 
