@@ -9,8 +9,9 @@ from typing import Any
 
 from toolkit import catalog
 from toolkit.config import Settings
-from toolkit.lint import FileResult, Linter
+from toolkit.engine import Linter
 from toolkit.reader import FileFacts, Record
+from toolkit.results import FileResult
 from toolkit.rules import RULES, load_all
 from toolkit.rules.context import Context, FileSummary
 from toolkit.rules.registry import Finding

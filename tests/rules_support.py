@@ -14,7 +14,7 @@ import pytest
 from toolkit import catalog, schemas
 from toolkit.config import Settings
 from toolkit.diagnostics import Diagnostic
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.reader import Record
 from toolkit.rules import RULES, load_all
 from toolkit.rules.context import Context

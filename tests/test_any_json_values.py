@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from toolkit import stats
 from toolkit.config import Settings
+from toolkit.engine import Linter
 from toolkit.errors import ToolkitError
-from toolkit.lint import Linter
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 LINTERS = [Linter(Settings(provider=p, method=m)) for p in ("openai", "azure") for m in (None, "reinforcement")]

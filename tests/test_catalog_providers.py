@@ -12,7 +12,7 @@ import pytest
 from toolkit import catalog
 from toolkit.cli.main import main
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES, load_all
 from toolkit.sandbox import Sandbox, api
 from toolkit.training.registry import Registry

@@ -10,8 +10,8 @@ import pytest
 from toolkit import convert as convert_mod
 from toolkit.cli.main import main
 from toolkit.convert import convert, records_from
+from toolkit.engine import lint
 from toolkit.errors import InputError
-from toolkit.lint import lint
 
 
 def jsonl(path: Path) -> list[dict]:

@@ -8,7 +8,7 @@ import pytest
 from rules_support import corpus_file
 
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 
 COUNTDOWN_GRADER = {"type": "score_model", "name": "countdown", "model": "o3-mini", "range": [0, 1],
                     "input": [{"role": "user", "content": "Target {{item.target}} from {{item.nums}}: "

@@ -13,7 +13,7 @@ from rules_support import corpus_file, corpus_records
 
 from toolkit import dedup, lint, minhash
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES, load_all
 
 load_all()

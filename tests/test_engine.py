@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from toolkit.config import Settings
-from toolkit.lint import Linter, looks_like_validation
+from toolkit.engine import Linter, looks_like_validation
 
 CHAT = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"},
                      {"role": "assistant", "content": "a"}]}

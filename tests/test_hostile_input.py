@@ -13,8 +13,8 @@ import pytest
 
 from toolkit import fix, lint
 from toolkit.cli.main import main
+from toolkit.engine import Linter
 from toolkit.errors import InputError
-from toolkit.lint import Linter
 from toolkit.reader import ArrayElement, JsonlReader, ParseProblem, Record
 from toolkit.rules import RULES, load_all
 
@@ -176,7 +176,7 @@ def test_a_failing_rule_becomes_one_diagnostic_and_the_run_goes_on(tmp_path, mon
 
 
 def test_findings_are_capped_per_rule_with_a_count_of_the_rest(tmp_path, monkeypatch):
-    from toolkit.lint import Findings
+    from toolkit.results import Findings
     monkeypatch.setattr(Findings.__init__, "__defaults__", (5,))  # the cap
     path = put(tmp_path, "x\n" * 20)
     result = lint(path)

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit import parallel
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 
 
 def big_file(path: Path) -> Path:

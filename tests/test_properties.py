@@ -14,7 +14,7 @@ from hypothesis_jsonschema import from_schema
 
 from toolkit import schemas
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES, load_all
 
 load_all()

@@ -6,8 +6,8 @@ import io
 import json
 
 from toolkit.diagnostics import Diagnostic, Fix, Severity
-from toolkit.lint import FileResult, LintResult
 from toolkit.reporters import github, json_report, sarif, text
+from toolkit.results import FileResult, LintResult
 
 
 def result() -> LintResult:

@@ -18,7 +18,7 @@ from rules_support import (
 )
 
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES
 
 RFT = "reinforcement"

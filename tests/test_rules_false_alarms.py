@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 
 
 def lint(records: list[Any], **settings: Any) -> list[Any]:

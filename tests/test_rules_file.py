@@ -9,6 +9,8 @@ from family_support import assert_findings_sane, chat, context, dpo, hits, lint,
 
 from toolkit.reader import BOM
 from toolkit.rules import RULES, file_rules
+from toolkit.rules.context import FileSummary
+from toolkit.rules.images import IMAGES, ImageExamples
 
 TEN = [chat(i) for i in range(10)]
 
@@ -111,11 +113,16 @@ def test_f080_rft_limits_come_from_the_catalog() -> None:
     assert list(RULES["F080"].check(summary(records=60_000), context())) == []  # no SFT maximum
 
 
+def _with_images(count: int) -> FileSummary:
+    images = ImageExamples()
+    images.count, images.first_line = count, 1
+    return summary(records=60_000, collected={IMAGES: images})
+
+
 def test_f080_image_examples() -> None:
     ctx = context()
-    assert "50,001 examples contain images" in next(iter(RULES["F080"].check(
-        summary(records=60_000, image_examples=50_001), ctx))).message
-    assert list(RULES["F080"].check(summary(records=60_000, image_examples=50_000), ctx)) == []
+    assert "50,001 examples contain images" in next(iter(RULES["F080"].check(_with_images(50_001), ctx))).message
+    assert list(RULES["F080"].check(_with_images(50_000), ctx)) == []
 
 
 def test_f080_rft_validation_file_through_the_engine() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from toolkit import formats
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 
 
 def lint(records: list[Any], name: str = "data.jsonl", **settings: Any) -> list[Any]:

@@ -12,7 +12,7 @@ import pytest
 
 from toolkit.config import Settings
 from toolkit.diagnostics import Diagnostic, Severity
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

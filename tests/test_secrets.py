@@ -9,7 +9,7 @@ from rules_support import corpus_file, corpus_names
 
 from toolkit import lint, sensitive
 from toolkit.config import Settings
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.reader import Record
 
 CORPUS = corpus_names()

@@ -11,8 +11,9 @@ __version__ = "0.1.0"
 
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
+from .engine import Linter, lint
 from .errors import InputError, ToolkitError, UsageError
-from .lint import FileResult, Linter, LintResult, lint
+from .results import FileResult, LintResult
 
 __all__ = [
     "Diagnostic",

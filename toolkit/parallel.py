@@ -21,7 +21,8 @@ from .reader import JsonlReader
 if TYPE_CHECKING:  # multiprocessing is imported only for files worth a second process (start-up of lint)
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    from .lint import Findings, Linter
+    from .engine import Linter
+    from .results import Findings
     from .rules.context import Context
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting a process costs more than it saves

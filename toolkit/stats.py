@@ -231,7 +231,7 @@ def frame(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVI
 
 def _lint_status(path: str, provider: str, model: str | None) -> tuple[dict[int, str], dict[int, set[str]]]:
     from .diagnostics import Severity
-    from .lint import lint
+    from .engine import lint
 
     worst: dict[int, Severity] = {}
     codes: dict[int, set[str]] = {}

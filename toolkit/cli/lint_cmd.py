@@ -120,7 +120,7 @@ def check_paths(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..lint import Linter
+    from ..engine import Linter
     from ..reporters import report
 
     check_paths(args)

@@ -27,7 +27,7 @@ from typing import Any
 from .. import catalog, counting, stats
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
-from ..lint import Linter, looks_like_validation
+from ..engine import Linter, looks_like_validation
 from ..rules import RULES
 from .dataset import Dataset
 from .entries import Entry

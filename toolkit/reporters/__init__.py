@@ -1,11 +1,11 @@
-"""Reporters only format a :class:`~toolkit.lint.LintResult`; they never decide anything."""
+"""Reporters only format a :class:`~toolkit.results.LintResult`; they never decide anything."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TextIO
 
-from ..lint import LintResult
+from ..results import LintResult
 from . import github, json_report, sarif, text
 
 Reporter = Callable[..., None]

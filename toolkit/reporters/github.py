@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..diagnostics import Diagnostic, Severity
-from ..lint import LintResult
+from ..results import LintResult
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from ..lint import LintResult
+from ..results import LintResult
 
 
 def as_dict(result: LintResult) -> dict[str, Any]:

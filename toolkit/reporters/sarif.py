@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..diagnostics import Severity
-from ..lint import LintResult
+from ..results import LintResult
 from ..rules import RULES, load_all
 from ..rules.docs import help_text
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from .. import catalog
+from .. import catalog, formats
 from ..diagnostics import Severity
 from ..reader import Record
 from ._walk import type_name
 from .context import Context, FileSummary
-from .registry import Finding, file_rule, record_rule
+from .registry import Finding, collector, file_rule, record_rule
 
 E, I = Severity.ERROR, Severity.INFO
 COMPLETION = ("completion",)
+STYLE = "completion-style"
 
 
 @record_rule("L010", "invalid-completion-record", E, "prompt or completion is missing or not a string",
@@ -54,6 +56,45 @@ def completion_format_retired(summary: FileSummary, ctx: Context) -> Iterator[Fi
                   "convert the file to chat messages with `tunesmith convert`")
 
 
+@dataclass
+class CompletionStyle:
+    """The legacy prompt/completion conventions of a file (FORMAT_RULES L-03), gathered for L030 (a collector)."""
+
+    records: int = 0
+    prompt_suffix: str | None = None  # the longest ending (up to 32 characters) every prompt shares
+    completion_suffix: str | None = None
+    no_leading_space: int = 0  # completions that do not start with whitespace
+    first_no_leading_space: int | None = None
+
+    def add(self, rec: Record) -> None:
+        """Take one prompt/completion record into account (others, and non-string values, are skipped)."""
+        value, line = rec.value, rec.line
+        if not isinstance(value, dict):
+            return
+        prompt, completion = value.get("prompt"), value.get("completion")
+        if not isinstance(prompt, str) or not isinstance(completion, str):
+            return
+        if formats.detect(value) != formats.COMPLETION:
+            return
+        self.records += 1
+        self.prompt_suffix = _shared_suffix(self.prompt_suffix, prompt)
+        self.completion_suffix = _shared_suffix(self.completion_suffix, completion)
+        if not completion[:1].isspace():
+            self.no_leading_space += 1
+            self.first_no_leading_space = self.first_no_leading_space or line
+
+
+def _shared_suffix(suffix: str | None, text: str) -> str:
+    if suffix is None:
+        return text[-32:]
+    while suffix and not text.endswith(suffix):
+        suffix = suffix[1:]
+    return suffix
+
+
+collector(STYLE, rules=("L030",))(CompletionStyle)
+
+
 @file_rule("L030", "legacy-completion-style", I, "prompt/completion records miss the legacy conventions",
            formats=COMPLETION, source="L-03")
 def legacy_completion_style(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
@@ -62,8 +103,8 @@ def legacy_completion_style(summary: FileSummary, ctx: Context) -> Iterator[Find
     start every completion with a space, and end every completion with the same stop sequence
     (e.g. `\\n` or `###`). Summarised once per file. It only matters for the retired base models:
     after converting to chat (L020) none of it is needed."""
-    style = summary.completion
-    if ctx.file_format != "completion" or not style.records:
+    style = summary.collected.get(STYLE)
+    if ctx.file_format != "completion" or not isinstance(style, CompletionStyle) or not style.records:
         return
     notes = []
     if not style.prompt_suffix:

@@ -10,6 +10,7 @@ from .. import formats
 from ..diagnostics import Severity
 from ..reader import Record
 from .context import Context, FileSummary
+from .images import image_examples
 from .registry import Finding, collector, file_rule
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -133,8 +134,9 @@ def too_many_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
         if limit and summary.records > limit:
             yield Finding(None, f"RFT {summary.role} file has {summary.records:,} examples; {prov.title} allows at "
                           f"most {limit:,}: sample it down")
-    if prov.max_image_examples and summary.image_examples > prov.max_image_examples:
-        yield Finding(None, f"{summary.image_examples:,} examples contain images; {prov.title} trains on at most "
+    images = image_examples(summary).count
+    if prov.max_image_examples and images > prov.max_image_examples:
+        yield Finding(None, f"{images:,} examples contain images; {prov.title} trains on at most "
                       f"{prov.max_image_examples:,} examples with images per file: sample them down")
 
 

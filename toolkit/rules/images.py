@@ -11,7 +11,7 @@ from ..diagnostics import Severity
 from ..reader import Record
 from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, label, role_of, type_name
 from .context import Context, FileSummary
-from .registry import Finding, file_rule, record_rule
+from .registry import Finding, collector, file_rule, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
 MESSAGES = ("chat", "reinforcement")
@@ -174,6 +174,31 @@ def data_url_problem(url: str) -> str | None:
     return None
 
 
+IMAGES = "image-examples"
+
+
+class ImageExamples:
+    """Counts the examples with at least one image part, and the first one's line (for C215 and F080)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first_line: int | None = None
+
+    def add(self, rec: Record) -> None:
+        if b"image_url" in rec.raw and has_image(rec.value):
+            self.count += 1
+            self.first_line = self.first_line or rec.line
+
+
+collector(IMAGES, rules=("C215", "F080"))(ImageExamples)
+
+
+def image_examples(summary: FileSummary) -> ImageExamples:
+    """The file's image examples (none counted when neither rule that reads them is enabled)."""
+    found = summary.collected.get(IMAGES)
+    return found if isinstance(found, ImageExamples) else ImageExamples()
+
+
 @file_rule("C215", "images-not-supported-by-model", E, "examples have images but the model takes none",
            formats=MESSAGES, source="C-21")
 def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
@@ -181,14 +206,15 @@ def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
     2024-08-06 and gpt-4.1 2025-04-14 on Azure OpenAI (the catalog's `images` field). A file with
     image parts for any other model fails. Pass a vision model with `--model`, or remove the
     images. Reported once per file."""
-    if not summary.image_examples or ctx.model.images or ctx.file_format not in MESSAGES or ctx.foreign:
+    images = image_examples(summary)
+    if not images.count or ctx.model.images or ctx.file_format not in MESSAGES or ctx.foreign:
         return  # (a file in another trainer's format gets F092 first)
     vision = [m.name for m in catalog.models(ctx.provider.name) if m.images]
     which = ctx.model.name if ctx.model_explicit else f"the default model {ctx.model.name}"
     fix = (f"pass --model {vision[0]}" + (f" (or {', '.join(vision[1:])})" if vision[1:] else "")
            if vision else f"no {ctx.provider.title} model in the catalog takes images; remove them")
-    yield Finding(None, f"{summary.image_examples} example(s) have images (first at line {summary.first_image_line}), "
-                  f"but {which} cannot be fine-tuned on images: {fix}", line=summary.first_image_line)
+    yield Finding(None, f"{images.count} example(s) have images (first at line {images.first_line}), "
+                  f"but {which} cannot be fine-tuned on images: {fix}", line=images.first_line)
 
 
 def _clip(text: str, limit: int = 40) -> str:

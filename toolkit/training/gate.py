@@ -10,7 +10,7 @@ from ..diagnostics import Diagnostic, Severity
 from .providers import Connection
 
 if TYPE_CHECKING:
-    from ..lint import LintResult
+    from ..results import LintResult
     from .jobs import JobSpec
 
 

@@ -9,8 +9,8 @@ import streamlit as st
 from toolkit import catalog
 from toolkit.edit import ops
 from toolkit.edit.records import shown, text_of
+from toolkit.engine import looks_like_validation
 from toolkit.errors import ToolkitError
-from toolkit.lint import looks_like_validation
 from toolkit.training.chat import Reply, ask, conversation
 from toolkit.training.compare import Row, compare, load_prompts, matches, summary
 from toolkit.training.registry import Registry

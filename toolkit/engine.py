@@ -1,6 +1,7 @@
-"""Lint JSONL files: read bytes -> records -> rules -> diagnostics (no I/O besides reading).
+"""The lint engine: read bytes -> records -> rules -> diagnostics (no I/O besides reading).
 
-``lint(path)`` is the simple case; :class:`Linter` keeps settings for many files.
+``lint(path)`` is the simple case; :class:`Linter` keeps settings for many files. What a run
+finds is data in :mod:`.results`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,116 +22,28 @@ from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
 from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, printable
+from .results import FileResult, Findings, LintResult
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
-from .rules.images import has_image
-from .rules.registry import COLLECTORS, Finding, Rule
+from .rules.registry import COLLECTORS, Collector, Finding, Rule
 
 LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
 # what `tunesmith fix --write` repairs besides the record repairs (F032 only with --add-bom): see toolkit.fix
 LINE_FIXES = {"F011": "write each element on its own line", "F012": "join the record into one line",
               "F020": "remove the blank line", "F031": "remove the byte-order mark", "F033": "end lines with LF"}
-MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted ("and N more"), memory stays flat
 _VALIDATION_NAME = ("val", "valid", "validation", "test", "eval", "dev", "holdout", "heldout")
 
 
-@dataclass
-class FileResult:
-    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others)."""
+@dataclass(frozen=True)
+class RulePlan:
+    """The rules that run on one file, resolved once per file (selection, per-file ignores, provider)."""
 
-    path: str
-    format: str | None
-    records: int
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    role: str = "train"
-    model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
-    hidden: Counter[Severity] = field(default_factory=Counter)
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics) + self.hidden[Severity.ERROR]
-
-    @property
-    def warnings(self) -> int:
-        return sum(d.severity is Severity.WARNING for d in self.diagnostics) + self.hidden[Severity.WARNING]
-
-    @property
-    def infos(self) -> int:
-        return sum(d.severity is Severity.INFO for d in self.diagnostics) + self.hidden[Severity.INFO]
-
-
-class Findings:
-    """Collects diagnostics with at most ``cap`` per rule; the others are only counted (flat memory)."""
-
-    def __init__(self, cap: int = MAX_PER_RULE) -> None:
-        self.cap = cap
-        self.shown: list[Diagnostic] = []
-        self.per_rule: Counter[str] = Counter()
-        self.more: dict[str, tuple[Diagnostic, int]] = {}
-
-    def add(self, d: Diagnostic) -> None:
-        self.per_rule[d.rule] += 1
-        if self.per_rule[d.rule] <= self.cap:
-            self.shown.append(d)
-        else:
-            first, n = self.more.get(d.rule, (d, 0))
-            self.more[d.rule] = (first, n + 1)
-
-    def extend(self, diags: Iterable[Diagnostic]) -> None:
-        for d in diags:
-            self.add(d)
-
-    def merge(self, other: Findings) -> None:
-        self.extend(other.shown)
-        for first, n in other.more.values():
-            for _ in range(n):  # counted one by one: each may still fit under this collection's cap
-                self.add(first)
-
-    def close(self, result: FileResult) -> None:
-        """Put the collected diagnostics (sorted, plus one "and N more" per capped rule) into ``result``."""
-        out = self.shown
-        for rule, (first, n) in sorted(self.more.items()):
-            out.append(Diagnostic(first.path, None, None, None, rule, first.name, first.severity,
-                                  f"and {n:,} more {rule} finding(s) in this file, not listed (only the first "
-                                  f"{self.cap:,} of each rule are)"))
-            result.hidden[first.severity] += n - 1  # the line above counts for one
-        out.sort(key=Diagnostic.sort_key)
-        result.diagnostics = out
-
-
-@dataclass
-class LintResult:
-    """Everything one lint run found, file by file."""
-
-    files: list[FileResult]
-    provider: str
-    model: str
-    method: str | None
-
-    @property
-    def diagnostics(self) -> list[Diagnostic]:
-        return [d for f in self.files for d in f.diagnostics]
-
-    @property
-    def errors(self) -> int:
-        return sum(f.errors for f in self.files)
-
-    @property
-    def warnings(self) -> int:
-        return sum(f.warnings for f in self.files)
-
-    @property
-    def infos(self) -> int:
-        return sum(f.infos for f in self.files)
-
-    @property
-    def is_clean(self) -> bool:
-        """True when there is no error (warnings allowed)."""
-        return self.errors == 0
-
-    def exit_code(self, *, strict: bool = False) -> int:
-        """0 when clean, 1 with errors (or warnings under ``strict``)."""
-        return 1 if self.errors or (strict and self.warnings) else 0
+    record: dict[tuple[str, bool], list[Rule]]  # by (record format, schema-valid): structural ones only on invalid
+    reader: frozenset[str]  # the parse-problem codes to report
+    file: list[Rule]
+    collectors: list[Collector]
+    mixed: Rule | None  # F090, when enabled
+    schema: Rule | None  # S001, when enabled
 
 
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -166,6 +79,7 @@ class Linter:
         self.today = today  # None: the real date (tests pin it for the shutdown rules)
         self.cap = MAX_PER_RULE  # findings listed per rule and file (the editor lists them all)
         self.model = catalog.resolve(self.settings.provider, self.settings.model)
+        self.severity = {code: self.settings.severity_of(rule) for code, rule in RULES.items()}
         if self.settings.method and self.settings.method not in formats.METHODS:
             raise UsageError(f"unknown method {self.settings.method!r}; choose one of: {', '.join(formats.METHODS)}")
 
@@ -225,10 +139,6 @@ class Linter:
 
     # -- engine --------------------------------------------------------------------------
 
-    def _rules(self, kind: str, path: str, ctx: Context) -> list[Rule]:
-        return [r for r in RULES.values()
-                if r.kind == kind and r.applies_to(ctx.provider) and self.settings.enabled(r, path)]
-
     def _context(self, file_format: str, role: str) -> Context:
         s = self.settings
         method = s.method or formats.FORMAT_METHOD[file_format]
@@ -237,11 +147,19 @@ class Linter:
                        role=role, model_explicit=bool(s.model), method_explicit=bool(s.method), grader=self.grader,
                        today=self.today or dt.date.today())
 
-    def _record_rules(self, path: str, ctx: Context) -> dict[tuple[str, bool], list[Rule]]:
-        """The record rules to run, by (record format, schema-valid): structural ones only on invalid records."""
-        enabled = self._rules("record", path, ctx)
-        return {(fmt, valid): [r for r in enabled if fmt in r.formats and not (valid and r.structural)]
-                for fmt in formats.FORMAT_METHOD for valid in (True, False)}
+    def plan(self, path: str, ctx: Context) -> RulePlan:
+        """The rules enabled for ``path`` and the target in ``ctx``."""
+        enabled = {code for code, r in RULES.items() if r.applies_to(ctx.provider) and self.settings.enabled(r, path)}
+        chosen = [r for r in RULES.values() if r.code in enabled]
+        records = [r for r in chosen if r.kind == "record"]
+        return RulePlan(
+            record={(fmt, valid): [r for r in records if fmt in r.formats and not (valid and r.structural)]
+                    for fmt in formats.FORMAT_METHOD for valid in (True, False)},
+            reader=frozenset(r.code for r in chosen if r.kind == "reader"),
+            file=[r for r in chosen if r.kind == "file"],
+            collectors=[c for c in COLLECTORS.values() if any(code in enabled for code in c.rules)],
+            mixed=RULES["F090"] if "F090" in enabled else None,
+            schema=RULES["S001"] if "S001" in enabled else None)
 
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
         found = Findings(self.cap)
@@ -255,34 +173,32 @@ class Linter:
         ctx.detected_format = detected
         ctx.foreign = formats.decide_foreign([i.value for i in head if isinstance(i, Record)])
         summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
-        summary.collected = {c.name: c.create() for c in COLLECTORS.values()
-                             if any(self.settings.enabled(RULES[code], path) for code in c.rules)}
-        collectors = list(summary.collected.items())
-        record_rules = self._record_rules(path, ctx)
-        reader_rules = {r.code for r in self._rules("reader", path, ctx)}
+        plan = self.plan(path, ctx)
+        summary.collected = {c.name: c.create() for c in plan.collectors}
+        collectors = [(c, summary.collected[c.name]) for c in plan.collectors]
         first_lines = _first_lines(head)
         tail = parallel.start_tail(self, reader, ctx, first_lines)  # the file's last part, checked on the other core
         boundary = tail.first_line if tail is not None else None
         for item in itertools.chain(head, items):
             mine = boundary is None or item.line < boundary
             if isinstance(item, ParseProblem):
-                if mine and item.code in reader_rules:
+                if mine and item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
             fmt, copy = _gather(item, summary)
-            for name, collector in collectors:
-                if copy and COLLECTORS[name].skip_copies:
+            for kind, collector in collectors:
+                if copy and kind.skip_copies:
                     continue
                 try:
                     collector.add(item)
                 except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run
-                    found.add(self._internal(path, item.line, RULES[COLLECTORS[name].rules[0]], exc))
+                    found.add(self._internal(path, item.line, RULES[kind.rules[0]], exc))
             if mine:
-                found.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, record_rules))
+                found.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, plan))
         if tail is not None:
             found.merge(tail.result())
-        for rule in self._rules("file", path, ctx):
+        for rule in plan.file:
             found.extend(self._diags_from(rule, lambda r=rule: r.check(summary, ctx), path))  # type: ignore[misc]
         fmt = file_format if summary.records else (file_format if counts else None)
         result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
@@ -292,30 +208,28 @@ class Linter:
     def lint_tail(self, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> Findings:
         """The record and parse diagnostics of a file from ``reader``'s start on (no file-level facts)."""
         path = reader.name
-        record_rules = self._record_rules(path, ctx)
-        reader_rules = {r.code for r in self._rules("reader", path, ctx)}
+        plan = self.plan(path, ctx)
         found = Findings()
         for item in reader:
             if isinstance(item, ParseProblem):
-                if item.code in reader_rules:
+                if item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
             elif isinstance(item, Record):
-                found.extend(self._diagnose(item, formats.detect(item.value), path, ctx, first_lines, record_rules))
+                found.extend(self._diagnose(item, formats.detect(item.value), path, ctx, first_lines, plan))
         return found
 
     def _diagnose(self, rec: Record, fmt: str | None, path: str, ctx: Context, first_lines: dict[str, int],
-                  rules: dict[tuple[str, bool], list[Rule]]) -> Iterator[Diagnostic]:
+                  plan: RulePlan) -> Iterator[Diagnostic]:
         """Every finding of the record rules (and S001, F090) on one record."""
         value = rec.value
         if ctx.foreign is not None and formats.foreign(value) is not None:
             return  # another trainer's format: F092 says so once for the file
         own = fmt if fmt is not None and not formats.same_family(fmt, ctx.file_format) else ctx.file_format
         if own != ctx.file_format:
-            mixed = RULES["F090"]
             if own == ctx.detected_format and ctx.method_explicit:
                 return  # the whole file is in another format than --method: F091 says it once
-            if mixed.applies_to(ctx.provider) and self.settings.enabled(mixed, path):
-                yield self._diag(rec, path, mixed, Finding(
+            if plan.mixed is not None:
+                yield self._diag(rec, path, plan.mixed, Finding(
                     None, f"this record is in the {own} format but the file is {ctx.file_format}"
                     f" (first {ctx.file_format} record: line {first_lines.get(ctx.file_format, '?')}); "
                     "one file must hold one format"))
@@ -327,7 +241,7 @@ class Linter:
             valid = True
         structural = False  # a structural rule already explains why the schema fails
         error_pointers: list[str] = []
-        for rule in rules[own, valid]:
+        for rule in plan.record[own, valid]:
             try:
                 for finding in rule.check(rec, ctx):  # type: ignore[misc]
                     if rule.severity is Severity.ERROR:
@@ -338,10 +252,8 @@ class Linter:
                     yield self._diag(rec, path, rule, finding)
             except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
                 yield self._internal(path, rec.line, rule, exc)
-        if valid or structural:
-            return
-        schema_rule = RULES["S001"]
-        if not self.settings.enabled(schema_rule, path):
+        schema_rule = plan.schema
+        if valid or structural or schema_rule is None:
             return
         try:
             err = schemas.first_error(own, value)
@@ -358,7 +270,8 @@ class Linter:
 
     def _cross(self, result: FileResult, train: FileSummary, validation: FileSummary | None) -> None:
         ctx = self._context(train.format, train.role)
-        rules = self._rules("cross", train.path, ctx)
+        rules = [r for r in RULES.values()
+                 if r.kind == "cross" and r.applies_to(ctx.provider) and self.settings.enabled(r, train.path)]
         if not rules:
             return
         found = Findings()
@@ -377,7 +290,7 @@ class Linter:
         rule = RULES[p.code]
         fixable = p.code in LINE_FIXES and not (p.code == "F011" and "values" in p.message)  # arrays of records only
         return Diagnostic(path, p.line, p.column, p.pointer, rule.code, rule.name,
-                          self.settings.severity_of(rule), p.message, end_line=p.end_line,
+                          self.severity[rule.code], p.message, end_line=p.end_line,
                           fix=Fix(LINE_FIXES[p.code]) if fixable else None)
 
     def _diag(self, rec: Record, path: str, rule: Rule, f: Finding) -> Diagnostic:
@@ -392,7 +305,7 @@ class Linter:
                 line, column = rec.line + pos[0], pos[1]
         elif rec.end_line is None:
             column = 1
-        return Diagnostic(path, line, column, f.pointer, rule.code, rule.name, self.settings.severity_of(rule),
+        return Diagnostic(path, line, column, f.pointer, rule.code, rule.name, self.severity[rule.code],
                           f.message or rule.message, end_line=rec.end_line, fix=f.fix)
 
     def _diags_from(self, rule: Rule, check: Callable[[], Iterable[Finding]], path: str) -> Iterator[Diagnostic]:
@@ -401,7 +314,7 @@ class Linter:
             for f in check():
                 fix = f.fix or (Fix(LINE_FIXES[rule.code]) if rule.code in LINE_FIXES else None)
                 yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
-                                 self.settings.severity_of(rule), f.message or rule.message, fix=fix)
+                                 self.severity[rule.code], f.message or rule.message, fix=fix)
         except Exception as exc:
             yield self._internal(path, None, rule, exc)
 
@@ -433,17 +346,14 @@ def _first_lines(head: list[Record | ParseProblem]) -> dict[str, int]:
 
 
 def _gather(rec: Record, summary: FileSummary) -> tuple[str | None, bool]:
-    """Add one record to the file's facts; return its format and whether it copies an earlier line byte for byte."""
-    value = rec.value
-    fmt = formats.detect(value)
+    """Add one record to the engine's facts (formats, copies; rules gather theirs with collectors).
+
+    Return the record's format and whether it copies an earlier line byte for byte.
+    """
+    fmt = formats.detect(rec.value)
     if fmt is not None and fmt not in summary.first_line:
         summary.first_line[fmt] = rec.line
     summary.formats[fmt or "unknown"] += 1
-    if fmt == formats.COMPLETION:
-        summary.completion.add(value, rec.line)
-    if b"image_url" in rec.raw and has_image(value):
-        summary.image_examples += 1
-        summary.first_image_line = summary.first_image_line or rec.line
     digest = hashlib.blake2b(rec.raw.strip(), digest_size=16).digest()
     first = summary.digests.setdefault(digest, rec.line)
     if first != rec.line:

@@ -1,0 +1,110 @@
+"""What a lint run found: diagnostics per file and for the run (data only; reporters read these)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .diagnostics import Diagnostic, Severity
+
+MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted ("and N more"), memory stays flat
+
+
+@dataclass
+class FileResult:
+    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others)."""
+
+    path: str
+    format: str | None
+    records: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    role: str = "train"
+    model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
+    hidden: Counter[Severity] = field(default_factory=Counter)
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity is Severity.ERROR for d in self.diagnostics) + self.hidden[Severity.ERROR]
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity is Severity.WARNING for d in self.diagnostics) + self.hidden[Severity.WARNING]
+
+    @property
+    def infos(self) -> int:
+        return sum(d.severity is Severity.INFO for d in self.diagnostics) + self.hidden[Severity.INFO]
+
+
+class Findings:
+    """Collects diagnostics with at most ``cap`` per rule; the others are only counted (flat memory)."""
+
+    def __init__(self, cap: int = MAX_PER_RULE) -> None:
+        self.cap = cap
+        self.shown: list[Diagnostic] = []
+        self.per_rule: Counter[str] = Counter()
+        self.more: dict[str, tuple[Diagnostic, int]] = {}
+
+    def add(self, d: Diagnostic) -> None:
+        self.per_rule[d.rule] += 1
+        if self.per_rule[d.rule] <= self.cap:
+            self.shown.append(d)
+        else:
+            first, n = self.more.get(d.rule, (d, 0))
+            self.more[d.rule] = (first, n + 1)
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        for d in diags:
+            self.add(d)
+
+    def merge(self, other: Findings) -> None:
+        self.extend(other.shown)
+        for first, n in other.more.values():
+            for _ in range(n):  # counted one by one: each may still fit under this collection's cap
+                self.add(first)
+
+    def close(self, result: FileResult) -> None:
+        """Put the collected diagnostics (sorted, plus one "and N more" per capped rule) into ``result``."""
+        out = self.shown
+        for rule, (first, n) in sorted(self.more.items()):
+            out.append(Diagnostic(first.path, None, None, None, rule, first.name, first.severity,
+                                  f"and {n:,} more {rule} finding(s) in this file, not listed (only the first "
+                                  f"{self.cap:,} of each rule are)"))
+            result.hidden[first.severity] += n - 1  # the line above counts for one
+        out.sort(key=Diagnostic.sort_key)
+        result.diagnostics = out
+
+
+@dataclass
+class LintResult:
+    """Everything one lint run found, file by file."""
+
+    files: list[FileResult]
+    provider: str
+    model: str
+    method: str | None
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for f in self.files for d in f.diagnostics]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def infos(self) -> int:
+        return sum(f.infos for f in self.files)
+
+    @property
+    def is_clean(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return self.errors == 0
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 when clean, 1 with errors (or warnings under ``strict``)."""
+        return 1 if self.errors or (strict and self.warnings) else 0
