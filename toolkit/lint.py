@@ -26,7 +26,6 @@ from .rules.context import Context, FileSummary
 from .rules.images import has_image
 from .rules.registry import COLLECTORS, Finding, Rule
 
-LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
 # what `tunesmith fix --write` repairs besides the record repairs (F032 only with --add-bom): see toolkit.fix
 LINE_FIXES = {"F011": "write each element on its own line", "F012": "join the record into one line",
               "F020": "remove the blank line", "F031": "remove the byte-order mark", "F033": "end lines with LF"}
@@ -245,7 +244,7 @@ class Linter:
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
         found = Findings()
         items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
-        head = list(itertools.islice(items, LOOKAHEAD))
+        head = list(itertools.islice(items, formats.LOOKAHEAD))
         counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))
         counts.pop(None, None)
         detected = formats.decide(counts)  # type: ignore[arg-type]

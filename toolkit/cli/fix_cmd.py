@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from .. import catalog
+from .. import catalog, formats
 from ..errors import UsageError
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                       help="write the fixes (atomically), keeping the original as FILE.bak (or FILE.bak.N)")
     p.add_argument("--provider", choices=catalog.PROVIDERS, default="openai",
                    help="provider (a BOM is only removed for providers that do not ask for one)")
-    p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
+    p.add_argument("--method", choices=formats.METHODS,
                    help="training method (default: detected from the file's format)")
     p.add_argument("--add-bom", action="store_true", help="add a UTF-8 BOM (with --provider azure, whose docs ask for one)")
     p.add_argument("--select", help="comma-separated rule codes to fix (default: all fixable rules)")

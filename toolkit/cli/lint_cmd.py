@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import catalog
+from .. import catalog, formats
 from ..errors import InputError, UsageError, os_problem
 from ..reader import check_input
 from .output import check_output, output_stream
@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--validation", metavar="FILE", help="validation file, checked with the cross-file rules")
     p.add_argument("--provider", choices=catalog.PROVIDERS, help="provider whose limits apply (default openai)")
     p.add_argument("--model", help="model to train (default: the provider's default in the catalog)")
-    p.add_argument("--method", choices=("supervised", "dpo", "reinforcement"),
+    p.add_argument("--method", choices=formats.METHODS,
                    help="training method (default: detected from the file's format)")
     p.add_argument("--grader", metavar="FILE", help="RFT grader config (JSON) whose {{ item.* }} references are checked")
     p.add_argument("--format", dest="output_format", choices=FORMATS, default=os.environ.get("TUNESMITH_FORMAT", "text"),

@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from .. import catalog
+from ..formats import METHODS
 from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, check_follow_args
 
-METHODS = ("supervised", "dpo", "reinforcement")
 REASONING_EFFORTS = ("default", "low", "medium", "high")
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .. import catalog
 from ..diagnostics import Severity
 from ..reader import Record
-from ._walk import type_name
+from ..records import type_name
 from .context import Context, FileSummary
 from .registry import Finding, file_rule, record_rule
 
