@@ -39,7 +39,6 @@ CASES = [
     ("C101", chat(weight=1.0), chat(weight=1), chat(weight=1)),
     ("C101", chat(weight=0.0), chat(weight=0), chat(weight=0)),
     ("C101", chat(weight=True), chat(weight=1), chat()),
-    ("C101", chat(weight="0"), chat(weight=0), chat(weight=0)),
     ("C170", chat(parallel_tool_calls="false", tools=[TOOL]), chat(parallel_tool_calls=False, tools=[TOOL]),
      chat(parallel_tool_calls=True, tools=[TOOL])),
     ("C170", chat(parallel_tool_calls=" True ", tools=[TOOL]), chat(parallel_tool_calls=True, tools=[TOOL]),
@@ -102,7 +101,7 @@ def test_developer_stays_in_reinforcement_files() -> None:
     assert repairs.find(json.loads(json.dumps(record)), formats.PREFERENCE) == []
 
 
-@pytest.mark.parametrize("weight", [0.5, 2, -1.0, "yes", "1.0", [1]])
+@pytest.mark.parametrize("weight", [0.5, 2, -1.0, "yes", "0", "1", "1.0", [1]])
 def test_weights_that_need_a_decision_are_left_alone(tmp_path: Path, weight: Any) -> None:
     """0.5 is not a spelling of 0 or 1: C101 is reported, but with no fix, and fix leaves the line alone."""
     path = tmp_path / "data.jsonl"

@@ -16,7 +16,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 
-from toolkit import formats, schemas
+from toolkit import formats, pointers, schemas
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -372,8 +372,8 @@ def test_first_error_of_a_valid_record_is_none() -> None:
 
 
 def test_pointer_escapes_rfc_6901() -> None:
-    assert schemas.pointer([]) == ""
-    assert schemas.pointer(["a/b", "~c", 0]) == "/a~1b/~0c/0"
+    assert pointers.join([]) == ""
+    assert pointers.join(["a/b", "~c", 0]) == "/a~1b/~0c/0"
 
 
 # -- loading --------------------------------------------------------------------------------

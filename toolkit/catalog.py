@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from . import formats
 from .errors import UsageError
 
 _OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
@@ -171,7 +172,7 @@ def resolve(provider_name: str = DEFAULT_PROVIDER, model: str | None = None) -> 
     if found is None:
         default = prov.models[prov.default_model]
         same = {k: getattr(default, k) for k in ("methods", "price", "price_unit", "price_date", "price_source")
-                } if prov.open_models else {"methods": ("supervised", "dpo", "reinforcement")}  # any model: as listed
+                } if prov.open_models else {"methods": formats.METHODS}  # any model: as listed
         return Model(provider=prov.name, name=name, context=default.context, encoding=default.encoding,
                      images=default.images, known=False, fine_tuned_from=base, **same)
     if base or lookup != name:

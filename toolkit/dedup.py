@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
+from . import formats
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -84,7 +86,7 @@ def example_parts(value: Any) -> tuple[str, str, list[str]]:
         inp = value.get("input")
         if type(inp) is dict and type(inp.get("messages")) is list:
             _texts(inp["messages"], prompt, answers, images)
-        for side in ("preferred_output", "non_preferred_output"):
+        for side in formats.PREFERENCE_OUTPUTS:
             if type(value.get(side)) is list:
                 _texts(value[side], answers, answers, images)
         if type(value.get("prompt")) is str:

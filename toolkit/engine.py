@@ -22,12 +22,11 @@ from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
 from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, printable
-from .results import FileResult, Findings, LintResult
+from .results import MAX_PER_RULE, FileResult, Findings, LintResult
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
 from .rules.registry import COLLECTORS, Collector, Finding, Rule
 
-LOOKAHEAD = 64  # records read before the file's format is decided (bounded memory)
 # what `tunesmith fix --write` repairs besides the record repairs (F032 only with --add-bom): see toolkit.fix
 LINE_FIXES = {"F011": "write each element on its own line", "F012": "join the record into one line",
               "F020": "remove the blank line", "F031": "remove the byte-order mark", "F033": "end lines with LF"}
@@ -164,7 +163,7 @@ class Linter:
     def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
         found = Findings(self.cap)
         items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
-        head = list(itertools.islice(items, LOOKAHEAD))
+        head = list(itertools.islice(items, formats.LOOKAHEAD))
         counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))
         counts.pop(None, None)
         detected = formats.decide(counts)  # type: ignore[arg-type]

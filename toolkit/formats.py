@@ -20,8 +20,22 @@ COMPLETION = "completion"
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 METHOD_FORMAT = {"supervised": CHAT, "dpo": PREFERENCE, "reinforcement": REINFORCEMENT}
 FORMAT_METHOD = {CHAT: "supervised", PREFERENCE: "dpo", REINFORCEMENT: "reinforcement", COMPLETION: "completion"}
-METHODS = tuple(METHOD_FORMAT)
-_PREFERENCE_OUTPUTS = ("preferred_output", "non_preferred_output", "preferred_completion", "non_preferred_completion")
+METHODS = tuple(METHOD_FORMAT)  # the training methods, in the order commands list them
+LOOKAHEAD = 64  # records read before a file's format is decided (bounded memory)
+
+# Roles each messages format accepts (SPEC-2507 FineTuneChatRequestInput / FineTuneReinforcementRequestInput);
+# a preference record's input messages are chat messages, its outputs answers (and tool results).
+CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
+REINFORCEMENT_ROLES = ("developer", "user", "assistant", "tool")
+PREFERENCE_OUTPUT_ROLES = ("assistant", "tool")
+ALL_ROLES = tuple(dict.fromkeys((*CHAT_ROLES, *REINFORCEMENT_ROLES)))
+
+# Where message arrays are: chat/RFT ``messages``, preference ``input.messages`` and the two outputs
+# (``*_completion``: their names before 2025-07, which ``tunesmith fix`` renames).
+PREFERENCE_OUTPUTS = ("preferred_output", "non_preferred_output")
+OLD_PREFERENCE_OUTPUTS = {"preferred_completion": "preferred_output", "non_preferred_completion": "non_preferred_output"}
+MESSAGE_ARRAYS = (("messages",), ("input", "messages"), *((side,) for side in PREFERENCE_OUTPUTS))
+_PREFERENCE_OUTPUTS = (*PREFERENCE_OUTPUTS, *OLD_PREFERENCE_OUTPUTS)
 
 
 @dataclass(frozen=True)
@@ -118,6 +132,11 @@ def _looks_reinforcement(value: dict[str, Any]) -> bool:
     if "developer" in roles:
         return grader_keys or not (bool(roles) and roles[-1] == "assistant")
     return grader_keys and "assistant" not in roles
+
+
+def roles(file_format: str | None) -> tuple[str, ...]:
+    """The roles a ``messages`` file of ``file_format`` accepts (chat's for anything but reinforcement)."""
+    return REINFORCEMENT_ROLES if file_format == REINFORCEMENT else CHAT_ROLES
 
 
 def same_family(record_format: str | None, file_format: str) -> bool:

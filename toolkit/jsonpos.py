@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 import re
 
+from . import pointers
+
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,\]}\s]+")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def _skip_ws(text: str, i: int) -> int:
@@ -51,7 +49,7 @@ def _skip_value(text: str, i: int) -> int:
 
 def offset_of(text: str, pointer: str) -> int | None:
     """Character offset of the value at ``pointer`` in ``text``, or None if not found."""
-    tokens = [_unescape(t) for t in pointer.split("/")[1:]] if pointer else []
+    tokens = pointers.split(pointer)
     i = _skip_ws(text, 0)
     for token in tokens:
         if i >= len(text):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import pointers
 from .errors import InputError, os_problem
 from .jsonpos import line_column
 
@@ -145,17 +146,12 @@ def walk(value: Any, pointer: str = "", *, keys: bool = False) -> Iterator[tuple
         yield ptr, val
         if isinstance(val, dict):
             for k, v in reversed(list(val.items())):
-                stack.append((f"{ptr}/{escape_pointer(k)}", v))
+                stack.append((f"{ptr}/{pointers.escape(k)}", v))
                 if keys:
-                    stack.append((f"{ptr}/{escape_pointer(k)}", k))
+                    stack.append((f"{ptr}/{pointers.escape(k)}", k))
         elif isinstance(val, list):
             for i in range(len(val) - 1, -1, -1):
                 stack.append((f"{ptr}/{i}", val[i]))
-
-
-def escape_pointer(token: str) -> str:
-    """Escape one JSON-pointer reference token (RFC 6901)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
 
 
 def _has_lone_surrogate(s: str) -> bool:

@@ -14,15 +14,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import formats
+from . import formats, records
 
 # Role names other tools use, and what OpenAI calls them (C030). Only these exact names and
 # case variants of valid roles are renamed; anything else is left for the user to decide.
 ROLE_ALIASES = {"human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant", "agent": "assistant",
                 "ai": "assistant", "chatbot": "assistant"}
-CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
-REINFORCEMENT_ROLES = ("developer", "user", "assistant", "tool")
-OLD_PREFERENCE_KEYS = {"preferred_completion": "preferred_output", "non_preferred_completion": "non_preferred_output"}
 TOOL_PARTS_SEPARATOR = "\n"
 
 
@@ -46,20 +43,8 @@ def find(value: Any, file_format: str, *, rules: set[str] | None = None) -> list
     return out
 
 
-def _message_lists(value: dict[str, Any]) -> Iterator[tuple[str, list[Any]]]:
-    """(pointer, list) for every array of messages in a record of any format."""
-    if isinstance(value.get("messages"), list):
-        yield "/messages", value["messages"]
-    inp = value.get("input")
-    if isinstance(inp, dict) and isinstance(inp.get("messages"), list):
-        yield "/input/messages", inp["messages"]
-    for side in ("preferred_output", "non_preferred_output", *OLD_PREFERENCE_KEYS):
-        if isinstance(value.get(side), list):
-            yield f"/{side}", value[side]
-
-
 def _messages(value: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for at, msgs in _message_lists(value):
+    for at, msgs in records.message_arrays(value, old_names=True):
         for i, m in enumerate(msgs):
             if isinstance(m, dict):
                 yield f"{at}/{i}", m
@@ -72,7 +57,7 @@ def _setter(container: dict[str, Any], key: str, new: Any) -> Callable[[], None]
 
 
 def _role_target(role: str, file_format: str) -> str | None:
-    valid = REINFORCEMENT_ROLES if file_format == formats.REINFORCEMENT else CHAT_ROLES
+    valid = formats.roles(file_format)
     low = role.lower()
     if low in valid and role != low:
         return low
@@ -127,6 +112,24 @@ def tool_text_parts(value: dict[str, Any], file_format: str) -> Iterator[Change]
             yield Change("C080", f"{at}/content: write the tool result as {how}", _setter(m, "content", text))
 
 
+def weights_as_integers(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+    """C101: an assistant weight written ``false``/``true`` or ``0.0``/``1.0`` becomes the integer it means.
+
+    Only weights that mean 0 or 1 (:func:`toolkit.records.weight_value`) are rewritten, so what
+    trains stays the same; ``0.5`` or ``"1"`` are left for the user to decide.
+    """
+    if file_format not in (formats.CHAT, formats.REINFORCEMENT) or not isinstance(value.get("messages"), list):
+        return
+    for i, m in enumerate(value["messages"]):
+        if not isinstance(m, dict) or m.get("role") != "assistant" or "weight" not in m:
+            continue
+        w = m["weight"]
+        n = records.weight_value(w)
+        if n is not None and type(w) is not int:
+            shown = json.dumps(w)
+            yield Change("C101", f"/messages/{i}/weight: write the weight {shown} as {n}", _setter(m, "weight", n))
+
+
 def _renamer(record: dict[str, Any], old: str, new: str) -> Callable[[], None]:
     def do() -> None:
         items = list(record.items())
@@ -137,7 +140,7 @@ def _renamer(record: dict[str, Any], old: str, new: str) -> Callable[[], None]:
 
 def preference_key_names(value: dict[str, Any], file_format: str) -> Iterator[Change]:
     """P010: ``preferred_completion``/``non_preferred_completion`` become ``*_output`` (key order kept)."""
-    for old, new in OLD_PREFERENCE_KEYS.items():
+    for old, new in formats.OLD_PREFERENCE_OUTPUTS.items():
         if old in value and new not in value:
             yield Change("P010", f'rename "{old}" to "{new}"', _renamer(value, old, new))
 
@@ -153,31 +156,6 @@ def developer_to_system(value: dict[str, Any], file_format: str) -> Iterator[Cha
     for i, m in enumerate(value["messages"]):
         if isinstance(m, dict) and m.get("role") == "developer":
             yield Change("C031", f'/messages/{i}/role: rename role "developer" to "system"', _setter(m, "role", "system"))
-
-
-def _integer_weight(weight: Any) -> int | None:
-    """0 or 1 for a weight that says so in another type (``1.0``, ``true``, ``"1"``); None otherwise."""
-    if isinstance(weight, bool):
-        return int(weight)
-    if isinstance(weight, float) and weight in (0.0, 1.0):
-        return int(weight)
-    if isinstance(weight, str) and weight.strip() in ("0", "1"):
-        return int(weight.strip())
-    return None
-
-
-def integer_weights(value: dict[str, Any], file_format: str) -> Iterator[Change]:
-    """C101: an assistant ``weight`` of ``1.0``/``0.0``, ``true``/``false`` or ``"1"``/``"0"`` becomes the integer."""
-    if file_format not in (formats.CHAT, formats.REINFORCEMENT) or not isinstance(value.get("messages"), list):
-        return
-    for i, m in enumerate(value["messages"]):
-        if not isinstance(m, dict) or m.get("role") != "assistant" or "weight" not in m:
-            continue
-        w = m["weight"]
-        target = None if type(w) is int else _integer_weight(w)
-        if target is not None:
-            yield Change("C101", f"/messages/{i}/weight: write {json.dumps(w)} as {target}",
-                         _setter(m, "weight", target))
 
 
 def _boolean(flag: Any) -> bool | None:
@@ -218,11 +196,11 @@ REPAIRS: dict[str, Callable[[dict[str, Any], str], Iterator[Change]]] = {
     "C030": role_aliases,
     "C031": developer_to_system,
     "R020": system_to_developer,
-    "C101": integer_weights,
     "C140": arguments_as_strings,
     "C080": tool_text_parts,
     "C160": strict_boolean,
     "C170": parallel_calls_boolean,
+    "C101": weights_as_integers,
 }
 
 

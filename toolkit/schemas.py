@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from . import pointers, records
 from .errors import ToolkitError
 
 SCHEMA_FILES = {
@@ -24,8 +25,6 @@ SCHEMA_FILES = {
 _PACKAGED = Path(__file__).resolve().parent / "_schemas"  # installed wheel
 _CHECKOUT = Path(__file__).resolve().parent.parent / "schemas"  # source checkout / editable install
 _VALUE_KINDS = frozenset({"type", "enum", "const", "pattern"})  # errors about one value: show it
-_NOUNS = {"string": "a string", "array": "an array", "object": "an object", "integer": "an integer",
-          "number": "a number", "boolean": "a boolean", "null": "null"}
 
 
 def schema_path(fmt: str) -> Path:
@@ -65,12 +64,7 @@ def first_error(fmt: str, value: Any) -> tuple[str, str] | None:
     if not errors:
         return None
     best = max(errors, key=lambda e: (len(e.instance_path), e.kind.name == "required"))
-    return pointer(best.instance_path), _message(load_schema(fmt), best)
-
-
-def pointer(path: list[str | int]) -> str:
-    """RFC 6901 pointer for a list of keys and indexes (``[]`` is the whole record, ``""``)."""
-    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in path)
+    return pointers.join(best.instance_path), _message(load_schema(fmt), best)
 
 
 def _message(schema: dict[str, Any], error: jsonschema_rs.ValidationError) -> str:
@@ -93,7 +87,7 @@ def _describe(kind: str, details: dict[str, Any], error: jsonschema_rs.Validatio
         allowed = ", ".join(json.dumps(k) for k in parent.get("properties", {}))
         return f"unexpected key {unexpected} (allowed here: {allowed})"
     if kind == "type":
-        return f"expected {' or '.join(_NOUNS.get(t, t) for t in details['types'])}, got {got}"
+        return f"expected {' or '.join(records.JSON_TYPE_NOUNS.get(t, t) for t in details['types'])}, got {got}"
     if kind == "const":
         return f"expected {json.dumps(details['expected_value'])}, got {got}"
     if kind == "minItems":

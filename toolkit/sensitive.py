@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .reader import escape_pointer
+from . import pointers
 
 SECRET, EMAIL, PHONE = "secret", "email", "phone"
 
@@ -130,7 +130,7 @@ def strings(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
         if isinstance(val, str):
             yield ptr, val
         elif isinstance(val, dict):
-            stack.extend((f"{ptr}/{escape_pointer(k)}", v) for k, v in reversed(val.items()))
+            stack.extend((f"{ptr}/{pointers.escape(k)}", v) for k, v in reversed(val.items()))
         elif isinstance(val, list):
             stack.extend((f"{ptr}/{i}", v) for i, v in reversed(list(enumerate(val))))
 

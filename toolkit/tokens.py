@@ -24,6 +24,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import formats, records
 from .errors import ToolkitError
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int, int]:
         msgs: list[tuple[Any, bool]] = []
         if isinstance(container.get("messages"), list):
             msgs.extend((m, False) for m in container["messages"])
-        for side, preferred in (("preferred_output", True), ("non_preferred_output", False)):
+        for side, preferred in zip(formats.PREFERENCE_OUTPUTS, (True, False), strict=True):
             out = value.get(side) if container is not value else None
             if isinstance(out, list):
                 msgs.extend((m, preferred) for m in out)
@@ -152,7 +153,7 @@ def example_parts(value: dict[str, Any]) -> tuple[list[str], int, int, int]:
             role = m.get("role")
             if isinstance(role, str):
                 other.append(role)
-            learns = role == "assistant" and (preferred or (container is value and not _weight_zero(m)))
+            learns = role == "assistant" and (preferred or (container is value and records.is_trained(m)))
             _message_strings(m, trained if learns else other)
             if "name" in m:
                 overhead += TOKENS_PER_NAME
@@ -189,11 +190,6 @@ def _image_tokens(m: dict[str, Any]) -> tuple[int, int]:
         total += n
         guessed += assumed
     return total, guessed
-
-
-def _weight_zero(m: dict[str, Any]) -> bool:
-    w = m.get("weight", 1)
-    return type(w) is int and w == 0
 
 
 def _message_strings(m: dict[str, Any], out: list[str]) -> None:
@@ -332,7 +328,7 @@ def assistant_strings(value: dict[str, Any], *, trained_only: bool = False) -> I
     out: list[str] = []
     for m in msgs:
         if isinstance(m, dict) and m.get("role") == "assistant":
-            if trained_only and m.get("weight", 1) == 0:
+            if trained_only and not records.is_trained(m):
                 continue
             _message_strings(m, out)
     return out

@@ -23,6 +23,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..records import is_trained, type_name
+
 Report = Callable[[str], None]
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
                   "chatgpt": "assistant", "bot": "assistant", "model": "assistant", "system": "system"}
@@ -162,8 +164,7 @@ def _sharegpt_turns(turns: list[Any], what: str, report: Report, *, calls: int =
 
 
 def _shown(value: Any) -> str:
-    names = {list: "an array", dict: "an object", bool: "a boolean", int: "a number", float: "a number"}
-    return repr(value) if isinstance(value, (str, type(None))) else names.get(type(value), type(value).__name__)
+    return repr(value) if isinstance(value, (str, type(None))) else type_name(value)
 
 
 def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[dict[str, Any]] | None:
@@ -333,9 +334,9 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
             report(f"message {i} has no role" if "role" not in m else
                    f"message {i} has a role that is not a string ({_shown(m['role'])})")
             return None
-        if m.get("weight") == 0:
-            report(f"message {i} has weight 0, which the target format cannot express; remove the turn or "
-                   "the weight first")
+        if not is_trained(m):
+            report(f"message {i} has weight {json.dumps(m['weight'])} (not trained), which the target format "
+                   "cannot express; remove the turn or the weight first")
             return None
         if not tools_ok and (m.get("tool_calls") or m.get("function_call") or m.get("role") in ("tool", "function")):
             report(f"message {i} is a tool call or result, which this format cannot hold; use --to trl-messages")

@@ -15,13 +15,13 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from .. import formats
-from ..reader import escape_pointer
+from .. import formats, pointers
+from ..records import is_trained
 from .errors import EditError
 from .records import get, message_lists, tokens
 
 Edit = Callable[[dict[str, Any]], None]
-ROLES = ("system", "user", "assistant", "tool", "developer", "function")
+ROLES = formats.ALL_ROLES
 __all__ = ["ROLES", "WEIGHT_MODES", "Edit", "add_message", "add_tool_call", "arguments_problem", "call_ids",
            "delete_message", "delete_tool_call", "get", "is_trained", "message_lists", "move_message", "remove",
            "set_optional", "set_role", "set_tool_call", "set_value", "set_weight", "set_weights", "template", "tokens"]
@@ -31,7 +31,7 @@ def _parent(value: dict[str, Any], pointer: str) -> tuple[Any, str]:
     toks = tokens(pointer)
     if not toks:
         raise EditError("cannot replace the whole record this way; edit its JSON text instead")
-    parent = get(value, "".join(f"/{escape_pointer(t)}" for t in toks[:-1]))
+    parent = get(value, "".join(f"/{pointers.escape(t)}" for t in toks[:-1]))
     if not isinstance(parent, (dict, list)):
         raise EditError(f"{pointer}: the record has no object or array there")
     return parent, toks[-1]
@@ -103,11 +103,6 @@ def set_weights(mode: str) -> Edit:
             if not (type(w) is int and w == want):
                 m["weight"] = want
     return edit
-
-
-def is_trained(message: Any) -> bool:
-    """Whether training learns from this assistant message (no ``weight: 0``)."""
-    return not (isinstance(message, dict) and message.get("weight", 1) == 0)
 
 
 def add_message(messages: str, role: str, content: str = "", *, at: int | None = None) -> Edit:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import formats
+from .. import formats, pointers, records
 from .errors import EditError
 
-PREFERENCE_LISTS = ("/input/messages", "/preferred_output", "/non_preferred_output")
 PREVIEW = 120
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -19,7 +18,7 @@ def tokens(pointer: str) -> list[str]:
         return []
     if not pointer.startswith("/"):
         raise EditError(f"{pointer!r} is not a JSON pointer (it must start with /)")
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    return pointers.split(pointer)
 
 
 def get(value: Any, pointer: str, default: Any = None) -> Any:
@@ -36,11 +35,10 @@ def get(value: Any, pointer: str, default: Any = None) -> Any:
 
 def message_lists(value: dict[str, Any]) -> list[str]:
     """Pointers of the message arrays a record has, in display order."""
-    if "messages" in value:  # never a preference record (formats.detect), so no need to detect the format
-        return ["/messages"] if isinstance(value["messages"], list) else []
+    arrays = [p for p, _ in records.message_arrays(value)]
     if formats.detect(value) == formats.PREFERENCE:
-        return [p for p in PREFERENCE_LISTS if isinstance(get(value, p), list)]
-    return []
+        return [p for p in arrays if p != "/messages"]
+    return arrays[:1] if arrays[:1] == ["/messages"] else []
 
 
 def shown(text: str) -> str:

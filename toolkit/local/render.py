@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..records import is_trained
 
 # the keys a chat template may read; training-only keys (weight) and unknown ones are dropped
 _MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id", "refusal")
@@ -106,7 +107,7 @@ def encode(tokenizer: Any, record: dict[str, Any], *, max_length: int | None = N
     messages = clean(raw)
     tools = record.get("tools") if isinstance(record.get("tools"), list) else None
     text, spans = assistant_spans(tokenizer, messages, tools)
-    keep = [m.get("weight", 1) != 0 for m in raw if isinstance(m, dict) and m.get("role") == "assistant"]
+    keep = [is_trained(m) for m in raw if isinstance(m, dict) and m.get("role") == "assistant"]
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     ids = np.asarray(enc["input_ids"], dtype=np.int64)
     offsets = np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2)

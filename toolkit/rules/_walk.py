@@ -5,13 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-# Roles each messages format accepts (SPEC-2507 FineTuneChatRequestInput / FineTuneReinforcementRequestInput).
-CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
-REINFORCEMENT_ROLES = ("developer", "user", "assistant", "tool")
-
-_TYPE_NAMES = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-               int: "a number", float: "a number", type(None): "null"}
-
 
 def messages_of(value: Any) -> list[Any]:
     """The record's ``messages`` list, or an empty list when there is none (or it is not a list)."""
@@ -61,17 +54,6 @@ def label(i: int, message: Any) -> str:
     """Human name of a message, 1-based: ``message 2 (assistant)``."""
     role = message.get("role") if isinstance(message, dict) else None
     return f"message {i + 1} ({role})" if isinstance(role, str) and role else f"message {i + 1}"
-
-
-def type_name(value: Any) -> str:
-    """``a string``, ``an object``, ``null``… for messages about wrong JSON types."""
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-def is_trained(message: dict[str, Any]) -> bool:
-    """Whether an assistant message counts for training (weight missing or not 0)."""
-    weight = message.get("weight", 1)
-    return not (type(weight) is int and weight == 0)
 
 
 def has_call(message: dict[str, Any]) -> bool:

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..diagnostics import Fix, Severity
 from ..reader import Record
-from ._walk import has_call, is_trained, iter_messages, label, mentions, messages_of, role_of
+from ..records import is_trained
+from ._walk import has_call, iter_messages, label, mentions, messages_of, role_of
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -68,12 +69,14 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @record_rule("C101", "invalid-weight", E, "assistant weight is not the integer 0 or 1",
-             formats=MESSAGES, source="C-10")
+             formats=MESSAGES, fixable=True, source="C-10")
 def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"The allowed values for weight are currently 0 or 1": 0 skips the message in training, 1
     (the default) trains on it. Fractions such as 0.5 are not supported; whether floats (`1.0`),
-    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers
-    (`tunesmith fix --write` does that for those; a fraction needs a decision by hand)."""
+    booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers.
+    Tunesmith reads `false` and `0.0` as 0 and `true` and `1.0` as 1 (in token counts, the
+    editor and local training), and `tunesmith fix` writes them as those integers; any other
+    value counts as no weight (trained)."""
     for i, m in iter_messages(rec.value):
         if "weight" not in m or role_of(m) != "assistant":
             continue

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .. import formats, pointers
 from ..diagnostics import Severity
 from ..formats import CHAT_KEYS, FOREIGN, foreign
-from ..reader import Record, escape_pointer
-from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, has_call, iter_messages, label, messages_of, role_of, type_name
+from ..reader import Record
+from ..records import type_name
+from ._walk import has_call, iter_messages, label, messages_of, role_of
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -41,7 +43,7 @@ _TEXT_ALIASES = ("value", "content", "data")  # what other tools call a part's t
 
 
 def _roles(ctx: Context) -> tuple[str, ...]:
-    return CHAT_ROLES if ctx.file_format == "chat" else REINFORCEMENT_ROLES
+    return formats.roles(ctx.file_format)
 
 
 @record_rule("C010", "missing-messages", E, "record has no non-empty messages array",
@@ -94,7 +96,7 @@ def unknown_top_level_key(rec: Record, ctx: Context) -> Iterator[Finding]:
         else:
             hint = ("remove it (keep metadata in a separate file), or use --method reinforcement "
                     "if this is an RFT file")
-        yield Finding(f"/{escape_pointer(key)}", f'unknown top-level key "{key}": a chat example may only have '
+        yield Finding(f"/{pointers.escape(key)}", f'unknown top-level key "{key}": a chat example may only have '
                       f"messages, tools, parallel_tool_calls and functions; {hint}")
 
 
@@ -175,7 +177,7 @@ def unknown_message_key(rec: Record, ctx: Context) -> Iterator[Finding]:
         allowed = MESSAGE_KEYS[role]  # type: ignore[index]
         for key in m:
             if key not in allowed and key not in _OTHER_RULES_KEYS:
-                yield Finding(f"/messages/{i}/{escape_pointer(key)}", f'{label(i, m)} has unknown key "{key}"; '
+                yield Finding(f"/messages/{i}/{pointers.escape(key)}", f'{label(i, m)} has unknown key "{key}"; '
                               f"a {role} message may only have {', '.join(sorted(allowed))}; remove it")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .. import catalog, formats
 from ..diagnostics import Severity
 from ..reader import Record
-from ._walk import type_name
+from ..records import type_name
 from .context import Context, FileSummary
 from .registry import Finding, collector, file_rule, record_rule
 

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .. import catalog
+from .. import catalog, pointers
 from ..diagnostics import Severity
-from ..reader import Record, escape_pointer, walk
-from ._walk import type_name
+from ..reader import Record, walk
+from ..records import type_name
 from .context import Context, FileSummary
 from .registry import Finding, file_rule, record_rule
 
@@ -81,7 +81,7 @@ def unresolved_grader_reference(rec: Record, ctx: Context) -> Iterator[Finding]:
             elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
                 value = value[int(key)]
             else:
-                parent = "".join("/" + escape_pointer(k) for k in path[:depth]) or None
+                parent = "".join("/" + pointers.escape(k) for k in path[:depth]) or None
                 where = f'no "{key}" key' if depth == 0 else f'no "{key}" inside "{".".join(path[:depth])}"'
                 yield Finding(parent, f"the grader reads {{{{ item.{'.'.join(path)} }}}} but this row has {where}; "
                               "grading fails on it (invalid_variable_error): add it or fix the template")

@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .. import catalog, imagedata
+from .. import catalog, formats, imagedata, records
 from ..diagnostics import Severity
 from ..reader import Record
-from ._walk import CHAT_ROLES, REINFORCEMENT_ROLES, label, role_of, type_name
+from ..records import type_name
+from ._walk import label, role_of
 from .context import Context, FileSummary
 from .registry import Finding, collector, file_rule, record_rule
 
@@ -20,21 +21,11 @@ MAX_IMAGE_BYTES = 10 * 1024 * 1024  # DOC-VIS: images over 10 MB are skipped
 _URL = re.compile(r"^(https?://|data:image/)")  # the same pattern as the schemas' imagePart.url
 _FORMATS = ("jpeg", "jpg", "png", "webp")
 _PNG_MODES = {0: "grayscale", 3: "palette", 4: "grayscale with alpha"}  # 2 = RGB and 6 = RGBA are fine
-# Lists of messages an example can hold, by format: chat/RFT "messages", preference input and outputs.
-_MESSAGE_LISTS = (("messages",), ("input", "messages"), ("preferred_output",), ("non_preferred_output",))
 
 
 def image_parts(value: Any) -> Iterator[tuple[str, int, dict[str, Any], dict[str, Any]]]:
     """(pointer, message index, message, part) for every ``image_url`` content part of an example."""
-    if not isinstance(value, dict):
-        return
-    for path in _MESSAGE_LISTS:
-        msgs: Any = value
-        for key in path:
-            msgs = msgs.get(key) if isinstance(msgs, dict) else None
-        if not isinstance(msgs, list):
-            continue
-        prefix = "/" + "/".join(path)
+    for prefix, msgs in records.message_arrays(value):
         for i, m in enumerate(msgs):
             content = m.get("content") if isinstance(m, dict) else None
             if not isinstance(content, list):
@@ -56,7 +47,7 @@ def image_outside_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     images as output from messages with the assistant role" (vision fine-tuning guide; Azure the
     same). System, developer and tool content take only text parts. Move the image into the user
     message that asks about it."""
-    allowed = CHAT_ROLES if ctx.file_format == "chat" else REINFORCEMENT_ROLES
+    allowed = formats.roles(ctx.file_format)
     for pointer, i, m, _ in image_parts(rec.value):
         role = role_of(m)
         if role in allowed and role != "user":

@@ -6,24 +6,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..diagnostics import Fix, Severity
-from ..formats import FOREIGN, foreign
+from ..formats import FOREIGN, OLD_PREFERENCE_OUTPUTS, PREFERENCE_OUTPUT_ROLES, PREFERENCE_OUTPUTS, foreign
 from ..reader import Record
-from ._walk import type_name
+from ..records import type_name
 from .context import Context
 from .images import image_parts
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
 PREFERENCE = ("preference",)
-SIDES = ("preferred_output", "non_preferred_output")
-_OLD_NAMES = {"preferred_completion": "preferred_output", "non_preferred_completion": "non_preferred_output"}
-_OUTPUT_ROLES = ("assistant", "tool")
 
 
 def _outputs(value: Any) -> Iterator[tuple[str, list[Any]]]:
     """(side, messages) for each output side that is an array."""
     if isinstance(value, dict):
-        for side in SIDES:
+        for side in PREFERENCE_OUTPUTS:
             if isinstance(value.get(side), list):
                 yield side, value[side]
 
@@ -51,12 +48,12 @@ def missing_preference_keys(rec: Record, ctx: Context) -> Iterator[Finding]:
                       "preferred_output and non_preferred_output: convert the file with "
                       "`tunesmith convert --from trl-preference`")
         return
-    for old, new in _OLD_NAMES.items():
+    for old, new in OLD_PREFERENCE_OUTPUTS.items():
         if old in value and new not in value:
             yield Finding(f"/{old}", f'"{old}" is the old name of "{new}": rename it',
                           fix=Fix(f'rename "{old}" to "{new}"'))
-    for key in ("input", *SIDES):
-        if key not in value and not any(new == key and old in value for old, new in _OLD_NAMES.items()):
+    for key in ("input", *PREFERENCE_OUTPUTS):
+        if key not in value and not any(new == key and old in value for old, new in OLD_PREFERENCE_OUTPUTS.items()):
             yield Finding(None, f'preference record has no "{key}"; a DPO record needs input, preferred_output and '
                           "non_preferred_output")
     if "input" in value:
@@ -84,7 +81,7 @@ def invalid_preference_output(rec: Record, ctx: Context) -> Iterator[Finding]:
     value = rec.value
     if not isinstance(value, dict):
         return
-    for side in SIDES:
+    for side in PREFERENCE_OUTPUTS:
         if side not in value:
             continue
         out = value[side]
@@ -102,7 +99,7 @@ def invalid_preference_output(rec: Record, ctx: Context) -> Iterator[Finding]:
             if not isinstance(m, dict):
                 roles_ok = False
                 yield Finding(f"/{side}/{j}", f"{side} item {j + 1} is {type_name(m)}, not a message object")
-            elif not (isinstance(role, str) and role in _OUTPUT_ROLES):
+            elif not (isinstance(role, str) and role in PREFERENCE_OUTPUT_ROLES):
                 roles_ok = False
                 at = f"/{side}/{j}/role" if "role" in m else f"/{side}/{j}"
                 shown = f'"{role}"' if isinstance(role, str) else ("missing" if "role" not in m else type_name(role))
@@ -146,8 +143,9 @@ def identical_preference_outputs(rec: Record, ctx: Context) -> Iterator[Finding]
     whitespace), the example carries no preference signal and only costs tokens. Write a worse
     reply for `non_preferred_output`, or drop the example."""
     sides = dict(_outputs(rec.value))
-    if len(sides) == 2 and sides[SIDES[0]] and _signature(sides[SIDES[0]]) == _signature(sides[SIDES[1]]):
-        yield Finding(f"/{SIDES[1]}", "preferred_output and non_preferred_output are identical, so the example "
+    good, bad = PREFERENCE_OUTPUTS
+    if len(sides) == 2 and sides[good] and _signature(sides[good]) == _signature(sides[bad]):
+        yield Finding(f"/{bad}", "preferred_output and non_preferred_output are identical, so the example "
                       "teaches nothing: write a worse reply for non_preferred_output or drop the example")
 
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from ..diagnostics import Fix, Severity
 from ..reader import Record
-from ._walk import iter_messages, label, messages_of, type_name
+from ..records import type_name
+from ._walk import iter_messages, label, messages_of
 from .context import Context
 from .registry import Finding, record_rule
 

@@ -6,9 +6,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .. import pointers
 from ..diagnostics import Fix, Severity
-from ..reader import Record, escape_pointer
-from ._walk import function_of, has_call, iter_messages, label, mentions, messages_of, role_of, tool_calls_of, type_name
+from ..reader import Record
+from ..records import type_name
+from ._walk import function_of, has_call, iter_messages, label, mentions, messages_of, role_of, tool_calls_of
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -58,7 +60,7 @@ def _call_problem(call: Any, at: str, who: str) -> Finding | None:
         return Finding(at + "/type" if "type" in call else at, f'{who} needs "type": "function"')
     extra = _extra_key(call, _CALL_KEYS)
     if extra is not None:
-        return Finding(f"{at}/{escape_pointer(extra)}", f'{who} has unknown key "{extra}"; a tool call has only '
+        return Finding(f"{at}/{pointers.escape(extra)}", f'{who} has unknown key "{extra}"; a tool call has only '
                        "id, type and function: remove it")
     return _function_problem(call.get("function"), at + "/function", who + " function")
 
@@ -83,7 +85,7 @@ def _function_problem(fn: Any, at: str, who: str) -> Finding | None:
                        'such as "{\\"city\\": \\"Paris\\"}"')
     extra = _extra_key(fn, _FUNCTION_KEYS)
     if extra is not None:
-        return Finding(f"{at}/{escape_pointer(extra)}", f'{who} has unknown key "{extra}"; it has only name and '
+        return Finding(f"{at}/{pointers.escape(extra)}", f'{who} has unknown key "{extra}"; it has only name and '
                        "arguments: remove it")
     return None
 

@@ -6,9 +6,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import pointers
 from ..diagnostics import Severity
-from ..reader import Record, escape_pointer
-from ._walk import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of, type_name
+from ..reader import Record
+from ..records import type_name
+from ._walk import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -87,7 +89,7 @@ def _tool_problem(tool: Any, at: str, who: str) -> Finding | None:
                        f'{who} needs a "function" object {{"name": ..., "parameters": {{...}}}}')
     extra = next((k for k in tool if k not in ("type", "function")), None)
     if extra is not None:
-        return Finding(f"{at}/{escape_pointer(extra)}", f'{who} has unknown key "{extra}"; a tool has only type and '
+        return Finding(f"{at}/{pointers.escape(extra)}", f'{who} has unknown key "{extra}"; a tool has only type and '
                        "function: remove it")
     return _definition_problem(tool["function"], at + "/function", who, _TOOL_FUNCTION_KEYS)
 
@@ -114,7 +116,7 @@ def _definition_problem(fn: dict[str, Any], at: str, who: str, allowed: tuple[st
     who = f'{who} ("{fn["name"][:64]}")'
     for key in fn:
         if key not in allowed:
-            return Finding(f"{at}/{escape_pointer(key)}", f'{who} has unknown key "{key}"; a function definition '
+            return Finding(f"{at}/{pointers.escape(key)}", f'{who} has unknown key "{key}"; a function definition '
                            f"has only {', '.join(allowed)}: remove it")
         kinds, ok = _DEFINITION_TYPES.get(key, ("", object))
         if not isinstance(fn[key], ok):
@@ -267,7 +269,7 @@ def _schema_extras(schema: dict[str, Any]) -> tuple[str, str] | None:
     tokens = [key]
     while index > 0:
         index, keyword, token = nodes[index]
-        tokens.append(keyword if token is None else f"{keyword}/{escape_pointer(str(token))}")
+        tokens.append(keyword if token is None else f"{keyword}/{pointers.escape(str(token))}")
     return "/" + "/".join(reversed(tokens)), ", ".join(f"{k} ({n}x)" for k, n in counts.items() if n)
 
 

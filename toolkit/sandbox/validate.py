@@ -10,10 +10,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import formats
 from .text import approx_tokens, content_text, words
 
 MIN_EXAMPLES = 10
-ROLES = ("assistant", "developer", "function", "system", "tool", "user")
+ROLES = tuple(sorted(formats.ALL_ROLES))  # as the server lists them
 FORMAT_NAMES = {"chat": "fine-tune-chat", "preference": "fine-tune-preference",
                 "completion": "fine-tune-completion"}
 FORMAT_METHOD = {"chat": "supervised", "preference": "dpo", "completion": "supervised"}

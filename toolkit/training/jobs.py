@@ -9,8 +9,8 @@ from typing import Any
 
 from .. import catalog
 from ..errors import UsageError
+from ..formats import METHODS
 
-METHODS = ("supervised", "dpo", "reinforcement")
 TERMINAL = ("succeeded", "failed", "cancelled")
 SEED_MAX = 2_147_483_647
 REASONING_EFFORTS = ("default", "low", "medium", "high")

@@ -154,7 +154,7 @@ def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
 
 
 def _other_fields(value: dict) -> None:  # type: ignore[type-arg]
-    shown_keys = {"messages", "input", "preferred_output", "non_preferred_output"}
+    shown_keys = {path[0] for path in formats.MESSAGE_ARRAYS}  # the lists drawn as conversations
     rest = {k: v for k, v in value.items() if k not in shown_keys}
     if isinstance(value.get("input"), dict):
         rest.update({f"input.{k}": v for k, v in value["input"].items() if k != "messages"})

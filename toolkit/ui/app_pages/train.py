@@ -11,7 +11,7 @@ from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.training.gate import blocking_errors, lint_for_job
 from toolkit.training.graders import load_grader
-from toolkit.training.jobs import METHODS, Hyperparameters, JobSpec, validate
+from toolkit.training.jobs import Hyperparameters, JobSpec, validate
 from toolkit.training.pipeline import start_job
 from toolkit.training.progress import human_bytes
 from toolkit.training.registry import Registry
@@ -43,7 +43,7 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
     provider = state.provider()
     ws = state.workspace()
     left, right = st.columns(2)
-    method = left.selectbox("Method", METHODS, index=METHODS.index(_default_method(ds)), key="tr_method",
+    method = left.selectbox("Method", formats.METHODS, index=formats.METHODS.index(_default_method(ds)), key="tr_method",
                             persist_state="session")
     names = [m.name for m in catalog.models(provider) if method in m.methods] + [OTHER_MODEL]
     preferred = state.model() or catalog.provider(provider).default_model
