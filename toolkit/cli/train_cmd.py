@@ -118,8 +118,9 @@ def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
     """Lint the files for this job and print the findings; False when errors should stop the upload."""
     from ..reporters import text
     from ..training.gate import blocking_errors, lint_for_job
+    from .target_args import settings
 
-    result = lint_for_job(args.training, args.validation, conn, spec)
+    result = lint_for_job(args.training, args.validation, conn, spec, settings(args, args.training))
     if result.errors or result.warnings:
         text.report(result, err, color=err.isatty() and not os.environ.get("NO_COLOR"))
     else:
