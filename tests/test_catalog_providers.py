@@ -71,7 +71,12 @@ def test_a_provider_added_as_data_trains_against_the_sandbox_with_only_its_profi
         monkeypatch.delenv(name, raising=False)
     seen: list[dict[str, str]] = []
     checked = api._has_key
-    monkeypatch.setattr(api, "_has_key", lambda headers: seen.append(dict(headers)) or checked(headers))
+
+    def has_key(headers: dict[str, str]) -> bool:  # the sandbox's own check, keeping the headers it saw
+        seen.append(dict(headers))
+        return checked(headers)
+
+    monkeypatch.setattr(api, "_has_key", has_key)
     train = ["train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "contoso", "--model",
              "gpt-4.1-mini-2025-04-14", "--training-type", "standard", "--poll", "0.05", "--yes"]
     with Sandbox(speed=25, azure=True) as sandbox:
