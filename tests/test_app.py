@@ -741,3 +741,4 @@ def test_a_failed_job_is_recorded_with_its_error(workspace: Path, sandbox: Sandb
     assert any("invalid_n_examples" in t for t in texts(at.error))
     job = Registry().jobs()[0]
     assert job.status == "failed" and "failed: invalid_n_examples: Training file has 7 example(s)" in (job.error or "")
+    assert any(t.startswith("failed;") and "invalid_n_examples" in t for t in texts(at.caption))  # past jobs show it

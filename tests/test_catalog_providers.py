@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import copy
 import re
+import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
+from test_catalog_schema import problems
 
 from toolkit import catalog
 from toolkit.cli.main import main
@@ -20,9 +23,19 @@ from toolkit.training.registry import Registry
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE = SAMPLES / "elle_broken.jsonl"
 KEY = "contoso-key-NEVERPRINTED-0123456789"
-# Contoso's profile: its own variables and header, no default endpoint, files processed before a job
-CONTOSO_API = {"client": "http", "key_env": "CONTOSO_API_KEY", "url_env": "CONTOSO_ENDPOINT", "auth_header": "api-key",
-               "wait_for_files": True}
+CONTRIBUTING = Path(__file__).resolve().parents[1] / "CONTRIBUTING.md"
+
+
+def recipe_profile() -> dict[str, object]:
+    """The profile CONTRIBUTING.md's "add a provider" recipe shows: the test trains with exactly that."""
+    recipe = CONTRIBUTING.read_text("utf-8").split("## Recipe: add a provider", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", recipe, re.DOTALL)
+    assert block is not None, "CONTRIBUTING.md's recipe has no TOML profile"
+    return tomllib.loads(textwrap.dedent(block.group(1)))["providers"]["contoso"]["api"]
+
+
+# Contoso's profile: its own variables and header, files processed before a job
+CONTOSO_API = recipe_profile()
 
 
 @pytest.fixture
@@ -65,18 +78,24 @@ def test_the_cli_offers_every_provider_of_the_catalog():
 
 def test_a_provider_added_as_data_trains_against_the_sandbox_with_only_its_profile(
         with_copies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    assert problems(catalog._raw()) == []  # the catalog with contoso (and CONTRIBUTING's profile) is valid data
     monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT",
                  "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION"):
         monkeypatch.delenv(name, raising=False)
     seen: list[dict[str, str]] = []
     checked = api._has_key
-    monkeypatch.setattr(api, "_has_key", lambda headers: seen.append(dict(headers)) or checked(headers))
+
+    def has_key(headers: dict[str, str]) -> bool:  # the sandbox's own check, keeping the headers it saw
+        seen.append(dict(headers))
+        return checked(headers)
+
+    monkeypatch.setattr(api, "_has_key", has_key)
     train = ["train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "contoso", "--model",
              "gpt-4.1-mini-2025-04-14", "--training-type", "standard", "--poll", "0.05", "--yes"]
     with Sandbox(speed=25, azure=True) as sandbox:
-        assert main(train) == 2  # nothing set: the profile's variables are named
-        assert "--provider contoso needs CONTOSO_ENDPOINT and CONTOSO_API_KEY" in capsys.readouterr().err
+        assert main(train) == 2  # no key: the profile's variable is named
+        assert "--provider contoso needs CONTOSO_API_KEY: set it in the environment" in capsys.readouterr().err
         monkeypatch.setenv("CONTOSO_ENDPOINT", sandbox.base_url)
         monkeypatch.setenv("CONTOSO_API_KEY", KEY)
         code = main(train)

@@ -85,13 +85,18 @@ def test_fix_keeps_the_bom_azure_asks_for(project: Path, capsys: pytest.CaptureF
     assert code == 2 and "--add-bom goes with a provider that asks for a BOM (azure)" in err
 
 
+def long_file(path: Path) -> Path:
+    """Ten examples over Azure's 32,768-token context for the nano model (within OpenAI's 65,536)."""
+    example = json.loads((SAMPLES / "elle_single_turn.jsonl").read_text("utf-8").splitlines()[0])
+    example["messages"][1]["content"] = "hydrogen helium lithium " * 12000
+    path.write_text("".join(json.dumps(example) + "\n" for _ in range(10)), "utf-8")
+    return path
+
+
 def test_trains_lint_gate_and_endpoint_follow_the_config(project: Path, capsys: pytest.CaptureFixture[str],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:9")  # a dry run sends nothing
-    long = project / "long.jsonl"  # one example over Azure's 32,768-token context for the nano model
-    example = json.loads((project / "data.jsonl").read_text("utf-8").splitlines()[0])
-    example["messages"][1]["content"] = "hydrogen helium lithium " * 12000
-    long.write_text("".join(json.dumps(example) + "\n" for _ in range(10)), "utf-8")
+    long = long_file(project / "long.jsonl")
     code, out, err = run(capsys, "train", str(long), "--dry-run", "--training-type", "standard")
     assert code == 0, err
     assert "C200" in err and "32,768" in err  # Azure's context for the configured model
@@ -145,3 +150,14 @@ def test_a_reattach_command_names_the_provider_when_the_config_here_says_another
     assert reattach_command(args, "ftjob-1") == "tunesmith jobs follow ftjob-1 --provider openai"
     args.provider = "azure"
     assert reattach_command(args, "ftjob-1") == "tunesmith jobs follow ftjob-1"
+
+
+def test_train_reads_the_config_given_with_config(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://127.0.0.1:9")
+    other = tmp_path / "other.toml"
+    other.write_text(f'[tool.tunesmith]\nprovider = "azure"\nmodel = "{NANO}"\nignore = ["C200"]\n', "utf-8")
+    long = long_file(tmp_path / "long.jsonl")  # no pyproject.toml above it
+    code, out, err = run(capsys, "train", str(long), "--dry-run", "--training-type", "standard", "--config", str(other))
+    assert code == 0, err
+    assert "C200" not in err and "POST http://127.0.0.1:9/openai/v1/fine_tuning/jobs" in out  # the gate: its ignore

@@ -177,6 +177,8 @@ def test_missing_variables_are_named() -> None:
         connection("azure", environ={"AZURE_OPENAI_ENDPOINT": "https://r.openai.azure.com"})
     with pytest.raises(UsageError, match="unknown provider 'bedrock'"):
         connection("bedrock", environ={})
+    with pytest.raises(UsageError, match="--api-version is for a classic api-version endpoint \\(azure\\); openai has none"):
+        connection("openai", api_version="2024-10-21", environ={"OPENAI_API_KEY": "k"})
 
 
 def test_azure_v1_endpoint_by_default_and_classic_with_api_version() -> None:

@@ -114,12 +114,13 @@ def build_spec(args: argparse.Namespace) -> Any:
                    training_type=args.training_type, wandb_project=args.wandb_project, wandb_entity=args.wandb_entity)
 
 
-def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
-    """Lint the files for this job and print the findings; False when errors should stop the upload."""
+def lint_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any, project: Any = None) -> bool:
+    """Lint the files for this job (``project``: the settings of ``[tool.tunesmith]`` and the flags) and print
+    the findings; False when errors should stop the upload."""
     from ..reporters import text
     from ..training.gate import blocking_errors, lint_for_job
 
-    result = lint_for_job(args.training, args.validation, conn, spec)
+    result = lint_for_job(args.training, args.validation, conn, spec, project)
     if result.errors or result.warnings:
         text.report(result, err, color=err.isatty() and not os.environ.get("NO_COLOR"))
     else:
@@ -232,14 +233,14 @@ def run(args: argparse.Namespace) -> int:
     from ..training.pipeline import start_job
     from ..training.progress import Progress
     from ..training.registry import Registry
-    from .target_args import resolve
+    from .target_args import settings
     from .training_opts import connect, follow_job, guarded, jobs_command, reattach_command
 
     err = sys.stderr
     if not os.path.isfile(args.training):
         raise InputError(f"{args.training}: no such file")
-    target = resolve(args, args.training)  # [tool.tunesmith] of the data's project, under the flags
-    args.provider, args.model, args.method = target.provider, target.model, target.method
+    project = settings(args, args.training)  # [tool.tunesmith] of the data's project, under the flags
+    args.provider, args.model, args.method = project.provider, project.model, project.method
     if not args.model:
         raise UsageError("--model is required (or set model in [tool.tunesmith] of the project's pyproject.toml)")
     if args.validation and not os.path.isfile(args.validation):
@@ -253,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
     from ..training.provenance import sha256_file
 
     linted = {path: sha256_file(path) for path in (args.training, args.validation) if path}
-    if not lint_gate(args, spec, conn, err):
+    if not lint_gate(args, spec, conn, err, project):
         return 1
     if not cost_gate(args, spec, conn, err):
         return 1

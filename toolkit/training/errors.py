@@ -11,12 +11,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .. import catalog
 from ..errors import ToolkitError
 from .console import printable
 
+_AZURE = catalog.provider("azure").api  # where the same format and API keep training (its profile's variables)
 WIND_DOWN = ("OpenAI is winding down self-serve fine-tuning: it closed to new organisations in 2026 and "
              "accepts no new jobs at all from 2027-01-06. Train on Azure OpenAI instead with --provider azure "
-             "(AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY).")
+             f"({_AZURE.url_env} and {_AZURE.key_env}).")
 
 # server message pattern -> the lint rule that would have caught the problem before upload
 RULE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -95,8 +97,6 @@ def server_message(exc: Any) -> str:
 
 def _access_hint(provider: str | None) -> str:
     """What to check after a 403, from the provider's profile (or every profile's when unknown)."""
-    from .. import catalog
-
     names = [provider] if provider in catalog.PROVIDERS else list(catalog.PROVIDERS)
     hints = [catalog.provider(n).access_hint for n in names if catalog.provider(n).access_hint]
     if provider not in catalog.PROVIDERS:
@@ -107,8 +107,6 @@ def _access_hint(provider: str | None) -> str:
 
 def _credential_hint(provider: str | None) -> str:
     """The variables that hold the credentials, from the provider's profile (or every profile's when unknown)."""
-    from .. import catalog
-
     names = [provider] if provider in catalog.PROVIDERS else list(catalog.PROVIDERS)
     hints = [f"{' / '.join(v for v in (api.key_env, api.token_env) if v)} for --provider {name}"
              for name in names if (api := catalog.provider(name).api).key_env]
@@ -117,8 +115,6 @@ def _credential_hint(provider: str | None) -> str:
 
 def _training_type_hint(said: str, provider: str | None) -> str | None:
     """Foundry's answer to a job without ``trainingType`` blames the model: say what it means."""
-    from .. import catalog
-
     if provider not in catalog.PROVIDERS or "does not support fine-tuning" not in said:
         return None
     tiers = catalog.provider(provider).training_types

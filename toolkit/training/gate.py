@@ -10,16 +10,18 @@ from ..diagnostics import Diagnostic, Severity
 from .providers import Connection
 
 if TYPE_CHECKING:
+    from ..config import Settings
     from ..results import LintResult
     from .jobs import JobSpec
 
 
 def lint_for_job(training: str | os.PathLike[str], validation: str | os.PathLike[str] | None,
-                 conn: Connection, spec: JobSpec) -> LintResult:
-    """Lint the job's files for its provider, model, method and grader."""
+                 conn: Connection, spec: JobSpec, settings: Settings | None = None) -> LintResult:
+    """Lint the job's files for its provider, model, method and grader (``settings``: the project's rule
+    selection, else the ``[tool.tunesmith]`` found from the training file)."""
     import toolkit
 
-    return toolkit.lint(training, validation=validation, provider=conn.provider, model=spec.model,
+    return toolkit.lint(training, validation=validation, settings=settings, provider=conn.provider, model=spec.model,
                         method=spec.method, grader=dict(spec.grader) if spec.grader else None)
 
 

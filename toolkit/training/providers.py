@@ -114,6 +114,10 @@ def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None
     api = catalog.provider(provider).api  # an unknown provider is a UsageError naming the known ones
     if api.local:  # this machine: no endpoint, no credential
         return Connection(provider, LOCAL_URL)
+    if api_version and not api.api_version_env:
+        classic = [n for n in catalog.PROVIDERS if catalog.provider(n).api.api_version_env]
+        raise UsageError(f"--api-version is for a classic api-version endpoint ({', '.join(classic) or 'none'}); "
+                         f"{provider} has none")
     env = dict(os.environ if environ is None else environ)
     if env_file is not None:
         env.update(read_env_file(env_file))

@@ -130,7 +130,8 @@ def past_jobs() -> None:
     st.caption(widgets.md(f"{row.status or 'status unknown'}; trained on {row.training_path or row.training_file} (sha256 "
                           f"{(row.training_sha256 or '')[:12]}), {row.method}, hyperparameters "
                           f"{row.hyperparameters or 'auto'}" + (f"; model {row.fine_tuned_model}"
-                                                                 if row.fine_tuned_model else "")))
+                                                                 if row.fine_tuned_model else "")
+                          + (f"; {row.error}" if row.error else "")))
     st.button("Open this job", key="tr_past_open", on_click=_reopen, args=(pick,))
 
 
