@@ -64,6 +64,7 @@ OVERFLOW_JS = """(KNOWN_WIDE) => {
   for (const b of document.querySelectorAll('[data-testid="stMain"] button')) {
     if (!visible(b)) continue;
     for (const el of [b, ...b.querySelectorAll('*')]) {
+      if (el.clientWidth < 4) continue;  // visually hidden on purpose (an icon's screen-reader text)
       if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') {
         problems.push(`button "${name(b)}" is cut off (${el.scrollWidth} > ${el.clientWidth})`); break;
       }
@@ -114,13 +115,13 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     shots(page, "record-editor", height=3400)
 
     go_to(page, "Dataset")
-    open_sample(page, "elle_dpo.jsonl", "13 records in 13 entries")
+    open_sample(page, "elle_dpo.jsonl", "11 records in 11 entries")
     edit_example(page, 1)
     expect(page.get_by_role("button", name="Add non-preferred message")).to_be_visible()
     shots(page, "record-editor-dpo", height=3400)  # "Insert below", "Add non-preferred message" whole
 
     go_to(page, "Statistics")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Examples")).to_contain_text("13")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Examples")).to_contain_text("11")
     shots(page, "statistics", height=2400)
 
     go_to(page, "Import")
@@ -145,8 +146,8 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     page.get_by_role("option", name="held_out.jsonl", exact=True).click()
     keyed(page, "pg_run_file").get_by_role("button").click()
     row = keyed(page, "pg_row_0")
-    expect(row.get_by_text("Hydrogen's number is one; <script>alert(1)</script> the lightest.")).to_be_visible()
-    expect(row.get_by_text("<b>Tell</b> me about hydrogen.")).to_be_visible()  # shown as text, not as HTML
+    expect(row.get_by_text("Hydrogen's number is one; <script>alert(1)</script> the lightest.", exact=True)).to_be_visible()
+    expect(row.get_by_text("<b>Tell</b> me about hydrogen.", exact=True)).to_be_visible()  # shown as text, not as HTML
     expect(row.locator("b, script")).to_have_count(0)
     expect(row.locator(".ts-diff ins, .ts-diff del").first).to_be_visible()  # the difference is highlighted
     shots(page, "playground", height=2400)
