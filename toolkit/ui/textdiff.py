@@ -55,27 +55,28 @@ def _add(out: list[Segment], op: str, text: str) -> None:
         out.append((op, text))
 
 
-def spans(before: str, after: str, *, context: int = 24, limit: int = 8) -> tuple[list[list[Segment]], int]:
-    """The places where ``after`` differs from ``before`` (characters), each with ``context`` characters around.
+def spans(before: str, after: str, *, context: int = 12, limit: int = 8) -> tuple[list[list[Segment]], int]:
+    """The places where ``after`` differs from ``before`` (word by word), each with ``context`` words around.
 
     Returns at most ``limit`` places, and how many there are in all. For fix previews: a change
-    of ``1.0`` to ``1`` inside a long JSON line shows as a few characters, not two long blobs.
+    of ``1.0`` to ``1`` inside a long JSON line shows as a few words, not two long blobs.
     """
     if before == after:
         return [], 0
     if len(before) + len(after) > MAX_COMPARED:
-        return [[("delete", _clip(before, 2 * context)), ("insert", _clip(after, 2 * context))]], 1
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+        return [[("delete", _clip(before, 200)), ("insert", _clip(after, 200))]], 1
+    a, b = _TOKENS.findall(before), _TOKENS.findall(after)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     places: list[list[Segment]] = []
-    for group in matcher.get_grouped_opcodes(context):  # changes closer than 2 * context share one place
+    for group in matcher.get_grouped_opcodes(context):  # changes closer than 2 * context words share one place
         place: list[Segment] = [("equal", "…")] if group[0][1] > 0 else []
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                _add(place, "equal", before[i1:i2])
+                _add(place, "equal", "".join(a[i1:i2]))
             else:
-                _add(place, "delete", before[i1:i2])
-                _add(place, "insert", after[j1:j2])
-        if group[-1][2] < len(before):
+                _add(place, "delete", "".join(a[i1:i2]))
+                _add(place, "insert", "".join(b[j1:j2]))
+        if group[-1][2] < len(a):
             _add(place, "equal", "…")
         places.append(place)
     return places[:limit], len(places)

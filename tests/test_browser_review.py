@@ -1,0 +1,310 @@
+"""The editor in Chromium, for reviewing many examples: every page at 1280 and 1400 px with nothing cut off,
+the message fields across records and versions, bulk weights, highlighted fix previews, and the journal
+while a restore offer waits. Fixtures and helpers come from test_browser (same app, same browser set-up).
+
+Screenshots: test-artifacts/screenshots/<page>-<width>.png (git-ignored).
+"""
+# ruff: noqa: F811  (the fixtures imported from test_browser are the tests' parameters)
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from test_browser import (  # noqa: F401  (fixtures are found by name)
+    SCREENSHOTS,
+    TRAIN_WAIT_MS,
+    VIEWPORT,
+    browser,
+    edit_example,
+    go_to,
+    idle,
+    keyed,
+    lines,
+    load,
+    open_sample,
+    page,
+    save,
+    serve,
+    type_into,
+    workspace,
+)
+
+from toolkit.sandbox import Sandbox
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 1400)
+# What overflows sideways, or is cut off: the page wider than the window, an element of the main area that
+# reaches past it, a button or a label whose text does not fit (ellipsis), a table whose columns need a
+# sideways scroll.
+# Known gap, left to the Dataset page's owner: its table has 12 columns (review and tags were added) and needs
+# ~1,000 px, more than the main area at 1280 (818 px) or 1400 px (938 px); it scrolls inside itself.
+KNOWN_WIDE = ".st-key-ds_table"
+OVERFLOW_JS = """(KNOWN_WIDE) => {
+  const problems = [];
+  const width = window.innerWidth;
+  const doc = document.documentElement;
+  if (doc.scrollWidth > width) problems.push(`page ${doc.scrollWidth}px wide in a ${width}px window`);
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main && main.scrollWidth > main.clientWidth + 1)
+    problems.push(`main area scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const name = (el) => (el.innerText || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 60);
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > width + 1 && !el.closest('[data-testid="stDataFrame"]'))
+      problems.push(`${el.tagName} "${name(el)}" ends at ${Math.round(r.right)}px`);
+  }
+  for (const b of document.querySelectorAll('[data-testid="stMain"] button')) {
+    if (!visible(b)) continue;
+    for (const el of [b, ...b.querySelectorAll('*')]) {
+      if (el.clientWidth < 4) continue;  // visually hidden on purpose (an icon's screen-reader text)
+      if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'visible') {
+        problems.push(`button "${name(b)}" is cut off (${el.scrollWidth} > ${el.clientWidth})`); break;
+      }
+    }
+  }
+  for (const grid of document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"] .dvn-scroller')) {
+    if (grid.closest(KNOWN_WIDE)) continue;
+    if (visible(grid) && grid.scrollWidth > grid.clientWidth + 1)
+      problems.push(`a table needs a sideways scroll (${grid.scrollWidth} > ${grid.clientWidth})`);
+  }
+  return [...new Set(problems)];
+}"""
+
+
+def shots(page: Page, name: str, *, height: int = VIEWPORT["height"]) -> None:
+    """Screenshots at 1280 and 1400 px wide, each after checking that nothing overflows sideways."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        page.mouse.move(width - 5, height - 5)
+        idle(page)
+        page.wait_for_timeout(300)  # the layout settles after a resize
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
+        problems = page.evaluate(OVERFLOW_JS, KNOWN_WIDE)
+        assert not problems, f"{name} at {width} px: {problems}"
+    page.set_viewport_size(VIEWPORT)
+
+
+def field(page: Page, label: str) -> Locator:
+    return page.get_by_label(label, exact=True).filter(visible=True)
+
+
+# -- every page, both widths ----------------------------------------------------------------------
+
+
+def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], page: Page, workspace: Path,
+                                                     sandbox: Sandbox, tmp_path: Path) -> None:
+    held_out = workspace / "held_out.jsonl"
+    held_out.write_text(json.dumps({"messages": [
+        {"role": "user", "content": "<b>Tell</b> me about hydrogen."},
+        {"role": "assistant", "content": "Hydrogen's number is one; <script>alert(1)</script> the lightest."}]})
+        + "\n", "utf-8")
+    load(page, serve(OPENAI_BASE_URL=sandbox.base_url, OPENAI_API_KEY="sandbox"))
+    shots(page, "dataset-empty", height=1200)
+    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
+    shots(page, "dataset", height=1400)
+    edit_example(page, 1)
+    shots(page, "record-editor", height=3400)
+
+    go_to(page, "Dataset")
+    open_sample(page, "elle_dpo.jsonl", "11 records in 11 entries")
+    edit_example(page, 1)
+    expect(page.get_by_role("button", name="Add non-preferred message")).to_be_visible()
+    shots(page, "record-editor-dpo", height=3400)  # "Insert below", "Add non-preferred message" whole
+
+    go_to(page, "Statistics")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Examples")).to_contain_text("11")
+    shots(page, "statistics", height=2400)
+
+    go_to(page, "Import")
+    table = tmp_path / "zinc.csv"
+    table.write_text("question,answer\nTell me about zinc.,Zinc is thirty.\n", "utf-8")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
+    expect(page.get_by_role("heading", name="Preview: 1 example(s)")).to_be_visible()
+    shots(page, "import", height=1600)
+
+    go_to(page, "Dataset")
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    go_to(page, "Train")
+    keyed(page, "tr_start").get_by_role("button").click()
+    status = page.get_by_test_id("stMetric").filter(has_text="Status")
+    expect(status.first).to_contain_text("succeeded", timeout=TRAIN_WAIT_MS)
+    idle(page)
+    expect(keyed(page, "tr_checkpoints").get_by_test_id("stCode").first).to_contain_text(":ckpt-step-")
+    shots(page, "train", height=3000)
+
+    go_to(page, "Playground")
+    page.get_by_role("combobox", name="Held-out file").click()
+    page.get_by_role("option", name="held_out.jsonl", exact=True).click()
+    keyed(page, "pg_run_file").get_by_role("button").click()
+    row = keyed(page, "pg_row_0")
+    expect(row.get_by_text("Hydrogen's number is one; <script>alert(1)</script> the lightest.", exact=True)).to_be_visible()
+    expect(row.get_by_text("<b>Tell</b> me about hydrogen.", exact=True)).to_be_visible()  # shown as text, not as HTML
+    expect(row.locator("b, script")).to_have_count(0)
+    expect(row.locator(".ts-diff ins, .ts-diff del").first).to_be_visible()  # the difference is highlighted
+    shots(page, "playground", height=2400)
+
+
+# -- the message fields follow the record and its version ------------------------------------------
+
+
+def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., str], page: Page,
+                                                          workspace: Path) -> None:
+    path = workspace / "elle_multi_turn.jsonl"
+    before = lines(path)
+    records = [json.loads(line) for line in before if line]
+    load(page, serve())
+    open_sample(page, "elle_multi_turn.jsonl", "11 records in 11 entries")
+    edit_example(page, 1)
+    for number, then in ((1, "rec_next"), (2, "rec_next"), (3, "rec_prev"), (2, "rec_prev"), (1, None)):
+        expect(page.get_by_text(re.compile(f"^line {number} · chat · "))).to_be_visible()  # forward and back
+        for m, message in enumerate(records[number - 1]["messages"]):
+            expect(field(page, f"Message {m + 1} content")).to_have_value(message["content"])
+        if then:
+            keyed(page, then).get_by_role("button").click()
+            idle(page)
+
+    # add a message, type into it, remove the one before it: every field shows its own message's text
+    page.get_by_role("button", name="Add message", exact=True).click()
+    idle(page)
+    type_into(field(page, "Message 6 content"), "And its melting point?")
+    expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    page.locator("[class*='st-key-msg_messages_4_delete__']").get_by_role("button").click()
+    idle(page)
+    expect(field(page, "Message 5 content")).to_have_value("And its melting point?")
+    expect(field(page, "Message 4 content")).to_have_value(records[0]["messages"][3]["content"])
+    expect(field(page, "Message 6 content")).to_have_count(0)
+    keyed(page, "undo").get_by_role("button").click()  # the undo shows the older version in every field
+    idle(page)
+    expect(field(page, "Message 5 content")).to_have_value(records[0]["messages"][4]["content"])
+    expect(field(page, "Message 6 content")).to_have_value("And its melting point?")
+    page.locator("[class*='st-key-msg_messages_5_delete__']").get_by_role("button").click()
+    idle(page)
+    page.locator("[class*='st-key-msg_messages_']").first.wait_for()
+    keyed(page, "rec_next").get_by_role("button").click()
+    idle(page)
+    type_into(field(page, "Message 2 content"), "What is chlorine, exactly?")
+    expect(field(page, "Message 2 content")).to_have_value("What is chlorine, exactly?")
+    keyed(page, "rec_prev").get_by_role("button").click()
+    idle(page)
+    expect(field(page, "Message 2 content")).to_have_value(records[0]["messages"][1]["content"])
+    save(page, "elle_multi_turn.jsonl")
+    after = lines(path)
+    assert after[0] == before[0]  # added then deleted: the same record, byte for byte
+    assert after[1] == before[1].replace(b'"What is chlorine?"', b'"What is chlorine, exactly?"') != before[1]
+    assert after[2:] == before[2:]
+
+
+# -- bulk weights on the filtered set -------------------------------------------------------------
+
+
+def test_bulk_set_weights_on_the_filtered_examples(serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    path = workspace / "elle_multi_turn.jsonl"
+    before = lines(path)
+    load(page, serve())
+    open_sample(page, "elle_multi_turn.jsonl", "11 records in 11 entries")
+    search = page.get_by_label(re.compile("^Search"))
+    search.fill("chlorine")
+    search.press("Enter")
+    expect(page.get_by_text("1 of 11 entries")).to_be_visible()
+    page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
+    page.get_by_role("combobox", name="Set the assistant weights").click()
+    page.get_by_role("option", name="every assistant turn trained (weight 1)").click()
+    shots(page, "dataset-bulk-weights", height=1400)
+    keyed(page, "ds_bulk_set_weights").get_by_role("button").click()
+    expect(page.get_by_text(re.compile(r"^set weights \(every assistant turn trained \(weight 1\)\) on 1 of 1"))
+           ).to_be_visible()
+    save(page, "elle_multi_turn.jsonl")
+    after = lines(path)
+    assert after[1] == before[1].replace(b'"weight": 0}', b'"weight": 1}') != before[1]
+    assert after[:1] == before[:1] and after[2:] == before[2:]
+
+
+# -- fix previews highlight the change ------------------------------------------------------------
+
+
+def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[..., str], page: Page,
+                                                               workspace: Path) -> None:
+    path = workspace / "weights.jsonl"
+    good = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
+    bad = json.dumps({"messages": [{"role": "developer", "content": "Be brief. " * 30},
+                                   {"role": "user", "content": "Hi"},
+                                   {"role": "assistant", "content": "Yo", "weight": 1.0}]})
+    path.write_text(good + "\n" + bad + "\n", "utf-8")
+    load(page, serve())
+    open_sample(page, "weights.jsonl", "2 records in 2 entries")
+    edit_example(page, 2)
+    card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.get_by_text("/messages/2/weight: write 1.0 as 1")).to_be_visible()
+    preview = page.locator(".ts-diff").filter(has=page.locator("del"))
+    expect(preview.locator("del")).to_have_text(".0")
+    expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
+    shots(page, "record-editor-fix-preview", height=1600)
+    keyed(page, "fix_apply").get_by_role("button").click()
+    expect(page.get_by_text("fixed C101: 1 change(s); save to write them to the file")).to_be_visible()
+    card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
+    keyed(page, "fix_apply").get_by_role("button").click()
+    expect(page.get_by_text("fixed C031: 1 change(s); save to write them to the file")).to_be_visible()
+    save(page, "weights.jsonl")
+    after = lines(path)
+    assert after[0] == good.encode()
+    assert after[1] == bad.replace('"weight": 1.0', '"weight": 1').replace('"developer"', '"system"').encode()
+
+
+# -- the journal while the restore offer waits ----------------------------------------------------
+
+
+def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[..., str], page: Page,
+                                                               workspace: Path) -> None:
+    path = workspace / "elle_single_turn.jsonl"
+    before = lines(path)
+    journal = workspace / ".tunesmith" / "journal"
+    load(page, serve())
+    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
+    edit_example(page, 3)
+    type_into(field(page, "Message 2 content"), "What's special about lithium, then?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    idle(page)
+
+    page.reload()  # the offer comes; it is not answered, and another example is edited
+    idle(page)
+    offer = page.get_by_text(re.compile(r"^elle_single_turn\.jsonl has unsaved changes from an earlier session"))
+    expect(offer).to_be_visible()
+    keyed(page, "rec_next").get_by_role("button").click()
+    idle(page)
+    type_into(field(page, "Message 2 content"), "Which element has atomic number 6, please?")
+    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    idle(page)
+    kept = b"".join(p.read_bytes() for p in journal.glob("*.jsonl"))
+    assert b"lithium, then?" in kept and b"atomic number 6, please?" in kept  # both, on disk
+
+    page.reload()  # both sets are offered, the newest first; nothing was lost
+    idle(page)
+    expect(offer).to_contain_text("1 older set(s) of unsaved changes after this one")
+    shots(page, "record-editor-two-offers", height=1400)
+    keyed(page, "journal_restore").get_by_role("button").click()
+    expect(page.get_by_text(re.compile("^restored the unsaved changes of"))).to_be_visible()
+    expect(offer).to_be_visible()  # the older set still waits
+    expect(offer).not_to_contain_text("older set")
+    save(page, "elle_single_turn.jsonl")
+    after = lines(path)
+    assert after[3] == before[3].replace(b"atomic number 6?", b"atomic number 6, please?") != before[3]
+    assert after[:3] == before[:3] and after[4:] == before[4:]
+    kept = b"".join(p.read_bytes() for p in journal.glob("*.jsonl"))
+    assert b"lithium, then?" in kept  # the older set is still kept, for the user to restore or discard
+    keyed(page, "journal_discard").get_by_role("button").click()
+    expect(page.get_by_text(re.compile("^discarded the unsaved changes of"))).to_be_visible()
+    assert not list(journal.iterdir())
