@@ -148,6 +148,13 @@ def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
         st.text_area(label, value=shown(entry.text), key=key, height=160)
         st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=(key,))
         return
+    if len(entry.raw) > conversation.LONG_TEXT:  # megabytes in a box: drawn only when asked for (see _cut)
+        if not st.toggle(f"Edit this example as JSON ({len(entry.raw):,} bytes: slow to draw)",
+                         key=f"edit_json_whole_{entry.uid}"):
+            return
+        st.text_area(label, value=shown(entry.text), key=key, height=200)
+        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
+        return
     with st.expander("Edit this example as JSON (every field, including unknown ones)"):
         st.text_area(label, value=shown(entry.text), key=key, height=200)
         st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
