@@ -138,14 +138,18 @@ class Analysis:
             self.full_key = (dataset.bom, dataset.eol, [e.uid for e in chosen])
         return True
 
-    def update(self, dataset: Dataset) -> int:
-        """Analyse the entries that have no facts yet (edited or added); return how many."""
-        todo = [dataset.entries[i] for i in self.pending(dataset)]
+    def update(self, dataset: Dataset, *, entries: list[Entry] | None = None) -> int:
+        """Analyse the entries that have no facts yet (edited or added); return how many.
+
+        ``entries``: a snapshot of the dataset's entries taken earlier, for a worker thread.
+        """
+        current = list(dataset.entries) if entries is None else entries
+        todo = [e for e in current if e.uid not in self.facts]
         if not todo:
             return 0
         wanted = {e.uid for e in todo}
-        head = {e.uid for e in [e for e in dataset.entries if e.is_record][:LOOKAHEAD]}
-        chosen = [e for e in dataset.entries if e.uid in wanted or e.uid in head]
+        head = {e.uid for e in [e for e in current if e.is_record][:LOOKAHEAD]}
+        chosen = [e for e in current if e.uid in wanted or e.uid in head]
         result = analyse(dataset.content(chosen), chosen, name=str(dataset.path), settings=self.settings,
                          record_only=True)
         with self._lock:

@@ -85,6 +85,8 @@ def _summary(ds: Dataset, an: Analysis, index: int) -> None:
         parts.append(f"{facts.tokens:,} tokens ({facts.trained or 0:,} trained)")
     if facts is not None:
         parts.append(f"{facts.errors} error(s), {facts.warnings} warning(s)")
+    else:
+        parts.append("checking… (tokens and findings appear when done)")
     st.caption(widgets.md(" · ".join(parts)))
 
 
@@ -257,6 +259,8 @@ def record_page() -> None:
     widgets.save_bar(ds)
     an = state.analysis()
     assert an is not None
+    if state.analysing():
+        page.wait_for_analysis("Checking the file (lint and token counts)… the findings appear when it is done.")
     widgets.fix_preview(ds)
     if len(ds) == 0:
         st.info("This file has no examples yet.")
