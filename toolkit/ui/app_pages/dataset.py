@@ -156,7 +156,7 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages
     at_page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
-    st.caption(f"{len(rows)} of {len(df)} entries")
+    st.caption(f"{len(rows):,} of {len(df):,} entries")
     shown = table.page(rows, int(at_page), page_size)
     drawn = _reviewed(table.display(shown))
     picked = st.dataframe(drawn, key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
