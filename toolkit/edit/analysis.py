@@ -88,6 +88,7 @@ class Analysis:
         self.file_diagnostics: list[Diagnostic] = []
         self.format: str | None = None
         self.full_key: tuple[bool, bytes, list[int]] | None = None  # the content the last full run saw
+        self._missed: tuple[bool, bytes, list[int]] | None = None  # the content recall() found nothing for
         self._lock = threading.Lock()
 
     @property
@@ -128,8 +129,12 @@ class Analysis:
     def recall(self, dataset: Dataset) -> bool:
         """Take the kept result of a full run on this very content, if there is one (no analysis runs)."""
         chosen = list(dataset.entries)
+        state = dataset.state_key()
+        if state == self._missed:
+            return False  # asked already: hashing megabytes again finds nothing new
         result = _recall(_kept_key(dataset.content(chosen), self.settings), chosen)
         if result is None:
+            self._missed = state
             return False
         with self._lock:
             self.facts.update(result.facts)
