@@ -88,6 +88,7 @@ class Analysis:
         self.file_diagnostics: list[Diagnostic] = []
         self.format: str | None = None
         self.full_key: tuple[bool, bytes, list[int]] | None = None  # the content the last full run saw
+        self._missed: tuple[bool, bytes, list[int]] | None = None  # the content recall() found nothing for
         self._lock = threading.Lock()
 
     @property
@@ -128,8 +129,12 @@ class Analysis:
     def recall(self, dataset: Dataset) -> bool:
         """Take the kept result of a full run on this very content, if there is one (no analysis runs)."""
         chosen = list(dataset.entries)
+        state = dataset.state_key()
+        if state == self._missed:
+            return False  # asked already: hashing megabytes again finds nothing new
         result = _recall(_kept_key(dataset.content(chosen), self.settings), chosen)
         if result is None:
+            self._missed = state
             return False
         with self._lock:
             self.facts.update(result.facts)
@@ -138,14 +143,18 @@ class Analysis:
             self.full_key = (dataset.bom, dataset.eol, [e.uid for e in chosen])
         return True
 
-    def update(self, dataset: Dataset) -> int:
-        """Analyse the entries that have no facts yet (edited or added); return how many."""
-        todo = [dataset.entries[i] for i in self.pending(dataset)]
+    def update(self, dataset: Dataset, *, entries: list[Entry] | None = None) -> int:
+        """Analyse the entries that have no facts yet (edited or added); return how many.
+
+        ``entries``: a snapshot of the dataset's entries taken earlier, for a worker thread.
+        """
+        current = list(dataset.entries) if entries is None else entries
+        todo = [e for e in current if e.uid not in self.facts]
         if not todo:
             return 0
         wanted = {e.uid for e in todo}
-        head = {e.uid for e in [e for e in dataset.entries if e.is_record][:LOOKAHEAD]}
-        chosen = [e for e in dataset.entries if e.uid in wanted or e.uid in head]
+        head = {e.uid for e in [e for e in current if e.is_record][:LOOKAHEAD]}
+        chosen = [e for e in current if e.uid in wanted or e.uid in head]
         result = analyse(dataset.content(chosen), chosen, name=str(dataset.path), settings=self.settings,
                          record_only=True)
         with self._lock:

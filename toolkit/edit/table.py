@@ -99,5 +99,20 @@ def display(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+WIDTHS = {"#": 40, "line": 52, "first user message": 230, "turns": 48, "tokens": 62, "trained": 62, "errors": 50,
+          "warnings": 66, "rules": 78, "status": 92}  # pixels: with the row picker, 780 fit the 820 of a 1280 screen
+REVIEW_WIDTH = 80  # the review column, when shown, takes its width from the first user message
+
+
+def widths(columns: list[str]) -> dict[str, int]:
+    """Pixel widths of the shown columns, so that all of them fit a 1280-pixel-wide window (no sideways scroll)."""
+    out = {c: WIDTHS[c] for c in columns if c in WIDTHS}
+    extra = [c for c in columns if c not in WIDTHS]
+    for c in extra:
+        out[c] = REVIEW_WIDTH
+    out["first user message"] = WIDTHS["first user message"] - REVIEW_WIDTH * len(extra)
+    return out
+
+
 def pages(rows: int, size: int) -> int:
     return max(1, -(-rows // size))

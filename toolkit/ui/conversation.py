@@ -27,6 +27,8 @@ LISTS = {  # pointer -> (key slug, label)
     "/non_preferred_output": ("non_preferred", "Non-preferred message"),
 }
 KEY_PREFIXES = ("msg_", "edit_json")
+LONG_TEXT = 100_000  # characters: a longer text is shown cut, and drawn whole in a text box on demand
+SHOWN_CHARS = 20_000
 
 
 @dataclass
@@ -187,9 +189,26 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         def edit(t: str) -> ops.Edit | None:
             return None if content is None and not t else ops.set_value(f"{at}/content", t)
 
-        st.text_area(f"{name} content", height=box_height(text), **_on(card, f"{key}_content", edit, f"{name.lower()} content",
-                                                           shown(text)))
+        if not _cut(text, f"{key}_whole", f"{name} content"):
+            st.text_area(f"{name} content", height=box_height(text),
+                         **_on(card, f"{key}_content", edit, f"{name.lower()} content", shown(text)))
     _findings(card, f"{at}/content")
+
+
+def _cut(text: str, key: str, label: str) -> bool:
+    """A text longer than :data:`LONG_TEXT`: its start, read-only, and a switch to edit it whole; True when cut.
+
+    A browser takes seconds to draw (and to send back) a text box of megabytes, on every rerun.
+    """
+    if len(text) <= LONG_TEXT or st.session_state.get(key):
+        if len(text) > LONG_TEXT:
+            st.toggle(f"Edit the whole text of {label.lower()}", key=key)
+        return False
+    st.caption(f"{label}: {len(text):,} characters, too long to draw whole; the first {SHOWN_CHARS:,} are shown")
+    st.code(shown(text[:SHOWN_CHARS]), language=None, wrap_lines=True)
+    st.toggle(f"Edit the whole text of {label.lower()}", key=key,
+              help="draws the whole text in a box you can edit (slow for megabytes)")
+    return True
 
 
 def _tool_result(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
@@ -332,7 +351,11 @@ def read(card: Card, pointer: str, *, weights: bool) -> None:
 
 
 def _read_content(content: Any) -> None:
-    if isinstance(content, str):
+    if isinstance(content, str) and len(content) > LONG_TEXT:
+        st.caption(f"{len(content):,} characters; the first {SHOWN_CHARS:,} are shown (switch the read view off "
+                   "to edit the whole text)")
+        st.markdown(widgets.md(content[:SHOWN_CHARS]) + " …")
+    elif isinstance(content, str):
         st.markdown(widgets.md(content) if content else "*(empty)*")
     elif isinstance(content, list):
         for part in content:

@@ -23,7 +23,7 @@ from toolkit.errors import ToolkitError
 
 WORKSPACE_ENV = "TUNESMITH_WORKSPACE"
 AUTO_MODEL = "(default for the file)"
-BACKGROUND_BYTES = 2_000_000  # bigger files are linted and counted in a worker thread
+BACKGROUND_BYTES = 256_000  # bigger files (and edited records) are linted and counted in a worker thread
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-analysis")
 
 
@@ -214,8 +214,12 @@ def analysis(*, start: bool = True) -> Analysis | None:
     if job is not None and job.done():
         st.session_state["analysis_job"] = None
         job.result()  # a failure in the worker shows on the page like any other
-    if an.ready:
-        an.update(ds)
+    if an.ready and not analysing():
+        todo = an.pending(ds)
+        if sum(len(ds.entries[i].raw) for i in todo) > BACKGROUND_BYTES:  # a big edited record: in the worker too
+            st.session_state["analysis_job"] = _WORKER.submit(an.update, ds, entries=list(ds.entries))
+        elif todo:
+            an.update(ds)
     return an
 
 

@@ -15,7 +15,6 @@ from toolkit.ui import page, state, widgets
 PAGE_SIZES = (25, 50, 100, 200)
 ANY_RULE = "(any rule)"
 ANY_REVIEW = "(any)"
-SMALL_COLUMNS = ("#", "line", "turns", "tokens", "trained", "errors", "warnings")  # all columns fit at 1280 px
 
 
 def _open() -> None:
@@ -121,6 +120,14 @@ def _with_review(ds: Dataset, df):  # type: ignore[no-untyped-def]
     return df.assign(review=[n.status for n in found], tags=[", ".join(n.tags) for n in found])
 
 
+def _reviewed(df):  # type: ignore[no-untyped-def]
+    """The rows as drawn: one "review" column (status · tags), only when some example has a review note."""
+    if not state.review().any():
+        return df.drop(columns=["review", "tags"])
+    both = [s if not t else f"{s} · {t}" for s, t in zip(df["review"], df["tags"], strict=True)]
+    return df.drop(columns=["tags"]).assign(review=both)
+
+
 def _rule_label(code: str) -> str:
     return code if code not in RULES else f"{code} {RULES[code].name}"
 
@@ -149,11 +156,12 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages
     at_page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
-    st.caption(f"{len(rows)} of {len(df)} entries")
+    st.caption(f"{len(rows):,} of {len(df):,} entries")
     shown = table.page(rows, int(at_page), page_size)
-    picked = st.dataframe(table.display(shown), key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
-                          column_config={"first user message": st.column_config.TextColumn(width="medium"),
-                                         **{c: st.column_config.TextColumn(width="small") for c in SMALL_COLUMNS}})
+    drawn = _reviewed(table.display(shown))
+    picked = st.dataframe(drawn, key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
+                          column_config={c: st.column_config.TextColumn(width=w)
+                                         for c, w in table.widths(list(drawn.columns)).items()})
     selected = picked.selection.rows if picked is not None else []
     go, to = st.columns([3, 2])
     if selected:

@@ -85,6 +85,8 @@ def _summary(ds: Dataset, an: Analysis, index: int) -> None:
         parts.append(f"{facts.tokens:,} tokens ({facts.trained or 0:,} trained)")
     if facts is not None:
         parts.append(f"{facts.errors} error(s), {facts.warnings} warning(s)")
+    else:
+        parts.append("checking… (tokens and findings appear when done)")
     st.caption(widgets.md(" · ".join(parts)))
 
 
@@ -147,6 +149,13 @@ def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
     if broken:
         st.text_area(label, value=shown(entry.text), key=key, height=160)
         st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=(key,))
+        return
+    if len(entry.raw) > conversation.LONG_TEXT:  # megabytes in a box: drawn only when asked for (see _cut)
+        if not st.toggle(f"Edit this example as JSON ({len(entry.raw):,} bytes: slow to draw)",
+                         key=f"edit_json_whole_{entry.uid}"):
+            return
+        st.text_area(label, value=shown(entry.text), key=key, height=200)
+        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
         return
     with st.expander("Edit this example as JSON (every field, including unknown ones)"):
         st.text_area(label, value=shown(entry.text), key=key, height=200)
@@ -250,6 +259,8 @@ def record_page() -> None:
     widgets.save_bar(ds)
     an = state.analysis()
     assert an is not None
+    if state.analysing():
+        page.wait_for_analysis("Checking the file (lint and token counts)… the findings appear when it is done.")
     widgets.fix_preview(ds)
     if len(ds) == 0:
         st.info("This file has no examples yet.")
