@@ -2,6 +2,7 @@
 
 >>> s = compute("train.jsonl", model="gpt-4.1-mini-2025-04-14")
 >>> s.examples, s.tokens.median, s.billed_tokens, s.cost.usd
+>>> compute(data, name="train.jsonl")   # bytes (or a binary stream) in memory
 
 Token counts follow the Cookbook (3 tokens per message, 1 per ``name``, 3 to prime the
 reply) and add what it leaves out: tool calls, tool definitions, legacy functions, images (the
@@ -16,13 +17,15 @@ stays close to tiktoken's own on all cores.
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import statistics
 from array import array
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import catalog, cost, counting, formats
 from .counting import ExampleStats
@@ -32,7 +35,6 @@ from .reader import check_input
 if TYPE_CHECKING:
     import pandas as pd
 
-LOOKAHEAD = 64  # records read to decide the file's format (and so the default model)
 SHOWN_LINES = 10  # line numbers kept for over-limit examples
 
 
@@ -92,65 +94,105 @@ class Stats:
         return asdict(self)
 
 
-def _head(path: str) -> list[dict[str, Any]]:
-    """The first ``LOOKAHEAD`` records, to decide the file's format."""
-    out: list[dict[str, Any]] = []
-    with open(path, "rb") as fh:
-        for raw in fh:
-            value = counting.parse(raw.removeprefix(b"\xef\xbb\xbf"))
-            if isinstance(value, dict):
-                out.append(value)
-                if len(out) == LOOKAHEAD:
-                    break
-    return out
+Source = str | os.PathLike[str] | bytes | BinaryIO  # a file, or its bytes (or a binary stream) in memory
 
 
-def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.Model]:
+class _Input:
+    """A file, or data in memory, read once: its name, its first records (which decide the format), its bytes.
+
+    A stream is read in pieces; the pieces read to find the first records are kept until the
+    count reads them, so a pipe is read once and memory stays flat.
+    """
+
+    def __init__(self, source: Source, name: str | None) -> None:
+        self.path: str | None = None
+        self.size: int | None = None
+        self._read: list[bytes] = []
+        self._head: list[dict[str, Any]] | None = None
+        if isinstance(source, (str, os.PathLike)):
+            self.path = os.fspath(source)
+            check_input(self.path, twice="stats")
+            self.name = name or self.path
+            self._rest: Iterator[bytes] = iter(())
+            return
+        if isinstance(source, bytes):
+            self.size = len(source)
+            source = io.BytesIO(source)
+        self.name = name or str(getattr(source, "name", "<memory>"))
+        self._rest = counting.pieces(source)
+
+    def head(self) -> list[dict[str, Any]]:
+        """The first ``formats.LOOKAHEAD`` records."""
+        if self._head is None:
+            self._head = []
+            for raw in self._lines():
+                value = counting.parse(raw.removeprefix(b"\xef\xbb\xbf"))
+                if isinstance(value, dict):
+                    self._head.append(value)
+                    if len(self._head) == formats.LOOKAHEAD:
+                        break
+        return self._head
+
+    def _lines(self) -> Iterator[bytes]:
+        if self.path is not None:
+            with open(self.path, "rb") as fh:
+                yield from fh
+            return
+        yield from (line for piece in self._read for line in piece.split(b"\n"))
+        for piece in self._rest:
+            self._read.append(piece)
+            yield from piece.split(b"\n")
+
+    def data(self) -> str | Iterator[bytes]:
+        """What :func:`toolkit.counting.packed` reads: the path, or every piece of the data once."""
+        if self.path is not None:
+            return self.path
+        kept, self._read = self._read, []
+        return itertools.chain(kept, self._rest)
+
+
+def _target(data: _Input, provider: str, model: str | None) -> tuple[str, catalog.Model]:
     """The file's format and the model to count for: ``model``, else the provider default that trains it."""
-    head = _head(path)
+    head = data.head()
     counts: Counter[str] = Counter(f for v in head if (f := formats.detect(v)) is not None)
     file_format = formats.decide(counts)
     return file_format, catalog.for_method(provider, model, formats.FORMAT_METHOD[file_format])
 
 
-def _refuse_foreign(path: str) -> None:
+def _refuse_foreign(data: _Input) -> None:
     """A file in another trainer's format has no billed tokens to count: say so, with the convert command."""
-    foreign = formats.decide_foreign(_head(path))
+    foreign = formats.decide_foreign(data.head())
     if foreign is not None:
         fmt = formats.FOREIGN[foreign]
-        how = (f"convert it first: {formats.convert_command(fmt, path)}" if fmt.convert_from
+        how = (f"convert it first: {formats.convert_command(fmt, data.name)}" if fmt.convert_from
                else "rewrite it as chat messages first")
-        raise InputError(f"{path}: is in the {fmt.title} format ({fmt.shape}), not an OpenAI fine-tuning format, "
+        raise InputError(f"{data.name}: is in the {fmt.title} format ({fmt.shape}), not an OpenAI fine-tuning format, "
                          f"so its tokens cannot be counted as the provider bills them; {how}")
 
 
-def _check_path(path: str) -> None:
-    check_input(path, twice="stats")
-
-
-def examples(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,
+def examples(source: Source, *, provider: str = "openai", model: str | None = None,
              encoding: str | None = None, workers: int | None = None) -> Iterator[ExampleStats]:
     """Stream one :class:`ExampleStats` per readable record (see :func:`compute` for the arguments)."""
-    spath = os.fspath(path)
-    _check_path(spath)
-    _, target = _target(spath, provider, model)
-    yield from counting.count_file(spath, encoding=encoding or target.encoding, context=target.context,
-                                   unreadable=counting.Unreadable(), workers=workers)
+    data = _Input(source, None)
+    _, target = _target(data, provider, model)
+    yield from counting.count_file(data.data(), encoding=encoding or target.encoding, context=target.context,
+                                   unreadable=counting.Unreadable(), workers=workers, size=data.size)
 
 
-def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: str | None = None,
-            epochs: int | None = None, encoding: str | None = None, workers: int | None = None) -> Stats:
-    """Statistics, epochs and estimated cost of training on one JSONL file.
+def compute(source: Source, *, provider: str = "openai", model: str | None = None,
+            epochs: int | None = None, encoding: str | None = None, workers: int | None = None,
+            name: str | None = None) -> Stats:
+    """Statistics, epochs and estimated cost of training on one JSONL file (a path), or on its bytes or a
+    binary stream (``name``: what to call it; default: the path, or the stream's name).
 
     ``model`` defaults to the provider's default model (one that trains the file's format);
     ``encoding`` overrides the model's tokenizer (e.g. ``cl100k_base`` to compare with the
     Cookbook); ``epochs`` defaults to what ``n_epochs: "auto"`` would choose; ``workers``
     processes count big files (default: the cores, up to 4).
     """
-    spath = os.fspath(path)
-    _check_path(spath)
-    _refuse_foreign(spath)
-    file_format, target = _target(spath, provider, model)
+    data = _Input(source, name)
+    _refuse_foreign(data)
+    file_format, target = _target(data, provider, model)
     bad = counting.Unreadable()
     context = target.context
     messages, toks, trained = array("q"), array("q"), array("q")
@@ -158,7 +200,8 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
     over_limit = over_by_max = over_total = 0
     over_lines: list[tuple[int, int]] = []
     assumed_images = 0
-    for rows in counting.packed(spath, encoding=encoding or target.encoding, unreadable=bad, workers=workers):
+    for rows in counting.packed(data.data(), encoding=encoding or target.encoding, unreadable=bad, workers=workers,
+                                size=data.size):
         codes.update(rows[1::counting.ROW])
         messages.extend(rows[2::counting.ROW])
         toks.extend(rows[3::counting.ROW])
@@ -177,7 +220,7 @@ def compute(path: str | os.PathLike[str], *, provider: str = "openai", model: st
     n = len(toks)
     n_epochs = epochs if epochs is not None else cost.auto_epochs(n)
     return Stats(
-        path=spath, format=file_format, provider=provider, model=target.name,
+        path=data.name, format=file_format, provider=provider, model=target.name,
         encoding=encoding or target.encoding, context=context, examples=n, formats=fmts,
         messages=Distribution.of(messages), tokens=Distribution.of(toks), trained=Distribution.of(trained),
         total_tokens=sum(toks), billed_tokens=billed, trained_tokens=sum(trained), over_limit=over_limit,

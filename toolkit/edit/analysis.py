@@ -10,13 +10,11 @@ duplicates) come from the last full run; :attr:`Analysis.stale` says when edits 
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import stats
+from .. import formats, stats
 from ..config import Settings
 from ..diagnostics import Diagnostic
 from ..lint import Linter, looks_like_validation
@@ -24,7 +22,6 @@ from ..rules import RULES
 from .dataset import Dataset
 from .entries import Entry
 
-LOOKAHEAD = 64  # records that decide a file's format (as in the linter)
 _RECORD_KINDS = ("record", "reader")
 
 
@@ -104,7 +101,7 @@ class Analysis:
         if not todo:
             return 0
         wanted = {e.uid for e in todo}
-        head = {e.uid for e in [e for e in dataset.entries if e.is_record][:LOOKAHEAD]}
+        head = {e.uid for e in [e for e in dataset.entries if e.is_record][:formats.LOOKAHEAD]}
         chosen = [e for e in dataset.entries if e.uid in wanted or e.uid in head]
         result = analyse(dataset.content(chosen), chosen, name=str(dataset.path), settings=self.settings,
                          record_only=True)
@@ -117,8 +114,8 @@ def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
             record_only: bool = False) -> Result:
     """Lint ``data`` (the bytes of ``entries``) and count its tokens; findings go to the entry they point into.
 
-    ``path`` is a file holding exactly ``data`` (else a temporary copy is made for the token
-    counts); ``record_only`` keeps only the findings about single records.
+    ``path`` is a file holding exactly ``data`` (else ``data`` itself is counted); ``record_only``
+    keeps only the findings about single records.
     """
     role = "validation" if looks_like_validation(name) else "train"
     linted = Linter(settings).lint_bytes(data, name=name, role=role)
@@ -156,17 +153,5 @@ def _relative(d: Diagnostic, start: int) -> Diagnostic:
 
 
 def _examples(data: bytes, path: Path | None, settings: Settings) -> list[stats.ExampleStats]:
-    """Per-example token counts from :mod:`toolkit.stats`, which reads a file (a private copy for unsaved data)."""
-    if path is not None:
-        return list(stats.examples(path, provider=settings.provider, model=settings.model))
-    return _count_copy(data, settings)
-
-
-def _count_copy(data: bytes, settings: Settings) -> list[stats.ExampleStats]:
-    fd, tmp = tempfile.mkstemp(prefix="tunesmith-edit-", suffix=".jsonl")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        return list(stats.examples(tmp, provider=settings.provider, model=settings.model))
-    finally:
-        os.unlink(tmp)
+    """Per-example token counts from :mod:`toolkit.stats`, of the file when it holds ``data``, else of ``data``."""
+    return list(stats.examples(data if path is None else path, provider=settings.provider, model=settings.model))
