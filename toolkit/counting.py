@@ -1,6 +1,7 @@
-"""Count the tokens of every example of a JSONL file on all cores, streaming, in file order.
+"""Count the tokens of every example of a JSONL file (or of bytes in memory) on all cores, streaming, in order.
 
-The file is cut into chunks of about ``CHUNK_BYTES`` at line ends. Worker processes each
+The file is cut into chunks of about ``CHUNK_BYTES`` at line ends (data in memory or a stream
+is read in pieces of that size that end at line ends). Worker processes each
 read, parse and tokenize whole chunks (tiktoken, parsing and the per-string Python work all
 scale with the cores, which threads sharing one interpreter do not) and send back five
 integers per example. Files under ``PARALLEL_BYTES`` are counted in this process. Memory
@@ -21,9 +22,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Any
+from typing import Any, BinaryIO
 
-from . import formats, tokens
+from . import formats, records, tokens
 
 ROW = 6  # int64 per example: line, format code, messages, tokens, trained tokens, images of assumed size
 CHUNK_BYTES = 2 << 20
@@ -86,6 +87,15 @@ def chunks(path: str, size: int | None = None) -> Iterator[Chunk]:
             start = end
 
 
+def pieces(stream: BinaryIO, size: int | None = None) -> Iterator[bytes]:
+    """The stream's bytes in pieces of about ``size`` that end at a line end (or the end of the data)."""
+    size = size or CHUNK_BYTES
+    while data := stream.read(size):
+        if not data.endswith(b"\n"):
+            data += stream.readline()
+        yield data
+
+
 def parse(raw: bytes) -> Any:
     """One line as JSON (None for a line that is not JSON)."""
     try:
@@ -98,12 +108,7 @@ def messages_in(value: dict[str, Any]) -> int:
     """How many messages an example holds (input and both outputs for preference records)."""
     if isinstance(value.get("messages"), list):
         return len(value["messages"])
-    inp = value.get("input")
-    n = len(inp["messages"]) if isinstance(inp, dict) and isinstance(inp.get("messages"), list) else 0
-    for side in ("preferred_output", "non_preferred_output"):
-        if isinstance(value.get(side), list):
-            n += len(value[side])
-    return n
+    return sum(len(msgs) for _, msgs in records.message_arrays(value))
 
 
 def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int, list[int]]:
@@ -113,7 +118,12 @@ def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int
     with open(path, "rb") as fh:
         fh.seek(chunk.start)
         data = fh.read(chunk.end - chunk.start)
-    if chunk.start == 0 and data.startswith(_BOM):
+    return count_data(data, encoding, first=chunk.start == 0)
+
+
+def count_data(data: bytes, encoding: str, *, first: bool) -> tuple[bytes, int, int, list[int]]:
+    """:func:`count_chunk` of bytes that end at a line end (``first``: they begin the file, maybe with a BOM)."""
+    if first and data.startswith(_BOM):
         data = data[len(_BOM):]
     bad = Unreadable()
     values: list[tuple[int, dict[str, Any]]] = []
@@ -159,16 +169,42 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
-def packed(path: str, *, encoding: str, unreadable: Unreadable, workers: int | None = None) -> Iterator[array[int]]:
-    """Per chunk, in order: five int64 per record (line, format code, messages, tokens, trained tokens)."""
+def _submitted(pool: ProcessPoolExecutor, data: Iterable[bytes], encoding: str,
+               window: int) -> Iterator[tuple[bytes, int, int, list[int]]]:
+    """:func:`count_data` of each piece on ``pool``, in order, with at most ``window`` pieces in flight."""
+    pending: list[Any] = []
+    for k, piece in enumerate(data):
+        pending.append(pool.submit(count_data, piece, encoding, first=k == 0))
+        if len(pending) >= window:
+            yield pending.pop(0).result()
+    for fut in pending:
+        yield fut.result()
+
+
+def packed(source: str | Iterable[bytes], *, encoding: str, unreadable: Unreadable, workers: int | None = None,
+           size: int | None = None) -> Iterator[array[int]]:
+    """Per chunk, in order: ROW int64 per record (line, format code, messages, tokens, trained tokens, images).
+
+    ``source`` is a file's path, or the data's pieces in order, each ending at a line end
+    (:func:`pieces`; ``size``: their total, when known, decides whether workers are worth it).
+    """
     n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     tokens.encoding(encoding)  # load (and check) it here first: forked workers inherit it
     pool = None
-    if n_workers > 1 and os.path.getsize(path) >= PARALLEL_BYTES:
+    total = os.path.getsize(source) if isinstance(source, str) else size or 0
+    parallel = n_workers > 1 and total >= PARALLEL_BYTES
+    results: Iterable[tuple[bytes, int, int, list[int]]]
+    if isinstance(source, str):
+        if parallel:
+            pool = _pool(n_workers)
+            results = pool.map(count_chunk, repeat(source), chunks(source), repeat(encoding))
+        else:
+            results = (count_chunk(source, c, encoding) for c in chunks(source))
+    elif parallel:
         pool = _pool(n_workers)
-        results = pool.map(count_chunk, repeat(path), chunks(path), repeat(encoding))
+        results = _submitted(pool, source, encoding, 2 * n_workers)
     else:
-        results = (count_chunk(path, c, encoding) for c in chunks(path))
+        results = (count_data(piece, encoding, first=k == 0) for k, piece in enumerate(source))
     base = 1  # the line number of the chunk's first line
     try:
         for rows_bytes, n_lines, bad_count, bad_lines in results:
@@ -185,10 +221,11 @@ def packed(path: str, *, encoding: str, unreadable: Unreadable, workers: int | N
             pool.shutdown(cancel_futures=True)
 
 
-def count_file(path: str, *, encoding: str, context: int, unreadable: Unreadable,
-               workers: int | None = None) -> Iterator[ExampleStats]:
-    """One :class:`ExampleStats` per record of the file, in order; other lines are added to ``unreadable``."""
-    for rows in packed(path, encoding=encoding, unreadable=unreadable, workers=workers):
+def count_file(source: str | Iterable[bytes], *, encoding: str, context: int, unreadable: Unreadable,
+               workers: int | None = None, size: int | None = None) -> Iterator[ExampleStats]:
+    """One :class:`ExampleStats` per record of the file (or pieces, see :func:`packed`), in order; other lines
+    are added to ``unreadable``."""
+    for rows in packed(source, encoding=encoding, unreadable=unreadable, workers=workers, size=size):
         for k in range(0, len(rows), ROW):
             line, code, n_messages, total, trained, _ = rows[k:k + ROW]
             yield ExampleStats(line, FORMAT_CODES[code], n_messages, total, trained, max(0, total - context))

@@ -3,6 +3,7 @@
 >>> edits = plan("train.jsonl")            # what would change, one FixEdit per rule and place
 >>> print("".join(iter_diff("train.jsonl")))
 >>> apply("train.jsonl")                    # atomic write, keeps train.jsonl.bak
+>>> plan(data)                              # bytes (or a binary stream) in memory: nothing is written
 
 Fixes work on the raw lines. A line no fix touches is copied byte for byte; a record a fix
 changes is written again with its keys in the same order, its non-ASCII text as it was
@@ -15,6 +16,7 @@ surrogates) are left alone. Line fixes: F011 (array -> one record per line), F01
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -31,7 +33,6 @@ from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, 
 LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
 RULES = (*LINE_RULES, *repairs.REPAIRS)
 _UNSAFE = frozenset({"F014", "F015", "F016", "F030"})  # a record with these cannot be rewritten without loss
-LOOKAHEAD = 64
 
 
 @dataclass(frozen=True)
@@ -357,12 +358,29 @@ class _Planner:
         return _dump(value, raw)
 
 
-def _file_format(path: str, method: str | None) -> str:
+Source = str | os.PathLike[str] | bytes | BinaryIO  # a file, or its bytes (or a binary stream) in memory
+
+
+def _loaded(source: Source) -> str | bytes:
+    """A path (checked) as text, or the bytes of data given in memory (a stream is read: fix reads twice)."""
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        _check(path)
+        return path
+    return source if isinstance(source, bytes) else source.read()
+
+
+def _open(source: str | bytes) -> BinaryIO:
+    return open(source, "rb") if isinstance(source, str) else io.BytesIO(source)
+
+
+def _file_format(source: str | bytes, method: str | None) -> str:
     if method:
         if method not in formats.METHOD_FORMAT:
             raise UsageError(f"unknown method {method!r}; choose one of: {', '.join(formats.METHODS)}")
         return formats.METHOD_FORMAT[method]
-    head = itertools.islice((i for i in JsonlReader(path) if isinstance(i, Record)), LOOKAHEAD)
+    reader = JsonlReader(source) if isinstance(source, str) else JsonlReader(io.BytesIO(source), name="<fix>")
+    head = itertools.islice((i for i in reader if isinstance(i, Record)), formats.LOOKAHEAD)
     counts = Counter(f for i in head if (f := formats.detect(i.value)) is not None)
     return formats.decide(counts)
 
@@ -382,17 +400,19 @@ def _selector(edits: Iterable[FixEdit] | None, rules: Iterable[str] | None) -> C
     return select
 
 
-def _run(path: str, *, edits: Iterable[FixEdit] | None, rules: Iterable[str] | None, provider: str,
+def _run(source: str | bytes, *, edits: Iterable[FixEdit] | None, rules: Iterable[str] | None, provider: str,
          add_bom: bool, method: str | None) -> Iterator[tuple[bytes, _Segment | None, list[FixEdit]]]:
-    """Yield (prefix, segment, file_edits): the BOM to write first, then every segment, then file-level edits."""
-    _check(path)
+    """Yield (prefix, segment, file_edits): the BOM to write first, then every segment, then file-level edits.
+
+    ``source`` is a checked path (see :func:`_loaded`) or the data's bytes.
+    """
     select = _selector(edits, rules)
     prov = catalog.provider(provider)
     if add_bom and prov.bom != "recommended":
         asking = ", ".join(n for n in catalog.PROVIDERS if catalog.provider(n).bom == "recommended")
         raise UsageError(f"--add-bom is for providers whose docs ask for a BOM ({asking}), not {provider}")
-    file_format = _file_format(path, method)
-    with open(path, "rb") as fh:
+    file_format = _file_format(source, method)
+    with _open(source) as fh:
         has_bom = fh.read(len(BOM)) == BOM
         fh.seek(0)
         file_edits: list[FixEdit] = []
@@ -412,12 +432,13 @@ def _run(path: str, *, edits: Iterable[FixEdit] | None, rules: Iterable[str] | N
         yield b"", None, file_edits
 
 
-def plan(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, add_bom: bool = False,
+def plan(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, add_bom: bool = False,
          rules: Iterable[str] | None = None, method: str | None = None) -> list[FixEdit]:
-    """Every safe fix the file needs, in file order (file-wide fixes first), without changing anything."""
+    """Every safe fix a file (or data in memory) needs, in file order (file-wide fixes first), without changing
+    anything."""
     out: list[FixEdit] = []
     tail: list[FixEdit] = []
-    for _, segment, file_edits in _run(os.fspath(path), edits=None, rules=rules, provider=provider,
+    for _, segment, file_edits in _run(_loaded(source), edits=None, rules=rules, provider=provider,
                                         add_bom=add_bom, method=method):
         if segment is not None:
             out.extend(segment.edits)
@@ -432,7 +453,7 @@ def iter_diff(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = No
     header = False
     new_line = 1
     bom = b""
-    for prefix, segment, _ in _run(spath, edits=edits, rules=rules, provider=provider, add_bom=add_bom,
+    for prefix, segment, _ in _run(_loaded(spath), edits=edits, rules=rules, provider=provider, add_bom=add_bom,
                                     method=method):
         bom = bom or prefix
         if segment is None:

@@ -2,6 +2,7 @@
 
 >>> s = compute("train.jsonl", model="gpt-4.1-mini-2025-04-14")
 >>> s.examples, s.tokens.median, s.billed_tokens, s.cost.usd
+>>> compute(data, name="train.jsonl")   # bytes (or a binary stream) in memory
 
 Token counts follow the Cookbook (3 tokens per message, 1 per ``name``, 3 to prime the
 reply) and add what it leaves out: tool calls, tool definitions, legacy functions, images (the
@@ -16,13 +17,15 @@ stays close to tiktoken's own on all cores.
 
 from __future__ import annotations
 
+import io
+import itertools
 import os
 import statistics
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import catalog, cost, counting, formats
 from .counting import ExampleStats
@@ -32,7 +35,6 @@ from .reader import check_input
 if TYPE_CHECKING:
     import pandas as pd
 
-LOOKAHEAD = 64  # records read to decide the file's format (and so the default model)
 SHOWN_LINES = 10  # line numbers kept for over-limit examples
 
 
@@ -92,22 +94,66 @@ class Stats:
         return asdict(self)
 
 
-def _head(path: str) -> list[dict[str, Any]]:
-    """The first ``LOOKAHEAD`` records, to decide the file's format."""
-    out: list[dict[str, Any]] = []
-    with open(path, "rb") as fh:
-        for raw in fh:
-            value = counting.parse(raw.removeprefix(b"\xef\xbb\xbf"))
-            if isinstance(value, dict):
-                out.append(value)
-                if len(out) == LOOKAHEAD:
-                    break
-    return out
+Source = str | os.PathLike[str] | bytes | BinaryIO  # a file, or its bytes (or a binary stream) in memory
 
 
-def _target(path: str, provider: str, model: str | None) -> tuple[str, catalog.Model]:
+class _Input:
+    """A file, or data in memory, read once: its name, its first records (which decide the format), its bytes.
+
+    A stream is read in pieces; the pieces read to find the first records are kept until the
+    count reads them, so a pipe is read once and memory stays flat.
+    """
+
+    def __init__(self, source: Source, name: str | None) -> None:
+        self.path: str | None = None
+        self.size: int | None = None
+        self._read: list[bytes] = []
+        self._head: list[dict[str, Any]] | None = None
+        if isinstance(source, (str, os.PathLike)):
+            self.path = os.fspath(source)
+            check_input(self.path, twice="stats")
+            self.name = name or self.path
+            self._rest: Iterator[bytes] = iter(())
+            return
+        if isinstance(source, bytes):
+            self.size = len(source)
+            source = io.BytesIO(source)
+        self.name = name or str(getattr(source, "name", "<memory>"))
+        self._rest = counting.pieces(source)
+
+    def head(self) -> list[dict[str, Any]]:
+        """The first ``formats.LOOKAHEAD`` records."""
+        if self._head is None:
+            self._head = []
+            for raw in self._lines():
+                value = counting.parse(raw.removeprefix(b"\xef\xbb\xbf"))
+                if isinstance(value, dict):
+                    self._head.append(value)
+                    if len(self._head) == formats.LOOKAHEAD:
+                        break
+        return self._head
+
+    def _lines(self) -> Iterator[bytes]:
+        if self.path is not None:
+            with open(self.path, "rb") as fh:
+                yield from fh
+            return
+        yield from (line for piece in self._read for line in piece.split(b"\n"))
+        for piece in self._rest:
+            self._read.append(piece)
+            yield from piece.split(b"\n")
+
+    def data(self) -> str | Iterator[bytes]:
+        """What :func:`toolkit.counting.packed` reads: the path, or every piece of the data once."""
+        if self.path is not None:
+            return self.path
+        kept, self._read = self._read, []
+        return itertools.chain(kept, self._rest)
+
+
+def _target(data: _Input, provider: str, model: str | None) -> tuple[str, catalog.Model]:
     """The file's format and the model to count for: ``model``, else the provider default that trains it."""
-    return target_of(_head(path), provider, model)
+    return target_of(data.head(), provider, model)
 
 
 def target_of(head: list[dict[str, Any]], provider: str, model: str | None) -> tuple[str, catalog.Model]:
@@ -117,9 +163,9 @@ def target_of(head: list[dict[str, Any]], provider: str, model: str | None) -> t
     return file_format, catalog.for_method(provider, model, formats.FORMAT_METHOD[file_format])
 
 
-def _refuse_foreign(path: str) -> None:
+def _refuse_foreign(data: _Input) -> None:
     """A file in another trainer's format has no billed tokens to count: say so, with the convert command."""
-    refuse_foreign(_head(path), path)
+    refuse_foreign(data.head(), data.name)
 
 
 def refuse_foreign(head: list[dict[str, Any]], path: str) -> None:
@@ -133,37 +179,33 @@ def refuse_foreign(head: list[dict[str, Any]], path: str) -> None:
                          f"so its tokens cannot be counted as the provider bills them; {how}")
 
 
-def _check_path(path: str) -> None:
-    check_input(path, twice="stats")
-
-
-def examples(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
+def examples(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
              encoding: str | None = None, workers: int | None = None) -> Iterator[ExampleStats]:
     """Stream one :class:`ExampleStats` per readable record (see :func:`compute` for the arguments)."""
-    spath = os.fspath(path)
-    _check_path(spath)
-    _, target = _target(spath, provider, model)
-    yield from counting.count_file(spath, encoding=encoding or target.encoding, context=target.context,
-                                   unreadable=counting.Unreadable(), workers=workers)
+    data = _Input(source, None)
+    _, target = _target(data, provider, model)
+    yield from counting.count_file(data.data(), encoding=encoding or target.encoding, context=target.context,
+                                   unreadable=counting.Unreadable(), workers=workers, size=data.size)
 
 
-def compute(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
-            epochs: int | None = None, encoding: str | None = None, workers: int | None = None) -> Stats:
-    """Statistics, epochs and estimated cost of training on one JSONL file.
+def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
+            epochs: int | None = None, encoding: str | None = None, workers: int | None = None,
+            name: str | None = None) -> Stats:
+    """Statistics, epochs and estimated cost of training on one JSONL file (a path), or on its bytes or a
+    binary stream (``name``: what to call it; default: the path, or the stream's name).
 
     ``model`` defaults to the provider's default model (one that trains the file's format);
     ``encoding`` overrides the model's tokenizer (e.g. ``cl100k_base`` to compare with the
     Cookbook); ``epochs`` defaults to what ``n_epochs: "auto"`` would choose; ``workers``
     processes count big files (default: the cores, up to 4).
     """
-    spath = os.fspath(path)
-    _check_path(spath)
-    _refuse_foreign(spath)
-    file_format, target = _target(spath, provider, model)
+    data = _Input(source, name)
+    _refuse_foreign(data)
+    file_format, target = _target(data, provider, model)
     bad = counting.Unreadable()
     encoding = encoding or target.encoding
-    rows = counting.packed(spath, encoding=encoding, unreadable=bad, workers=workers)
-    return summarise(rows, path=spath, file_format=file_format, provider=provider, target=target,
+    rows = counting.packed(data.data(), encoding=encoding, unreadable=bad, workers=workers, size=data.size)
+    return summarise(rows, path=data.name, file_format=file_format, provider=provider, target=target,
                      encoding=encoding, epochs=epochs, unreadable=bad)
 
 

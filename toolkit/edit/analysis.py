@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import catalog, counting, stats
+from .. import catalog, counting, formats, stats
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..engine import Linter, looks_like_validation
@@ -32,7 +32,6 @@ from ..rules import RULES
 from .dataset import Dataset
 from .entries import Entry
 
-LOOKAHEAD = 64  # records that decide a file's format (as in the linter)
 KEPT_RESULTS = 8  # full runs kept by content hash (per process)
 _RECORD_KINDS = ("record", "reader")
 
@@ -153,7 +152,7 @@ class Analysis:
         if not todo:
             return 0
         wanted = {e.uid for e in todo}
-        head = {e.uid for e in [e for e in current if e.is_record][:LOOKAHEAD]}
+        head = {e.uid for e in [e for e in current if e.is_record][:formats.LOOKAHEAD]}
         chosen = [e for e in current if e.uid in wanted or e.uid in head]
         result = analyse(dataset.content(chosen), chosen, name=str(dataset.path), settings=self.settings,
                          record_only=True)
@@ -253,7 +252,7 @@ def _head(entries: list[Entry]) -> list[dict[str, Any]]:
             value = e.value
             if isinstance(value, dict):
                 out.append(value)
-                if len(out) == LOOKAHEAD:
+                if len(out) == formats.LOOKAHEAD:
                     break
     return out
 
@@ -262,7 +261,7 @@ def _count(entries: list[Entry], settings: Settings) -> dict[int, tuple[int, int
     """Per record (by position in ``entries``): format code, messages, tokens, trained tokens, images of
     assumed size, and the context of the model counted for (as ``tunesmith stats`` counts them)."""
     values = [(k, e.value) for k, e in enumerate(entries) if e.is_record]
-    head = [v for _, v in values[:LOOKAHEAD] if isinstance(v, dict)]
+    head = [v for _, v in values[:formats.LOOKAHEAD] if isinstance(v, dict)]
     target: catalog.Model = stats.target_of(head, settings.provider, settings.model)[1]
     rows = counting.measure(((k, v) for k, v in values if isinstance(v, dict)), target.encoding)
     return {rows[i]: (rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], target.context)

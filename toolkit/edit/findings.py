@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import bisect
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -104,13 +102,7 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
         starts.append(line)
         line += entry.lines
     data = b"".join(x.raw if x.raw.endswith(b"\n") else x.raw + dataset.eol for x in entries)
-    fd, tmp = tempfile.mkstemp(prefix="tunesmith-fix-", suffix=".jsonl")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        edits = fix.plan(tmp, provider=provider, rules=[rule], method=_method(file_format))
-    finally:
-        os.unlink(tmp)
+    edits = fix.plan(data, provider=provider, rules=[rule], method=_method(file_format))
     out = []
     for e in edits:
         if e.line is None or e.rule != rule:

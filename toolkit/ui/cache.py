@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 
 import streamlit as st
 
@@ -23,17 +21,9 @@ def content_id(ds: Dataset) -> str:
 def _stats(sha: str, provider: str, model: str | None, _ds: Dataset) -> stats.Stats:
     if not _ds.modified and _ds.conflict() is None:
         return stats.compute(_ds.path, provider=provider, model=model)
-    fd, tmp = tempfile.mkstemp(prefix="tunesmith-stats-", suffix=".jsonl")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_ds.content())
-        result = stats.compute(tmp, provider=provider, model=model)
-    finally:
-        os.unlink(tmp)
-    result.path = str(_ds.path)
-    return result
+    return stats.compute(_ds.content(), provider=provider, model=model, name=str(_ds.path))
 
 
 def dataset_stats(ds: Dataset, provider: str, model: str | None) -> stats.Stats:
-    """``tunesmith stats`` of the current content (a private copy is counted when it is not saved)."""
+    """``tunesmith stats`` of the current content (the unsaved content is counted in memory)."""
     return _stats(content_id(ds), provider, model, ds)
