@@ -33,6 +33,7 @@ MAX_INT_DIGITS = 4300  # Python's int() refuses longer integers (sys.get_int_max
 # a high surrogate escape not followed by a low one, or a low one not preceded by a high one
 _LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
                                     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # where _LONE_SURROGATE_ESCAPE can match (a fast scan)
 READ_BUFFER = 1 << 20  # lines of fine-tuning files are long: a small buffer costs many refills
 
 
@@ -156,6 +157,12 @@ def walk(value: Any, pointer: str = "", *, keys: bool = False) -> Iterator[tuple
 def escape_pointer(token: str) -> str:
     """Escape one JSON-pointer reference token (RFC 6901)."""
     return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def _lone_surrogate_escape(raw: bytes) -> bool:
+    """``_LONE_SURROGATE_ESCAPE.search(raw)``, tried only where a surrogate escape starts (its lookbehind makes
+    a plain search slow on long lines)."""
+    return any(_LONE_SURROGATE_ESCAPE.match(raw, m.start()) for m in _SURROGATE_ESCAPE.finditer(raw))
 
 
 def _has_lone_surrogate(s: str) -> bool:
@@ -661,7 +668,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         out.append(ParseProblem(
             "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
             "remove the other", column=None))
-    if b"\\u" in raw and _LONE_SURROGATE_ESCAPE.search(raw):
+    if b"\\u" in raw and _lone_surrogate_escape(raw):
         found = False
         for ptr, val in walk(value, keys=True):
             if isinstance(val, str) and _has_lone_surrogate(val):
