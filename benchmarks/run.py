@@ -6,7 +6,8 @@
 Each tool runs as its own process; wall time comes from the clock, CPU time and
 peak RSS from ``os.wait4`` on that process alone. Also measured: ``tunesmith lint``
 on a 10-example file (start-up included, median of several runs) and its peak RSS
-on the first tenth, half and all of the file. The report goes to
+on the first tenth, half and all of the file; and where lint's time goes (CPU time per
+stage on the first tenth, from ``breakdown.py``). The report goes to
 ``benchmarks/results/latest.{md,json}`` (``quick.{md,json}`` with ``--quick``) and
 is printed.
 """
@@ -34,6 +35,7 @@ DATA = HERE / "data"
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
+from breakdown import table as breakdown_table  # noqa: E402
 
 TARGET_RATIO = 8.0
 TARGET_RSS_MB = 300.0
@@ -133,6 +135,13 @@ def lint_findings(report: Path) -> dict[str, Any]:
     }
 
 
+def breakdown(path: Path) -> dict[str, Any]:
+    """CPU time per stage of linting ``path`` (benchmarks/breakdown.py in its own process)."""
+    proc = subprocess.run([sys.executable, str(HERE / "breakdown.py"), str(path)], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    return json.loads(proc.stdout)
+
+
 def median_run(cmd: list[str], out: Path, repeat: int) -> tuple[Run, list[float]]:
     """Run ``cmd`` ``repeat`` times; the run with the median wall time, and every wall time."""
     runs = sorted((measure(cmd, out) for _ in range(repeat)), key=lambda r: r.wall_s)
@@ -187,6 +196,7 @@ def benchmark(examples: int, seed: int, repeat: int, startup_runs: int) -> dict[
                        "wall_s": round(run.wall_s, 2)})
     memory.append({"examples": examples, "mb": round(size / 1e6, 1), "peak_rss_mb": round(lint.peak_rss_mb, 1),
                    "wall_s": round(lint.wall_s, 2)})
+    stages = breakdown(head(path, max(1, examples // 10)))
 
     def throughput(run: Run) -> dict[str, Any]:
         return {**{k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(run).items()},
@@ -204,6 +214,7 @@ def benchmark(examples: int, seed: int, repeat: int, startup_runs: int) -> dict[
         "startup": {"file": str(small.relative_to(ROOT)), "median_wall_s": round(startup.wall_s, 3),
                     "walls_s": startup_walls, "peak_rss_mb": round(startup.peak_rss_mb, 1)},
         "memory": memory,
+        "breakdown": stages,
         "findings": {
             "lint": findings,
             "checker": {"load_problems": checked["load_problems"], "schema": checked["schema"],
@@ -266,6 +277,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"Median wall {r['startup']['median_wall_s']:.3f} s over {len(r['startup']['walls_s'])} runs "
         f"({r['startup']['walls_s']}), peak RSS {r['startup']['peak_rss_mb']:.0f} MB.", "",
         "## Memory as the file grows (`tunesmith lint`)", "", *memory, "",
+        f"## Where lint's time goes (CPU time per stage, one process, first {r['breakdown']['records']:,} "
+        f"examples, {r['breakdown']['mb']} MB)", "", breakdown_table(r["breakdown"]), "",
         "## What each found", "",
         f"- `tunesmith lint`: {lf['summary'].get('errors', '?')} errors on {lf['error_lines']} lines, "
         f"{lf['summary'].get('warnings', '?')} warnings, {lf['truncation_warnings']} over-limit (truncation) "

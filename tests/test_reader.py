@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toolkit.reader import JsonlReader, ParseProblem, Record
+from toolkit.reader import _LONE_SURROGATE_ESCAPE, JsonlReader, ParseProblem, Record, _lone_surrogate_escape
 
 
 def read(data: bytes) -> tuple[list[Record], list[ParseProblem], JsonlReader]:
@@ -141,3 +141,11 @@ def test_truncated_line_before_normal_records_stops_at_the_next_record() -> None
     records, problems, _ = read(data)
     assert codes(problems) == [("F010", 1)]
     assert [r.line for r in records] == [2, 3, 4]
+
+
+@given(st.lists(st.sampled_from([b"\\ud83d", b"\\uDE00", b"\\udc00", b"\\uD800", b"\\\\", b"\\u0041", b"a", b'"', b"\\"]),
+                max_size=12))
+def test_lone_surrogate_scan_agrees_with_the_full_pattern(parts: list[bytes]) -> None:
+    """The fast scan (tried only where a surrogate escape starts) finds exactly what a full search finds."""
+    raw = b"".join(parts)
+    assert _lone_surrogate_escape(raw) == bool(_LONE_SURROGATE_ESCAPE.search(raw))

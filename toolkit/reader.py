@@ -34,6 +34,7 @@ MAX_INT_DIGITS = 4300  # Python's int() refuses longer integers (sys.get_int_max
 # a high surrogate escape not followed by a low one, or a low one not preceded by a high one
 _LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
                                     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # where _LONE_SURROGATE_ESCAPE can match (a fast scan)
 READ_BUFFER = 1 << 20  # lines of fine-tuning files are long: a small buffer costs many refills
 
 
@@ -152,6 +153,12 @@ def walk(value: Any, pointer: str = "", *, keys: bool = False) -> Iterator[tuple
         elif isinstance(val, list):
             for i in range(len(val) - 1, -1, -1):
                 stack.append((f"{ptr}/{i}", val[i]))
+
+
+def _lone_surrogate_escape(raw: bytes) -> bool:
+    """``_LONE_SURROGATE_ESCAPE.search(raw)``, tried only where a surrogate escape starts (its lookbehind makes
+    a plain search slow on long lines)."""
+    return any(_LONE_SURROGATE_ESCAPE.match(raw, m.start()) for m in _SURROGATE_ESCAPE.finditer(raw))
 
 
 def _has_lone_surrogate(s: str) -> bool:
@@ -657,7 +664,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         out.append(ParseProblem(
             "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
             "remove the other", column=None))
-    if b"\\u" in raw and _LONE_SURROGATE_ESCAPE.search(raw):
+    if b"\\u" in raw and _lone_surrogate_escape(raw):
         found = False
         for ptr, val in walk(value, keys=True):
             if isinstance(val, str) and _has_lone_surrogate(val):

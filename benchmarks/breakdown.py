@@ -1,0 +1,117 @@
+"""Where `tunesmith lint`'s time goes: CPU time of each stage on one file, in one process.
+
+    python benchmarks/breakdown.py FILE            # prints JSON
+    python benchmarks/breakdown.py FILE --table    # prints a Markdown table
+
+Each stage runs on its own over the same records, in this process and on one core: parse (the
+reader: bytes to records, duplicate keys, line numbers), formats and copies (format detection,
+byte-identical lines), schema (the compiled validator on every record), rules (every record rule
+but the token one, with each rule's own time), tokens (C200: the encoding's load and the examples
+long enough to need counting), near-duplicates (the collector on every record and F131 at the
+end), other collectors and file rules. Then the whole lint runs single-process
+(``TUNESMITH_PARALLEL=0``); what the stages do not explain is the engine's own work (turning
+findings into diagnostics with line:column, bookkeeping). `tunesmith lint` itself runs the record
+rules of a large file's last part on a second core, so its wall time is below the sum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from toolkit import formats, schemas
+from toolkit.config import Settings
+from toolkit.engine import Linter, _gather
+from toolkit.reader import FileFacts, JsonlReader, Record
+from toolkit.rules import RULES, load_all
+from toolkit.rules.context import FileSummary
+from toolkit.rules.registry import COLLECTORS
+
+TOKENS = ("C200",)  # the rule that runs the tokenizer
+NEAR = "near-duplicates"
+
+
+def _cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.process_time()
+    out = fn()
+    return time.process_time() - start, out
+
+
+def breakdown(path: Path) -> dict[str, Any]:
+    """CPU seconds per stage of linting ``path`` (default settings), and of the whole lint in one process."""
+    os.environ["TUNESMITH_PARALLEL"] = "0"  # the whole-lint figure is one process, comparable to the stages
+    load_all()
+    linter = Linter(Settings())
+    parse, items = _cpu(lambda: [i for i in JsonlReader(str(path)) if isinstance(i, Record)])
+    fmt = formats.decide(collections.Counter(f for i in items[:64] if (f := formats.detect(i.value)) is not None))
+    ctx = linter._context(fmt, "train")  # the target the engine would lint for
+    plan = linter.plan(str(path), ctx)
+    summary = FileSummary(path=str(path), role="train", format=fmt, facts=FileFacts())
+    facts, _ = _cpu(lambda: [_gather(i, summary) for i in items])
+    validator = schemas.validator(fmt)
+    schema, valid = _cpu(lambda: [validator.is_valid(i.value) for i in items])
+
+    per_rule: dict[str, float] = {}
+    for rule in plan.record[fmt, True]:
+        chosen = [i for i, ok in zip(items, valid, strict=True) if ok or not rule.structural]
+        per_rule[rule.code], _ = _cpu(lambda r=rule, c=chosen: [list(r.check(i, ctx)) for i in c])  # type: ignore[misc]
+    tokens = sum(per_rule.pop(code, 0.0) for code in TOKENS)
+
+    collected: dict[str, float] = {}
+    for kind in plan.collectors:
+        box = kind.create()
+        summary.collected[kind.name] = box
+        collected[kind.name], _ = _cpu(lambda b=box: [b.add(i) for i in items])  # type: ignore[misc]
+    file_rules: dict[str, float] = {}
+    for rule in plan.file:
+        file_rules[rule.code], _ = _cpu(lambda r=rule: list(r.check(summary, ctx)))  # type: ignore[misc]
+    near_rules = COLLECTORS[NEAR].rules
+    near = collected.pop(NEAR, 0.0) + sum(file_rules.pop(code, 0.0) for code in near_rules)
+    whole, _ = _cpu(lambda: linter.lint(path))
+    stages = {
+        "parse": parse,
+        "formats and copies": facts,
+        "schema": schema,
+        "rules": sum(per_rule.values()),
+        "tokens": tokens,
+        "near-duplicates": near,
+        "other collectors and file rules": sum(collected.values()) + sum(file_rules.values()),
+    }
+    stages["engine (diagnostics, line:column, bookkeeping)"] = max(0.0, whole - sum(stages.values()))
+    return {
+        "file": str(path), "records": len(items), "mb": round(path.stat().st_size / 1e6, 1),
+        "whole_cpu_s": round(whole, 3),
+        "stages_cpu_s": {k: round(v, 3) for k, v in stages.items()},
+        "slowest_rules_cpu_s": {k: round(v, 3) for k, v in sorted(per_rule.items(), key=lambda kv: -kv[1])[:8]},
+    }
+
+
+def table(b: dict[str, Any]) -> str:
+    """The breakdown as Markdown."""
+    whole = b["whole_cpu_s"] or 1.0
+    rows = ["| stage | CPU s | share |", "|---|---:|---:|"]
+    rows += [f"| {k} | {v:.2f} | {v / whole:.0%} |" for k, v in b["stages_cpu_s"].items()]
+    rows.append(f"| **whole lint, one process** | **{b['whole_cpu_s']:.2f}** | |")
+    slow = ", ".join(f"{RULES[c].code} {RULES[c].name} {s:.2f} s" for c, s in b["slowest_rules_cpu_s"].items())
+    return "\n".join([*rows, "", f"Slowest record rules: {slow}."])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--table", action="store_true", help="print Markdown instead of JSON")
+    args = parser.parse_args(argv)
+    result = breakdown(args.file)
+    print(table(result) if args.table else json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
