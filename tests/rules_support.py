@@ -61,6 +61,26 @@ ODD_RECORDS: list[Any] = [
                    "properties": "x", "anyOf": "y", "items": [None, {"title": 5}], "default": None,
                    "$defs": {"a": None}, "oneOf": [None, {"type": "null"}]}}}],
      "functions": [None, {"name": None}, {"name": "g", "parameters": []}]},
+    # images
+    {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": v} for v in
+                                                (None, 5, [], "x", {"url": None}, {"url": 5, "detail": []},
+                                                 {"url": "data:image/", "detail": {}}, {"url": "data:"})]}]},
+    {"messages": [{"role": r, "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}
+                  for r in (None, 5, "human", "tool", "function")]},
+    # preference
+    {"input": None, "preferred_output": None, "non_preferred_output": None},
+    {"input": {"messages": None}, "preferred_output": "x", "non_preferred_output": 5},
+    {"input": {"messages": [None, 5, {"role": None}, {"content": [None, {"type": "image_url"}]}]},
+     "preferred_output": [None, [], {"role": ["assistant"]}, {"role": "assistant", "weight": None}],
+     "non_preferred_output": [{"role": {}}, {"content": {}}]},
+    {"chosen": None, "rejected": 5}, {"preferred_completion": None, "input": []},
+    {"input": {"messages": [{"role": "assistant"}]}, "preferred_output": [{"role": "assistant", "content": [1]}],
+     "non_preferred_output": [{"role": "assistant", "content": [1]}]},
+    {"input": "x", "preferred_output": 5}, {"input": "x", "messages": 5}, {"input": {"messages": [None]}, "preferred_output": 5},
+    # reinforcement, prompt/completion, special tokens
+    {"messages": [{"role": "user"}, {"role": None}]}, {"messages": [{"role": ["user"]}]}, {"messages": [{}]},
+    {"messages": [5]}, {"prompt": {}, "completion": []}, {"prompt": 5}, {"prompt": None, "completion": ["<|endoftext|>"]},
+    {"<|endoftext|>": "<|endoftext|>"},
 ]
 
 

@@ -1,4 +1,5 @@
-"""Tool-call and tool-definition rules (C140-C181) through the real engine, plus odd values and the schema."""
+"""Tool-call and tool-definition rules (C140-C181) through the real engine and against the schema;
+odd values and the every-rule contract: tests/test_rule_contract.py."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from rules_support import (
     assert_flags,
     assert_passes,
     assert_schema_rejects,
-    assert_survives_odd_values,
     case_id,
     codes_of,
     corpus_records,
@@ -220,11 +220,6 @@ def test_rule_passes_clean_record(case: Case) -> None:
     assert_passes(case)
 
 
-def test_every_rule_has_both_kinds_of_case() -> None:
-    assert {c.code for c in BAD} == set(CODES)
-    assert {c.code for c in GOOD} == set(CODES)
-
-
 @pytest.mark.parametrize("case", [c for c in BAD if RULES[c.code].structural], ids=case_id)
 def test_schema_rejects_structural_violation(case: Case) -> None:
     assert_schema_rejects(case)
@@ -233,11 +228,6 @@ def test_schema_rejects_structural_violation(case: Case) -> None:
 def test_structural_rules_silent_on_schema_valid_records() -> None:
     values = [(c.fmt, c.value) for c in BAD + GOOD]
     assert structural_findings_on_valid(CODES, values) == []
-
-
-@pytest.mark.parametrize("code", CODES)
-def test_rule_survives_odd_values(code: str) -> None:
-    assert_survives_odd_values(code)
 
 
 def test_arguments_object_offers_json_dumps_fix() -> None:
