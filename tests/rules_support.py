@@ -27,6 +27,8 @@ VALID = {
             '{"role":"assistant","content":"yo"}]}',
     "reinforcement": '{"messages":[{"role":"developer","content":"d"},{"role":"user","content":"q"}],"answer":"4"}',
 }
+ODD_IMAGE_URLS: list[Any] = [None, 5, [], "x", {"url": None}, {"url": 5, "detail": []},
+                              {"url": "data:image/", "detail": {}}, {"url": "data:"}]
 # Values of every JSON type in places where rules expect objects, arrays or strings.
 ODD_RECORDS: list[Any] = [
     None, 5, "text", [], {}, {"messages": None}, {"messages": "hello"}, {"messages": 7}, {"messages": {}},
@@ -62,9 +64,7 @@ ODD_RECORDS: list[Any] = [
                    "$defs": {"a": None}, "oneOf": [None, {"type": "null"}]}}}],
      "functions": [None, {"name": None}, {"name": "g", "parameters": []}]},
     # images
-    {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": v} for v in
-                                                (None, 5, [], "x", {"url": None}, {"url": 5, "detail": []},
-                                                 {"url": "data:image/", "detail": {}}, {"url": "data:"})]}]},
+    {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": v} for v in ODD_IMAGE_URLS]}]},
     {"messages": [{"role": r, "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}
                   for r in (None, 5, "human", "tool", "function")]},
     # preference

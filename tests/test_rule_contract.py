@@ -86,7 +86,8 @@ def m(role: str, content: Any = "x", **keys: Any) -> dict[str, Any]:
     return {"role": role, "content": content, **keys}
 
 
-CALL = {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "wx", "arguments": "{}"}}]}
+CALL: dict[str, Any] = {"role": "assistant", "tool_calls": [
+    {"id": "c1", "type": "function", "function": {"name": "wx", "arguments": "{}"}}]}
 RESULT = {"role": "tool", "tool_call_id": "c1", "content": "21"}
 TOOLS = [{"type": "function", "function": {"name": "wx", "parameters": {"type": "object", "properties": {}}}}]
 FCALL = {"role": "assistant", "function_call": {"name": "wx", "arguments": "{}"}}
