@@ -196,6 +196,22 @@ def corpus_file(name: str) -> Path:
     return path
 
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def sample_and_corpus_names() -> list[str]:
+    """``samples/NAME`` for the project's own sample files and, when ../shared is present, ``corpus/NAME`` for the
+    public corpus: for tests of what must hold on any real file, so that they run on the samples without it."""
+    samples = [f"samples/{p.name}" for p in sorted(SAMPLES.glob("*.jsonl"))]
+    return samples + [f"corpus/{name}" for name in corpus_names() if name != ABSENT]
+
+
+def data_file(key: str) -> Path:
+    """The file of a ``sample_and_corpus_names()`` entry."""
+    folder, name = key.split("/", 1)
+    return SAMPLES / name if folder == "samples" else corpus_file(name)
+
+
 def corpus_records(name: str) -> list[Any]:
     with corpus_file(name).open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
