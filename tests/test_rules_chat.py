@@ -3,6 +3,8 @@ odd values and the every-rule contract: tests/test_rule_contract.py."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rules_support import (
     Case,
@@ -12,7 +14,7 @@ from rules_support import (
     case_id,
     codes_of,
     corpus_file,
-    corpus_records,
+    data_file,
     run_rule,
     structural_findings_on_valid,
 )
@@ -253,9 +255,11 @@ def test_corpus_warnings_that_are_true() -> None:
     assert [d.line for d in prompts.diagnostics if d.rule == "C110"] == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize("name", [*VALID_CHAT_FILES, "foundry_agentic_rft_train_tool",
-                                  "foundry_rft_countdown_train_25"])
-def test_structural_rules_silent_on_corpus(name: str) -> None:
-    fmt = "reinforcement" if "rft" in name else "chat"
-    values = [(fmt, v) for v in corpus_records(f"{name}.jsonl")]
+@pytest.mark.parametrize("key", [*(f"samples/elle_{n}.jsonl" for n in ("single_turn", "multi_turn", "tools",
+                                                                       "validation")),
+                                 *(f"corpus/{n}.jsonl" for n in VALID_CHAT_FILES),
+                                 "corpus/foundry_agentic_rft_train_tool.jsonl", "corpus/foundry_rft_countdown_train_25.jsonl"])
+def test_structural_rules_silent_on_real_files(key: str) -> None:
+    fmt = "reinforcement" if "rft" in key else "chat"
+    values = [(fmt, json.loads(line)) for line in data_file(key).read_text("utf-8").splitlines() if line.strip()]
     assert structural_findings_on_valid(CODES, values) == []

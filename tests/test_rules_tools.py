@@ -3,6 +3,8 @@ odd values and the every-rule contract: tests/test_rule_contract.py."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from rules_support import (
     Case,
@@ -11,7 +13,7 @@ from rules_support import (
     assert_schema_rejects,
     case_id,
     codes_of,
-    corpus_records,
+    data_file,
     run_rule,
     structural_findings_on_valid,
 )
@@ -251,11 +253,13 @@ def test_tool_schema_walk_ignores_property_names() -> None:
     assert run_rule("C164", value, provider="azure") == []
 
 
-@pytest.mark.parametrize("name", ["cookbook_drone_training", "foundry_stock_toolcall_validation",
-                                  "azureai_stock_train_hallucination_functions", "foundry_agentic_rft_train_tool"])
-def test_tool_rules_quiet_on_real_tool_files(name: str) -> None:
-    fmt = "reinforcement" if "rft" in name else "chat"
-    values = corpus_records(f"{name}.jsonl")
+@pytest.mark.parametrize("key", ["samples/elle_tools.jsonl", "corpus/cookbook_drone_training.jsonl",
+                                 "corpus/foundry_stock_toolcall_validation.jsonl",
+                                 "corpus/azureai_stock_train_hallucination_functions.jsonl",
+                                 "corpus/foundry_agentic_rft_train_tool.jsonl"])
+def test_tool_rules_quiet_on_real_tool_files(key: str) -> None:
+    fmt = "reinforcement" if "rft" in key else "chat"
+    values = [json.loads(line) for line in data_file(key).read_text("utf-8").splitlines() if line.strip()]
     for code in CODES:
         if fmt not in RULES[code].formats or code == "C180":
             continue
