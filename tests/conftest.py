@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 
 import pytest
 
 pytest_plugins = ["fixtures_openai"]
-CONFIG_HOME = pytest.StashKey[str]()
+RUN_TMP = "TUNESMITH_TEST_TMP"
+OWN_RUN_TMP = pytest.StashKey[str]()
+EXIT_STATUS = pytest.StashKey[int]()
 
 # (pattern in the skip reason, what is missing, how to get it)
 NEEDS = [
@@ -27,16 +30,37 @@ NEEDS = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Programs the tests start write their per-user files (Chromium's crash reports, ~/.config/...) into a
-    folder of this run, removed at its end, rather than into the developer's $HOME."""
-    config_home = tempfile.mkdtemp(prefix="tunesmith-tests-config-")
-    config.stash[CONFIG_HOME] = config_home
-    os.environ["XDG_CONFIG_HOME"] = config_home
+    """Everything the run and the programs it starts write outside the repository goes into one folder of this
+    run, removed at its end: the temporary folder (pytest's tmp_path, Chromium's profiles, pre-commit's and
+    Streamlit's files), and the per-user folders (~/.config: Chromium's crash reports; ~/.cache: dconf,
+    Hugging Face) instead of the developer's $HOME. pip keeps its own cache (PIP_CACHE_DIR: installs stay warm).
+    xdist's workers inherit the folder from the run that made it; that run removes it (kept when tests failed)."""
+    run = os.environ.get(RUN_TMP)
+    if run is None:
+        original_cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        os.environ.setdefault("PIP_CACHE_DIR", os.path.join(original_cache, "pip"))
+        run = tempfile.mkdtemp(prefix="tunesmith-tests-")
+        os.environ[RUN_TMP] = run
+        config.stash[OWN_RUN_TMP] = run
+    for name, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache"), ("HF_HOME", "huggingface"),
+                      ("TMPDIR", "tmp")):
+        os.environ[name] = os.path.join(run, sub)
+        os.makedirs(os.environ[name], exist_ok=True)
+    tempfile.tempdir = os.environ["TMPDIR"]  # this process too (gettempdir() caches its first answer)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[EXIT_STATUS] = int(exitstatus)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if CONFIG_HOME in config.stash:
-        shutil.rmtree(config.stash[CONFIG_HOME], ignore_errors=True)
+    run = config.stash.get(OWN_RUN_TMP, None)
+    if run is None:
+        return
+    if config.stash.get(EXIT_STATUS, 0) in (0, 5):  # passed (or nothing collected): nothing left behind
+        shutil.rmtree(run, ignore_errors=True)
+    else:
+        print(f"tests failed: their temporary files are kept in {run} (remove it when done)", file=sys.stderr)
 
 
 def skip_reason(report: pytest.TestReport) -> str:

@@ -27,6 +27,8 @@ VALID = {
             '{"role":"assistant","content":"yo"}]}',
     "reinforcement": '{"messages":[{"role":"developer","content":"d"},{"role":"user","content":"q"}],"answer":"4"}',
 }
+ODD_IMAGE_URLS: list[Any] = [None, 5, [], "x", {"url": None}, {"url": 5, "detail": []},
+                              {"url": "data:image/", "detail": {}}, {"url": "data:"}]
 # Values of every JSON type in places where rules expect objects, arrays or strings.
 ODD_RECORDS: list[Any] = [
     None, 5, "text", [], {}, {"messages": None}, {"messages": "hello"}, {"messages": 7}, {"messages": {}},
@@ -61,6 +63,24 @@ ODD_RECORDS: list[Any] = [
                    "properties": "x", "anyOf": "y", "items": [None, {"title": 5}], "default": None,
                    "$defs": {"a": None}, "oneOf": [None, {"type": "null"}]}}}],
      "functions": [None, {"name": None}, {"name": "g", "parameters": []}]},
+    # images
+    {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": v} for v in ODD_IMAGE_URLS]}]},
+    {"messages": [{"role": r, "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}]}
+                  for r in (None, 5, "human", "tool", "function")]},
+    # preference
+    {"input": None, "preferred_output": None, "non_preferred_output": None},
+    {"input": {"messages": None}, "preferred_output": "x", "non_preferred_output": 5},
+    {"input": {"messages": [None, 5, {"role": None}, {"content": [None, {"type": "image_url"}]}]},
+     "preferred_output": [None, [], {"role": ["assistant"]}, {"role": "assistant", "weight": None}],
+     "non_preferred_output": [{"role": {}}, {"content": {}}]},
+    {"chosen": None, "rejected": 5}, {"preferred_completion": None, "input": []},
+    {"input": {"messages": [{"role": "assistant"}]}, "preferred_output": [{"role": "assistant", "content": [1]}],
+     "non_preferred_output": [{"role": "assistant", "content": [1]}]},
+    {"input": "x", "preferred_output": 5}, {"input": "x", "messages": 5}, {"input": {"messages": [None]}, "preferred_output": 5},
+    # reinforcement, prompt/completion, special tokens
+    {"messages": [{"role": "user"}, {"role": None}]}, {"messages": [{"role": ["user"]}]}, {"messages": [{}]},
+    {"messages": [5]}, {"prompt": {}, "completion": []}, {"prompt": 5}, {"prompt": None, "completion": ["<|endoftext|>"]},
+    {"<|endoftext|>": "<|endoftext|>"},
 ]
 
 
@@ -174,6 +194,22 @@ def corpus_file(name: str) -> Path:
     path = SHARED / "corpus" / name
     assert path.is_file(), f"{path} is missing from the shared folder"
     return path
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
+
+def sample_and_corpus_names() -> list[str]:
+    """``samples/NAME`` for the project's own sample files and, when ../shared is present, ``corpus/NAME`` for the
+    public corpus: for tests of what must hold on any real file, so that they run on the samples without it."""
+    samples = [f"samples/{p.name}" for p in sorted(SAMPLES.glob("*.jsonl"))]
+    return samples + [f"corpus/{name}" for name in corpus_names() if name != ABSENT]
+
+
+def data_file(key: str) -> Path:
+    """The file of a ``sample_and_corpus_names()`` entry."""
+    folder, name = key.split("/", 1)
+    return SAMPLES / name if folder == "samples" else corpus_file(name)
 
 
 def corpus_records(name: str) -> list[Any]:

@@ -1,4 +1,5 @@
-"""Legacy prompt/completion rules L010, L020, L030 through the real engine, the schema, odd values and the corpus."""
+"""Legacy prompt/completion rules L010, L020, L030 through the real engine, the schema and the corpus;
+odd values and the every-rule contract: tests/test_rule_contract.py."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import datetime as dt
 import json
 
 import pytest
-from family_support import assert_findings_sane, context, hits, lint, lint_path, messages, pair, run_record_rule, summary
-from rules_support import ODD_RECORDS, corpus_file
+from family_support import hits, lint, lint_path, messages, pair
+from rules_support import corpus_file
 
 from toolkit import schemas
 from toolkit.rules import RULES
@@ -80,14 +81,3 @@ def test_corpus_prompt_completion_file_gets_l020_and_l030() -> None:
         assert "stop sequence" in text and "separator" not in text and "start with a space" not in text
 
 
-@pytest.mark.parametrize("code", ["L010"])
-def test_l010_never_raises(code: str) -> None:
-    for value in ODD_RECORDS + [{"prompt": {}, "completion": []}, {"prompt": 5}]:
-        assert_findings_sane(run_record_rule(code, value, context("completion")))
-
-
-@pytest.mark.parametrize("code", ["L020", "L030"])
-def test_file_rules_never_raise(code: str) -> None:
-    for fmt in ("chat", "completion"):
-        for provider in ("openai", "azure"):
-            assert_findings_sane(list(RULES[code].check(summary(fmt, records=3), context(fmt, provider))))
