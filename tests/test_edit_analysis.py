@@ -13,16 +13,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from toolkit.lint import Linter
-from toolkit.lint import lint as lint_file
 
 from toolkit import stats
 from toolkit.config import Settings
 from toolkit.edit import Analysis, Dataset, analysis, ops, table
 from toolkit.edit import dataset as dataset_module
 from toolkit.edit.records import PREVIEW, preview, shown
+from toolkit.engine import Linter
+from toolkit.engine import lint as lint_file
 
-LINT = sys.modules[Linter.__module__]  # toolkit.lint (the package's "lint" is the function)
+LINT = sys.modules[Linter.__module__]  # toolkit.engine (the package's "lint" is the function)
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 ONE_PER_LINE = ["elle_dpo.jsonl", "elle_multi_turn.jsonl", "elle_single_turn.jsonl", "elle_tools.jsonl",
                 "elle_validation.jsonl"]

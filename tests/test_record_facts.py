@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from toolkit.lint import Linter
 
 from toolkit import counting, fix, formats, pointers, records, stats, tokens
 from toolkit.config import Settings
 from toolkit.convert import trainers
 from toolkit.edit import Analysis, Dataset, findings, ops
+from toolkit.engine import Linter
 
 # weight as written in the file -> whether the turn is trained (what every part of Tunesmith must say)
 WEIGHTS = [("false", False), ("true", True), ("0.0", False), ("1.0", True), ("0", False), ("1", True),

@@ -30,7 +30,7 @@ from rules_support import assert_survives_odd_values, run_rule
 from toolkit import catalog
 from toolkit.config import Settings
 from toolkit.diagnostics import Diagnostic, Severity
-from toolkit.lint import Linter
+from toolkit.engine import Linter
 from toolkit.rules import RULES, file_rules, load_all
 from toolkit.rules.registry import FORMATS, Finding
 
