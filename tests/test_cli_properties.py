@@ -94,8 +94,7 @@ def test_fix_diff_changes_nothing_and_fix_write_keeps_a_whole_backup(data: bytes
             assert backup.read_bytes() == data and "fixed" in out
         else:
             assert path.read_bytes() == data
-        # one run reaches the fixed point. Known gap: a "[" line left over from an array that is never closed
-        # around a nested one ("[", "[", records, "]") becomes an unclosed array of records, which a second run splits.
-        unclosed_around_array = b"[\n[" in data.replace(b"\r", b"").replace(b" ", b"")
-        if code == 0 and not unclosed_around_array:
+        # one run reaches the fixed point (a fix that uncovers another, such as a "[" line left before
+        # records once a blank line goes, is done in the same run)
+        if code == 0:
             assert run(["fix", str(path)], capfd)[0] == 0

@@ -371,3 +371,17 @@ def test_lint_fix_only_fixes_the_selected_rules(tmp_path, capsys):
     main(["lint", "--fix", str(path), "--ignore", "C030"])
     assert "fixed 1 problem(s) (F033)" in capsys.readouterr().err
     assert path.read_text("utf-8") == records
+
+
+def test_one_write_reaches_the_fixed_point_when_a_fix_uncovers_another(tmp_path: Path) -> None:
+    """Found by the property test: removing the blank line after a "[" line turns the rest into an unclosed
+    array of records, which the same run then splits; the backup is the original."""
+    record = b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}'
+    path = tmp_path / "data.jsonl"
+    original = b"[\n\n" + record + b"\n"
+    path.write_bytes(original)
+    result = fix.apply(path)
+    assert path.read_bytes() == record + b"\n"
+    assert {e.rule for e in result.edits} == {"F011", "F020"}
+    assert (tmp_path / "data.jsonl.bak").read_bytes() == original
+    assert fix.plan(path) == []

@@ -489,6 +489,9 @@ def _backup_name(path: str) -> str:
     return candidate
 
 
+MAX_PASSES = 4  # a fix can uncover another (a "[" line left before records becomes an array to split)
+
+
 def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = catalog.DEFAULT_PROVIDER,
           add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None,
           output: str | os.PathLike[str] | None = None, backup: bool = True) -> FixResult:
@@ -497,8 +500,27 @@ def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, 
     The result goes to a temporary file in the same folder, then replaces ``output`` (default:
     the file itself) with ``os.replace``. When the file itself is replaced, the original is
     kept as ``FILE.bak`` (or ``FILE.bak.N`` if that exists) unless ``backup`` is False. A file
-    with nothing to fix is not touched at all.
+    with nothing to fix is not touched at all. Without ``edits``, fixing goes on until nothing
+    is left to fix (at most :data:`MAX_PASSES` passes), so one run reaches the fixed point.
     """
+    rules = None if rules is None else list(rules)
+    result = _apply_once(path, edits, provider=provider, add_bom=add_bom, rules=rules, method=method,
+                         output=output, backup=backup)
+    if edits is not None or not result.changed or result.output is None:
+        return result
+    for _ in range(MAX_PASSES - 1):
+        again = _apply_once(result.output, None, provider=provider, add_bom=add_bom, rules=rules, method=method,
+                            output=None, backup=False)
+        if not again.changed:
+            break
+        result.edits.extend(again.edits)
+    return result
+
+
+def _apply_once(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None, *, provider: str, add_bom: bool,
+                rules: Iterable[str] | None, method: str | None, output: str | os.PathLike[str] | None,
+                backup: bool) -> FixResult:
+    """One pass of :func:`apply`."""
     spath = os.fspath(path)
     _check(spath)
     in_place = output is None or _same_file(spath, os.fspath(output))
