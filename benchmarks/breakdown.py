@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from toolkit import formats, schemas
+from toolkit import formats, schemas, tokens
 from toolkit.config import Settings
 from toolkit.engine import Linter, _gather
 from toolkit.reader import FileFacts, JsonlReader, Record
@@ -49,6 +49,7 @@ def breakdown(path: Path) -> dict[str, Any]:
     os.environ["TUNESMITH_PARALLEL"] = "0"  # the whole-lint figure is one process, comparable to the stages
     load_all()
     linter = Linter(Settings())
+    load, _ = _cpu(lambda: tokens.encoding(linter.model.encoding))  # once per process: the whole lint pays it too
     parse, items = _cpu(lambda: [i for i in JsonlReader(str(path)) if isinstance(i, Record)])
     fmt = formats.decide(collections.Counter(f for i in items[:64] if (f := formats.detect(i.value)) is not None))
     ctx = linter._context(fmt, "train")  # the target the engine would lint for
@@ -62,7 +63,7 @@ def breakdown(path: Path) -> dict[str, Any]:
     for rule in plan.record[fmt, True]:
         chosen = [i for i, ok in zip(items, valid, strict=True) if ok or not rule.structural]
         per_rule[rule.code], _ = _cpu(lambda r=rule, c=chosen: [list(r.check(i, ctx)) for i in c])  # type: ignore[misc]
-    tokens = sum(per_rule.pop(code, 0.0) for code in TOKENS)
+    counting = sum(per_rule.pop(code, 0.0) for code in TOKENS)
 
     collected: dict[str, float] = {}
     for kind in plan.collectors:
@@ -75,12 +76,13 @@ def breakdown(path: Path) -> dict[str, Any]:
     near_rules = COLLECTORS[NEAR].rules
     near = collected.pop(NEAR, 0.0) + sum(file_rules.pop(code, 0.0) for code in near_rules)
     whole, _ = _cpu(lambda: linter.lint(path))
+    whole += load  # the encoding was loaded before (above), so the whole lint did not pay for it again
     stages = {
         "parse": parse,
         "formats and copies": facts,
         "schema": schema,
         "rules": sum(per_rule.values()),
-        "tokens": tokens,
+        "tokens": load + counting,
         "near-duplicates": near,
         "other collectors and file rules": sum(collected.values()) + sum(file_rules.values()),
     }
@@ -89,7 +91,8 @@ def breakdown(path: Path) -> dict[str, Any]:
         "file": str(path), "records": len(items), "mb": round(path.stat().st_size / 1e6, 1),
         "whole_cpu_s": round(whole, 3),
         "stages_cpu_s": {k: round(v, 3) for k, v in stages.items()},
-        "slowest_rules_cpu_s": {k: round(v, 3) for k, v in sorted(per_rule.items(), key=lambda kv: -kv[1])[:8]},
+        "slowest_rules_cpu_s": {f"{k} {RULES[k].name}": round(v, 3)
+                                for k, v in sorted(per_rule.items(), key=lambda kv: -kv[1])[:8]},
     }
 
 
@@ -99,7 +102,7 @@ def table(b: dict[str, Any]) -> str:
     rows = ["| stage | CPU s | share |", "|---|---:|---:|"]
     rows += [f"| {k} | {v:.2f} | {v / whole:.0%} |" for k, v in b["stages_cpu_s"].items()]
     rows.append(f"| **whole lint, one process** | **{b['whole_cpu_s']:.2f}** | |")
-    slow = ", ".join(f"{RULES[c].code} {RULES[c].name} {s:.2f} s" for c, s in b["slowest_rules_cpu_s"].items())
+    slow = ", ".join(f"{rule} {s:.2f} s" for rule, s in b["slowest_rules_cpu_s"].items())
     return "\n".join([*rows, "", f"Slowest record rules: {slow}."])
 
 

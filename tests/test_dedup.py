@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rules_support import corpus_file, corpus_records
 
 from toolkit import dedup, lint, minhash
@@ -278,3 +281,22 @@ def test_f131_sketched_files_also_keep_numbers_images_and_answers_apart(tmp_path
     records.append(chat(f"{text}  Solve 3 + 21 .", f"{text} The answer is  24."))  # a near copy of line 4
     found = codes(lint(write(tmp_path / "big.jsonl", records)), "F131")
     assert found == [(len(records), "F131")]
+
+
+_PIECES = st.sampled_from(["word", "Σ", "ΟΔΟΣ", "İstanbul", "日本語", "😀", "a1", "\n", " ", "", "x y", "ß", "-", "\x00"])
+
+
+@given(st.lists(st.tuples(st.lists(_PIECES, max_size=8).map("".join), st.lists(_PIECES, max_size=8).map("".join)),
+                min_size=1, max_size=6))
+@settings(max_examples=150, deadline=None)
+def test_answer_shingles_taken_from_the_text_equal_their_own(pairs: list[tuple[str, str]]) -> None:
+    """Hashing a text once and reading its answer's 3-grams from it gives the answer's own 3-grams."""
+    texts = ["\n".join(t for t in (p, a) if t) for p, a in pairs]
+    answers = [a or "zqxnoanswerzqx" for _, a in pairs]
+
+    def per_text(hashes: Any, owners: Any) -> list[tuple[int, int]]:
+        return sorted(zip(owners.tolist(), hashes.tolist(), strict=True))
+
+    both, tails = minhash.shingle_hashes_with_tails(texts, answers)
+    assert per_text(*both) == per_text(*minhash.shingle_hashes(texts))
+    assert per_text(*tails) == per_text(*minhash.shingle_hashes(answers))

@@ -81,3 +81,20 @@ def test_s001_stays_quiet_when_a_rule_explains_the_same_value() -> None:
                                                 ("contest.jsonl", False), ("eval.jsonl", True)])
 def test_validation_files_are_recognised_by_name(name: str, expected: bool) -> None:
     assert looks_like_validation(name) is expected
+
+
+def test_the_engine_imports_no_rule_family_and_reporters_read_data_only() -> None:
+    """Rule facts come through collectors (not imports of rule modules); reporters need no engine."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "toolkit"
+
+    def imported(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text("utf-8"))
+        return {("." * n.level) + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+
+    rule_modules = {m for m in imported(root / "engine.py") if m.startswith(".rules")}
+    assert rule_modules <= {".rules", ".rules.context", ".rules.registry"}
+    for reporter in (root / "reporters").glob("*.py"):
+        assert "..engine" not in imported(reporter), reporter.name

@@ -171,7 +171,8 @@ class _Sketches:
 
         from . import minhash
 
-        hashes, owners = minhash.shingle_hashes([t for _, t, _, _ in batch])
+        (hashes, owners), (a_hashes, a_owners) = minhash.shingle_hashes_with_tails(
+            [t for _, t, _, _ in batch], [a or _EMPTY_ANSWER for _, _, a, _ in batch])  # the answer ends the text
         if self.boilerplate.size:
             drop = np.isin(hashes, self.boilerplate)
             left = np.bincount(owners[~drop], minlength=len(batch))
@@ -183,7 +184,6 @@ class _Sketches:
         self.keys.append(np.array([k for k, _, _, _ in batch], dtype=np.int64)[keep])
         self.sig8.append(minhash.low_bits(sig[keep]))
         self.bands.append(minhash.band_hashes(sig[keep], self.params))
-        a_hashes, a_owners = minhash.shingle_hashes([a or _EMPTY_ANSWER for _, _, a, _ in batch])
         self.answer8.append(minhash.low_bits(minhash.signatures(a_hashes, a_owners, len(batch), self.params)[keep]))
         self.distinct.append(np.array([d for _, _, _, d in batch], dtype=np.int64)[keep])
 

@@ -125,10 +125,63 @@ def shingle_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The 32-bit hash of every shingle of ``texts`` and the index of the text each belongs to (sorted)."""
     import numpy as np
 
+    found = _word_hashes([t.lower().encode("utf-8", "surrogatepass") for t in texts])
+    if found is None:
+        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    words, _, text_of = found
+    return _three_grams(words, text_of)
+
+
+def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
+                              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``shingle_hashes(texts)`` and ``shingle_hashes(tails)``, hashing each text's bytes once.
+
+    A tail that its text ends with, after a newline (a newline separates words), and that has at
+    least three words has exactly the 3-grams of the text's last words: those are taken from the
+    text's word hashes. Other tails are hashed on their own.
+    """
+    import numpy as np
+
     encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    found = _word_hashes(encoded)
+    if found is None:
+        return (np.zeros(0, np.uint32), np.zeros(0, np.int64)), shingle_hashes(tails)
+    words, first, text_of = found
+    text_grams = _three_grams(words, text_of)
+    # where each derivable tail starts in the joined bytes (-1: hash it on its own)
+    starts = np.full(len(texts), -1, dtype=np.int64)
+    at = 0
+    for k, (text, tail, enc) in enumerate(zip(texts, tails, encoded, strict=True)):
+        if tail and len(text) > len(tail) and text.endswith(tail) and text[-len(tail) - 1] == "\n":
+            starts[k] = at + len(enc) - len(tail.lower().encode("utf-8", "surrogatepass"))
+        at += len(enc) + 1
+    is_tail = first >= starts[text_of]
+    is_tail &= starts[text_of] >= 0
+    tail_words = np.bincount(text_of[is_tail], minlength=len(texts))
+    derived = tail_words >= 3
+    n = words.size
+    if n >= 3 and derived.any():
+        i = np.flatnonzero(is_tail[:-2] & (text_of[:-2] == text_of[2:]) & derived[text_of[:-2]])
+        c1, c2, c3 = (np.uint64(c) for c in _C)
+        grams = _fmix64(words[i] * c1 + words[i + 1] * c2 + words[i + 2] * c3)
+        own_hashes, own_owners = ((grams >> np.uint64(32)) ^ grams).astype(np.uint32), text_of[i].astype(np.int64)
+    else:
+        own_hashes, own_owners = np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    rest = np.flatnonzero(~derived)
+    rest_hashes, rest_owners = shingle_hashes([tails[int(k)] for k in rest])
+    hashes = np.concatenate([own_hashes, rest_hashes])
+    owners = np.concatenate([own_owners, rest[rest_owners] if rest.size else np.zeros(0, np.int64)])
+    order = np.argsort(owners, kind="stable")
+    return text_grams, (hashes[order], owners[order].astype(np.int64))
+
+
+def _word_hashes(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every word's 64-bit hash, the byte where it starts in the joined texts and its text's index (None: no word)."""
+    import numpy as np
+
     data = np.frombuffer(b"\0".join(encoded), dtype=np.uint8)
     if not data.size:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        return None
     cls = _classes()[data]
     prev = np.empty_like(cls)
     prev[0] = 0
@@ -136,7 +189,7 @@ def shingle_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     starts = (cls == 2) | ((cls == 1) & (prev != 1))
     inside = np.flatnonzero(cls != 0).astype(np.int32)  # batches are far below 2 GB
     if not inside.size:
-        return np.zeros(0, np.uint32), np.zeros(0, np.int64)
+        return None
     first = np.flatnonzero(starts).astype(np.int32)  # byte position where each word starts
     word_starts = np.flatnonzero(starts[inside]).astype(np.int32)  # the same, counted in word bytes
     lengths = np.diff(np.r_[word_starts, np.int32(inside.size)])
@@ -147,7 +200,7 @@ def shingle_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     words = _fmix64(np.add.reduceat(values, word_starts))
     text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
     text_of = np.searchsorted(text_starts, first, side="right") - 1  # text index of every word
-    return _three_grams(words, text_of)
+    return words, first, text_of
 
 
 def _three_grams(words: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
