@@ -414,7 +414,8 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     idle(page)
     expect(status).to_have_count(1)
     expect(page.get_by_text("Fine-tuned model ready:")).to_have_count(1)
-    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:")
+    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:",
+                                                 has_not_text=":ckpt-step-")  # not the checkpoints
     expect(model).to_have_count(1)
     tuned = model.inner_text().strip()
     expect(page.get_by_test_id("stMetric").filter(has_text="Step")).to_contain_text(re.compile(r"(\d+) / \1$"))
@@ -436,7 +437,7 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     expect(page.get_by_role("combobox", name="Held-out file")).to_have_value("elle_validation.jsonl")
     keyed(page, "pg_run_file").get_by_role("button").click()
     expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(keyed(page, "pg_row_0").get_by_text("Tuned answer against the reference")).to_be_visible()
     screenshot(page, "playground", height=2400)
 
 
