@@ -331,6 +331,7 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
     keyed(page, "rec_next").get_by_role("button").click()
     expect(page.get_by_text(re.compile(r"^line 2 · chat · "))).to_be_visible()
+    idle(page)  # the fields' keys name the example's version: the old ones stay until the run ends
     expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
     type_into(page.get_by_label("Message 2 content"), "What is helium used for, mostly?")
     expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
