@@ -90,7 +90,7 @@ def shots(page: Page, name: str, *, height: int = VIEWPORT["height"]) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
         problems = page.evaluate(OVERFLOW_JS, KNOWN_WIDE)
         assert not problems, f"{name} at {width} px: {problems}"
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": VIEWPORT["height"]})
 
 
 def field(page: Page, label: str) -> Locator:
