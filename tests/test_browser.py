@@ -331,6 +331,7 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
     keyed(page, "rec_next").get_by_role("button").click()
     expect(page.get_by_text(re.compile(r"^line 2 · chat · "))).to_be_visible()
+    idle(page)  # the fields' keys name the example's version: the old ones stay until the run ends
     expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
     type_into(page.get_by_label("Message 2 content"), "What is helium used for, mostly?")
     expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
@@ -414,7 +415,8 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     idle(page)
     expect(status).to_have_count(1)
     expect(page.get_by_text("Fine-tuned model ready:")).to_have_count(1)
-    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:")
+    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:",
+                                                 has_not_text=":ckpt-step-")  # not the checkpoints
     expect(model).to_have_count(1)
     tuned = model.inner_text().strip()
     expect(page.get_by_test_id("stMetric").filter(has_text="Step")).to_contain_text(re.compile(r"(\d+) / \1$"))
@@ -436,7 +438,7 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     expect(page.get_by_role("combobox", name="Held-out file")).to_have_value("elle_validation.jsonl")
     keyed(page, "pg_run_file").get_by_role("button").click()
     expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
-    expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+    expect(keyed(page, "pg_row_0").get_by_text("Tuned answer against the reference")).to_be_visible()
     screenshot(page, "playground", height=2400)
 
 

@@ -20,6 +20,7 @@ from test_browser import (  # noqa: F401  (fixtures are found by name)
     TRAIN_WAIT_MS,
     VIEWPORT,
     browser,
+    choose,
     edit_example,
     go_to,
     idle,
@@ -90,7 +91,7 @@ def shots(page: Page, name: str, *, height: int = VIEWPORT["height"]) -> None:
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
         problems = page.evaluate(OVERFLOW_JS, KNOWN_WIDE)
         assert not problems, f"{name} at {width} px: {problems}"
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": VIEWPORT["height"]})
 
 
 def field(page: Page, label: str) -> Locator:
@@ -216,8 +217,7 @@ def test_bulk_set_weights_on_the_filtered_examples(serve: Callable[..., str], pa
     search.press("Enter")
     expect(page.get_by_text("1 of 11 entries")).to_be_visible()
     page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
-    page.get_by_role("combobox", name="Set the assistant weights").click()
-    page.get_by_role("option", name="every assistant turn trained (weight 1)").click()
+    choose(page, "Set the assistant weights", "every assistant turn trained (weight 1)")
     shots(page, "dataset-bulk-weights", height=1400)
     keyed(page, "ds_bulk_set_weights").get_by_role("button").click()
     expect(page.get_by_text(re.compile(r"^set weights \(every assistant turn trained \(weight 1\)\) on 1 of 1"))

@@ -16,7 +16,7 @@ import pytest
 from toolkit import fix, formats, lint, repairs
 
 USER = {"role": "user", "content": "Tell me about neon."}
-TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+TOOL: dict[str, Any] = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
 
 
 def chat(*, weight: Any = None, role: str = "system", tools: list[Any] | None = None, **top: Any) -> dict[str, Any]:

@@ -180,8 +180,8 @@ def _bulk(indices: list[int]) -> None:
         name.text_input("Export them to a new file", key="ds_bulk_name", placeholder="subset.jsonl")
         export.button(f"Export {len(indices):,} entries", key="ds_bulk_export", on_click=_export, args=(indices,))
         mode, weights = st.columns([3, 2], vertical_alignment="bottom")
-        mode.selectbox("Set the assistant weights", list(bulk.WEIGHT_MODES), key="ds_bulk_weights",
-                       format_func=bulk.WEIGHT_MODES.get)
+        mode.selectbox("Set the assistant weights", tuple(bulk.WEIGHT_MODES), key="ds_bulk_weights",
+                       format_func=lambda m: bulk.WEIGHT_MODES[m])
         weights.button(f"Set weights on {len(indices):,} entries", key="ds_bulk_set_weights", on_click=_weights,
                        args=(indices,))
         sure, delete = st.columns([3, 2], vertical_alignment="bottom")
