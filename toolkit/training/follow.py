@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import retry
-from .jobs import TERMINAL
+from .job_request import TERMINAL
 
 STOP = (*TERMINAL, "paused")  # a paused job does not move until someone resumes it
 _EVENT_PAGES = 100

@@ -10,7 +10,7 @@ from .providers import OPENAI_URL, Connection
 
 if TYPE_CHECKING:
     from ..lint import LintResult
-    from .jobs import JobSpec
+    from .job_request import JobSpec
 
 
 def lint_for_job(training: str | os.PathLike[str], validation: str | os.PathLike[str] | None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
-from .jobs import JobSpec, create_job, validate
+from .job_request import JobSpec, create_job, validate
 from .providers import Connection
 from .registry import JobRow, Registry
 from .upload import OnProgress, Uploaded, upload_dataset, wait_until_processed
