@@ -82,7 +82,7 @@ def _when(ts: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..training.registry import Registry
+    from ..training.local_registry import Registry
     from .training_opts import connect, guarded
 
     registry = Registry()

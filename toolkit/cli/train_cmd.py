@@ -225,9 +225,9 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import InputError
     from ..training.console import printable
     from ..training.job_request import is_fine_tuned, validate
+    from ..training.local_registry import Registry
     from ..training.pipeline import start_job
     from ..training.progress import Progress
-    from ..training.registry import Registry
     from .training_opts import connect, follow_job, guarded, jobs_command, reattach_command
 
     err = sys.stderr

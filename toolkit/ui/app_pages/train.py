@@ -12,9 +12,9 @@ from toolkit.errors import ToolkitError, UsageError
 from toolkit.training.gate import blocking_errors, lint_for_job
 from toolkit.training.graders import load_grader
 from toolkit.training.job_request import Hyperparameters, JobSpec, validate
+from toolkit.training.local_registry import Registry
 from toolkit.training.pipeline import start_job
 from toolkit.training.progress import human_bytes
-from toolkit.training.registry import Registry
 from toolkit.ui import cache, connect, job_panel, live, state, widgets
 
 OTHER_MODEL = "(another model id)"
