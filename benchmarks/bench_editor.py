@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 import generate  # noqa: E402  (benchmarks/ is not a package)
 
-from toolkit import stats, tokens  # noqa: E402
+from toolkit import stats, tokenizer  # noqa: E402
 from toolkit.config import Settings  # noqa: E402
 from toolkit.edit import Analysis, Dataset, Workspace, analysis, findings, ops, table  # noqa: E402
 from toolkit.edit import dataset as dataset_module  # noqa: E402
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     source = HERE / "data" / f"editor_{args.examples}_{args.seed}.jsonl"
     if not source.exists():
         generate.generate(args.examples, args.seed, source)
-    tokens.encoding("o200k_base")  # loaded once per editor process, not per file
+    tokenizer.encoding("o200k_base")  # loaded once per editor process, not per file
     import pandas  # noqa: F401  (likewise: imported by the first table drawn)
     load_before = os.getloadavg()[0]
     results: dict[str, list[float]] = {}

@@ -52,7 +52,7 @@ CHUNK = 2000
 
 def _strings(path: str) -> tuple[list[str], str]:
     """The strings ``stats`` tokenizes (the benchmark file is a chat file: the default model's encoding)."""
-    from toolkit import catalog, tokens
+    from toolkit import catalog, tokenizer
 
     out: list[str] = []
     with open(path, "rb") as fh:
@@ -62,7 +62,7 @@ def _strings(path: str) -> tuple[list[str], str]:
             except ValueError:
                 continue
             if isinstance(value, dict):
-                out.extend(tokens.example_parts(value)[0])
+                out.extend(tokenizer.example_parts(value)[0])
     return out, catalog.resolve("openai").encoding
 
 
@@ -76,19 +76,19 @@ _WORKER_ENC: Any = None
 
 def _worker_init(name: str) -> None:
     global _WORKER_ENC
-    from toolkit import tokens
+    from toolkit import tokenizer
 
-    _WORKER_ENC = tokens.encoding(name)
+    _WORKER_ENC = tokenizer.encoding(name)
 
 
 def tokenize_only(path: str) -> dict[str, Any]:
     """Time tiktoken alone on the strings ``stats`` counts (printed as JSON by the child)."""
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-    from toolkit import tokens
+    from toolkit import tokenizer
 
     strings, name = _strings(path)
-    enc = tokens.encoding(name)
+    enc = tokenizer.encoding(name)
     chunks = [strings[i:i + CHUNK] for i in range(0, len(strings), CHUNK)]
     out: dict[str, Any] = {"strings": len(strings), "characters": sum(map(len, strings)), "encoding": name}
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from toolkit import formats, schemas, tokens
+from toolkit import formats, schemas, tokenizer
 from toolkit.config import Settings
 from toolkit.engine import Linter, _gather
 from toolkit.reader import FileFacts, JsonlReader, Record
@@ -49,7 +49,7 @@ def breakdown(path: Path) -> dict[str, Any]:
     os.environ["TUNESMITH_PARALLEL"] = "0"  # the whole-lint figure is one process, comparable to the stages
     load_all()
     linter = Linter(Settings())
-    load, _ = _cpu(lambda: tokens.encoding(linter.model.encoding))  # once per process: the whole lint pays it too
+    load, _ = _cpu(lambda: tokenizer.encoding(linter.model.encoding))  # once per process: the whole lint pays it too
     parse, items = _cpu(lambda: [i for i in JsonlReader(str(path)) if isinstance(i, Record)])
     fmt = formats.decide(collections.Counter(f for i in items[:64] if (f := formats.detect(i.value)) is not None))
     ctx = linter._context(fmt, "train")  # the target the engine would lint for

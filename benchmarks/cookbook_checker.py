@@ -112,7 +112,7 @@ def _message_strings(message: dict[str, Any]) -> list[str]:
 def token_stats(dataset: list[Any], encoding_name: str, limit: int) -> dict[str, Any]:
     """Tokens per example and per assistant reply, as the notebook counts them, and the over-limit count."""
     sys.path.insert(0, str(ROOT))
-    from toolkit.tokens import encoding
+    from toolkit.tokenizer import encoding
 
     enc = encoding(encoding_name)
     n_messages: list[int] = []

@@ -98,10 +98,10 @@ class SandboxClock:
 @pytest.fixture
 def sandbox_clock(monkeypatch: pytest.MonkeyPatch) -> SandboxClock:
     """The clock of every sandbox job in this test (in-process sandboxes only)."""
-    from toolkit.sandbox import jobs
+    from toolkit.sandbox import job_lifecycle
 
     clock = SandboxClock()
-    monkeypatch.setattr(jobs, "time", clock)
+    monkeypatch.setattr(job_lifecycle, "time", clock)
     return clock
 
 

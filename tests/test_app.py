@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
 from toolkit.sandbox import Sandbox
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"

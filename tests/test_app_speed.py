@@ -9,7 +9,7 @@ import json
 import time
 from pathlib import Path
 
-from test_app import edit, opened, run, texts, workspace  # noqa: F401  (fixture used by name)
+from test_app import edit, msg, opened, run, texts, workspace  # noqa: F401  (fixture used by name)
 
 from toolkit.ui import conversation
 
@@ -33,11 +33,11 @@ def test_a_long_message_is_shown_cut_and_edited_whole_on_demand(workspace: Path)
     assert any(t.startswith(f"Message 2 content: {len(LONG):,} characters, too long to draw whole")
                for t in texts(at.caption))
     assert any(c.value == LONG[:conversation.SHOWN_CHARS] for c in at.code)
-    assert not [a for a in at.text_area if a.key == "msg_messages_1_content"]
-    assert not [a for a in at.text_area if a.key.startswith("edit_json_")]  # the JSON box only when asked for
-    at.toggle(key="msg_messages_1_whole").set_value(True)
+    assert not [a for a in at.text_area if str(a.key).startswith("msg_messages_1_content__")]
+    assert not [a for a in at.text_area if str(a.key).startswith("edit_json_")]  # the JSON box only when asked for
+    msg(at.toggle, "msg_messages_1_whole").set_value(True)
     run(at)
-    box = next(a for a in at.text_area if a.key == "msg_messages_1_content")
+    box = msg(at.text_area, "msg_messages_1_content")
     assert box.value == LONG
     box.set_value(LONG + "The end.")
     run(at)

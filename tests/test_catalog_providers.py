@@ -18,7 +18,7 @@ from toolkit.config import Settings
 from toolkit.engine import Linter
 from toolkit.rules import RULES, load_all
 from toolkit.sandbox import Sandbox, api
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SAMPLE = SAMPLES / "elle_broken.jsonl"

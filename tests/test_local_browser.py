@@ -38,7 +38,7 @@ def pick(tab: Page, label: str, option: str) -> None:
 
 def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
         serve: Callable[..., str], page: Page, tiny: Path, tmp_path: Path) -> None:  # noqa: F811
-    from toolkit.training.registry import Registry
+    from toolkit.training.local_registry import Registry
 
     load(page, serve(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false"))
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")

@@ -221,7 +221,7 @@ def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path
     model_id = done.stdout.strip()
     assert model_id.startswith("ft-local-m-elle-") and "status: succeeded" in done.stderr
     assert "step 4/4  train loss" in done.stderr and "step 4/4  valid loss" in done.stderr
-    from toolkit.training.registry import Registry
+    from toolkit.training.local_registry import Registry
 
     row = Registry().jobs()[0]
     assert (row.job_id, row.provider, row.fine_tuned_model, row.status) == (job_id, "local", model_id, "succeeded")
@@ -272,7 +272,7 @@ def test_the_train_page_trains_locally_and_the_playground_answers(tiny: Path, tm
 
     from streamlit.testing.v1 import AppTest
 
-    from toolkit.training.registry import Registry
+    from toolkit.training.local_registry import Registry
 
     ws = tmp_path / "ws"
     ws.mkdir()

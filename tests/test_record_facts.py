@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from toolkit import counting, fix, formats, pointers, records, stats, tokens
+from toolkit import file_tokens, fix, formats, pointers, records, stats, tokenizer
 from toolkit.config import Settings
 from toolkit.convert import trainers
 from toolkit.edit import Analysis, Dataset, findings, ops
@@ -33,7 +33,7 @@ def test_one_meaning_of_weight(weight: str, trained: bool) -> None:
     message = json.loads(_record(weight))["messages"][1]
     assert records.is_trained(message) is trained
     assert ops.is_trained(message) is trained  # the editor's toggle
-    assert bool(tokens.assistant_strings(json.loads(_record(weight)), trained_only=True)) is trained
+    assert bool(tokenizer.assistant_strings(json.loads(_record(weight)), trained_only=True)) is trained
 
 
 @pytest.mark.parametrize(("weight", "trained"), WEIGHTS)
@@ -152,7 +152,7 @@ def test_stats_of_bytes_and_streams_equal_stats_of_the_file(tmp_path: Path, monk
     data = _mixed(150)  # more records than formats.LOOKAHEAD, over several pieces
     path = tmp_path / "train.jsonl"
     path.write_bytes(data)
-    monkeypatch.setattr(counting, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(file_tokens, "CHUNK_BYTES", 1000)
     want = stats.compute(path).to_dict()
     assert want["examples"] == 150 and want["unreadable_lines"] == [6]
     for source in (data, io.BytesIO(data), io.BufferedReader(_Pipe(data))):
@@ -164,8 +164,8 @@ def test_stats_of_bytes_and_streams_equal_stats_of_the_file(tmp_path: Path, monk
 def test_stats_of_big_bytes_use_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     data = _mixed(120)
     want = stats.compute(data, workers=1).to_dict()
-    monkeypatch.setattr(counting, "CHUNK_BYTES", 2000)
-    monkeypatch.setattr(counting, "PARALLEL_BYTES", 1000)
+    monkeypatch.setattr(file_tokens, "CHUNK_BYTES", 2000)
+    monkeypatch.setattr(file_tokens, "PARALLEL_BYTES", 1000)
     assert stats.compute(data, workers=2).to_dict() == want
 
 

@@ -8,7 +8,7 @@ import pytest
 from family_support import assert_findings_sane, chat, context, hits, lint, messages
 from rules_support import ODD_RECORDS
 
-from toolkit import tokens
+from toolkit import tokenizer
 
 SMALL = "gpt-3.5-turbo-0613"  # 4,096-token training context
 
@@ -19,7 +19,7 @@ def long_chat(words: int) -> dict:
 
 def test_c200_example_too_long_gives_the_exact_overflow() -> None:
     value = long_chat(5_000)
-    n = tokens.count_example(value, tokens.encoding("cl100k_base"))
+    n = tokenizer.count_example(value, tokenizer.encoding("cl100k_base"))
     result = lint([chat(), json.dumps(value)], model=SMALL)
     assert hits(result, "C200") == [(2, None)]
     assert messages(result, "C200") == [

@@ -33,7 +33,7 @@ from fixtures_openai import PrismProxy, SandboxClock, wait_for_job, wait_for_sta
 
 from toolkit.sandbox import Sandbox
 from toolkit.sandbox.faults import parse as parse_fault
-from toolkit.sandbox.jobs import WIND_DOWN
+from toolkit.sandbox.job_lifecycle import WIND_DOWN
 from toolkit.sandbox.multipart import Field, parse_form
 from toolkit.sandbox.validate import Dataset, FileProblem, check_file
 

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.sandbox import Sandbox, jobs
+from toolkit.sandbox import Sandbox, job_lifecycle
 from toolkit.sandbox.multipart import parse_form
 
 DEADLINE = 10.0  # seconds any one exchange may take
@@ -211,14 +211,14 @@ def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, li
 def test_files_are_checked_outside_the_lock(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that takes long to check (here: until released) holds up no other request."""
     release, started = threading.Event(), threading.Event()
-    real = jobs.check_file
+    real = job_lifecycle.check_file
 
     def slow_check(*args: Any, **kwargs: Any) -> Any:
         started.set()
         release.wait(DEADLINE)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "check_file", slow_check)
+    monkeypatch.setattr(job_lifecycle, "check_file", slow_check)
     with Sandbox(speed=25) as sandbox:
         api = client(sandbox)
         file = api.files.create(file=("t.jsonl", TRAIN), purpose="fine-tune")
@@ -233,7 +233,7 @@ def test_files_are_checked_outside_the_lock(monkeypatch: pytest.MonkeyPatch) -> 
         assert time.monotonic() - began < DEADLINE / 2
         release.set()
         deadline = time.monotonic() + DEADLINE
-        while (job := api.fine_tuning.jobs.retrieve(job.id)).status not in jobs.TERMINAL:
+        while (job := api.fine_tuning.jobs.retrieve(job.id)).status not in job_lifecycle.TERMINAL:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert job.status == "succeeded"

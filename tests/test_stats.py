@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rules_support import corpus_file
 
-from toolkit import cost, stats, tokens
+from toolkit import cost, stats, tokenizer
 from toolkit.catalog import resolve
 from toolkit.cli.main import main
 from toolkit.errors import InputError
@@ -57,7 +57,7 @@ def test_token_counts_per_example_match_the_cookbook():
 def test_same_method_same_numbers_on_plain_chat_files(name):
     """Files with only role/content strings: Tunesmith and the notebook count the same tokens."""
     path = corpus_file(name)
-    enc = tokens.encoding("cl100k_base")
+    enc = tokenizer.encoding("cl100k_base")
     expected = [cookbook_count(json.loads(line), enc) for line in path.read_text("utf-8").splitlines()]
     assert [r.tokens for r in stats.examples(path, encoding="cl100k_base")] == expected
 
@@ -112,7 +112,7 @@ def test_tool_definitions_and_calls_are_counted(tmp_path):
     # - the call: "get|_weather" (2) + '{"|city|":| "|Paris|"}' (6) = 8, and it is what the example trains on
     # - the tools as compact JSON: '[|{"|type|":"|function|","|function|":{"|name|":"|get|_weather|","|parameters|
     #   ":{"|type|":"|object|"}}|}]' = 20
-    enc = tokens.encoding("cl100k_base")
+    enc = tokenizer.encoding("cl100k_base")
     assert [enc.decode([t]) for t in enc.encode('{"city": "Paris"}')] == ['{"', "city", '":', ' "', "Paris", '"}']
     [row] = stats.examples(path, encoding="cl100k_base")
     assert row.tokens == 15 + 8 + 20
@@ -125,7 +125,7 @@ def test_weight_zero_turns_are_billed_but_not_trained(tmp_path):
                            {"role": "user", "content": "Again"},
                            {"role": "assistant", "content": "Hi", "weight": 1}]}
     [row] = stats.examples(write(tmp_path, [record]), encoding="cl100k_base")
-    enc = tokens.encoding("cl100k_base")
+    enc = tokenizer.encoding("cl100k_base")
     assert row.trained_tokens == len(enc.encode("Hi"))
     assert row.tokens == 4 * 3 + 3 + sum(len(enc.encode(t)) for t in
                                          ("user", "Hi", "assistant", "Hello there, friend", "user", "Again",
@@ -134,7 +134,7 @@ def test_weight_zero_turns_are_billed_but_not_trained(tmp_path):
 
 def test_weights_in_a_real_multi_turn_file():
     path = corpus_file("gh640_marv_weights_multi_turn.jsonl")
-    enc = tokens.encoding("o200k_base")
+    enc = tokenizer.encoding("o200k_base")
     for line, row in zip(path.read_text("utf-8").splitlines(), stats.examples(path), strict=True):
         msgs = json.loads(line)["messages"]
         trained = [m["content"] for m in msgs if m["role"] == "assistant" and m.get("weight", 1) != 0]
@@ -143,7 +143,7 @@ def test_weights_in_a_real_multi_turn_file():
 
 
 def test_preference_completion_and_rft_formats(tmp_path):
-    enc = tokens.encoding("o200k_base")
+    enc = tokenizer.encoding("o200k_base")
     dpo = {"input": {"messages": [{"role": "user", "content": "Q"}]},
            "preferred_output": [{"role": "assistant", "content": "good answer"}],
            "non_preferred_output": [{"role": "assistant", "content": "bad"}]}
@@ -179,28 +179,28 @@ def test_pretty_printed_file_has_no_readable_records():
 
 def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
     """Chunks of 4 kB on 2 worker processes give the same rows, in order, as one process."""
-    from toolkit import counting
+    from toolkit import file_tokens
 
     records = [chat(f"question {i} " * (i % 7), f"answer {i} " * (i % 13)) for i in range(3000)]
     path = write(tmp_path, records)
     with path.open("a", encoding="utf-8") as fh:
         fh.write("not json\n" + json.dumps(chat("last", "one")) + "\n")
-    monkeypatch.setattr(counting, "CHUNK_BYTES", 4096)
-    monkeypatch.setattr(counting, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(file_tokens, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(file_tokens, "PARALLEL_BYTES", 0)
     one = list(stats.examples(path, workers=1))
     two = list(stats.examples(path, workers=2))
     assert one == two and len(one) == 3001 and [r.line for r in two] == [*range(1, 3001), 3002]
-    assert [r.tokens for r in two[:3000]] == tokens.count_examples(records, tokens.encoding("o200k_base"))
+    assert [r.tokens for r in two[:3000]] == tokenizer.count_examples(records, tokenizer.encoding("o200k_base"))
     s = stats.compute(path, workers=2)
     assert (s.examples, s.unreadable, s.unreadable_lines) == (3001, 1, [3001])
 
 
 def test_chunks_end_at_line_ends(tmp_path):
-    from toolkit import counting
+    from toolkit import file_tokens
 
     path = tmp_path / "d.jsonl"
     path.write_bytes(b"".join(b"x" * (i % 50) + b"\n" for i in range(1000)) + b"tail")
-    parts = list(counting.chunks(str(path), size=100))
+    parts = list(file_tokens.chunks(str(path), size=100))
     data = path.read_bytes()
     assert parts[0].start == 0 and parts[-1].end == len(data)
     for a, b in itertools.pairwise(parts):
@@ -211,7 +211,7 @@ def test_chunks_end_at_line_ends(tmp_path):
 @pytest.mark.parametrize("name", ["cl100k_base", "o200k_base"])
 def test_counter_equals_encode_ordinary(name):
     """The buffer API and the memo of short strings give tiktoken's own counts, special-token text included."""
-    enc = tokens.encoding(name)
+    enc = tokenizer.encoding(name)
     strings = ["hello <|endoftext|> world", "<|im_start|>user", "", "é😀中文", "a" * 10_000, "user", "assistant"]
     for path in sorted((corpus_file(TOY).parent).glob("*.jsonl")):
         for line in path.read_text("utf-8").splitlines():
@@ -220,16 +220,16 @@ def test_counter_equals_encode_ordinary(name):
             except ValueError:
                 continue
             if isinstance(value, dict):
-                strings += tokens.example_strings(value)[0]
-    count = tokens.counter(enc)
+                strings += tokenizer.example_strings(value)[0]
+    count = tokenizer.counter(enc)
     expected = [len(enc.encode_ordinary(s)) for s in strings]
     assert count(strings) == expected and count(strings) == expected  # the second time from the memo
 
 
 def test_count_batches_keeps_order_and_payloads():
-    enc = tokens.encoding("o200k_base")
+    enc = tokenizer.encoding("o200k_base")
     batches = [(i, ["word " * i, "x"]) for i in range(50)]
-    out = list(tokens.count_batches(iter(batches), enc, threads=2))
+    out = list(tokenizer.count_batches(iter(batches), enc, threads=2))
     assert [p for p, _ in out] == list(range(50))
     assert [c for _, c in out] == [[len(enc.encode_ordinary("word " * i)), 1] for i in range(50)]
 

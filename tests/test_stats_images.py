@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from toolkit import imagedata, stats, tokens
+from toolkit import imagedata, stats, tokenizer
 from toolkit.cli.stats_cmd import write_text
 
 
@@ -53,7 +53,7 @@ def test_100_image_examples_count_their_image_tokens(tmp_path):
     path = tmp_path / "vision.jsonl"
     rows = [_image_example(png(1024, 1024), "high")] * 50 + [_image_example(png(1024, 1024), "low")] * 50
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    enc = tokens.encoding("o200k_base")
+    enc = tokenizer.encoding("o200k_base")
     text = sum(len(enc.encode(t)) for t in ("user", "What is this?", "assistant", "A chart.")) + 3 * 2 + 3
     s = stats.compute(path, model="gpt-4o-2024-08-06", workers=1)
     assert s.total_tokens == 100 * text + 50 * 765 + 50 * 85
@@ -77,7 +77,7 @@ def test_the_rejected_answer_of_a_dpo_pair_is_billed_but_not_trained(tmp_path):
            "preferred_output": [{"role": "assistant", "content": "good answer"}],
            "non_preferred_output": [{"role": "assistant", "content": "a much longer and worse rejected answer"}]}
     path.write_text(json.dumps(row) + "\n", encoding="utf-8")
-    enc = tokens.encoding("o200k_base")
+    enc = tokenizer.encoding("o200k_base")
     s = stats.compute(path, workers=1)
     strings = ("user", "Q", "assistant", "good answer", "assistant", "a much longer and worse rejected answer")
     assert s.total_tokens == sum(len(enc.encode(t)) for t in strings) + 3 * 3 + 3

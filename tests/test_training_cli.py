@@ -22,7 +22,7 @@ from fixtures_openai import PrismProxy, SandboxClock, wait_for_job, wait_for_sta
 from toolkit.cli.main import main
 from toolkit.sandbox import Sandbox
 from toolkit.training import providers
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 TRAIN = SAMPLES / "elle_single_turn.jsonl"

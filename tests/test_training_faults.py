@@ -24,7 +24,7 @@ from toolkit.errors import InputError
 from toolkit.sandbox import Sandbox
 from toolkit.training import connection, make_client, watch
 from toolkit.training.errors import ApiError
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 from toolkit.training.submit import REQUEST_KEY, CreationUnknown, submit
 from toolkit.training.upload import upload_dataset
 

@@ -17,8 +17,8 @@ from fixtures_openai import wait_for_status
 
 from toolkit.sandbox import Sandbox
 from toolkit.training import connection, make_client, start_job, watch
-from toolkit.training.jobs import JobSpec
-from toolkit.training.registry import Registry
+from toolkit.training.job_request import JobSpec
+from toolkit.training.local_registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ROOT / "samples" / "elle_single_turn.jsonl"

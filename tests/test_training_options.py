@@ -11,7 +11,7 @@ import pytest
 from toolkit.cli.main import main
 from toolkit.errors import InputError, UsageError
 from toolkit.training.graders import load_grader
-from toolkit.training.jobs import Hyperparameters, JobSpec, is_fine_tuned, method_body, parse_metadata, validate
+from toolkit.training.job_request import Hyperparameters, JobSpec, is_fine_tuned, method_body, parse_metadata, validate
 from toolkit.training.providers import connection, make_client, read_env_file
 
 STRING_CHECK = {"type": "string_check", "name": "exact", "input": "{{ sample.output_text }}",
@@ -120,7 +120,7 @@ def test_reinforcement_settings_with_a_response_format(tmp_path: Path) -> None:
 
 
 def test_reinforcement_knobs_wandb_and_training_type_in_the_request() -> None:
-    from toolkit.training.jobs import request_body
+    from toolkit.training.job_request import request_body
 
     hp = Hyperparameters(reasoning_effort="high", compute_multiplier=2.5, eval_interval=10, eval_samples=3)
     rft = spec(method="reinforcement", grader=STRING_CHECK, hyperparameters=hp, wandb_project="p", wandb_entity="me",

@@ -11,7 +11,7 @@ import pytest
 from fixtures_openai import PrismProxy
 
 from toolkit.training import connection
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 from toolkit.training.upload import remote_name, upload_dataset
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from toolkit.errors import InputError
+from toolkit.training.local_registry import JobRow, Registry, default_path
 from toolkit.training.provenance import git_state, provenance, sha256_file
-from toolkit.training.registry import JobRow, Registry, default_path
 
 ACCOUNT = "openai|api.openai.com||"
 

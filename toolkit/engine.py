@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import catalog, formats, jsonpos, parallel, repairs, schemas
+from . import catalog, formats, jsonpos, repairs, schemas, tail_worker
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
@@ -176,7 +176,7 @@ class Linter:
         summary.collected = {c.name: c.create() for c in plan.collectors}
         collectors = [(c, summary.collected[c.name]) for c in plan.collectors]
         first_lines = _first_lines(head)
-        tail = parallel.start_tail(self, reader, ctx, first_lines)  # the file's last part, checked on the other core
+        tail = tail_worker.start_tail(self, reader, ctx, first_lines)  # the file's last part, checked on the other core
         boundary = tail.first_line if tail is not None else None
         for item in itertools.chain(head, items):
             mine = boundary is None or item.line < boundary

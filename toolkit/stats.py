@@ -11,7 +11,7 @@ vision guide's formula, :mod:`toolkit.imagedata`) and the rejected answer of a p
 *Billed* tokens are every token of every example, counted up to the model's context
 (longer examples are truncated), per epoch. *Trained* tokens are the ones the model learns
 from: assistant turns without ``weight: 0``. The file is streamed: worker processes parse
-and tokenize it chunk by chunk (:mod:`toolkit.counting`), so memory stays flat and the time
+and tokenize it chunk by chunk (:mod:`toolkit.file_tokens`), so memory stays flat and the time
 stays close to tiktoken's own on all cores.
 """
 
@@ -27,9 +27,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from . import catalog, cost, counting, formats
-from .counting import ExampleStats
+from . import catalog, cost, file_tokens, formats
 from .errors import InputError
+from .file_tokens import ExampleStats
 from .reader import check_input
 
 if TYPE_CHECKING:
@@ -119,14 +119,14 @@ class _Input:
             self.size = len(source)
             source = io.BytesIO(source)
         self.name = name or str(getattr(source, "name", "<memory>"))
-        self._rest = counting.pieces(source)
+        self._rest = file_tokens.pieces(source)
 
     def head(self) -> list[dict[str, Any]]:
         """The first ``formats.LOOKAHEAD`` records."""
         if self._head is None:
             self._head = []
             for raw in self._lines():
-                value = counting.parse(raw.removeprefix(b"\xef\xbb\xbf"))
+                value = file_tokens.parse(raw.removeprefix(b"\xef\xbb\xbf"))
                 if isinstance(value, dict):
                     self._head.append(value)
                     if len(self._head) == formats.LOOKAHEAD:
@@ -144,7 +144,7 @@ class _Input:
             yield from piece.split(b"\n")
 
     def data(self) -> str | Iterator[bytes]:
-        """What :func:`toolkit.counting.packed` reads: the path, or every piece of the data once."""
+        """What :func:`toolkit.file_tokens.packed` reads: the path, or every piece of the data once."""
         if self.path is not None:
             return self.path
         kept, self._read = self._read, []
@@ -184,8 +184,8 @@ def examples(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model:
     """Stream one :class:`ExampleStats` per readable record (see :func:`compute` for the arguments)."""
     data = _Input(source, None)
     _, target = _target(data, provider, model)
-    yield from counting.count_file(data.data(), encoding=encoding or target.encoding, context=target.context,
-                                   unreadable=counting.Unreadable(), workers=workers, size=data.size)
+    yield from file_tokens.count_file(data.data(), encoding=encoding or target.encoding, context=target.context,
+                                   unreadable=file_tokens.Unreadable(), workers=workers, size=data.size)
 
 
 def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
@@ -202,16 +202,16 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
     data = _Input(source, name)
     _refuse_foreign(data)
     file_format, target = _target(data, provider, model)
-    bad = counting.Unreadable()
+    bad = file_tokens.Unreadable()
     encoding = encoding or target.encoding
-    rows = counting.packed(data.data(), encoding=encoding, unreadable=bad, workers=workers, size=data.size)
+    rows = file_tokens.packed(data.data(), encoding=encoding, unreadable=bad, workers=workers, size=data.size)
     return summarise(rows, path=data.name, file_format=file_format, provider=provider, target=target,
                      encoding=encoding, epochs=epochs, unreadable=bad)
 
 
 def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, provider: str, target: catalog.Model,
-              encoding: str, epochs: int | None, unreadable: counting.Unreadable) -> Stats:
-    """The :class:`Stats` of per-example rows (:data:`counting.ROW` int64 each, in file order).
+              encoding: str, epochs: int | None, unreadable: file_tokens.Unreadable) -> Stats:
+    """The :class:`Stats` of per-example rows (:data:`file_tokens.ROW` int64 each, in file order).
 
     ``tunesmith stats`` sums rows counted from the file; the editor sums the rows it keeps per
     example, so both report the same numbers for the same records. ``unreadable`` is read
@@ -224,12 +224,12 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
     over_lines: list[tuple[int, int]] = []
     assumed_images = 0
     for rows in packed:
-        codes.update(rows[1::counting.ROW])
-        messages.extend(rows[2::counting.ROW])
-        toks.extend(rows[3::counting.ROW])
-        trained.extend(rows[4::counting.ROW])
-        assumed_images += sum(rows[5::counting.ROW])
-        for k in range(3, len(rows), counting.ROW):
+        codes.update(rows[1::file_tokens.ROW])
+        messages.extend(rows[2::file_tokens.ROW])
+        toks.extend(rows[3::file_tokens.ROW])
+        trained.extend(rows[4::file_tokens.ROW])
+        assumed_images += sum(rows[5::file_tokens.ROW])
+        for k in range(3, len(rows), file_tokens.ROW):
             if rows[k] > context:
                 over = rows[k] - context
                 over_limit += 1
@@ -237,7 +237,7 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
                 over_by_max = max(over_by_max, over)
                 if len(over_lines) < SHOWN_LINES:
                     over_lines.append((rows[k - 3], over))
-    fmts = {counting.FORMAT_CODES[c] or "unknown": n for c, n in codes.items()}
+    fmts = {file_tokens.FORMAT_CODES[c] or "unknown": n for c, n in codes.items()}
     billed = sum(toks) - over_total
     n = len(toks)
     n_epochs = epochs if epochs is not None else cost.auto_epochs(n)

@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run_files(args: argparse.Namespace) -> int:
-    from ..training.registry import Registry
+    from ..training.local_registry import Registry
     from .training_opts import connect, guarded
 
     conn, client = connect(args)

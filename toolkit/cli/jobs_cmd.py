@@ -82,7 +82,7 @@ def _when(ts: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..training.registry import Registry
+    from ..training.local_registry import Registry
     from .training_opts import connect, guarded
 
     registry = Registry()
@@ -121,7 +121,7 @@ def _list_local(registry: Any, limit: int) -> int:
 
 def _list(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> int:
     from ..training.console import table
-    from ..training.jobs import parse_metadata
+    from ..training.job_request import parse_metadata
 
     if args.limit < 1:
         from ..errors import UsageError

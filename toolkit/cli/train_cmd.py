@@ -94,7 +94,7 @@ def _method(args: argparse.Namespace) -> str:
 def build_spec(args: argparse.Namespace) -> Any:
     """The job spec from the flags (grader loaded and checked)."""
     from ..training.graders import load_grader
-    from ..training.jobs import Hyperparameters, JobSpec, parse_metadata
+    from ..training.job_request import Hyperparameters, JobSpec, parse_metadata
 
     hp = Hyperparameters(n_epochs=args.epochs, batch_size=args.batch_size,
                          learning_rate_multiplier=args.lr_multiplier, beta=args.beta,
@@ -191,7 +191,7 @@ def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
     """Print the requests ``train`` would send, with placeholders for the ids the server would give."""
     import json
 
-    from ..training.jobs import request_body
+    from ..training.job_request import request_body
     from ..training.provenance import provenance
     from ..training.submit import REQUEST_KEY
     from ..training.upload import PART_SIZE, remote_name
@@ -229,10 +229,10 @@ def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError, UsageError
     from ..training.console import printable
-    from ..training.jobs import is_fine_tuned, validate
+    from ..training.job_request import is_fine_tuned, validate
+    from ..training.local_registry import Registry
     from ..training.pipeline import start_job
     from ..training.progress import Progress
-    from ..training.registry import Registry
     from .target_args import settings
     from .training_opts import connect, follow_job, guarded, jobs_command, reattach_command
 

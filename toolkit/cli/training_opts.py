@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .. import catalog
 
 if TYPE_CHECKING:
+    from ..training.local_registry import Registry
     from ..training.providers import Connection
-    from ..training.registry import Registry
 
 EXIT_FAILED = 1  # the job failed or was cancelled
 EXIT_FOLLOW_FAILED = 3  # following stopped on an error: the job may still be running

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .. import catalog, counting, formats, stats
+from .. import catalog, file_tokens, formats, stats
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..engine import Linter, looks_like_validation
@@ -47,7 +47,7 @@ class Facts:
     trained: int | None = None
     over: int = 0
     diagnostics: tuple[Diagnostic, ...] = ()
-    format: str | None = None  # the record's own format (counting.FORMAT_CODES)
+    format: str | None = None  # the record's own format (file_tokens.FORMAT_CODES)
     messages: int = 0
     images: int = 0  # images behind URLs, counted at an assumed size
 
@@ -186,11 +186,11 @@ class Analysis:
         are reported as unreadable. Call it when :meth:`complete`.
         """
         rows: array[int] = array("q")
-        bad = counting.Unreadable()
+        bad = file_tokens.Unreadable()
         for entry, line in zip(dataset.entries, dataset.start_lines(), strict=True):
             f = self.facts[entry.uid]
             if entry.is_record and f.tokens is not None:
-                rows.extend((line, counting.FORMAT_CODES.index(f.format), f.messages, f.tokens, f.trained or 0,
+                rows.extend((line, file_tokens.FORMAT_CODES.index(f.format), f.messages, f.tokens, f.trained or 0,
                              f.images))
             elif entry.raw.strip():
                 bad.add(line)
@@ -240,7 +240,7 @@ def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
         else:
             code, messages, tokens, trained, images, context = row
             facts[uid] = Facts(tokens, trained, max(0, tokens - context), tuple(per[uid]),
-                               counting.FORMAT_CODES[code], messages, images)
+                               file_tokens.FORMAT_CODES[code], messages, images)
     return Result(facts, file_diags, linted.format)
 
 
@@ -263,9 +263,9 @@ def _count(entries: list[Entry], settings: Settings) -> dict[int, tuple[int, int
     values = [(k, e.value) for k, e in enumerate(entries) if e.is_record]
     head = [v for _, v in values[:formats.LOOKAHEAD] if isinstance(v, dict)]
     target: catalog.Model = stats.target_of(head, settings.provider, settings.model)[1]
-    rows = counting.measure(((k, v) for k, v in values if isinstance(v, dict)), target.encoding)
+    rows = file_tokens.measure(((k, v) for k, v in values if isinstance(v, dict)), target.encoding)
     return {rows[i]: (rows[i + 1], rows[i + 2], rows[i + 3], rows[i + 4], rows[i + 5], target.context)
-            for i in range(0, len(rows), counting.ROW)}
+            for i in range(0, len(rows), file_tokens.ROW)}
 
 
 def _relative(d: Diagnostic, start: int) -> Diagnostic:

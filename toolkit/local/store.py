@@ -26,7 +26,7 @@ _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def root() -> Path:
     """``<user data folder>/local`` (``$TUNESMITH_HOME/local`` when set)."""
-    from ..training.registry import default_path
+    from ..training.local_registry import default_path
 
     return default_path().parent / "local"
 

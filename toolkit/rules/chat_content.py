@@ -8,8 +8,8 @@ from typing import Any
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import is_trained
-from ._walk import has_call, iter_messages, label, mentions, messages_of, role_of
 from .context import Context
+from .messages import has_call, iter_messages, label, mentions, messages_of, role_of
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -10,8 +10,8 @@ from ..diagnostics import Severity
 from ..formats import CHAT_KEYS, FOREIGN, foreign
 from ..reader import Record
 from ..records import type_name
-from ._walk import has_call, iter_messages, label, messages_of, role_of
 from .context import Context
+from .messages import has_call, iter_messages, label, messages_of, role_of
 from .registry import Finding, record_rule
 
 E = Severity.ERROR

@@ -10,8 +10,8 @@ from .. import catalog, formats, imagedata, records
 from ..diagnostics import Severity
 from ..reader import Record
 from ..records import type_name
-from ._walk import label, role_of
 from .context import Context, FileSummary
+from .messages import label, role_of
 from .registry import Finding, collector, file_rule, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import type_name
-from ._walk import iter_messages, label, messages_of
 from .context import Context
+from .messages import iter_messages, label, messages_of
 from .registry import Finding, record_rule
 
 E = Severity.ERROR

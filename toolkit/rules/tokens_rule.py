@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .. import tokens
+from .. import tokenizer
 from ..diagnostics import Severity
 from ..reader import Record, walk
 from .context import Context
@@ -29,14 +29,14 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
     limit = ctx.model.context
     if (len(rec.raw) <= limit and b"image_url" not in rec.raw) or not isinstance(rec.value, dict):
         return  # a text token is at least one UTF-8 byte, so a short line cannot be over (images aside)
-    enc = tokens.encoding(ctx.model.encoding)
+    enc = tokenizer.encoding(ctx.model.encoding)
     value = rec.value
     if "preferred_output" in value or "non_preferred_output" in value:  # each answer is trained with the input alone
         sides = ({**value, "non_preferred_output": None},
                  {**value, "preferred_output": value.get("non_preferred_output"), "non_preferred_output": None})
-        n = max(tokens.count_example(side, enc) for side in sides)
+        n = max(tokenizer.count_example(side, enc) for side in sides)
     else:
-        n = tokens.count_example(value, enc)
+        n = tokenizer.count_example(value, enc)
     if n > limit:
         yield Finding(None, f"example has {n:,} tokens, over the {limit:,}-token limit of {ctx.model.name}: it will "
                       f"be truncated from the end by {n - limit:,} tokens (the end is usually the assistant answer); "

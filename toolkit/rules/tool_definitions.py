@@ -10,8 +10,8 @@ from .. import pointers
 from ..diagnostics import Severity
 from ..reader import Record
 from ..records import type_name
-from ._walk import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of
 from .context import Context
+from .messages import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import chat
-from .jobs import Trainer
+from .job_lifecycle import Trainer
 from .multipart import Field, MultipartError, parse_form
 from .state import FILE_PURPOSES, ApiError, Store
 

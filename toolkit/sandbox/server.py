@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .api import Api, Request, Response
 from .faults import Fault, Faults, error_for
-from .jobs import Trainer
+from .job_lifecycle import Trainer
 from .multipart import BodyError, content_length, read_chunked, read_exactly
 from .state import ApiError, Store
 

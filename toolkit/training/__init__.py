@@ -16,11 +16,11 @@ from .compare import Prompt, Row, compare, load_prompts
 from .errors import ApiError, JobFailed, api_errors, explain, job_failure
 from .follow import StepMetrics, Update, step_metrics, watch
 from .graders import load_grader
-from .jobs import Hyperparameters, JobSpec, create_job, parse_metadata, validate
+from .job_request import Hyperparameters, JobSpec, create_job, parse_metadata, validate
+from .local_registry import JobRow, Registry, UploadRow
 from .metrics import Metrics, download_results, parse_results
 from .pipeline import Started, start_job
 from .providers import Connection, connection, make_client
-from .registry import JobRow, Registry, UploadRow
 from .upload import Uploaded, upload_dataset
 
 __all__ = [

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import retry
-from .jobs import TERMINAL
+from .job_request import TERMINAL
 
 if TYPE_CHECKING:
+    from .local_registry import Registry
     from .providers import Connection
-    from .registry import Registry
 
 STOP = (*TERMINAL, "paused")  # a paused job does not move until someone resumes it
 _EVENT_PAGES = 100

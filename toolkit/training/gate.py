@@ -12,7 +12,7 @@ from .providers import Connection
 if TYPE_CHECKING:
     from ..config import Settings
     from ..results import LintResult
-    from .jobs import JobSpec
+    from .job_request import JobSpec
 
 
 def lint_for_job(training: str | os.PathLike[str], validation: str | os.PathLike[str] | None,

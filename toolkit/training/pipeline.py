@@ -9,9 +9,9 @@ from typing import Any
 
 from .. import catalog
 from ..errors import InputError
-from .jobs import JobSpec, create_job, validate
+from .job_request import JobSpec, create_job, validate
+from .local_registry import JobRow, Registry
 from .providers import Connection
-from .registry import JobRow, Registry
 from .upload import OnProgress, Uploaded, upload_dataset, wait_until_processed
 
 

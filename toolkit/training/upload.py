@@ -24,9 +24,9 @@ from typing import Any
 
 from ..errors import InputError
 from .errors import ApiError, rule_hint, server_message
+from .local_registry import Registry
 from .provenance import Provenance, provenance, sha256_file
 from .providers import Connection
-from .registry import Registry
 
 FILES_API_LIMIT = 512 * 1024**2  # the default; each provider's profile has its own (files_api_max_mb)
 UPLOADS_API_LIMIT = 8 * 1024**3

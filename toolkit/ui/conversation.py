@@ -189,7 +189,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         def edit(t: str) -> ops.Edit | None:
             return None if content is None and not t else ops.set_value(f"{at}/content", t)
 
-        if not _cut(text, f"{key}_whole", f"{name} content"):
+        if not _cut(text, card.key(f"{key}_whole"), f"{name} content"):
             st.text_area(f"{name} content", height=box_height(text),
                          **_on(card, f"{key}_content", edit, f"{name.lower()} content", shown(text)))
     _findings(card, f"{at}/content")

@@ -14,8 +14,8 @@ from toolkit.training.follow import STOP, follow, step_metrics
 from toolkit.training.metrics import CANONICAL
 
 if TYPE_CHECKING:
+    from toolkit.training.local_registry import Registry
     from toolkit.training.providers import Connection
-    from toolkit.training.registry import Registry
 
 ACCURACY = "accuracy"
 

@@ -13,7 +13,7 @@ from toolkit.engine import looks_like_validation
 from toolkit.errors import ToolkitError
 from toolkit.training.chat import Reply, ask, conversation
 from toolkit.training.compare import Row, compare, load_prompts, matches, summary
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 from toolkit.ui import connect, state, textdiff, widgets
 
 OTHER = "(another model id)"

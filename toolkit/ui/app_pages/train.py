@@ -11,11 +11,11 @@ from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.training.gate import blocking_errors, lint_for_job
 from toolkit.training.graders import load_grader
-from toolkit.training.jobs import Hyperparameters, JobSpec, validate
+from toolkit.training.job_request import Hyperparameters, JobSpec, validate
+from toolkit.training.local_registry import Registry
 from toolkit.training.pipeline import start_job
 from toolkit.training.progress import human_bytes
-from toolkit.training.registry import Registry
-from toolkit.ui import cache, connect, jobs, live, state, widgets
+from toolkit.ui import cache, connect, job_panel, live, state, widgets
 
 OTHER_MODEL = "(another model id)"
 NO_FILE = "(none)"
@@ -176,9 +176,9 @@ def train_page() -> None:
             assert connected is not None
             st.session_state["tr_live"] = True
             _start(ds, spec, validation, *connected)
-    every = jobs.POLL_SECONDS if _monitor_running() and st.session_state.get("tr_live") else None
-    st.fragment(jobs.job_view, run_every=every)(connected)
-    jobs.past_jobs()
+    every = job_panel.POLL_SECONDS if _monitor_running() and st.session_state.get("tr_live") else None
+    st.fragment(job_panel.job_view, run_every=every)(connected)
+    job_panel.past_jobs()
 
 
 train_page()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any, BinaryIO
 
-from . import formats, records, tokens
+from . import formats, records, tokenizer
 
 ROW = 6  # int64 per example: line, format code, messages, tokens, trained tokens, images of assumed size
 CHUNK_BYTES = 2 << 20
@@ -141,13 +141,13 @@ def count_data(data: bytes, encoding: str, *, first: bool) -> tuple[bytes, int, 
 def measure(values: Iterable[tuple[int, dict[str, Any]]], encoding: str) -> array[int]:
     """:data:`ROW` int64 per ``(line, record)``: line, format code, messages, tokens, trained tokens, images
     of assumed size (the strings of all the records are tokenized in one batch)."""
-    encode = tokens.counter(tokens.encoding(encoding))
+    encode = tokenizer.counter(tokenizer.encoding(encoding))
     rows = array("q")
     per: list[tuple[int, int, int, int, int, int, int]] = []
     flat: list[str] = []
     for i, value in values:
         fmt = formats.detect(value)
-        strings, overhead, n_trained, assumed = tokens.example_parts(value)
+        strings, overhead, n_trained, assumed = tokenizer.example_parts(value)
         if fmt == formats.REINFORCEMENT:
             n_trained = 0  # in RFT the model writes its own answers
         per.append((i, _CODE[fmt], messages_in(value), len(strings), n_trained, overhead, assumed))
@@ -189,7 +189,7 @@ def packed(source: str | Iterable[bytes], *, encoding: str, unreadable: Unreadab
     (:func:`pieces`; ``size``: their total, when known, decides whether workers are worth it).
     """
     n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
-    tokens.encoding(encoding)  # load (and check) it here first: forked workers inherit it
+    tokenizer.encoding(encoding)  # load (and check) it here first: forked workers inherit it
     pool = None
     total = os.path.getsize(source) if isinstance(source, str) else size or 0
     parallel = n_workers > 1 and total >= PARALLEL_BYTES

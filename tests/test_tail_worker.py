@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from toolkit import parallel
+from toolkit import tail_worker
 from toolkit.config import Settings
 from toolkit.engine import Linter
 
@@ -35,7 +35,7 @@ def big_file(path: Path) -> Path:
 def test_split_point_is_a_record_boundary(tmp_path: Path) -> None:
     path = big_file(tmp_path / "big.jsonl")
     data = path.read_bytes()
-    offset, line = parallel.split_point(str(path), len(data))  # type: ignore[misc]
+    offset, line = tail_worker.split_point(str(path), len(data))  # type: ignore[misc]
     assert data[offset:offset + 2] == b'{"' and data[offset - 1:offset] == b"\n"
     assert data[:offset].count(b"\n") + 1 == line
 
@@ -45,17 +45,17 @@ def test_two_processes_give_the_diagnostics_of_one(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("TUNESMITH_PARALLEL", "0")
     one = Linter(Settings()).lint(path).diagnostics
     monkeypatch.setenv("TUNESMITH_PARALLEL", "1")
-    monkeypatch.setattr(parallel, "MIN_BYTES", 0)
-    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(tail_worker, "MIN_BYTES", 0)
+    monkeypatch.setattr(tail_worker.threading, "active_count", lambda: 1)
     started = []
-    real_start = parallel.start_tail
+    real_start = tail_worker.start_tail
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         tail = real_start(*args, **kwargs)
         started.append(tail)
         return tail
 
-    monkeypatch.setattr(parallel, "start_tail", spy)
+    monkeypatch.setattr(tail_worker, "start_tail", spy)
     two = Linter(Settings()).lint(path).diagnostics
     assert started and started[0] is not None, "the worker process did not start"
     assert two == one

@@ -11,7 +11,7 @@ from toolkit import catalog
 from toolkit.errors import ToolkitError
 from toolkit.training.azure import instructions
 from toolkit.training.errors import job_failure
-from toolkit.training.registry import Registry
+from toolkit.training.local_registry import Registry
 from toolkit.ui import charts, connect, live, state, widgets
 from toolkit.ui import main as app
 
