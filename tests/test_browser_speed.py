@@ -49,7 +49,7 @@ def _generate(path: Path, n: int = 2000) -> None:
         answer = f"Element {i} sits in the table,\nIts story is long and able; " + "it glows. " * (i % 7)
         messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM},
                                           {"role": "user", "content": f"Tell me about element {i}."},
-                    {"role": "assistant", "content": answer}]
+                                          {"role": "assistant", "content": answer}]
         if i % 10 == 3:
             messages[2]["weight"] = 0  # context only: fewer trained tokens
         lines.append(json.dumps({"messages": messages}))
