@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import stats
 from ..config import Settings
+from ..counting import ExampleStats
 from ..diagnostics import Diagnostic
 from ..lint import Linter, looks_like_validation
 from ..rules import RULES
@@ -138,6 +139,7 @@ def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,
         else:
             k = max(0, bisect.bisect_right(starts, d.line) - 1)
             per[uids[k]].append(_relative(d, starts[k]))
+    row: ExampleStats | None
     counts = {}
     for row in _examples(data, path, settings):
         counts[uids[max(0, bisect.bisect_right(starts, row.line) - 1)]] = row
@@ -155,14 +157,14 @@ def _relative(d: Diagnostic, start: int) -> Diagnostic:
     return replace(d, line=d.line - start + 1, end_line=d.end_line - start + 1 if d.end_line else None)
 
 
-def _examples(data: bytes, path: Path | None, settings: Settings) -> list[stats.ExampleStats]:
+def _examples(data: bytes, path: Path | None, settings: Settings) -> list[ExampleStats]:
     """Per-example token counts from :mod:`toolkit.stats`, which reads a file (a private copy for unsaved data)."""
     if path is not None:
         return list(stats.examples(path, provider=settings.provider, model=settings.model))
     return _count_copy(data, settings)
 
 
-def _count_copy(data: bytes, settings: Settings) -> list[stats.ExampleStats]:
+def _count_copy(data: bytes, settings: Settings) -> list[ExampleStats]:
     fd, tmp = tempfile.mkstemp(prefix="tunesmith-edit-", suffix=".jsonl")
     try:
         with os.fdopen(fd, "wb") as fh:
