@@ -90,7 +90,8 @@ def _lint_settings(ws: Workspace) -> Settings:
 
 
 def workspace() -> Workspace:
-    return st.session_state["workspace"]
+    ws: Workspace = st.session_state["workspace"]
+    return ws
 
 
 def dataset() -> Dataset | None:
@@ -103,7 +104,7 @@ def flash(kind: str, text: str) -> None:
 
 
 def take_flash() -> list[tuple[str, str]]:
-    messages = st.session_state.get("flash", [])
+    messages: list[tuple[str, str]] = st.session_state.get("flash", [])
     st.session_state["flash"] = []
     return messages
 
@@ -143,7 +144,8 @@ def review() -> ReviewNotes:
     """The workspace's review notes (status and tags per example), read once per session."""
     if st.session_state.get("review_notes") is None:
         st.session_state["review_notes"] = ReviewNotes(workspace())
-    return st.session_state["review_notes"]
+    notes: ReviewNotes = st.session_state["review_notes"]
+    return notes
 
 
 def carry_review(old: Entry, new: Entry) -> None:
@@ -155,7 +157,8 @@ def carry_review(old: Entry, new: Entry) -> None:
 
 
 def provider() -> str:
-    return st.session_state.get("ws_provider", "openai")
+    name: str = st.session_state.get("ws_provider", "openai")
+    return name
 
 
 def model() -> str | None:
