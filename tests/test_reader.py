@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -141,3 +142,13 @@ def test_truncated_line_before_normal_records_stops_at_the_next_record() -> None
     records, problems, _ = read(data)
     assert codes(problems) == [("F010", 1)]
     assert [r.line for r in records] == [2, 3, 4]
+
+
+def test_a_stream_named_by_a_file_descriptor_gets_a_text_name(tmp_path) -> None:
+    """A file opened from a descriptor has an int ``name``; the reader's name (used in every message) is text."""
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"messages": []}\n')
+    with open(os.open(path, os.O_RDONLY), "rb") as fh:
+        reader = JsonlReader(fh)
+        assert isinstance(reader.name, str) and reader.name == str(fh.name)
+        assert [type(item) for item in reader] == [Record]
