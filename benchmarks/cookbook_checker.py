@@ -103,7 +103,7 @@ def _message_strings(message: dict[str, Any]) -> list[str]:
         out.append(content)
     elif isinstance(content, list):
         out.extend(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-    calls = message.get("tool_calls") if isinstance(message.get("tool_calls"), list) else []
+    calls = message["tool_calls"] if isinstance(message.get("tool_calls"), list) else []
     fns = [c.get("function") for c in calls if isinstance(c, dict)] + [message.get("function_call")]
     out.extend(v for fn in fns if isinstance(fn, dict) for k in ("name", "arguments") if isinstance(v := fn.get(k), str))
     return out

@@ -165,7 +165,7 @@ def machine() -> dict[str, Any]:
             commit = commit.strip() + " + uncommitted changes in toolkit/ or schemas/"
     except OSError:  # no git
         commit = ""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for pkg in ("tiktoken", "jsonschema", "jsonschema-rs", "orjson", "tunesmith"):
         try:
             versions[pkg] = version(pkg)

@@ -62,7 +62,7 @@ def _cli(*args: str) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", "toolkit", *args, "--format", "json"], cwd=ROOT, capture_output=True,
                          timeout=300, check=False)
     assert out.returncode in (0, 1), out.stderr.decode(errors="replace")
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def _metric(page: Page, label: str) -> str:

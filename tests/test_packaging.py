@@ -115,10 +115,10 @@ def test_missing_extra_is_read_from_messages_too() -> None:
     assert MissingExtra.from_import_error(ModuleNotFoundError("x", name="numpyy")) is None
 
 
-def test_unexpected_errors_are_reported_without_traceback(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_errors_are_reported_without_traceback(monkeypatch, capsys) -> None:
     from toolkit.cli import lint_cmd, main
 
-    def boom(args):  # type: ignore[no-untyped-def]
+    def boom(args):
         raise RuntimeError("kaboom")
 
     monkeypatch.setattr(lint_cmd, "run", boom)

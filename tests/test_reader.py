@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from hypothesis import given, settings
@@ -149,3 +150,11 @@ def test_lone_surrogate_scan_agrees_with_the_full_pattern(parts: list[bytes]) ->
     """The fast scan (tried only where a surrogate escape starts) finds exactly what a full search finds."""
     raw = b"".join(parts)
     assert _lone_surrogate_escape(raw) == bool(_LONE_SURROGATE_ESCAPE.search(raw))
+def test_a_stream_named_by_a_file_descriptor_gets_a_text_name(tmp_path) -> None:
+    """A file opened from a descriptor has an int ``name``; the reader's name (used in every message) is text."""
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"messages": []}\n')
+    with open(os.open(path, os.O_RDONLY), "rb") as fh:
+        reader = JsonlReader(fh)
+        assert isinstance(reader.name, str) and reader.name == str(fh.name)
+        assert [type(item) for item in reader] == [Record]

@@ -156,7 +156,7 @@ def test_stats_of_bytes_and_streams_equal_stats_of_the_file(tmp_path: Path, monk
     want = stats.compute(path).to_dict()
     assert want["examples"] == 150 and want["unreadable_lines"] == [6]
     for source in (data, io.BytesIO(data), io.BufferedReader(_Pipe(data))):
-        got = stats.compute(source, name=str(path)).to_dict()  # type: ignore[arg-type]
+        got = stats.compute(source, name=str(path)).to_dict()
         assert got == want
     assert [e.trained_tokens for e in stats.examples(data)] == [e.trained_tokens for e in stats.examples(path)]
 

@@ -295,7 +295,7 @@ def test_write_text_is_a_pure_formatter():
     assert "estimated cost: $1.32" in buf.getvalue()
 
 
-def test_lone_surrogates_are_counted_not_fatal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_lone_surrogates_are_counted_not_fatal(tmp_path) -> None:
     from toolkit import stats as stats_module
 
     path = tmp_path / "surrogate.jsonl"

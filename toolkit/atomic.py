@@ -100,7 +100,7 @@ def atomic_writer(path: str | os.PathLike[str], *, mode_from: str | os.PathLike[
 def atomic_text_writer(path: str | os.PathLike[str], *, newline: str | None = None) -> Iterator[TextIO]:
     """:func:`atomic_writer` for UTF-8 text (reports): the file appears whole, or not at all."""
     with atomic_writer(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline=newline)  # type: ignore[arg-type]
+        text = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", newline=newline)
         try:
             yield text
             text.flush()

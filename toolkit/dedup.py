@@ -287,7 +287,7 @@ class NearDuplicates:
         """Every pair of added examples at least ``threshold`` similar (first key added before second)."""
         if self.exact:
             return [Pair(a[0], b[0], s) for a, b in combinations(self._sets()[0], 2)
-                    if (s := self._close(a, b)) is not None]  # type: ignore[arg-type]
+                    if (s := self._close(a, b)) is not None]
         from . import minhash
 
         keys, sig8, bands, answers, distinct = self._sketched().arrays()

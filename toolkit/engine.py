@@ -48,7 +48,7 @@ class RulePlan:
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     """The files to lint: each path itself, or for a folder its ``*.jsonl`` files (sorted, hidden ones left out)."""
     out: list[str] = []
-    for p in map(os.fspath, paths):
+    for p in (os.fspath(path) for path in paths):
         if not os.path.isdir(p):
             out.append(p)
             continue

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from . import catalog, formats, repairs
-from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, os_problem, resolve_target
-from .errors import InputError, UsageError
+from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, resolve_target
+from .errors import InputError, UsageError, os_problem
 from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input
 
 LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")

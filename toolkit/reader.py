@@ -184,7 +184,7 @@ class JsonlReader:
                  first_line: int = 1, max_line_bytes: int = MAX_LINE_BYTES) -> None:
         """``start`` (a byte offset at the beginning of line ``first_line``) reads a file from there on."""
         self.source = source
-        self.name = name or (str(source) if isinstance(source, (str, Path)) else getattr(source, "name", "<stream>"))
+        self.name = name or str(source if isinstance(source, (str, Path)) else getattr(source, "name", "<stream>"))
         self.facts = FileFacts()
         self.start = start
         self.first_line = first_line

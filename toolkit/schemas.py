@@ -43,7 +43,8 @@ def schema_path(fmt: str) -> Path:
 @cache
 def load_schema(fmt: str) -> dict[str, Any]:
     """The parsed schema of format ``fmt`` (cached: do not modify it)."""
-    return json.loads(schema_path(fmt).read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(schema_path(fmt).read_text(encoding="utf-8"))
+    return schema
 
 
 @cache

@@ -59,7 +59,7 @@ def _content(content: Any, where: str, report: Report) -> str | list[dict[str, A
                 return None
             parts.append({"type": "text", "text": text})
         if len(parts) == 1 and parts[0]["type"] == "text":
-            return parts[0]["text"]
+            return str(parts[0]["text"])
         return parts
     report(f"{where} has no text content")
     return None

@@ -11,9 +11,10 @@ No module here imports streamlit; pandas is imported only by :mod:`toolkit.edit.
 
 from __future__ import annotations
 
+from ..atomic import write_atomic
 from . import bulk, ops, review
 from .analysis import Analysis, Facts
-from .dataset import Dataset, Fingerprint, write_atomic
+from .dataset import Dataset, Fingerprint
 from .entries import Entry, encode
 from .errors import ConflictError, EditError
 from .workspace import Workspace, WorkspaceError

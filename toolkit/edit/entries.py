@@ -47,7 +47,8 @@ class Entry:
         """The record (parsed anew each time; None when the entry is not a record)."""
         if not self.is_record:
             return None
-        return json.loads(self.raw.decode("utf-8", "replace"), strict=False)  # type: ignore[no-any-return]
+        value: dict[str, Any] = json.loads(self.raw.decode("utf-8", "replace"), strict=False)
+        return value
 
     def with_raw(self, raw: bytes) -> Entry:
         """The same record or line written with other bytes (line endings): an edited entry."""

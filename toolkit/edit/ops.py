@@ -164,7 +164,7 @@ def _checked(arguments: str) -> str:
 
 def call_ids(value: dict[str, Any]) -> list[str]:
     """Every tool call id in the record, in order."""
-    out = []
+    out: list[str] = []
     for msgs in message_lists(value):
         for m in get(value, msgs, []):
             calls = m.get("tool_calls") if isinstance(m, dict) else None

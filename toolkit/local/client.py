@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -292,6 +293,13 @@ class Completions:
                                                      total_tokens=got.prompt_tokens + got.completion_tokens))
 
 
+@dataclass(frozen=True)
+class FineTuning:
+    """``client.fine_tuning``: its ``jobs``."""
+
+    jobs: Jobs
+
+
 class LocalClient:
     """The SDK surface Tunesmith uses, on this machine (``base``: the ``local`` folder of the user data)."""
 
@@ -301,7 +309,7 @@ class LocalClient:
         require()
         self.base = Path(base) if base is not None else store.root()
         self.files = Files(self.base)
-        self.fine_tuning = SimpleNamespace(jobs=Jobs(self.base, self.files))
+        self.fine_tuning = FineTuning(Jobs(self.base, self.files))
         self.chat = SimpleNamespace(completions=Completions())
 
     def with_options(self, **_: Any) -> LocalClient:

@@ -59,7 +59,7 @@ def assistant_spans(tokenizer: Any, messages: list[dict[str, Any]], tools: list[
                                                 **tokenizer.special_tokens_map)
         text, found = rendered[0], [(int(s[0]), int(s[1])) for s in spans[0]]
         if len(found) == n_assistant:
-            return text, found  # type: ignore[return-value]
+            return text, found
     return _prefix_spans(tokenizer, messages, tools)
 
 

@@ -46,7 +46,7 @@ class _Stop:
 def _callback(job: store.JobDir, stop: _Stop, main: bool) -> Any:
     from transformers import TrainerCallback
 
-    class Report(TrainerCallback):  # type: ignore[misc]
+    class Report(TrainerCallback):
         """Events, result rows and the stop check, once per step."""
 
         def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> Any:

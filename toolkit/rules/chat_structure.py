@@ -174,7 +174,7 @@ def unknown_message_key(rec: Record, ctx: Context) -> Iterator[Finding]:
         role = role_of(m)
         if role not in allowed_roles:
             continue
-        allowed = MESSAGE_KEYS[role]  # type: ignore[index]
+        allowed = MESSAGE_KEYS[role]
         for key in m:
             if key not in allowed and key not in _OTHER_RULES_KEYS:
                 yield Finding(f"/messages/{i}/{pointers.escape(key)}", f'{label(i, m)} has unknown key "{key}"; '
@@ -193,7 +193,7 @@ def missing_message_key(rec: Record, ctx: Context) -> Iterator[Finding]:
         role = role_of(m)
         if role not in allowed_roles:
             continue
-        for key in _REQUIRED.get(role, ()):  # type: ignore[arg-type]
+        for key in _REQUIRED.get(role, ()):
             if key in m:
                 continue
             hint = ("set it to the id of the assistant tool call this message answers" if key == "tool_call_id"
@@ -244,7 +244,7 @@ def invalid_content(rec: Record, ctx: Context) -> Iterator[Finding]:
                           '{"type": "text", "text": "..."} part')
             continue
         for j, part in enumerate(content):
-            problem = _part_problem(part, _PART_TYPES[role])  # type: ignore[index]
+            problem = _part_problem(part, _PART_TYPES[role])
             if problem is None and len(content) > 1 and isinstance(part, dict) and part.get("type") == "refusal":
                 problem = "is a refusal, which must be the only part of the content; drop the other parts"
             if problem:

@@ -32,7 +32,7 @@ def image_parts(value: Any) -> Iterator[tuple[str, int, dict[str, Any], dict[str
                 continue
             for j, part in enumerate(content):
                 if isinstance(part, dict) and part.get("type") == "image_url":
-                    yield f"{prefix}/{i}/content/{j}", i, m, part  # type: ignore[misc]
+                    yield f"{prefix}/{i}/content/{j}", i, m, part
 
 
 def has_image(value: Any) -> bool:

@@ -45,7 +45,7 @@ def method_type(body: dict[str, Any]) -> str:
     if kind not in ("supervised", "dpo"):
         raise ApiError(400, f"Invalid 'method.type': {kind!r} (expected 'supervised', 'dpo' or "
                        "'reinforcement').", param="method")
-    return kind
+    return str(kind)
 
 
 def hyperparameters(body: dict[str, Any], method: str) -> dict[str, Any]:

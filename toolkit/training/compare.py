@@ -84,7 +84,7 @@ def load_prompts(path: str | os.PathLike[str], *, limit: int | None = None) -> l
 
 
 def compare(client: Any, base: str, tuned: str, prompts: list[Prompt], *, max_tokens: int | None = None,
-            temperature: float | None = None, on_row: Callable[[int, Row], None] | None = None) -> list[Row]:
+            temperature: float | None = None, on_row: Callable[[int, Row], object] | None = None) -> list[Row]:
     """Ask both models every prompt, in order."""
     rows = []
     for i, prompt in enumerate(prompts):

@@ -31,7 +31,7 @@ class Started:
 def start_job(client: Any, conn: Connection, registry: Registry, spec: JobSpec,
               training: str | os.PathLike[str], validation: str | os.PathLike[str] | None = None, *,
               on_progress: OnProgress | None = None, on_upload: Any = None,
-              notice: Callable[[str], None] | None = None, linted: Mapping[str, str] | None = None) -> Started:
+              notice: Callable[[str], object] | None = None, linted: Mapping[str, str] | None = None) -> Started:
     """Validate ``spec``, upload both files, create the job and record everything in ``registry``.
 
     ``on_progress(sent, total)`` follows each upload; ``on_upload(Uploaded)`` is called after each file;

@@ -71,7 +71,7 @@ def find_jobs(client: Any, request_id: str) -> list[Any]:
 
 
 def _lookup(client: Any, request_id: str, sleep: Callable[[float], None],
-            notice: Callable[[str], None]) -> list[Any]:
+            notice: Callable[[str], object]) -> list[Any]:
     """:func:`find_jobs`, retrying its own transient failures; CreationUnknown when the server cannot say."""
     import openai
 
@@ -94,7 +94,7 @@ def _lookup(client: Any, request_id: str, sleep: Callable[[float], None],
 
 def submit(client: Any, body: dict[str, Any], *, request_id: str | None = None, attempts: int = ATTEMPTS,
            sleep: Callable[[float], None] = time.sleep,
-           notice: Callable[[str], None] = lambda message: None) -> Submitted:
+           notice: Callable[[str], object] = lambda message: None) -> Submitted:
     """Send the create request ``body`` (SDK keyword arguments) so that retries cannot duplicate the job.
 
     ``notice(message)`` hears about each retry and recovery. A non-transient error is raised as the SDK

@@ -62,7 +62,7 @@ def remote_name(path: str | os.PathLike[str], sha256: str) -> str:
 
 def upload_dataset(client: Any, path: str | os.PathLike[str], conn: Connection, registry: Registry, *,
                    on_progress: OnProgress | None = None, files_api_limit: int | None = None,
-                   part_size: int = PART_SIZE, notice: Callable[[str], None] | None = None,
+                   part_size: int = PART_SIZE, notice: Callable[[str], object] | None = None,
                    expect_sha256: str | None = None) -> Uploaded:
     """Make ``path`` available on the account of ``conn`` and record it in ``registry``.
 
@@ -244,7 +244,7 @@ def _files_api(client: Any, path: Path, name: str, on_progress: OnProgress | Non
 
 def _uploads_api(client: Any, conn: Connection, registry: Registry, path: Path, name: str, source: Provenance,
                  part_size: int, on_progress: OnProgress | None,
-                 notice: Callable[[str], None]) -> tuple[str, str, int, int]:
+                 notice: Callable[[str], object]) -> tuple[str, str, int, int]:
     """Send ``path`` in parts, resuming an Upload an earlier run left; return (file id, sha256 sent, parts, reused)."""
     size = source.bytes
     count = max(1, -(-size // part_size))

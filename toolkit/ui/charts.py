@@ -13,7 +13,7 @@ BINS = 30
 LIMIT_COLOR = "#d62728"
 
 
-def token_histogram(tokens: Sequence[int], limit: int) -> alt.LayerChart:
+def token_histogram(tokens: Sequence[int], limit: int) -> alt.LayerChart | alt.FacetChart:
     """Examples per token count on a log scale, with the model's context limit as a red rule."""
     values = [t for t in tokens if t > 0]
     top = max([*values, limit]) * 1.05
@@ -38,10 +38,11 @@ def messages_chart(turns: Sequence[int]) -> alt.Chart:
     """How many examples have 1, 2, 3... messages."""
     counts = Counter(turns)
     data = pd.DataFrame({"messages": sorted(counts), "examples": [counts[k] for k in sorted(counts)]})
-    return alt.Chart(data).mark_bar().encode(
+    chart: alt.Chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("messages:O", title="messages per example", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("examples:Q", title="examples"),
         tooltip=["messages:O", "examples:Q"])
+    return chart
 
 
 def billed_vs_trained(billed: int, trained: int, epochs: int) -> alt.Chart:
@@ -50,14 +51,16 @@ def billed_vs_trained(billed: int, trained: int, epochs: int) -> alt.Chart:
         "what": ["billed per epoch", "trained per epoch", f"billed x {epochs} epoch(s)"],
         "tokens": [billed, trained, billed * epochs],
     })
-    return alt.Chart(data).mark_bar().encode(
+    chart: alt.Chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("what:N", sort=None, title=None), x=alt.X("tokens:Q", title="tokens"),
         color=alt.Color("what:N", legend=None), tooltip=["what:N", alt.Tooltip("tokens:Q", format=",")])
+    return chart
 
 
 def training_curves(points: Sequence[tuple[int, str, float]], title: str) -> alt.Chart:
     """Lines of ``(step, metric, value)`` points, one colour per metric."""
     data = pd.DataFrame(points, columns=["step", "metric", "value"])
-    return alt.Chart(data, title=title).mark_line(point=len(data) < 60).encode(
+    chart: alt.Chart = alt.Chart(data, title=title).mark_line(point=len(data) < 60).encode(
         x=alt.X("step:Q", title="step"), y=alt.Y("value:Q", title=None), color=alt.Color("metric:N", title=None),
         tooltip=["step:Q", "metric:N", alt.Tooltip("value:Q", format=".4f")])
+    return chart

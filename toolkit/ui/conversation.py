@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -154,7 +155,7 @@ def _message(card: Card, lst: str, i: int, m: Any, slug: str, label: str, weight
     top = st.columns([2, 2, 1]) if role == "assistant" and weights else st.columns([2, 2])
     top[0].selectbox(f"{name} role", roles, **_on(card, f"{key}_role", lambda r: ops.set_role(at, r),
                                                    f"{name.lower()} role", str(role) if role not in ops.ROLES else role))
-    current_name = m.get("name") if isinstance(m.get("name"), str) else ""
+    current_name = m["name"] if isinstance(m.get("name"), str) else ""
     top[1].text_input(f"{name} name (optional)", **_on(card, f"{key}_name", lambda t: ops.set_optional(f"{at}/name", t.strip()),
                                                        f"{name.lower()} name", shown(current_name)))
     if role == "assistant" and weights:
@@ -178,7 +179,7 @@ def _content(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> Non
         for k, part in enumerate(content):
             if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
                 st.text_area(f"{name} part {k + 1} text", height=box_height(part["text"]),
-                             **_on(card, f"{key}_part{k}", lambda t, k=k: ops.set_value(f"{at}/content/{k}/text", t),
+                             **_on(card, f"{key}_part{k}", partial(ops.set_value, f"{at}/content/{k}/text"),
                                    f"{name.lower()} text", shown(part["text"])))
             else:
                 st.text(f"{name} part {k + 1}: " + shown(json.dumps(part, ensure_ascii=False))[:500])
@@ -212,7 +213,7 @@ def _cut(text: str, key: str, label: str) -> bool:
 
 
 def _tool_result(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
-    cid = m.get("tool_call_id") if isinstance(m.get("tool_call_id"), str) else ""
+    cid = m["tool_call_id"] if isinstance(m.get("tool_call_id"), str) else ""
     st.text_input(f"{name} tool_call_id",
                   **_on(card, f"{key}_tool_call_id", lambda t: ops.set_optional(f"{at}/tool_call_id", t.strip()),
                         f"{name.lower()} tool_call_id", shown(cid)))
@@ -234,25 +235,25 @@ def _calls_by_id(value: dict[str, Any]) -> dict[str, str]:
 
 
 def _tool_calls(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> None:
-    calls = m.get("tool_calls") if isinstance(m.get("tool_calls"), list) else []
+    calls = m["tool_calls"] if isinstance(m.get("tool_calls"), list) else []
     answered = _answered(card.value)
     for c, call in enumerate(calls):
         ck, cn = f"{key}_call{c}", f"{name} call {c + 1}"
         call = call if isinstance(call, dict) else {}
-        fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+        fn = call["function"] if isinstance(call.get("function"), dict) else {}
         args = fn.get("arguments")
         with st.container(border=True):
             left, right = st.columns(2)
-            cid = call.get("id") if isinstance(call.get("id"), str) else ""
+            cid = call["id"] if isinstance(call.get("id"), str) else ""
             left.text_input(f"{cn} id",
-                            **_on(card, f"{ck}_id", lambda t, c=c: ops.set_tool_call(at, c, call_id=t.strip()),
+                            **_on(card, f"{ck}_id", partial(lambda c, t: ops.set_tool_call(at, c, call_id=t.strip()), c),
                                   f"{cn.lower()} id", shown(cid)))
             right.text_input(f"{cn} function",
-                             **_on(card, f"{ck}_name", lambda t, c=c: ops.set_tool_call(at, c, name=t.strip()),
+                             **_on(card, f"{ck}_name", partial(lambda c, t: ops.set_tool_call(at, c, name=t.strip()), c),
                                    f"{cn.lower()} function", shown(str(fn.get("name") or ""))))
             text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
             st.text_area(f"{cn} arguments (JSON)", height=box_height(text, least=68),
-                         **_on(card, f"{ck}_args", lambda t, c=c: ops.set_tool_call(at, c, arguments=t),
+                         **_on(card, f"{ck}_args", partial(lambda c, t: ops.set_tool_call(at, c, arguments=t), c),
                                f"{cn.lower()} arguments", shown(text)))
             _problem(card, f"{ck}_args")
             st.caption(widgets.md(f"answered by message {answered[cid] + 1}" if cid in answered
@@ -264,7 +265,7 @@ def _tool_calls(card: Card, at: str, key: str, name: str, m: dict[str, Any]) -> 
 
 
 def _answered(value: dict[str, Any]) -> dict[str, int]:
-    msgs = value.get("messages") if isinstance(value.get("messages"), list) else []
+    msgs = value["messages"] if isinstance(value.get("messages"), list) else []
     return {m["tool_call_id"]: i for i, m in enumerate(msgs)
             if isinstance(m, dict) and isinstance(m.get("tool_call_id"), str)}
 
@@ -334,8 +335,8 @@ def read(card: Card, pointer: str, *, weights: bool) -> None:
                 _read_content(m.get("content"))
                 for c, call in enumerate(m.get("tool_calls") or [] if isinstance(m.get("tool_calls"), list) else []):
                     call = call if isinstance(call, dict) else {}
-                    fn = call.get("function") if isinstance(call.get("function"), dict) else {}
-                    cid = call.get("id") if isinstance(call.get("id"), str) else ""
+                    fn = call["function"] if isinstance(call.get("function"), dict) else {}
+                    cid = call["id"] if isinstance(call.get("id"), str) else ""
                     args = fn.get("arguments")
                     text = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
                     st.code(shown(f"call {c + 1} · {cid}: {fn.get('name')}({text})"), language=None,

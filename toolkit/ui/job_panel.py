@@ -125,7 +125,7 @@ def past_jobs() -> None:
     # the status is in the caption, not the label: a keyed select keeps showing its first labels
     labels = {j.job_id: f"{j.job_id} · {j.model} · {j.host} · {dt.datetime.fromtimestamp(j.created_at):%Y-%m-%d %H:%M}"
               for j in jobs}
-    pick = st.selectbox("Past jobs", list(labels), format_func=labels.get, key="tr_past")
+    pick = st.selectbox("Past jobs", list(labels), format_func=lambda job_id: labels[job_id], key="tr_past")
     row = next(j for j in jobs if j.job_id == pick)
     st.caption(widgets.md(f"{row.status or 'status unknown'}; trained on {row.training_path or row.training_file} (sha256 "
                           f"{(row.training_sha256 or '')[:12]}), {row.method}, hyperparameters "

@@ -94,7 +94,8 @@ def _lint_settings(ws: Workspace) -> Settings:
 
 
 def workspace() -> Workspace:
-    return st.session_state["workspace"]
+    ws: Workspace = st.session_state["workspace"]
+    return ws
 
 
 def journal() -> Journal:
@@ -112,7 +113,7 @@ def flash(kind: str, text: str) -> None:
 
 
 def take_flash() -> list[tuple[str, str]]:
-    messages = st.session_state.get("flash", [])
+    messages: list[tuple[str, str]] = st.session_state.get("flash", [])
     st.session_state["flash"] = []
     return messages
 
@@ -157,7 +158,8 @@ def review() -> ReviewNotes:
     """The workspace's review notes (status and tags per example), read once per session."""
     if st.session_state.get("review_notes") is None:
         st.session_state["review_notes"] = ReviewNotes(workspace())
-    return st.session_state["review_notes"]
+    notes: ReviewNotes = st.session_state["review_notes"]
+    return notes
 
 
 def carry_review(old: Entry, new: Entry) -> None:
@@ -170,12 +172,14 @@ def carry_review(old: Entry, new: Entry) -> None:
 
 def provider() -> str:
     """The provider chosen in the sidebar (it starts at the project's ``[tool.tunesmith]`` provider)."""
-    return st.session_state.get("ws_provider") or configured().provider
+    name: str = st.session_state.get("ws_provider") or configured().provider
+    return name
 
 
 def configured() -> Settings:
     """The workspace's ``[tool.tunesmith]`` settings (defaults when it has none)."""
-    return st.session_state.get("lint_settings") or Settings()
+    settings: Settings = st.session_state.get("lint_settings") or Settings()
+    return settings
 
 
 def model() -> str | None:

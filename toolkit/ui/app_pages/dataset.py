@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -11,6 +12,9 @@ from toolkit.errors import ToolkitError
 from toolkit.rules import RULES
 from toolkit.ui import main as app
 from toolkit.ui import page, state, widgets
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PAGE_SIZES = (25, 50, 100, 200)
 ANY_RULE = "(any rule)"
@@ -120,7 +124,7 @@ def _with_review(ds: Dataset, df):  # type: ignore[no-untyped-def]
     return df.assign(review=[n.status for n in found], tags=[", ".join(n.tags) for n in found])
 
 
-def _reviewed(df):  # type: ignore[no-untyped-def]
+def _reviewed(df: pd.DataFrame) -> pd.DataFrame:
     """The rows as drawn: one "review" column (status · tags), only when some example has a review note."""
     if not state.review().any():
         return df.drop(columns=["review", "tags"])

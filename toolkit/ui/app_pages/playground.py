@@ -68,7 +68,7 @@ def _default_system() -> str:
     ds = state.dataset()
     if ds is None:
         return ""
-    shape = ops.template([e.value for e in ds.entries[:200] if e.is_record])
+    shape = ops.template([v for e in ds.entries[:200] if (v := e.value) is not None])
     first = (ops.get(shape, "/messages/0") or ops.get(shape, "/input/messages/0") or {})
     return shown(first.get("content", "")) if first.get("role") == "system" else ""
 
@@ -113,6 +113,7 @@ def _held_out(conn: Any, client: Any, base: str, tuned: str) -> None:
     name = left.selectbox("Held-out file", files, index=files.index(default), key="pg_heldout", persist_state="session")
     limit = right.number_input("Examples to run", min_value=1, max_value=500, value=5, step=1, key="pg_limit",
                                persist_state="session")
+    rows: list[Row] | None
     if st.button("Run the file through both", key="pg_run_file", disabled=not (base and tuned)):
         try:
             prompts = load_prompts(ws.resolve(name), limit=int(limit))
@@ -124,7 +125,7 @@ def _held_out(conn: Any, client: Any, base: str, tuned: str) -> None:
             st.session_state["pg_rows"] = rows
         except ToolkitError as exc:
             widgets.alert("error", str(exc))
-    rows: list[Row] | None = st.session_state.get("pg_rows")
+    rows = st.session_state.get("pg_rows")
     if rows:
         _results(rows)
 

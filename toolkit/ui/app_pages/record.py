@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -19,7 +21,7 @@ def _select(index: int) -> None:
 
 def _navigator(ds: Dataset, an: Analysis) -> int:
     count = len(ds)
-    index = min(max(st.session_state.get("selected", 0), 0), count - 1)
+    index: int = min(max(st.session_state.get("selected", 0), 0), count - 1)
     st.session_state["selected"] = index
     st.session_state["rec_index"] = index + 1
     pick, prev, nxt, back, bad, read = st.columns([2, 1.5, 1.2, 2.1, 1.9, 1.6], vertical_alignment="bottom")
@@ -90,7 +92,7 @@ def _summary(ds: Dataset, an: Analysis, index: int) -> None:
     st.caption(widgets.md(" · ".join(parts)))
 
 
-def _action(what: str, do) -> None:  # type: ignore[no-untyped-def]
+def _action(what: str, do: Callable[[Dataset], object]) -> None:
     ds = state.dataset()
     if ds is None:
         return
@@ -104,9 +106,13 @@ def _action(what: str, do) -> None:  # type: ignore[no-untyped-def]
 
 def _actions(ds: Dataset, index: int) -> None:
     dup, delete, new = st.columns(3)
+
+    def duplicate(d: Dataset) -> None:
+        d.duplicate(index)
+        _select(index + 1)
+
     dup.button("Duplicate example", key="rec_duplicate",
-               on_click=_action, args=(f"duplicated example {index + 1}", lambda d: (d.duplicate(index),
-                                                                                    _select(index + 1))))
+               on_click=_action, args=(f"duplicated example {index + 1}", duplicate))
     delete.button("Delete example", key="rec_delete",
                   on_click=_action, args=(f"deleted example {index + 1}", lambda d: d.delete(index)))
     new.button(f"New example after this one (as {index + 2})", key="rec_new",
@@ -116,7 +122,7 @@ def _actions(ds: Dataset, index: int) -> None:
 
 def _new(ds: Dataset) -> None:
     index = min(st.session_state.get("selected", -1) + 1, len(ds))
-    records = [e.value for e in ds.entries[:200] if e.is_record]
+    records = [v for e in ds.entries[:200] if (v := e.value) is not None]
     ds.insert(index, ops.template(records), f"new example {index + 1} from the template")
     _select(index)
 
@@ -162,7 +168,7 @@ def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
         st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
 
 
-def _other_fields(value: dict) -> None:  # type: ignore[type-arg]
+def _other_fields(value: dict[str, Any]) -> None:
     shown_keys = {path[0] for path in formats.MESSAGE_ARRAYS}  # the lists drawn as conversations
     rest = {k: v for k, v in value.items() if k not in shown_keys}
     if isinstance(value.get("input"), dict):

@@ -41,7 +41,7 @@ def _stats(ds: Dataset, an: Analysis) -> stats.Stats:
     if kept is None or kept[0] != key:
         kept = (key, an.statistics(ds))
         st.session_state["st_stats"] = kept
-    return kept[1]  # type: ignore[no-any-return]
+    return kept[1]
 
 
 def statistics_page() -> None:

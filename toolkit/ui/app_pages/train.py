@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from toolkit import catalog, cost, formats
 from toolkit.edit import Dataset
@@ -59,7 +60,7 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
         graders = ws.files((".json",))
         chosen = right.selectbox("Grader (JSON file)", [NO_FILE, *graders], key="tr_grader", persist_state="session")
         grader = load_grader(ws.resolve(chosen), provider=provider) if chosen != NO_FILE else None
-    cols = st.columns(4)
+    cols: tuple[DeltaGenerator, ...] = st.columns(4)
     cols[0].text_input("Epochs", value="auto", key="tr_epochs", persist_state="session")
     cols[1].text_input("Batch size", value="auto", key="tr_batch_size", persist_state="session")
     cols[2].text_input("Learning-rate multiplier", value="auto", key="tr_lr", persist_state="session")
