@@ -30,7 +30,7 @@ def weight_value(weight: Any) -> int | None:
 
 def is_trained(message: Any) -> bool:
     """Whether training learns from this (assistant) message: its weight does not mean 0."""
-    return not isinstance(message, dict) or weight_value(message.get("weight", TRAINED)) != NOT_TRAINED
+    return not isinstance(message, dict) or "weight" not in message or weight_value(message["weight"]) != NOT_TRAINED
 
 
 def message_arrays(value: Any, *, old_names: bool = False) -> Iterator[tuple[str, list[Any]]]:
