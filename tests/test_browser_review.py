@@ -241,7 +241,7 @@ def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[.
     card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
     card.get_by_role("button", name="Fix this").click()
-    expect(page.get_by_text("/messages/2/weight: write 1.0 as 1")).to_be_visible()
+    expect(page.get_by_text("/messages/2/weight: write the weight 1.0 as 1")).to_be_visible()
     preview = page.locator(".ts-diff").filter(has=page.locator("del"))
     expect(preview.locator("del")).to_have_text(".0")
     expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob

@@ -67,10 +67,11 @@ def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bo
     ds = state.dataset()
     index = st.session_state.get("selected", 0)
     errors = st.session_state.setdefault("rec_errors", {})
-    if ds is None or not 0 <= index < len(ds):
+    value = st.session_state.get(key)
+    if ds is None or not 0 <= index < len(ds) or value is None:  # None: a widget of a version no longer drawn
         return
     try:
-        edit = make(st.session_state.get(key))
+        edit = make(value)
         if edit is not None:
             before = ds.entries[index]
             state.carry_review(before, ds.change(index, edit, f"example {index + 1}: {what}"))
