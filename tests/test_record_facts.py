@@ -203,3 +203,23 @@ def test_the_editor_counts_and_plans_fixes_without_temporary_files(monkeypatch: 
     assert facts is not None and facts.tokens and facts.trained == 0
     planned = findings.plan_fixes(ds, range(len(ds)), "C101", file_format=analysis.format)
     assert len(planned) == 11 and '"weight": 0' in planned[0].after
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    (1, 1.0, False), (1, True, False), (0, False, False), ({"a": 1, "b": 2}, {"b": 2, "a": 1}, False),
+    ([1, {"w": 1}], [1, {"w": 1}], True), (float("nan"), float("nan"), True), ("x", "x", True), (None, None, True),
+])
+def test_same_json_tells_the_types_apart(a: Any, b: Any, same: bool) -> None:
+    assert records.same_json(a, b) is same
+
+
+def test_the_editor_keeps_an_edit_that_only_changes_a_type(tmp_path: Path) -> None:
+    """Writing weight 1.0 as 1 is an edit (it clears C101), though 1.0 == 1 in Python."""
+    from toolkit.edit import Dataset, ops
+
+    path = tmp_path / "w.jsonl"
+    path.write_text('{"messages": [{"role": "user", "content": "Hi"}, '
+                    '{"role": "assistant", "content": "Yo", "weight": 1.0}]}\n', "utf-8")
+    ds = Dataset.open(path)
+    new = ds.change(0, ops.set_value("/messages/1/weight", 1), "weight 1")
+    assert new.edited and b'"weight": 1}' in new.raw

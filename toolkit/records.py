@@ -66,3 +66,15 @@ def type_name(value: Any) -> str:
     """``a string``, ``an object``, ``null``… for messages about wrong JSON types."""
     kind = json_type(value)
     return JSON_TYPE_NOUNS.get(kind, kind)
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Whether two parsed JSON values are written the same: equal, with the same types and key order
+    (``1.0 == 1 == true`` in Python, but they are different JSON, and a weight of ``1.0`` is a C101 error)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same_json(v, b[k]) for k, v in a.items())
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b or (a != a and b != b))  # NaN (which Python's json reads) is the same as NaN

@@ -31,6 +31,7 @@ from typing import Any
 from ..atomic import write_atomic
 from ..errors import InputError
 from ..reader import BOM
+from ..records import same_json
 from ..repairs import redecode
 from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
 from .errors import ConflictError, EditError
@@ -162,7 +163,7 @@ class Dataset:
         if value is None:
             raise EditError(f"entry {index + 1} is not a JSON object; edit its text instead")
         edit(value)
-        if value == old.value:
+        if same_json(value, old.value):
             return old
         new = Entry.of(encode(value, like=old.raw) + old.eol, value, edited=True)
         self._replace(index, index + 1, [new], description)
