@@ -598,6 +598,7 @@ def test_import_a_windows_1252_csv(serve: Callable[..., str], page: Page, worksp
     choose(page, "Format", "jsonl (OpenAI chat or DPO records)")  # a wrong choice: the message names the file
     expect(page.get_by_text("tunesmith-import-")).to_have_count(0)
     choose(page, "Format", "csv")
+    expect(keyed(page, "imp_go").get_by_role("button")).to_have_text("Import 2 example(s)")  # the CSV's preview
     page.get_by_label("New file name").fill("excel.jsonl")
     page.get_by_label("New file name").press("Enter")
     keyed(page, "imp_go").get_by_role("button").click()

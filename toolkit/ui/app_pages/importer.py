@@ -98,7 +98,20 @@ def _records(path: str, fmt: str) -> list[Any]:
     return [maker.entry_for(v) for v in values]
 
 
-def _import(entries: list[Any], target: str) -> None:
+_NOT_SETTINGS = ("imp_go", "imp_new_name", "imp_target")  # read when clicked, not what the preview was made from
+
+
+def _settings() -> dict[str, Any]:
+    """The import's widget values the preview was made from (file, format, encoding, columns, system prompt)."""
+    return {k: getattr(v, "file_id", v) for k, v in st.session_state.items()  # an upload: by its id
+            if isinstance(k, str) and k.startswith("imp_") and k not in _NOT_SETTINGS}
+
+
+def _import(entries: list[Any], target: str, shown: dict[str, Any]) -> None:
+    if _settings() != shown:  # clicked on a button drawn before the last change: its examples are stale
+        state.flash("warning", "the import settings changed while the page was updating; check the preview "
+                               "and click Import again")
+        return
     ws = state.workspace()
     if target == "open":
         ds = state.dataset()
@@ -162,7 +175,7 @@ def importer_page() -> None:
     if target == "new":
         st.text_input("New file name", key="imp_new_name", placeholder="imported.jsonl")
     st.button(f"Import {len(entries)} example(s)", key="imp_go", type="primary", disabled=not entries,
-              on_click=_import, args=(entries, target))
+              on_click=_import, args=(entries, target, _settings()))
 
 
 importer_page()
