@@ -254,6 +254,7 @@ def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page
     expect(question).to_have_value("Tell me about aluminium.")
     type_into(question, "Tell me about aluminium, please.")
     expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    idle(page)  # the run that drew the new version's fields has ended (the old version's are gone)
 
     expect(page.get_by_text("Message 3 · assistant · context only (weight 0)")).to_be_visible()
     weight = page.get_by_role("switch", name="Message 3 trained")

@@ -188,6 +188,8 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
     page.locator("[class*='st-key-msg_messages_']").first.wait_for()
     keyed(page, "rec_next").get_by_role("button").click()
     idle(page)
+    expect(page.get_by_text(re.compile("^line 2 · chat · "))).to_be_visible()  # the second example is drawn
+    expect(field(page, "Message 2 content")).to_have_value(records[1]["messages"][1]["content"])
     type_into(field(page, "Message 2 content"), "What is chlorine, exactly?")
     expect(field(page, "Message 2 content")).to_have_value("What is chlorine, exactly?")
     keyed(page, "rec_prev").get_by_role("button").click()
