@@ -111,3 +111,31 @@ def test_a_provider_added_as_data_trains_against_the_sandbox_with_only_its_profi
         host = sandbox.url.split("//")[1]
     row = Registry().jobs()[0]
     assert (row.provider, row.status, row.host, row.fine_tuned_model) == ("contoso", "succeeded", host, out.strip())
+
+
+@pytest.mark.parametrize(("provider", "model_id", "base"), [
+    ("openai", "ft:gpt-4o-mini-2024-07-18:personal::Ajo5kvNY", "gpt-4o-mini-2024-07-18"),
+    ("openai", "ft:gpt-4.1-2025-04-14:acme:elle:B1x2:ckpt-step-10", "gpt-4.1-2025-04-14"),  # a checkpoint
+    ("azure", "gpt-4.1-2025-04-14.ft-b044a9d3cf9c4228b5d393567f693b83", "gpt-4.1-2025-04-14"),
+    ("azure", "gpt-35-turbo-0125.ft-0ab3f80e4f2242929258fff45b56a9ce-elle", "gpt-35-turbo-0125"),  # with a suffix
+    ("openai", "gpt-4.1-2025-04-14.ft-b044a9d3cf9c4228b5d393567f693b83", None),  # Azure's form is not OpenAI's
+    ("azure", "ft:gpt-4o-mini-2024-07-18:personal::Ajo5kvNY", None),
+    ("azure", "gpt-4.1-2025-04-14.ft-", None),  # no hex: not an id Azure makes
+    ("openai", "ft::x:y", None),  # no base
+    ("openai", "gpt-4.1-mini-2025-04-14", None),
+    ("local", "ft:Qwen2.5:x:y", None),  # a provider without fine-tuned ids has none
+])
+def test_fine_tuned_model_ids_are_read_with_the_providers_own_templates(provider: str, model_id: str,
+                                                                         base: str | None) -> None:
+    assert catalog.base_of(provider, model_id) == base
+    assert catalog.resolve(provider, model_id).fine_tuned_from == base
+
+
+def test_a_provider_added_as_data_names_its_fine_tuned_models_its_own_way(with_copies, monkeypatch) -> None:
+    raw = catalog._raw()
+    raw["providers"]["contoso"]["api"] = {**CONTOSO_API, "fine_tuned_ids": ["{base}@tuned-*"]}
+    catalog.provider.cache_clear()
+    tuned = catalog.resolve("contoso", "gpt-4.1-mini@tuned-7")  # an alias as the base, like any model name
+    assert (tuned.fine_tuned_from, tuned.known, tuned.context) == ("gpt-4.1-mini", True, 65536)
+    assert catalog.base_of("contoso", "gpt-4.1-mini-2025-04-14.ft-abc") is None  # azure's form is azure's
+    assert problems(raw) == []

@@ -11,7 +11,7 @@ import pytest
 from toolkit.cli.main import main
 from toolkit.errors import InputError, UsageError
 from toolkit.training.graders import load_grader
-from toolkit.training.job_request import Hyperparameters, JobSpec, is_fine_tuned, method_body, parse_metadata, validate
+from toolkit.training.job_request import Hyperparameters, JobSpec, method_body, parse_metadata, validate
 from toolkit.training.providers import connection, make_client, read_env_file
 
 STRING_CHECK = {"type": "string_check", "name": "exact", "input": "{{ sample.output_text }}",
@@ -67,15 +67,12 @@ def test_method_body_puts_hyperparameters_under_the_method() -> None:
     assert rft == {"type": "reinforcement", "reinforcement": {"grader": STRING_CHECK}}
 
 
-def test_metadata_pairs_and_fine_tuned_ids() -> None:
+def test_metadata_pairs() -> None:
     assert parse_metadata(["team=nlp", "note=a=b", "empty="]) == {"team": "nlp", "note": "a=b", "empty": ""}
     with pytest.raises(UsageError, match="expected KEY=VALUE"):
         parse_metadata(["team"])
     with pytest.raises(UsageError, match="expected KEY=VALUE"):
         parse_metadata(["=x"])
-    assert is_fine_tuned("ft:gpt-4o-mini-2024-07-18:personal::Ajo5kvNY")
-    assert is_fine_tuned("gpt-4.1-2025-04-14.ft-b044a9d3cf9c4228b5d393567f693b83")
-    assert not is_fine_tuned("gpt-4.1-mini-2025-04-14")
 
 
 # -- graders: the file is read here, its shape is checked by the linter's R080 checks -----------------------

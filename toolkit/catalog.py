@@ -13,8 +13,8 @@ from typing import Any
 from . import formats
 from .errors import UsageError
 
-_OPENAI_FT = re.compile(r"^ft:(?P<base>[^:]+):")
-_AZURE_FT = re.compile(r"^(?P<base>.+?)\.ft-[0-9a-fA-F]+")
+# what the marks of a fine-tuned model id template stand for (``fine_tuned_ids`` in a profile)
+_ID_MARKS = {"{base}": "(?P<base>[^:]+?)", "{hex}": "[0-9a-fA-F]+", "*": ".*"}
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,15 @@ class Api:
     wait_for_files: bool = False  # a job may use a file only once the provider has processed it
     deploy: str = ""  # the step that makes a fine-tuned model answer ("azure-arm"); "": none needed
     compatible_endpoints: bool = False  # another base URL is a compatible server: model rules and prices advise
+    fine_tuned_ids: tuple[str, ...] = ()  # templates of the model ids its jobs make ("ft:{base}:*"); none: no such id
+
+    def base_of(self, model_id: str) -> str | None:
+        """The base model of ``model_id`` when it is one of this provider's fine-tuned model ids, else None."""
+        for pattern in _id_patterns(self.fine_tuned_ids):
+            found = pattern.fullmatch(model_id)
+            if found and found.group("base"):
+                return found.group("base")
+        return None
 
     @property
     def local(self) -> bool:
@@ -73,6 +82,15 @@ class Api:
     def is_compatible(self, base_url: str) -> bool:
         """Whether ``base_url`` is another server speaking this provider's API (not the provider itself)."""
         return self.compatible_endpoints and base_url.rstrip("/") != self.default_url.rstrip("/")
+
+
+@cache
+def _id_patterns(templates: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Each template as a pattern: ``{base}`` the base model (no colon, as short as fits), ``{hex}`` hex digits, ``*`` anything;
+    every other character stands for itself."""
+    marks = "|".join(re.escape(m) for m in _ID_MARKS)
+    return tuple(re.compile("".join(_ID_MARKS.get(part, re.escape(part)) for part in re.split(f"({marks})", t)),
+                            re.DOTALL) for t in templates)
 
 
 @dataclass(frozen=True)
@@ -135,7 +153,11 @@ def provider(name: str) -> Provider:
         deploy_skus=dict(p.get("deploy_skus", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
         open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
-        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""), api=Api(**p.get("api", {})))
+        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""), api=_api(p.get("api", {})))
+
+
+def _api(table: dict[str, Any]) -> Api:
+    return Api(**{**table, "fine_tuned_ids": tuple(table.get("fine_tuned_ids", ()))})
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:
@@ -152,10 +174,10 @@ def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:
         price_source=spec.get("price_source"), extra={k: v for k, v in spec.items() if k not in known})
 
 
-def base_of(model_id: str) -> str | None:
-    """The base model of a fine-tuned model id (``ft:BASE:org:...`` or ``BASE.ft-HEX``), else None."""
-    m = _OPENAI_FT.match(model_id) or _AZURE_FT.match(model_id)
-    return m.group("base") if m else None
+def base_of(provider_name: str, model_id: str) -> str | None:
+    """The base model of ``model_id`` when it is a fine-tuned model id of the provider (its profile's
+    ``fine_tuned_ids``: ``ft:BASE:org:suffix:id`` on OpenAI, ``BASE.ft-HEX`` on Azure), else None."""
+    return provider(provider_name).api.base_of(model_id)
 
 
 def resolve(provider_name: str = DEFAULT_PROVIDER, model: str | None = None) -> Model:
@@ -166,7 +188,7 @@ def resolve(provider_name: str = DEFAULT_PROVIDER, model: str | None = None) -> 
     """
     prov = provider(provider_name)
     name = model or prov.default_model
-    base = base_of(name)
+    base = prov.api.base_of(name)
     lookup = prov.aliases.get(base or name, base or name)
     found = prov.models.get(lookup)
     if found is None:

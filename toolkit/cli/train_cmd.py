@@ -229,7 +229,7 @@ def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError, UsageError
     from ..training.console import printable
-    from ..training.job_request import is_fine_tuned, validate
+    from ..training.job_request import validate
     from ..training.local_registry import Registry
     from ..training.pipeline import start_job
     from ..training.progress import Progress
@@ -260,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.dry_run:
         return dry_run(args, spec, conn, sys.stdout)
-    if is_fine_tuned(spec.model):
+    if catalog.base_of(conn.provider, spec.model):
         print(f"continuing training from the fine-tuned model {spec.model}", file=err)
     tiers = catalog.provider(conn.provider).training_types
     if tiers and spec.training_type is None:

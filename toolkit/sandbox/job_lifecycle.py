@@ -206,9 +206,9 @@ class Trainer:
         """The snapshot to train and the row format it trains on; 400 ``model_not_available`` otherwise."""
         provider = "azure" if self.azure else "openai"
         base: str | None = model
-        if catalog.base_of(model) is not None:
+        if catalog.base_of(provider, model) is not None:
             with self.store.lock:
-                base = catalog.base_of(model) if model in self.models else None
+                base = catalog.base_of(provider, model) if model in self.models else None
         found = catalog.resolve(provider, base) if base else None
         methods = set(found.methods) if found is not None and found.known else set()
         legacy = "completion" in methods
@@ -218,7 +218,7 @@ class Trainer:
             raise ApiError(400, f"Model {model} is not available for fine-tuning or does not exist"
                            + (f" (method {method!r} is not supported for it)." if methods else "."),
                            param="model", code="model_not_available")
-        fine_tuned = catalog.base_of(model) is not None
+        fine_tuned = catalog.base_of(provider, model) is not None
         snapshot = model if fine_tuned else catalog.provider(provider).aliases.get(model, model)
         return snapshot, ("completion" if legacy else "preference" if method == "dpo" else "chat")
 
@@ -391,7 +391,7 @@ class Trainer:
 
 
 def _model_name(job: Job, organization: str, azure: bool = False) -> str:
-    base = catalog.base_of(job.model) or job.model
+    base = catalog.base_of("azure" if azure else "openai", job.model) or job.model
     if azure:  # BASE.ft-<32 hex>[-suffix]
         return f"{base}.ft-{secrets.token_hex(16)}" + (f"-{job.suffix}" if job.suffix else "")
     tail = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))

@@ -66,11 +66,6 @@ def parse_metadata(pairs: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def is_fine_tuned(model: str) -> bool:
-    """Whether ``model`` is a fine-tuned model id (``ft:...`` on OpenAI, ``BASE.ft-HEX`` on Azure)."""
-    return catalog.base_of(model) is not None
-
-
 def validate(spec: JobSpec, *, provider: str = catalog.DEFAULT_PROVIDER, has_validation: bool = False) -> None:
     """Raise :class:`UsageError` for the first option the API would reject."""
     if not spec.model.strip():

@@ -56,7 +56,7 @@ def _models() -> tuple[str, str]:
     left, right = st.columns(2)
     with right:
         tuned = _pick("Fine-tuned model or checkpoint", tuned_options, "pg_tuned", None)
-    base_default = (catalog.base_of(tuned) or _trained_from(tuned)) if tuned else None
+    base_default = (catalog.base_of(provider, tuned) or _trained_from(tuned)) if tuned else None
     bases = [m.name for m in catalog.models(provider)]
     with left:
         base = _pick("Base model", bases + ([base_default] if base_default and base_default not in bases else []),
