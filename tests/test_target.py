@@ -161,3 +161,54 @@ def test_train_reads_the_config_given_with_config(project: Path, tmp_path: Path,
     code, out, err = run(capsys, "train", str(long), "--dry-run", "--training-type", "standard", "--config", str(other))
     assert code == 0, err
     assert "C200" not in err and "POST http://127.0.0.1:9/openai/v1/fine_tuning/jobs" in out  # the gate: its ignore
+
+
+def test_a_missing_key_names_where_the_provider_came_from_and_what_to_set(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    data = str(project / "data.jsonl")
+    code, _, err = run(capsys, "train", data)  # the project's pyproject.toml says azure
+    assert code == 2 and (f"provider azure (from {project / 'pyproject.toml'} [tool.tunesmith]) needs "
+                          "AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (or a token in AZURE_OPENAI_AD_TOKEN): set "
+                          "them in the environment or in the file given to --env-file") in err
+    code, _, err = run(capsys, "train", data, "--provider", "openai")
+    assert code == 2 and "--provider openai needs OPENAI_API_KEY" in err
+    monkeypatch.chdir(tmp_path)  # no [tool.tunesmith] here, nor above
+    code, _, err = run(capsys, "jobs", "list")
+    assert code == 2 and ("provider openai (the default: no --provider was given and no [tool.tunesmith] names one) "
+                          "needs OPENAI_API_KEY") in err
+
+
+def test_each_file_is_linted_with_its_own_nearest_config(project: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """As ruff: two projects in one run, each file under the [tool.tunesmith] nearest to it."""
+    other = tmp_path / "other"
+    (other / "sub").mkdir(parents=True)
+    (other / "pyproject.toml").write_text('[tool.tunesmith]\nprovider = "openai"\nignore = ["C200"]\n', "utf-8")
+    azure, openai = long_file(project / "long.jsonl"), long_file(other / "sub" / "long.jsonl")
+    code, out, _ = run(capsys, "lint", str(azure), str(openai), "--format", "json")
+    files = {Path(f["path"]): f for f in json.loads(out)["files"]}
+    assert {d["rule"] for d in files[azure]["diagnostics"]} >= {"C200", "F032"}  # Azure's context and BOM
+    assert not {"C200", "F032"} & {d["rule"] for d in files[openai]["diagnostics"]}  # OpenAI's, C200 ignored
+    assert json.loads(out)["summary"]["provider"] == "azure, openai" and code == 0
+    # the same files in the other order, and a folder: each still under its own config
+    code, out, _ = run(capsys, "lint", str(other), str(azure), "--format", "json")
+    rules = [{d["rule"] for d in f["diagnostics"]} for f in json.loads(out)["files"]]
+    assert "C200" not in rules[0] and "C200" in rules[1]
+    # --config puts every file under one configuration; a flag wins over every config
+    code, out, _ = run(capsys, "lint", str(azure), str(openai), "--format", "json", "--config",
+                       str(other / "pyproject.toml"))
+    assert all("C200" not in {d["rule"] for d in f["diagnostics"]} for f in json.loads(out)["files"])
+    code, out, _ = run(capsys, "lint", str(azure), str(openai), "--format", "json", "--provider", "azure")
+    rules = [{d["rule"] for d in f["diagnostics"]} for f in json.loads(out)["files"]]
+    assert "F032" in rules[0] and "F032" in rules[1] and "C200" not in rules[1]  # provider flag; the ignore stays
+
+
+def test_fix_reads_each_files_own_config(project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pyproject.toml").write_text('[tool.tunesmith]\nprovider = "openai"\n', "utf-8")
+    azure, openai = project / "data.jsonl", other / "data.jsonl"
+    azure.write_bytes(BOM + azure.read_bytes())
+    openai.write_bytes(azure.read_bytes())
+    code, out, _ = run(capsys, "fix", str(azure), str(openai))
+    assert code == 1 and out == f"{openai}:1: F031 remove the UTF-8 byte-order mark\n"  # Azure asks for it

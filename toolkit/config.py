@@ -45,6 +45,7 @@ class Settings:
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     strict: bool = False
     config_path: Path | None = None
+    provider_origin: str = ""  # where the provider came from, for messages: "--provider", the config file, "" default
     max_line_bytes: int = MAX_LINE_BYTES  # a longer line is one F018 finding, read past in bounded memory
 
     @property
@@ -53,8 +54,19 @@ class Settings:
         return Target(self.provider, self.model, self.method)
 
     def merged(self, **overrides: Any) -> Settings:
-        """A copy with the given (non-None) values replaced, as CLI flags do."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with the given (non-None) values replaced, as CLI flags do (a provider given so says so)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "provider" in given and "provider_origin" not in given:
+            given["provider_origin"] = "--provider"
+        return replace(self, **given)
+
+    def provider_named(self) -> str:
+        """The provider and where it came from, for a message: ``--provider azure``, ``provider azure (from
+        path/pyproject.toml [tool.tunesmith])`` or ``provider openai (the default: ...)``."""
+        if self.provider_origin == "--provider":
+            return f"--provider {self.provider}"
+        origin = self.provider_origin or "the default: no --provider was given and no [tool.tunesmith] names one"
+        return f"provider {self.provider} ({origin})"
 
     def enabled(self, rule: Rule, path: str | None = None) -> bool:
         """Whether ``rule`` runs (for ``path``, honouring per-file ignores)."""
@@ -95,6 +107,9 @@ def _path_matches(path: str, pattern: str, root: Path | None) -> bool:
 
 def check_selectors(selectors: Iterable[str], what: str) -> tuple[str, ...]:
     """Reject selectors that match no rule (a typo would silently select nothing)."""
+    from .rules import load_all
+
+    load_all()  # every rule is registered before a selector is judged
     out = tuple(s.strip() for s in selectors if s.strip())
     for sel in out:
         if not any(_matches(sel, r) for r in RULES.values()):
@@ -168,6 +183,7 @@ def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Pa
         raise UsageError(f"{where}: max-line-mb must be a number of megabytes between 0 and 8192, not {max_mb!r}")
     return Settings(
         max_line_bytes=int(max_mb * 2**20), provider=provider, model=model, method=method,
+        provider_origin=f"from {where}" if "provider" in table else "",
         select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=bool(table.get("strict", False)),
         config_path=config_path)
 

@@ -80,9 +80,17 @@ class LintResult:
     """Everything one lint run found, file by file."""
 
     files: list[FileResult]
-    provider: str
+    provider: str  # the run's provider; "azure, openai" when its files had different ones (each its own config)
     model: str
     method: str | None
+
+    @classmethod
+    def combined(cls, results: Iterable[LintResult]) -> LintResult:
+        """One run's result from runs over some of its files (each file with its own ``[tool.tunesmith]``)."""
+        runs = list(results)
+        methods = {r.method for r in runs}
+        return cls([f for r in runs for f in r.files], ", ".join(dict.fromkeys(r.provider for r in runs)),
+                   ", ".join(dict.fromkeys(r.model for r in runs)), methods.pop() if len(methods) == 1 else None)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:

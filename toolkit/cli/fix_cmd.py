@@ -54,16 +54,17 @@ def write_plan(path: str, edits: list[FixEdit], out: TextIO) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import fix
 
-    target = resolve(args, args.paths[0])
-    prov = catalog.provider(target.provider)
-    if args.add_bom and prov.bom != "recommended":
-        asking = [n for n in catalog.PROVIDERS if catalog.provider(n).bom == "recommended"]
-        raise UsageError(f"--add-bom goes with a provider that asks for a BOM ({', '.join(asking) or 'none'}); "
-                         f"{prov.title} does not")
-    opts = {"provider": target.provider, "add_bom": args.add_bom, "rules": rules_of(args.select),
-            "method": target.method}
+    targets = {path: resolve(args, path) for path in args.paths}  # each file its own [tool.tunesmith], as lint
+    for target in targets.values():
+        prov = catalog.provider(target.provider)
+        if args.add_bom and prov.bom != "recommended":
+            asking = [n for n in catalog.PROVIDERS if catalog.provider(n).bom == "recommended"]
+            raise UsageError(f"--add-bom goes with a provider that asks for a BOM ({', '.join(asking) or 'none'}); "
+                             f"{prov.title} does not")
     pending = 0
-    for path in args.paths:
+    for path, target in targets.items():
+        opts = {"provider": target.provider, "add_bom": args.add_bom, "rules": rules_of(args.select),
+                "method": target.method}
         if args.redecode:
             pending += _redecode(path, args)
         else:

@@ -16,6 +16,7 @@ from .target_args import CONFIG_HELP, add_target_args
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..engine import Linter
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -85,11 +86,13 @@ def _selection(value: str | None, what: str, check: Any) -> tuple[str, ...] | No
     return tuple(chosen)
 
 
-def build_settings(args: argparse.Namespace) -> Settings:
+def build_settings(args: argparse.Namespace, start: str | None = None) -> Settings:
+    """The settings for the files under ``start`` (default: the current folder): their ``[tool.tunesmith]``
+    (or ``--config``) with the flags on top."""
     from ..config import check_selectors
     from .target_args import settings
 
-    base = settings(args, args.paths[0] if args.paths and args.paths[0] != "-" else None)
+    base = settings(args, start)
     select = _selection(args.select, "--select", check_selectors)
     ignore = _selection(args.ignore, "--ignore", check_selectors)
     severity = {**base.severity, **_severity_overrides(args.severity)} if args.severity else None
@@ -119,38 +122,66 @@ def check_paths(args: argparse.Namespace) -> None:
     check_output(args.output, [*args.paths, args.validation])
 
 
+class _Linters:
+    """One linter per ``[tool.tunesmith]``: each file is linted with the configuration nearest to it (as ruff
+    does), or ``--config``'s for every file."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args, self.grader = args, _grader(args.grader)
+        self.by_config: dict[Path | None, tuple[Settings, Linter]] = {}
+
+    def of(self, path: str | None) -> tuple[Settings, Linter]:
+        from ..engine import Linter
+        from .target_args import config_of
+
+        key = config_of(self.args, path) if path is not None else config_of(self.args, os.curdir)
+        if key not in self.by_config:
+            settings = build_settings(self.args, path)
+            self.by_config[key] = settings, Linter(settings, grader=self.grader)
+        return self.by_config[key]
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..engine import Linter
+    from ..engine import expand_paths
     from ..reporters import report
+    from ..results import LintResult
 
     check_paths(args)
-    settings = build_settings(args)
-    linter = Linter(settings, grader=_grader(args.grader))
+    linters = _Linters(args)
+    stdin = args.paths == ["-"]
+    paths = [] if stdin else expand_paths(args.paths)
+    settings, linter = linters.of(None if stdin else args.paths[0])  # every configuration is checked before work
+    for path in paths:
+        linters.of(path)
     if args.fix:
         from ..fix import RULES as FIXES
         from ..fix import apply
         from ..rules import RULES
 
-        for path in [*args.paths, *([args.validation] if args.validation else [])]:
-            chosen = [code for code in FIXES if settings.enabled(RULES[code], path)]
-            print(apply(path, provider=settings.provider, method=settings.method, rules=chosen).summary(),
+        for path in [*paths, *([args.validation] if args.validation else [])]:
+            fixing = linters.of(path)[0]
+            chosen = [code for code in FIXES if fixing.enabled(RULES[code], path)]
+            print(apply(path, provider=fixing.provider, method=fixing.method, rules=chosen).summary(),
                   file=sys.stderr)
     if args.validation:
         if len(args.paths) != 1:
             raise UsageError("--validation goes with exactly one training file")
         result = linter.lint(args.paths[0], validation=args.validation)
-    elif args.paths == ["-"]:
+        code = result.exit_code(strict=bool(settings.strict))
+    elif stdin:
         if sys.stdin is None or sys.stdin.closed:
             raise InputError("standard input is closed; pass a file name, or pipe the data in")
         if _is_device(sys.stdin):
             raise InputError("standard input is a device (such as /dev/zero), not data; pipe a file in")
         result = linter.result_of([linter.lint_stream(sys.stdin.buffer, name="<stdin>")])
+        code = result.exit_code(strict=bool(settings.strict))
     else:
-        for p in args.paths:
-            if not os.path.isdir(p):
-                check_input(p)
-        result = linter.lint_many(args.paths)
+        for p in paths:
+            check_input(p)
+        runs = [(linters.of(p)[0], linters.of(p)[1].lint_many([p])) for p in paths]
+        result = LintResult.combined([r for _, r in runs])
+        code = max(r.exit_code(strict=bool(s.strict)) for s, r in runs)  # each file under its own --strict
     with output_stream(args.output) as stream:
         color = args.color == "always" or (args.color == "auto" and stream.isatty() and not os.environ.get("NO_COLOR"))
         report(result, args.output_format, stream, color=color)
-    return result.exit_code(strict=bool(settings.strict))
+    return code

@@ -42,13 +42,26 @@ def settings(args: argparse.Namespace, start: str | os.PathLike[str] | None = No
 
     load_all()  # the config's rule selectors are checked against the rules
     config = getattr(args, "config", None)
-    folder = None
-    if start is not None:
-        folder = Path(os.path.abspath(start))
-        folder = folder if folder.is_dir() else folder.parent
-    base = load_settings(Path(config) if config else None, start=folder)
+    base = load_settings(Path(config) if config else None, start=_folder(start))
     return base.merged(provider=getattr(args, "provider", None), model=getattr(args, "model", None),
                        method=getattr(args, "method", None))
+
+
+def _folder(start: str | os.PathLike[str] | None) -> Path | None:
+    """The folder whose configuration applies to ``start`` (a file: its folder; None: the current one)."""
+    if start is None or os.fspath(start) == "-":
+        return None
+    folder = Path(os.path.abspath(start))
+    return folder if folder.is_dir() else folder.parent
+
+
+def config_of(args: argparse.Namespace, path: str | os.PathLike[str]) -> Path | None:
+    """The pyproject.toml whose ``[tool.tunesmith]`` applies to ``path``: ``--config``, else the nearest one above
+    it (each file of a run its own, as ruff does), else None."""
+    from ..config import find_pyproject
+
+    config = getattr(args, "config", None)
+    return Path(config) if config else find_pyproject(_folder(path) or Path.cwd())
 
 
 def resolve(args: argparse.Namespace, start: str | os.PathLike[str] | None = None) -> Target:

@@ -241,6 +241,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.training}: no such file")
     project = settings(args, args.training)  # [tool.tunesmith] of the data's project, under the flags
     args.provider, args.model, args.method = project.provider, project.model, project.method
+    args.provider_named = project.provider_named()
     if not args.model:
         raise UsageError("--model is required (or set model in [tool.tunesmith] of the project's pyproject.toml)")
     if args.validation and not os.path.isfile(args.validation):

@@ -74,11 +74,15 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
 
 def resolve_provider(args: argparse.Namespace, start: str | os.PathLike[str] | None = None) -> None:
     """Fill ``args.provider`` from ``[tool.tunesmith]`` when no flag gave it (once): the config file found from
-    ``start`` (a file or folder of the project; default: the current folder), or ``--config``."""
+    ``start`` (a file or folder of the project; default: the current folder), or ``--config``; and
+    ``args.provider_named``, the provider with where it came from (for messages)."""
+    from ..config import Settings
     from .target_args import settings
 
-    if args.provider is None:
-        args.provider = settings(args, start).provider
+    if getattr(args, "provider_named", None):
+        return
+    project = settings(args, start) if args.provider is None else Settings().merged(provider=args.provider)
+    args.provider, args.provider_named = project.provider, project.provider_named()
 
 
 def add_follow_args(p: argparse.ArgumentParser) -> None:
@@ -137,7 +141,7 @@ def connect(args: argparse.Namespace, *, offline: bool = False) -> tuple[Connect
     if offline and api.key_env:
         environ = {api.key_env: "dry-run", **os.environ}
     conn = connection(args.provider, base_url=args.base_url, api_version=args.api_version, env_file=args.env_file,
-                      environ=environ)
+                      environ=environ, named=args.provider_named)
     return conn, make_client(conn, timeout=args.timeout)
 
 

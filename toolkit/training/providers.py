@@ -105,11 +105,12 @@ def _unquote(value: str) -> str:
 
 def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None = None, api_version: str | None = None,
                env_file: str | os.PathLike[str] | None = None,
-               environ: Mapping[str, str] | None = None) -> Connection:
+               environ: Mapping[str, str] | None = None, named: str | None = None) -> Connection:
     """Resolve a :class:`Connection` from flags, an env file (wins) and the environment.
 
     Which variables are read, and the default endpoint, come from the provider's profile
-    (``api`` in the catalog). Raises :class:`UsageError` naming every missing variable.
+    (``api`` in the catalog). Raises :class:`UsageError` naming every missing variable, and the
+    provider as ``named`` says where it came from (:meth:`toolkit.config.Settings.provider_named`).
     """
     api = catalog.provider(provider).api  # an unknown provider is a UsageError naming the known ones
     if api.local:  # this machine: no endpoint, no credential
@@ -128,7 +129,7 @@ def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None
         missing.append(api.key_env + (f" (or a token in {api.token_env})" if api.token_env else "") + (
             " (any non-empty value for a compatible endpoint that needs no key)" if api.compatible_endpoints else ""))
     if missing:
-        raise UsageError(f"--provider {provider} needs {' and '.join(missing)}: set "
+        raise UsageError(f"{named or '--provider ' + provider} needs {' and '.join(missing)}: set "
                          f"{'them' if len(missing) > 1 else 'it'} in the environment or in the file given to "
                          "--env-file")
     for name in (api.key_env, api.token_env, api.org_env, api.project_env):
