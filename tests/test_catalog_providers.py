@@ -4,9 +4,12 @@ the local sandbox over real HTTP with nothing but its profile: its variables, it
 from __future__ import annotations
 
 import copy
+import json
 import re
 import textwrap
+import threading
 import tomllib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -27,14 +30,17 @@ CONTRIBUTING = Path(__file__).resolve().parents[1] / "CONTRIBUTING.md"
 
 
 def recipe_profile() -> dict[str, object]:
-    """The profile CONTRIBUTING.md's "add a provider" recipe shows: the test trains with exactly that."""
+    """The profile CONTRIBUTING.md's "add a provider" recipe shows (its TOML blocks): the tests train and deploy
+    with exactly that."""
     recipe = CONTRIBUTING.read_text("utf-8").split("## Recipe: add a provider", 1)[1]
-    block = re.search(r"```toml\n(.*?)```", recipe, re.DOTALL)
-    assert block is not None, "CONTRIBUTING.md's recipe has no TOML profile"
-    return tomllib.loads(textwrap.dedent(block.group(1)))["providers"]["contoso"]["api"]
+    blocks = re.findall(r"```toml\n(.*?)```", recipe, re.DOTALL)
+    assert len(blocks) == 2, "CONTRIBUTING.md's recipe shows the profile and its deploy step"
+    profile: dict[str, object] = tomllib.loads("\n".join(textwrap.dedent(b) for b in blocks))["providers"]["contoso"]["api"]
+    return profile
 
 
-# Contoso's profile: its own variables and header, files processed before a job
+# Contoso's profile: its own variables and header, files processed before a job, and a deploy step unlike Azure's
+# in every part (its path, what places it, its body, its states, its tiers, its token)
 CONTOSO_API = recipe_profile()
 
 
@@ -139,3 +145,70 @@ def test_a_provider_added_as_data_names_its_fine_tuned_models_its_own_way(with_c
     assert (tuned.fine_tuned_from, tuned.known, tuned.context) == ("gpt-4.1-mini", True, 65536)
     assert catalog.base_of("contoso", "gpt-4.1-mini-2025-04-14.ft-abc") is None  # azure's form is azure's
     assert problems(raw) == []
+
+
+class DeployService:
+    """A made-up deploy service on 127.0.0.1: PUT answers "starting", GET "ready"; every request is kept."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str, object]] = []
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                self._answer(json.loads(self.rfile.read(int(self.headers["Content-Length"]))), "starting")
+
+            def do_GET(self) -> None:
+                self._answer(None, "ready")
+
+            def _answer(self, body: object, status: str) -> None:
+                service.calls.append((self.command, self.path, self.headers.get("Authorization", ""), body))
+                raw = json.dumps({"deployment": {"status": status}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> DeployService:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_provider_added_as_data_deploys_with_only_its_profile(
+        with_copies, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The deploy step is the profile's data: one generic implementation PUTs and follows it over real HTTP."""
+    assert problems(catalog._raw()) == []
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("CONTOSO_API_KEY", KEY)
+    monkeypatch.setenv("CONTOSO_DEPLOY_TOKEN", "deploy-token-NEVERPRINTED")
+    train = ["train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "contoso", "--model",
+             "gpt-4.1-mini-2025-04-14", "--training-type", "standard", "--poll", "0.05", "--yes"]
+    with Sandbox(speed=25, azure=True) as sandbox, DeployService() as service:
+        monkeypatch.setenv("CONTOSO_ENDPOINT", sandbox.base_url)
+        assert main([*train, "--deploy", "elle"]) == 2  # the profile's where is a flag, and is needed
+        assert "--deploy needs --project" in capsys.readouterr().err
+        code = main([*train, "--deploy", "elle", "--project", "p 1", "--deploy-sku", "large",
+                     "--deploy-url", service.url])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        model = out.strip()
+        assert [(method, path) for method, path, _, _ in service.calls] == [
+            ("PUT", "/v2/projects/p%201/deployments/elle"), ("GET", "/v2/projects/p%201/deployments/elle")]
+        assert all(auth == "Bearer deploy-token-NEVERPRINTED" for _, _, auth, _ in service.calls)
+        assert service.calls[0][3] == {"model": model, "tier": "l-4", "replicas": 1}
+        assert "deployment: starting" in err and "deployment: ready" in err and "NEVERPRINTED" not in out + err
+        code = main(train)  # without --deploy: the profile's instructions
+        err = capsys.readouterr().err
+    assert code == 0 and "contoso deploy " in err and "--project PROJECT --as DEPLOYMENT" in err
+    assert "Contoso Deployments from CONTOSO_DEPLOY_TOKEN" in err

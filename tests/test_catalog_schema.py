@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def a_model() -> tuple[str, str]:
     ("api", "default_url", "api.openai.com/v1"),  # no scheme
     ("api", "url_path", "openai/v1"),        # not a path
     ("api", "wait_for_files", "yes"),
-    ("api", "deploy", "kubernetes"),
+    ("api", "deploy", "kubernetes"),         # a table, not a name
+    ("api", "deploy", {"title": "x"}),        # without the path, body, state...
     ("api", "compatible_endpoint", True),    # misspelled: would be dropped silently
 ])
 def test_a_bad_key_or_value_is_reported(where: str, key: str, value: Any) -> None:
@@ -96,5 +98,7 @@ def test_every_provider_has_a_profile_and_the_default_provider_exists() -> None:
     provider, _ = a_model()
     del catalog["providers"][provider]["api"]
     assert any("'api' is a required property" in p for p in problems(catalog))
-    for name, table in CATALOG["providers"].items():  # a deploy step needs the tiers it deploys to
-        assert not table["api"].get("deploy") or table.get("deploy_skus"), name
+    for name, table in CATALOG["providers"].items():  # a deploy step's path places the deployment by its where
+        step = table["api"].get("deploy")
+        if step:
+            assert set(re.findall(r"\{(\w+)\}", step["path"])) == {*step["where"], "name"}, name

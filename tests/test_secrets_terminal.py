@@ -355,15 +355,15 @@ def test_the_answer_check_never_fails_itself(body: bytes, shape: tuple[str, Any,
 
 
 def test_the_management_token_never_follows_a_redirect() -> None:
-    from toolkit.training.azure import Target, deploy
+    from toolkit.training.deploy import deploy
 
     token = "arm-token-0123456789abcdef"
     creating = json.dumps({"properties": {"provisioningState": "Creating"}}).encode()
     with Server(json_answer({"properties": {"provisioningState": "Succeeded"}})) as other:
         with Server(lambda h: (200, {}, creating) if h.command == "PUT" else
                     (307, {"Location": other.url + h.path}, b"")) as arm:
-            state = deploy("ft:gpt-4o-mini:x", Target("sub", "rg", "acct", "dep"), token, arm_url=arm.url,
-                           poll=0.01, timeout=10, sleep=lambda _: None)
+            state = deploy("azure", "m.ft-1", {"subscription": "sub", "resource_group": "rg", "account": "acct"},
+                           "dep", token, root=arm.url, poll=0.01, timeout=10, sleep=lambda _: None)
     assert state == "Succeeded"
     assert [sent.get("authorization") for _, sent in arm.seen] == [f"Bearer {token}"] * 2  # PUT, then a GET
     assert other.seen and all("authorization" not in sent for _, sent in other.seen)

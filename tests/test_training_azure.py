@@ -1,4 +1,4 @@
-"""Azure: the v1 endpoint through the sandbox, and the deployment step through a local ARM stand-in."""
+"""Azure: the v1 endpoint through the sandbox, and its profile's deploy step through a local ARM stand-in."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
+from toolkit import catalog
 from toolkit.cli.main import main
 from toolkit.errors import UsageError
 from toolkit.sandbox import Sandbox
-from toolkit.training.azure import ARM_API_VERSION, Target, deploy, instructions, management_token
+from toolkit.training.deploy import deploy, instructions, token
 from toolkit.training.errors import ApiError
 
 TRAIN = Path(__file__).resolve().parents[1] / "samples" / "elle_single_turn.jsonl"
@@ -68,15 +69,15 @@ class Arm:
         self.server.server_close()
 
 
-TARGET = Target("sub-1", "rg-1", "my resource", "elle")
+WHERE = {"subscription": "sub-1", "resource_group": "rg-1", "account": "my resource"}
 PATH = ("/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.CognitiveServices/accounts/my%20resource/"
-        f"deployments/elle?api-version={ARM_API_VERSION}")
+        "deployments/elle?api-version=2024-10-21")
 
 
 def test_deploy_puts_the_model_and_waits_for_success() -> None:
     states: list[str] = []
     with Arm() as arm:
-        assert deploy("gpt-4.1-2025-04-14.ft-abc", TARGET, TOKEN, arm_url=arm.url, poll=0.01,
+        assert deploy("azure", "gpt-4.1-2025-04-14.ft-abc", WHERE, "elle", TOKEN, root=arm.url, poll=0.01,
                       on_state=states.append) == "Succeeded"
     put, get = arm.calls
     assert (put[0], put[1], get[0], get[1]) == ("PUT", PATH, "GET", PATH)
@@ -89,25 +90,32 @@ def test_deploy_puts_the_model_and_waits_for_success() -> None:
 
 def test_deploy_failures_are_clear_and_hide_the_token() -> None:
     with Arm(final="Failed") as arm, pytest.raises(ApiError, match="deployment elle ended Failed"):
-        deploy("m.ft-1", TARGET, TOKEN, arm_url=arm.url, poll=0.01)
+        deploy("azure", "m.ft-1", WHERE, "elle", TOKEN, root=arm.url, poll=0.01)
     with Arm(status=403) as arm, pytest.raises(ApiError) as info:
-        deploy("m.ft-1", TARGET, TOKEN, arm_url=arm.url)
-    assert "refused the deployment (403): AuthorizationFailed: no access with ***" in str(info.value)
+        deploy("azure", "m.ft-1", WHERE, "elle", TOKEN, root=arm.url)
+    assert "Azure Resource Manager refused the deployment (403): AuthorizationFailed: no access with ***" \
+        in str(info.value)
     assert TOKEN not in str(info.value)
     with pytest.raises(ApiError, match="could not reach Azure Resource Manager"):
-        deploy("m.ft-1", TARGET, TOKEN, arm_url="http://127.0.0.1:9")
+        deploy("azure", "m.ft-1", WHERE, "elle", TOKEN, root="http://127.0.0.1:9")
+    with pytest.raises(UsageError, match="OpenAI serves fine-tuned models without a deployment"):
+        deploy("openai", "ft:m:x::y", WHERE, "elle", TOKEN)
 
 
-def test_management_token_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert management_token({"AZURE_MANAGEMENT_TOKEN": "t"}) == "t"
+def test_the_management_token_comes_from_the_profiles_variable_or_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    step = catalog.provider("azure").api.deploy
+    assert step is not None
+    assert token(step, {"AZURE_MANAGEMENT_TOKEN": "t"}) == "t"
     monkeypatch.setenv("PATH", "")  # no `az` to ask
     with pytest.raises(UsageError, match="set AZURE_MANAGEMENT_TOKEN or sign in with `az login`"):
-        management_token({})
+        token(step, {})
 
 
 def test_instructions_name_the_model_and_both_ways_to_deploy() -> None:
-    text = instructions("gpt-4.1-2025-04-14.ft-abc", "ftjob-1")
-    assert "tunesmith jobs follow ftjob-1 --provider azure --deploy DEPLOYMENT" in text
+    assert instructions("openai", "ft:gpt-4.1-2025-04-14:o::x", "ftjob-1") == ""  # no deploy step
+    text = instructions("azure", "gpt-4.1-2025-04-14.ft-abc", "ftjob-1")
+    assert ("tunesmith jobs follow ftjob-1 --provider azure --deploy DEPLOYMENT --subscription SUBSCRIPTION "
+            "--resource-group RESOURCE_GROUP --account ACCOUNT [--deploy-sku standard|globalstandard|developer]") in text
     assert "az cognitiveservices account deployment create" in text and "--model-name gpt-4.1-2025-04-14.ft-abc" in text
     assert "15 days" in text and "per hour" in text
 
@@ -143,7 +151,8 @@ def test_train_on_azure_then_deploy(azure_env: Sandbox, capsys: pytest.CaptureFi
     assert code == 0, err
     model = out.strip()
     assert any('"POST /openai/v1/fine_tuning/jobs HTTP/1.1"' in line for line in LOG)  # the v1 endpoint
-    assert f"deploying {model} as elle on my resource" in err and "deployment: Succeeded" in err
+    assert f"deploying {model} as elle on sub-1 / rg-1 / my resource (standard)" in err
+    assert "deployment: Succeeded" in err
     assert 'tunesmith chat elle "hello" --provider azure' in err
     assert arm.calls[0][3]["properties"]["model"]["name"] == model
     assert "azure-key-SECRET" not in out + err and TOKEN not in out + err
@@ -154,7 +163,7 @@ def test_train_on_azure_explains_the_deployment(azure_env: Sandbox, capsys: pyte
                  "--api-version", "2024-10-21", "--poll", "0.05"])
     out, err = capsys.readouterr()
     assert code == 0, err
-    assert f"Azure serves {out.strip()} only after you deploy it" in err
+    assert f"Azure OpenAI / Microsoft Foundry serves {out.strip()} only after you deploy it" in err
     assert any('"POST /openai/fine_tuning/jobs?api-version=2024-10-21 HTTP/1.1"' in line for line in LOG)
 
 

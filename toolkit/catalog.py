@@ -43,6 +43,27 @@ class Model:
 
 
 @dataclass(frozen=True)
+class Deploy:
+    """The step that makes a fine-tuned model answer (a profile's ``api.deploy`` table): a PUT of the deployment
+    to ``url + path``, then GETs of it until the state at ``state`` is ``succeeded`` or one of ``failed``."""
+
+    title: str  # who is asked, for messages ("Azure Resource Manager")
+    url: str  # the service's root (--deploy-url overrides it)
+    path: str  # the deployment's path and query: {name} and each key of ``where`` are filled in (URL-quoted)
+    where: dict[str, str]  # what places the deployment, each a flag (--resource-group): key -> its help
+    body: dict[str, Any]  # the PUT's JSON body; "{model}", "{sku}" and "{capacity}" are filled in
+    state: str  # JSON pointer of the deployment's state in an answer
+    succeeded: str
+    failed: tuple[str, ...]
+    skus: dict[str, str]  # --deploy-sku choice -> the value of {sku}; the first is the default
+    token_env: str  # the environment variable of a bearer token for the service
+    token_command: tuple[str, ...] = ()  # else this command prints one (a CLI's login)
+    token_hint: str = ""  # how to get one ("sign in with `az login`")
+    manual: str = ""  # the same step by hand: a command with {name}, {model} and the keys of ``where``
+    note: str = ""  # what a deployment costs or how long it lives
+
+
+@dataclass(frozen=True)
 class Api:
     """How to reach a provider (its profile's ``api`` table): client, environment variables, endpoint, auth."""
 
@@ -57,7 +78,7 @@ class Api:
     project_env: str = ""
     auth_header: str = "bearer"  # "bearer" or "api-key" (sent next to the bearer)
     wait_for_files: bool = False  # a job may use a file only once the provider has processed it
-    deploy: str = ""  # the step that makes a fine-tuned model answer ("azure-arm"); "": none needed
+    deploy: Deploy | None = None  # the step that makes a fine-tuned model answer; None: none needed
     compatible_endpoints: bool = False  # another base URL is a compatible server: model rules and prices advise
     fine_tuned_ids: tuple[str, ...] = ()  # templates of the model ids its jobs make ("ft:{base}:*"); none: no such id
 
@@ -111,7 +132,6 @@ class Provider:
     rft_max_validation_examples: int = 0
     grader_models: tuple[str, ...] = ()  # models a score_model grader may use (empty: not checked)
     training_types: tuple[str, ...] = ()  # the job's trainingType choices (Azure / Foundry); empty: none sent
-    deploy_skus: dict[str, str] = field(default_factory=dict)  # --deploy-sku choice -> ARM sku name
     files_api_max_bytes: int = 512 * 1024**2  # larger files go through the Uploads API
     open_models: bool = False  # any model trains (e.g. Hugging Face ids); the catalog lists suggestions
     tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
@@ -150,14 +170,17 @@ def provider(name: str) -> Provider:
         max_image_examples=p.get("max_image_examples", 0), rft_max_train_examples=p.get("rft_max_train_examples", 0),
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
         grader_models=tuple(p.get("grader_models", ())), training_types=tuple(p.get("training_types", ())),
-        deploy_skus=dict(p.get("deploy_skus", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
         open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
         validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""), api=_api(p.get("api", {})))
 
 
 def _api(table: dict[str, Any]) -> Api:
-    return Api(**{**table, "fine_tuned_ids": tuple(table.get("fine_tuned_ids", ()))})
+    deploy = table.get("deploy")
+    if deploy is not None:
+        deploy = Deploy(**{**deploy, "failed": tuple(deploy["failed"]),
+                           "token_command": tuple(deploy.get("token_command", ()))})
+    return Api(**{**table, "fine_tuned_ids": tuple(table.get("fine_tuned_ids", ())), "deploy": deploy})
 
 
 def _model(provider_name: str, name: str, spec: dict[str, Any]) -> Model:

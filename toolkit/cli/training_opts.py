@@ -1,4 +1,4 @@
-"""Options and helpers the training commands share: provider flags, following a job, Azure deployment."""
+"""Options and helpers the training commands share: provider flags, following a job, the deploy step."""
 
 from __future__ import annotations
 
@@ -85,21 +85,30 @@ def resolve_provider(args: argparse.Namespace, start: str | os.PathLike[str] | N
     args.provider, args.provider_named = project.provider, project.provider_named()
 
 
+def _deploy_steps() -> dict[str, catalog.Deploy]:
+    """The deploy step of every provider that has one, by provider name."""
+    return {n: step for n in catalog.PROVIDERS if (step := catalog.provider(n).api.deploy) is not None}
+
+
 def add_follow_args(p: argparse.ArgumentParser) -> None:
-    """``--poll`` and the Azure deployment options used once a job succeeds."""
+    """``--poll`` and the deploy options used once a job succeeds (from the profiles with a deploy step)."""
     p.add_argument("--poll", type=finite, default=5.0, metavar="SECONDS",
                    help="seconds between status checks while following (default 5)")
-    g = p.add_argument_group("Azure deployment after success (optional; needs an Entra token for ARM)")
+    steps = _deploy_steps()
+    names = ", ".join(f"{catalog.provider(n).title} ({s.title}, a token from {s.token_env})" for n, s in steps.items())
+    g = p.add_argument_group(f"deployment after success, for providers whose models answer only once deployed: "
+                             f"{names or 'none'}")
     g.add_argument("--deploy", metavar="NAME", help="deploy the fine-tuned model under this deployment name")
-    g.add_argument("--subscription", metavar="ID", help="Azure subscription id of the resource")
-    g.add_argument("--resource-group", metavar="NAME", help="resource group of the Azure OpenAI resource")
-    g.add_argument("--account", metavar="NAME", help="name of the Azure OpenAI (Foundry) resource")
-    g.add_argument("--arm-url", default="https://management.azure.com", metavar="URL",
-                   help="Azure Resource Manager endpoint (change for sovereign clouds)")
-    skus = tuple(dict.fromkeys(s for n in catalog.PROVIDERS for s in catalog.provider(n).deploy_skus))
-    g.add_argument("--deploy-sku", choices=skus, default=skus[0] if skus else None,
+    for key in dict.fromkeys(k for s in steps.values() for k in s.where):
+        g.add_argument(f"--{key.replace('_', '-')}", metavar=key.upper(),
+                       help=" / ".join(dict.fromkeys(s.where[key] for s in steps.values() if key in s.where)))
+    g.add_argument("--deploy-url", "--arm-url", dest="deploy_url", metavar="URL",
+                   help="the deploy service's root, e.g. another cloud's (default: the profile's: "
+                        + ", ".join(f"{n} {s.url}" for n, s in steps.items()) + ")")
+    skus = tuple(dict.fromkeys(s for step in steps.values() for s in step.skus))
+    g.add_argument("--deploy-sku", choices=skus or None,
                    help="deployment type (tier) of the fine-tuned model: " + ", ".join(skus) +
-                        f" (default: {skus[0] if skus else '-'}; developer is cheap, for evaluation only)")
+                        " (default: the provider's first; developer is cheap, for evaluation only)")
     g.add_argument("--deploy-capacity", type=int, default=1, metavar="N",
                    help="deployment capacity in units of 1,000 tokens per minute (default 1)")
 
@@ -115,15 +124,15 @@ def check_follow_args(args: argparse.Namespace) -> None:
         raise UsageError(f"--deploy-capacity must be at least 1, not {args.deploy_capacity}")
     if args.deploy:
         prov = catalog.provider(args.provider)
-        if not prov.api.deploy:
-            deployed = [n for n in catalog.PROVIDERS if catalog.provider(n).api.deploy]
+        step = prov.api.deploy
+        if step is None:
+            deployed = list(_deploy_steps())
             raise UsageError(f"--deploy is for {' or '.join('--provider ' + n for n in deployed) or 'no provider'} "
                              f"({prov.title} serves fine-tuned models without a deployment)")
-        if args.deploy_sku not in prov.deploy_skus:
+        if args.deploy_sku is not None and args.deploy_sku not in step.skus:
             raise UsageError(f"--deploy-sku {args.deploy_sku} is not offered by {prov.title}; choose one of: "
-                             f"{', '.join(prov.deploy_skus)}")
-        missing = [f"--{n.replace('_', '-')}" for n in ("subscription", "resource_group", "account")
-                   if not getattr(args, n)]
+                             f"{', '.join(step.skus)}")
+        missing = [f"--{key.replace('_', '-')}" for key in step.where if not getattr(args, key, None)]
         if missing:
             raise UsageError(f"--deploy needs {', '.join(missing)}")
 
@@ -241,23 +250,25 @@ def _succeeded(args: argparse.Namespace, job: Any, conn: Connection, out: TextIO
     print(printable(f"fine-tuned model: {job.fine_tuned_model}") + (f" ({tokens:,} trained tokens)" if tokens else ""),
           file=err)
     print(printable(job.fine_tuned_model), file=out, flush=True)
-    if catalog.provider(conn.provider).api.deploy == "azure-arm":
+    step = catalog.provider(conn.provider).api.deploy
+    if step is not None:
         if args.deploy:
-            _deploy(args, job, err)
+            _deploy(args, step, conn.provider, job, err)
         else:
-            from ..training.azure import instructions
+            from ..training.deploy import instructions
 
-            print(instructions(job.fine_tuned_model, job.id), file=err)
+            print(instructions(conn.provider, job.fine_tuned_model, job.id), file=err)
     return 0
 
 
-def _deploy(args: argparse.Namespace, job: Any, err: TextIO) -> None:
-    from ..training.azure import Target, deploy, management_token
+def _deploy(args: argparse.Namespace, step: catalog.Deploy, provider: str, job: Any, err: TextIO) -> None:
+    from ..training.deploy import deploy, token
 
-    target = Target(args.subscription, args.resource_group, args.account, args.deploy)
-    print(f"deploying {job.fine_tuned_model} as {args.deploy} on {args.account} ({args.deploy_sku})...", file=err)
-    sku = catalog.provider(args.provider).deploy_skus.get(args.deploy_sku, args.deploy_sku)
-    deploy(job.fine_tuned_model, target, management_token(), arm_url=args.arm_url, poll=args.poll, sku=sku,
-           capacity=args.deploy_capacity,
+    where = {key: getattr(args, key) for key in step.where}
+    sku = args.deploy_sku or next(iter(step.skus), "")
+    print(f"deploying {job.fine_tuned_model} as {args.deploy} on {' / '.join(where.values())}"
+          + (f" ({sku})" if sku else "") + "...", file=err)
+    deploy(provider, job.fine_tuned_model, where, args.deploy, token(step), root=args.deploy_url, poll=args.poll,
+           sku=sku, capacity=args.deploy_capacity,
            on_state=lambda state: print(f"  deployment: {state}", file=err, flush=True))
-    print(f"deployed: chat with it using: tunesmith chat {args.deploy} \"hello\" --provider {args.provider}", file=err)
+    print(f"deployed: chat with it using: tunesmith chat {args.deploy} \"hello\" --provider {provider}", file=err)

@@ -7,9 +7,8 @@ from typing import Any
 
 import streamlit as st
 
-from toolkit import catalog
 from toolkit.errors import ToolkitError
-from toolkit.training.azure import instructions
+from toolkit.training.deploy import instructions
 from toolkit.training.errors import job_failure
 from toolkit.training.local_registry import Registry
 from toolkit.ui import charts, connect, live, state, widgets
@@ -55,8 +54,9 @@ def _status(mon: live.JobMonitor, provider: str) -> None:
     if mon.status == "succeeded":
         st.success("Fine-tuned model ready:")
         st.code(str(job.fine_tuned_model), language=None)
-        if catalog.provider(provider).api.deploy == "azure-arm":
-            st.code(instructions(str(job.fine_tuned_model), mon.job_id), language=None, wrap_lines=True)
+        steps = instructions(provider, str(job.fine_tuned_model), mon.job_id)  # "" without a deploy step
+        if steps:
+            st.code(steps, language=None, wrap_lines=True)
         st.page_link(app.PAGES["playground"], label="Try it in the Playground")
     elif mon.status in ("failed", "cancelled"):
         widgets.alert("error", str(job_failure(job)))
