@@ -446,14 +446,17 @@ def plan(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, add_bom: b
     return tail + out
 
 
-def iter_diff(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, *, provider: str = catalog.DEFAULT_PROVIDER,
-              add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None) -> Iterator[str]:
-    """A unified diff (without context lines) of what :func:`apply` would write; nothing is changed."""
-    spath = os.fspath(path)
+def iter_diff(source: Source, edits: Iterable[FixEdit] | None = None, *, provider: str = catalog.DEFAULT_PROVIDER,
+              add_bom: bool = False, rules: Iterable[str] | None = None, method: str | None = None,
+              name: str | None = None) -> Iterator[str]:
+    """A unified diff (without context lines) of what :func:`apply` would write to a file (or data in memory,
+    called ``name`` in the diff); nothing is changed."""
+    loaded = _loaded(source)
+    spath = name or (loaded if isinstance(loaded, str) else "<memory>")
     header = False
     new_line = 1
     bom = b""
-    for prefix, segment, _ in _run(_loaded(spath), edits=edits, rules=rules, provider=provider, add_bom=add_bom,
+    for prefix, segment, _ in _run(loaded, edits=edits, rules=rules, provider=provider, add_bom=add_bom,
                                     method=method):
         bom = bom or prefix
         if segment is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import inputs
 from .target_args import add_target_args
 
 FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "ms-swift", "trl-messages", "trl-preference")
@@ -18,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "chat format, write JSONL, then lint it and print the report (exit code as "
                                    "`tunesmith lint`). --to: write a Tunesmith chat/DPO JSONL file in another "
                                    "trainer's format (OUT ending in .json: one JSON array; else JSONL).")
-    p.add_argument("source", metavar="IN", help="input file")
+    p.add_argument("source", metavar="IN", help="input file (- reads standard input; a named pipe is read as it comes)")
     p.add_argument("output", metavar="OUT", help="output file (refused if it exists, unless --force)")
     way = p.add_mutually_exclusive_group(required=True)
     way.add_argument("--from", dest="from_format", choices=FROM, help="format of IN (output: Tunesmith JSONL)")
@@ -37,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from .target_args import settings
 
     linting = settings(args, args.output)  # a bad [tool.tunesmith] stops the command before anything is written
-    result = convert(args.source, args.output, from_format=args.from_format, to_format=args.to_format,
-                     mapping=parse_mapping(args.map), system=args.system, overwrite=args.force)
+    with inputs.regular_file(args.source) as source:  # a format may be read twice (JSONL or one array?): a pipe is copied
+        result = convert(source, args.output, from_format=args.from_format, to_format=args.to_format,
+                         mapping=parse_mapping(args.map), system=args.system, overwrite=args.force)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
     print(f"wrote {result.records:,} record(s) to {result.output} ({what})", file=sys.stderr)
     if args.to_format:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import catalog
 from ..errors import UsageError
+from . import inputs
 from .target_args import add_target_args, resolve
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                                    "developer in RFT files, C140 arguments objects -> JSON strings, C080 tool "
                                    "results as text parts -> one string. Content text is never changed. Without "
                                    "--diff or --write the fixes are listed; exit 1 when there is something to fix.")
-    p.add_argument("paths", nargs="+", metavar="FILE", help="JSONL files")
+    p.add_argument("paths", nargs="+", metavar="FILE",
+                   help="JSONL files (- reads standard input, and a named pipe is read, for the list or --diff)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--diff", action="store_true", help="print a unified diff of the fixes; change nothing")
     mode.add_argument("--write", action="store_true",
@@ -54,6 +56,11 @@ def write_plan(path: str, edits: list[FixEdit], out: TextIO) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import fix
 
+    inputs.check_once(args.paths)
+    streams = [path for path in args.paths if inputs.is_stream(path)]
+    if streams and args.write:
+        raise UsageError(f"--write rewrites files; {inputs.shown(streams[0])} is read as it comes and cannot be "
+                         "rewritten: save the data to a file first, or use --diff")
     targets = {path: resolve(args, path) for path in args.paths}  # each file its own [tool.tunesmith], as lint
     for target in targets.values():
         prov = catalog.provider(target.provider)
@@ -65,26 +72,40 @@ def run(args: argparse.Namespace) -> int:
     for path, target in targets.items():
         opts = {"provider": target.provider, "add_bom": args.add_bom, "rules": rules_of(args.select),
                 "method": target.method}
+        source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
+        name = inputs.shown(path)
         if args.redecode:
-            pending += _redecode(path, args)
+            pending += _redecode(name, source, args)
         else:
-            _hint_redecode(path)
+            _hint_redecode(name, source)
         if args.write:
             print(fix.apply(path, backup=not args.no_backup, **opts).summary())
         elif args.diff:
-            for chunk in fix.iter_diff(path, **opts):
+            for chunk in fix.iter_diff(source, name=name, **opts):
                 sys.stdout.write(chunk)
                 pending += 1
         else:
-            edits = fix.plan(path, **opts)
-            write_plan(path, edits, sys.stdout)
+            edits = fix.plan(source, **opts)
+            write_plan(name, edits, sys.stdout)
             pending += len(edits)
     if pending and not args.diff:
         print(f"{pending} fix(es) available: run with --diff to see them or --write to apply them", file=sys.stderr)
     return 1 if pending else 0
 
 
-def _redecode(path: str, args: argparse.Namespace) -> int:
+def _bytes(path: str, source: str | bytes) -> bytes:
+    from ..errors import InputError
+
+    if isinstance(source, bytes):
+        return source
+    try:
+        with open(source, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
     """The unsafe F030 repair: list, diff or write the re-read lines (before the safe fixes); how many there are."""
     import shutil
 
@@ -92,11 +113,7 @@ def _redecode(path: str, args: argparse.Namespace) -> int:
     from ..atomic import write_atomic
     from ..errors import InputError
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    data = _bytes(path, source)
     try:
         new, changed = repairs.redecode_lines(data, args.redecode)
     except ValueError as exc:
@@ -124,14 +141,17 @@ def _redecode(path: str, args: argparse.Namespace) -> int:
     return len(changed)
 
 
-def _hint_redecode(path: str) -> None:
+def _hint_redecode(path: str, source: str | bytes) -> None:
     """Say (on stderr) that lines that are not UTF-8 have an unsafe fix behind --redecode."""
+    from ..errors import InputError
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = _bytes(path, source)
+    except InputError:
+        return  # the fixes' own check says what is wrong with the file
+    try:
         data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        if isinstance(exc, UnicodeDecodeError):
-            line = data.count(b"\n", 0, exc.start) + 1
-            print(f"{path}:{line}: F030 invalid UTF-8 is not fixed by default: --redecode cp1252 (or latin-1) "
-                  "re-reads such lines (unsafe: check the diff first)", file=sys.stderr)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        print(f"{path}:{line}: F030 invalid UTF-8 is not fixed by default: --redecode cp1252 (or latin-1) "
+              "re-reads such lines (unsafe: check the diff first)", file=sys.stderr)

@@ -99,16 +99,6 @@ def build_settings(args: argparse.Namespace, start: str | None = None) -> Settin
     return base.merged(select=select, ignore=ignore, severity=severity, strict=args.strict)
 
 
-def _is_device(stream: Any) -> bool:
-    """Standard input redirected from a device other than a terminal (an endless /dev/zero)."""
-    import stat
-
-    try:
-        return stat.S_ISCHR(os.fstat(stream.fileno()).st_mode) and not stream.isatty()
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def check_paths(args: argparse.Namespace) -> None:
     """Usage errors about the paths, before anything is read or written."""
     if any(not p.strip() for p in args.paths):
@@ -169,11 +159,9 @@ def run(args: argparse.Namespace) -> int:
         result = linter.lint(args.paths[0], validation=args.validation)
         code = result.exit_code(strict=bool(settings.strict))
     elif stdin:
-        if sys.stdin is None or sys.stdin.closed:
-            raise InputError("standard input is closed; pass a file name, or pipe the data in")
-        if _is_device(sys.stdin):
-            raise InputError("standard input is a device (such as /dev/zero), not data; pipe a file in")
-        result = linter.result_of([linter.lint_stream(sys.stdin.buffer, name="<stdin>")])
+        from .inputs import stdin
+
+        result = linter.result_of([linter.lint_stream(stdin(), name="<stdin>")])
         code = result.exit_code(strict=bool(settings.strict))
     else:
         for p in paths:

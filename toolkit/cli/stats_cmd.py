@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UsageError
+from . import inputs
 from .output import check_output, output_stream
 from .target_args import add_target_args, resolve
 
@@ -22,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description="Statistics of a fine-tuning JSONL file: examples, messages and tokens per "
                                    "example, billed and trained tokens, examples over the model's context, the "
                                    "epochs n_epochs=auto would choose and the estimated training cost.")
-    p.add_argument("path", metavar="FILE", help="JSONL file")
+    p.add_argument("path", metavar="FILE", help="JSONL file (- reads standard input; a named pipe is read as it comes)")
     add_target_args(p, method=False)
     p.add_argument("--epochs", type=int, help="epochs to train (default: what n_epochs=auto chooses)")
     p.add_argument("--encoding", choices=("o200k_base", "cl100k_base"),
@@ -40,13 +41,19 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--epochs {args.epochs}: the API accepts 1 to 50 epochs")
     check_output(args.output, [args.path])
     target = resolve(args, args.path)
-    if args.output_format == "csv":
-        table = stats.frame(args.path, provider=target.provider, model=target.model, encoding=args.encoding)
+    if args.output_format == "csv":  # the counts, then lint: the input is read twice
+        with inputs.regular_file(args.path) as path:
+            table = stats.frame(path, provider=target.provider, model=target.model, encoding=args.encoding)
         with output_stream(args.output, newline="") as stream:
             table.to_csv(stream, index=False)
         return 0
-    result = stats.compute(args.path, provider=target.provider, model=target.model, epochs=args.epochs,
-                           encoding=args.encoding)
+    if inputs.is_stream(args.path):  # read once, as it comes
+        with inputs.stream(args.path) as source:
+            result = stats.compute(source, provider=target.provider, model=target.model, epochs=args.epochs,
+                                   encoding=args.encoding, name=inputs.shown(args.path))
+    else:
+        result = stats.compute(args.path, provider=target.provider, model=target.model, epochs=args.epochs,
+                               encoding=args.encoding)
     with output_stream(args.output, newline="") as stream:
         if args.output_format == "json":
             json.dump(result.to_dict(), stream, indent=2)
