@@ -98,6 +98,8 @@ def test_every_provider_has_a_profile_and_the_default_provider_exists() -> None:
     provider, _ = a_model()
     del catalog["providers"][provider]["api"]
     assert any("'api' is a required property" in p for p in problems(catalog))
+    for name, table in CATALOG["providers"].items():  # a successor is a provider of the catalog
+        assert table.get("successor", name) in CATALOG["providers"], name
     for name, table in CATALOG["providers"].items():  # a deploy step's path places the deployment by its where
         step = table["api"].get("deploy")
         if step:

@@ -22,8 +22,8 @@ def status_error(cls: type[openai.APIStatusError], status: int, message: str, co
     return cls(f"Error code: {status} - {body}", response=httpx2.Response(status, request=request), body=body)
 
 
-def text(exc: BaseException) -> str:
-    err = explain(exc, secrets=[KEY], host="api.openai.com")
+def text(exc: BaseException, provider: str | None = None) -> str:
+    err = explain(exc, secrets=[KEY], host="api.openai.com", provider=provider)
     assert isinstance(err, ApiError) and err.exit_code == 1
     return str(err)
 
@@ -42,6 +42,9 @@ def test_403_training_not_available_explains_the_wind_down() -> None:
     assert "403 training_not_available" in out
     assert "2027-01-06" in out and "new organisations in 2026" in out and "--provider azure" in out
     assert "no longer able to create new fine-tuning training jobs" in out
+    said = text(status_error(openai.PermissionDeniedError, 403, "no", code="training_not_available"), "openai")
+    assert "Train on Azure OpenAI / Microsoft Foundry instead with --provider azure (AZURE_OPENAI_ENDPOINT and " \
+           "AZURE_OPENAI_API_KEY)" in said  # the catalog's successor and its profile's variables
 
 
 @pytest.mark.parametrize(("provider", "expect", "absent"), [

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         hint = " (it is in use: pass --port 0 for any free port)" if args.port else ""
         raise UsageError(f"cannot listen on {args.host}:{args.port}{hint}: {exc.strerror or exc}") from None
     # the sandbox plays OpenAI, or Azure with --azure: its profile in the catalog names the variables to set
-    played = "azure" if args.azure else "openai"
+    played = sandbox.trainer.plays
     api = catalog.provider(played).api
     url = sandbox.base_url if api.default_url else sandbox.url  # Azure's endpoint is the root; the path is added
     point = (f"Point tunesmith (or the SDK) at it as {catalog.provider(played).title}, with any key:\n"

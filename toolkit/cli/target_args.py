@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,11 @@ if TYPE_CHECKING:
     from ..config import Settings, Target
 
 CONFIG_HELP = "read [tool.tunesmith] from this file (default: the nearest pyproject.toml with one)"
+
+
+def providers_where(test: Callable[[catalog.Provider], bool]) -> str:
+    """The catalog's providers that pass ``test``, for help texts and messages (``azure``; ``none``)."""
+    return ", ".join(n for n in catalog.PROVIDERS if test(catalog.provider(n))) or "none"
 
 
 def add_target_args(p: argparse.ArgumentParser, *, model: bool = True, method: bool = True,

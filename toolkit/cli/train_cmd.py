@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import catalog
 from ..formats import METHODS
+from .target_args import providers_where
 from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, check_follow_args
 
 REASONING_EFFORTS = ("default", "low", "medium", "high")
@@ -43,7 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                     help="reinforcement: compute for exploring the search space, in (0, 10]")
     hp.add_argument("--eval-interval", type=int, metavar="N", help="reinforcement: training steps between evals")
     hp.add_argument("--eval-samples", type=int, metavar="N", help="reinforcement: samples per evaluation step")
-    p.add_argument("--suffix", help="text added to the model name (letters, digits, - and _; 64 chars, 40 on Azure)")
+    limits = ", ".join(f"{catalog.provider(n).suffix_max} on {n}" for n in catalog.PROVIDERS)
+    p.add_argument("--suffix", help=f"text added to the model name (letters, digits, - and _; at most {limits})")
     p.add_argument("--seed", type=int, help="seed for reproducibility, 0-2147483647")
     p.add_argument("--metadata", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
                    help="metadata pairs attached to the job (up to 16)")
@@ -56,8 +58,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                           "write one with `tunesmith local accelerate-config`")
     types = sorted({t for name in catalog.PROVIDERS for t in catalog.provider(name).training_types})
     p.add_argument("--training-type", choices=types,
-                   help="Azure / Foundry: the training tier (trainingType): standard (data stays in the region), "
-                        "globalstandard (cheaper, no data residency) or developer (cheapest, preemptible)")
+                   help=f"the training tier (trainingType) of {providers_where(lambda p: bool(p.training_types))}: "
+                        "standard (data stays in the region), globalstandard (cheaper, no data residency) or "
+                        "developer (cheapest, preemptible)")
     p.add_argument("--wandb-project", metavar="NAME", help="send the job's metrics to this Weights & Biases project "
                                                             "(the API's integrations; set up in the provider's UI)")
     p.add_argument("--wandb-entity", metavar="NAME", help="Weights & Biases team or user for --wandb-project")

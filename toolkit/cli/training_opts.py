@@ -10,6 +10,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .. import catalog
+from .target_args import providers_where
 
 if TYPE_CHECKING:
     from ..training.local_registry import Registry
@@ -63,7 +64,8 @@ def add_connection_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--base-url", metavar="URL",
                    help=f"the endpoint, e.g. any OpenAI-compatible server (overrides {' / '.join(urls)})")
     g.add_argument("--api-version", metavar="VERSION",
-                   help="for providers with a classic api-version endpoint (Azure): use it with this api-version "
+                   help="for providers with a classic api-version endpoint "
+                        f"({providers_where(lambda p: bool(p.api.api_version_env))}): use it with this api-version "
                         "instead of the v1 API")
     g.add_argument("--env-file", metavar="FILE",
                    help="read KEY=value settings from FILE (they win over the environment)")

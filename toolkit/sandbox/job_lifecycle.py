@@ -87,6 +87,7 @@ class Trainer:
         if not 0 < speed < math.inf:  # nan or inf would stop the clock or overflow it
             raise ValueError("speed must be a positive, finite number")
         self.store, self.speed, self.organization, self.azure = store, speed, organization, azure
+        self.plays = "azure" if azure else "openai"  # the catalog provider whose API the sandbox plays
         self.training_available = True
         self.jobs: dict[str, Job] = {}
         self.models: dict[str, list[tuple[frozenset[str], str]]] = {}
@@ -204,7 +205,7 @@ class Trainer:
     # checks at creation
     def _trainable(self, model: str, method: str) -> tuple[str, str]:
         """The snapshot to train and the row format it trains on; 400 ``model_not_available`` otherwise."""
-        provider = "azure" if self.azure else "openai"
+        provider = self.plays
         base: str | None = model
         if catalog.base_of(provider, model) is not None:
             with self.store.lock:
@@ -332,7 +333,7 @@ class Trainer:
             self._checkpoint(job, step, data, at)
 
     def _checkpoint(self, job: Job, step: int, metrics: dict[str, float], at: float) -> None:
-        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization, self.azure)
+        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization, self.plays)
         name = f"{job.fine_tuned_model}:ckpt-step-{step}"
         job.checkpoints.append({"object": "fine_tuning.job.checkpoint", "id": new_id("ftckpt_"),
                                 "created_at": self._wall(job, at), "fine_tuned_model_checkpoint": name,
@@ -341,7 +342,7 @@ class Trainer:
         self._emit(job, at, f"Checkpoint created at step {step} with Snapshot ID: {name}")
 
     def _succeed(self, job: Job, plan: Plan, at: float) -> None:
-        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization, self.azure)
+        job.fine_tuned_model = job.fine_tuned_model or _model_name(job, self.organization, self.plays)
         lines = [CSV_HEADER] + [",".join(_cell(r.get(k)) for k in ("step", "train_loss", "train_mean_token_accuracy",
                                                                      "valid_loss", "valid_mean_token_accuracy"))
                                 for r in job.rows]
@@ -390,9 +391,9 @@ class Trainer:
         }
 
 
-def _model_name(job: Job, organization: str, azure: bool = False) -> str:
-    base = catalog.base_of("azure" if azure else "openai", job.model) or job.model
-    if azure:  # BASE.ft-<32 hex>[-suffix]
+def _model_name(job: Job, organization: str, plays: str) -> str:
+    base = catalog.base_of(plays, job.model) or job.model
+    if plays == "azure":  # BASE.ft-<32 hex>[-suffix]
         return f"{base}.ft-{secrets.token_hex(16)}" + (f"-{job.suffix}" if job.suffix else "")
     tail = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
     return f"ft:{base}:{organization}:{job.suffix or ''}:{tail}"

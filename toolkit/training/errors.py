@@ -15,11 +15,6 @@ from .. import catalog
 from ..errors import ToolkitError
 from .console import printable
 
-_AZURE = catalog.provider("azure").api  # where the same format and API keep training (its profile's variables)
-WIND_DOWN = ("OpenAI is winding down self-serve fine-tuning: it closed to new organisations in 2026 and "
-             "accepts no new jobs at all from 2027-01-06. Train on Azure OpenAI instead with --provider azure "
-             f"({_AZURE.url_env} and {_AZURE.key_env}).")
-
 # server message pattern -> the lint rule that would have caught the problem before upload
 RULE_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"invalid_n_examples|must have at least \d+ examples"), "F060"),
@@ -113,6 +108,24 @@ def _credential_hint(provider: str | None) -> str:
     return ", or ".join(hints) or "the credentials"
 
 
+def _wind_down(provider: str | None) -> str:
+    """Why a provider takes no new jobs and where the same data keeps training (its ``note`` and ``successor`` in the
+    catalog; every provider's with a successor when the provider is unknown)."""
+    names = [provider] if provider in catalog.PROVIDERS else [n for n in catalog.PROVIDERS
+                                                                if catalog.provider(n).successor]
+    parts = []
+    for name in names:
+        prov = catalog.provider(name)
+        if prov.note:
+            parts.append(prov.note)
+        if prov.successor:
+            nxt = catalog.provider(prov.successor)
+            needs = " and ".join(v for v in (nxt.api.url_env, nxt.api.key_env) if v)
+            parts.append(f"Train on {nxt.title} instead with --provider {prov.successor}" + (f" ({needs})." if needs
+                                                                                              else "."))
+    return "".join(p + " " for p in parts)
+
+
 def _training_type_hint(said: str, provider: str | None) -> str | None:
     """Foundry's answer to a job without ``trainingType`` blames the model: say what it means."""
     if provider not in catalog.PROVIDERS or "does not support fine-tuning" not in said:
@@ -141,7 +154,7 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
     elif status == 401:
         text = f"{host} rejected the credentials (401): check {_credential_hint(provider)}. Server said: {said}"
     elif status == 403 and code == "training_not_available":
-        text = f"{host} refused to create the job (403 training_not_available). {WIND_DOWN} Server said: {said}"
+        text = f"{host} refused to create the job (403 training_not_available). {_wind_down(provider)}Server said: {said}"
     elif status == 403:
         text = (f"{host} denied access (403): the key lacks permission for this action ({_access_hint(provider)}). "
                 f"Server said: {said}")
