@@ -13,12 +13,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from rules_support import corpus_file
 from test_catalog_schema import problems
 
 from toolkit import catalog
 from toolkit.cli.main import main
 from toolkit.config import Settings
 from toolkit.engine import Linter
+from toolkit.errors import UsageError
 from toolkit.rules import RULES, load_all
 from toolkit.sandbox import Sandbox, api
 from toolkit.training.local_registry import Registry
@@ -59,15 +61,41 @@ def with_copies(monkeypatch):
     catalog.provider.cache_clear()
 
 
-def _lint(provider: str) -> list[tuple[object, ...]]:
-    result = Linter(Settings(provider=provider)).lint(SAMPLE)
-    return [(d.line, d.pointer, d.rule, d.severity, d.message) for d in result.diagnostics]
+def _lint(provider: str, path: Path = SAMPLE) -> list[tuple[object, ...]]:
+    result = Linter(Settings(provider=provider)).lint(path)
+    return [(d.line, d.column, d.pointer, d.rule, d.severity, d.message) for d in result.diagnostics]
 
 
 def test_a_provider_copied_as_data_lints_exactly_like_its_original(with_copies):
     azure = _lint("azure")
-    assert len(azure) > 40 and "F010" in {rule for _, _, rule, _, _ in azure}
+    rules = {d[3] for d in azure}
+    assert len(azure) > 40 and {"F010", "F032", "C153", "C182"} <= rules  # Azure's own rules (validator) and BOM
     assert _lint("contoso") == azure
+    for path in [*sorted(SAMPLES.glob("*.jsonl")), corpus_file("azureai_stock_train_hallucination_functions.jsonl"),
+                 corpus_file("foundry_rft_countdown_train_25.jsonl")]:
+        assert _lint("contoso", path) == _lint("azure", path), path.name
+
+
+def test_a_provider_added_as_data_takes_its_training_options_and_variables_from_its_profile(
+        with_copies, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from toolkit.training.job_request import JobSpec, validate
+
+    assert main(["train", "--help"]) == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "contoso: CONTOSO_ENDPOINT, CONTOSO_API_KEY" in shown  # the variables its profile names
+    assert "40 on contoso" in shown and "--project PROJECT" in shown  # its suffix limit, its deploy step's flag
+    spec = JobSpec(model="gpt-4.1-mini-2025-04-14", suffix="x" * 41, training_type="standard")
+    with pytest.raises(UsageError, match="--suffix must be 1 to 40 characters on contoso"):
+        validate(spec, provider="contoso")
+    with pytest.raises(UsageError, match="--training-type must be one of standard, globalstandard, developer"):
+        validate(JobSpec(model="m", training_type="premium"), provider="contoso")
+    monkeypatch.setenv("CONTOSO_ENDPOINT", "http://127.0.0.1:9")  # a dry run sends nothing
+    monkeypatch.delenv("CONTOSO_API_KEY", raising=False)
+    code = main(["train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "contoso", "--model",
+                 "gpt-4.1-mini-2025-04-14", "--training-type", "developer", "--dry-run"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "POST http://127.0.0.1:9/fine_tuning/jobs" in out and '"trainingType": "developer"' in out
 
 
 def test_a_provider_without_a_validator_gets_every_rule_but_the_provider_specific_ones(with_copies):

@@ -49,7 +49,7 @@ class JobSpec:
     suffix: str | None = None
     seed: int | None = None
     metadata: Mapping[str, str] = field(default_factory=dict)
-    training_type: str | None = None  # Azure / Foundry: standard, globalstandard or developer
+    training_type: str | None = None  # one of the provider's training_types (catalog), e.g. Azure's tiers
     wandb_project: str | None = None  # the ``integrations`` entry for Weights & Biases
     wandb_entity: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)  # provider-specific (local: full, merge), as extra_body
