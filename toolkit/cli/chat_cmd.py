@@ -8,14 +8,17 @@ import sys
 from .target_args import providers_where
 from .training_opts import add_connection_args, finite
 
-DEPLOYED = providers_where(lambda p: p.api.deploy is not None)  # whose fine-tuned models answer once deployed
+
+def deployed() -> str:
+    """The providers whose fine-tuned models answer only once deployed."""
+    return providers_where(lambda p: p.api.deploy is not None)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("chat", help="ask a model (e.g. your fine-tuned one) a question",
                        description="Send one question (with an optional system message) to MODEL and print the "
                                    "answer on stdout; token counts and latency go to stderr. With a provider whose "
-                                   f"models answer once deployed ({DEPLOYED}), MODEL is the deployment name.")
+                                   f"models answer once deployed ({deployed()}), MODEL is the deployment name.")
     p.add_argument("model", metavar="MODEL", nargs="?", help="model id, fine-tuned model id, or deployment name")
     p.add_argument("question", metavar="QUESTION", help="the user message")
     p.add_argument("--model", dest="model_option", metavar="MODEL", help="the model, as an option (instead of MODEL)")

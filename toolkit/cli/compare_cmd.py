@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .chat_cmd import DEPLOYED
+from .chat_cmd import deployed
 from .training_opts import add_connection_args, finite
 
 FORMATS = ("text", "json", "html")
@@ -17,8 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                        description="Send every example of a held-out file (the conversation before its last "
                                    "assistant message) to both models and show their answers next to the "
                                    "reference answer, with token counts and latency.")
-    p.add_argument("--base", required=True, metavar="MODEL", help=f"the base model (or a deployment on {DEPLOYED})")
-    p.add_argument("--tuned", required=True, metavar="MODEL", help=f"the fine-tuned model (or a deployment on {DEPLOYED})")
+    p.add_argument("--base", required=True, metavar="MODEL", help=f"the base model (or a deployment on {deployed()})")
+    p.add_argument("--tuned", required=True, metavar="MODEL", help=f"the fine-tuned model (or a deployment on {deployed()})")
     p.add_argument("--file", required=True, metavar="FILE", help="held-out examples (JSONL, same format as training)")
     p.add_argument("--limit", type=int, metavar="N", help="compare only the first N examples")
     p.add_argument("--format", dest="output_format", choices=FORMATS, default="text", help="output format")

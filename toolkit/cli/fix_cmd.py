@@ -11,17 +11,20 @@ from ..errors import UsageError
 from . import inputs
 from .target_args import add_target_args, providers_where, resolve
 
-ASKING = providers_where(lambda p: p.bom == "recommended")  # the providers whose docs ask for a BOM
-
 if TYPE_CHECKING:
     from ..fix import FixEdit
+
+
+def asking() -> str:
+    """The providers whose docs ask for a BOM."""
+    return providers_where(lambda p: p.bom == "recommended")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("fix", help="repair what can be repaired mechanically (BOM, line endings, roles...)",
                        description="Safe mechanical repairs, each named by the rule it fixes: F011 array -> one "
                                    "record per line, F012 pretty-printed record -> one line, F020 blank lines, F031 "
-                                   f"BOM (F032: add one for {ASKING} with --add-bom), F033 CRLF -> LF, P010 old "
+                                   f"BOM (F032: add one for {asking()} with --add-bom), F033 CRLF -> LF, P010 old "
                                    "preference key names, C030 role aliases (human, gpt, User...), R020 system -> "
                                    "developer in RFT files, C140 arguments objects -> JSON strings, C080 tool "
                                    "results as text parts -> one string. Content text is never changed. Without "
@@ -34,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                       help="write the fixes (atomically), keeping the original as FILE.bak (or FILE.bak.N)")
     add_target_args(p, model=False, what="the file is for (a BOM is only removed for providers that do not ask for one)")
     p.add_argument("--add-bom", action="store_true",
-                   help=f"add a UTF-8 BOM (for a provider whose docs ask for one: {ASKING})")
+                   help=f"add a UTF-8 BOM (for a provider whose docs ask for one: {asking()})")
     p.add_argument("--select", help="comma-separated rule codes to fix (default: all fixable rules)")
     p.add_argument("--no-backup", action="store_true", help="with --write: do not keep FILE.bak")
     p.add_argument("--redecode", metavar="ENCODING", choices=("cp1252", "latin-1"),
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     for target in targets.values():
         prov = catalog.provider(target.provider)
         if args.add_bom and prov.bom != "recommended":
-            raise UsageError(f"--add-bom goes with a provider that asks for a BOM ({ASKING}); {prov.title} does not")
+            raise UsageError(f"--add-bom goes with a provider that asks for a BOM ({asking()}); {prov.title} does not")
     pending = 0
     for path, target in targets.items():
         opts = {"provider": target.provider, "add_bom": args.add_bom, "rules": rules_of(args.select),

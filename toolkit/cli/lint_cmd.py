@@ -119,12 +119,16 @@ class _Linters:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args, self.grader = args, _grader(args.grader)
         self.by_config: dict[Path | None, tuple[Settings, Linter]] = {}
+        self.config_of_folder: dict[str, Path | None] = {}  # a folder's files share its configuration
 
     def of(self, path: str | None) -> tuple[Settings, Linter]:
         from ..engine import Linter
-        from .target_args import config_of
+        from .target_args import config_of, folder_of
 
-        key = config_of(self.args, path) if path is not None else config_of(self.args, os.curdir)
+        folder = str(folder_of(path) or os.getcwd())
+        if folder not in self.config_of_folder:
+            self.config_of_folder[folder] = config_of(self.args, path or os.curdir)
+        key = self.config_of_folder[folder]
         if key not in self.by_config:
             settings = build_settings(self.args, path)
             self.by_config[key] = settings, Linter(settings, grader=self.grader)

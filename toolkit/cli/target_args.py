@@ -48,12 +48,12 @@ def settings(args: argparse.Namespace, start: str | os.PathLike[str] | None = No
 
     load_all()  # the config's rule selectors are checked against the rules
     config = getattr(args, "config", None)
-    base = load_settings(Path(config) if config else None, start=_folder(start))
+    base = load_settings(Path(config) if config else None, start=folder_of(start))
     return base.merged(provider=getattr(args, "provider", None), model=getattr(args, "model", None),
                        method=getattr(args, "method", None))
 
 
-def _folder(start: str | os.PathLike[str] | None) -> Path | None:
+def folder_of(start: str | os.PathLike[str] | None) -> Path | None:
     """The folder whose configuration applies to ``start`` (a file: its folder; None: the current one)."""
     if start is None or os.fspath(start) == "-":
         return None
@@ -67,7 +67,7 @@ def config_of(args: argparse.Namespace, path: str | os.PathLike[str]) -> Path | 
     from ..config import find_pyproject
 
     config = getattr(args, "config", None)
-    return Path(config) if config else find_pyproject(_folder(path) or Path.cwd())
+    return Path(config) if config else find_pyproject(folder_of(path) or Path.cwd())
 
 
 def resolve(args: argparse.Namespace, start: str | os.PathLike[str] | None = None) -> Target:
