@@ -45,6 +45,8 @@ def test_403_training_not_available_explains_the_wind_down() -> None:
     said = text(status_error(openai.PermissionDeniedError, 403, "no", code="training_not_available"), "openai")
     assert "Train on Azure OpenAI / Microsoft Foundry instead with --provider azure (AZURE_OPENAI_ENDPOINT and " \
            "AZURE_OPENAI_API_KEY)" in said  # the catalog's successor and its profile's variables
+    said = text(status_error(openai.PermissionDeniedError, 403, "no", code="training_not_available"), "azure")
+    assert "Train on" not in said and "deploy" not in said  # no successor: nothing to add
 
 
 @pytest.mark.parametrize(("provider", "expect", "absent"), [

@@ -131,7 +131,7 @@ class Provider:
     rft_max_train_examples: int = 0
     rft_max_validation_examples: int = 0
     grader_models: tuple[str, ...] = ()  # models a score_model grader may use (empty: not checked)
-    training_types: tuple[str, ...] = ()  # the job's trainingType choices (Azure / Foundry); empty: none sent
+    training_types: dict[str, str] = field(default_factory=dict)  # trainingType choice -> what it means; none: not sent
     files_api_max_bytes: int = 512 * 1024**2  # larger files go through the Uploads API
     open_models: bool = False  # any model trains (e.g. Hugging Face ids); the catalog lists suggestions
     tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
@@ -170,7 +170,7 @@ def provider(name: str) -> Provider:
         models=models, aliases=dict(p.get("aliases", {})), note=p.get("note", ""),
         max_image_examples=p.get("max_image_examples", 0), rft_max_train_examples=p.get("rft_max_train_examples", 0),
         rft_max_validation_examples=p.get("rft_max_validation_examples", 0),
-        grader_models=tuple(p.get("grader_models", ())), training_types=tuple(p.get("training_types", ())),
+        grader_models=tuple(p.get("grader_models", ())), training_types=dict(p.get("training_types", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
         open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
         validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""), successor=p.get("successor", ""),

@@ -56,11 +56,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     loc.add_argument("--accelerate-config", metavar="FILE",
                      help="run under `accelerate launch` with this config (several GPUs, DeepSpeed, FSDP); "
                           "write one with `tunesmith local accelerate-config`")
-    types = sorted({t for name in catalog.PROVIDERS for t in catalog.provider(name).training_types})
-    p.add_argument("--training-type", choices=types,
+    tiers = {t: what for name in catalog.PROVIDERS for t, what in catalog.provider(name).training_types.items()}
+    p.add_argument("--training-type", choices=sorted(tiers),
                    help=f"the training tier (trainingType) of {providers_where(lambda p: bool(p.training_types))}: "
-                        "standard (data stays in the region), globalstandard (cheaper, no data residency) or "
-                        "developer (cheapest, preemptible)")
+                        + "; ".join(f"{t}: {what}" for t, what in tiers.items()))
     p.add_argument("--wandb-project", metavar="NAME", help="send the job's metrics to this Weights & Biases project "
                                                             "(the API's integrations; set up in the provider's UI)")
     p.add_argument("--wandb-entity", metavar="NAME", help="Weights & Biases team or user for --wandb-project")

@@ -111,19 +111,15 @@ def _credential_hint(provider: str | None) -> str:
 def _wind_down(provider: str | None) -> str:
     """Why a provider takes no new jobs and where the same data keeps training (its ``note`` and ``successor`` in the
     catalog; every provider's with a successor when the provider is unknown)."""
-    names = [provider] if provider in catalog.PROVIDERS else [n for n in catalog.PROVIDERS
-                                                                if catalog.provider(n).successor]
+    names = [provider] if provider in catalog.PROVIDERS else catalog.PROVIDERS
     parts = []
-    for name in names:
-        prov = catalog.provider(name)
-        if prov.note:
-            parts.append(prov.note)
-        if prov.successor:
+    for prov in (catalog.provider(name) for name in names):
+        if prov.successor:  # its note says why it stops
             nxt = catalog.provider(prov.successor)
             needs = " and ".join(v for v in (nxt.api.url_env, nxt.api.key_env) if v)
-            parts.append(f"Train on {nxt.title} instead with --provider {prov.successor}" + (f" ({needs})." if needs
-                                                                                              else "."))
-    return "".join(p + " " for p in parts)
+            parts += [prov.note, f"Train on {nxt.title} instead with --provider {prov.successor}"
+                      + (f" ({needs})." if needs else ".")]
+    return "".join(p + " " for p in parts if p)
 
 
 def _training_type_hint(said: str, provider: str | None) -> str | None:

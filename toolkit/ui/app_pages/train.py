@@ -71,9 +71,8 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
                                 help="added to the fine-tuned model's name")
     seed = cols[1].text_input("Seed (optional)", key="tr_seed", persist_state="session")
     tiers = catalog.provider(provider).training_types
-    training_type = st.selectbox("Training type", tiers, key="tr_training_type", persist_state="session",
-                                 help="standard keeps the data in the region; globalstandard is cheaper without "
-                                      "data residency; developer is cheapest and preemptible") if tiers else None
+    training_type = st.selectbox("Training type", list(tiers), key="tr_training_type", persist_state="session",
+                                 help="; ".join(f"{t}: {what}" for t, what in tiers.items())) if tiers else None
     epochs = _number("tr_epochs", "Epochs", int)
     hp = Hyperparameters(n_epochs=epochs, batch_size=_number("tr_batch_size", "Batch size", int),
                          learning_rate_multiplier=_number("tr_lr", "Learning-rate multiplier", float),
