@@ -142,7 +142,7 @@ def context(fmt: str = "chat", provider: str = "openai") -> Context:
 def run_rule(code: str, value: Any, fmt: str = "chat", provider: str = "openai") -> list[Finding]:
     """Call one rule function directly on ``value`` (any JSON value) and return its findings."""
     raw = json.dumps(value).encode()
-    return list(RULES[code].check(Record(line=1, value=value, raw=raw), context(fmt, provider)))  # type: ignore[misc]
+    return list(RULES[code].checker(Record(line=1, value=value, raw=raw), context(fmt, provider)))
 
 
 def codes_of(module: str) -> list[str]:

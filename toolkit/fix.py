@@ -189,7 +189,7 @@ class _Planner:
                  select: Callable[[int | None, str], bool]) -> None:
         self.reader = JsonlReader(fh, name="<fix>")
         self.tee = _Tee(fh, self.reader.max_line_bytes)
-        self.reader.source = self.tee  # type: ignore[assignment]
+        self.reader.source = self.tee  # the reader reads through the tee, which keeps each line's bytes
         self.array: _ArrayFix | None = None
         self.file_format = file_format
         self.crlf = crlf
@@ -318,11 +318,11 @@ class _Planner:
                 if self.select(line, change.rule):
                     change.apply()
                     repaired.setdefault(change.rule, []).append(f"element {i}: {change.description}")
-        dumped = [_dump(v, raw) for v in value]
-        if any(d is None for d in dumped):
+        dumped = [d for d in (_dump(v, raw) for v in value) if d is not None]
+        if len(dumped) < len(value):
             return None
         sep = end or b"\n"
-        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)], repaired  # type: ignore[operator]
+        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)], repaired
 
     def _record(self, line: int, end_line: int | None, lines: list[bytes], end: bytes, record: Record,
                 multi_line: bool) -> tuple[list[bytes], list[FixEdit]]:
@@ -524,7 +524,7 @@ def _apply_once(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None, *
     spath = os.fspath(path)
     _check(spath)
     in_place = output is None or _same_file(spath, os.fspath(output))
-    named = spath if in_place else os.fspath(output)  # type: ignore[arg-type]
+    named = os.fspath(output) if output is not None and not in_place else spath
     target = str(resolve_target(named)) if os.path.islink(named) else named  # a symlink: the file it points to
     if in_place and is_read_only(target):
         raise InputError(f"{spath}: is read-only; fix leaves it alone (make it writable with `chmod u+w` first)")

@@ -8,7 +8,7 @@ import sys
 from .training_opts import add_connection_args, finite
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("chat", help="ask a model (e.g. your fine-tuned one) a question",
                        description="Send one question (with an optional system message) to MODEL and print the "
                                    "answer on stdout; token counts and latency go to stderr. On Azure, MODEL is "

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from ..fix import FixEdit
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("fix", help="repair what can be repaired mechanically (BOM, line endings, roles...)",
                        description="Safe mechanical repairs, each named by the rule it fixes: F011 array -> one "
                                    "record per line, F012 pretty-printed record -> one line, F020 blank lines, F031 "
