@@ -11,10 +11,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Button, Element, TextArea, Widget, WidgetList
 
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
@@ -26,6 +29,7 @@ APP = ROOT / "app.py"
 SAMPLES = ROOT / "samples"
 PAGES = "toolkit/ui/app_pages"
 SYSTEM = "Elle is a factual chatbot that answers questions about elements in the periodic table with a limerick."
+W = TypeVar("W", bound=Widget)
 CREDENTIALS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "AZURE_OPENAI_ENDPOINT",
                "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION")
 
@@ -49,7 +53,7 @@ def plain(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
 
 
-def texts(elements) -> list[str]:  # type: ignore[no-untyped-def]
+def texts(elements: Iterable[Element]) -> list[str]:
     return [plain(str(e.value)) for e in elements]
 
 
@@ -85,7 +89,7 @@ def edit(at: AppTest, example: int) -> AppTest:
     return at
 
 
-def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+def button(at: AppTest, label: str) -> Button:
     return next(b for b in at.button if b.label == label)
 
 
@@ -96,16 +100,11 @@ def save(at: AppTest) -> AppTest:
     return at
 
 
-def msg(widgets, name: str):  # type: ignore[no-untyped-def]
+def msg(widgets: WidgetList[W], name: str) -> W:
     """The record editor's widget ``name`` (its key, without the ``__<version>`` the editor adds)."""
     found = [w for w in widgets if isinstance(w.key, str) and w.key.rsplit("__", 1)[0] == name]
     assert len(found) == 1, f"{name}: {[w.key for w in widgets]}"
     return found[0]
-
-
-def table(at: AppTest, column: str):  # type: ignore[no-untyped-def]
-    """The first table on the page with ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def lines(path: Path) -> list[bytes]:
@@ -309,7 +308,7 @@ def test_findings_next_to_their_field_and_fix_this(workspace: Path) -> None:
     assert b'"role": "user", "content": "Tell me about mercury."' in lines(path)[13]
 
 
-def json_box(at: AppTest):  # type: ignore[no-untyped-def]
+def json_box(at: AppTest) -> TextArea:
     """The record editor's text box for the whole entry (its key names the entry shown)."""
     (box,) = [t for t in at.text_area if (t.key or "").startswith("edit_json_")]
     return box
@@ -326,6 +325,7 @@ def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     at.number_input(key="rec_index").set_value(1)  # F010: the missing comma
     run(at)
     broken = json_box(at).value
+    assert broken is not None
     json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
     at.button(key="edit_json_apply").click()
     run(at)
@@ -424,7 +424,7 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     data = b"question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\nTell me about gallium.,It melts.,y\n"
     at.file_uploader(key="imp_file").set_value(("qa.csv", data, "text/csv"))
     run(at)
-    assert [s.value for s in at.selectbox if s.key.startswith("imp_col_")] == ["user", "assistant", "(not used)"]
+    assert [s.value for s in at.selectbox if (s.key or "").startswith("imp_col_")] == ["user", "assistant", "(not used)"]
     at.text_input(key="imp_system").set_value(SYSTEM)
     run(at)
     assert at.subheader[0].value == "Preview: 2 example(s)"
@@ -632,10 +632,13 @@ def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path
 
 
 def test_token_histogram_counts_every_example_and_draws_the_limit() -> None:
+    import pandas as pd
+
     from toolkit.ui import charts
 
     chart = charts.token_histogram([90, 100, 120, 5_000, 70_000], 65_536)
     bars, limit = chart.layer[0].data, chart.layer[1].data
+    assert isinstance(bars, pd.DataFrame) and isinstance(limit, pd.DataFrame)
     assert bars["examples"].sum() == 5 and (bars["from"] < bars["to"]).all()
     assert bars["from"].min() <= 90 and bars["to"].max() >= 70_000
     assert list(limit["from"]) == [65_536]

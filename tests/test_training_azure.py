@@ -40,7 +40,8 @@ class Arm:
             def _answer(self, body: Any) -> None:
                 arm.calls.append((self.command, self.path, dict(self.headers), body))
                 if arm.status != 200:
-                    data = {"error": {"code": "AuthorizationFailed", "message": f"no access with {TOKEN}"}}
+                    data: dict[str, Any] = {"error": {"code": "AuthorizationFailed",
+                                                      "message": f"no access with {TOKEN}"}}
                     code = arm.status
                 else:
                     state = "Creating" if self.command == "PUT" else arm.final

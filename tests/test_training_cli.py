@@ -93,7 +93,7 @@ def test_train_to_a_fine_tuned_model_through_the_spec_proxy(proxied: PrismProxy,
                                                                         {"team": "chem", "run": "1"}, "elle")
     assert row.provider == "openai" and row.host == proxied.base_url.split("//")[1]
     remote = sdk(proxied.sandbox.base_url).fine_tuning.jobs.retrieve(job_id)
-    assert remote.method.supervised.hyperparameters.n_epochs == 2
+    assert remote.model_dump()["method"]["supervised"]["hyperparameters"]["n_epochs"] == 2
     assert remote.metadata == {"team": "chem", "run": "1", "tunesmith_request": request}
     assert KEY.encode() not in (home / "registry.sqlite3").read_bytes()
 
@@ -158,7 +158,8 @@ def test_a_preference_file_trains_with_dpo(proxied: PrismProxy, capsys: pytest.C
                          "--detach")
     assert code == 0 and "(dpo, model" in err
     job = sdk(proxied.sandbox.base_url).fine_tuning.jobs.retrieve(out.strip())
-    assert job.method.type == "dpo" and job.method.dpo.hyperparameters.beta == 0.2
+    method = job.model_dump()["method"]
+    assert method["type"] == "dpo" and method["dpo"]["hyperparameters"]["beta"] == 0.2
 
 
 def test_continue_training_a_fine_tuned_model(proxied: PrismProxy, capsys: pytest.CaptureFixture[str]) -> None:
