@@ -22,7 +22,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from . import catalog, formats, repairs
@@ -45,6 +45,9 @@ class FixEdit:
     description: str
     before: str
     after: str
+    # False for a problem lint does not report: inside an array (lint reports the array as one F011), or
+    # uncovered by another fix of the same run
+    reported: bool = True
 
     @property
     def key(self) -> tuple[int | None, str]:
@@ -65,12 +68,24 @@ class FixResult:
         return bool(self.edits)
 
     def summary(self) -> str:
-        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problem(s) (F020, F033); original kept as ...``."""
+        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problem(s) (F020, F033); original kept as ...``.
+
+        The count is of the problems lint reports (its "[*] N fixable"); those found while fixing come after it.
+        """
         if not self.changed:
             return f"{self.path}: nothing to fix"
-        codes = ", ".join(sorted({e.rule for e in self.edits}))
+        reported = [e for e in self.edits if e.reported]
+        found = [e for e in self.edits if not e.reported]
+        said = f"fixed {len(reported)} problem(s) ({_codes(reported)})" if reported else "fixed"
+        if found:
+            said += f"{' and' if reported else ''} {len(found)} more found while fixing ({_codes(found)}: inside an " \
+                    "array, or uncovered by another fix)"
         kept = f"; original kept as {self.backup}" if self.backup else ""
-        return f"{self.path}: fixed {len(self.edits)} problem(s) ({codes}){kept}"
+        return f"{self.path}: {said}{kept}"
+
+
+def _codes(edits: list[FixEdit]) -> str:
+    return ", ".join(sorted({e.rule for e in edits}))
 
 
 @dataclass
@@ -256,7 +271,7 @@ class _Planner:
         end_line = last if last > arr.line else None
         edits = [FixEdit(arr.line, end_line, "F011", f"write the {arr.elements} records of the array on their own "
                          "lines", before, arr.after)]
-        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after)
+        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after, reported=False)
                   for rule, descs in arr.repaired.items()]
         return _Segment(item.line, original, [], edits)
 
@@ -296,7 +311,7 @@ class _Planner:
                 after = _text(fixed)
                 edit = FixEdit(line, end_line, "F011", f"write the {len(fixed)} records of the array on their "
                                "own lines", _text(lines), after)
-                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after)
+                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after, reported=False)
                          for rule, descs in repaired.items()]
                 return _Segment(line, original, fixed, [edit, *inner])
         elif record is not None and not codes & _UNSAFE:
@@ -513,7 +528,7 @@ def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, 
                             output=None, backup=False)
         if not again.changed:
             break
-        result.edits.extend(again.edits)
+        result.edits.extend(replace(e, reported=False) for e in again.edits)
     return result
 
 
