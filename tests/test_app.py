@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
+import openai
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Button, Element, TextArea, Widget, WidgetList
+from streamlit.testing.v1.element_tree import Block, Button, Element, TextArea, UnknownElement, Widget, WidgetList
 
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
@@ -105,6 +107,14 @@ def msg(widgets: WidgetList[W], name: str) -> W:
     found = [w for w in widgets if isinstance(w.key, str) and w.key.rsplit("__", 1)[0] == name]
     assert len(found) == 1, f"{name}: {[w.key for w in widgets]}"
     return found[0]
+
+
+def chart_rows(chart: Element | Block) -> pd.DataFrame:
+    """The data a drawn Altair chart plots (its datasets, as Streamlit sends them to the browser)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    assert isinstance(chart, UnknownElement) and chart.type == "vega_lite_chart", chart
+    return pd.concat([convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets])
 
 
 def lines(path: Path) -> list[bytes]:
@@ -510,7 +520,13 @@ def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox)
     assert numbers["Step"].split(" / ")[0] == numbers["Step"].split(" / ")[1]
     model = at.code[0].value
     assert model.startswith("ft:gpt-4.1-mini-2025-04-14:sandbox:elle:")
-    assert at.get("vega_lite_chart")  # loss (and accuracy) curves
+    # the loss curves drawn are the sandbox's own metrics events for the job, read here with the SDK
+    events = openai.OpenAI(base_url=sandbox.base_url, api_key="sk-typed-in-the-page").fine_tuning.jobs.list_events(
+        monitor.job_id, limit=1000).data
+    metrics = [d for e in events if e.type == "metrics" and isinstance(d := e.data, dict)]
+    sent = {(int(d["step"]), name, float(d[name])) for d in metrics for name in ("train_loss", "valid_loss")}
+    loss = chart_rows(at.get("vega_lite_chart")[0])
+    assert sent and set(zip(loss["step"], loss["metric"], loss["value"], strict=True)) == sent
     checkpoints = [c.value for c in at.code if ":ckpt-step-" in c.value]  # each whole, wrapped (not a wide table)
     assert checkpoints and all(c.startswith("ft:") for c in checkpoints)
     job = Registry().jobs()[0]
@@ -632,8 +648,6 @@ def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path
 
 
 def test_token_histogram_counts_every_example_and_draws_the_limit() -> None:
-    import pandas as pd
-
     from toolkit.ui import charts
 
     chart = charts.token_histogram([90, 100, 120, 5_000, 70_000], 65_536)
