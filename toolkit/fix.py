@@ -48,6 +48,7 @@ class FixEdit:
     # False for a problem lint does not report: inside an array (lint reports the array as one F011), or
     # uncovered by another fix of the same run
     reported: bool = True
+    problems: int = 1  # the findings it fixes (one edit renames every "human" role of a record: one per message)
 
     @property
     def key(self) -> tuple[int | None, str]:
@@ -76,16 +77,20 @@ class FixResult:
             return f"{self.path}: nothing to fix"
         reported = [e for e in self.edits if e.reported]
         found = [e for e in self.edits if not e.reported]
-        said = f"fixed {len(reported)} problem(s) ({_codes(reported)})" if reported else "fixed"
+        said = f"fixed {_count(reported)} problem(s) ({_codes(reported)})" if reported else "fixed"
         if found:
-            said += f"{' and' if reported else ''} {len(found)} more found while fixing ({_codes(found)}: inside an " \
-                    "array, or uncovered by another fix)"
+            said += f"{' and' if reported else ''} {_count(found)} more found while fixing ({_codes(found)}: inside " \
+                    "an array, or uncovered by another fix)"
         kept = f"; original kept as {self.backup}" if self.backup else ""
         return f"{self.path}: {said}{kept}"
 
 
 def _codes(edits: list[FixEdit]) -> str:
     return ", ".join(sorted({e.rule for e in edits}))
+
+
+def _count(edits: list[FixEdit]) -> int:
+    return sum(e.problems for e in edits)
 
 
 @dataclass
@@ -271,8 +276,8 @@ class _Planner:
         end_line = last if last > arr.line else None
         edits = [FixEdit(arr.line, end_line, "F011", f"write the {arr.elements} records of the array on their own "
                          "lines", before, arr.after)]
-        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after, reported=False)
-                  for rule, descs in arr.repaired.items()]
+        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after, reported=False,
+                          problems=len(descs)) for rule, descs in arr.repaired.items()]
         return _Segment(item.line, original, [], edits)
 
     def _unreported(self, before: int) -> Iterator[_Segment]:
@@ -311,8 +316,8 @@ class _Planner:
                 after = _text(fixed)
                 edit = FixEdit(line, end_line, "F011", f"write the {len(fixed)} records of the array on their "
                                "own lines", _text(lines), after)
-                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after, reported=False)
-                         for rule, descs in repaired.items()]
+                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after, reported=False,
+                                 problems=len(descs)) for rule, descs in repaired.items()]
                 return _Segment(line, original, fixed, [edit, *inner])
         elif record is not None and not codes & _UNSAFE:
             fixed, edits = self._record(line, end_line, lines, ends[-1], record, "F012" in codes)
@@ -355,10 +360,11 @@ class _Planner:
             if one is None:
                 continue
             if rule == "F012":
-                what = f"join the record on lines {line}-{end_line} into one line"
+                what, problems = f"join the record on lines {line}-{end_line} into one line", 1
             else:
-                what = "; ".join(c.description for c in found if c.rule == rule)
-            edits.append(FixEdit(line, end_line, rule, what, before, (one + end).decode("utf-8")))
+                changes = [c.description for c in found if c.rule == rule]
+                what, problems = "; ".join(changes), len(changes)
+            edits.append(FixEdit(line, end_line, rule, what, before, (one + end).decode("utf-8"), problems=problems))
         rewritten = self._rewrite(raw, {e.rule for e in edits}) if edits else None
         if rewritten is None:
             return [], []
