@@ -13,7 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import openai
 import pandas as pd
@@ -667,9 +667,9 @@ def test_big_files_are_analysed_in_the_background(workspace: Path, monkeypatch: 
     release = threading.Event()
     full = Analysis.run_full
 
-    def slow(self: Analysis, *args: object, **kwargs: object) -> None:
+    def slow(self: Analysis, *args: Any, **kwargs: Any) -> None:
         release.wait(30)
-        full(self, *args, **kwargs)  # type: ignore[arg-type]
+        full(self, *args, **kwargs)
 
     monkeypatch.setattr(state, "BACKGROUND_BYTES", 0)  # every file counts as big
     monkeypatch.setattr(Analysis, "run_full", slow)

@@ -644,8 +644,9 @@ def test_the_command_prints_how_to_connect() -> None:
     command = [sys.executable, "-c", "from toolkit.cli.main import entry; entry()", "sandbox", "--port", "0"]
     proc = subprocess.Popen(command,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
     try:
-        lines = [proc.stdout.readline() for _ in range(6)]  # type: ignore[union-attr]
+        lines = [proc.stdout.readline() for _ in range(6)]
         base_url = next(line.split("=", 1)[1].strip() for line in lines if "OPENAI_BASE_URL=" in line)
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", base_url)
         assert any("OPENAI_API_KEY=" in line for line in lines)
@@ -653,7 +654,7 @@ def test_the_command_prints_how_to_connect() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)  # SIGINT may be ignored when the tests run in a background shell
         assert proc.wait(timeout=10) == 0
-    assert "sandbox stopped" in proc.stderr.read()  # type: ignore[union-attr]
+    assert "sandbox stopped" in proc.stderr.read()
 
 
 def test_prism_mock_checks_what_the_sdk_sends(prism_mock: str) -> None:

@@ -183,7 +183,7 @@ def test_train_on_foundry_with_a_training_type(foundry: Sandbox, capsys: pytest.
     assert any('"POST /openai/v1/files HTTP/1.1" 201' in line for line in LOG)
     assert arm.calls[0][3]["sku"] == {"name": "DeveloperTier", "capacity": 1}
     assert "azure-key-SECRET" not in out + err
-    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    job_id = re.findall(r"created job (ftjob-\S+)", err)[0]
     shown = json.loads((main(["jobs", "show", job_id, "--provider", "azure", "--format", "json"]),
                         capsys.readouterr().out)[1])
     assert shown["fine_tuned_model"] == model and shown["result_files"]
