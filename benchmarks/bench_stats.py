@@ -104,10 +104,10 @@ def tokenize_only(path: str) -> dict[str, Any]:
         assert sum(pool.map(work, chunks)) == total
     out["two_threads_s"] = time.perf_counter() - start
 
-    with ProcessPoolExecutor(2, initializer=_worker_init, initargs=(name,)) as pool:
-        list(pool.map(_encode_chunk, [["warm up"], ["warm up"]]))
+    with ProcessPoolExecutor(2, initializer=_worker_init, initargs=(name,)) as processes:
+        list(processes.map(_encode_chunk, [["warm up"], ["warm up"]]))
         start = time.perf_counter()
-        assert sum(pool.map(_encode_chunk, chunks, chunksize=4)) == total
+        assert sum(processes.map(_encode_chunk, chunks, chunksize=4)) == total
         out["two_processes_s"] = time.perf_counter() - start
     out["tokens"] = total
     return out

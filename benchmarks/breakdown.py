@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,8 @@ from toolkit.config import Settings
 from toolkit.engine import Linter, _gather
 from toolkit.reader import FileFacts, JsonlReader, Record
 from toolkit.rules import RULES, load_all
-from toolkit.rules.context import FileSummary
-from toolkit.rules.registry import COLLECTORS
+from toolkit.rules.context import Context, FileSummary
+from toolkit.rules.registry import COLLECTORS, Finding
 
 TOKENS = ("C200",)  # the rule that runs the tokenizer
 NEAR = "near-duplicates"
@@ -42,6 +43,17 @@ def _cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = time.process_time()
     out = fn()
     return time.process_time() - start, out
+
+
+def _findings(check: Callable[..., Iterable[Finding]], subjects: list[Any], ctx: Context) -> list[list[Finding]]:
+    """The findings of a rule's ``check`` on each of ``subjects`` (records, or a file's summary)."""
+    return [list(check(subject, ctx)) for subject in subjects]
+
+
+def _add_all(box: Any, items: list[Record]) -> None:
+    """Feed every record to a collector."""
+    for i in items:
+        box.add(i)
 
 
 def breakdown(path: Path) -> dict[str, Any]:
@@ -60,19 +72,19 @@ def breakdown(path: Path) -> dict[str, Any]:
     schema, valid = _cpu(lambda: [validator.is_valid(i.value) for i in items])
 
     per_rule: dict[str, float] = {}
-    for rule in plan.record[fmt, True]:
+    for rule, check in plan.record[fmt, True]:
         chosen = [i for i, ok in zip(items, valid, strict=True) if ok or not rule.structural]
-        per_rule[rule.code], _ = _cpu(lambda r=rule, c=chosen: [list(r.check(i, ctx)) for i in c])  # type: ignore[misc]
+        per_rule[rule.code], _ = _cpu(functools.partial(_findings, check, chosen, ctx))
     counting = sum(per_rule.pop(code, 0.0) for code in TOKENS)
 
     collected: dict[str, float] = {}
     for kind in plan.collectors:
         box = kind.create()
         summary.collected[kind.name] = box
-        collected[kind.name], _ = _cpu(lambda b=box: [b.add(i) for i in items])  # type: ignore[misc]
+        collected[kind.name], _ = _cpu(functools.partial(_add_all, box, items))
     file_rules: dict[str, float] = {}
     for rule in plan.file:
-        file_rules[rule.code], _ = _cpu(lambda r=rule: list(r.check(summary, ctx)))  # type: ignore[misc]
+        file_rules[rule.code], _ = _cpu(functools.partial(_findings, rule.checker, [summary], ctx))
     near_rules = COLLECTORS[NEAR].rules
     near = collected.pop(NEAR, 0.0) + sum(file_rules.pop(code, 0.0) for code in near_rules)
     whole, _ = _cpu(lambda: linter.lint(path))

@@ -79,7 +79,7 @@ def context(fmt: str = "chat", provider: str = "openai", *, grader: Any = None, 
 def run_record_rule(code: str, value: Any, ctx: Context) -> list[Finding]:
     """Call a record rule directly on any JSON value (the engine only passes objects, rules must not care)."""
     raw = json.dumps(value).encode()
-    return list(RULES[code].check(Record(line=1, value=value, raw=raw), ctx))  # type: ignore[misc]
+    return list(RULES[code].checker(Record(line=1, value=value, raw=raw), ctx))
 
 
 def summary(fmt: str = "chat", role: str = "train", **fields: Any) -> FileSummary:

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from family_support import context, run_record_rule
 
-from toolkit import catalog, schemas
+from toolkit import schemas
 from toolkit.config import Settings
 from toolkit.diagnostics import Diagnostic
 from toolkit.engine import Linter
-from toolkit.reader import Record
-from toolkit.rules import RULES, load_all
-from toolkit.rules.context import Context
+from toolkit.rules import RULES
 from toolkit.rules.registry import Finding
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -134,21 +133,9 @@ def assert_schema_rejects(case: Case) -> None:
     assert not schemas.validator(case.fmt).is_valid(case.value), f"schema accepts a {case.code} violation"
 
 
-def context(fmt: str = "chat", provider: str = "openai") -> Context:
-    return Context(provider=catalog.provider(provider), model=catalog.resolve(provider, None),
-                   method="reinforcement" if fmt == "reinforcement" else "supervised", file_format=fmt)
-
-
 def run_rule(code: str, value: Any, fmt: str = "chat", provider: str = "openai") -> list[Finding]:
     """Call one rule function directly on ``value`` (any JSON value) and return its findings."""
-    raw = json.dumps(value).encode()
-    return list(RULES[code].check(Record(line=1, value=value, raw=raw), context(fmt, provider)))  # type: ignore[misc]
-
-
-def codes_of(module: str) -> list[str]:
-    """The rule codes a module registers."""
-    load_all()
-    return sorted(c for c, r in RULES.items() if r.check is not None and r.check.__module__ == module)
+    return run_record_rule(code, value, context(fmt, provider))
 
 
 def assert_survives_odd_values(code: str) -> None:

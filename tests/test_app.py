@@ -11,10 +11,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any, TypeVar
 
+import openai
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Button, Element, TextArea, UnknownElement, Widget, WidgetList
 
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
@@ -26,6 +31,7 @@ APP = ROOT / "app.py"
 SAMPLES = ROOT / "samples"
 PAGES = "toolkit/ui/app_pages"
 SYSTEM = "Elle is a factual chatbot that answers questions about elements in the periodic table with a limerick."
+W = TypeVar("W", bound=Widget)
 CREDENTIALS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "AZURE_OPENAI_ENDPOINT",
                "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_VERSION")
 
@@ -49,7 +55,7 @@ def plain(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text).replace("  \n", "\n")
 
 
-def texts(elements) -> list[str]:  # type: ignore[no-untyped-def]
+def texts(elements: Iterable[Element]) -> list[str]:
     return [plain(str(e.value)) for e in elements]
 
 
@@ -85,7 +91,7 @@ def edit(at: AppTest, example: int) -> AppTest:
     return at
 
 
-def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+def button(at: AppTest, label: str) -> Button:
     return next(b for b in at.button if b.label == label)
 
 
@@ -96,16 +102,19 @@ def save(at: AppTest) -> AppTest:
     return at
 
 
-def msg(widgets, name: str):  # type: ignore[no-untyped-def]
+def msg(widgets: WidgetList[W], name: str) -> W:
     """The record editor's widget ``name`` (its key, without the ``__<version>`` the editor adds)."""
     found = [w for w in widgets if isinstance(w.key, str) and w.key.rsplit("__", 1)[0] == name]
     assert len(found) == 1, f"{name}: {[w.key for w in widgets]}"
     return found[0]
 
 
-def table(at: AppTest, column: str):  # type: ignore[no-untyped-def]
-    """The first table on the page with ``column``."""
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+def chart_rows(chart: Element | Block) -> pd.DataFrame:
+    """The data a drawn Altair chart plots (its datasets, as Streamlit sends them to the browser)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    assert isinstance(chart, UnknownElement) and chart.type == "vega_lite_chart", chart
+    return pd.concat([convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets])
 
 
 def lines(path: Path) -> list[bytes]:
@@ -309,7 +318,7 @@ def test_findings_next_to_their_field_and_fix_this(workspace: Path) -> None:
     assert b'"role": "user", "content": "Tell me about mercury."' in lines(path)[13]
 
 
-def json_box(at: AppTest):  # type: ignore[no-untyped-def]
+def json_box(at: AppTest) -> TextArea:
     """The record editor's text box for the whole entry (its key names the entry shown)."""
     (box,) = [t for t in at.text_area if (t.key or "").startswith("edit_json_")]
     return box
@@ -326,6 +335,7 @@ def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     at.number_input(key="rec_index").set_value(1)  # F010: the missing comma
     run(at)
     broken = json_box(at).value
+    assert broken is not None
     json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
     at.button(key="edit_json_apply").click()
     run(at)
@@ -424,7 +434,7 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     data = b"question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\nTell me about gallium.,It melts.,y\n"
     at.file_uploader(key="imp_file").set_value(("qa.csv", data, "text/csv"))
     run(at)
-    assert [s.value for s in at.selectbox if s.key.startswith("imp_col_")] == ["user", "assistant", "(not used)"]
+    assert [s.value for s in at.selectbox if (s.key or "").startswith("imp_col_")] == ["user", "assistant", "(not used)"]
     at.text_input(key="imp_system").set_value(SYSTEM)
     run(at)
     assert at.subheader[0].value == "Preview: 2 example(s)"
@@ -510,7 +520,13 @@ def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox)
     assert numbers["Step"].split(" / ")[0] == numbers["Step"].split(" / ")[1]
     model = at.code[0].value
     assert model.startswith("ft:gpt-4.1-mini-2025-04-14:sandbox:elle:")
-    assert at.get("vega_lite_chart")  # loss (and accuracy) curves
+    # the loss curves drawn are the sandbox's own metrics events for the job, read here with the SDK
+    events = openai.OpenAI(base_url=sandbox.base_url, api_key="sk-typed-in-the-page").fine_tuning.jobs.list_events(
+        monitor.job_id, limit=1000).data
+    metrics = [d for e in events if e.type == "metrics" and isinstance(d := e.data, dict)]
+    sent = {(int(d["step"]), name, float(d[name])) for d in metrics for name in ("train_loss", "valid_loss")}
+    loss = chart_rows(at.get("vega_lite_chart")[0])
+    assert sent and set(zip(loss["step"], loss["metric"], loss["value"], strict=True)) == sent
     checkpoints = [c.value for c in at.code if ":ckpt-step-" in c.value]  # each whole, wrapped (not a wide table)
     assert checkpoints and all(c.startswith("ft:") for c in checkpoints)
     job = Registry().jobs()[0]
@@ -636,6 +652,7 @@ def test_token_histogram_counts_every_example_and_draws_the_limit() -> None:
 
     chart = charts.token_histogram([90, 100, 120, 5_000, 70_000], 65_536)
     bars, limit = chart.layer[0].data, chart.layer[1].data
+    assert isinstance(bars, pd.DataFrame) and isinstance(limit, pd.DataFrame)
     assert bars["examples"].sum() == 5 and (bars["from"] < bars["to"]).all()
     assert bars["from"].min() <= 90 and bars["to"].max() >= 70_000
     assert list(limit["from"]) == [65_536]
@@ -650,9 +667,9 @@ def test_big_files_are_analysed_in_the_background(workspace: Path, monkeypatch: 
     release = threading.Event()
     full = Analysis.run_full
 
-    def slow(self: Analysis, *args: object, **kwargs: object) -> None:
+    def slow(self: Analysis, *args: Any, **kwargs: Any) -> None:
         release.wait(30)
-        full(self, *args, **kwargs)  # type: ignore[arg-type]
+        full(self, *args, **kwargs)
 
     monkeypatch.setattr(state, "BACKGROUND_BYTES", 0)  # every file counts as big
     monkeypatch.setattr(Analysis, "run_full", slow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ GOOD = [{"messages": [{"role": "system", "content": "Elle answers in limericks."
         for i in range(1, 13)]
 
 
-def write(path: Path, records: list[object], extra: bytes = b"") -> Path:
+def write(path: Path, records: Sequence[object], extra: bytes = b"") -> Path:
     path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in records) + extra)
     return path
 

@@ -260,7 +260,7 @@ def test_same_file_and_missing_input_are_refused(tmp_path):
         convert(path, tmp_path / "o.json")
 
 
-def test_bytes_that_are_not_utf8_name_the_line(tmp_path):  # type: ignore[no-untyped-def]
+def test_bytes_that_are_not_utf8_name_the_line(tmp_path: Path) -> None:
     from toolkit.convert import read_items
     from toolkit.errors import InputError
 

@@ -7,10 +7,12 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from toolkit.config import Settings
+from toolkit.diagnostics import Diagnostic
 from toolkit.edit import (
     Analysis,
     ConflictError,
@@ -23,7 +25,7 @@ from toolkit.edit import (
     table,
     write_atomic,
 )
-from toolkit.edit.entries import entries_from_text
+from toolkit.edit.entries import Entry, entries_from_text
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 SYSTEM = "Elle is a factual chatbot that answers questions about elements in the periodic table with a limerick."
@@ -33,6 +35,24 @@ def _copy(tmp_path: Path, name: str) -> Path:
     target = tmp_path / name
     shutil.copyfile(SAMPLES / name, target)
     return target
+
+
+def record(ds: Dataset, index: int) -> dict[str, Any]:
+    """The record of entry ``index``, which must be one."""
+    value = ds.entries[index].value
+    assert value is not None, f"entry {index} is not a record"
+    return value
+
+
+def records(ds: Dataset) -> list[dict[str, Any]]:
+    return [record(ds, i) for i in range(len(ds.entries))]
+
+
+def diagnostics(analysis: Analysis, entry: Entry) -> tuple[Diagnostic, ...]:
+    """The findings of an entry the analysis has linted."""
+    facts = analysis.get(entry)
+    assert facts is not None, "the entry was not linted"
+    return facts.diagnostics
 
 
 def _chat(user: str, answer: str, **extra: object) -> dict:
@@ -198,11 +218,11 @@ def test_undo_restores_content_and_saved_state(tmp_path: Path) -> None:
 def test_weight_toggle(tmp_path: Path) -> None:
     path = _copy(tmp_path, "elle_multi_turn.jsonl")
     ds = Dataset.open(path)
-    msgs = ds.entries[0].value["messages"]
+    msgs = record(ds, 0)["messages"]
     k = next(i for i, m in enumerate(msgs) if m["role"] == "assistant" and m.get("weight") == 1)
     ds.change(0, ops.set_weight(f"/messages/{k}", trained=False), "weight 0")
-    assert ds.entries[0].value["messages"][k]["weight"] == 0
-    assert not ops.is_trained(ds.entries[0].value["messages"][k])
+    assert record(ds, 0)["messages"][k]["weight"] == 0
+    assert not ops.is_trained(record(ds, 0)["messages"][k])
     ds.save()
     saved = path.read_bytes().split(b"\n")
     assert json.loads(saved[0])["messages"][k]["weight"] == 0
@@ -218,21 +238,21 @@ def test_tool_calls_add_edit_and_delete() -> None:
         ops.add_tool_call("/messages/2", "lookup_element", "[1]")
     ds.change(0, ops.add_tool_call("/messages/2", "lookup_element", '{"symbol": "Mg"}'), "call")
     ds.change(0, ops.add_tool_call("/messages/2", "lookup_element", '{"symbol": "Ca"}'), "call")
-    calls = ds.entries[0].value["messages"][2]["tool_calls"]
+    calls = record(ds, 0)["messages"][2]["tool_calls"]
     assert [c["id"] for c in calls] == ["call_1", "call_2"]
     assert calls[0] == {"id": "call_1", "type": "function",
                         "function": {"name": "lookup_element", "arguments": '{"symbol": "Mg"}'}}
     ds.change(0, ops.set_tool_call("/messages/2", 1, arguments='{"symbol": "Sr"}', call_id="call_sr"), "edit")
-    assert calls != ds.entries[0].value["messages"][2]["tool_calls"]
-    assert ds.entries[0].value["messages"][2]["tool_calls"][1]["id"] == "call_sr"
+    assert calls != record(ds, 0)["messages"][2]["tool_calls"]
+    assert record(ds, 0)["messages"][2]["tool_calls"][1]["id"] == "call_sr"
     with pytest.raises(EditError, match="already used"):
         ds.change(0, ops.add_tool_call("/messages/2", "f", "{}", call_id="call_1"), "dup")
     ds.change(0, ops.add_message("/messages", "tool", '{"name": "Magnesium"}'), "tool result")
     ds.change(0, ops.set_optional("/messages/3/tool_call_id", "call_1"), "link")
-    assert ops.call_ids(ds.entries[0].value) == ["call_1", "call_sr"]
+    assert ops.call_ids(record(ds, 0)) == ["call_1", "call_sr"]
     ds.change(0, ops.delete_tool_call("/messages/2", 0), "delete")
     ds.change(0, ops.delete_tool_call("/messages/2", 0), "delete")
-    assert "tool_calls" not in ds.entries[0].value["messages"][2]
+    assert "tool_calls" not in record(ds, 0)["messages"][2]
 
 
 def test_messages_add_move_delete_and_role_name() -> None:
@@ -240,12 +260,12 @@ def test_messages_add_move_delete_and_role_name() -> None:
     ds.insert(0, _chat("B?", "Boron"), "add")
     ds.change(0, ops.add_message("/messages", "user", "And carbon?", at=3), "add")
     ds.change(0, ops.move_message("/messages", 3, -1), "up")
-    assert [m["role"] for m in ds.entries[0].value["messages"]] == ["system", "user", "user", "assistant"]
+    assert [m["role"] for m in record(ds, 0)["messages"]] == ["system", "user", "user", "assistant"]
     with pytest.raises(EditError, match="already first"):
         ds.change(0, ops.move_message("/messages", 0, -1), "up")
     ds.change(0, ops.set_role("/messages/2", "assistant"), "role")
     ds.change(0, ops.set_optional("/messages/1/name", "ada"), "name")
-    assert ds.entries[0].value["messages"][1]["name"] == "ada"
+    assert record(ds, 0)["messages"][1]["name"] == "ada"
     ds.change(0, ops.set_optional("/messages/1/name", ""), "no name")
     ds.change(0, ops.delete_message("/messages", 2), "delete")
     assert ds.entries[0].value == _chat("B?", "Boron")
@@ -254,7 +274,7 @@ def test_messages_add_move_delete_and_role_name() -> None:
 def test_preference_record_edit(tmp_path: Path) -> None:
     path = _copy(tmp_path, "elle_dpo.jsonl")
     ds = Dataset.open(path)
-    value = ds.entries[0].value
+    value = record(ds, 0)
     assert ops.message_lists(value) == ["/input/messages", "/preferred_output", "/non_preferred_output"]
     ds.change(0, ops.set_value("/non_preferred_output/0/content", "Worse."), "edit")
     ds.save()
@@ -266,11 +286,11 @@ def test_preference_record_edit(tmp_path: Path) -> None:
 
 def test_templates_take_the_shared_system_prompt() -> None:
     chat = Dataset.open(SAMPLES / "elle_single_turn.jsonl")
-    assert ops.template([e.value for e in chat.entries]) == {
+    assert ops.template(records(chat)) == {
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ""},
                      {"role": "assistant", "content": ""}]}
     dpo = Dataset.open(SAMPLES / "elle_dpo.jsonl")
-    shape = ops.template([e.value for e in dpo.entries])
+    shape = ops.template(records(dpo))
     assert shape["input"]["messages"][0] == {"role": "system", "content": SYSTEM}
     assert shape["preferred_output"] == shape["non_preferred_output"] == [{"role": "assistant", "content": ""}]
 
@@ -329,7 +349,7 @@ def test_fix_this_and_fix_all_like_this(tmp_path: Path) -> None:
     ds = Dataset.open(path)
     analysis = Analysis(Settings(method="supervised"))
     analysis.run_full(ds)
-    with_rule = [i for i, e in enumerate(ds.entries) if any(d.rule == "C030" for d in analysis.get(e).diagnostics)]
+    with_rule = [i for i, e in enumerate(ds.entries) if any(d.rule == "C030" for d in diagnostics(analysis, e))]
     assert with_rule == [13]
     planned = findings.plan_fixes(ds, with_rule, "C030", file_format=analysis.format)
     assert [p.description for p in planned] == ['/messages/1: rename role "human" to "user"']
@@ -342,7 +362,7 @@ def test_fix_this_and_fix_all_like_this(tmp_path: Path) -> None:
     assert ds.history == ["fix C030", "fix the lines"]
     assert len(ds) == 48 and all(e.lines == 1 for e in ds.entries)  # +1 from the array, -1 blank line
     assert analysis.update(ds) == 4  # the mercury record, two records from the array, the joined one
-    assert {d.rule for i in (2, 3, 13) for d in analysis.get(ds.entries[i]).diagnostics} == set()
+    assert {d.rule for i in (2, 3, 13) for d in diagnostics(analysis, ds.entries[i])} == set()
 
 
 def test_analysis_table_and_placement() -> None:
@@ -364,7 +384,7 @@ def test_analysis_table_and_placement() -> None:
     assert by_tokens["tokens"].iloc[0] == df["tokens"].max()
     assert len(table.page(df, 2, 20)) == 20 and table.pages(48, 20) == 3
     entry = ds.entries[22]
-    groups = findings.place(analysis.get(entry).diagnostics, ["/messages/1", "/messages/1/weight"])
+    groups = findings.place(diagnostics(analysis, entry), ["/messages/1", "/messages/1/weight"])
     assert [d.rule for d in groups["/messages/1/weight"]] == ["C100"]
     assert groups["/messages/1/weight"][0].line == 1  # counted from the entry's first line (line 23 of the file)
     assert findings.anchor("/messages/9/content", ["/messages/1"]) == ""

@@ -124,7 +124,7 @@ def test_rows_keep_every_finding_beyond_what_lint_lists(tmp_path: Path, monkeypa
     listed = lint_file(path).files[0]
     assert sum(d.rule == "C030" and d.line is not None for d in listed.diagnostics) == 3  # + "and 5 more"
     ds, an = _analysed(path)
-    assert all(any(d.rule == "C030" for d in an.get(e).diagnostics) for e in ds.entries)  # type: ignore[union-attr]
+    assert all((f := an.get(e)) is not None and any(d.rule == "C030" for d in f.diagnostics) for e in ds.entries)
     totals = an.totals(ds)
     assert (totals.errors, totals.warnings) == (listed.errors, listed.warnings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -60,6 +61,41 @@ def test_fix_write_then_lint_leaves_no_fixable_finding(tmp_path, key):
     else:  # nothing to fix: the file is not touched, and no backup is made
         assert path.read_bytes() == original and result.backup is None
         assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+# a file with one of each line-level and record-level repair: BOM, CRLF, blank line, array, multi-line record,
+# role alias, arguments object, tool text parts, fractional weight
+MIXED = ("\ufeff" + line({"messages": [{"role": "human", "content": "q"}, ASSISTANT]})
+         + "\n"
+         + json.dumps([{"messages": [USER, ASSISTANT]}, {"messages": [USER, {**ASSISTANT, "weight": 1.0}]}]) + "\n"
+         + json.dumps({"messages": [USER, ASSISTANT]}, indent=2) + "\n"
+         + line({"messages": [USER, {"role": "assistant", "tool_calls": [
+             {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"x": 1}}}]},
+             {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "ok"}]}, ASSISTANT]})
+         ).replace("\n", "\r\n")
+
+
+def _fixable_in_lint_output(out: str) -> int:
+    """The count lint's summary gives, checked against the findings it marks [*]."""
+    marked = sum(" [*] " in row for row in out.splitlines())
+    summary = re.search(r"^\[\*\] (\d+) fixable with `tunesmith fix --write`\.$", out, re.MULTILINE)
+    assert (int(summary.group(1)) if summary else 0) == marked, out
+    return marked
+
+
+@pytest.mark.parametrize("provider", ["openai", "azure"])
+@pytest.mark.parametrize("key", [*sample_and_corpus_names(), "mixed"])
+def test_lint_says_how_many_problems_fix_write_fixes(tmp_path, capsys, key, provider):
+    """The "[*] N fixable" of lint's text output is the "fixed N problem(s)" of `fix --write` on the same file."""
+    path = put(tmp_path, MIXED if key == "mixed" else data_file(key).read_bytes(), "data.jsonl")
+    main(["lint", str(path), "--provider", provider])
+    fixable = _fixable_in_lint_output(capsys.readouterr().out)
+    main(["fix", "--write", str(path), "--provider", provider])
+    out = capsys.readouterr()
+    fixed = re.search(r"fixed (\d+) problem\(s\)", out.out + out.err)
+    assert (int(fixed.group(1)) if fixed else 0) == fixable, out.out + out.err
+    if key == "mixed":  # every repair of MIXED is counted; Azure wants the BOM (no F031)
+        assert fixable == (7 if provider == "azure" else 8) and "1 more found while fixing (C101" in out.out
 
 
 def test_which_corpus_files_need_fixing(tmp_path):

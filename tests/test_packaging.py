@@ -61,9 +61,9 @@ def _distributions(extra: str) -> set[str]:
     """The distributions an extra brings, following tunesmith[...] self-references."""
     names: set[str] = set()
     for requirement in PYPROJECT["project"]["optional-dependencies"][extra]:
-        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)  # type: ignore[union-attr]
+        name = re.findall(r"^[A-Za-z0-9_.-]+", requirement)[0]
         if name == "tunesmith":
-            for inner in re.search(r"\[(.*)\]", requirement).group(1).split(","):  # type: ignore[union-attr]
+            for inner in re.findall(r"\[(.*)\]", requirement)[0].split(","):
                 names |= _distributions(inner.strip())
         else:
             names.add(name.lower())
@@ -72,7 +72,7 @@ def _distributions(extra: str) -> set[str]:
 
 def test_every_extra_module_is_installed_by_its_extra() -> None:
     providers = importlib.metadata.packages_distributions()
-    core = {re.match(r"[A-Za-z0-9_.-]+", r).group(0).lower() for r in PYPROJECT["project"]["dependencies"]}  # type: ignore[union-attr]
+    core = {re.findall(r"^[A-Za-z0-9_.-]+", r)[0].lower() for r in PYPROJECT["project"]["dependencies"]}
     for module, extra in EXTRA_OF_MODULE.items():
         dists = {d.lower() for d in providers[module]}
         assert dists & _distributions(extra), (module, extra)

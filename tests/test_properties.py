@@ -8,7 +8,7 @@ import json
 from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
@@ -182,17 +182,17 @@ def mutate(kind: str, record: dict[str, Any]) -> tuple[dict[str, Any], str, str 
         msgs[i]["content"] = "please <|endoftext|> now"
         return r, "F100", f"/messages/{i}/content"
     if kind == "unmatched-tool-id":
-        i = _tool_message(r)
-        if i is None:
+        tool = _tool_message(r)
+        if tool is None:
             return None
-        msgs[i]["tool_call_id"] = "call_nowhere"
-        return r, "C150", f"/messages/{i}/tool_call_id"
+        msgs[tool]["tool_call_id"] = "call_nowhere"
+        return r, "C150", f"/messages/{tool}/tool_call_id"
     if kind == "arguments-object":
-        i = next((j for j, m in enumerate(msgs) if m.get("tool_calls")), None)
-        if i is None:
+        caller = next((j for j, m in enumerate(msgs) if m.get("tool_calls")), None)
+        if caller is None:
             return None
-        msgs[i]["tool_calls"][0]["function"]["arguments"] = {"x": 1}
-        return r, "C140", f"/messages/{i}/tool_calls/0/function/arguments"
+        msgs[caller]["tool_calls"][0]["function"]["arguments"] = {"x": 1}
+        return r, "C140", f"/messages/{caller}/tool_calls/0/function/arguments"
     raise AssertionError(kind)
 
 
@@ -205,8 +205,9 @@ MUTATIONS = ["drop-content", "human-role", "top-level-weight", "fractional-weigh
 @given(chat_record(), st.sampled_from(MUTATIONS))
 def test_mutations_are_caught_by_the_rule_that_names_them(record: dict[str, Any], kind: str) -> None:
     mutated = mutate(kind, record)
-    assume(mutated is not None)
-    value, rule, pointer = mutated  # type: ignore[misc]
+    if mutated is None:
+        reject()
+    value, rule, pointer = mutated
     found = [(d.rule, d.pointer) for d in lint_records([value])]
     assert (rule, pointer) in found, (kind, found)
 

@@ -9,7 +9,7 @@ from family_support import chat, context, dpo, hits, lint, lint_path, messages, 
 
 from toolkit.reader import BOM
 from toolkit.rules import RULES, file_rules
-from toolkit.rules.context import FileSummary
+from toolkit.rules.context import Context, FileSummary
 from toolkit.rules.images import IMAGES, ImageExamples
 
 TEN = [chat(i) for i in range(10)]
@@ -72,14 +72,21 @@ def test_f050_f051_file_size(monkeypatch: pytest.MonkeyPatch) -> None:
     assert hits(lint(TEN), "F050") == hits(lint(TEN), "F051") == []
 
 
+def first_message(code: str, facts: FileSummary, ctx: Context) -> str:
+    """The message of file rule ``code``'s first finding on ``facts``."""
+    message = next(iter(RULES[code].checker(facts, ctx))).message
+    assert message is not None, code
+    return message
+
+
 def test_f050_f051_real_limits_in_bytes() -> None:
     big = summary(bytes=9 * 1024 ** 3)
     mid = summary(bytes=600 * 1024 ** 2)
     ctx = context()
-    assert "9.0 GB" in next(iter(RULES["F050"].check(big, ctx))).message
-    assert list(RULES["F051"].check(big, ctx)) == []
-    assert "600.0 MB" in next(iter(RULES["F051"].check(mid, ctx))).message
-    assert list(RULES["F050"].check(mid, ctx)) == []
+    assert "9.0 GB" in first_message("F050", big, ctx)
+    assert list(RULES["F051"].checker(big, ctx)) == []
+    assert "600.0 MB" in first_message("F051", mid, ctx)
+    assert list(RULES["F050"].checker(mid, ctx)) == []
 
 
 # -- number of examples ---------------------------------------------------------------------
@@ -103,14 +110,14 @@ def test_f070_few_examples_for_supervised_and_dpo_training_files() -> None:
 
 def test_f080_rft_limits_come_from_the_catalog() -> None:
     ctx = context("reinforcement")
-    assert "50,001" in next(iter(RULES["F080"].check(summary("reinforcement", records=50_001), ctx))).message
-    assert list(RULES["F080"].check(summary("reinforcement", records=50_000), ctx)) == []
+    assert "50,001" in first_message("F080", summary("reinforcement", records=50_001), ctx)
+    assert list(RULES["F080"].checker(summary("reinforcement", records=50_000), ctx)) == []
     val = context("reinforcement", role="validation")
-    assert list(RULES["F080"].check(summary("reinforcement", "validation", records=1_001), val))
-    assert list(RULES["F080"].check(summary("reinforcement", "validation", records=1_000), val)) == []
+    assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=1_001), val))
+    assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=1_000), val)) == []
     azure = context("reinforcement", "azure", role="validation")
-    assert list(RULES["F080"].check(summary("reinforcement", "validation", records=6_150), azure)) == []
-    assert list(RULES["F080"].check(summary(records=60_000), context())) == []  # no SFT maximum
+    assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=6_150), azure)) == []
+    assert list(RULES["F080"].checker(summary(records=60_000), context())) == []  # no SFT maximum
 
 
 def _with_images(count: int) -> FileSummary:
@@ -121,8 +128,8 @@ def _with_images(count: int) -> FileSummary:
 
 def test_f080_image_examples() -> None:
     ctx = context()
-    assert "50,001 examples contain images" in next(iter(RULES["F080"].check(_with_images(50_001), ctx))).message
-    assert list(RULES["F080"].check(_with_images(50_000), ctx)) == []
+    assert "50,001 examples contain images" in first_message("F080", _with_images(50_001), ctx)
+    assert list(RULES["F080"].checker(_with_images(50_000), ctx)) == []
 
 
 def test_f080_rft_validation_file_through_the_engine() -> None:

@@ -188,7 +188,7 @@ def test_grader_rules_never_raise(grader: Any) -> None:
     for provider in ("openai", "azure"):
         ctx = context("reinforcement", provider, grader=grader)
         for code in ("R051", "R080"):
-            assert_findings_sane(list(RULES[code].check(summary("reinforcement"), ctx)))
+            assert_findings_sane(list(RULES[code].checker(summary("reinforcement"), ctx)))
         for value in ODD_RECORDS:
             assert_findings_sane(run_record_rule("R050", value, ctx))
     assert all(isinstance(p, str) for p in grader_problems(grader, ("gpt-4o-2024-08-06",)))

@@ -71,4 +71,4 @@ def test_model_rules_never_raise(code: str, model: str | None) -> None:
     for fmt in ("chat", "preference", "reinforcement", "completion"):
         for provider in ("openai", "azure"):
             ctx = context(fmt, provider, model=model)
-            assert_findings_sane(list(RULES[code].check(summary(fmt), ctx)))
+            assert_findings_sane(list(RULES[code].checker(summary(fmt), ctx)))

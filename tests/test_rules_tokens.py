@@ -84,7 +84,7 @@ def test_c200_tokenizes_odd_values_without_raising() -> None:
 
     for value in ODD_RECORDS + [{"input": "x", "messages": 5}, {"input": {"messages": [None]}, "preferred_output": 5}]:
         rec = Record(line=1, value=value, raw=b"x" * 5_000)
-        assert_findings_sane(list(RULES["C200"].check(rec, context(model=SMALL))))
+        assert_findings_sane(list(RULES["C200"].checker(rec, context(model=SMALL))))
 
 
 def test_c200_appendix_a_record_over_gpt_4o_mini_limit() -> None:

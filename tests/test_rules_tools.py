@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from family_support import codes_of
 from rules_support import (
     Case,
     assert_flags,
     assert_passes,
     assert_schema_rejects,
     case_id,
-    codes_of,
     data_file,
     run_rule,
     structural_findings_on_valid,

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,7 +29,7 @@ SHOWN = (Severity.ERROR, Severity.WARNING)
 _ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*([A-Z]\d{3})\s*\|", re.MULTILINE)
 
 
-def _lint(name: str, **settings: str) -> list[Diagnostic]:
+def _lint(name: str, **settings: Any) -> list[Diagnostic]:
     result = Linter(Settings(**settings), today=TODAY).lint(SAMPLES / name)
     return result.diagnostics
 

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from toolkit.sandbox import Sandbox, job_lifecycle
+from toolkit.sandbox import Sandbox, job_lifecycle, validate
 from toolkit.sandbox.multipart import parse_form
 
 DEADLINE = 10.0  # seconds any one exchange may take
@@ -211,7 +211,7 @@ def test_a_bad_training_file_fails_its_job_and_nothing_else(sandbox: Sandbox, li
 def test_files_are_checked_outside_the_lock(monkeypatch: pytest.MonkeyPatch) -> None:
     """A file that takes long to check (here: until released) holds up no other request."""
     release, started = threading.Event(), threading.Event()
-    real = job_lifecycle.check_file
+    real = validate.check_file  # what job_lifecycle calls (it imports it by name)
 
     def slow_check(*args: Any, **kwargs: Any) -> Any:
         started.set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from rules_support import corpus_file, corpus_names, data_file, sample_and_corpus_names
@@ -18,7 +19,7 @@ JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI
        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
 
 
-def lint_one(record: dict, *codes: str) -> list[tuple[int, str | None, str, str]]:
+def lint_one(record: dict[str, Any], *codes: str) -> list[tuple[int | None, str | None, str, str]]:
     data = b'{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"}]}\n'
     data += json.dumps(record, ensure_ascii=False).encode() + b"\n"
     result = Linter(Settings(select=codes or ("D",))).lint_bytes(data)

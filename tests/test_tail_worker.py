@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +17,7 @@ from toolkit.engine import Linter
 def big_file(path: Path) -> Path:
     lines = []
     for i in range(3000):
-        record = {"messages": [{"role": "system", "content": "Elle answers in limericks."},
+        record: dict[str, Any] = {"messages": [{"role": "system", "content": "Elle answers in limericks."},
                                {"role": "user", "content": f"Tell me about element {i} " + "x" * (i % 50)},
                                {"role": "assistant", "content": f"Element {i} is fine."}]}
         if i % 97 == 0:
@@ -35,7 +37,9 @@ def big_file(path: Path) -> Path:
 def test_split_point_is_a_record_boundary(tmp_path: Path) -> None:
     path = big_file(tmp_path / "big.jsonl")
     data = path.read_bytes()
-    offset, line = tail_worker.split_point(str(path), len(data))  # type: ignore[misc]
+    split = tail_worker.split_point(str(path), len(data))
+    assert split is not None
+    offset, line = split
     assert data[offset:offset + 2] == b'{"' and data[offset - 1:offset] == b"\n"
     assert data[:offset].count(b"\n") + 1 == line
 
@@ -46,11 +50,11 @@ def test_two_processes_give_the_diagnostics_of_one(tmp_path: Path, monkeypatch: 
     one = Linter(Settings()).lint(path).diagnostics
     monkeypatch.setenv("TUNESMITH_PARALLEL", "1")
     monkeypatch.setattr(tail_worker, "MIN_BYTES", 0)
-    monkeypatch.setattr(tail_worker.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     started = []
     real_start = tail_worker.start_tail
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(*args: Any, **kwargs: Any) -> tail_worker.Tail | None:
         tail = real_start(*args, **kwargs)
         started.append(tail)
         return tail

@@ -41,7 +41,8 @@ class Arm:
             def _answer(self, body: Any) -> None:
                 arm.calls.append((self.command, self.path, dict(self.headers), body))
                 if arm.status != 200:
-                    data = {"error": {"code": "AuthorizationFailed", "message": f"no access with {TOKEN}"}}
+                    data: dict[str, Any] = {"error": {"code": "AuthorizationFailed",
+                                                      "message": f"no access with {TOKEN}"}}
                     code = arm.status
                 else:
                     state = "Creating" if self.command == "PUT" else arm.final
@@ -191,7 +192,7 @@ def test_train_on_foundry_with_a_training_type(foundry: Sandbox, capsys: pytest.
     assert any('"POST /openai/v1/files HTTP/1.1" 201' in line for line in LOG)
     assert arm.calls[0][3]["sku"] == {"name": "DeveloperTier", "capacity": 1}
     assert "azure-key-SECRET" not in out + err
-    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    job_id = re.findall(r"created job (ftjob-\S+)", err)[0]
     shown = json.loads((main(["jobs", "show", job_id, "--provider", "azure", "--format", "json"]),
                         capsys.readouterr().out)[1])
     assert shown["fine_tuned_model"] == model and shown["result_files"]

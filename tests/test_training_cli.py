@@ -82,7 +82,7 @@ def test_train_to_a_fine_tuned_model_through_the_spec_proxy(proxied: PrismProxy,
     assert "valid loss" in err and err.rstrip().endswith("trained tokens)")
     assert re.findall(r"^status: (\w+)$", err, re.M)[-1] == "succeeded"
 
-    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    job_id = re.findall(r"created job (ftjob-\S+)", err)[0]
     row = Registry().find_job(job_id)
     assert row is not None and (row.status, row.fine_tuned_model) == ("succeeded", model)
     assert row.training_sha256 == hashlib.sha256(TRAIN.read_bytes()).hexdigest()
@@ -93,7 +93,7 @@ def test_train_to_a_fine_tuned_model_through_the_spec_proxy(proxied: PrismProxy,
                                                                         {"team": "chem", "run": "1"}, "elle")
     assert row.provider == "openai" and row.host == proxied.base_url.split("//")[1]
     remote = sdk(proxied.sandbox.base_url).fine_tuning.jobs.retrieve(job_id)
-    assert remote.method.supervised.hyperparameters.n_epochs == 2
+    assert remote.model_dump()["method"]["supervised"]["hyperparameters"]["n_epochs"] == 2
     assert remote.metadata == {"team": "chem", "run": "1", "tunesmith_request": request}
     assert KEY.encode() not in (home / "registry.sqlite3").read_bytes()
 
@@ -103,10 +103,10 @@ def test_detach_then_follow(proxied: PrismProxy, capsys: pytest.CaptureFixture[s
     job_id = out.strip()
     assert code == 0 and re.fullmatch(r"ftjob-\w+", job_id)
     assert f"follow it with: tunesmith jobs follow {job_id}" in err and "status:" not in err
-    assert Registry().find_job(job_id).status == "validating_files"  # type: ignore[union-attr]
+    assert (row := Registry().find_job(job_id)) is not None and row.status == "validating_files"
     code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
     assert code == 0 and FT_ID.match(out.strip())
-    assert Registry().find_job(job_id).fine_tuned_model == out.strip()  # type: ignore[union-attr]
+    assert (row := Registry().find_job(job_id)) is not None and row.fine_tuned_model == out.strip()
     # following again replays the history once and ends at once
     code, again, err2 = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05")
     assert again == out and err2.count("The job has successfully completed") == 1
@@ -119,7 +119,7 @@ def test_an_identical_file_is_uploaded_once(proxied: PrismProxy, tmp_path: Path,
         b"Elle is", f"Elle ({tmp_path.name}) is".encode()))
     _, _, first = cli(capsys, "train", str(data), "--model", MODEL, "--detach")
     _, _, second = cli(capsys, "train", str(data), "--model", MODEL, "--detach")
-    file_id = re.search(r"uploaded \S+ as (file-\w+)", first).group(1)  # type: ignore[union-attr]
+    file_id = re.findall(r"uploaded \S+ as (file-\w+)", first)[0]
     assert f"reusing {file_id}: identical to {data.resolve()}" in second
     posts = [r for r in proxied.sandbox.requests if r[:2] == ("POST", "/files")]
     assert sum(1 for r in posts) >= 1 and first.count("uploaded") == 1
@@ -137,7 +137,7 @@ def test_lint_errors_stop_the_upload_unless_forced(proxied: PrismProxy, tmp_path
     assert len(proxied.sandbox.requests) == before  # nothing was sent
 
     code, out, err = cli(capsys, "train", str(small), "--model", MODEL, "--force", "--poll", "0.05")
-    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    job_id = re.findall(r"created job (ftjob-\S+)", err)[0]
     assert code == 1 and out == job_id + "\n"  # the failed job's id, for scripts
     assert "failed: invalid_n_examples: Training file has 7 example(s), but must have at least 10 examples" in err
     assert "(param: training_file)" in err and "hint: lint rule F060" in err
@@ -158,7 +158,8 @@ def test_a_preference_file_trains_with_dpo(proxied: PrismProxy, capsys: pytest.C
                          "--detach")
     assert code == 0 and "(dpo, model" in err
     job = sdk(proxied.sandbox.base_url).fine_tuning.jobs.retrieve(out.strip())
-    assert job.method.type == "dpo" and job.method.dpo.hyperparameters.beta == 0.2
+    method = job.model_dump()["method"]
+    assert method["type"] == "dpo" and method["dpo"]["hyperparameters"]["beta"] == 0.2
 
 
 def test_continue_training_a_fine_tuned_model(proxied: PrismProxy, capsys: pytest.CaptureFixture[str]) -> None:
@@ -193,7 +194,7 @@ def test_cancel(proxied: PrismProxy, capsys: pytest.CaptureFixture[str], sandbox
     _, out, _ = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     code, said, _ = cli(capsys, "jobs", "cancel", out.strip())
     assert code == 0 and said == f"{out.strip()}: cancelled\n"
-    assert Registry().find_job(out.strip()).status == "cancelled"  # type: ignore[union-attr]
+    assert (row := Registry().find_job(out.strip())) is not None and row.status == "cancelled"
     code, _, err = cli(capsys, "jobs", "follow", out.strip(), "--poll", "0.05")
     assert code == 1 and f"job {out.strip()} was cancelled" in err
     code, _, err = cli(capsys, "jobs", "cancel", out.strip())
@@ -295,7 +296,7 @@ def test_pause_follow_and_resume(home: Path, monkeypatch: pytest.MonkeyPatch,
         client = sdk(sandbox.base_url)
         wait_for_status(client, job_id, "running")
         assert cli(capsys, "jobs", "pause", job_id)[:2] == (0, f"{job_id}: paused\n")
-        assert Registry().find_job(job_id).status == "paused"  # type: ignore[union-attr]
+        assert (row := Registry().find_job(job_id)) is not None and row.status == "paused"
         code, out, err = cli(capsys, "jobs", "follow", job_id, "--poll", "0.05", "--base-url", sandbox.base_url)
         assert code == 4 and out == job_id + "\n"  # paused: its own exit code, the job id for scripts
         assert (f"job {job_id} is paused; resume it with: tunesmith jobs resume {job_id} --base-url "

@@ -123,7 +123,7 @@ def test_a_lost_cancel_answer_reports_the_job_as_it_is(env: Sandbox, capsys: pyt
     assert code == 0 and said == f"{job_id}: cancelled\n"
     assert "the answer to the cancel request was lost" in err
     assert [s for m, p, s in env.requests if p.endswith("/cancel")] == [-200]  # not sent again
-    assert Registry().find_job(job_id).status == "cancelled"  # type: ignore[union-attr]
+    assert (row := Registry().find_job(job_id)) is not None and row.status == "cancelled"
     code, _, err = cli(capsys, "jobs", "cancel", job_id)  # a real "already cancelled" stays an error
     assert code == 1 and "only an unfinished job can be cancelled" in err and f"job {job_id} is cancelled" in err
 
@@ -170,7 +170,7 @@ def test_following_that_fails_has_its_own_exit_code_and_says_how_to_reattach(
         env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     env.inject(r"/fine_tuning/jobs/[^/]+$", method="GET", status=403, times=None)
     code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--poll", "0.05")
-    job_id = re.search(r"created job (ftjob-\S+)", err).group(1)  # type: ignore[union-attr]
+    job_id = re.findall(r"created job (ftjob-\S+)", err)[0]
     assert code == 3 and out == job_id + "\n"
     assert "denied access (403)" in err and "restricted key" in err and "Contributor role" not in err
     assert f"re-attach with: tunesmith jobs follow {job_id}" in err and "may still be running" in err
@@ -232,7 +232,9 @@ def test_a_resumed_upload_of_a_changed_file_starts_again(env: Sandbox, tmp_path:
     env.clear_faults()
     # the same content and size but a part recorded with another hash: the old upload is dropped
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    upload_id = registry.pending_upload(conn.account, sha, path.stat().st_size, 2048)[0]  # type: ignore[index]
+    pending = registry.pending_upload(conn.account, sha, path.stat().st_size, 2048)
+    assert pending is not None
+    upload_id = pending[0]
     registry.record_part(conn.account, upload_id, 0, "part_bogus", "0" * 64)
     notes: list[str] = []
     done = upload_dataset(client, path, conn, registry, files_api_limit=1000, part_size=2048, notice=notes.append)
@@ -317,7 +319,7 @@ def test_job_listing_filters_and_json(env: Sandbox, capsys: pytest.CaptureFixtur
 def test_files_list_and_delete(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     cli(capsys, "train", str(TRAIN), "--model", MODEL, "--detach")
     code, out, _ = cli(capsys, "files", "list")
-    file_id = re.search(r"(file-\S+)\s+elle_single_turn-", out).group(1)  # type: ignore[union-attr]
+    file_id = re.findall(r"(file-\S+)\s+elle_single_turn-", out)[0]
     assert code == 0 and str(TRAIN.resolve()) in out  # the local data it came from
     assert cli(capsys, "files", "delete", file_id)[:2] == (0, f"{file_id}: deleted\n")
     assert "no files on" in cli(capsys, "files", "list")[1]
@@ -479,8 +481,9 @@ def test_as_a_user_would_a_sandbox_that_loses_the_create_answer(tmp_path: Path) 
     server = subprocess.Popen([*entry, "sandbox", "--port", "0", "--speed", "25", "--fault",
                                "path=^/fine_tuning/jobs$,method=POST,lose"], cwd=ROOT, text=True,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert server.stdout is not None
     try:
-        lines = [server.stdout.readline() for _ in range(7)]  # type: ignore[union-attr]
+        lines = [server.stdout.readline() for _ in range(7)]
         base_url = next(line.split("=", 1)[1].strip() for line in lines if "OPENAI_BASE_URL=" in line)
         env = os.environ | {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "k",
                             "TUNESMITH_HOME": str(tmp_path / "home")}

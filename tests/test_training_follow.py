@@ -93,12 +93,13 @@ def test_events_listing_has_no_bar_even_on_a_terminal() -> None:
 
 
 def test_progress_bar_rendering() -> None:
-    bar = Progress(io.StringIO(), "uploading", 4 * 1024**2, unit="bytes")
+    drawn = io.StringIO()
+    bar = Progress(drawn, "uploading", 4 * 1024**2, unit="bytes")
     bar.update(1024**2)
     assert bar.render(50) == "uploading [####--------------]  25% 1.0 MB/4.0 MB"
     assert not bar.enabled  # not a terminal: nothing is drawn
     bar.update(2 * 1024**2)
-    assert bar.stream.getvalue() == ""  # type: ignore[attr-defined]
+    assert drawn.getvalue() == ""
     assert human_bytes(512) == "512 B" and human_bytes(1536) == "1.5 KB" and human_bytes(3 * 1024**3) == "3.0 GB"
 
 

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import openai
 import pytest
@@ -25,8 +26,8 @@ TRAIN = ROOT / "samples" / "elle_single_turn.jsonl"
 MODEL = "gpt-4.1-mini-2025-04-14"
 
 
-def _lines(stream: object, out: queue.Queue[str]) -> None:
-    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+def _lines(stream: IO[str], out: queue.Queue[str]) -> None:
+    for line in iter(stream.readline, ""):
         out.put(line)
     out.put("")
 
@@ -47,7 +48,8 @@ def test_ctrl_c_detaches_and_the_job_keeps_running(tmp_path: Path) -> None:
             seen.append(lines.get(timeout=60))
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
-        out = proc.stdout.read()  # type: ignore[union-attr]
+        assert proc.stdout is not None
+        out = proc.stdout.read()
         while (line := lines.get(timeout=10)) != "":
             seen.append(line)
         err = "".join(seen)

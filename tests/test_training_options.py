@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -18,8 +19,8 @@ STRING_CHECK = {"type": "string_check", "name": "exact", "input": "{{ sample.out
                 "reference": "{{ item.answer }}", "operation": "eq"}
 
 
-def spec(**kw: object) -> JobSpec:
-    return JobSpec(**({"model": "gpt-4.1-mini-2025-04-14"} | kw))  # type: ignore[arg-type]
+def spec(**kw: Any) -> JobSpec:
+    return JobSpec(**({"model": "gpt-4.1-mini-2025-04-14"} | kw))
 
 
 @pytest.mark.parametrize(("kw", "provider", "message"), [

@@ -63,7 +63,8 @@ def test_uploads_api_in_parts_then_reuse(prism_proxy: PrismProxy, tmp_path: Path
     client.files.delete(first.file_id)  # gone remotely: the registry entry is dropped and the file sent again
     redo = upload_dataset(client, data, conn, registry, on_progress=lambda sent, total: progress.append((sent, total)))
     assert not redo.reused and redo.parts == 0 and redo.file_id != first.file_id
-    assert registry.find_upload(conn.account, first.source.sha256).file_id == redo.file_id  # type: ignore[union-attr]
+    assert (upload := registry.find_upload(conn.account, first.source.sha256)) is not None
+    assert upload.file_id == redo.file_id
     assert progress[-1] == (size, size)
 
 

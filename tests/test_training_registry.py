@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,12 +16,12 @@ from toolkit.training.provenance import git_state, provenance, sha256_file
 ACCOUNT = "openai|api.openai.com||"
 
 
-def _job(job_id: str = "ftjob-1", account: str = ACCOUNT, **kw: object) -> JobRow:
-    base = dict(account=account, provider="openai", host="api.openai.com", job_id=job_id, model="gpt-4.1-mini",
+def _job(job_id: str = "ftjob-1", account: str = ACCOUNT, **kw: Any) -> JobRow:
+    base: dict[str, Any] = dict(account=account, provider="openai", host="api.openai.com", job_id=job_id, model="gpt-4.1-mini",
                 method="supervised", hyperparameters={"n_epochs": 3}, suffix="demo", seed=7,
                 metadata={"team": "nlp"}, training_file="file-a", training_path="/data/train.jsonl",
                 training_sha256="ab" * 32)
-    return JobRow(**(base | kw))  # type: ignore[arg-type]
+    return JobRow(**(base | kw))
 
 
 def test_default_path_honours_tunesmith_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -62,7 +63,7 @@ def test_job_round_trip_and_update(tmp_path: Path) -> None:
     assert row.seed == 7 and row.suffix == "demo" and row.created_at > 0
     # a later status without a model keeps the model
     reg.update_job("ftjob-1", status="succeeded")
-    assert reg.find_job("ftjob-1").fine_tuned_model == "ft:gpt-4.1-mini:org::abc"  # type: ignore[union-attr]
+    assert (row := reg.find_job("ftjob-1")) is not None and row.fine_tuned_model == "ft:gpt-4.1-mini:org::abc"
     assert not reg.update_job("ftjob-unknown", status="failed")
 
 
@@ -72,8 +73,8 @@ def test_same_job_id_on_two_accounts_is_two_rows(tmp_path: Path) -> None:
     reg.record_job(_job(account="openai|127.0.0.1:4010||", host="127.0.0.1:4010"))
     assert len(reg.jobs()) == 2
     reg.update_job("ftjob-1", status="failed", account=ACCOUNT)
-    assert reg.find_job("ftjob-1", ACCOUNT).status == "failed"  # type: ignore[union-attr]
-    assert reg.find_job("ftjob-1", "openai|127.0.0.1:4010||").status is None  # type: ignore[union-attr]
+    assert (row := reg.find_job("ftjob-1", ACCOUNT)) is not None and row.status == "failed"
+    assert (row := reg.find_job("ftjob-1", "openai|127.0.0.1:4010||")) is not None and row.status is None
 
 
 def test_jobs_are_listed_newest_first_with_a_limit(tmp_path: Path) -> None:

@@ -37,7 +37,8 @@ _VALIDATION_NAME = ("val", "valid", "validation", "test", "eval", "dev", "holdou
 class RulePlan:
     """The rules that run on one file, resolved once per file (selection, per-file ignores, provider)."""
 
-    record: dict[tuple[str, bool], list[Rule]]  # by (record format, schema-valid): structural ones only on invalid
+    # by (record format, schema-valid): each rule with its check; structural ones only on invalid records
+    record: dict[tuple[str, bool], list[tuple[Rule, Callable[[Record, Context], Iterable[Finding]]]]]
     reader: frozenset[str]  # the parse-problem codes to report
     file: list[Rule]
     collectors: list[Collector]
@@ -152,7 +153,7 @@ class Linter:
         chosen = [r for r in RULES.values() if r.code in enabled]
         records = [r for r in chosen if r.kind == "record"]
         return RulePlan(
-            record={(fmt, valid): [r for r in records if fmt in r.formats and not (valid and r.structural)]
+            record={(fmt, valid): [(r, r.checker) for r in records if fmt in r.formats and not (valid and r.structural)]
                     for fmt in formats.FORMAT_METHOD for valid in (True, False)},
             reader=frozenset(r.code for r in chosen if r.kind == "reader"),
             file=[r for r in chosen if r.kind == "file"],
@@ -164,9 +165,8 @@ class Linter:
         found = Findings(self.cap)
         items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
         head = list(itertools.islice(items, formats.LOOKAHEAD))
-        counts = Counter(formats.detect(i.value) for i in head if isinstance(i, Record))
-        counts.pop(None, None)
-        detected = formats.decide(counts)  # type: ignore[arg-type]
+        counts = Counter(fmt for i in head if isinstance(i, Record) and (fmt := formats.detect(i.value)) is not None)
+        detected = formats.decide(counts)
         file_format = formats.METHOD_FORMAT[self.settings.method] if self.settings.method else detected
         ctx = self._context(file_format, role)
         ctx.detected_format = detected
@@ -198,7 +198,7 @@ class Linter:
         if tail is not None:
             found.merge(tail.result())
         for rule in plan.file:
-            found.extend(self._diags_from(rule, lambda r=rule: r.check(summary, ctx), path))  # type: ignore[misc]
+            found.extend(self._diags_from(rule, (summary, ctx), path))
         fmt = file_format if summary.records else (file_format if counts else None)
         result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
         found.close(result)
@@ -240,9 +240,9 @@ class Linter:
             valid = True
         structural = False  # a structural rule already explains why the schema fails
         error_pointers: list[str] = []
-        for rule in plan.record[own, valid]:
+        for rule, check in plan.record[own, valid]:
             try:
-                for finding in rule.check(rec, ctx):  # type: ignore[misc]
+                for finding in check(rec, ctx):
                     if rule.severity is Severity.ERROR:
                         structural = structural or rule.structural
                         error_pointers.append(finding.pointer or "")
@@ -275,8 +275,7 @@ class Linter:
             return
         found = Findings()
         for rule in rules:
-            found.extend(self._diags_from(rule, lambda r=rule: r.check(train, validation, ctx),  # type: ignore[misc]
-                                          train.path))
+            found.extend(self._diags_from(rule, (train, validation, ctx), train.path))
         extra = FileResult(result.path, result.format, 0)
         found.close(extra)
         result.diagnostics.extend(extra.diagnostics)
@@ -307,10 +306,11 @@ class Linter:
         return Diagnostic(path, line, column, f.pointer, rule.code, rule.name, self.severity[rule.code],
                           f.message or rule.message, end_line=rec.end_line, fix=f.fix)
 
-    def _diags_from(self, rule: Rule, check: Callable[[], Iterable[Finding]], path: str) -> Iterator[Diagnostic]:
-        """The diagnostics of a file or cross-file rule; a rule that fails becomes one diagnostic saying so."""
+    def _diags_from(self, rule: Rule, args: tuple[Any, ...], path: str) -> Iterator[Diagnostic]:
+        """The diagnostics of a file or cross-file rule run on ``args``; a rule that fails becomes one diagnostic
+        saying so."""
         try:
-            for f in check():
+            for f in rule.checker(*args):
                 fix = f.fix or (Fix(LINE_FIXES[rule.code]) if rule.code in LINE_FIXES else None)
                 yield Diagnostic(path, f.line, 1 if f.line else None, f.pointer, rule.code, rule.name,
                                  self.severity[rule.code], f.message or rule.message, fix=fix)

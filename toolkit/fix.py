@@ -22,7 +22,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from . import catalog, formats, repairs
@@ -45,6 +45,10 @@ class FixEdit:
     description: str
     before: str
     after: str
+    # False for a problem lint does not report: inside an array (lint reports the array as one F011), or
+    # uncovered by another fix of the same run
+    reported: bool = True
+    problems: int = 1  # the findings it fixes (one edit renames every "human" role of a record: one per message)
 
     @property
     def key(self) -> tuple[int | None, str]:
@@ -65,12 +69,28 @@ class FixResult:
         return bool(self.edits)
 
     def summary(self) -> str:
-        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problem(s) (F020, F033); original kept as ...``."""
+        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problem(s) (F020, F033); original kept as ...``.
+
+        The count is of the problems lint reports (its "[*] N fixable"); those found while fixing come after it.
+        """
         if not self.changed:
             return f"{self.path}: nothing to fix"
-        codes = ", ".join(sorted({e.rule for e in self.edits}))
+        reported = [e for e in self.edits if e.reported]
+        found = [e for e in self.edits if not e.reported]
+        said = f"fixed {_count(reported)} problem(s) ({_codes(reported)})" if reported else "fixed"
+        if found:
+            said += f"{' and' if reported else ''} {_count(found)} more found while fixing ({_codes(found)}: inside " \
+                    "an array, or uncovered by another fix)"
         kept = f"; original kept as {self.backup}" if self.backup else ""
-        return f"{self.path}: fixed {len(self.edits)} problem(s) ({codes}){kept}"
+        return f"{self.path}: {said}{kept}"
+
+
+def _codes(edits: list[FixEdit]) -> str:
+    return ", ".join(sorted({e.rule for e in edits}))
+
+
+def _count(edits: list[FixEdit]) -> int:
+    return sum(e.problems for e in edits)
 
 
 @dataclass
@@ -189,7 +209,7 @@ class _Planner:
                  select: Callable[[int | None, str], bool]) -> None:
         self.reader = JsonlReader(fh, name="<fix>")
         self.tee = _Tee(fh, self.reader.max_line_bytes)
-        self.reader.source = self.tee  # type: ignore[assignment]
+        self.reader.source = self.tee  # the reader reads through the tee, which keeps each line's bytes
         self.array: _ArrayFix | None = None
         self.file_format = file_format
         self.crlf = crlf
@@ -256,8 +276,8 @@ class _Planner:
         end_line = last if last > arr.line else None
         edits = [FixEdit(arr.line, end_line, "F011", f"write the {arr.elements} records of the array on their own "
                          "lines", before, arr.after)]
-        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after)
-                  for rule, descs in arr.repaired.items()]
+        edits += [FixEdit(arr.line, end_line, rule, "; ".join(descs), before, arr.after, reported=False,
+                          problems=len(descs)) for rule, descs in arr.repaired.items()]
         return _Segment(item.line, original, [], edits)
 
     def _unreported(self, before: int) -> Iterator[_Segment]:
@@ -296,8 +316,8 @@ class _Planner:
                 after = _text(fixed)
                 edit = FixEdit(line, end_line, "F011", f"write the {len(fixed)} records of the array on their "
                                "own lines", _text(lines), after)
-                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after)
-                         for rule, descs in repaired.items()]
+                inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after, reported=False,
+                                 problems=len(descs)) for rule, descs in repaired.items()]
                 return _Segment(line, original, fixed, [edit, *inner])
         elif record is not None and not codes & _UNSAFE:
             fixed, edits = self._record(line, end_line, lines, ends[-1], record, "F012" in codes)
@@ -318,11 +338,11 @@ class _Planner:
                 if self.select(line, change.rule):
                     change.apply()
                     repaired.setdefault(change.rule, []).append(f"element {i}: {change.description}")
-        dumped = [_dump(v, raw) for v in value]
-        if any(d is None for d in dumped):
+        dumped = [d for d in (_dump(v, raw) for v in value) if d is not None]
+        if len(dumped) < len(value):
             return None
         sep = end or b"\n"
-        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)], repaired  # type: ignore[operator]
+        return [d + (sep if i < len(dumped) - 1 else end) for i, d in enumerate(dumped)], repaired
 
     def _record(self, line: int, end_line: int | None, lines: list[bytes], end: bytes, record: Record,
                 multi_line: bool) -> tuple[list[bytes], list[FixEdit]]:
@@ -340,10 +360,11 @@ class _Planner:
             if one is None:
                 continue
             if rule == "F012":
-                what = f"join the record on lines {line}-{end_line} into one line"
+                what, problems = f"join the record on lines {line}-{end_line} into one line", 1
             else:
-                what = "; ".join(c.description for c in found if c.rule == rule)
-            edits.append(FixEdit(line, end_line, rule, what, before, (one + end).decode("utf-8")))
+                changes = [c.description for c in found if c.rule == rule]
+                what, problems = "; ".join(changes), len(changes)
+            edits.append(FixEdit(line, end_line, rule, what, before, (one + end).decode("utf-8"), problems=problems))
         rewritten = self._rewrite(raw, {e.rule for e in edits}) if edits else None
         if rewritten is None:
             return [], []
@@ -516,7 +537,7 @@ def apply(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None = None, 
                             output=None, backup=False)
         if not again.changed:
             break
-        result.edits.extend(again.edits)
+        result.edits.extend(replace(e, reported=False) for e in again.edits)
     return result
 
 
@@ -527,7 +548,7 @@ def _apply_once(path: str | os.PathLike[str], edits: Iterable[FixEdit] | None, *
     spath = os.fspath(path)
     _check(spath)
     in_place = output is None or _same_file(spath, os.fspath(output))
-    named = spath if in_place else os.fspath(output)  # type: ignore[arg-type]
+    named = os.fspath(output) if output is not None and not in_place else spath
     target = str(resolve_target(named)) if os.path.islink(named) else named  # a symlink: the file it points to
     if in_place and is_read_only(target):
         raise InputError(f"{spath}: is read-only; fix leaves it alone (make it writable with `chmod u+w` first)")

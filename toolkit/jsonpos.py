@@ -10,13 +10,15 @@ import re
 
 from . import pointers
 
-_WS = re.compile(r"[ \t\r\n]*")
+_NOT_WS = re.compile(r"[^ \t\r\n]")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,\]}\s]+")
 
 
 def _skip_ws(text: str, i: int) -> int:
-    return _WS.match(text, i).end()  # type: ignore[union-attr]
+    """Index of the first character at or after ``i`` that is not JSON whitespace."""
+    m = _NOT_WS.search(text, i)
+    return m.start() if m else len(text)
 
 
 def _skip_value(text: str, i: int) -> int:

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from . import pointers
 from .errors import InputError, os_problem
@@ -169,6 +169,12 @@ def _has_lone_surrogate(s: str) -> bool:
     return False
 
 
+class LineSource(Protocol):
+    """What the reader reads besides a path: a binary file, or anything with its ``readline``."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
 class JsonlReader:
     """Iterate a JSONL file (path or binary stream) as :class:`Record` and :class:`ParseProblem`.
 
@@ -180,7 +186,7 @@ class JsonlReader:
     >>> reader.facts.bom
     """
 
-    def __init__(self, source: str | Path | BinaryIO, *, name: str | None = None, start: int = 0,
+    def __init__(self, source: str | Path | LineSource, *, name: str | None = None, start: int = 0,
                  first_line: int = 1, max_line_bytes: int = MAX_LINE_BYTES) -> None:
         """``start`` (a byte offset at the beginning of line ``first_line``) reads a file from there on."""
         self.source = source
@@ -201,7 +207,7 @@ class JsonlReader:
 
     # -- line level -----------------------------------------------------------------
 
-    def _physical(self, fh: BinaryIO) -> Iterator[bytes | int]:
+    def _physical(self, fh: LineSource) -> Iterator[bytes | int]:
         """Every line (with its ending), or for a line over the limit its length, read past in bounded memory."""
         limit = self.max_line_bytes
         readline = fh.readline
@@ -214,7 +220,7 @@ class JsonlReader:
                 size += len(more)
             yield size + len(more)
 
-    def _lines(self, fh: BinaryIO) -> Iterator[tuple[int, bytes | int]]:
+    def _lines(self, fh: LineSource) -> Iterator[tuple[int, bytes | int]]:
         facts = self.facts
         lineno = self.first_line - 1
         for raw in self._physical(fh):
@@ -240,7 +246,7 @@ class JsonlReader:
             yield lineno, raw
         facts.lines = lineno
 
-    def _read(self, fh: BinaryIO) -> Iterator[Item]:
+    def _read(self, fh: LineSource) -> Iterator[Item]:
         spans = _Spans(self.facts)
         for lineno, raw in self._lines(fh):
             if isinstance(raw, int):

@@ -47,9 +47,9 @@ class Tail:
 
 def start_tail(linter: Linter, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> Tail | None:
     """Fork a worker for the last part of ``reader``'s file, or None when one core will do."""
-    if not _worth_it(reader):
+    path = _file_worth_splitting(reader)
+    if path is None:
         return None
-    path = os.fspath(reader.source)  # type: ignore[arg-type]
     split = split_point(path, os.path.getsize(path))
     if split is None:
         return None
@@ -62,17 +62,19 @@ def start_tail(linter: Linter, reader: JsonlReader, ctx: Context, first_lines: d
     return Tail(line, future, pool)
 
 
-def _worth_it(reader: JsonlReader) -> bool:
+def _file_worth_splitting(reader: JsonlReader) -> str | None:
+    """The path of the file ``reader`` reads from its start, when a second process pays off; else None."""
     if not isinstance(reader.source, (str, Path)) or reader.start != 0:
-        return False
+        return None
     if os.environ.get("TUNESMITH_PARALLEL", "1") == "0" or len(os.sched_getaffinity(0)) < 2:
-        return False
-    if os.path.getsize(reader.source) < MIN_BYTES:
-        return False
+        return None
+    path = os.fspath(reader.source)
+    if os.path.getsize(path) < MIN_BYTES:
+        return None
     import multiprocessing
 
     # fork is safe only while this process runs a single thread (not inside Streamlit, say)
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    return path if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 else None
 
 
 def split_point(path: str, size: int) -> tuple[int, int] | None:

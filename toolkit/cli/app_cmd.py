@@ -14,7 +14,7 @@ DEFAULT_PORT = 8501
 SCRIPT = Path(__file__).resolve().parents[1] / "ui" / "streamlit_app.py"
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "app", help="open the dataset editor in the browser: author, lint, fix, train and compare",
         description="Start the editor on http://127.0.0.1:PORT. It opens and writes files inside FOLDER only. "

@@ -14,7 +14,7 @@ def deployed() -> str:
     return providers_where(lambda p: p.api.deploy is not None)
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("chat", help="ask a model (e.g. your fine-tuned one) a question",
                        description="Send one question (with an optional system message) to MODEL and print the "
                                    "answer on stdout; token counts and latency go to stderr. With a provider whose "

@@ -12,7 +12,7 @@ from .training_opts import add_connection_args, finite
 FORMATS = ("text", "json", "html")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("compare", help="run held-out prompts through a base and a tuned model side by side",
                        description="Send every example of a held-out file (the conversation before its last "
                                    "assistant message) to both models and show their answers next to the "

@@ -12,7 +12,7 @@ FROM = ("csv", "tsv", "xlsx", "parquet", "sharegpt", "alpaca", "ms-swift", "trl-
 TO = ("sharegpt", "alpaca", "trl-messages", "trl-preference")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("convert", help="convert tables, ShareGPT, Alpaca or TRL data to fine-tuning JSONL (and back)",
                        description="--from: read a table (csv, tsv, xlsx, parquet; map columns with --map COLUMN=FIELD, "
                                    "fields system, user, assistant, preferred, non_preferred) or another trainer's "

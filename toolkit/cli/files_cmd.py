@@ -10,7 +10,7 @@ from typing import Any
 from .training_opts import add_connection_args
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("files", help="list or delete the files on the provider's account",
                        description="List the files on the account (marking those this machine uploaded, with "
                                    "their local path), or delete files by id.")

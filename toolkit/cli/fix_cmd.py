@@ -20,7 +20,7 @@ def asking() -> str:
     return providers_where(lambda p: p.bom == "recommended")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("fix", help="repair what can be repaired mechanically (BOM, line endings, roles...)",
                        description="Safe mechanical repairs, each named by the rule it fixes: F011 array -> one "
                                    "record per line, F012 pretty-printed record -> one line, F020 blank lines, F031 "

@@ -12,7 +12,7 @@ from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, che
 ACTIONS = ("cancel", "pause", "resume")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("jobs", help="list, show, follow, cancel, pause or resume fine-tuning jobs; "
                                     "events, checkpoints and metrics",
                        description="Work with fine-tuning jobs on the provider (or, with `list --local`, "

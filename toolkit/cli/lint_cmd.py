@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("lint", help="check JSONL files offline and report every problem with its location",
                        description="Check fine-tuning JSONL files offline. Exit 0: no error; 1: errors (or "
                                    "warnings with --strict); 2: usage error or unreadable path.")

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("local", help="local training helpers: a tiny test model, accelerate configs",
                        description="Helpers for `--provider local` (needs: pip install \"tunesmith[local]\").")
     verbs = p.add_subparsers(dest="verb", metavar="ACTION", required=True)

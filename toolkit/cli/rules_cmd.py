@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 
+if TYPE_CHECKING:
+    from ..rules.registry import Rule
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("rules", help="list the lint rules, or explain one (tunesmith rules C050)")
     p.add_argument("code", nargs="?", help="rule code or name to explain")
     p.add_argument("--format", dest="output_format", choices=("text", "json", "markdown"), default="text")
@@ -43,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_dict(rule) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _as_dict(rule: Rule) -> dict[str, Any]:
     return {"code": rule.code, "name": rule.name, "severity": rule.severity.value, "message": rule.message,
             "kind": rule.kind, "formats": list(rule.formats), "providers": list(rule.providers) or ["all"],
             "fixable": rule.fixable, "source": rule.source, "docs": rule.docs,

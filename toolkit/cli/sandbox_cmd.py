@@ -13,7 +13,7 @@ from ..errors import UsageError
 DEFAULT_PORT = 8765
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "sandbox", help="run a local fine-tuning API (files, uploads, jobs, chat) to try training for free",
         description="Serve an OpenAI-compatible fine-tuning API on this machine. Jobs really move through "

@@ -10,7 +10,7 @@ from . import inputs
 from .target_args import add_target_args
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("split", help="split a file into training and validation files without leakage",
                        description="Write FILE_train.jsonl and FILE_validation.jsonl. Exact copies and near-duplicates "
                                    "(and, with --group-by, examples sharing a system prompt or first user message) "

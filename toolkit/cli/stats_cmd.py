@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "json", "csv")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("stats", help="count tokens, billed vs trained tokens, epochs and the training cost",
                        description="Statistics of a fine-tuning JSONL file: examples, messages and tokens per "
                                    "example, billed and trained tokens, examples over the model's context, the "

@@ -15,7 +15,7 @@ from .training_opts import EXIT_CODES, add_connection_args, add_follow_args, che
 REASONING_EFFORTS = ("default", "low", "medium", "high")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "train", help="lint, upload and fine-tune a model, following the job live",
         description="Lint the data (refusing on errors unless --force), upload it (reusing an identical file "

@@ -274,6 +274,7 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
         records = iter_records_from(src, from_format, problems, mapping=mapping, system=system)
         n = write_records(dst, _checked(records, problems), as_array=False)
     else:
-        items = iter_records_to(src, to_format, problems)  # type: ignore[arg-type]
+        assert to_format is not None  # exactly one of the two formats was given (checked above)
+        items = iter_records_to(src, to_format, problems)
         n = write_records(dst, _checked(items, problems), as_array=dst.lower().endswith(".json"))
     return ConvertResult(src, dst, n, from_format, to_format)

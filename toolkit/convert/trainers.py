@@ -344,11 +344,11 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
         msg = {k: v for k, v in m.items() if k != "weight"}  # weight 1 is the default
         content = m.get("content")
         if isinstance(content, list):
-            texts = [p.get("text") for p in content if isinstance(p, dict)]
-            if not all(isinstance(t, str) for t in texts) or len(texts) != len(content):
+            texts = [t for p in content if isinstance(p, dict) and isinstance(t := p.get("text"), str)]
+            if len(texts) != len(content):
                 report(f"message {i} has non-text parts (images?), which are not converted")
                 return None
-            msg["content"] = "\n".join(texts)  # type: ignore[arg-type]
+            msg["content"] = "\n".join(texts)
         elif not isinstance(content, str) and not tools_ok:
             report(f"message {i} has no text content")
             return None

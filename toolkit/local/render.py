@@ -9,7 +9,7 @@ sequence at once with NumPy from the tokenizer's offsets: no Python loop runs pe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,12 +51,13 @@ def assistant_spans(tokenizer: Any, messages: list[dict[str, Any]], tools: list[
     """The rendered text and the character span of each assistant turn, in order."""
     from transformers.utils.chat_template_utils import render_jinja_template
 
+    # transformers annotates the result `str`; with return_assistant_tokens_mask it is (texts, spans per text)
+    render: Callable[..., Any] = render_jinja_template
     n_assistant = sum(m.get("role") == "assistant" for m in messages)
     if has_generation_markers(tokenizer):
-        rendered, spans = render_jinja_template(conversations=[messages], tools=tools,  # type: ignore[str-unpack]
-                                                chat_template=tokenizer.chat_template,
-                                                return_assistant_tokens_mask=True, add_generation_prompt=False,
-                                                **tokenizer.special_tokens_map)
+        rendered, spans = render(conversations=[messages], tools=tools, chat_template=tokenizer.chat_template,
+                                 return_assistant_tokens_mask=True, add_generation_prompt=False,
+                                 **tokenizer.special_tokens_map)
         text, found = rendered[0], [(int(s[0]), int(s[1])) for s in spans[0]]
         if len(found) == n_assistant:
             return text, found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .. import catalog, pointers
@@ -36,7 +37,17 @@ PYTHON_SOURCE_MAX = 256 * 1024
 _TEMPLATE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _DEF_GRADE = re.compile(r"^\s*def\s+grade\s*\(", re.MULTILINE)
 _REASONING = re.compile(r"^o\d")
-_cache: list[Any] = [None, ()]  # (config, its item references): the config is the same for every row
+
+
+@dataclass
+class _RefsCache:
+    """The last config's item references: the config is the same for every row."""
+
+    config: Any = None
+    refs: tuple[tuple[str, ...], ...] = ()
+
+
+_cache = _RefsCache()
 
 
 def grader_parts(config: Any) -> tuple[Any, Any]:
@@ -57,11 +68,11 @@ def templates(grader: Any) -> Iterator[str]:
 
 def item_refs(config: Any) -> tuple[tuple[str, ...], ...]:
     """The row paths the grader reads: ``{{ item.a.b }}`` gives ``("a", "b")``."""
-    if _cache[0] is not config:
+    if _cache.config is not config:
         grader, _ = grader_parts(config)
         refs = {tuple(t[len("item."):].split(".")) for t in templates(grader) if t.startswith("item.")}
-        _cache[:] = [config, tuple(sorted(r for r in refs if all(r)))]
-    return _cache[1]  # type: ignore[no-any-return]
+        _cache.config, _cache.refs = config, tuple(sorted(r for r in refs if all(r)))
+    return _cache.refs
 
 
 @record_rule("R050", "unresolved-grader-reference", W, "the grader reads a key this row does not have",

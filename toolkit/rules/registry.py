@@ -58,6 +58,14 @@ class Rule:
         """How sure the rule is, and the public pages it stands on."""
         return evidence_of(self.source, self.evidence, self.links)
 
+    @property
+    def checker(self) -> Callable[..., Iterable[Finding]]:
+        """The rule's check: ``checker(record, ctx)``, ``checker(summary, ctx)`` or ``checker(train, validation,
+        ctx)`` by its kind. A reader rule has none: the reader finds its problems."""
+        if self.check is None:
+            raise TypeError(f"{self.code} is a reader rule: the reader finds its problems, it has no check")
+        return self.check
+
     def applies_to(self, provider: Provider) -> bool:
         """Whether the rule runs for ``provider``: rules apply to every provider unless they name validators."""
         return not self.providers or provider.validator in self.providers

@@ -91,7 +91,7 @@ def _file_findings(ds: Dataset, an: Analysis) -> None:
         st.button("Lint the whole file again", key="ds_relint", on_click=state.relint)
 
 
-def _frame(ds: Dataset, an: Analysis):  # type: ignore[no-untyped-def]
+def _frame(ds: Dataset, an: Analysis) -> pd.DataFrame:
     key = (id(ds), ds.version, id(an), len(an.facts), an.full_key is not None)
     cached = st.session_state.get("ds_frame")
     if cached is None or cached[0] != key:
@@ -115,7 +115,7 @@ def _edit(index: int) -> None:
     st.session_state.update(selected=index, goto="record")
 
 
-def _with_review(ds: Dataset, df):  # type: ignore[no-untyped-def]
+def _with_review(ds: Dataset, df: pd.DataFrame) -> pd.DataFrame:
     """The table with each example's review status and tags (from the workspace's review notes)."""
     notes = state.review()
     if not notes.any():
