@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
@@ -218,6 +219,7 @@ class NearDuplicates:
         self._count = 0
         self._worker: ThreadPoolExecutor | None = None
         self._queued: deque[Future[None]] = deque()
+        self._receive: Callable[[], np.ndarray] | None = None  # a later part's way to the boilerplate
 
     def __len__(self) -> int:
         return self._count
@@ -225,7 +227,38 @@ class NearDuplicates:
     @property
     def exact(self) -> bool:
         """True while every example is still held as text and compared exactly."""
-        return self._sketches is None
+        return self._sketches is None and self._receive is None
+
+    # -- one file read in parts (by several processes), merged as if read at once --------
+
+    def handoff(self) -> np.ndarray | None:
+        """The boilerplate learnt from the first examples, once known: what the collection of a later
+        part of the same file needs (see :meth:`receive`)."""
+        return None if self._sketches is None else self._sketches.boilerplate
+
+    def receive(self, boilerplate: Callable[[], np.ndarray]) -> None:
+        """Collect a later part of a file: sketch from the start, with the boilerplate that ``boilerplate()``
+        returns (waiting, if need be, for the first part's :meth:`handoff`)."""
+        self._receive = boilerplate
+
+    def merge(self, later: NearDuplicates, skip: set[int]) -> None:
+        """Add the examples of ``later`` (the collection of the file's next part, keys after this one's)
+        but those keyed in ``skip``, as if they had been added here. Both must be sketching."""
+        import numpy as np
+
+        mine, theirs = self._sketched(), later._sketched()
+        keys, sig8, bands, answer8, distinct = theirs.arrays()
+        keep = ~np.isin(keys, np.fromiter(skip, np.int64, len(skip)))
+        for name, rows in (("keys", keys), ("sig8", sig8), ("bands", bands), ("answer8", answer8),
+                           ("distinct", distinct)):
+            getattr(mine, name).append(rows[keep])
+        self._count += later._count - len(skip)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Every example sketched (arrays only: no thread, no texts) when sent to another process."""
+        if not self.exact or self._pending:
+            self._sketched()
+        return {**self.__dict__, "_worker": None, "_queued": deque(), "_receive": None}
 
     def add(self, key: int, value: Any) -> None:
         """Add one record (its user and assistant text, its images and numbers) under ``key``."""
@@ -241,13 +274,15 @@ class NearDuplicates:
         self._count += 1
         self._pending.append((key, text, answer, distinct))
         self._pending_bytes += len(text)
-        if (self._sketches is None and len(self._pending) > EXACT_LIMIT) or (
-                self._sketches is not None and self._pending_bytes >= BATCH_BYTES):
+        sketching = self._sketches is not None or self._receive is not None
+        if self._pending_bytes >= BATCH_BYTES if sketching else len(self._pending) > EXACT_LIMIT:
             self._flush()
 
     def _flush(self, boilerplate: np.ndarray | None = None) -> _Sketches:
         """Hand the pending texts to the worker thread (the first ones also teach the boilerplate)."""
         if self._sketches is None:
+            if boilerplate is None and self._receive is not None:
+                boilerplate = self._receive()
             self._sketches = _Sketches(self.threshold, [t for _, t, _, _ in self._pending[:EXACT_LIMIT]], boilerplate)
         if self._pending:
             if self._worker is None:
