@@ -52,7 +52,9 @@ class Pair:
 
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")  # numbers on their own, not digits inside words
-_DIGIT = re.compile(r"\d")  # a fast scan before the slower _NUMBER one
+# Every _NUMBER match lies in one run of digits, dots and commas, and its \b needs only the characters just
+# around that run: _NUMBER is tried on each run from its first digit (a fast scan) instead of at every position
+_DIGIT_RUN = re.compile(r"\d[\d.,]*")
 _EMPTY_ANSWER = "zqxnoanswerzqx"  # stands for "no answer" so that two answerless examples compare equal
 
 
@@ -104,11 +106,16 @@ def example_text(value: Any) -> str:
     return "\n".join(t for t in (prompt, answer) if t)
 
 
+def numbers_in(text: str) -> list[str]:
+    """``_NUMBER.findall(text)``: the numbers written on their own in ``text``, in order."""
+    return [n for run in _DIGIT_RUN.finditer(text) for n in _NUMBER.findall(text, run.start(), run.end() + 1)]
+
+
 def distinct_key(text: str, images: list[str]) -> int:
     """A digest of what makes examples different tasks even when their words agree: images and numbers."""
     import hashlib
 
-    numbers = sorted(_NUMBER.findall(text)) if _DIGIT.search(text) else []  # half the texts hold no digit
+    numbers = sorted(numbers_in(text))
     data = "\x00".join(sorted(images)) + "\x01" + "\x00".join(numbers)
     return int.from_bytes(hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little",
                           signed=True)
