@@ -14,7 +14,9 @@ from toolkit import tail_worker
 from toolkit.config import Settings
 from toolkit.diagnostics import Diagnostic
 from toolkit.engine import Linter
-from toolkit.reader import JsonlReader
+from toolkit.reader import JsonlReader, Record
+from toolkit.rules import load_all
+from toolkit.rules.registry import COLLECTORS
 
 
 def big_file(path: Path) -> Path:
@@ -194,3 +196,31 @@ def test_two_processes_agree_with_one_on_random_files(tmp_path: Path, monkeypatc
     one = _one_process(path, monkeypatch)
     _two_processes(monkeypatch, share)
     assert Linter(Settings()).lint(path).diagnostics == one
+
+
+def test_every_collector_merges_the_next_part() -> None:
+    load_all()
+    assert COLLECTORS
+    for kind in COLLECTORS.values():
+        assert callable(getattr(kind.create(), "merge", None)), f"collector {kind.name} has no merge(later, copies)"
+
+
+def test_collectors_merged_across_a_split_equal_one_collector() -> None:
+    """Images, other trainers' formats and legacy completion conventions: two halves merged give one pass's facts."""
+    values = [{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/a.png"}}]},
+                            {"role": "assistant", "content": "ok"}]},
+              {"conversations": [{"from": "human", "value": "hi"}]},
+              {"prompt": "Q: 1 ->", "completion": " yes\n"}, {"prompt": "Q: 22 ->", "completion": "no\n"},
+              {"instruction": "x", "output": "y"}, {"prompt": "long Q ->", "completion": " maybe\n"}]
+    records = [Record(i + 1, v, json.dumps(v).encode()) for i, v in enumerate(values)]
+    for name in ("image-examples", "foreign-formats", "completion-style"):
+        for cut in range(len(records) + 1):
+            one, first, second = (COLLECTORS[name].create() for _ in range(3))
+            for r in records:
+                one.add(r)
+            for r in records[:cut]:
+                first.add(r)
+            for r in records[cut:]:
+                second.add(r)
+            first.merge(second, set())
+            assert vars(first) == vars(one), (name, cut)

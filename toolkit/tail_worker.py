@@ -68,6 +68,7 @@ class Tail:
                 if not self.process.is_alive() and not self.conn.poll(0):
                     return None
             status, payload = self.conn.recv()
+            self.process.join(POLL)  # it has sent all it had to: let it exit on its own
             return payload if status == "ok" else None
         except (EOFError, OSError):
             return None
@@ -75,6 +76,7 @@ class Tail:
             self.stop()
 
     def stop(self) -> None:
+        """End the worker (at once, if it is still running) and close the pipe to it."""
         if self.process.is_alive():
             self.process.kill()
         self.process.join()
