@@ -224,3 +224,16 @@ def test_collectors_merged_across_a_split_equal_one_collector() -> None:
                 second.add(r)
             first.merge(second, set())
             assert vars(first) == vars(one), (name, cut)
+
+
+def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = straddling_file(tmp_path / "straddle.jsonl")
+    one = _one_process(path, monkeypatch)
+    started = _two_processes(monkeypatch)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the worker's bug")
+
+    monkeypatch.setattr(Linter, "lint_part", broken)  # runs in the forked worker only
+    assert Linter(Settings()).lint(path).diagnostics == one
+    assert started[0] is not None

@@ -48,13 +48,19 @@ class Tail:
     process: BaseProcess
     conn: Connection
     waiting: dict[str, Any] = field(default_factory=dict)  # the main part's collectors with a fact to hand off
+    failed: bool = False
 
     def hand_off(self) -> bool:
         """Send the worker each fact it waits for that has become known; True while some are still unknown."""
         for name, collector in list(self.waiting.items()):
             state = collector.handoff()
             if state is not None:
-                self.conn.send((name, state))
+                try:
+                    self.conn.send((name, state))
+                except OSError:  # the worker has ended (it failed): its part will be read here
+                    self.failed = True
+                    self.waiting.clear()
+                    break
                 del self.waiting[name]
         return bool(self.waiting)
 
@@ -62,7 +68,7 @@ class Tail:
         """The worker's findings and facts; None when its part must be read again here (or, ``overran``,
         was read here already)."""
         try:
-            if overran or self.waiting:
+            if overran or self.waiting or self.failed:
                 return None
             while not self.conn.poll(POLL):
                 if not self.process.is_alive() and not self.conn.poll(0):
