@@ -10,8 +10,9 @@ but the token one, with each rule's own time), tokens (C200: the encoding's load
 long enough to need counting), near-duplicates (the collector on every record and F131 at the
 end), other collectors and file rules. Then the whole lint runs single-process
 (``TUNESMITH_PARALLEL=0``); what the stages do not explain is the engine's own work (turning
-findings into diagnostics with line:column, bookkeeping). `tunesmith lint` itself runs the record
-rules of a large file's last part on a second core, so its wall time is below the sum.
+findings into diagnostics with line:column, bookkeeping). `tunesmith lint` itself does all of this
+for a large file's second half in a second process and merges the facts, so its wall time is below
+the sum.
 """
 
 from __future__ import annotations

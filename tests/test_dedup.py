@@ -300,3 +300,9 @@ def test_answer_shingles_taken_from_the_text_equal_their_own(pairs: list[tuple[s
     both, tails = minhash.shingle_hashes_with_tails(texts, answers)
     assert per_text(*both) == per_text(*minhash.shingle_hashes(texts))
     assert per_text(*tails) == per_text(*minhash.shingle_hashes(answers))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789.,- a_b\n\u0663\u00e9\u4e00"), max_size=60))
+def test_numbers_are_found_run_by_run_as_by_one_scan(text: str) -> None:
+    assert dedup.numbers_in(text) == dedup._NUMBER.findall(text)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
@@ -51,7 +52,9 @@ class Pair:
 
 
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)*\b")  # numbers on their own, not digits inside words
-_DIGIT = re.compile(r"\d")  # a fast scan before the slower _NUMBER one
+# Every _NUMBER match lies in one run of digits, dots and commas, and its \b needs only the characters just
+# around that run: _NUMBER is tried on each run from its first digit (a fast scan) instead of at every position
+_DIGIT_RUN = re.compile(r"\d[\d.,]*")
 _EMPTY_ANSWER = "zqxnoanswerzqx"  # stands for "no answer" so that two answerless examples compare equal
 
 
@@ -103,11 +106,16 @@ def example_text(value: Any) -> str:
     return "\n".join(t for t in (prompt, answer) if t)
 
 
+def numbers_in(text: str) -> list[str]:
+    """``_NUMBER.findall(text)``: the numbers written on their own in ``text``, in order."""
+    return [n for run in _DIGIT_RUN.finditer(text) for n in _NUMBER.findall(text, run.start(), run.end() + 1)]
+
+
 def distinct_key(text: str, images: list[str]) -> int:
     """A digest of what makes examples different tasks even when their words agree: images and numbers."""
     import hashlib
 
-    numbers = sorted(_NUMBER.findall(text)) if _DIGIT.search(text) else []  # half the texts hold no digit
+    numbers = sorted(numbers_in(text))
     data = "\x00".join(sorted(images)) + "\x01" + "\x00".join(numbers)
     return int.from_bytes(hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little",
                           signed=True)
@@ -218,6 +226,7 @@ class NearDuplicates:
         self._count = 0
         self._worker: ThreadPoolExecutor | None = None
         self._queued: deque[Future[None]] = deque()
+        self._receive: Callable[[], np.ndarray] | None = None  # a later part's way to the boilerplate
 
     def __len__(self) -> int:
         return self._count
@@ -225,7 +234,38 @@ class NearDuplicates:
     @property
     def exact(self) -> bool:
         """True while every example is still held as text and compared exactly."""
-        return self._sketches is None
+        return self._sketches is None and self._receive is None
+
+    # -- one file read in parts (by several processes), merged as if read at once --------
+
+    def handoff(self) -> np.ndarray | None:
+        """The boilerplate learnt from the first examples, once known: what the collection of a later
+        part of the same file needs (see :meth:`receive`)."""
+        return None if self._sketches is None else self._sketches.boilerplate
+
+    def receive(self, boilerplate: Callable[[], np.ndarray]) -> None:
+        """Collect a later part of a file: sketch from the start, with the boilerplate that ``boilerplate()``
+        returns (waiting, if need be, for the first part's :meth:`handoff`)."""
+        self._receive = boilerplate
+
+    def merge(self, later: NearDuplicates, skip: set[int]) -> None:
+        """Add the examples of ``later`` (the collection of the file's next part, keys after this one's)
+        but those keyed in ``skip``, as if they had been added here. Both must be sketching."""
+        import numpy as np
+
+        mine, theirs = self._sketched(), later._sketched()
+        keys, sig8, bands, answer8, distinct = theirs.arrays()
+        keep = ~np.isin(keys, np.fromiter(skip, np.int64, len(skip)))
+        for name, rows in (("keys", keys), ("sig8", sig8), ("bands", bands), ("answer8", answer8),
+                           ("distinct", distinct)):
+            getattr(mine, name).append(rows[keep])
+        self._count += later._count - len(skip)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Every example sketched (arrays only: no thread, no texts) when sent to another process."""
+        if not self.exact or self._pending:
+            self._sketched()
+        return {**self.__dict__, "_worker": None, "_queued": deque(), "_receive": None}
 
     def add(self, key: int, value: Any) -> None:
         """Add one record (its user and assistant text, its images and numbers) under ``key``."""
@@ -241,13 +281,15 @@ class NearDuplicates:
         self._count += 1
         self._pending.append((key, text, answer, distinct))
         self._pending_bytes += len(text)
-        if (self._sketches is None and len(self._pending) > EXACT_LIMIT) or (
-                self._sketches is not None and self._pending_bytes >= BATCH_BYTES):
+        sketching = self._sketches is not None or self._receive is not None
+        if self._pending_bytes >= BATCH_BYTES if sketching else len(self._pending) > EXACT_LIMIT:
             self._flush()
 
     def _flush(self, boilerplate: np.ndarray | None = None) -> _Sketches:
         """Hand the pending texts to the worker thread (the first ones also teach the boilerplate)."""
         if self._sketches is None:
+            if boilerplate is None and self._receive is not None:
+                boilerplate = self._receive()
             self._sketches = _Sketches(self.threshold, [t for _, t, _, _ in self._pending[:EXACT_LIMIT]], boilerplate)
         if self._pending:
             if self._worker is None:

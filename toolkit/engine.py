@@ -174,14 +174,54 @@ class Linter:
         summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
         plan = self.plan(path, ctx)
         summary.collected = {c.name: c.create() for c in plan.collectors}
-        collectors = [(c, summary.collected[c.name]) for c in plan.collectors]
         first_lines = _first_lines(head)
-        tail = tail_worker.start_tail(self, reader, ctx, first_lines)  # the file's last part, checked on the other core
-        boundary = tail.first_line if tail is not None else None
-        for item in itertools.chain(head, items):
-            mine = boundary is None or item.line < boundary
+        part = tail_worker.start_tail(self, reader, ctx, first_lines, summary.collected)  # the last part: other core
+        self._check(itertools.chain(head, items), path, ctx, plan, summary, summary.first_line, found, part)
+        if part is not None:
+            later = part.result(overran=reader.overran)
+            if later is not None:
+                found.merge(later[0])
+                _merge_summary(summary, later[1], plan)
+            elif not reader.overran:  # the worker could not do its part: read it here
+                rest = JsonlReader(reader.source, name=reader.name, start=part.offset, first_line=part.first_line,
+                                   max_line_bytes=reader.max_line_bytes)
+                rest.facts = summary.facts
+                self._check((i for i in rest if not isinstance(i, ArrayElement)), path, ctx, plan, summary,
+                            summary.first_line, found, None)
+        for rule in plan.file:
+            found.extend(self._diags_from(rule, (summary, ctx), path))
+        fmt = file_format if summary.records else (file_format if counts else None)
+        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
+        found.close(result)
+        return result, summary
+
+    def lint_part(self, reader: JsonlReader, ctx: Context, first_lines: dict[str, int],
+                  receive: Callable[[str], Any]) -> tuple[Findings, FileSummary]:
+        """The record and parse diagnostics of a file's part, from ``reader``'s start on, and the facts gathered
+        there (for :func:`_merge_summary`); ``receive(name)`` gives what collector ``name`` needs from the
+        file's first part (see :class:`~toolkit.rules.registry.Collector`)."""
+        path = reader.name
+        plan = self.plan(path, ctx)
+        summary = FileSummary(path=path, role=ctx.role, format=ctx.file_format, facts=reader.facts)
+        summary.collected = {c.name: c.create() for c in plan.collectors}
+        for name, obj in summary.collected.items():
+            if hasattr(obj, "receive"):
+                obj.receive(lambda name=name: receive(name))
+        found = Findings(self.cap)
+        self._check((i for i in reader if not isinstance(i, ArrayElement)), path, ctx, plan, summary, first_lines,
+                    found, None)
+        return found, summary
+
+    def _check(self, items: Iterable[Record | ParseProblem], path: str, ctx: Context, plan: RulePlan,
+               summary: FileSummary, first_lines: dict[str, int], found: Findings,
+               part: tail_worker.Tail | None) -> None:
+        """Check every item: parse problems, file facts and collectors, record rules (handing off, to a
+        worker reading a later part, what its collectors need once known)."""
+        collectors = [(c, summary.collected[c.name]) for c in plan.collectors]
+        handoffs = bool(part is not None and part.waiting)
+        for item in items:
             if isinstance(item, ParseProblem):
-                if mine and item.code in plan.reader:
+                if item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
@@ -193,29 +233,9 @@ class Linter:
                     collector.add(item)
                 except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run
                     found.add(self._internal(path, item.line, RULES[kind.rules[0]], exc))
-            if mine:
-                found.extend(self._diagnose(item, fmt, path, ctx, summary.first_line, plan))
-        if tail is not None:
-            found.merge(tail.result())
-        for rule in plan.file:
-            found.extend(self._diags_from(rule, (summary, ctx), path))
-        fmt = file_format if summary.records else (file_format if counts else None)
-        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
-        found.close(result)
-        return result, summary
-
-    def lint_tail(self, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> Findings:
-        """The record and parse diagnostics of a file from ``reader``'s start on (no file-level facts)."""
-        path = reader.name
-        plan = self.plan(path, ctx)
-        found = Findings()
-        for item in reader:
-            if isinstance(item, ParseProblem):
-                if item.code in plan.reader:
-                    found.add(self._parse_diag(path, item))
-            elif isinstance(item, Record):
-                found.extend(self._diagnose(item, formats.detect(item.value), path, ctx, first_lines, plan))
-        return found
+            found.extend(self._diagnose(item, fmt, path, ctx, first_lines, plan))
+            if handoffs and part is not None:
+                handoffs = part.hand_off()
 
     def _diagnose(self, rec: Record, fmt: str | None, path: str, ctx: Context, first_lines: dict[str, int],
                   plan: RulePlan) -> Iterator[Diagnostic]:
@@ -358,6 +378,24 @@ def _gather(rec: Record, summary: FileSummary) -> tuple[str | None, bool]:
     if first != rec.line:
         summary.duplicates.append((rec.line, first))
     return fmt, first != rec.line
+
+
+def _merge_summary(summary: FileSummary, later: FileSummary, plan: RulePlan) -> None:
+    """Add the facts of the file's next part, gathered by another process, as if one pass had read both."""
+    summary.facts.merge(later.facts)
+    summary.records += later.records
+    summary.formats.update(later.formats)
+    for fmt, line in later.first_line.items():
+        summary.first_line.setdefault(fmt, line)
+    copies: dict[int, int] = {}  # later lines that copy a line of the first part: that line
+    for digest, line in later.digests.items():
+        first = summary.digests.setdefault(digest, line)
+        if first != line:
+            copies[line] = first
+    summary.duplicates.extend(sorted([*copies.items(),
+                                      *((line, copies.get(first, first)) for line, first in later.duplicates)]))
+    for kind in plan.collectors:
+        summary.collected[kind.name].merge(later.collected[kind.name], set(copies) if kind.skip_copies else set())
 
 
 def _related(a: str, b: str) -> bool:

@@ -94,6 +94,15 @@ class FileFacts:
     final_newline: bool = True
     blank_lines: list[int] = field(default_factory=list)
 
+    def merge(self, later: FileFacts) -> None:
+        """Add the facts of the file's next part, read by another reader (line numbers are the file's)."""
+        self.bytes += later.bytes
+        self.lines = later.lines or self.lines
+        self.crlf_lines += later.crlf_lines
+        self.lf_lines += later.lf_lines
+        self.final_newline = later.final_newline if later.lines else self.final_newline
+        self.blank_lines.extend(later.blank_lines)
+
 
 class _NonFinite:
     __slots__ = ("literal",)
@@ -195,6 +204,18 @@ class JsonlReader:
         self.start = start
         self.first_line = first_line
         self.max_line_bytes = max_line_bytes
+        self.end: int | None = None  # see stop_at
+        self.overran = False
+        self._spans = _Spans(self.facts)
+
+    def stop_at(self, end: int) -> None:
+        """Stop reading at byte offset ``end`` (the start of a line), even while reading.
+
+        The reader stops there only if no value pretty-printed over several lines is pending: then
+        a reader started at ``end`` reads the rest exactly as this one would have. Otherwise it
+        reads on to the end of the file and sets :attr:`overran`.
+        """
+        self.end = end
 
     def __iter__(self) -> Iterator[Item]:
         if isinstance(self.source, (str, Path)):
@@ -224,7 +245,12 @@ class JsonlReader:
         facts = self.facts
         lineno = self.first_line - 1
         for raw in self._physical(fh):
+            if self.end is not None and self.start + facts.bytes >= self.end:  # this line starts at or after end
+                if self.start + facts.bytes == self.end and not self._spans.busy:
+                    return
+                self.overran, self.end = True, None
             lineno += 1
+            facts.lines = lineno
             if isinstance(raw, int):
                 facts.bytes += raw
                 yield lineno, raw
@@ -244,10 +270,9 @@ class JsonlReader:
             else:
                 facts.final_newline = False
             yield lineno, raw
-        facts.lines = lineno
 
     def _read(self, fh: LineSource) -> Iterator[Item]:
-        spans = _Spans(self.facts)
+        spans = self._spans = _Spans(self.facts)
         for lineno, raw in self._lines(fh):
             if isinstance(raw, int):
                 yield from spans.flush()

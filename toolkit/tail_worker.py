@@ -1,10 +1,17 @@
-"""Use the second core on large files: a forked process checks the file's last part.
+"""Use the second core on large files: a forked process lints the file's last part.
 
-The main process still reads the whole file, for the facts the file-level rules need
-(counts, formats, duplicates, near-duplicate sketches); it runs the record rules only up
-to a record boundary, and a worker process runs them from there to the end. Record rules
-are pure functions of one record, so the two halves give exactly the diagnostics one
-process would.
+Each process reads its own part of the file, once: the main process the lines up to a record
+boundary near the middle, a worker process the rest. The worker sends back its diagnostics and
+the facts it gathered (counts, formats, copies, the collectors' facts such as near-duplicate
+sketches); the main process merges them into its own as if it had read the whole file, then runs
+the file rules. Record rules are pure functions of one record and every collector merges exactly
+(:class:`~toolkit.rules.registry.Collector`), so the findings are those of one process.
+
+Some collectors of the later part need a fact the file's beginning decides (near-duplicates: the
+boilerplate learnt from the first examples): the main process hands it off as soon as it knows it,
+and the worker waits for it only when it needs it. When the split does not hold (a value pretty-
+printed across the boundary; a fact the main part could not decide; a worker that failed), the
+main process stops the worker and reads the rest itself.
 """
 
 from __future__ import annotations
@@ -12,54 +19,98 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .reader import JsonlReader
 
 if TYPE_CHECKING:  # multiprocessing is imported only for files worth a second process (start-up of lint)
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
     from .engine import Linter
     from .results import Findings
-    from .rules.context import Context
+    from .rules.context import Context, FileSummary
 
 MIN_BYTES = 32 * 1024 * 1024  # below this, starting a process costs more than it saves
-MAIN_SHARE = 0.25  # the main process also gathers file facts for every record, so it checks less
+MAIN_SHARE = 0.5  # both processes parse, gather and check their own part; the main one merges at the end
+POLL = 1.0  # seconds between checks that the worker is still alive while waiting for its result
 _BOUNDARY = re.compile(rb'\}\r?\n\{"')  # the end of one one-line record and the start of the next
 
 
 @dataclass
 class Tail:
-    """The worker checking lines ``first_line`` to the end."""
+    """The worker reading lines ``first_line`` (at byte ``offset``) to the end."""
 
+    offset: int
     first_line: int
-    future: Future[Findings]
-    pool: ProcessPoolExecutor
+    process: BaseProcess
+    conn: Connection
+    waiting: dict[str, Any] = field(default_factory=dict)  # the main part's collectors with a fact to hand off
+    failed: bool = False
 
-    def result(self) -> Findings:
+    def hand_off(self) -> bool:
+        """Send the worker each fact it waits for that has become known; True while some are still unknown."""
+        for name, collector in list(self.waiting.items()):
+            state = collector.handoff()
+            if state is not None:
+                try:
+                    self.conn.send((name, state))
+                except OSError:  # the worker has ended (it failed): its part will be read here
+                    self.failed = True
+                    self.waiting.clear()
+                    break
+                del self.waiting[name]
+        return bool(self.waiting)
+
+    def result(self, *, overran: bool) -> tuple[Findings, FileSummary] | None:
+        """The worker's findings and facts; None when its part must be read again here (or, ``overran``,
+        was read here already)."""
         try:
-            return self.future.result()
+            if overran or self.waiting or self.failed:
+                return None
+            while not self.conn.poll(POLL):
+                if not self.process.is_alive() and not self.conn.poll(0):
+                    return None
+            status, payload = self.conn.recv()
+            self.process.join(POLL)  # it has sent all it had to: let it exit on its own
+            return payload if status == "ok" else None
+        except (EOFError, OSError):
+            return None
         finally:
-            self.pool.shutdown()
+            self.stop()
+
+    def stop(self) -> None:
+        """End the worker (at once, if it is still running) and close the pipe to it."""
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
 
 
-def start_tail(linter: Linter, reader: JsonlReader, ctx: Context, first_lines: dict[str, int]) -> Tail | None:
-    """Fork a worker for the last part of ``reader``'s file, or None when one core will do."""
+def start_tail(linter: Linter, reader: JsonlReader, ctx: Context, first_lines: dict[str, int],
+               collected: dict[str, Any]) -> Tail | None:
+    """Fork a worker for the last part of ``reader``'s file and make ``reader`` stop where it starts,
+    or None when one core will do. ``collected``: the main part's collectors."""
     path = _file_worth_splitting(reader)
     if path is None:
         return None
     split = split_point(path, os.path.getsize(path))
-    if split is None:
+    if split is None or reader.start + reader.facts.bytes >= split[0]:  # the look-ahead read past it
         return None
     offset, line = split
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(_check_tail, linter, path, reader.name, offset, line, ctx, first_lines)
-    return Tail(line, future, pool)
+    context = multiprocessing.get_context("fork")
+    mine, theirs = context.Pipe()
+    process = context.Process(target=_check_tail, args=(linter, path, reader.name, offset, line, ctx, first_lines,
+                                                        theirs), name="tunesmith-tail", daemon=True)
+    process.start()
+    theirs.close()
+    reader.stop_at(offset)
+    waiting = {name: c for name, c in collected.items() if hasattr(c, "handoff")}
+    return Tail(offset, line, process, mine, waiting)
 
 
 def _file_worth_splitting(reader: JsonlReader) -> str | None:
@@ -96,7 +147,25 @@ def split_point(path: str, size: int) -> tuple[int, int] | None:
     return offset, lines + 1
 
 
+class _Inbox:
+    """The facts the main process hands off, by collector name, waited for when first asked."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.got: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        while name not in self.got:
+            key, state = self.conn.recv()  # the main process kills this worker rather than leave it waiting
+            self.got[key] = state
+        return self.got[name]
+
+
 def _check_tail(linter: Linter, path: str, name: str, offset: int, line: int, ctx: Context,
-                first_lines: dict[str, int]) -> Findings:
-    reader = JsonlReader(path, name=name, start=offset, first_line=line, max_line_bytes=linter.settings.max_line_bytes)
-    return linter.lint_tail(reader, ctx, first_lines)
+                first_lines: dict[str, int], conn: Connection) -> None:
+    try:
+        reader = JsonlReader(path, name=name, start=offset, first_line=line,
+                             max_line_bytes=linter.settings.max_line_bytes)
+        conn.send(("ok", linter.lint_part(reader, ctx, first_lines, _Inbox(conn).get)))
+    except Exception as exc:  # the main process reads the part again; it reports what goes wrong there
+        conn.send(("failed", repr(exc)))

@@ -83,6 +83,15 @@ class CompletionStyle:
             self.no_leading_space += 1
             self.first_no_leading_space = self.first_no_leading_space or line
 
+    def merge(self, later: CompletionStyle, copies: set[int]) -> None:
+        """Add the conventions of the file's next part (the suffixes every prompt shares: those both parts share)."""
+        self.records += later.records
+        for side in ("prompt_suffix", "completion_suffix"):
+            if getattr(later, side) is not None:
+                setattr(self, side, _shared_suffix(getattr(self, side), getattr(later, side)))
+        self.no_leading_space += later.no_leading_space
+        self.first_no_leading_space = self.first_no_leading_space or later.first_no_leading_space
+
 
 def _shared_suffix(suffix: str | None, text: str) -> str:
     if suffix is None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..dedup import NearDuplicates, Pair
 from ..diagnostics import Severity
 from ..reader import Record
 from .context import Context, FileSummary
 from .registry import Finding, collector, cross_rule, file_rule
+
+if TYPE_CHECKING:
+    import numpy as np
 
 W = Severity.WARNING
 NEAR = "near-duplicates"
@@ -23,6 +27,15 @@ class _NearCollector:
 
     def add(self, rec: Record) -> None:
         self.near.add(rec.line, rec.value)
+
+    def merge(self, later: _NearCollector, copies: set[int]) -> None:
+        self.near.merge(later.near, copies)
+
+    def handoff(self) -> np.ndarray | None:
+        return self.near.handoff()
+
+    def receive(self, state: Callable[[], np.ndarray]) -> None:
+        self.near.receive(state)
 
 
 collector(NEAR, rules=("F131", "F113"), skip_copies=True)(_NearCollector)

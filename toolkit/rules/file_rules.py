@@ -181,6 +181,11 @@ class _ForeignCollector:
             self.counts[name] += 1
             self.first_line.setdefault(name, rec.line)
 
+    def merge(self, later: _ForeignCollector, copies: set[int]) -> None:
+        self.counts.update(later.counts)
+        for name, line in later.first_line.items():
+            self.first_line.setdefault(name, line)
+
 
 collector(FOREIGN, rules=("F092",))(_ForeignCollector)
 

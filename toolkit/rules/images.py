@@ -180,6 +180,10 @@ class ImageExamples:
             self.count += 1
             self.first_line = self.first_line or rec.line
 
+    def merge(self, later: ImageExamples, copies: set[int]) -> None:
+        self.count += later.count
+        self.first_line = self.first_line or later.first_line
+
 
 collector(IMAGES, rules=("C215", "F080"))(ImageExamples)
 

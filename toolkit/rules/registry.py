@@ -119,6 +119,13 @@ class Collector:
     ``FileSummary.collected[name]``), only when one of ``rules`` is enabled. With ``skip_copies``
     it never sees a byte-identical copy of an earlier record (F130 reports those; near-duplicate
     sketches of copies would only cost memory).
+
+    A large file is read in parts by two processes (:mod:`toolkit.tail_worker`), each with its own
+    collector: ``merge(later, copies)`` adds the collector of the next part as if this one had seen its
+    records too (``copies``: the later part's lines that copy a line of this part byte for byte, which a
+    ``skip_copies`` collector must leave out; empty otherwise). A collector whose later parts need a
+    fact the file's beginning decides also has ``handoff()`` (that fact once known, else None) and
+    ``receive(get)`` (on a later part's collector: ``get()`` returns it, waiting if need be).
     """
 
     name: str
