@@ -77,6 +77,8 @@ class Dataset:
         self.version = 0  # bumped by every change, undo, save and reload
         self._undo: list[_Step] = []
         self._saved = self.state_key()
+        self.saved_entries = entries  # the entries of what was last read or written (never changed in place)
+        self.saved_eol = eol
 
     # -- opening ------------------------------------------------------------------------
 
@@ -324,6 +326,7 @@ class Dataset:
         self.entries, self.bom, self.eol, self.fingerprint = fresh.entries, fresh.bom, fresh.eol, fresh.fingerprint
         self._undo.clear()
         self._saved = self.state_key()
+        self.saved_entries, self.saved_eol = self.entries, self.eol
         self.version += 1
 
     # -- internals ----------------------------------------------------------------------
@@ -370,6 +373,7 @@ class Dataset:
     def _written(self, data: bytes) -> None:
         self.fingerprint = Fingerprint.of(self.path, data)
         self._saved = self.state_key()
+        self.saved_entries, self.saved_eol = self.entries, self.eol
         self.version += 1
 
 
