@@ -152,6 +152,13 @@ class Dataset:
                 parts.append(self.eol)  # an entry that ended the file is no longer last
         return b"".join(parts)
 
+    def sha256(self, entries: list[Entry] | None = None) -> str:
+        """The sha256 of :meth:`content` (the fingerprint's when that is the content last read or written)."""
+        chosen = self.entries if entries is None else entries
+        if self.fingerprint is not None and (self.bom, self.eol, [e.uid for e in chosen]) == self._saved:
+            return self.fingerprint.sha256
+        return hashlib.sha256(self.content(chosen)).hexdigest()
+
     def style(self) -> bytes | None:
         """The raw bytes of the first record: new records are spaced like it."""
         return next((e.raw for e in self.entries if e.is_record and not e.edited), None)
