@@ -196,12 +196,9 @@ def settings() -> Settings:
     return replace(base, provider=provider(), model=model() or (base.model if provider() == base.provider else None))
 
 
-def analysis(*, start: bool = True) -> Analysis | None:
-    """The open dataset's analysis: started (in a worker for big files) and brought up to date with edits.
-
-    ``start=False`` leaves a big file's worker unstarted, so that a page can draw first (the
-    worker would share the interpreter with it); such a page calls this again at its end.
-    """
+def analysis() -> Analysis | None:
+    """The open dataset's analysis: started (in a worker for big files, once the page is drawn) and brought up
+    to date with edits."""
     ds = dataset()
     if ds is None:
         return None
@@ -212,8 +209,6 @@ def analysis(*, start: bool = True) -> Analysis | None:
     job: Future[Any] | None = st.session_state.get("analysis_job")
     if not an.ready and job is None and not an.recall(ds):  # recall: this content was analysed before
         if sum(len(e.raw) for e in ds.entries) > BACKGROUND_BYTES:
-            if not start:
-                return an
             job = _submit(an.run_full, ds, entries=list(ds.entries))
             st.session_state["analysis_job"] = job
         else:
