@@ -242,3 +242,22 @@ def test_copies_kept_by_earlier_versions_are_still_offered(ws: Workspace) -> Non
     assert kept is not None and kept.content == b'{"kept": "from before"}\n' and kept.changes == ["an edit"]
     Journal(ws, session="new").forget(kept)
     assert not list(folder.iterdir())
+
+
+def test_each_log_keeps_its_own_base_and_only_the_one_it_needs(ws: Workspace) -> None:
+    folder = ws.state_dir() / "journal"
+    mine, other = Dataset.open(NAME, workspace=ws), Dataset.open(NAME, workspace=ws)
+    _edit(mine, 0, "mine")
+    _edit(other, 1, "the other session's")
+    Journal(ws).write(mine)  # the sessionless name is a prefix of the other session's names
+    Journal(ws, session="a").write(other)
+    assert len(list(folder.glob("*.base-*"))) == 2
+    mine.save()
+    _edit(mine, 2, "after the save")
+    Journal(ws).write(mine)  # a new base (the saved file); the one before it goes, the other session's stays
+    assert len(list(folder.glob("*.base-*"))) == 2
+    kept = {k.session: k.content for k in Journal(ws, session="reader").find_all(NAME)}
+    assert kept == {"": mine.content(), "a": other.content()}
+    Journal(ws).discard(NAME)
+    assert [k.session for k in Journal(ws, session="reader").find_all(NAME)] == ["a"]
+    assert len(list(folder.glob("*.base-*"))) == 1

@@ -12,7 +12,7 @@ to be restored are kept too, beside them (two tabs on one file never overwrite e
 Nothing there is ever read unless the user chooses to restore it.
 
 A log is written in a few bytes per edit, whatever the size of the file: it starts from the
-file as it was last read or saved (a hard link to it, ``NAME.base``: saving replaces the
+file as it was last read or saved (a hard link to it, ``NAME.base-SHA``: saving replaces the
 file by a new one and the link keeps the old bytes; a copy where links are not possible),
 then one JSON line per write says which bytes of the content changed (a splice: offsets and
 the new bytes). A new log is written whole (temporary file and rename); later writes are
@@ -43,7 +43,7 @@ from .entries import Entry, parse_entries
 from .workspace import Workspace
 
 LOG = ".journal.jsonl"  # a session's log: a header line, then one splice per write
-BASE = ".base"  # the file the log starts from
+BASE = ".base-"  # the file the log starts from, named by its sha256 (a new log never removes its log's base)
 FORMAT = 1
 COMPACT_RATIO = 2  # a log longer than twice the content (plus a megabyte) starts again from the base
 KEPT_LOGS = 16  # logs this process remembers writing (an older one is started again at its next write)
@@ -73,7 +73,8 @@ class _Logged:
     eol: bytes
     size: int  # bytes of the body it rebuilds (without BOM)
     log: tuple[int, int]  # the log's inode and size after that write
-    base: tuple[int, int] | None  # the base's mtime and size when linked (None: no base)
+    base: Path | None  # the file the log starts from (None: from nothing)
+    base_stat: tuple[int, int] | None  # its mtime and size when linked
 
 
 _LOGGED: dict[Path, _Logged] = {}
@@ -113,7 +114,7 @@ class Journal:
         entries = list(ds.entries)
         with _LOGGED_LOCK:
             last = _LOGGED.pop(log, None)
-            if last is not None and _appendable(log, name.with_name(name.name + BASE), last, ds):
+            if last is not None and _appendable(log, last, ds):
                 _LOGGED[log] = _append(log, last, entries, ds)
             else:
                 _LOGGED[log] = self._start(rel, name, ds, entries)
@@ -123,21 +124,24 @@ class Journal:
     def _start(self, rel: str, name: Path, ds: Dataset, entries: list[Entry]) -> _Logged:
         """A new log (written whole): from the file as last read or saved when it is still on disk, else from
         nothing."""
-        log, base = name.with_name(name.name + LOG), name.with_name(name.name + BASE)
-        base.unlink(missing_ok=True)
-        linked = _link(ds, base)
+        log = name.with_name(name.name + LOG)
+        linked = _link(ds, name)
         if linked is not None:
+            base, stat = linked
             before = _Logged(ds.saved_entries, False, ds.saved_eol, _size(ds.saved_entries, ds.saved_eol), (0, 0),
-                             linked)
+                             base, stat)
         else:
-            before = _Logged([], False, ds.eol, 0, (0, 0), None)
+            before = _Logged([], False, ds.eol, 0, (0, 0), None, None)
         header = {"journal": FORMAT, "file": rel, "session": self.session,
-                  "base": base.name if linked is not None else None,
+                  "base": before.base.name if before.base is not None else None,
                   "base_sha256": ds.fingerprint.sha256 if ds.fingerprint is not None else None}
         line, size = _splice(before, entries, ds)
         write_atomic(log, _line(header) + line)
+        for old in name.parent.glob(name.name + BASE + "*"):  # bases of earlier logs (this one is in place now)
+            if old != before.base:
+                old.unlink(missing_ok=True)
         st = log.stat()
-        return _Logged(entries, ds.bom, ds.eol, size, (st.st_ino, st.st_size), linked)
+        return _Logged(entries, ds.bom, ds.eol, size, (st.st_ino, st.st_size), before.base, before.base_stat)
 
     def find_all(self, rel: str) -> list[Kept]:
         """The unsaved content other sessions kept for ``rel``, newest first (unreadable copies are skipped)."""
@@ -180,8 +184,10 @@ class Journal:
         log = name.with_name(name.name + LOG)
         with _LOGGED_LOCK:
             _LOGGED.pop(log, None)
-        for suffix in (LOG, BASE, ".jsonl", ".json"):
+        for suffix in (LOG, ".jsonl", ".json"):
             name.with_name(name.name + suffix).unlink(missing_ok=True)
+        for base in name.parent.glob(name.name + BASE + "*"):
+            base.unlink(missing_ok=True)
 
     @staticmethod
     def differs(ds: Dataset, kept: Kept) -> bool:
@@ -240,34 +246,35 @@ def _line(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=True).encode("ascii") + b"\n"
 
 
-def _link(ds: Dataset, base: Path) -> tuple[int, int] | None:
-    """Link (or copy) the file as last read or saved to ``base``; its mtime and size (None: not on disk as it was)."""
+def _link(ds: Dataset, name: Path) -> tuple[Path, tuple[int, int]] | None:
+    """The file as last read or saved, linked (or copied) beside the log, with its mtime and size (None when it is
+    not on disk as it was read)."""
     fp = ds.fingerprint
     if fp is None:
         return None
+    base = name.with_name(name.name + BASE + fp.sha256[:16])
     try:
-        copy_atomic(os.path.realpath(ds.path), base)
+        if not base.exists():
+            copy_atomic(os.path.realpath(ds.path), base)
         st = base.stat()
     except (OSError, InputError):
-        base.unlink(missing_ok=True)
         return None
     if (st.st_mtime_ns, st.st_size) != (fp.mtime_ns, fp.size):  # changed on disk since: not what was read
-        base.unlink(missing_ok=True)
-        return None
-    return st.st_mtime_ns, st.st_size
+        return None  # (removed once a log that does not need it is in place)
+    return base, (st.st_mtime_ns, st.st_size)
 
 
-def _appendable(log: Path, base: Path, last: _Logged, ds: Dataset) -> bool:
+def _appendable(log: Path, last: _Logged, ds: Dataset) -> bool:
     """Whether the log and its base are as this process left them, and the log is not too long."""
     try:
         st = log.stat()
         base_now = None
         if last.base is not None:
-            b = base.stat()
+            b = last.base.stat()
             base_now = (b.st_mtime_ns, b.st_size)
     except OSError:
         return False
-    return ((st.st_ino, st.st_size) == last.log and base_now == last.base
+    return ((st.st_ino, st.st_size) == last.log and base_now == last.base_stat
             and st.st_size <= COMPACT_RATIO * max(last.size, _size(ds.entries, ds.eol)) + (1 << 20))
 
 
@@ -279,7 +286,7 @@ def _append(log: Path, last: _Logged, entries: list[Entry], ds: Dataset) -> _Log
         fh.flush()
         os.fsync(fh.fileno())
         end = fh.tell()
-    return _Logged(entries, ds.bom, ds.eol, size, (last.log[0], end), last.base)
+    return _Logged(entries, ds.bom, ds.eol, size, (last.log[0], end), last.base, last.base_stat)
 
 
 def _read_log(rel: str, session: str, log: Path) -> Kept | None:
