@@ -49,3 +49,17 @@ def test_a_long_message_is_shown_cut_and_edited_whole_on_demand(workspace: Path)
         time.sleep(0.2)
         run(at)
     assert any(t.startswith("line 1 · chat · ") and "error(s)" in t for t in texts(at.caption))
+
+
+def test_the_worker_waits_for_the_page_that_started_it_to_be_drawn(workspace: Path) -> None:
+    record = {"messages": [{"role": "user", "content": "Once more?"}, {"role": "assistant", "content": LONG}]}
+    (workspace / "other.jsonl").write_text(json.dumps(record) + "\n", "utf-8")  # content not analysed before
+    at = opened("other.jsonl")  # over 256 KB: the pass that drew the table submitted the check to the worker
+    gate = at.session_state["analysis_gate"]
+    assert gate.is_set()  # the pass ended, so the job was let run (it never shares the interpreter with a draw)
+    deadline = time.monotonic() + 120
+    while at.session_state["analysis_job"] is not None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+        run(at)
+    assert at.session_state["analysis"].ready

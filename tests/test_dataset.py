@@ -3,6 +3,7 @@ workspace sandboxing, fixes through toolkit.fix, and the per-example analysis be
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -388,3 +389,24 @@ def test_analysis_table_and_placement() -> None:
     assert [d.rule for d in groups["/messages/1/weight"]] == ["C100"]
     assert groups["/messages/1/weight"][0].line == 1  # counted from the entry's first line (line 23 of the file)
     assert findings.anchor("/messages/9/content", ["/messages/1"]) == ""
+
+
+def test_sha256_is_the_content_s_whether_or_not_it_is_the_one_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1}\r\n{"b": 2}')  # BOM, CRLF, no final newline
+    ds = Dataset.open(path)
+
+    def same() -> bool:
+        return ds.sha256() == hashlib.sha256(ds.content()).hexdigest()
+    assert same() and ds.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+    ds.change(0, lambda v: v.update(a=2), "a = 2")
+    assert same()
+    assert ds.sha256(ds.entries[1:]) == hashlib.sha256(ds.content(ds.entries[1:])).hexdigest()
+    ds.set_bom(False)
+    assert same()
+    ds.undo()
+    ds.undo()
+    assert same() and not ds.modified
+    ds.set_line_endings(b"\n")
+    ds.save()
+    assert same() and ds.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()

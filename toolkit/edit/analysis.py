@@ -15,7 +15,6 @@ lint`` reports (file-level findings included).
 from __future__ import annotations
 
 import bisect
-import hashlib
 import sys
 import threading
 from array import array
@@ -113,11 +112,10 @@ class Analysis:
         """
         chosen = list(dataset.entries) if entries is None else entries
         key = (dataset.bom, dataset.eol, [e.uid for e in chosen])
-        data = dataset.content(chosen)
-        kept = _kept_key(data, self.settings)
+        kept = (dataset.sha256(chosen), repr(self.settings))
         result = _recall(kept, chosen)
         if result is None:
-            result = analyse(data, chosen, name=str(dataset.path), settings=self.settings)
+            result = analyse(dataset.content(chosen), chosen, name=str(dataset.path), settings=self.settings)
             _remember(kept, chosen, result)
         with self._lock:
             self.facts.update(result.facts)
@@ -131,7 +129,7 @@ class Analysis:
         state = dataset.state_key()
         if state == self._missed:
             return False  # asked already: hashing megabytes again finds nothing new
-        result = _recall(_kept_key(dataset.content(chosen), self.settings), chosen)
+        result = _recall((dataset.sha256(chosen), repr(self.settings)), chosen)
         if result is None:
             self._missed = state
             return False
@@ -276,10 +274,6 @@ def _relative(d: Diagnostic, start: int) -> Diagnostic:
 
 _KEPT: OrderedDict[tuple[str, str], tuple[list[int], list[Facts], Result]] = OrderedDict()
 _KEPT_LOCK = threading.Lock()
-
-
-def _kept_key(data: bytes, settings: Settings) -> tuple[str, str]:
-    return hashlib.sha256(data).hexdigest(), repr(settings)
 
 
 def _recall(key: tuple[str, str], entries: list[Entry]) -> Result | None:

@@ -77,6 +77,8 @@ class Dataset:
         self.version = 0  # bumped by every change, undo, save and reload
         self._undo: list[_Step] = []
         self._saved = self.state_key()
+        self.saved_entries = entries  # the entries of what was last read or written (never changed in place)
+        self.saved_eol = eol
 
     # -- opening ------------------------------------------------------------------------
 
@@ -149,6 +151,13 @@ class Dataset:
             if k < last and not e.raw.endswith(b"\n"):
                 parts.append(self.eol)  # an entry that ended the file is no longer last
         return b"".join(parts)
+
+    def sha256(self, entries: list[Entry] | None = None) -> str:
+        """The sha256 of :meth:`content` (the fingerprint's when that is the content last read or written)."""
+        chosen = self.entries if entries is None else entries
+        if self.fingerprint is not None and (self.bom, self.eol, [e.uid for e in chosen]) == self._saved:
+            return self.fingerprint.sha256
+        return hashlib.sha256(self.content(chosen)).hexdigest()
 
     def style(self) -> bytes | None:
         """The raw bytes of the first record: new records are spaced like it."""
@@ -324,6 +333,7 @@ class Dataset:
         self.entries, self.bom, self.eol, self.fingerprint = fresh.entries, fresh.bom, fresh.eol, fresh.fingerprint
         self._undo.clear()
         self._saved = self.state_key()
+        self.saved_entries, self.saved_eol = self.entries, self.eol
         self.version += 1
 
     # -- internals ----------------------------------------------------------------------
@@ -370,6 +380,7 @@ class Dataset:
     def _written(self, data: bytes) -> None:
         self.fingerprint = Fingerprint.of(self.path, data)
         self._saved = self.state_key()
+        self.saved_entries, self.saved_eol = self.entries, self.eol
         self.version += 1
 
 

@@ -104,11 +104,17 @@ def strip_eol(line: bytes) -> bytes:
     return line[:-1] if line.endswith(b"\r") else line
 
 
+_DECODE = json.JSONDecoder().decode  # what json.loads uses, without its per-call encoding detection
+
+
 def _load(body: bytes) -> dict[str, Any] | None:
     if not body.strip():
         return None
     try:
-        value = json.loads(body)
+        if body[:1] == b"{" and body[1:2] != b"\0":  # the bytes json.loads would read as UTF-8, read so directly
+            value = _DECODE(body.decode("utf-8", "surrogatepass"))
+        else:
+            value = json.loads(body)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None

@@ -35,6 +35,8 @@ def get(value: Any, pointer: str, default: Any = None) -> Any:
 
 def message_lists(value: dict[str, Any]) -> list[str]:
     """Pointers of the message arrays a record has, in display order."""
+    if "messages" in value:  # chat or reinforcement (never preference): only that list is shown
+        return ["/messages"] if isinstance(value["messages"], list) else []
     arrays = [p for p, _ in records.message_arrays(value)]
     if formats.detect(value) == formats.PREFERENCE:
         return [p for p in arrays if p != "/messages"]
@@ -73,7 +75,7 @@ def summary(value: dict[str, Any]) -> tuple[str, int]:
     """The first user message (a one-line preview) and the number of messages of a record."""
     first, turns = "", 0
     for pointer in message_lists(value):
-        msgs = get(value, pointer, [])
+        msgs = value["messages"] if pointer == "/messages" else get(value, pointer, [])
         turns += len(msgs)
         if not first:
             first = next((text_of(m.get("content")) for m in msgs if isinstance(m, dict) and m.get("role") == "user"),

@@ -89,4 +89,7 @@ def main() -> None:
         PAGES[url] = st.Page(PAGES_DIR / file, title=title, icon=icon, url_path=url, default=url == "dataset")
     page = st.navigation(list(PAGES.values()))
     _sidebar()
-    page.run()
+    try:
+        page.run()
+    finally:
+        state.page_drawn()

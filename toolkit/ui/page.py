@@ -24,6 +24,6 @@ def open_dataset(title: str) -> Dataset | None:
 def wait_for_analysis(text: str) -> None:
     """Say that the file is still being checked (``text``); draw the page again when the worker is done."""
     if state.analysing():
-        st.info(text)
+        widgets.alert("info", text)
     else:
         st.rerun(scope="app")

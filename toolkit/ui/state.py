@@ -7,7 +7,9 @@ and page switches. Keys: ``workspace``, ``dataset``, ``analysis`` (+ ``analysis_
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -25,6 +27,7 @@ WORKSPACE_ENV = "TUNESMITH_WORKSPACE"
 AUTO_MODEL = "(default for the file)"
 BACKGROUND_BYTES = 256_000  # bigger files (and edited records) are linted and counted in a worker thread
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-analysis")
+GATE_SECONDS = 10.0  # a worker job waits at most this long for the page that started it to be drawn
 
 
 def init(folder: str) -> None:
@@ -193,12 +196,9 @@ def settings() -> Settings:
     return replace(base, provider=provider(), model=model() or (base.model if provider() == base.provider else None))
 
 
-def analysis(*, start: bool = True) -> Analysis | None:
-    """The open dataset's analysis: started (in a worker for big files) and brought up to date with edits.
-
-    ``start=False`` leaves a big file's worker unstarted, so that a page can draw first (the
-    worker would share the interpreter with it); such a page calls this again at its end.
-    """
+def analysis() -> Analysis | None:
+    """The open dataset's analysis: started (in a worker for big files, once the page is drawn) and brought up
+    to date with edits."""
     ds = dataset()
     if ds is None:
         return None
@@ -209,9 +209,7 @@ def analysis(*, start: bool = True) -> Analysis | None:
     job: Future[Any] | None = st.session_state.get("analysis_job")
     if not an.ready and job is None and not an.recall(ds):  # recall: this content was analysed before
         if sum(len(e.raw) for e in ds.entries) > BACKGROUND_BYTES:
-            if not start:
-                return an
-            job = _WORKER.submit(an.run_full, ds, entries=list(ds.entries))
+            job = _submit(an.run_full, ds, entries=list(ds.entries))
             st.session_state["analysis_job"] = job
         else:
             an.run_full(ds)
@@ -221,10 +219,30 @@ def analysis(*, start: bool = True) -> Analysis | None:
     if an.ready and not analysing():
         todo = an.pending(ds)
         if sum(len(ds.entries[i].raw) for i in todo) > BACKGROUND_BYTES:  # a big edited record: in the worker too
-            st.session_state["analysis_job"] = _WORKER.submit(an.update, ds, entries=list(ds.entries))
+            st.session_state["analysis_job"] = _submit(an.update, ds, entries=list(ds.entries))
         elif todo:
             an.update(ds)
     return an
+
+
+def _submit(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+    """Run ``fn`` in the worker once this script pass has drawn its page (:func:`page_drawn`): a worker
+    started earlier shares the interpreter with the drawing and slows it down (by half a second on a
+    20k-example file)."""
+    gate = threading.Event()
+    st.session_state["analysis_gate"] = gate
+
+    def run() -> Any:
+        gate.wait(GATE_SECONDS)
+        return fn(*args, **kwargs)
+    return _WORKER.submit(run)
+
+
+def page_drawn() -> None:
+    """The end of a script pass: the worker job it started may run now."""
+    gate = st.session_state.get("analysis_gate")
+    if gate is not None:
+        gate.set()
 
 
 def analysing() -> bool:

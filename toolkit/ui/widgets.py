@@ -58,8 +58,12 @@ def diff(before: str, after: str) -> None:
 
 
 def alert(kind: str, text: str) -> None:
-    """``st.error`` / ``warning`` / ``info`` / ``success`` with ``text`` shown literally."""
-    getattr(st, kind)(md(text))
+    """``st.error`` / ``warning`` / ``info`` / ``success`` with ``text`` shown literally.
+
+    ``icon=""`` (no icon) keeps a leading emoji in the text, and spares Streamlit's search for one: a
+    text that is not ASCII ("…") would load its emoji catalog, 0.7 s of regex compiling on the first use.
+    """
+    getattr(st, kind)(md(text), icon="")
 
 
 def show_flash() -> None:

@@ -254,7 +254,7 @@ def dataset_page() -> None:
                 "elle_broken.jsonl has one mistake per line to fix), or create a new one.")
         return
     widgets.save_bar(ds)
-    an = state.analysis(start=False)  # a big file's worker starts once the table is drawn
+    an = state.analysis()  # a big file's worker starts once the page is drawn
     assert an is not None
     progress = st.empty()
     _file_findings(ds, an)
@@ -263,7 +263,6 @@ def dataset_page() -> None:
         st.info("This file has no examples yet: add one in the Record editor.")
     else:
         _table(ds, an)
-    state.analysis()
     if state.analysing():
         with progress.container():
             page.wait_for_analysis("Linting and counting tokens for the whole file… the table fills in when it is "
