@@ -207,15 +207,15 @@ def _encoding_panel(ds: Dataset, index: int) -> None:
         widgets.alert("error", str(exc))
         return
     before = entry.raw.decode("utf-8", "replace")
-    st.caption("What changes (\ufffd before, the character read after):")
-    st.code("\n".join(widgets.changed_spans(before, after)) or "(nothing)", language=None, wrap_lines=True)
+    st.caption("What changes (\ufffd before, struck through; the character read after, highlighted):")
+    widgets.diff(before, after)
     st.button(f"Re-read this line as {encoding}", key="rec_redecode", type="primary", on_click=_redecode,
               args=(index, key))
     st.caption("The line as it is now (read-only):")
     st.code(shown(entry.text), language=None, wrap_lines=True)
 
 
-def _record(ds: Dataset, an: Analysis, index: int) -> None:
+def _record(ds: Dataset, an: Analysis, index: int, drawing: int) -> None:
     entry = ds.entries[index]
     facts = an.get(entry)
     diags = list(facts.diagnostics) if facts else []
