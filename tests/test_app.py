@@ -98,7 +98,7 @@ def save(at: AppTest) -> AppTest:
 
 
 def msg(widgets, name: str):  # type: ignore[no-untyped-def]
-    """The record editor's widget ``name`` (its key, without the ``__<version>`` the editor adds)."""
+    """The record editor's widget ``name`` (its key, without the ``__<drawing>`` the editor adds)."""
     found = [w for w in widgets if isinstance(w.key, str) and w.key.rsplit("__", 1)[0] == name]
     assert len(found) == 1, f"{name}: {[w.key for w in widgets]}"
     return found[0]
@@ -328,7 +328,7 @@ def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     run(at)
     broken = json_box(at).value
     json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
-    at.button(key="edit_json_apply").click()
+    button(at, "Apply text").click()
     run(at)
     assert msg(at.text_area, "msg_messages_1_content").value == "Tell me about hydrogen."
     save(at)
