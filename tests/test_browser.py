@@ -191,6 +191,15 @@ def choose(page: Page, label: str, option: str) -> None:
     idle(page)  # may pass before the run the choice started: the caller waits for what that run draws
 
 
+def expand(page: Page, title: str) -> None:
+    """Open the expander ``title`` and wait until it has stopped growing: a list opened inside it while it still
+    animates closes again (the box is focused, no option shows)."""
+    expander = page.get_by_test_id("stExpander").filter(has_text=title)
+    expander.get_by_text(title).first.click()
+    expect(expander.locator("details")).to_have_attribute("open", "")
+    expander.evaluate("el => Promise.all(el.getAnimations({subtree: true}).map((a) => a.finished))")
+
+
 def type_into(field: Locator, text: str) -> None:
     """Replace a text area's value and commit it (Ctrl+Enter), as a user does."""
     field.fill(text)
@@ -685,7 +694,7 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     page.get_by_label("Tag", exact=True).fill("tone")
     page.get_by_label("Tag", exact=True).press("Enter")
     settle(page, page.get_by_text("1 of 14 entries · review: flagged · tag: tone"))
-    page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
+    expand(page, "Bulk actions")
     page.get_by_label("Export them to a new file").fill("flagged.jsonl")
     page.get_by_label("Export them to a new file").press("Enter")
     keyed(page, "ds_bulk_export").get_by_role("button").click()

@@ -22,6 +22,7 @@ from test_browser import (  # noqa: F401  (fixtures are found by name)
     browser,
     choose,
     edit_example,
+    expand,
     go_to,
     idle,
     keyed,
@@ -213,7 +214,7 @@ def test_bulk_set_weights_on_the_filtered_examples(serve: Callable[..., str], pa
     search.fill("chlorine")
     search.press("Enter")
     settle(page, page.get_by_text("1 of 11 entries · search: chlorine"))
-    page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
+    expand(page, "Bulk actions")
     choose(page, "Set the assistant weights", "every assistant turn trained (weight 1)")
     shots(page, "dataset-bulk-weights", height=1400)
     keyed(page, "ds_bulk_set_weights").get_by_role("button").click()
@@ -248,7 +249,7 @@ def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[.
     expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
     shots(page, "record-editor-fix-preview", height=1600)
     keyed(page, "fix_apply").get_by_role("button").click()
-    expect(page.get_by_text("fixed C101: 1 change(s); save to write them to the file")).to_be_visible()
+    settle(page, page.get_by_text("fixed C101: 1 change(s); save to write them to the file"))  # C101's card gone
     card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
     card.get_by_role("button", name="Fix this").click()
@@ -360,3 +361,19 @@ def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callab
         "Tell me about aluminium, please. Now.", records[0]["messages"][2]["content"],
         "And its melting point, please?", "It melts at 660 °C."]
     assert lines(path)[1:5] == [json.dumps(r).encode() for r in records[1:]]
+
+
+# -- odd files, as a new author opens them --------------------------------------------------------
+
+
+def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[..., str], page: Page,
+                                                                 workspace: Path) -> None:
+    (workspace / "blank.jsonl").write_bytes(b"\n\n   \n\n")
+    load(page, serve())
+    open_sample(page, "blank.jsonl", "0 records in 4 entries")
+    go_to(page, "Statistics")
+    expect(page.get_by_text(re.compile(r"^This file has no examples: none of its 4 line\(s\) is a JSON record"))
+           ).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
+    shots(page, "statistics-blank-lines", height=1000)
