@@ -49,18 +49,6 @@ def pytest_configure(config: pytest.Config) -> None:
     tempfile.tempdir = os.environ["TMPDIR"]  # this process too (gettempdir() caches its first answer)
 
 
-BROWSER_RERUNS = 1  # a browser test that fails is run once more (pytest-rerunfailures); the summary counts reruns
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests drive a real Streamlit page whose reruns race with clicks now and then; one rerun of a failed
-    browser test keeps CI green on such a race while the summary still shows it ("N rerun"). Every other test
-    gets no second chance."""
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.flaky(reruns=BROWSER_RERUNS))
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.config.stash[EXIT_STATUS] = int(exitstatus)
 

@@ -21,6 +21,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Button, Element, TextArea, UnknownElement, Widget, WidgetList
 
+from toolkit import stats
 from toolkit.cli import app_cmd
 from toolkit.cli.main import main as cli
 from toolkit.sandbox import Sandbox
@@ -103,7 +104,7 @@ def save(at: AppTest) -> AppTest:
 
 
 def msg(widgets: WidgetList[W], name: str) -> W:
-    """The record editor's widget ``name`` (its key, without the ``__<version>`` the editor adds)."""
+    """The record editor's widget ``name`` (its key, without the ``__<drawing>`` the editor adds)."""
     found = [w for w in widgets if isinstance(w.key, str) and w.key.rsplit("__", 1)[0] == name]
     assert len(found) == 1, f"{name}: {[w.key for w in widgets]}"
     return found[0]
@@ -337,7 +338,7 @@ def test_fix_all_like_this_and_broken_lines_as_text(workspace: Path) -> None:
     broken = json_box(at).value
     assert broken is not None
     json_box(at).set_value(broken.replace('"role": "user" "content"', '"role": "user", "content"'))
-    at.button(key="edit_json_apply").click()
+    button(at, "Apply text").click()
     run(at)
     assert msg(at.text_area, "msg_messages_1_content").value == "Tell me about hydrogen."
     save(at)
@@ -479,6 +480,27 @@ def test_train_without_credentials_names_what_is_needed(workspace: Path) -> None
     at.selectbox(key="ws_provider").set_value("azure")
     run(at)
     assert any("set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in t for t in texts(at.warning))
+
+
+@pytest.mark.parametrize("model", ["gpt-4.1-mini-2025-04-14", "gpt-4o-mini-2024-07-18", "gpt-3.5-turbo-0125"])
+def test_train_counts_from_the_editors_analysis_as_tunesmith_stats(workspace: Path, model: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Train page sums the editor's per-example counts (no second pass over the file); the numbers are
+    `tunesmith stats --model`'s. A model with another tokenizer says how to count for it."""
+    cli = stats.compute(workspace / "elle_multi_turn.jsonl", model=model)
+    at = page(opened("elle_multi_turn.jsonl"), "train")
+    monkeypatch.setattr(stats, "compute", lambda *a, **k: pytest.fail("the Train page counted the file again"))
+    at.selectbox(key="tr_model").set_value(model)
+    run(at)
+    numbers = {m.label: m.value for m in at.metric}
+    if model == "gpt-3.5-turbo-0125":  # cl100k_base; the editor counted with o200k_base
+        assert "Billed tokens per epoch" not in numbers
+        assert any(t.startswith("gpt-3.5-turbo-0125 counts tokens with cl100k_base") for t in texts(at.warning))
+        return
+    assert numbers["Examples"] == f"{cli.examples:,}"
+    assert numbers["Billed tokens per epoch"] == f"{cli.billed_tokens:,}"
+    assert numbers["Epochs"] == f"{cli.epochs} (auto)"
+    assert numbers["Estimated cost"] == f"${cli.cost.usd:,.2f}"
 
 
 def _connect_by_typing(at: AppTest, sandbox: Sandbox, key: str) -> None:

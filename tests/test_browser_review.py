@@ -22,6 +22,7 @@ from test_browser import (  # noqa: F401  (fixtures are found by name)
     browser,
     choose,
     edit_example,
+    expand,
     go_to,
     idle,
     keyed,
@@ -31,6 +32,7 @@ from test_browser import (  # noqa: F401  (fixtures are found by name)
     page,
     save,
     serve,
+    settle,
     type_into,
     workspace,
 )
@@ -167,33 +169,31 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
             expect(field(page, f"Message {m + 1} content")).to_have_value(message["content"])
         if then:
             keyed(page, then).get_by_role("button").click()
-            idle(page)
+            settle(page, page.get_by_text(re.compile(f"^line {number + (1 if then == 'rec_next' else -1)} · chat · ")))
 
     # add a message, type into it, remove the one before it: every field shows its own message's text
     page.get_by_role("button", name="Add message", exact=True).click()
-    idle(page)
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (1 in the undo list)"))
     type_into(field(page, "Message 6 content"), "And its melting point?")
     expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
     page.locator("[class*='st-key-msg_messages_4_delete__']").get_by_role("button").click()
-    idle(page)
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (3 in the undo list)"))
     expect(field(page, "Message 5 content")).to_have_value("And its melting point?")
     expect(field(page, "Message 4 content")).to_have_value(records[0]["messages"][3]["content"])
     expect(field(page, "Message 6 content")).to_have_count(0)
     keyed(page, "undo").get_by_role("button").click()  # the undo shows the older version in every field
-    idle(page)
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)"))
     expect(field(page, "Message 5 content")).to_have_value(records[0]["messages"][4]["content"])
     expect(field(page, "Message 6 content")).to_have_value("And its melting point?")
     page.locator("[class*='st-key-msg_messages_5_delete__']").get_by_role("button").click()
-    idle(page)
-    page.locator("[class*='st-key-msg_messages_']").first.wait_for()
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (3 in the undo list)"))
     keyed(page, "rec_next").get_by_role("button").click()
-    idle(page)
-    expect(page.get_by_text(re.compile("^line 2 · chat · "))).to_be_visible()  # the second example is drawn
+    settle(page, page.get_by_text(re.compile("^line 2 · chat · ")))  # the second example is drawn
     expect(field(page, "Message 2 content")).to_have_value(records[1]["messages"][1]["content"])
     type_into(field(page, "Message 2 content"), "What is chlorine, exactly?")
     expect(field(page, "Message 2 content")).to_have_value("What is chlorine, exactly?")
     keyed(page, "rec_prev").get_by_role("button").click()
-    idle(page)
+    settle(page, page.get_by_text(re.compile("^line 1 · chat · ")))
     expect(field(page, "Message 2 content")).to_have_value(records[0]["messages"][1]["content"])
     save(page, "elle_multi_turn.jsonl")
     after = lines(path)
@@ -210,11 +210,11 @@ def test_bulk_set_weights_on_the_filtered_examples(serve: Callable[..., str], pa
     before = lines(path)
     load(page, serve())
     open_sample(page, "elle_multi_turn.jsonl", "11 records in 11 entries")
-    search = page.get_by_label(re.compile("^Search"))
+    search = page.get_by_role("textbox", name="Search", exact=True)  # not the table toolbar's Search button
     search.fill("chlorine")
     search.press("Enter")
-    expect(page.get_by_text("1 of 11 entries")).to_be_visible()
-    page.get_by_test_id("stExpander").filter(has_text="Bulk actions").get_by_text("Bulk actions").click()
+    settle(page, page.get_by_text("1 of 11 entries · search: chlorine"))
+    expand(page, "Bulk actions")
     choose(page, "Set the assistant weights", "every assistant turn trained (weight 1)")
     shots(page, "dataset-bulk-weights", height=1400)
     keyed(page, "ds_bulk_set_weights").get_by_role("button").click()
@@ -249,7 +249,7 @@ def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[.
     expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
     shots(page, "record-editor-fix-preview", height=1600)
     keyed(page, "fix_apply").get_by_role("button").click()
-    expect(page.get_by_text("fixed C101: 1 change(s); save to write them to the file")).to_be_visible()
+    settle(page, page.get_by_text("fixed C101: 1 change(s); save to write them to the file"))  # C101's card gone
     card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
     card.get_by_role("button", name="Fix this").click()
@@ -282,7 +282,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     offer = page.get_by_text(re.compile(r"^elle_single_turn\.jsonl has unsaved changes from an earlier session"))
     expect(offer).to_be_visible()
     keyed(page, "rec_next").get_by_role("button").click()
-    idle(page)
+    settle(page, page.get_by_text(re.compile("^line 4 · chat · ")))
     type_into(field(page, "Message 2 content"), "Which element has atomic number 6, please?")
     expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
     idle(page)
@@ -306,3 +306,74 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     keyed(page, "journal_discard").get_by_role("button").click()
     expect(page.get_by_text(re.compile("^discarded the unsaved changes of"))).to_be_visible()
     assert not list(journal.iterdir())
+
+
+# -- the author's place is kept across an edit ----------------------------------------------------
+
+
+def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callable[..., str], page: Page,
+                                                                    workspace: Path) -> None:
+    """A committed edit leaves the cursor in the field (no redraw); J/K and N still move afterwards; text typed
+    into the next field while the edit is applied is kept."""
+    path = workspace / "review.jsonl"
+    records = [json.loads(line) for line in lines(workspace / "elle_multi_turn.jsonl")[:5]]
+    records[3]["messages"][1]["role"] = "human"  # the only finding: C030 on example 4
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    load(page, serve())
+    open_sample(page, "review.jsonl", "5 records in 5 entries")
+    edit_example(page, 1)
+    summary = page.get_by_text(re.compile(r"^line \d+ · "))
+
+    question = field(page, "Message 2 content")
+    type_into(question, "Tell me about aluminium, please.")
+    expect(page.get_by_text("review.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    idle(page)
+    expect(field(page, "Message 2 content")).to_be_focused()  # the same field, the cursor still in it
+    page.keyboard.press("End")
+    page.keyboard.type(" Now.")
+    page.keyboard.press("Control+Enter")
+    expect(page.get_by_text("review.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    idle(page)
+    expect(field(page, "Message 2 content")).to_be_focused()
+    expect(field(page, "Message 2 content")).to_have_value("Tell me about aluminium, please. Now.")
+
+    # two fields in a row, the second typed into while the first edit is applied: both are kept
+    type_into(field(page, "Message 4 content"), "And its melting point, please?")
+    type_into(field(page, "Message 5 content"), "It melts at 660 °C.")
+    expect(page.get_by_text("review.jsonl: unsaved changes (4 in the undo list)")).to_be_visible()
+    idle(page)
+
+    page.get_by_role("heading", name="Record editor", level=1).click()  # out of the field: keys navigate
+    page.keyboard.press("n")
+    expect(summary).to_have_text(re.compile(r"^line 4 · "))
+    idle(page)
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 5 · "))
+    idle(page)
+    page.keyboard.press("p")
+    expect(summary).to_have_text(re.compile(r"^line 4 · "))
+    idle(page)
+    page.keyboard.press("k")
+    expect(summary).to_have_text(re.compile(r"^line 3 · "))
+    save(page, "review.jsonl")
+    first = json.loads(lines(path)[0])
+    assert [m["content"] for m in first["messages"][1:]] == [
+        "Tell me about aluminium, please. Now.", records[0]["messages"][2]["content"],
+        "And its melting point, please?", "It melts at 660 °C."]
+    assert lines(path)[1:5] == [json.dumps(r).encode() for r in records[1:]]
+
+
+# -- odd files, as a new author opens them --------------------------------------------------------
+
+
+def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[..., str], page: Page,
+                                                                 workspace: Path) -> None:
+    (workspace / "blank.jsonl").write_bytes(b"\n\n   \n\n")
+    load(page, serve())
+    open_sample(page, "blank.jsonl", "0 records in 4 entries")
+    go_to(page, "Statistics")
+    expect(page.get_by_text(re.compile(r"^This file has no examples: none of its 4 line\(s\) is a JSON record"))
+           ).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
+    shots(page, "statistics-blank-lines", height=1000)

@@ -21,6 +21,7 @@ from toolkit.edit import dataset as dataset_module
 from toolkit.edit.records import PREVIEW, preview, shown
 from toolkit.engine import Linter
 from toolkit.engine import lint as lint_file
+from toolkit.errors import UsageError
 
 LINT = sys.modules[Linter.__module__]  # toolkit.engine (the package's "lint" is the function)
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -79,6 +80,21 @@ def test_statistics_equal_tunesmith_stats_on_the_samples(name: str) -> None:
     ds, an = _analysed(SAMPLES / name)
     assert an.complete(ds)
     assert an.statistics(ds).to_dict() == stats.compute(SAMPLES / name).to_dict()
+
+
+@pytest.mark.parametrize("model", ["gpt-4o-mini-2024-07-18", "gpt-4.1-nano-2025-04-14"])
+def test_statistics_for_another_model_equal_tunesmith_stats_model(model: str) -> None:
+    """The Train page's numbers for its base model: the kept counts, that model's limit and prices."""
+    ds, an = _analysed(SAMPLES / "elle_multi_turn.jsonl")
+    assert an.statistics(ds, model=model).to_dict() == stats.compute(SAMPLES / "elle_multi_turn.jsonl",
+                                                                      model=model).to_dict()
+
+
+def test_statistics_for_a_model_with_another_tokenizer_say_so() -> None:
+    ds, an = _analysed(SAMPLES / "elle_multi_turn.jsonl")  # counted with o200k_base
+    with pytest.raises(UsageError, match=r"gpt-3\.5-turbo-0125 counts tokens with cl100k_base, the editor counted "
+                                         r"this file with o200k_base .*choose gpt-3\.5-turbo-0125 as the model"):
+        an.statistics(ds, model="gpt-3.5-turbo-0125")
 
 
 def test_statistics_equal_tunesmith_stats_with_broken_lines(tmp_path: Path) -> None:

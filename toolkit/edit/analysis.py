@@ -27,6 +27,7 @@ from .. import catalog, file_tokens, formats, stats
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..engine import Linter, looks_like_validation
+from ..errors import UsageError
 from ..rules import RULES
 from .dataset import Dataset
 from .entries import Entry
@@ -177,11 +178,13 @@ class Analysis:
         warnings += sum(d.severity is Severity.WARNING for d in self.file_diagnostics)
         return Totals(dataset.records, errors, warnings)
 
-    def statistics(self, dataset: Dataset, *, epochs: int | None = None) -> stats.Stats:
+    def statistics(self, dataset: Dataset, *, epochs: int | None = None, model: str | None = None) -> stats.Stats:
         """``tunesmith stats`` for the current content, summed from the counts kept per entry (no recount).
 
         Every record counts (a pretty-printed one too, as in lint); lines that are not records
-        are reported as unreadable. Call it when :meth:`complete`.
+        are reported as unreadable. ``model``: report for that model (``tunesmith stats --model``)
+        instead of the one the analysis counted for; it must use the same tokenizer (else
+        :class:`UsageError`: the kept counts are not its counts). Call it when :meth:`complete`.
         """
         rows: array[int] = array("q")
         bad = file_tokens.Unreadable()
@@ -196,6 +199,13 @@ class Analysis:
         head = _head(dataset.entries)
         stats.refuse_foreign(head, name)
         file_format, target = stats.target_of(head, self.settings.provider, self.settings.model)
+        if model is not None and model != target.name:
+            counted = target
+            target = stats.target_of(head, self.settings.provider, model)[1]
+            if target.encoding != counted.encoding:
+                raise UsageError(f"{target.name} counts tokens with {target.encoding}, the editor counted this file "
+                                 f"with {counted.encoding} (for {counted.name}): choose {target.name} as the model "
+                                 "in the sidebar to see its token counts and cost")
         return stats.summarise([rows], path=name, file_format=file_format, provider=self.settings.provider,
                                target=target, encoding=target.encoding, epochs=epochs, unreadable=bad)
 

@@ -1,9 +1,13 @@
 """The record editor's conversation: one card per message, its widgets bound to edits of the open dataset.
 
-Widget keys are ``msg_<list>_<n>_<field>__<version>`` (``<list>``: messages, input, preferred,
-non_preferred; ``<n>`` counts from 0; ``<version>`` names the entry shown, a new one after every
-edit of it), so tests and browsers can find them, and no widget ever shows another example's
-text or an older version of this one's: a fixed key keeps the browser's copy of the first value.
+Widget keys are ``msg_<list>_<n>_<field>__<drawing>`` (``<list>``: messages, input, preferred,
+non_preferred; ``<n>`` counts from 0), so tests and browsers can find them. ``<drawing>`` changes
+whenever the fields must show the record afresh (another example, an undo, a fix, messages added,
+moved or removed, the JSON box applied), so no widget ever shows another example's text or an
+older version of this one's: a fixed key keeps the browser's copy of the first value. An edit made
+in a field keeps the drawing: every field already shows the new version, and the browser keeps
+them as they are, so the author's cursor stays where it was (and a field typed into while the
+edit was being applied is not thrown away as a field of a version no longer drawn).
 """
 
 from __future__ import annotations
@@ -42,33 +46,52 @@ class Card:
     groups: dict[str, list[Diagnostic]]
     counter: list[int]
     first_line: int
+    drawing: int
+
+    @property
+    def where(self) -> tuple[int, int]:
+        """The example and the drawing its widgets' callbacks belong to (see :func:`_apply`)."""
+        return self.index, self.drawing
 
     def key(self, name: str) -> str:
-        """The widget key ``name`` for the version of the example shown (see the module's docstring)."""
-        return f"{name}__{self.ds.entries[self.index].uid}"
+        """The widget key ``name`` for the drawing of the example shown (see the module's docstring)."""
+        return f"{name}__{self.drawing}"
 
 
-def sync(ds: Dataset, index: int) -> None:
-    """Forget the widgets' values when the example shown is not the one they were showing."""
+def sync(ds: Dataset, index: int) -> int:
+    """The fields' drawing number: a new one (the widgets' values forgotten) when the example shown is not the
+    version they were showing."""
     current = (id(ds), ds.entries[index].uid)
     if st.session_state.get("rec_synced") != current:
         for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(KEY_PREFIXES)]:
             del st.session_state[key]
         st.session_state["rec_synced"] = current
         st.session_state["rec_errors"] = {}
+        st.session_state["rec_drawing"] = st.session_state.get("rec_drawing", 0) + 1
+    drawing: int = st.session_state["rec_drawing"]
+    return drawing
 
 
-def _apply(key: str, make: Callable[[Any], ops.Edit | None], what: str, keep: bool = True) -> None:
-    """Widget callback: turn the widget's new value into an edit of the example being shown.
+def _apply(key: str, where: tuple[int, int], make: Callable[[Any], ops.Edit | None], what: str,
+           keep: bool = True) -> None:
+    """Widget callback: turn the widget's new value into an edit of the example it was drawn for.
 
-    ``keep``: the widgets already show the result (a field edit); otherwise (messages added,
-    moved or removed) they are all drawn again from the record.
+    ``where``: the index of that example and the drawing of its fields. A widget of an earlier
+    drawing (the browser sent it while the page moved on: another example shown, an undo) changes
+    nothing, and says so: applied to whatever is selected now, it would overwrite another example.
+    ``keep``: the widgets already show the result (a field edit): they stay as they are, focus
+    included; otherwise (messages added, moved or removed) they are all drawn again from the record.
     """
     ds = state.dataset()
-    index = st.session_state.get("selected", 0)
+    index, drawing = where
     errors = st.session_state.setdefault("rec_errors", {})
     value = st.session_state.get(key)
-    if ds is None or not 0 <= index < len(ds) or value is None:  # None: a widget of a version no longer drawn
+    if ds is None or value is None:  # None: a widget no longer drawn (its value is gone with it)
+        return
+    if (not 0 <= index < len(ds) or st.session_state.get("rec_drawing") != drawing
+            or st.session_state.get("rec_synced") != (id(ds), ds.entries[index].uid)):
+        state.flash("warning", f"a change to example {index + 1} arrived after the page had moved on, so it was "
+                               "not applied; check the example and make it again")
         return
     try:
         edit = make(value)
@@ -93,12 +116,12 @@ def _on(card: Card, name: str, make: Callable[[Any], ops.Edit | None], what: str
     key = card.key(name)
     if key not in st.session_state:
         st.session_state[key] = initial
-    return {"key": key, "on_change": _apply, "args": (key, make, what)}
+    return {"key": key, "on_change": _apply, "args": (key, card.where, make, what)}
 
 
 def _click(card: Card, name: str, edit: ops.Edit, what: str) -> dict[str, Any]:
     key = card.key(name)
-    return {"key": key, "on_click": _apply, "args": (key, lambda _: edit, what, False)}
+    return {"key": key, "on_click": _apply, "args": (key, card.where, lambda _: edit, what, False)}
 
 
 def _problem(card: Card, name: str) -> None:
@@ -124,7 +147,7 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
     st.session_state.setdefault(role_key, ops.ROLES[_default_role(messages)])
     pick.selectbox(f"New {label.lower()} role", ops.ROLES, key=role_key)
     add.button(f"Add {label.lower()}", key=card.key(f"msg_{slug}_add"), on_click=_apply, wrap=True,
-               args=(role_key, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
+               args=(role_key, card.where, lambda role: ops.add_message(pointer, role), f"add a {label.lower()}", False))
 
 
 def box_height(text: str, *, least: int = 96, most: int = 720, chars: int = 90) -> int:
@@ -286,15 +309,15 @@ def _new_call(card: Card, at: str, key: str, name: str) -> None:
         if problem:
             widgets.alert("warning", f"arguments: {problem}")
         st.button(f"Add tool call to {name.lower()}", key=card.key(f"{key}_newcall_add"), disabled=bool(problem),
-                  on_click=_add_call, args=(at, fn_key, args_key, card.key(f"{key}_newcall_add"), name))
+                  on_click=_add_call, args=(card, at, fn_key, args_key, card.key(f"{key}_newcall_add"), name))
         _problem(card, f"{key}_newcall_add")
 
 
-def _add_call(at: str, fn_key: str, args_key: str, add_key: str, name: str) -> None:
+def _add_call(card: Card, at: str, fn_key: str, args_key: str, add_key: str, name: str) -> None:
     def make(_: Any) -> ops.Edit:
         return ops.add_tool_call(at, (st.session_state.get(fn_key) or "").strip(),
                                  st.session_state.get(args_key) or "{}")
-    _apply(add_key, make, f"add a tool call to {name.lower()}", False)
+    _apply(add_key, card.where, make, f"add a tool call to {name.lower()}", False)
 
 
 def _moves(card: Card, lst: str, i: int, key: str, name: str) -> None:

@@ -8,7 +8,6 @@ highlighted differences are HTML built by :mod:`toolkit.ui.textdiff`, which esca
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 from collections.abc import Iterable
 
@@ -29,23 +28,6 @@ PREVIEWS = 3  # fixes previewed before "and N more"
 def md(text: str) -> str:
     """``text`` with every Markdown (and LaTeX ``$``) character escaped, so it shows literally."""
     return _MD_SPECIAL.sub(r"\\\1", shown(text)).replace("\n", "  \n")
-
-
-def changed_spans(before: str, after: str, *, context: int = 16, limit: int = 8) -> list[str]:
-    """Each place where ``after`` differs from ``before``, as ``…before… → …after…`` with a little context."""
-    if before == after:
-        return []
-    if len(before) + len(after) > 200_000:  # too long to compare in time: say so rather than hang
-        return [f"(a change in a long text: {len(before):,} → {len(after):,} characters)"]
-    out = []
-    ops = [op for op in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes() if op[0] != "equal"]
-    for _tag, i1, i2, j1, j2 in ops[:limit]:
-        lead = before[max(0, i1 - context):i1]
-        tail = before[i2:i2 + context]
-        out.append(shown(f"…{lead}[{before[i1:i2]}]{tail}…  →  …{lead}[{after[j1:j2]}]{tail}…".replace("\n", "⏎")))
-    if len(ops) > limit:
-        out.append(f"… and {len(ops) - limit} more change(s)")
-    return out
 
 
 def diff(before: str, after: str) -> None:

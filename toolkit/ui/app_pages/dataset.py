@@ -160,7 +160,11 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages
     at_page = number.number_input(f"Page (of {pages})", min_value=1, max_value=pages, step=1, key="ds_page")
-    st.caption(f"{len(rows):,} of {len(df):,} entries")
+    filters = [f"{name}: {value}" for name, value, on in (
+        ("search", text.strip(), bool(text.strip())), ("show", status, status != table.STATUSES[0]),
+        ("rule", _rule_label(chosen), chosen != ANY_RULE), ("review", wanted, wanted != ANY_REVIEW),
+        ("tag", tag_text, bool(tag_text))) if on]
+    st.caption(widgets.md(" · ".join([f"{len(rows):,} of {len(df):,} entries", *filters])))
     shown = table.page(rows, int(at_page), page_size)
     drawn = _reviewed(table.display(shown))
     picked = st.dataframe(drawn, key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",

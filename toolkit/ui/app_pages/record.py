@@ -19,6 +19,24 @@ def _select(index: int) -> None:
     st.session_state["selected"] = index
 
 
+def _step(by: int) -> None:
+    """Next/previous example, from the one selected when the click arrives (a quick second J moves on again)."""
+    ds = state.dataset()
+    if ds is not None and len(ds):
+        _select(min(max(st.session_state.get("selected", 0) + by, 0), len(ds) - 1))
+
+
+def _to_finding(forward: bool) -> None:
+    """The next (previous) example with an error or a warning, from the one selected when the click arrives."""
+    ds, an = state.dataset(), state.analysis()
+    if ds is None or an is None:
+        return
+    here = st.session_state.get("selected", 0)
+    found = _with_findings(ds, an, range(here + 1, len(ds)) if forward else range(here - 1, -1, -1))
+    if found is not None:
+        _select(found)
+
+
 def _navigator(ds: Dataset, an: Analysis) -> int:
     count = len(ds)
     index: int = min(max(st.session_state.get("selected", 0), 0), count - 1)
@@ -27,18 +45,16 @@ def _navigator(ds: Dataset, an: Analysis) -> int:
     pick, prev, nxt, back, bad, read = st.columns([2, 1.5, 1.2, 2.1, 1.9, 1.6], vertical_alignment="bottom")
     pick.number_input(f"Example (of {count})", min_value=1, max_value=count, step=1, key="rec_index",
                       on_change=lambda: _select(int(st.session_state["rec_index"]) - 1))
-    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_select, args=(index - 1,),
+    prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_step, args=(-1,),
                 shortcut="K", help="previous example (key K)")
-    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_select, args=(index + 1,),
+    nxt.button("Next", key="rec_next", disabled=index == count - 1, on_click=_step, args=(1,),
                shortcut="J", help="next example (key J)")
     earlier = _with_findings(ds, an, range(index - 1, -1, -1))
-    back.button("Previous finding", key="rec_prev_finding", disabled=earlier is None, on_click=_select,
-                args=(index if earlier is None else earlier,), shortcut="P",
-                help="the previous example with an error or a warning (key P)")
+    back.button("Previous finding", key="rec_prev_finding", disabled=earlier is None, on_click=_to_finding,
+                args=(False,), shortcut="P", help="the previous example with an error or a warning (key P)")
     later = _with_findings(ds, an, range(index + 1, count))
-    bad.button("Next finding", key="rec_next_error", disabled=later is None, on_click=_select,
-               args=(index if later is None else later,), shortcut="N",
-               help="the next example with an error or a warning (key N)")
+    bad.button("Next finding", key="rec_next_error", disabled=later is None, on_click=_to_finding,
+               args=(True,), shortcut="N", help="the next example with an error or a warning (key N)")
     read.toggle("Read view", key="rec_read", help="the conversation as chat bubbles, every text whole; "
                 "switch off to edit the fields")
     return index
@@ -127,10 +143,15 @@ def _new(ds: Dataset) -> None:
     _select(index)
 
 
-def _set_text(key: str) -> None:
+def _set_text(key: str, index: int, uid: int) -> None:
+    """Apply the text box ``key``, drawn for entry ``uid`` at ``index``; nothing when that entry is not there
+    any more (a click that arrived after the page moved on would write one example over another)."""
     ds = state.dataset()
-    index = st.session_state.get("selected", 0)
     if ds is None:
+        return
+    if not 0 <= index < len(ds) or ds.entries[index].uid != uid or st.session_state.get(key) is None:
+        state.flash("warning", f"the text of example {index + 1} was not applied: the example changed (or another "
+                               "one was shown) before the click arrived; check it and apply again")
         return
     before = ds.entries[index]
     try:
@@ -154,18 +175,19 @@ def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
     label = "Line text (not a valid JSONL record yet)" if broken else "Example as JSON"
     if broken:
         st.text_area(label, value=shown(entry.text), key=key, height=160)
-        st.button("Apply text", key="edit_json_apply", type="primary", on_click=_set_text, args=(key,))
+        st.button("Apply text", key=f"edit_json_apply_{entry.uid}", type="primary", on_click=_set_text,
+                  args=(key, index, entry.uid))
         return
     if len(entry.raw) > conversation.LONG_TEXT:  # megabytes in a box: drawn only when asked for (see _cut)
         if not st.toggle(f"Edit this example as JSON ({len(entry.raw):,} bytes: slow to draw)",
                          key=f"edit_json_whole_{entry.uid}"):
             return
         st.text_area(label, value=shown(entry.text), key=key, height=200)
-        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
+        st.button("Apply JSON", key=f"edit_json_apply_{entry.uid}", on_click=_set_text, args=(key, index, entry.uid))
         return
     with st.expander("Edit this example as JSON (every field, including unknown ones)"):
         st.text_area(label, value=shown(entry.text), key=key, height=200)
-        st.button("Apply JSON", key="edit_json_apply", on_click=_set_text, args=(key,))
+        st.button("Apply JSON", key=f"edit_json_apply_{entry.uid}", on_click=_set_text, args=(key, index, entry.uid))
 
 
 def _other_fields(value: dict[str, Any]) -> None:
@@ -207,15 +229,15 @@ def _encoding_panel(ds: Dataset, index: int) -> None:
         widgets.alert("error", str(exc))
         return
     before = entry.raw.decode("utf-8", "replace")
-    st.caption("What changes (\ufffd before, the character read after):")
-    st.code("\n".join(widgets.changed_spans(before, after)) or "(nothing)", language=None, wrap_lines=True)
+    st.caption("What changes (\ufffd before, struck through; the character read after, highlighted):")
+    widgets.diff(before, after)
     st.button(f"Re-read this line as {encoding}", key="rec_redecode", type="primary", on_click=_redecode,
               args=(index, key))
     st.caption("The line as it is now (read-only):")
     st.code(shown(entry.text), language=None, wrap_lines=True)
 
 
-def _record(ds: Dataset, an: Analysis, index: int) -> None:
+def _record(ds: Dataset, an: Analysis, index: int, drawing: int) -> None:
     entry = ds.entries[index]
     facts = an.get(entry)
     diags = list(facts.diagnostics) if facts else []
@@ -231,7 +253,8 @@ def _record(ds: Dataset, an: Analysis, index: int) -> None:
         widgets.show_findings(diags, index=index, counter=counter, first_line=first)
         _text_editor(ds, index, broken=True)
         return
-    card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter, first)
+    card = conversation.Card(ds, index, value, findings.place(diags, findings.anchors(value)), counter, first,
+                             drawing)
     widgets.show_findings(card.groups.pop("", []), index=index, counter=counter, first_line=first)
     lists = ops.message_lists(value)
     draw = conversation.read if st.session_state.get("rec_read") else conversation.render
@@ -274,10 +297,10 @@ def record_page() -> None:
                   args=("added an example from the template", _new))
         return
     index = _navigator(ds, an)
-    conversation.sync(ds, index)
+    drawing = conversation.sync(ds, index)
     _summary(ds, an, index)
     _review(ds, index)
-    _record(ds, an, index)
+    _record(ds, an, index, drawing)
     st.divider()
     _actions(ds, index)
 

@@ -49,8 +49,11 @@ def statistics_page() -> None:
     if ds is None:
         return
     st.caption(widgets.md(state.workspace().relative(ds.path) + (" (with unsaved changes)" if ds.modified else "")))
-    if len(ds) == 0:
-        st.info("This file has no examples yet: add one in the Record editor.")
+    if ds.records == 0:  # zeros and empty charts would look like a clean, empty result
+        other = len(ds)
+        st.info("This file has no examples yet: add one in the Record editor." if not other else
+                f"This file has no examples: none of its {other:,} line(s) is a JSON record (blank lines or broken "
+                "JSON). Fix or delete them in the Record editor; the statistics appear once it has records.")
         return
     an = state.analysis()
     assert an is not None

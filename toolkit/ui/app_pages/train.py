@@ -16,7 +16,7 @@ from toolkit.training.job_request import Hyperparameters, JobSpec, validate
 from toolkit.training.local_registry import Registry
 from toolkit.training.pipeline import start_job
 from toolkit.training.progress import human_bytes
-from toolkit.ui import cache, connect, job_panel, live, state, widgets
+from toolkit.ui import connect, job_panel, live, page, state, widgets
 
 OTHER_MODEL = "(another model id)"
 NO_FILE = "(none)"
@@ -86,8 +86,14 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
 
 
 def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
-    s = cache.dataset_stats(ds, state.provider(), spec.model if catalog.resolve(state.provider(), spec.model).known
-                            else None)
+    """Examples, tokens and cost, summed from the editor's analysis (the Statistics page's numbers, no recount)."""
+    an = state.analysis()
+    assert an is not None
+    if not an.complete(ds):
+        page.wait_for_analysis("Counting the tokens of every example… the examples, tokens and cost appear when "
+                               "it is done.")
+        return
+    s = an.statistics(ds, model=spec.model if catalog.resolve(state.provider(), spec.model).known else None)
     n = epochs or s.epochs
     est = cost.estimate(catalog.resolve(s.provider, spec.model), s.billed_tokens, n)
     cols = st.columns(4)
@@ -160,10 +166,14 @@ def train_page() -> None:
         st.caption(widgets.md(f"Training file: {state.workspace().relative(ds.path)}"))
         try:
             spec, validation, epochs = _form(ds)
-            _estimate(ds, spec, epochs)
         except ToolkitError as exc:
             widgets.alert("error", str(exc))
             spec = None
+        try:
+            if spec is not None:
+                _estimate(ds, spec, epochs)
+        except ToolkitError as exc:  # no estimate (another tokenizer, another trainer's format): lint decides
+            widgets.alert("warning", str(exc))
         if ds.modified:
             widgets.alert("warning", "Save your changes first: training uploads the file as it is on disk.")
             widgets.save_bar(ds)
