@@ -19,9 +19,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
-# the tests share one tiny model (a module fixture): under scripts/test's --dist loadgroup they stay on one worker
-pytestmark = pytest.mark.xdist_group("local_training")
-
 if not os.environ.get("CI"):
     pytest.importorskip("trl", reason="the local extra is not installed: pip install -e '.[local]'")
 
