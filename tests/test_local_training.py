@@ -189,13 +189,21 @@ def test_chat_answers_with_text_from_the_base_and_the_tuned_model(tiny: Path, ho
 # -- the whole flow through the CLI (worker processes, registry, follow, metrics, pause/resume) -------------------
 
 
-def tunesmith(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "toolkit", *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT, env=os.environ | {"PYTHONWARNINGS": "ignore"})
+def tunesmith(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``tunesmith ARGS`` in this process (its main, as the console script calls it): (exit code, stdout, stderr).
+    The steps after Ctrl-C need no process of their own: the job's worker is a process either way."""
+    from toolkit.cli.main import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path, home: Path) -> None:
-    """train (following) -> Ctrl-C after the first step -> jobs resume -> jobs follow -> metrics, registry, chat."""
+def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path, home: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """train (following) -> Ctrl-C after the first step -> jobs resume -> jobs follow -> metrics, registry, chat.
+    `train` runs as its own process (Ctrl-C is a signal to it); the commands after it run in this one."""
     command = [sys.executable, "-m", "toolkit", "train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "local",
                "--model", str(tiny), "--epochs", "2", "--suffix", "elle", "--poll", "0.2",
                "--validation", str(SAMPLES / "elle_validation.jsonl")]
@@ -215,25 +223,25 @@ def test_the_readme_flow_with_ctrl_c_resume_registry_metrics_and_chat(tiny: Path
     assert proc.returncode == 130 and out == "", err
     job_id = err.split("created job ")[1].split()[0]
     assert "saved a checkpoint at step" in err and f"tunesmith jobs resume {job_id} --provider local" in err
-    assert tunesmith("jobs", "resume", job_id, "--provider", "local").returncode == 0
-    done = tunesmith("jobs", "follow", job_id, "--provider", "local", "--poll", "0.2")
-    assert done.returncode == 0, done.stderr
-    model_id = done.stdout.strip()
-    assert model_id.startswith("ft-local-m-elle-") and "status: succeeded" in done.stderr
-    assert "step 4/4  train loss" in done.stderr and "step 4/4  valid loss" in done.stderr
+    assert tunesmith(capsys, "jobs", "resume", job_id, "--provider", "local")[0] == 0
+    code, out, err = tunesmith(capsys, "jobs", "follow", job_id, "--provider", "local", "--poll", "0.2")
+    assert code == 0, err
+    model_id = out.strip()
+    assert model_id.startswith("ft-local-m-elle-") and "status: succeeded" in err
+    assert "step 4/4  train loss" in err and "step 4/4  valid loss" in err
     from toolkit.training.local_registry import Registry
 
     row = Registry().jobs()[0]
     assert (row.job_id, row.provider, row.fine_tuned_model, row.status) == (job_id, "local", model_id, "succeeded")
     assert row.training_sha256 and row.git_commit is not None and row.hyperparameters == {"n_epochs": 2}
-    metrics = tunesmith("jobs", "metrics", job_id, "--provider", "local")
-    assert metrics.returncode == 0 and "train_loss" in metrics.stdout and "valid_loss" in metrics.stdout
-    steps = metrics.stdout.split("steps ")[1].split()[0]
+    code, out, _ = tunesmith(capsys, "jobs", "metrics", job_id, "--provider", "local")
+    assert code == 0 and "train_loss" in out and "valid_loss" in out
+    steps = out.split("steps ")[1].split()[0]
     assert steps == "1..4"  # one step before Ctrl-C, the rest after the resume
-    chat = tunesmith("chat", "--provider", "local", "--model", model_id, "Tell me about hydrogen.", "--max-tokens", "8",
-                     "--base", str(tiny))
-    assert chat.returncode == 0, chat.stderr
-    base, tuned = chat.stdout.split(f"tuned ({model_id}):\n")
+    code, out, err = tunesmith(capsys, "chat", "--provider", "local", "--model", model_id, "Tell me about hydrogen.",
+                               "--max-tokens", "8", "--base", str(tiny))
+    assert code == 0, err
+    base, tuned = out.split(f"tuned ({model_id}):\n")
     assert base.startswith(f"base ({tiny}):\n") and base.strip() != f"base ({tiny}):" and tuned.strip()
 
 
