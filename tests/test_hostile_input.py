@@ -109,6 +109,17 @@ def test_devices_are_refused(capsys):
     assert "device" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["lint", "stats", "fix"])
+def test_the_null_device_reads_as_an_empty_file(command, capsys, monkeypatch):
+    """`tunesmith lint - < /dev/null` (a script's empty input) is an empty file, not a device error."""
+    assert main([command, os.devnull]) in (0, 1)
+    assert "device" not in capsys.readouterr().err
+    with open(os.devnull, "rb") as null:
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(null))
+        assert main([command, "-"]) in (0, 1)
+    assert "device" not in capsys.readouterr().err
+
+
 def test_a_line_over_the_limit_is_one_finding_read_in_bounded_memory():
     data = b'{"messages": "' + b"x" * 5000 + b'"}\n' + GOOD.encode() + b"\n"
     found = items(data, max_line_bytes=1000)

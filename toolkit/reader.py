@@ -287,6 +287,17 @@ class JsonlReader:
         yield from spans.flush()
 
 
+def is_device(st: os.stat_result) -> bool:
+    """Whether ``st`` is a device that is not data (``/dev/zero``, a disk); the null device reads as an empty
+    file (``lint - < /dev/null``)."""
+    if not (stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)):
+        return False
+    try:
+        return st.st_rdev != os.stat(os.devnull).st_rdev
+    except OSError:
+        return True
+
+
 def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os.stat_result:
     """Stat a data file to read, with a clear :class:`InputError` for a missing file, a folder, a loop, a device.
 
@@ -301,11 +312,11 @@ def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os
         raise os_problem(spath, exc, "cannot read") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{spath}: is a folder; pass a .jsonl file")
-    if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode):
+    if is_device(st):
         raise InputError(f"{spath}: is a device, not a file; pass a JSONL file")
     if not os.access(spath, os.R_OK):
         raise InputError(f"{spath}: cannot read: permission denied")
-    if twice and not stat.S_ISREG(st.st_mode):
+    if twice and not (stat.S_ISREG(st.st_mode) or stat.S_ISCHR(st.st_mode)):  # a device left is the null one
         raise InputError(f"{spath}: is a pipe, not a regular file; {twice} reads its input twice: save the data "
                          "to a file first")
     return st

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import InputError, ToolkitError, os_problem
-from ..reader import READ_BUFFER, open_input
+from ..reader import READ_BUFFER, is_device, open_input
 
 STDIN = "-"
 
@@ -38,7 +38,7 @@ def stdin() -> BinaryIO:
     if sys.stdin is None or sys.stdin.closed:
         raise InputError("standard input is closed; pass a file name, or pipe the data in")
     try:
-        device = stat.S_ISCHR(os.fstat(sys.stdin.fileno()).st_mode) and not sys.stdin.isatty()
+        device = is_device(os.fstat(sys.stdin.fileno())) and not sys.stdin.isatty()
     except (OSError, ValueError, AttributeError):
         device = False
     if device:
