@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from toolkit.edit import Dataset
+from toolkit.edit.analysis import Analysis
 from toolkit.ui import main as app
 from toolkit.ui import state, widgets
 
@@ -27,3 +28,13 @@ def wait_for_analysis(text: str) -> None:
         widgets.alert("info", text)
     else:
         st.rerun(scope="app")
+
+
+def complete_analysis(ds: Dataset, waiting: str) -> Analysis | None:
+    """The open dataset's analysis once it covers every example; until then None, and the page says ``waiting``."""
+    an = state.analysis()
+    assert an is not None
+    if an.complete(ds):
+        return an
+    wait_for_analysis(waiting)
+    return None

@@ -55,11 +55,9 @@ def statistics_page() -> None:
                 f"This file has no examples: none of its {other:,} line(s) is a JSON record (blank lines or broken "
                 "JSON). Fix or delete them in the Record editor; the statistics appear once it has records.")
         return
-    an = state.analysis()
-    assert an is not None
-    if not an.complete(ds):
-        page.wait_for_analysis("Counting the tokens of every example and checking the file… the statistics "
-                               "appear when it is done (the Dataset page shows the table meanwhile).")
+    an = page.complete_analysis(ds, "Counting the tokens of every example and checking the file… the statistics "
+                                    "appear when it is done (the Dataset page shows the table meanwhile).")
+    if an is None:
         return
     try:
         s = _stats(ds, an)

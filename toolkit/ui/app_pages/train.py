@@ -87,11 +87,9 @@ def _form(ds: Dataset) -> tuple[JobSpec, str | None, int | None]:
 
 def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
     """Examples, tokens and cost, summed from the editor's analysis (the Statistics page's numbers, no recount)."""
-    an = state.analysis()
-    assert an is not None
-    if not an.complete(ds):
-        page.wait_for_analysis("Counting the tokens of every example… the examples, tokens and cost appear when "
-                               "it is done.")
+    an = page.complete_analysis(ds, "Counting the tokens of every example… the examples, tokens and cost appear "
+                                    "when it is done.")
+    if an is None:
         return
     s = an.statistics(ds, model=spec.model if catalog.resolve(state.provider(), spec.model).known else None)
     n = epochs or s.epochs
