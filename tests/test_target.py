@@ -212,3 +212,55 @@ def test_fix_reads_each_files_own_config(project: Path, tmp_path: Path, capsys: 
     openai.write_bytes(azure.read_bytes())
     code, out, _ = run(capsys, "fix", str(azure), str(openai))
     assert code == 1 and out == f"{openai}:1: F031 remove the UTF-8 byte-order mark\n"  # Azure asks for it
+
+
+BROKEN = [  # a malformed pyproject.toml: (its text, the line:column and what is wrong)
+    ('[tool.tunesmith\nprovider = "azure"\n', ":1:16: not valid TOML: expected ']' at the end of a table declaration "
+                                              "in `[tool.tunesmith`"),
+    ('[tool.tunesmith]\nprovider = "azure"\nstrict = tru\n', ":3:10: not valid TOML: invalid value in `strict = tru`"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), BROKEN)
+@pytest.mark.parametrize("command", ["lint", "fix", "stats", "split", "convert", "train"])
+def test_a_malformed_nearest_pyproject_stops_every_command_with_its_line(
+        project: Path, capsys: pytest.CaptureFixture[str], command: str, text: str, says: str) -> None:
+    """Skipping it would silently train and lint for the default provider instead of the configured one."""
+    config = project / "pyproject.toml"
+    config.write_text(text, "utf-8")
+    data = str(project / "data.jsonl")
+    argv = {"convert": ["convert", data, str(project / "out.json"), "--to", "sharegpt"],
+            "train": ["train", data, "--model", NANO, "--dry-run"]}.get(command, [command, data])
+    before = sorted(project.iterdir())
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and "internal error" not in err
+    assert err == f"tunesmith: error: {config}{says}; fix it: it is the nearest pyproject.toml, where tunesmith " \
+                  "reads its settings ([tool.tunesmith])\n"
+    assert sorted(project.iterdir()) == before  # nothing written (split, convert, fix)
+
+
+def test_a_pyproject_without_the_table_is_passed_over_but_a_malformed_one_above_is_not(
+        tmp_path: Path) -> None:
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    (inner / "pyproject.toml").write_text('[project]\nname = "data"\n', "utf-8")  # valid, no [tool.tunesmith]
+    (tmp_path / "outer" / "pyproject.toml").write_text('[tool.tunesmith]\nprovider = "azure"\n', "utf-8")
+    assert load_settings(start=inner).provider == "azure"
+    (tmp_path / "outer" / "pyproject.toml").write_text('[tool.tunesmith]\nprovider = azure\n', "utf-8")
+    with pytest.raises(UsageError, match=r"outer/pyproject.toml:2:12: not valid TOML: invalid value in "
+                                         r"`provider = azure`; fix it: it is the nearest pyproject.toml"):
+        load_settings(start=inner)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    (b"x = [", ":1:6: not valid TOML: invalid value in `x = [`"),
+    (b"x = [\n", ":2:1: not valid TOML: invalid value"),
+    (b'name = "caf\xe9"\n', ":1:12: not valid TOML: byte 0xe9 is not UTF-8 (TOML files are UTF-8 text)"),
+    (b'[tool.tunesmith]\nstrict = "false"\n', " [tool.tunesmith]: strict must be true or false (no quotes), not 'false'"),
+])
+def test_a_config_given_with_config_says_where_it_is_wrong(tmp_path: Path, text: bytes, says: str) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_bytes(text)
+    with pytest.raises(UsageError) as raised:
+        load_settings(config)
+    assert str(raised.value).startswith(f"{config}{says}")
