@@ -264,3 +264,32 @@ def test_a_config_given_with_config_says_where_it_is_wrong(tmp_path: Path, text:
     with pytest.raises(UsageError) as raised:
         load_settings(config)
     assert str(raised.value).startswith(f"{config}{says}")
+
+
+def test_a_dry_run_needs_no_credentials_nor_endpoint_and_sends_nothing(
+        project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README: a dry run lints, estimates and shows the requests with no credentials (the config says azure,
+    which has no default endpoint)."""
+    import socket
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a dry run opened a connection")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    long = long_file(project / "long.jsonl")
+    code, out, err = run(capsys, "train", str(long), "--dry-run", "--training-type", "standard")
+    assert code == 0, err
+    assert "C200" in err and "estimated cost: " in err and "dry run: nothing was sent" in err
+    assert "POST <AZURE_OPENAI_ENDPOINT (not set)>/openai/v1/fine_tuning/jobs" in out and f'"model": "{NANO}"' in out
+    code, _, err = run(capsys, "train", str(long), "--training-type", "standard")  # a real run still asks
+    assert code == 2 and "needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in err
+
+
+def test_a_dry_run_connection_shows_an_endpoint_it_was_given_and_holds_no_secret() -> None:
+    from toolkit.training.providers import connection
+
+    conn = connection("azure", environ={}, dry_run=True)
+    assert (conn.base_url, conn.secrets) == ("<AZURE_OPENAI_ENDPOINT (not set)>/openai/v1", ())
+    conn = connection("azure", environ={"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com"}, dry_run=True)
+    assert conn.base_url == "https://res.openai.azure.com/openai/v1"
+    with pytest.raises(UsageError, match="needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY"):
+        connection("azure", environ={})
