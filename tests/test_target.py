@@ -293,3 +293,23 @@ def test_a_dry_run_connection_shows_an_endpoint_it_was_given_and_holds_no_secret
     assert conn.base_url == "https://res.openai.azure.com/openai/v1"
     with pytest.raises(UsageError, match="needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY"):
         connection("azure", environ={})
+
+
+def test_fix_leaves_what_the_files_config_turns_off_as_lint_does(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """fix used only the config's provider: it removed a BOM and blank lines that the project ignores."""
+    (tmp_path / "pyproject.toml").write_text('[tool.tunesmith]\nignore = ["F031"]\n'
+                                             '[tool.tunesmith.per-file-ignores]\n"raw_*.jsonl" = ["F020"]\n', "utf-8")
+    line = (SAMPLES / "elle_single_turn.jsonl").read_bytes().splitlines()[0]
+    raw = tmp_path / "raw_data.jsonl"
+    raw.write_bytes(BOM + line + b"\n\n" + line + b"\r\n")
+    code, out, _ = run(capsys, "fix", str(raw))
+    assert code == 1 and out.startswith(f"{raw}: F033 ") and out.count("\n") == 1  # F031 and F020 are off
+    code, out, _ = run(capsys, "fix", str(raw), "--select", "F031,F020")
+    assert (code, out) == (0, "")  # as `lint --select F031` reports nothing the config ignores
+    code, out, _ = run(capsys, "fix", str(raw), "--write", "--no-backup")
+    assert code == 0 and raw.read_bytes() == BOM + line + b"\n\n" + line + b"\n"
+    other = tmp_path / "other.jsonl"  # the per-file ignore does not name it: its blank line goes
+    other.write_bytes(line + b"\n\n" + line + b"\n")
+    code, out, _ = run(capsys, "fix", str(other))
+    assert code == 1 and out == f"{other}:2: F020 remove the blank line\n"
