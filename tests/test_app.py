@@ -781,3 +781,12 @@ def test_a_failed_job_is_recorded_with_its_error(workspace: Path, sandbox: Sandb
     job = Registry().jobs()[0]
     assert job.status == "failed" and "failed: invalid_n_examples: Training file has 7 example(s)" in (job.error or "")
     assert any(t.startswith("failed;") and "invalid_n_examples" in t for t in texts(at.caption))  # past jobs show it
+
+
+def test_a_malformed_project_config_is_shown_not_skipped(workspace: Path) -> None:
+    """The editor said nothing and used the defaults (openai) when pyproject.toml was not valid TOML."""
+    config = workspace / "pyproject.toml"
+    config.write_text('[tool.tunesmith]\nprovider = "azure"\nstrict = tru\n', "utf-8")
+    at = start()
+    assert any(t.startswith(f"lint settings ignored: {config}:3:10: not valid TOML: invalid value in `strict = tru`")
+               for t in texts(at.warning)), texts(at.warning)

@@ -240,3 +240,19 @@ def test_a_provider_added_as_data_deploys_with_only_its_profile(
         err = capsys.readouterr().err
     assert code == 0 and "contoso deploy " in err and "--project PROJECT --as DEPLOYMENT" in err
     assert "Contoso Deployments from CONTOSO_DEPLOY_TOKEN" in err
+
+
+def test_a_provider_without_prices_says_why_and_where_they_are(capsys: pytest.CaptureFixture[str]) -> None:
+    """Azure's stats said "no price in the catalog" as if the price were missing by mistake; Azure's prices depend
+    on the region and training type and have no source here, so it says so and points to its pricing page."""
+    from toolkit import stats
+
+    data = corpus_file("cookbook_toy_chat_fine_tuning.jsonl")
+    est = stats.compute(data, provider="azure").cost
+    assert est.usd is None and est.charged_tokens > 0
+    assert est.note.startswith("the catalog has no sourced Azure price: Azure prices training by model, region and "
+                               "training type") and "https://azure.microsoft.com/pricing/details/" in est.note
+    assert main(["stats", str(data), "--provider", "azure"]) == 0
+    assert "estimated cost: unknown: the catalog has no sourced Azure price" in capsys.readouterr().out
+    # a provider without such a note keeps the plain fact
+    assert stats.compute(data, model="gpt-3.5-turbo-0613").cost.note == "no price in the catalog for gpt-3.5-turbo-0613"

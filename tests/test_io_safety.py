@@ -187,7 +187,7 @@ def test_output_in_a_read_only_folder_is_a_clear_error(tmp_path, capsys, monkeyp
 
 @pytest.mark.parametrize("argv, says", [
     (["lint", "{src}", "--grader", "{tmp}"], "folder"),
-    (["lint", "{src}", "--config", "{bin}"], "not a valid TOML"),
+    (["lint", "{src}", "--config", "{bin}"], "not valid TOML"),
     (["lint", "{src}", "--select", " "], "no rule code"),
     (["lint", "{src}", "--select", ",,,"], "no rule code"),
     (["lint", "{loop}"], "symbolic links"),

@@ -170,6 +170,27 @@ def test_bad_input_gets_clear_errors(tmp_path):
         split.assign(tmp_path / "missing.jsonl")
 
 
+def test_groups_too_large_get_advice_for_the_grouping_chosen(tmp_path):
+    """It advised "group by hash" to users already grouping by hash."""
+    path = tmp_path / "d.jsonl"
+    copies = [chat(f"question {i // 3}", f"answer {i // 3}") for i in range(9)]  # three copies of each of three
+    path.write_text("".join(json.dumps(r) + "\n" for r in copies))
+    with pytest.raises(InputError) as raised:
+        split.assign(path, validation=1)
+    assert str(raised.value) == (
+        f"{path}: every group of examples is larger than the 1 validation example(s) asked for (the smallest has 3; "
+        "copies and near-duplicates are kept together): ask for at least 3 validation examples (--validation 3), or "
+        "remove the copies and near-duplicates that `tunesmith lint` reports (F130, F131)")
+    assert "group by" not in str(raised.value)
+    shared = [chat("the very same question here", f"answer {i} " + "different words " * i) for i in range(5)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in shared))
+    with pytest.raises(InputError) as raised:
+        split.assign(path, validation=0.2, group_by="user")
+    assert str(raised.value).endswith(
+        "(the smallest has 5; examples with the same first user message, copies and near-duplicates are kept "
+        "together): group by content only (--group-by hash, the default)")
+
+
 def test_outputs_are_not_overwritten_without_force(tmp_path, capsys):
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps(chat(f"q{i} " * 4, f"a{i}")) + "\n" for i in range(20)))

@@ -212,3 +212,104 @@ def test_fix_reads_each_files_own_config(project: Path, tmp_path: Path, capsys: 
     openai.write_bytes(azure.read_bytes())
     code, out, _ = run(capsys, "fix", str(azure), str(openai))
     assert code == 1 and out == f"{openai}:1: F031 remove the UTF-8 byte-order mark\n"  # Azure asks for it
+
+
+BROKEN = [  # a malformed pyproject.toml: (its text, the line:column and what is wrong)
+    ('[tool.tunesmith\nprovider = "azure"\n', ":1:16: not valid TOML: expected ']' at the end of a table declaration "
+                                              "in `[tool.tunesmith`"),
+    ('[tool.tunesmith]\nprovider = "azure"\nstrict = tru\n', ":3:10: not valid TOML: invalid value in `strict = tru`"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), BROKEN)
+@pytest.mark.parametrize("command", ["lint", "fix", "stats", "split", "convert", "train"])
+def test_a_malformed_nearest_pyproject_stops_every_command_with_its_line(
+        project: Path, capsys: pytest.CaptureFixture[str], command: str, text: str, says: str) -> None:
+    """Skipping it would silently train and lint for the default provider instead of the configured one."""
+    config = project / "pyproject.toml"
+    config.write_text(text, "utf-8")
+    data = str(project / "data.jsonl")
+    argv = {"convert": ["convert", data, str(project / "out.json"), "--to", "sharegpt"],
+            "train": ["train", data, "--model", NANO, "--dry-run"]}.get(command, [command, data])
+    before = sorted(project.iterdir())
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and "internal error" not in err
+    assert err == f"tunesmith: error: {config}{says}; fix it: it is the nearest pyproject.toml, where tunesmith " \
+                  "reads its settings ([tool.tunesmith])\n"
+    assert sorted(project.iterdir()) == before  # nothing written (split, convert, fix)
+
+
+def test_a_pyproject_without_the_table_is_passed_over_but_a_malformed_one_above_is_not(
+        tmp_path: Path) -> None:
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir(parents=True)
+    (inner / "pyproject.toml").write_text('[project]\nname = "data"\n', "utf-8")  # valid, no [tool.tunesmith]
+    (tmp_path / "outer" / "pyproject.toml").write_text('[tool.tunesmith]\nprovider = "azure"\n', "utf-8")
+    assert load_settings(start=inner).provider == "azure"
+    (tmp_path / "outer" / "pyproject.toml").write_text('[tool.tunesmith]\nprovider = azure\n', "utf-8")
+    with pytest.raises(UsageError, match=r"outer/pyproject.toml:2:12: not valid TOML: invalid value in "
+                                         r"`provider = azure`; fix it: it is the nearest pyproject.toml"):
+        load_settings(start=inner)
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    (b"x = [", ":1:6: not valid TOML: invalid value in `x = [`"),
+    (b"x = [\n", ":2:1: not valid TOML: invalid value"),
+    (b'name = "caf\xe9"\n', ":1:12: not valid TOML: byte 0xe9 is not UTF-8 (TOML files are UTF-8 text)"),
+    (b'[tool.tunesmith]\nstrict = "false"\n', " [tool.tunesmith]: strict must be true or false (no quotes), not 'false'"),
+])
+def test_a_config_given_with_config_says_where_it_is_wrong(tmp_path: Path, text: bytes, says: str) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_bytes(text)
+    with pytest.raises(UsageError) as raised:
+        load_settings(config)
+    assert str(raised.value).startswith(f"{config}{says}")
+
+
+def test_a_dry_run_needs_no_credentials_nor_endpoint_and_sends_nothing(
+        project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README: a dry run lints, estimates and shows the requests with no credentials (the config says azure,
+    which has no default endpoint)."""
+    import socket
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("a dry run opened a connection")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    long = long_file(project / "long.jsonl")
+    code, out, err = run(capsys, "train", str(long), "--dry-run", "--training-type", "standard")
+    assert code == 0, err
+    assert "C200" in err and "estimated cost: " in err and "dry run: nothing was sent" in err
+    assert "POST <AZURE_OPENAI_ENDPOINT (not set)>/openai/v1/fine_tuning/jobs" in out and f'"model": "{NANO}"' in out
+    code, _, err = run(capsys, "train", str(long), "--training-type", "standard")  # a real run still asks
+    assert code == 2 and "needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY" in err
+
+
+def test_a_dry_run_connection_shows_an_endpoint_it_was_given_and_holds_no_secret() -> None:
+    from toolkit.training.providers import connection
+
+    conn = connection("azure", environ={}, dry_run=True)
+    assert (conn.base_url, conn.secrets) == ("<AZURE_OPENAI_ENDPOINT (not set)>/openai/v1", ())
+    conn = connection("azure", environ={"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com"}, dry_run=True)
+    assert conn.base_url == "https://res.openai.azure.com/openai/v1"
+    with pytest.raises(UsageError, match="needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY"):
+        connection("azure", environ={})
+
+
+def test_fix_leaves_what_the_files_config_turns_off_as_lint_does(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """fix used only the config's provider: it removed a BOM and blank lines that the project ignores."""
+    (tmp_path / "pyproject.toml").write_text('[tool.tunesmith]\nignore = ["F031"]\n'
+                                             '[tool.tunesmith.per-file-ignores]\n"raw_*.jsonl" = ["F020"]\n', "utf-8")
+    line = (SAMPLES / "elle_single_turn.jsonl").read_bytes().splitlines()[0]
+    raw = tmp_path / "raw_data.jsonl"
+    raw.write_bytes(BOM + line + b"\n\n" + line + b"\r\n")
+    code, out, _ = run(capsys, "fix", str(raw))
+    assert code == 1 and out.startswith(f"{raw}: F033 ") and out.count("\n") == 1  # F031 and F020 are off
+    code, out, _ = run(capsys, "fix", str(raw), "--select", "F031,F020")
+    assert (code, out) == (0, "")  # as `lint --select F031` reports nothing the config ignores
+    code, out, _ = run(capsys, "fix", str(raw), "--write", "--no-backup")
+    assert code == 0 and raw.read_bytes() == BOM + line + b"\n\n" + line + b"\n"
+    other = tmp_path / "other.jsonl"  # the per-file ignore does not name it: its blank line goes
+    other.write_bytes(line + b"\n\n" + line + b"\n")
+    code, out, _ = run(capsys, "fix", str(other))
+    assert code == 1 and out == f"{other}:2: F020 remove the blank line\n"

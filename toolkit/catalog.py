@@ -137,6 +137,7 @@ class Provider:
     tokenizer: str = "encoding"  # "model": training counts tokens with the model's own tokenizer
     validator: str = ""  # whose server-side checks apply (rules for "azure" run on every provider with "azure")
     access_hint: str = ""  # what to check when the API answers 403
+    price_note: str = ""  # why its models without a price have none, and where to find it
     successor: str = ""  # where the same files and API keep training once this provider takes no new jobs
     api: Api = field(default_factory=Api)  # how to reach it
 
@@ -173,7 +174,8 @@ def provider(name: str) -> Provider:
         grader_models=tuple(p.get("grader_models", ())), training_types=dict(p.get("training_types", {})),
         files_api_max_bytes=int(p.get("files_api_max_mb", 512)) * 1024**2,
         open_models=bool(p.get("open_models", False)), tokenizer=p.get("tokenizer", "encoding"),
-        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""), successor=p.get("successor", ""),
+        validator=str(p.get("validator", name)), access_hint=p.get("access_hint", ""),
+        price_note=p.get("price_note", ""), successor=p.get("successor", ""),
         api=_api(p.get("api", {})))
 
 

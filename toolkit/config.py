@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -125,17 +126,55 @@ def parse_severity(value: str, where: str) -> Severity:
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml with a ``[tool.tunesmith]`` table, from ``start`` upward."""
+    """The nearest pyproject.toml with a ``[tool.tunesmith]`` table, from ``start`` upward.
+
+    A pyproject.toml on the way that cannot be read as TOML is a :class:`UsageError` (its file, line and
+    column): it may hold the settings, and skipping it would silently apply others (or the defaults).
+    """
     for folder in [start, *start.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text("utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
-                continue
-            if "tunesmith" in data.get("tool", {}):
-                return candidate
+        if candidate.is_file() and "tunesmith" in read_toml(candidate, found=True).get("tool", {}):
+            return candidate
     return None
+
+
+def read_toml(path: Path, *, found: bool = False) -> dict[str, Any]:
+    """The TOML document in ``path``; a :class:`UsageError` naming the file, the line and column and what to do
+    when it cannot be read (``found``: the file was found as the nearest pyproject.toml, not given)."""
+    fix = ("fix it: it is the nearest pyproject.toml, where tunesmith reads its settings ([tool.tunesmith])"
+           if found else "fix it: tunesmith reads its settings ([tool.tunesmith]) from it")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: configuration file not found") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror}); {fix}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise UsageError(f"{path}:{line}:{column}: not valid TOML: byte 0x{data[exc.start]:02x} is not UTF-8 "
+                         f"(TOML files are UTF-8 text); {fix}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        what, line, column = _toml_problem(str(exc), text)
+        lines = text.split("\n")
+        shown = lines[line - 1].strip() if line <= len(lines) else ""
+        quoted = f" in `{shown[:80]}`" if shown else ""
+        raise UsageError(f"{path}:{line}:{column}: not valid TOML: {what}{quoted}; {fix}") from None
+
+
+def _toml_problem(message: str, text: str) -> tuple[str, int, int]:
+    """What tomllib's ``message`` about ``text`` says is wrong, and its line and column (1-based)."""
+    found = re.fullmatch(r"(?s)(.*?)\s*\(at (?:line (\d+), column (\d+)|end of document)\)", message)
+    if found is None:
+        return message, 1, 1
+    what = found.group(1)[:1].lower() + found.group(1)[1:]
+    if found.group(2) is None:  # at the end of the document: its last line
+        return what, text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+    return what, int(found.group(2)), int(found.group(3))
 
 
 def load_settings(path: Path | None = None, *, start: Path | None = None) -> Settings:
@@ -144,14 +183,7 @@ def load_settings(path: Path | None = None, *, start: Path | None = None) -> Set
         path = find_pyproject(start or Path.cwd())
         if path is None:
             return Settings()
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: configuration file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not a valid TOML file ({exc})") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror})") from None
+    data = read_toml(path)
     table = data.get("tool", {}).get("tunesmith", {})
     return settings_from_table(table, where=f"{path} [tool.tunesmith]", config_path=path)
 
@@ -181,10 +213,13 @@ def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Pa
     max_mb = table.get("max-line-mb", MAX_LINE_BYTES / 2**20)
     if isinstance(max_mb, bool) or not isinstance(max_mb, (int, float)) or not 0 < max_mb <= 8192:
         raise UsageError(f"{where}: max-line-mb must be a number of megabytes between 0 and 8192, not {max_mb!r}")
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        raise UsageError(f"{where}: strict must be true or false (no quotes), not {strict!r}")
     return Settings(
         max_line_bytes=int(max_mb * 2**20), provider=provider, model=model, method=method,
         provider_origin=f"from {where}" if "provider" in table else "",
-        select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=bool(table.get("strict", False)),
+        select=select, ignore=ignore, severity=severity, per_file_ignores=pfi, strict=strict,
         config_path=config_path)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .catalog import Model
+from .catalog import Model, provider
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -56,8 +56,8 @@ def estimate(model: Model, tokens_per_epoch: int, epochs: int) -> Estimate:
     """The training cost of ``epochs`` passes over ``tokens_per_epoch`` billed tokens on ``model``."""
     charged = tokens_per_epoch * epochs
     usd: float | None = None
-    if model.price is None:
-        note = f"no price in the catalog for {model.name}"
+    if model.price is None:  # the provider's word on why, else the plain fact
+        note = provider(model.provider).price_note or f"no price in the catalog for {model.name}"
     elif model.price_unit == "hour":
         note = (f"{model.name} is billed per training hour (${model.price:,.2f}/hour), "
                 "which cannot be estimated from tokens")

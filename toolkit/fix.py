@@ -23,12 +23,15 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from . import catalog, formats, repairs
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, resolve_target
 from .errors import InputError, UsageError, os_problem
 from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
 RULES = (*LINE_RULES, *repairs.REPAIRS)
@@ -404,6 +407,20 @@ def _file_format(source: str | bytes, method: str | None) -> str:
     head = itertools.islice((i for i in reader if isinstance(i, Record)), formats.LOOKAHEAD)
     counts = Counter(f for i in head if (f := formats.detect(i.value)) is not None)
     return formats.decide(counts)
+
+
+def enabled_rules(settings: Settings, path: str | None = None, rules: Iterable[str] | None = None) -> list[str]:
+    """The fixes of ``rules`` (default: every one) whose rule ``settings`` enable for ``path`` (the project's
+    ``[tool.tunesmith]`` select, ignore and per-file-ignores, with the flags): a fix runs where lint reports its rule.
+
+    A code that is no fix stays, for :func:`plan` and :func:`apply` to refuse by name.
+    """
+    from .rules import RULES as REGISTERED
+    from .rules import load_all
+
+    load_all()
+    chosen = list(RULES) if rules is None else [r.strip().upper() for r in rules]
+    return [code for code in chosen if code not in REGISTERED or settings.enabled(REGISTERED[code], path)]
 
 
 def _check(path: str) -> None:

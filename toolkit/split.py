@@ -177,10 +177,24 @@ def assign(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int =
         if taken == target:
             break
     if taken == 0:
-        raise InputError(f"{spath}: every group of examples is larger than the {target} validation example(s) "
-                         f"asked for (grouping by {group_by}, with near-duplicates joined): ask for more "
-                         "validation examples or group by hash")
+        raise _groups_too_large(spath, target, n, min(map(len, members.values())), group_by)
     return SplitPlan(spath, sides, len(members), len(pairs), seed, group_by)
+
+
+def _groups_too_large(path: str, target: int, n: int, smallest: int, group_by: str) -> InputError:
+    """No group fits in the validation share: what the user can do, for the grouping they chose."""
+    ways = [f"ask for at least {smallest} validation examples (--validation {smallest})"] if smallest < n else []
+    if group_by == "hash":  # the groups are copies and near-duplicates of one another
+        ways.append("remove the copies and near-duplicates that `tunesmith lint` reports (F130, F131)")
+        joined = "copies and near-duplicates are kept together"
+    else:
+        ways.append("group by content only (--group-by hash, the default)")
+        joined = f"examples with the same {_SHARED[group_by]}, copies and near-duplicates are kept together"
+    return InputError(f"{path}: every group of examples is larger than the {target} validation example(s) asked for "
+                      f"(the smallest has {smallest}; {joined}): {', or '.join(ways)}")
+
+
+_SHARED = {"system": "system prompt", "user": "first user message"}
 
 
 def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 0, group_by: str = "hash",

@@ -205,8 +205,27 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
     bad = file_tokens.Unreadable()
     encoding = encoding or target.encoding
     rows = file_tokens.packed(data.data(), encoding=encoding, unreadable=bad, workers=workers, size=data.size)
-    return summarise(rows, path=data.name, file_format=file_format, provider=provider, target=target,
-                     encoding=encoding, epochs=epochs, unreadable=bad)
+    result = summarise(rows, path=data.name, file_format=file_format, provider=provider, target=target,
+                       encoding=encoding, epochs=epochs, unreadable=bad)
+    if not result.examples:
+        raise no_examples(data.name, bad.count)
+    return result
+
+
+class NoExamples(InputError):
+    """A file without one example: there is nothing to count or to train on (lint's F060 error, so exit 1 as lint)."""
+
+    exit_code = 1
+
+
+def no_examples(name: str, unreadable: int | None = None) -> NoExamples:
+    """The error for a file without one example (``unreadable``: how many non-blank lines are not JSON records;
+    None: not counted)."""
+    why = ("no line of it is a JSON record" if unreadable is None
+           else f"none of its {unreadable:,} non-blank line(s) is a JSON record: `tunesmith lint` says why" if unreadable
+           else "it is empty or has only blank lines")
+    return NoExamples(f"{name}: no examples to count ({why}), so there is no training estimate: add examples, one "
+                      "JSON object per line (lint reports this as F060)")
 
 
 def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, provider: str, target: catalog.Model,

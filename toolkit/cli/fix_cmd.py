@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from .. import catalog
 from ..errors import UsageError
 from . import inputs
-from .target_args import add_target_args, providers_where, resolve
+from .target_args import add_target_args, providers_where, settings
 
 if TYPE_CHECKING:
     from ..fix import FixEdit
@@ -38,7 +38,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_target_args(p, model=False, what="the file is for (a BOM is only removed for providers that do not ask for one)")
     p.add_argument("--add-bom", action="store_true",
                    help=f"add a UTF-8 BOM (for a provider whose docs ask for one: {asking()})")
-    p.add_argument("--select", help="comma-separated rule codes to fix (default: all fixable rules)")
+    p.add_argument("--select", help="comma-separated rule codes to fix (default: all fixable rules); a rule the "
+                                   "file's [tool.tunesmith] turns off (ignore, per-file-ignores) is not fixed, as "
+                                   "lint does not report it")
     p.add_argument("--no-backup", action="store_true", help="with --write: do not keep FILE.bak")
     p.add_argument("--redecode", metavar="ENCODING", choices=("cp1252", "latin-1"),
                    help="UNSAFE (changes text, on a guess): re-read the lines that are not valid UTF-8 (F030) as "
@@ -65,15 +67,17 @@ def run(args: argparse.Namespace) -> int:
     if streams and args.write:
         raise UsageError(f"--write rewrites files; {inputs.shown(streams[0])} is read as it comes and cannot be "
                          "rewritten: save the data to a file first, or use --diff")
-    targets = {path: resolve(args, path) for path in args.paths}  # each file its own [tool.tunesmith], as lint
-    for target in targets.values():
-        prov = catalog.provider(target.provider)
+    projects = {path: settings(args, path) for path in args.paths}  # each file its own [tool.tunesmith], as lint
+    for project in projects.values():
+        prov = catalog.provider(project.provider)
         if args.add_bom and prov.bom != "recommended":
             raise UsageError(f"--add-bom goes with a provider that asks for a BOM ({asking()}); {prov.title} does not")
     pending = 0
-    for path, target in targets.items():
-        opts = {"provider": target.provider, "add_bom": args.add_bom, "rules": rules_of(args.select),
-                "method": target.method}
+    for path, project in projects.items():
+        rules = fix.enabled_rules(project, None if path == inputs.STDIN else path, rules_of(args.select))
+        if args.add_bom and "F032" not in rules and "F032" in (rules_of(args.select) or fix.RULES):
+            rules.append("F032")  # asked for by its flag, whatever the config selects
+        opts = {"provider": project.provider, "add_bom": args.add_bom, "rules": rules, "method": project.method}
         source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
         name = inputs.shown(path)
         if args.redecode:

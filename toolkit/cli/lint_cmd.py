@@ -148,13 +148,11 @@ def run(args: argparse.Namespace) -> int:
     for path in paths:
         linters.of(path)
     if args.fix:
-        from ..fix import RULES as FIXES
-        from ..fix import apply
-        from ..rules import RULES
+        from ..fix import apply, enabled_rules
 
         for path in [*paths, *([args.validation] if args.validation else [])]:
             fixing = linters.of(path)[0]
-            chosen = [code for code in FIXES if fixing.enabled(RULES[code], path)]
+            chosen = enabled_rules(fixing, path)
             print(apply(path, provider=fixing.provider, method=fixing.method, rules=chosen).summary(),
                   file=sys.stderr)
     if args.validation:

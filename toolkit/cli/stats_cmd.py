@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output_format == "csv":  # the counts, then lint: the input is read twice
         with inputs.regular_file(args.path) as path:
             table = stats.frame(path, provider=target.provider, model=target.model, encoding=args.encoding)
+        if table.empty:
+            raise stats.no_examples(inputs.shown(args.path))
         with output_stream(args.output, newline="") as stream:
             table.to_csv(stream, index=False)
         return 0

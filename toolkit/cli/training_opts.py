@@ -142,18 +142,14 @@ def check_follow_args(args: argparse.Namespace) -> None:
 def connect(args: argparse.Namespace, *, offline: bool = False) -> tuple[Connection, Any]:
     """The connection and SDK client the flags and environment describe.
 
-    ``offline`` (a dry run): no key is needed, since nothing is sent; the endpoint still is.
+    ``offline`` (a dry run): no credential and no endpoint are needed, since nothing is sent; no client (None).
     """
     from ..training.providers import connection, make_client
 
     resolve_provider(args)
-    environ = None
-    api = catalog.provider(args.provider).api
-    if offline and api.key_env:
-        environ = {api.key_env: "dry-run", **os.environ}
     conn = connection(args.provider, base_url=args.base_url, api_version=args.api_version, env_file=args.env_file,
-                      environ=environ, named=args.provider_named)
-    return conn, make_client(conn, timeout=args.timeout)
+                      named=args.provider_named, dry_run=offline)
+    return conn, None if offline else make_client(conn, timeout=args.timeout)
 
 
 def guarded(conn: Connection) -> Any:

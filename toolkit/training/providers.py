@@ -26,6 +26,7 @@ LOCAL_URL = "local://this-machine"  # the local backend (toolkit.local): jobs ru
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 ENV_FILE_LIMIT = 1 << 20  # an env file is a few lines; more is the wrong file (or /dev/zero)
 CREDENTIAL_HEADERS = ("authorization", "api-key")
+NOT_SET = "<{variable} (not set)>"  # a dry run's endpoint when none is given: shown, never sent to
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,15 @@ def _unquote(value: str) -> str:
 
 def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None = None, api_version: str | None = None,
                env_file: str | os.PathLike[str] | None = None,
-               environ: Mapping[str, str] | None = None, named: str | None = None) -> Connection:
+               environ: Mapping[str, str] | None = None, named: str | None = None, dry_run: bool = False
+               ) -> Connection:
     """Resolve a :class:`Connection` from flags, an env file (wins) and the environment.
 
     Which variables are read, and the default endpoint, come from the provider's profile
     (``api`` in the catalog). Raises :class:`UsageError` naming every missing variable, and the
     provider as ``named`` says where it came from (:meth:`toolkit.config.Settings.provider_named`).
+    ``dry_run``: nothing will be sent, so no credential is needed, and a missing endpoint is shown as
+    ``<VARIABLE (not set)>`` in :attr:`Connection.base_url` (which then is not a URL to send to).
     """
     api = catalog.provider(provider).api  # an unknown provider is a UsageError naming the known ones
     if api.local:  # this machine: no endpoint, no credential
@@ -124,8 +128,8 @@ def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None
         env.update(read_env_file(env_file))
     endpoint = base_url or env.get(api.url_env) or api.default_url
     key, token = env.get(api.key_env), env.get(api.token_env) if api.token_env else None
-    missing = [] if endpoint else [api.url_env]
-    if not key and not token:
+    missing = [] if endpoint or dry_run else [api.url_env]
+    if not key and not token and not dry_run:
         missing.append(api.key_env + (f" (or a token in {api.token_env})" if api.token_env else "") + (
             " (any non-empty value for a compatible endpoint that needs no key)" if api.compatible_endpoints else ""))
     if missing:
@@ -136,7 +140,8 @@ def connection(provider: str = catalog.DEFAULT_PROVIDER, *, base_url: str | None
         if name and env.get(name):
             _check_header_value(name, env[name])
     version = (api_version or env.get(api.api_version_env) or None) if api.api_version_env else None
-    url = endpoint_url(_check_url(str(endpoint)), api.url_path, classic=version is not None)
+    shown = _check_url(str(endpoint)) if endpoint else NOT_SET.format(variable=api.url_env)
+    url = endpoint_url(shown, api.url_path, classic=version is not None)
     return Connection(provider, url, api_key=None if token else key, ad_token=token or None,
                       organization=env.get(api.org_env) or None if api.org_env else None,
                       project=env.get(api.project_env) or None if api.project_env else None, api_version=version)

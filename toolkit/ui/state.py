@@ -39,8 +39,9 @@ def init(folder: str) -> None:
     except ToolkitError as exc:
         st.error(str(exc))
         st.stop()
+    st.session_state["flash"] = []  # before the settings are read: a bad pyproject.toml is flashed, not dropped
     configured = _lint_settings(ws)
-    st.session_state.update(workspace=ws, dataset=None, selected=0, flash=[], analysis=None, analysis_key=None,
+    st.session_state.update(workspace=ws, dataset=None, selected=0, analysis=None, analysis_key=None,
                             analysis_job=None, lint_settings=configured, journal_offer=None,
                             journal_session=uuid.uuid4().hex[:12])
     # the project's target ([tool.tunesmith] provider and model) is where the sidebar starts
