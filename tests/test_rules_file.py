@@ -221,3 +221,27 @@ def test_empty_file_gets_f060_but_no_crash() -> None:
     result = lint(b"")
     assert hits(result, "F060") == [(None, None)]
     assert "has 0 example(s)" in messages(result, "F060")[0]
+
+
+def test_f040_not_for_data_without_a_file_name(tmp_path) -> None:
+    """A FIFO, a pipe (`<(cat f)`) and /dev/stdin have no name an upload would carry: no false "no extension"."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    data = ("\n".join(TEN) + "\n").encode()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    assert hits(lint_path(fifo), "F040") == []
+    writer.join(timeout=30)
+    saved = tmp_path / "saved"  # /dev/stdin redirected from a file resolves to that file: still no name of its own
+    saved.write_bytes(data)
+    for source in (saved, None):
+        with open(saved if source is None else source, "rb") as stdin:
+            out = subprocess.run([sys.executable, "-m", "toolkit", "lint", "/dev/stdin"], stdin=stdin, cwd=tmp_path,
+                                 capture_output=True, text=True, timeout=120).stdout
+        assert "F040" not in out and "10 records" in out, out
+    assert hits(lint_path(saved), "F040") == [(None, None)]  # the file itself, by its name, still is checked

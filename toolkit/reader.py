@@ -322,6 +322,19 @@ def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os
     return st
 
 
+def has_file_name(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a file of its own, whose name is what an upload would carry: a regular file outside
+    ``/dev`` and ``/proc``. A pipe (``<(cat f)``), a FIFO, ``/dev/stdin`` (even redirected from a file) and the
+    null device have no name of their own."""
+    spath = os.path.abspath(os.fspath(path))
+    if spath.startswith(("/dev/", "/proc/")):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(spath).st_mode)
+    except OSError:
+        return False
+
+
 def open_input(path: str | os.PathLike[str]) -> BinaryIO:
     """Open a data file for reading, with a clear :class:`InputError` for every ordinary OS problem.
 

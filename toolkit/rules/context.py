@@ -42,3 +42,4 @@ class FileSummary:
     digests: dict[bytes, int] = field(default_factory=dict)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
     collected: dict[str, Any] = field(default_factory=dict)  # registry.COLLECTORS' objects, by name
+    named: bool = True  # False for data without a file name of its own (a pipe, /dev/stdin): reader.has_file_name

@@ -67,10 +67,11 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     `.jsonl` files", Files API): a JSONL file uploaded as `.json` or `.txt` is refused. The
     server sees the name given at upload, not the local one (`tunesmith train` always uploads
     under a `.jsonl` name), so this is a warning about the file's contents being fine but its
-    name: rename it before uploading it with another tool."""
+    name: rename it before uploading it with another tool. Data without a file name of its own
+    (standard input, `/dev/stdin`, a pipe such as `<(cat train.jsonl)`, a FIFO) is not checked."""
     name = Path(summary.path).name
-    if not name or name == "-" or (name.startswith("<") and name.endswith(">")):
-        return  # stdin or an in-memory buffer: no name to check
+    if not summary.named or not name or name == "-" or (name.startswith("<") and name.endswith(">")):
+        return  # stdin, a pipe or an in-memory buffer: no name to check
     suffix = Path(name).suffix
     if suffix.lower() != ".jsonl":
         what = f"ends in {suffix}" if suffix else "has no extension"
