@@ -222,6 +222,7 @@ class Linter:
         handoffs = bool(part is not None and part.waiting)
         for item in items:
             if isinstance(item, ParseProblem):
+                summary.arrays += item.code == "F011"
                 if item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
                 continue
@@ -385,6 +386,7 @@ def _merge_summary(summary: FileSummary, later: FileSummary, plan: RulePlan) -> 
     """Add the facts of the file's next part, gathered by another process, as if one pass had read both."""
     summary.facts.merge(later.facts)
     summary.records += later.records
+    summary.arrays += later.arrays
     summary.formats.update(later.formats)
     for fmt, line in later.first_line.items():
         summary.first_line.setdefault(fmt, line)

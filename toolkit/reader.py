@@ -700,8 +700,8 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         kinds = "objects" if value and all(isinstance(v, dict) for v in value) else "values"
         return ParseProblem(
             "F011", lineno,
-            f"line is a JSON array of {len(value)} {kinds}; JSONL needs one JSON object per line "
-            "(put each element on its own line)", column=1)
+            f"line is a JSON array of {len(value)} {kinds}; JSONL needs one JSON object per line: put each element "
+            "on its own line" + (" (`tunesmith fix --write` does it)" if kinds == "objects" else ""), column=1)
     if not isinstance(value, dict):
         return ParseProblem(
             "F013", lineno, f"line is a JSON {_type_name(value)}, not an object; every line must be a JSON object",

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, Severity
+from .plural import plural
 
 MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted ("and N more"), memory stays flat
 
@@ -68,7 +69,7 @@ class Findings:
         out = self.shown
         for rule, (first, n) in sorted(self.more.items()):
             out.append(Diagnostic(first.path, None, None, None, rule, first.name, first.severity,
-                                  f"and {n:,} more {rule} finding(s) in this file, not listed (only the first "
+                                  f"and {plural(n, f'more {rule} finding')} in this file, not listed (only the first "
                                   f"{self.cap:,} of each rule are)"))
             result.hidden[first.severity] += n - 1  # the line above counts for one
         out.sort(key=Diagnostic.sort_key)

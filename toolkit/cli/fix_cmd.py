@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import catalog
 from ..errors import UsageError
+from ..plural import plural
 from . import inputs
 from .target_args import add_target_args, providers_where, resolve
 
@@ -91,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
             write_plan(name, edits, sys.stdout)
             pending += len(edits)
     if pending and not args.diff:
-        print(f"{pending} fix(es) available: run with --diff to see them or --write to apply them", file=sys.stderr)
+        print(f"{plural(pending, 'fix', 'fixes')} available: run with --diff to see them or --write to apply them",
+              file=sys.stderr)
     return 1 if pending else 0
 
 
@@ -129,7 +131,7 @@ def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
             args.no_backup = True  # the safe fixes that follow must not overwrite this backup of the original
             print(f"{path}: original kept as {saved}")
         write_atomic(path, new)
-        print(f"{path}: F030 re-read {len(changed)} line(s) as {args.redecode} (unsafe fix)")
+        print(f"{path}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")
         return 0
     if args.diff:
         old_lines, new_lines = data.split(b"\n"), new.split(b"\n")

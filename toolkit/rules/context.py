@@ -37,6 +37,7 @@ class FileSummary:
     format: str
     facts: FileFacts
     records: int = 0
+    arrays: int = 0  # JSON arrays where records were expected (each one F011)
     formats: Counter[str] = field(default_factory=Counter)
     first_line: dict[str, int] = field(default_factory=dict)
     digests: dict[bytes, int] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import formats
 from ..diagnostics import Severity
+from ..plural import plural
 from ..reader import Record
 from .context import Context, FileSummary
 from .images import image_examples
@@ -57,7 +58,7 @@ def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     facts = summary.facts
     if facts.crlf_lines:
         mixed = f" and {facts.lf_lines} with LF (mixed)" if facts.lf_lines else ""
-        yield Finding(None, f"{facts.crlf_lines} line(s) end with CRLF (\\r\\n){mixed}; use LF (\\n) line endings "
+        yield Finding(None, f"{plural(facts.crlf_lines, 'line')} end with CRLF (\\r\\n){mixed}; use LF (\\n) line endings "
                       "(`tunesmith fix --write` converts them)")
 
 
@@ -104,10 +105,13 @@ def file_needs_uploads_api(summary: FileSummary, ctx: Context) -> Iterator[Findi
 def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """A training file needs at least 10 examples. The server refuses the job with code
     `invalid_n_examples`: "Training file has 7 example(s), but must have at least 10 examples".
-    Only checked for training files (the minimum for validation files is unknown)."""
+    Only checked for training files (the minimum for validation files is unknown), and not when the
+    file holds JSON arrays instead of records (F011 reports that root problem)."""
+    if summary.records == 0 and summary.arrays:
+        return  # the records are in a JSON array: F011 says so, and how to write them one per line
     if summary.role == "train" and summary.records < MIN_EXAMPLES:
-        yield Finding(None, f"Training file has {summary.records} example(s), but must have at least "
-                      f"{MIN_EXAMPLES} examples (the server refuses the job): add more examples")
+        yield Finding(None, f"the training file has {plural(summary.records, 'example')}, but must have at least "
+                      f"{MIN_EXAMPLES} (the server refuses the job: invalid_n_examples): add more examples")
 
 
 @file_rule("F070", "few-examples", W, "training file has fewer than 50 examples", formats=("chat", "preference"),
@@ -119,7 +123,7 @@ def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     (RFT is meant to start with a few dozen)."""
     if (summary.role == "train" and ctx.method in ("supervised", "dpo")
             and MIN_EXAMPLES <= summary.records < RECOMMENDED_EXAMPLES):
-        yield Finding(None, f"training file has {summary.records} examples; fine-tuning usually needs at least "
+        yield Finding(None, f"the training file has {summary.records} examples; fine-tuning usually needs at least "
                       f"{RECOMMENDED_EXAMPLES} well-crafted examples to show an effect: add more")
 
 
