@@ -651,11 +651,27 @@ def _parses_alone(line: bytes) -> bool:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-UTF16_HINT = "the file looks like UTF-16 (NUL bytes between the characters): save it as UTF-8"
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
-def _looks_utf16(raw: bytes) -> bool:
-    return raw.startswith(_UTF16_BOMS) or raw.count(b"\x00") * 3 >= len(raw) > 0
+def wide_encoding(raw: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when bytes look like that encoding (its byte-order mark, or NUL bytes between
+    the characters of mostly ASCII text), else None."""
+    nuls = raw.count(b"\x00")
+    if raw.startswith(_UTF32_BOMS) or (nuls * 4 >= len(raw) * 3 > 0 and not raw.startswith(_UTF16_BOMS)):
+        return "UTF-32"
+    if raw.startswith(_UTF16_BOMS) or nuls * 3 >= len(raw) > 0:
+        return "UTF-16"
+    return None
+
+
+def not_utf8_advice(raw: bytes) -> str:
+    """What to do about bytes that are not UTF-8 (lint's F030 and `tunesmith fix` say the same): a UTF-16 or UTF-32
+    file is saved as UTF-8; other bytes are probably Latin-1 or Windows-1252."""
+    wide = wide_encoding(raw)
+    if wide is not None:
+        return f"the file looks like {wide} (NUL bytes between the characters): save it as UTF-8"
+    return "save the file as UTF-8 (it is probably Latin-1 or Windows-1252)"
 
 
 def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
@@ -664,7 +680,7 @@ def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
     except UnicodeDecodeError as exc:
         col = len(raw[: exc.start].decode("utf-8", "replace")) + 1
         bad = raw[exc.start: exc.start + 1].hex()
-        hint = UTF16_HINT if _looks_utf16(raw) else "save the file as UTF-8 (it is probably Latin-1 or Windows-1252)"
+        hint = not_utf8_advice(raw)
         return raw.decode("utf-8", "replace"), ParseProblem(
             "F030", lineno, f"invalid UTF-8 (byte 0x{bad} at column {col}); {hint}", column=col)
 
@@ -686,7 +702,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
-        hint = f"; {UTF16_HINT}" if "\x00" in text and _looks_utf16(raw) else ""
+        hint = f"; {not_utf8_advice(raw)}" if "\x00" in text and wide_encoding(raw) else ""
         return ParseProblem(
             "F010", lineno,
             f"not valid JSON: {exc.msg} (line starts with {snippet!r}){hint}",
