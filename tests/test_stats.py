@@ -259,7 +259,7 @@ def test_cli_text_report(capsys):
     out = capsys.readouterr().out
     assert "5 examples" in out
     assert "charged: 4,306 x 20 = 86,120 training tokens" in out
-    assert "1 example(s) exceed 4,096 tokens" in out
+    assert "1 example exceeds 4,096 tokens" in out
     assert "no price in the catalog" in out
 
 

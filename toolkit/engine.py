@@ -192,7 +192,7 @@ class Linter:
         for rule in plan.file:
             found.extend(self._diags_from(rule, (summary, ctx), path))
         fmt = file_format if summary.records else (file_format if counts else None)
-        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
+        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name, examples=summary.examples)
         found.close(result)
         return result, summary
 
@@ -227,6 +227,7 @@ class Linter:
                     found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
+            summary.examples += item.example
             fmt, copy = _gather(item, summary)
             for kind, collector in collectors:
                 if copy and kind.skip_copies:
@@ -386,6 +387,7 @@ def _merge_summary(summary: FileSummary, later: FileSummary, plan: RulePlan) -> 
     """Add the facts of the file's next part, gathered by another process, as if one pass had read both."""
     summary.facts.merge(later.facts)
     summary.records += later.records
+    summary.examples += later.examples
     summary.arrays += later.arrays
     summary.formats.update(later.formats)
     for fmt, line in later.first_line.items():

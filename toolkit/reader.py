@@ -40,12 +40,18 @@ READ_BUFFER = 1 << 20  # lines of fine-tuning files are long: a small buffer cos
 
 @dataclass(slots=True)
 class Record:
-    """One parsed JSON value and where it came from (1-based, inclusive lines)."""
+    """One parsed JSON object and where it came from (1-based, inclusive lines).
+
+    ``example``: whether the record is an example of the file as written (see :func:`example_of`). A record
+    that is not (pretty-printed over several lines, F012; bytes that are not UTF-8, F030) is checked by lint
+    all the same, so that repairing it reveals nothing new.
+    """
 
     line: int
     value: Any
     raw: bytes
     end_line: int | None = None
+    example: bool = True
 
     @property
     def last_line(self) -> int:
@@ -287,6 +293,24 @@ class JsonlReader:
         yield from spans.flush()
 
 
+def example_of(raw: bytes, max_line_bytes: int = MAX_LINE_BYTES) -> Any:
+    """The example a line of a JSONL file is (its JSON object), or None: the one definition of an example.
+
+    ``raw`` is one line without its line ending (and, for the first line, without the UTF-8 byte-order mark).
+    An example is a line, no longer than ``max_line_bytes`` (``max-line-mb``; a longer one is F018), that is by
+    itself a JSON object in UTF-8: what a provider reads as one training example. `tunesmith stats` counts
+    these lines; lint counts them too (:attr:`Record.example`, set as the reader reads the same way: strict
+    UTF-8, then JSON) among its records, which also hold the objects a provider refuses as written.
+    """
+    if len(raw) > max_line_bytes:
+        return None
+    try:
+        value = json.loads(raw.decode("utf-8"))  # not json.loads(raw): that would read UTF-16 and UTF-32 too
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def is_device(st: os.stat_result) -> bool:
     """Whether ``st`` is a device that is not data (``/dev/zero``, a disk); the null device reads as an empty
     file (``lint - < /dev/null``)."""
@@ -459,7 +483,7 @@ class _Spans:
             if not (isinstance(outcome, ParseProblem) and outcome.code == "F010" and _starts_value(raw)):
                 if problem is not None:
                     yield problem
-                yield from _emit(outcome)
+                yield from _emit(outcome, example=problem is None)
                 return
             self._push(_Line(lineno, raw, candidate=True))
             return
@@ -620,7 +644,7 @@ def _alone(lineno: int, raw: bytes) -> Iterator[Item]:
     text, problem = _decode(raw, lineno)
     if problem is not None:
         yield problem
-    yield from _emit(_parse(text, raw, lineno))
+    yield from _emit(_parse(text, raw, lineno), example=problem is None)
 
 
 def _span_items(lines: list[_Line], found: Any) -> Iterator[Item]:
@@ -639,7 +663,7 @@ def _span_items(lines: list[_Line], found: Any) -> Iterator[Item]:
         "single line; join it into one line (`tunesmith fix --write` does it)",
         column=1, end_line=end)
     if isinstance(found, dict):
-        yield Record(lineno, found, b"\n".join(line.raw for line in lines), end_line=end)
+        yield Record(lineno, found, b"\n".join(line.raw for line in lines), end_line=end, example=False)
 
 
 def _parses_alone(line: bytes) -> bool:
@@ -658,7 +682,7 @@ def wide_encoding(raw: bytes) -> str | None:
     """``"UTF-16"`` or ``"UTF-32"`` when bytes look like that encoding (its byte-order mark, or NUL bytes between
     the characters of mostly ASCII text), else None."""
     nuls = raw.count(b"\x00")
-    if raw.startswith(_UTF32_BOMS) or (nuls * 4 >= len(raw) * 3 > 0 and not raw.startswith(_UTF16_BOMS)):
+    if raw.startswith(_UTF32_BOMS) or (nuls * 4 >= len(raw) * 3 >= 12 and not raw.startswith(_UTF16_BOMS)):
         return "UTF-32"
     if raw.startswith(_UTF16_BOMS) or nuls * 3 >= len(raw) > 0:
         return "UTF-16"
@@ -808,8 +832,10 @@ def _replace(value: Any, kind: type, how: Callable[[Any], Any]) -> Any:
     return root[0]
 
 
-def _emit(outcome: Record | ParseProblem | list[Record | ParseProblem]) -> Iterator[Record | ParseProblem]:
-    if isinstance(outcome, list):
-        yield from outcome
-    else:
-        yield outcome
+def _emit(outcome: Record | ParseProblem | list[Record | ParseProblem], *,
+          example: bool = True) -> Iterator[Record | ParseProblem]:
+    """The items of a line; ``example`` False: its record is not an example (its bytes are not UTF-8)."""
+    for item in outcome if isinstance(outcome, list) else (outcome,):
+        if not example and isinstance(item, Record):
+            item.example = False
+        yield item

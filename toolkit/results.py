@@ -14,7 +14,12 @@ MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted (
 
 @dataclass
 class FileResult:
-    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others)."""
+    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others).
+
+    ``records``: the JSON objects lint read and checked; ``examples``: those that are examples as written
+    (:func:`toolkit.reader.example_of`, what `tunesmith stats` counts); the others (pretty-printed, not UTF-8)
+    need a repair first. None: the same as ``records``.
+    """
 
     path: str
     format: str | None
@@ -23,6 +28,11 @@ class FileResult:
     role: str = "train"
     model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
     hidden: Counter[Severity] = field(default_factory=Counter)
+    examples: int | None = None
+
+    @property
+    def example_count(self) -> int:
+        return self.records if self.examples is None else self.examples
 
     @property
     def errors(self) -> int:

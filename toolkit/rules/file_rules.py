@@ -106,12 +106,15 @@ def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """A training file needs at least 10 examples. The server refuses the job with code
     `invalid_n_examples`: "Training file has 7 example(s), but must have at least 10 examples".
     Only checked for training files (the minimum for validation files is unknown), and not when the
-    file holds JSON arrays instead of records (F011 reports that root problem)."""
+    file holds JSON arrays instead of records (F011 reports that root problem). Records that are no
+    example as written (pretty-printed, F012; not UTF-8, F030) count here, as their repair makes them
+    examples; the message gives both numbers."""
     if summary.records == 0 and summary.arrays:
         return  # the records are in a JSON array: F011 says so, and how to write them one per line
     if summary.role == "train" and summary.records < MIN_EXAMPLES:
-        yield Finding(None, f"the training file has {plural(summary.records, 'example')}, but must have at least "
-                      f"{MIN_EXAMPLES} (the server refuses the job: invalid_n_examples): add more examples")
+        yield Finding(None, f"the training file has {plural(summary.examples, 'example')}{_unread(summary)}, but "
+                      f"must have at least {MIN_EXAMPLES} (the server refuses the job: invalid_n_examples): add more "
+                      "examples")
 
 
 @file_rule("F070", "few-examples", W, "training file has fewer than 50 examples", formats=("chat", "preference"),
@@ -123,7 +126,8 @@ def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     (RFT is meant to start with a few dozen)."""
     if (summary.role == "train" and ctx.method in ("supervised", "dpo")
             and MIN_EXAMPLES <= summary.records < RECOMMENDED_EXAMPLES):
-        yield Finding(None, f"the training file has {summary.records} examples; fine-tuning usually needs at least "
+        yield Finding(None, f"the training file has {summary.examples} examples{_unread(summary)}; fine-tuning "
+                      "usually needs at least "
                       f"{RECOMMENDED_EXAMPLES} well-crafted examples to show an effect: add more")
 
 
@@ -235,6 +239,12 @@ def duplicate_example(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     and wasting tokens. Remove the copies."""
     for line, first in summary.duplicates:
         yield Finding(None, f"line {line} repeats line {first} exactly; remove the copy", line=line)
+
+
+def _unread(summary: FileSummary) -> str:
+    """What a count of examples leaves out: the records that are no example as written (F012, F030)."""
+    other = summary.records - summary.examples
+    return f" (and {plural(other, 'record')} to repair first: pretty-printed or not UTF-8)" if other else ""
 
 
 def _size(n: int) -> str:
