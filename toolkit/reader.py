@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, Protocol
 
 from . import pointers
 from .errors import InputError, os_problem
-from .jsonpos import line_column
+from .jsonpos import duplicate_keys, line_column
 
 BOM = b"\xef\xbb\xbf"
 MAX_SPAN_LINES = 2000  # a pretty-printed record longer than this is reported line by line
@@ -636,7 +636,8 @@ def _array_problem(arr: _Array, end: int, *, closed: bool) -> ParseProblem:
 
 def _blank(lineno: int, facts: FileFacts) -> ParseProblem:
     facts.blank_lines.append(lineno)
-    return ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them")
+    return ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them",
+                        column=1)
 
 
 def _alone(lineno: int, raw: bytes) -> Iterator[Item]:
@@ -755,10 +756,11 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
                     f"{val.literal} is not valid JSON; use a number or a string", column=_column(text, ptr),
                     pointer=ptr))
         value = _replace(value, _NonFinite, lambda v: None)
-    for key in state.duplicates:
-        out.append(ParseProblem(
-            "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
-            "remove the other", column=None))
+    if state.duplicates:
+        for key, col in duplicate_keys(text):
+            out.append(ParseProblem(
+                "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
+                "remove the other", column=col))
     if b"\\u" in raw and _lone_surrogate_escape(raw):
         found = False
         for ptr, val in walk(value, keys=True):
