@@ -130,7 +130,7 @@ def test_a_2k_file_agrees_with_lint_and_stats(serve: Callable[..., str], page: P
     assert _metric(page, "Billed tokens per epoch") == f"{counted['billed_tokens']:,}"
     assert _metric(page, "Trained tokens per epoch") == f"{counted['trained_tokens']:,}"
     assert _metric(page, f"Over the {counted['context']:,}-token limit") == f"{counted['over_limit']:,}"
-    expect(page.get_by_text("2 line(s) are not JSON records", exact=False)).to_be_visible()  # blank lines do not count
+    expect(page.get_by_text("2 lines are not examples", exact=False)).to_be_visible()  # blank lines do not count
     expect(page.get_by_text(f"lines {BROKEN_LINES[0]:,}, {BROKEN_LINES[2]:,}", exact=False)).to_be_visible()
     screenshot(page, "statistics-2k", height=1600)
 

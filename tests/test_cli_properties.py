@@ -112,5 +112,5 @@ def test_fix_write_fixes_as_many_problems_as_lint_marks_fixable(data: bytes, cap
         _, out, _ = run(["lint", str(path)], capfd)
         marked = sum(" [*] " in row for row in out.splitlines())
         _, out, _ = run(["fix", "--write", str(path)], capfd)
-        fixed = re.search(r"fixed (\d+) problem\(s\)", out)
+        fixed = re.search(r"fixed (\d+) problems?\b", out)
         assert (int(fixed.group(1)) if fixed else 0) == marked, out

@@ -370,7 +370,7 @@ def test_analysis_table_and_placement() -> None:
     ds = Dataset.open(SAMPLES / "elle_broken.jsonl")
     analysis = Analysis(Settings(method="supervised"))
     analysis.run_full(ds)
-    assert [d.rule for d in analysis.file_diagnostics] == ["F070"]
+    assert [d.rule for d in analysis.file_diagnostics] == ["C130", "F070"]  # C130: once for the file
     df = table.frame(ds, analysis)
     assert len(df) == 48 and list(df.columns) == list(table.COLUMNS)
     row = df.iloc[22]  # line 23: C100 weight on a user message

@@ -226,12 +226,13 @@ def test_f113_reports_near_copies_in_the_validation_file(tmp_path):
 
 def test_disabled_rules_gather_nothing(tmp_path):
     path = write(tmp_path / "train.jsonl", [chat("a b c", "d e f")] * 2)
-    linter = Linter(Settings(ignore=("F131", "F113", "F092", "C215", "F080", "L030")))
+    linter = Linter(Settings(ignore=("F131", "F113", "F092", "C215", "F080", "L030", "C130")))
     _, summary = linter.lint_file(path)
     assert summary.collected == {}
     _, summary = Linter(Settings()).lint_file(path)
-    assert set(summary.collected) == {"near-duplicates", "foreign-formats", "image-examples", "completion-style"}
-    _, summary = Linter(Settings(ignore=("F131", "F113", "F092", "C215", "L030"))).lint_file(path)
+    assert set(summary.collected) == {"near-duplicates", "foreign-formats", "image-examples", "completion-style",
+                                      "system-prompts"}
+    _, summary = Linter(Settings(ignore=("F131", "F113", "F092", "C215", "L030", "C130"))).lint_file(path)
     assert set(summary.collected) == {"image-examples"}  # F080 still counts the examples with images
 
 

@@ -120,15 +120,16 @@ def test_file_level_findings_count_in_the_totals() -> None:
     assert an.totals(ds).warnings == 1
 
 
-def test_statistics_count_every_record_lint_counts() -> None:
-    """A pretty-printed record and a line with invalid UTF-8 are records for lint (and the editor); the CLI's
-    line-by-line counter skips them, the editor's Statistics do not."""
+def test_statistics_count_the_examples_stats_and_lint_count() -> None:
+    """A pretty-printed record and a line with invalid UTF-8 are records for lint (and the editor), but no examples
+    until repaired: the editor's Statistics count the examples `tunesmith stats` and lint's summary count."""
     ds, an = _analysed(SAMPLES / "elle_broken.jsonl")
     summary = an.statistics(ds)
-    assert summary.examples == ds.records == _lint_counts(SAMPLES / "elle_broken.jsonl")[0] == 43
-    assert summary.unreadable_lines == [1, 2, 3, 10]
     cli = stats.compute(SAMPLES / "elle_broken.jsonl")
-    assert cli.examples < summary.examples and summary.total_tokens > cli.total_tokens
+    linted = lint_file(SAMPLES / "elle_broken.jsonl").files[0]
+    assert summary.examples == cli.examples == linted.example_count == 41 and ds.records == linted.records == 43
+    assert (summary.unreadable, summary.unreadable_lines) == (cli.unreadable, cli.unreadable_lines)
+    assert summary.total_tokens == cli.total_tokens
 
 
 def test_rows_keep_every_finding_beyond_what_lint_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -92,8 +92,8 @@ def test_lint_says_how_many_problems_fix_write_fixes(tmp_path, capsys, key, prov
     fixable = _fixable_in_lint_output(capsys.readouterr().out)
     main(["fix", "--write", str(path), "--provider", provider])
     out = capsys.readouterr()
-    fixed = re.search(r"fixed (\d+) problem\(s\)", out.out + out.err)
-    assert (int(fixed.group(1)) if fixed else 0) == fixable, out.out + out.err
+    fixed = re.search(r"fixed ([\d,]+) problems?\b", out.out + out.err)
+    assert (int(fixed.group(1).replace(",", "")) if fixed else 0) == fixable, out.out + out.err
     if key == "mixed":  # every repair of MIXED is counted; Azure wants the BOM (no F031)
         assert fixable == (7 if provider == "azure" else 8) and "1 more found while fixing (C101" in out.out
 
@@ -124,7 +124,7 @@ def test_crlf_corpus_file_keeps_every_byte_but_the_carriage_returns(tmp_path):
     src = corpus_file("ganachan_autograding_validation_set_crlf.jsonl").read_bytes()
     path = put(tmp_path, src)
     [edit] = fix.plan(path)
-    assert (edit.line, edit.rule, edit.description) == (None, "F033", "end the 60 CRLF line(s) with LF")
+    assert (edit.line, edit.rule, edit.description) == (None, "F033", "end the 60 CRLF lines with LF")
     fix.apply(path)
     assert path.read_bytes() == src.replace(b"\r\n", b"\n")
 
@@ -371,7 +371,7 @@ def test_cli_lists_diffs_and_writes(tmp_path, capsys):
     assert '+{"messages": [{"role": "user"' in diff
     assert path.read_text("utf-8") == "\n" + text  # --diff changes nothing
     assert main(["fix", str(path), "--write"]) == 0
-    assert "fixed 2 problem(s) (C030, F020); original kept as" in capsys.readouterr().out
+    assert "fixed 2 problems (C030, F020); original kept as" in capsys.readouterr().out
     assert main(["fix", str(path)]) == 0
 
 
@@ -397,7 +397,7 @@ def test_lint_fix_repairs_then_reports(tmp_path, capsys):
     capsys.readouterr()
     assert main(["lint", "--fix", str(path), "--select", "C030,F033"]) == 0
     err = capsys.readouterr().err
-    assert "fixed 11 problem(s) (C030, F033)" in err
+    assert "fixed 11 problems (C030, F033)" in err
     assert path.read_text("utf-8") == records.replace("human", "user")
 
 
@@ -405,7 +405,7 @@ def test_lint_fix_only_fixes_the_selected_rules(tmp_path, capsys):
     records = "".join(line({"messages": [{"role": "human", "content": f"q{i}"}, ASSISTANT]}) for i in range(10))
     path = put(tmp_path, records.replace("\n", "\r\n"))
     main(["lint", "--fix", str(path), "--ignore", "C030"])
-    assert "fixed 1 problem(s) (F033)" in capsys.readouterr().err
+    assert "fixed 1 problem (F033)" in capsys.readouterr().err
     assert path.read_text("utf-8") == records
 
 

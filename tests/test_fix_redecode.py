@@ -50,3 +50,21 @@ def test_a_byte_cp1252_lacks_is_a_message(tmp_path: Path, capsys: pytest.Capture
     path.write_bytes(GOOD + b'{"x": "\x81"}\n')
     assert main(["fix", "--redecode", "cp1252", str(path)]) == 2
     assert "line 2: byte 0x81 is not a character in cp1252; try latin-1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("encoding", "named"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"),
+                                                 ("utf-32", "UTF-32"), ("utf-32-be", "UTF-32")])
+def test_a_utf16_or_utf32_file_is_to_be_saved_as_utf8_in_fix_as_in_lint(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, named: str) -> None:
+    """--redecode cp1252 would turn every character of such a file into two: fix gives lint's advice instead."""
+    path = tmp_path / "wide.jsonl"
+    path.write_bytes((GOOD + GOOD).decode().encode(encoding))
+    advice = f"the file looks like {named} (NUL bytes between the characters): save it as UTF-8"
+    assert main(["fix", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert advice in err and "--redecode" not in err
+    assert main(["lint", str(path), "--select", "F010,F030"]) == 1
+    assert advice in capsys.readouterr().out
+    assert main(["fix", "--redecode", "cp1252", "--write", str(path)]) == 2
+    assert advice in capsys.readouterr().err
+    assert path.read_bytes() == (GOOD + GOOD).decode().encode(encoding)

@@ -173,15 +173,15 @@ def test_a_pretty_printed_record_after_a_truncated_line_is_still_found():
 
 
 def test_a_failing_rule_becomes_one_diagnostic_and_the_run_goes_on(tmp_path, monkeypatch):
-    rule = RULES["C130"]
+    rule = RULES["C131"]
 
     def boom(rec, ctx):
         raise ValueError("bug")
         yield
-    monkeypatch.setitem(RULES, "C130", type(rule)(**{**rule.__dict__, "check": boom}))
+    monkeypatch.setitem(RULES, "C131", type(rule)(**{**rule.__dict__, "check": boom}))
     path = put(tmp_path, (GOOD + "\n") * 3)
     diags = lint(path).diagnostics
-    internal = [d for d in diags if d.message.startswith("internal: rule C130")]
+    internal = [d for d in diags if d.message.startswith("internal: rule C131")]
     assert [d.line for d in internal] == [1, 2, 3]
     assert any(d.rule == "F060" for d in diags)
 

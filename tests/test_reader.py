@@ -158,3 +158,16 @@ def test_a_stream_named_by_a_file_descriptor_gets_a_text_name(tmp_path) -> None:
         reader = JsonlReader(fh)
         assert isinstance(reader.name, str) and reader.name == str(fh.name)
         assert [type(item) for item in reader] == [Record]
+
+
+def test_every_problem_inside_a_line_has_a_column_like_ruff() -> None:
+    """F016 points at the repeated key (each of them, at any depth), F020 at the blank line's column 1."""
+    data = (b'{"messages": [{"role": "user", "role": "user", "content": "x"}], "messages": []}\n'
+            b"\n"
+            b'{"a": {"b": 1, "c": "\\"b\\": 2", "b": 3}}\n')
+    problems = [i for i in JsonlReader(io.BytesIO(data)) if isinstance(i, ParseProblem)]
+    assert [(p.code, p.line, p.column) for p in problems] == [
+        ("F016", 1, 32), ("F016", 1, 66), ("F020", 2, 1), ("F016", 3, 33)]
+    first, _, third = data.split(b"\n")[:3]
+    assert first[31:37] == b'"role"' and first[65:75] == b'"messages"' and third[32:35] == b'"b"'
+    assert "'role'" in problems[0].message and "'messages'" in problems[1].message

@@ -52,3 +52,18 @@ def test_the_lint_output_shown_is_what_lint_prints() -> None:
             assert printed[len(printed) - len(tail):] == tail, command
         else:
             assert printed == shown, command
+
+
+def test_the_readme_claims_no_finding_for_a_missing_final_newline() -> None:
+    """Providers read the last record of a file without a final newline (FORMAT_RULES F-01 splits on "\\n"), so lint
+    reports nothing for it, and the README must not list it among the oddities that become findings."""
+    from toolkit.config import Settings
+    from toolkit.engine import Linter
+
+    text = " ".join(README.read_text("utf-8").split())
+    findings = text[text.index("turns every oddity into a finding"):text.index("Pipes (`tunesmith lint")]
+    assert "no final newline" not in findings and "without a final newline is read as usual" in findings
+    line = b'{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}'
+    linter = Linter(Settings())
+    with_end, without = (linter.lint_bytes(data) for data in (b"\n".join([line] * 12) + b"\n", b"\n".join([line] * 12)))
+    assert without.records == with_end.records == 12 and without.diagnostics == with_end.diagnostics

@@ -28,9 +28,19 @@ def test_text_lines_and_summary() -> None:
         "data/train.jsonl:3:25: S001 error: message 2 (assistant) has neither content nor tool_calls (at /messages/1)",
         "data/train.jsonl:7:1: F020 [*] warning: blank line",
         "data/train.jsonl: F010 info: whole, file: 100%",
-        "Found 1 error, 1 warning, 1 note in 1 file (12 records; openai gpt-4.1-mini-2025-04-14).",
+        "Found 1 error, 1 warning, 1 info in 1 file (12 examples; openai gpt-4.1-mini-2025-04-14).",
         "[*] 1 fixable with `tunesmith fix --write`.",
     ]
+
+
+def test_one_name_per_severity_in_text_and_json() -> None:
+    """The text summary names the info severity as its findings' lines and the JSON summary's "infos" do."""
+    out = io.StringIO()
+    text.report(result(), out)
+    assert " info: " in out.getvalue() and "note" not in out.getvalue()
+    assert json_report.as_dict(result())["summary"]["infos"] == 1
+    many = LintResult([FileResult("a.jsonl", "chat", 1, [result().files[0].diagnostics[2]] * 2)], "openai", "m", None)
+    assert text.summary_line(many) == "All checks passed (2 infos) in 1 file (1 example; openai m)."
 
 
 def test_text_colour_only_when_asked() -> None:

@@ -64,7 +64,6 @@ APPENDIX = [
          "/messages"),
     Case("C120", '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"yo"},'
          '{"role":"user","content":"thanks"}]}', "/messages/2"),
-    Case("C130", '{"messages":[{"role":"assistant","content":"yo"}]}', "/messages"),
     Case("C131", '{"messages":[{"role":"assistant","content":"yo"}]}', "/messages"),
     Case("C190", '{"messages":[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"…",'
          '"format":"wav"}}]},{"role":"assistant","content":"yo"}]}', "/messages/0/content/0"),
@@ -126,7 +125,6 @@ MORE = [
          '{"role":"assistant","content":"b","weight":0}]}', "/messages"),
     Case("C120", '{"messages":[' + U + ',' + CALL + ',{"role":"tool","tool_call_id":"c1","content":"21"}]}',
          "/messages/2"),
-    Case("C130", '{"messages":[' + U + ',' + A + ']}', "/messages"),
     Case("C131", '{"messages":[{"role":"system","content":"s"},' + A + ']}', "/messages"),
     Case("C190", '{"messages":[' + U + ',{"role":"assistant","content":"yo","audio":{"id":"a1"}}]}',
          "/messages/1/audio"),
@@ -248,9 +246,10 @@ def test_valid_corpus_files_have_no_chat_errors(name: str, provider: str) -> Non
 
 def test_corpus_warnings_that_are_true() -> None:
     chart, _ = Linter(Settings()).lint_file(corpus_file("foundry_chartqa_vision_validation.jsonl"))
-    assert sum(d.rule == "C130" for d in chart.diagnostics) == 20  # no system message anywhere
+    no_system = [(d.line, d.severity.value, d.message) for d in chart.diagnostics if d.rule == "C130"]
+    assert [n[:2] for n in no_system] == [(None, "info")] and no_system[0][2].startswith("no example has a system")
     toy, _ = Linter(Settings()).lint_file(corpus_file("cookbook_toy_chat_fine_tuning.jsonl"))
-    assert [(d.rule, d.line) for d in toy.diagnostics if d.rule in ("C130", "C131")] == [("C130", 3), ("C131", 4)]
+    assert [(d.rule, d.line) for d in toy.diagnostics if d.rule in ("C130", "C131")] == [("C130", None), ("C131", 4)]
     prompts, _ = Linter(Settings()).lint_file(corpus_file("mslearn_travel_finetune_validation.jsonl"))
     assert [d.line for d in prompts.diagnostics if d.rule == "C110"] == [1, 2, 3, 4, 5]
 
@@ -263,3 +262,19 @@ def test_structural_rules_silent_on_real_files(key: str) -> None:
     fmt = "reinforcement" if "rft" in key else "chat"
     values = [(fmt, json.loads(line)) for line in data_file(key).read_text("utf-8").splitlines() if line.strip()]
     assert structural_findings_on_valid(CODES, values) == []
+
+
+def test_c130_is_one_finding_per_file_not_one_per_line() -> None:
+    """A valid file without system messages is a choice, not 1,000 warnings: one info, saying what to do."""
+    plain = '{"messages":[' + U + ',' + A + ']}'
+    system = '{"messages":[{"role":"system","content":"s"},' + U + ',' + A + ']}'
+    none = Linter(Settings()).lint_bytes(("\n".join([plain] * 60) + "\n").encode())
+    found = [d for d in none.diagnostics if d.rule == "C130"]
+    assert [(d.line, d.severity.value) for d in found] == [(None, "info")]
+    assert found[0].message.startswith("no example has a system message: call the fine-tuned model without one")
+    mixed = Linter(Settings()).lint_bytes(("\n".join([system] * 50 + [plain] * 3) + "\n").encode())
+    found = [d for d in mixed.diagnostics if d.rule == "C130"]
+    assert [d.line for d in found] == [None] and found[0].message.startswith(
+        "3 of 53 examples have no system message (first at line 51) while the others have one")
+    every = Linter(Settings()).lint_bytes(("\n".join([system] * 60) + "\n").encode())
+    assert not any(d.rule == "C130" for d in every.diagnostics)

@@ -35,7 +35,7 @@ def test_f033_crlf_line_endings_counts_mixed_lines() -> None:
     data = "".join(r + ("\r\n" if i % 2 else "\n") for i, r in enumerate(TEN)).encode()
     result = lint(data)
     assert hits(result, "F033") == [(None, None)]
-    assert "5 line(s) end with CRLF" in messages(result, "F033")[0] and "mixed" in messages(result, "F033")[0]
+    assert "5 lines end with CRLF" in messages(result, "F033")[0] and "mixed" in messages(result, "F033")[0]
     assert hits(lint(TEN), "F033") == []
     assert RULES["F033"].fixable
 
@@ -91,10 +91,12 @@ def test_f050_f051_real_limits_in_bytes() -> None:
 
 # -- number of examples ---------------------------------------------------------------------
 
-def test_f060_too_few_examples_quotes_the_server() -> None:
+def test_f060_too_few_examples_names_the_server_error() -> None:
     result = lint(TEN[:7])
     assert hits(result, "F060") == [(None, None)]
-    assert "Training file has 7 example(s), but must have at least 10 examples" in messages(result, "F060")[0]
+    assert messages(result, "F060")[0].startswith("the training file has 7 examples, but must have at least 10 ")
+    assert "invalid_n_examples" in messages(result, "F060")[0]
+    assert "has 1 example," in messages(lint(TEN[:1]), "F060")[0]
     assert hits(lint(TEN), "F060") == []
     assert hits(lint(TEN[:7], role="validation"), "F060") == []
 
@@ -220,4 +222,39 @@ def test_f112_train_validation_overlap(tmp_path) -> None:
 def test_empty_file_gets_f060_but_no_crash() -> None:
     result = lint(b"")
     assert hits(result, "F060") == [(None, None)]
-    assert "has 0 example(s)" in messages(result, "F060")[0]
+    assert "has 0 examples," in messages(result, "F060")[0]
+
+
+def test_f040_not_for_data_without_a_file_name(tmp_path) -> None:
+    """A FIFO, a pipe (`<(cat f)`) and /dev/stdin have no name an upload would carry: no false "no extension"."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    data = ("\n".join(TEN) + "\n").encode()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(data,), daemon=True)
+    writer.start()
+    assert hits(lint_path(fifo), "F040") == []
+    writer.join(timeout=30)
+    saved = tmp_path / "saved"  # /dev/stdin redirected from a file resolves to that file: still no name of its own
+    saved.write_bytes(data)
+    for source in (saved, None):
+        with open(saved if source is None else source, "rb") as stdin:
+            out = subprocess.run([sys.executable, "-m", "toolkit", "lint", "/dev/stdin"], stdin=stdin, cwd=tmp_path,
+                                 capture_output=True, text=True, timeout=120).stdout
+        assert "F040" not in out and "(10 examples;" in out, out
+    assert hits(lint_path(saved), "F040") == [(None, None)]  # the file itself, by its name, still is checked
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps([json.loads(line) for line in TEN[:3]]),  # one line
+    json.dumps([json.loads(line) for line in TEN[:3]], indent=2)])  # the whole file pretty-printed
+def test_a_json_array_file_is_one_f011_that_says_what_to_do_and_no_f060(text: str) -> None:
+    """The root problem is said once: F060 "0 examples" beside F011 would be noise."""
+    result = lint([text])
+    assert [d.rule for d in result.diagnostics if d.severity.value == "error"] == ["F011"]
+    assert "`tunesmith fix --write` does it" in messages(result, "F011")[0]
+    assert hits(lint(['[1, 2]', *TEN[:3]]), "F060") == [(None, None)]  # records beside the array: still too few

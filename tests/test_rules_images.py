@@ -126,7 +126,7 @@ def test_c215_images_with_a_model_that_takes_none() -> None:
     result = lint(rows)
     assert hits(result, "C215") == [(2, None)]
     assert messages(result, "C215") == [
-        "2 example(s) have images (first at line 2), but the default model gpt-4.1-mini-2025-04-14 cannot be "
+        "2 examples with images (first at line 2), but the default model gpt-4.1-mini-2025-04-14 cannot be "
         "fine-tuned on images: pass --model gpt-4o-2024-08-06"]
     azure = messages(lint(rows, provider="azure", model="gpt-4o-mini"), "C215")
     assert azure and "gpt-4o-mini" in azure[0] and "--model gpt-4.1-2025-04-14 (or gpt-4o-2024-08-06)" in azure[0]

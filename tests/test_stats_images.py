@@ -68,7 +68,7 @@ def test_images_behind_urls_are_counted_at_an_assumed_size_and_the_report_says_s
     assert s.images_assumed == 10 and s.total_tokens > 10 * 765
     out = io.StringIO()
     write_text(s, out)
-    assert "10 image(s) behind URLs have an unknown size; each was counted as 1024x1024 (765 tokens" in out.getvalue()
+    assert "10 images behind URLs have an unknown size; each was counted as 1024x1024 (765 tokens" in out.getvalue()
 
 
 def test_the_rejected_answer_of_a_dpo_pair_is_billed_but_not_trained(tmp_path):

@@ -132,7 +132,7 @@ def test_lint_errors_stop_the_upload_unless_forced(proxied: PrismProxy, tmp_path
     before = len(proxied.sandbox.requests)
     code, out, err = cli(capsys, "train", str(small), "--model", MODEL)
     assert code == 1 and out == ""
-    assert f"{small}: F060 error: Training file has 7 example(s)" in err
+    assert f"{small}: F060 error: the training file has 7 examples" in err
     assert "refusing to upload: fix the errors above, or pass --force" in err
     assert len(proxied.sandbox.requests) == before  # nothing was sent
 

@@ -21,7 +21,7 @@ from . import catalog, formats, jsonpos, repairs, schemas, tail_worker
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
-from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, printable
+from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, has_file_name, printable
 from .results import MAX_PER_RULE, FileResult, Findings, LintResult
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
@@ -120,7 +120,7 @@ class Linter:
         spath = os.fspath(path)
         check_input(spath)
         role = role or ("validation" if looks_like_validation(spath) else "train")
-        return self._lint_stream(self._reader(spath), spath, role)
+        return self._lint_stream(self._reader(spath), spath, role, named=has_file_name(spath))
 
     def _reader(self, source: str | BinaryIO, name: str | None = None) -> JsonlReader:
         return JsonlReader(source, name=name, max_line_bytes=self.settings.max_line_bytes)
@@ -161,7 +161,8 @@ class Linter:
             mixed=RULES["F090"] if "F090" in enabled else None,
             schema=RULES["S001"] if "S001" in enabled else None)
 
-    def _lint_stream(self, reader: JsonlReader, path: str, role: str) -> tuple[FileResult, FileSummary]:
+    def _lint_stream(self, reader: JsonlReader, path: str, role: str, *,
+                     named: bool = True) -> tuple[FileResult, FileSummary]:
         found = Findings(self.cap)
         items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
         head = list(itertools.islice(items, formats.LOOKAHEAD))
@@ -171,7 +172,7 @@ class Linter:
         ctx = self._context(file_format, role)
         ctx.detected_format = detected
         ctx.foreign = formats.decide_foreign([i.value for i in head if isinstance(i, Record)])
-        summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts)
+        summary = FileSummary(path=path, role=role, format=file_format, facts=reader.facts, named=named)
         plan = self.plan(path, ctx)
         summary.collected = {c.name: c.create() for c in plan.collectors}
         first_lines = _first_lines(head)
@@ -191,7 +192,7 @@ class Linter:
         for rule in plan.file:
             found.extend(self._diags_from(rule, (summary, ctx), path))
         fmt = file_format if summary.records else (file_format if counts else None)
-        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name)
+        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name, examples=summary.examples)
         found.close(result)
         return result, summary
 
@@ -221,10 +222,12 @@ class Linter:
         handoffs = bool(part is not None and part.waiting)
         for item in items:
             if isinstance(item, ParseProblem):
+                summary.arrays += item.code == "F011"
                 if item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
+            summary.examples += item.example
             fmt, copy = _gather(item, summary)
             for kind, collector in collectors:
                 if copy and kind.skip_copies:
@@ -384,6 +387,8 @@ def _merge_summary(summary: FileSummary, later: FileSummary, plan: RulePlan) -> 
     """Add the facts of the file's next part, gathered by another process, as if one pass had read both."""
     summary.facts.merge(later.facts)
     summary.records += later.records
+    summary.examples += later.examples
+    summary.arrays += later.arrays
     summary.formats.update(later.formats)
     for fmt, line in later.first_line.items():
         summary.first_line.setdefault(fmt, line)

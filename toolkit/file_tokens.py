@@ -13,7 +13,6 @@ tokenizer); from a multi-threaded process, such as a web app, they are spawned i
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -25,6 +24,7 @@ from itertools import repeat
 from typing import Any, BinaryIO
 
 from . import formats, records, tokenizer
+from .reader import MAX_LINE_BYTES, example_of
 
 ROW = 6  # int64 per example: line, format code, messages, tokens, trained tokens, images of assumed size
 CHUNK_BYTES = 2 << 20
@@ -96,14 +96,6 @@ def pieces(stream: BinaryIO, size: int | None = None) -> Iterator[bytes]:
         yield data
 
 
-def parse(raw: bytes) -> Any:
-    """One line as JSON (None for a line that is not JSON)."""
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return None
-
-
 def messages_in(value: dict[str, Any]) -> int:
     """How many messages an example holds (input and both outputs for preference records)."""
     if isinstance(value.get("messages"), list):
@@ -111,17 +103,19 @@ def messages_in(value: dict[str, Any]) -> int:
     return sum(len(msgs) for _, msgs in records.message_arrays(value))
 
 
-def count_chunk(path: str, chunk: Chunk, encoding: str) -> tuple[bytes, int, int, list[int]]:
-    """Per example of the chunk: line (counted from the chunk's first line, 0-based), format code,
-    messages, tokens, trained tokens (packed int64); then the chunk's line count, and the count
-    and (relative) line numbers of the first lines that are not records."""
+def count_chunk(path: str, chunk: Chunk, encoding: str,
+                max_line_bytes: int = MAX_LINE_BYTES) -> tuple[bytes, int, int, list[int]]:
+    """Per example (:func:`toolkit.reader.example_of`) of the chunk: line (counted from the chunk's first line,
+    0-based), format code, messages, tokens, trained tokens (packed int64); then the chunk's line count, and the
+    count and (relative) line numbers of the first lines that are not examples."""
     with open(path, "rb") as fh:
         fh.seek(chunk.start)
         data = fh.read(chunk.end - chunk.start)
-    return count_data(data, encoding, first=chunk.start == 0)
+    return count_data(data, encoding, first=chunk.start == 0, max_line_bytes=max_line_bytes)
 
 
-def count_data(data: bytes, encoding: str, *, first: bool) -> tuple[bytes, int, int, list[int]]:
+def count_data(data: bytes, encoding: str, *, first: bool,
+               max_line_bytes: int = MAX_LINE_BYTES) -> tuple[bytes, int, int, list[int]]:
     """:func:`count_chunk` of bytes that end at a line end (``first``: they begin the file, maybe with a BOM)."""
     if first and data.startswith(_BOM):
         data = data[len(_BOM):]
@@ -130,8 +124,8 @@ def count_data(data: bytes, encoding: str, *, first: bool) -> tuple[bytes, int, 
     for i, raw in enumerate(data.split(b"\n")):
         if not raw.strip():
             continue
-        value = parse(raw)
-        if not isinstance(value, dict):
+        value = example_of(raw, max_line_bytes)
+        if value is None:
             bad.add(i)
             continue
         values.append((i, value))
@@ -169,12 +163,12 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
 
 
-def _submitted(pool: ProcessPoolExecutor, data: Iterable[bytes], encoding: str,
-               window: int) -> Iterator[tuple[bytes, int, int, list[int]]]:
+def _submitted(pool: ProcessPoolExecutor, data: Iterable[bytes], encoding: str, window: int,
+               max_line_bytes: int) -> Iterator[tuple[bytes, int, int, list[int]]]:
     """:func:`count_data` of each piece on ``pool``, in order, with at most ``window`` pieces in flight."""
     pending: list[Any] = []
     for k, piece in enumerate(data):
-        pending.append(pool.submit(count_data, piece, encoding, first=k == 0))
+        pending.append(pool.submit(count_data, piece, encoding, first=k == 0, max_line_bytes=max_line_bytes))
         if len(pending) >= window:
             yield pending.pop(0).result()
     for fut in pending:
@@ -182,11 +176,12 @@ def _submitted(pool: ProcessPoolExecutor, data: Iterable[bytes], encoding: str,
 
 
 def packed(source: str | Iterable[bytes], *, encoding: str, unreadable: Unreadable, workers: int | None = None,
-           size: int | None = None) -> Iterator[array[int]]:
-    """Per chunk, in order: ROW int64 per record (line, format code, messages, tokens, trained tokens, images).
+           size: int | None = None, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[array[int]]:
+    """Per chunk, in order: ROW int64 per example (line, format code, messages, tokens, trained tokens, images).
 
     ``source`` is a file's path, or the data's pieces in order, each ending at a line end
     (:func:`pieces`; ``size``: their total, when known, decides whether workers are worth it).
+    A line longer than ``max_line_bytes`` is no example (lint's F018), as other lines that are not one.
     """
     n_workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     tokenizer.encoding(encoding)  # load (and check) it here first: forked workers inherit it
@@ -197,14 +192,15 @@ def packed(source: str | Iterable[bytes], *, encoding: str, unreadable: Unreadab
     if isinstance(source, str):
         if parallel:
             pool = _pool(n_workers)
-            results = pool.map(count_chunk, repeat(source), chunks(source), repeat(encoding))
+            results = pool.map(count_chunk, repeat(source), chunks(source), repeat(encoding), repeat(max_line_bytes))
         else:
-            results = (count_chunk(source, c, encoding) for c in chunks(source))
+            results = (count_chunk(source, c, encoding, max_line_bytes) for c in chunks(source))
     elif parallel:
         pool = _pool(n_workers)
-        results = _submitted(pool, source, encoding, 2 * n_workers)
+        results = _submitted(pool, source, encoding, 2 * n_workers, max_line_bytes)
     else:
-        results = (count_data(piece, encoding, first=k == 0) for k, piece in enumerate(source))
+        results = (count_data(piece, encoding, first=k == 0, max_line_bytes=max_line_bytes)
+                   for k, piece in enumerate(source))
     base = 1  # the line number of the chunk's first line
     try:
         for rows_bytes, n_lines, bad_count, bad_lines in results:
@@ -222,10 +218,12 @@ def packed(source: str | Iterable[bytes], *, encoding: str, unreadable: Unreadab
 
 
 def count_file(source: str | Iterable[bytes], *, encoding: str, context: int, unreadable: Unreadable,
-               workers: int | None = None, size: int | None = None) -> Iterator[ExampleStats]:
-    """One :class:`ExampleStats` per record of the file (or pieces, see :func:`packed`), in order; other lines
+               workers: int | None = None, size: int | None = None,
+               max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[ExampleStats]:
+    """One :class:`ExampleStats` per example of the file (or pieces, see :func:`packed`), in order; other lines
     are added to ``unreadable``."""
-    for rows in packed(source, encoding=encoding, unreadable=unreadable, workers=workers, size=size):
+    for rows in packed(source, encoding=encoding, unreadable=unreadable, workers=workers, size=size,
+                       max_line_bytes=max_line_bytes):
         for k in range(0, len(rows), ROW):
             line, code, n_messages, total, trained, _ = rows[k:k + ROW]
             yield ExampleStats(line, FORMAT_CODES[code], n_messages, total, trained, max(0, total - context))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from . import catalog, formats, repairs
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, resolve_target
 from .errors import InputError, UsageError, os_problem
+from .plural import plural
 from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class FixResult:
         return bool(self.edits)
 
     def summary(self) -> str:
-        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problem(s) (F020, F033); original kept as ...``.
+        """One line saying what was done, e.g. ``train.jsonl: fixed 3 problems (F020, F033); original kept as ...``.
 
         The count is of the problems lint reports (its "[*] N fixable"); those found while fixing come after it.
         """
@@ -80,7 +81,7 @@ class FixResult:
             return f"{self.path}: nothing to fix"
         reported = [e for e in self.edits if e.reported]
         found = [e for e in self.edits if not e.reported]
-        said = f"fixed {_count(reported)} problem(s) ({_codes(reported)})" if reported else "fixed"
+        said = f"fixed {plural(_count(reported), 'problem')} ({_codes(reported)})" if reported else "fixed"
         if found:
             said += f"{' and' if reported else ''} {_count(found)} more found while fixing ({_codes(found)}: inside " \
                     "an array, or uncovered by another fix)"
@@ -466,7 +467,7 @@ def _run(source: str | bytes, *, edits: Iterable[FixEdit] | None, rules: Iterabl
             yield b"", segment, []
         if planner.crlf and planner.crlf_lines:
             file_edits.append(FixEdit(None, None, "F033",
-                                      f"end the {planner.crlf_lines} CRLF line(s) with LF", "\r\n", "\n"))
+                                      f"end the {plural(planner.crlf_lines, 'CRLF line')} with LF", "\r\n", "\n"))
         yield b"", None, file_edits
 
 

@@ -116,3 +116,35 @@ def line_column(text: str, pointer: str) -> tuple[int, int] | None:
     line = text.count("\n", 0, off)
     start = text.rfind("\n", 0, off) + 1
     return line, off - start + 1
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],]')
+
+
+def duplicate_keys(text: str) -> list[tuple[str, int]]:
+    """Each key that repeats an earlier key of the same object, with its 1-based column on the one-line ``text``, in
+    the order they appear (the parser keeps the last value; F016 points at the copy)."""
+    out: list[tuple[str, int]] = []
+    stack: list[set[str] | None] = []  # per open container: an object's keys so far, None for an array
+    want_key = False
+    for m in _TOKEN.finditer(text):
+        tok = m.group()
+        if tok in ("{", "["):
+            stack.append(set() if tok == "{" else None)
+            want_key = tok == "{"
+        elif tok in ("}", "]"):
+            if stack:
+                stack.pop()
+            want_key = False
+        elif tok == ",":
+            want_key = bool(stack) and stack[-1] is not None
+        elif want_key and stack and (keys := stack[-1]) is not None:
+            try:
+                key = json.loads(tok, strict=False)
+            except ValueError:
+                key = tok[1:-1]
+            if key in keys:
+                out.append((key, m.start() + 1))
+            keys.add(key)
+            want_key = False
+    return out

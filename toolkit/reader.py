@@ -22,7 +22,7 @@ from typing import Any, BinaryIO, Protocol
 
 from . import pointers
 from .errors import InputError, os_problem
-from .jsonpos import line_column
+from .jsonpos import duplicate_keys, line_column
 
 BOM = b"\xef\xbb\xbf"
 MAX_SPAN_LINES = 2000  # a pretty-printed record longer than this is reported line by line
@@ -40,12 +40,18 @@ READ_BUFFER = 1 << 20  # lines of fine-tuning files are long: a small buffer cos
 
 @dataclass(slots=True)
 class Record:
-    """One parsed JSON value and where it came from (1-based, inclusive lines)."""
+    """One parsed JSON object and where it came from (1-based, inclusive lines).
+
+    ``example``: whether the record is an example of the file as written (see :func:`example_of`). A record
+    that is not (pretty-printed over several lines, F012; bytes that are not UTF-8, F030) is checked by lint
+    all the same, so that repairing it reveals nothing new.
+    """
 
     line: int
     value: Any
     raw: bytes
     end_line: int | None = None
+    example: bool = True
 
     @property
     def last_line(self) -> int:
@@ -287,6 +293,24 @@ class JsonlReader:
         yield from spans.flush()
 
 
+def example_of(raw: bytes, max_line_bytes: int = MAX_LINE_BYTES) -> Any:
+    """The example a line of a JSONL file is (its JSON object), or None: the one definition of an example.
+
+    ``raw`` is one line without its line ending (and, for the first line, without the UTF-8 byte-order mark).
+    An example is a line, no longer than ``max_line_bytes`` (``max-line-mb``; a longer one is F018), that is by
+    itself a JSON object in UTF-8: what a provider reads as one training example. `tunesmith stats` counts
+    these lines; lint counts them too (:attr:`Record.example`, set as the reader reads the same way: strict
+    UTF-8, then JSON) among its records, which also hold the objects a provider refuses as written.
+    """
+    if len(raw) > max_line_bytes:
+        return None
+    try:
+        value = json.loads(raw.decode("utf-8"))  # not json.loads(raw): that would read UTF-16 and UTF-32 too
+    except (ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def is_device(st: os.stat_result) -> bool:
     """Whether ``st`` is a device that is not data (``/dev/zero``, a disk); the null device reads as an empty
     file (``lint - < /dev/null``)."""
@@ -320,6 +344,19 @@ def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os
         raise InputError(f"{spath}: is a pipe, not a regular file; {twice} reads its input twice: save the data "
                          "to a file first")
     return st
+
+
+def has_file_name(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a file of its own, whose name is what an upload would carry: a regular file outside
+    ``/dev`` and ``/proc``. A pipe (``<(cat f)``), a FIFO, ``/dev/stdin`` (even redirected from a file) and the
+    null device have no name of their own."""
+    spath = os.path.abspath(os.fspath(path))
+    if spath.startswith(("/dev/", "/proc/")):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(spath).st_mode)
+    except OSError:
+        return False
 
 
 def open_input(path: str | os.PathLike[str]) -> BinaryIO:
@@ -446,7 +483,7 @@ class _Spans:
             if not (isinstance(outcome, ParseProblem) and outcome.code == "F010" and _starts_value(raw)):
                 if problem is not None:
                     yield problem
-                yield from _emit(outcome)
+                yield from _emit(outcome, example=problem is None)
                 return
             self._push(_Line(lineno, raw, candidate=True))
             return
@@ -599,7 +636,8 @@ def _array_problem(arr: _Array, end: int, *, closed: bool) -> ParseProblem:
 
 def _blank(lineno: int, facts: FileFacts) -> ParseProblem:
     facts.blank_lines.append(lineno)
-    return ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them")
+    return ParseProblem("F020", lineno, "blank line; JSONL has one record per line and nothing between them",
+                        column=1)
 
 
 def _alone(lineno: int, raw: bytes) -> Iterator[Item]:
@@ -607,7 +645,7 @@ def _alone(lineno: int, raw: bytes) -> Iterator[Item]:
     text, problem = _decode(raw, lineno)
     if problem is not None:
         yield problem
-    yield from _emit(_parse(text, raw, lineno))
+    yield from _emit(_parse(text, raw, lineno), example=problem is None)
 
 
 def _span_items(lines: list[_Line], found: Any) -> Iterator[Item]:
@@ -626,7 +664,7 @@ def _span_items(lines: list[_Line], found: Any) -> Iterator[Item]:
         "single line; join it into one line (`tunesmith fix --write` does it)",
         column=1, end_line=end)
     if isinstance(found, dict):
-        yield Record(lineno, found, b"\n".join(line.raw for line in lines), end_line=end)
+        yield Record(lineno, found, b"\n".join(line.raw for line in lines), end_line=end, example=False)
 
 
 def _parses_alone(line: bytes) -> bool:
@@ -638,11 +676,27 @@ def _parses_alone(line: bytes) -> bool:
 
 
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-UTF16_HINT = "the file looks like UTF-16 (NUL bytes between the characters): save it as UTF-8"
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
-def _looks_utf16(raw: bytes) -> bool:
-    return raw.startswith(_UTF16_BOMS) or raw.count(b"\x00") * 3 >= len(raw) > 0
+def wide_encoding(raw: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when bytes look like that encoding (its byte-order mark, or NUL bytes between
+    the characters of mostly ASCII text), else None."""
+    nuls = raw.count(b"\x00")
+    if raw.startswith(_UTF32_BOMS) or (nuls * 4 >= len(raw) * 3 >= 12 and not raw.startswith(_UTF16_BOMS)):
+        return "UTF-32"
+    if raw.startswith(_UTF16_BOMS) or nuls * 3 >= len(raw) > 0:
+        return "UTF-16"
+    return None
+
+
+def not_utf8_advice(raw: bytes) -> str:
+    """What to do about bytes that are not UTF-8 (lint's F030 and `tunesmith fix` say the same): a UTF-16 or UTF-32
+    file is saved as UTF-8; other bytes are probably Latin-1 or Windows-1252."""
+    wide = wide_encoding(raw)
+    if wide is not None:
+        return f"the file looks like {wide} (NUL bytes between the characters): save it as UTF-8"
+    return "save the file as UTF-8 (it is probably Latin-1 or Windows-1252)"
 
 
 def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
@@ -651,7 +705,7 @@ def _decode(raw: bytes, lineno: int) -> tuple[str, ParseProblem | None]:
     except UnicodeDecodeError as exc:
         col = len(raw[: exc.start].decode("utf-8", "replace")) + 1
         bad = raw[exc.start: exc.start + 1].hex()
-        hint = UTF16_HINT if _looks_utf16(raw) else "save the file as UTF-8 (it is probably Latin-1 or Windows-1252)"
+        hint = not_utf8_advice(raw)
         return raw.decode("utf-8", "replace"), ParseProblem(
             "F030", lineno, f"invalid UTF-8 (byte 0x{bad} at column {col}); {hint}", column=col)
 
@@ -673,7 +727,7 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
-        hint = f"; {UTF16_HINT}" if "\x00" in text and _looks_utf16(raw) else ""
+        hint = f"; {not_utf8_advice(raw)}" if "\x00" in text and wide_encoding(raw) else ""
         return ParseProblem(
             "F010", lineno,
             f"not valid JSON: {exc.msg} (line starts with {snippet!r}){hint}",
@@ -687,8 +741,8 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         kinds = "objects" if value and all(isinstance(v, dict) for v in value) else "values"
         return ParseProblem(
             "F011", lineno,
-            f"line is a JSON array of {len(value)} {kinds}; JSONL needs one JSON object per line "
-            "(put each element on its own line)", column=1)
+            f"line is a JSON array of {len(value)} {kinds}; JSONL needs one JSON object per line: put each element "
+            "on its own line" + (" (`tunesmith fix --write` does it)" if kinds == "objects" else ""), column=1)
     if not isinstance(value, dict):
         return ParseProblem(
             "F013", lineno, f"line is a JSON {_type_name(value)}, not an object; every line must be a JSON object",
@@ -702,10 +756,11 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
                     f"{val.literal} is not valid JSON; use a number or a string", column=_column(text, ptr),
                     pointer=ptr))
         value = _replace(value, _NonFinite, lambda v: None)
-    for key in state.duplicates:
-        out.append(ParseProblem(
-            "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
-            "remove the other", column=None))
+    if state.duplicates:
+        for key, col in duplicate_keys(text):
+            out.append(ParseProblem(
+                "F016", lineno, f"duplicate key {printable(key)!r} in one object; only the last value is kept, "
+                "remove the other", column=col))
     if b"\\u" in raw and _lone_surrogate_escape(raw):
         found = False
         for ptr, val in walk(value, keys=True):
@@ -779,8 +834,10 @@ def _replace(value: Any, kind: type, how: Callable[[Any], Any]) -> Any:
     return root[0]
 
 
-def _emit(outcome: Record | ParseProblem | list[Record | ParseProblem]) -> Iterator[Record | ParseProblem]:
-    if isinstance(outcome, list):
-        yield from outcome
-    else:
-        yield outcome
+def _emit(outcome: Record | ParseProblem | list[Record | ParseProblem], *,
+          example: bool = True) -> Iterator[Record | ParseProblem]:
+    """The items of a line; ``example`` False: its record is not an example (its bytes are not UTF-8)."""
+    for item in outcome if isinstance(outcome, list) else (outcome,):
+        if not example and isinstance(item, Record):
+            item.example = False
+        yield item

@@ -7,13 +7,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, Severity
+from .plural import plural
 
 MAX_PER_RULE = 1000  # findings listed per rule and file; the rest are counted ("and N more"), memory stays flat
 
 
 @dataclass
 class FileResult:
-    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others)."""
+    """The diagnostics of one file (at most ``MAX_PER_RULE`` per rule; ``hidden`` counts the others).
+
+    ``records``: the JSON objects lint read and checked; ``examples``: those that are examples as written
+    (:func:`toolkit.reader.example_of`, what `tunesmith stats` counts); the others (pretty-printed, not UTF-8)
+    need a repair first. None: the same as ``records``.
+    """
 
     path: str
     format: str | None
@@ -22,6 +28,11 @@ class FileResult:
     role: str = "train"
     model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
     hidden: Counter[Severity] = field(default_factory=Counter)
+    examples: int | None = None
+
+    @property
+    def example_count(self) -> int:
+        return self.records if self.examples is None else self.examples
 
     @property
     def errors(self) -> int:
@@ -68,7 +79,7 @@ class Findings:
         out = self.shown
         for rule, (first, n) in sorted(self.more.items()):
             out.append(Diagnostic(first.path, None, None, None, rule, first.name, first.severity,
-                                  f"and {n:,} more {rule} finding(s) in this file, not listed (only the first "
+                                  f"and {plural(n, f'more {rule} finding')} in this file, not listed (only the first "
                                   f"{self.cap:,} of each rule are)"))
             result.hidden[first.severity] += n - 1  # the line above counts for one
         out.sort(key=Diagnostic.sort_key)

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from . import catalog, cost, file_tokens, formats
 from .errors import InputError
 from .file_tokens import ExampleStats
-from .reader import check_input
+from .plural import plural
+from .reader import BOM, MAX_LINE_BYTES, check_input, example_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,7 +105,8 @@ class _Input:
     count reads them, so a pipe is read once and memory stays flat.
     """
 
-    def __init__(self, source: Source, name: str | None) -> None:
+    def __init__(self, source: Source, name: str | None, max_line_bytes: int = MAX_LINE_BYTES) -> None:
+        self.max_line_bytes = max_line_bytes
         self.path: str | None = None
         self.size: int | None = None
         self._read: list[bytes] = []
@@ -126,8 +128,8 @@ class _Input:
         if self._head is None:
             self._head = []
             for raw in self._lines():
-                value = file_tokens.parse(raw.removeprefix(b"\xef\xbb\xbf"))
-                if isinstance(value, dict):
+                value = example_of(raw.removeprefix(BOM).removesuffix(b"\n"), self.max_line_bytes)
+                if value is not None:
                     self._head.append(value)
                     if len(self._head) == formats.LOOKAHEAD:
                         break
@@ -180,31 +182,36 @@ def refuse_foreign(head: list[dict[str, Any]], path: str) -> None:
 
 
 def examples(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
-             encoding: str | None = None, workers: int | None = None) -> Iterator[ExampleStats]:
-    """Stream one :class:`ExampleStats` per readable record (see :func:`compute` for the arguments)."""
-    data = _Input(source, None)
+             encoding: str | None = None, workers: int | None = None,
+             max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[ExampleStats]:
+    """Stream one :class:`ExampleStats` per example (see :func:`compute` for the arguments)."""
+    data = _Input(source, None, max_line_bytes)
     _, target = _target(data, provider, model)
     yield from file_tokens.count_file(data.data(), encoding=encoding or target.encoding, context=target.context,
-                                   unreadable=file_tokens.Unreadable(), workers=workers, size=data.size)
+                                      unreadable=file_tokens.Unreadable(), workers=workers, size=data.size,
+                                      max_line_bytes=max_line_bytes)
 
 
 def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
             epochs: int | None = None, encoding: str | None = None, workers: int | None = None,
-            name: str | None = None) -> Stats:
+            name: str | None = None, max_line_bytes: int = MAX_LINE_BYTES) -> Stats:
     """Statistics, epochs and estimated cost of training on one JSONL file (a path), or on its bytes or a
     binary stream (``name``: what to call it; default: the path, or the stream's name).
 
     ``model`` defaults to the provider's default model (one that trains the file's format);
     ``encoding`` overrides the model's tokenizer (e.g. ``cl100k_base`` to compare with the
     Cookbook); ``epochs`` defaults to what ``n_epochs: "auto"`` would choose; ``workers``
-    processes count big files (default: the cores, up to 4).
+    processes count big files (default: the cores, up to 4). The examples are the lines
+    :func:`toolkit.reader.example_of` accepts (``max_line_bytes``: `max-line-mb`), as lint counts them; every
+    other line that is not blank is counted in ``unreadable``.
     """
-    data = _Input(source, name)
+    data = _Input(source, name, max_line_bytes)
     _refuse_foreign(data)
     file_format, target = _target(data, provider, model)
     bad = file_tokens.Unreadable()
     encoding = encoding or target.encoding
-    rows = file_tokens.packed(data.data(), encoding=encoding, unreadable=bad, workers=workers, size=data.size)
+    rows = file_tokens.packed(data.data(), encoding=encoding, unreadable=bad, workers=workers, size=data.size,
+                              max_line_bytes=max_line_bytes)
     result = summarise(rows, path=data.name, file_format=file_format, provider=provider, target=target,
                        encoding=encoding, epochs=epochs, unreadable=bad)
     if not result.examples:
@@ -222,7 +229,7 @@ def no_examples(name: str, unreadable: int | None = None) -> NoExamples:
     """The error for a file without one example (``unreadable``: how many non-blank lines are not JSON records;
     None: not counted)."""
     why = ("no line of it is a JSON record" if unreadable is None
-           else f"none of its {unreadable:,} non-blank line(s) is a JSON record: `tunesmith lint` says why" if unreadable
+           else f"none of its {plural(unreadable, 'non-blank line')} is a JSON record: `tunesmith lint` says why" if unreadable
            else "it is empty or has only blank lines")
     return NoExamples(f"{name}: no examples to count ({why}), so there is no training estimate: add examples, one "
                       "JSON object per line (lint reports this as F060)")
@@ -271,7 +278,7 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
 
 
 def frame(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
-          encoding: str | None = None, lint: bool = True) -> pd.DataFrame:
+          encoding: str | None = None, lint: bool = True, max_line_bytes: int = MAX_LINE_BYTES) -> pd.DataFrame:
     """The per-example table as a pandas DataFrame, one row per readable example.
 
     Columns: line, format, messages, tokens, trained_tokens, over_limit (tokens beyond the
@@ -280,7 +287,8 @@ def frame(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVI
     """
     import pandas as pd
 
-    rows = [asdict(r) for r in examples(path, provider=provider, model=model, encoding=encoding)]
+    rows = [asdict(r) for r in examples(path, provider=provider, model=model, encoding=encoding,
+                                        max_line_bytes=max_line_bytes)]
     df = pd.DataFrame(rows, columns=["line", "format", "messages", "tokens", "trained_tokens", "over"])
     df = df.rename(columns={"over": "over_limit"})
     if lint:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from .. import catalog
 from ..errors import UsageError
+from ..plural import plural
+from ..reader import not_utf8_advice, wide_encoding
 from . import inputs
 from .target_args import add_target_args, providers_where, settings
 
@@ -95,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
             write_plan(name, edits, sys.stdout)
             pending += len(edits)
     if pending and not args.diff:
-        print(f"{pending} fix(es) available: run with --diff to see them or --write to apply them", file=sys.stderr)
+        print(f"{plural(pending, 'fix', 'fixes')} available: run with --diff to see them or --write to apply them",
+              file=sys.stderr)
     return 1 if pending else 0
 
 
@@ -120,6 +123,9 @@ def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
     from ..errors import InputError
 
     data = _bytes(path, source)
+    if wide_encoding(data) is not None:  # re-reading its bytes as cp1252 would turn every character into two
+        raise InputError(f"{path}: --redecode {args.redecode} re-reads Latin-1 or Windows-1252 bytes; "
+                         f"{not_utf8_advice(data)}")
     try:
         new, changed = repairs.redecode_lines(data, args.redecode)
     except ValueError as exc:
@@ -133,7 +139,7 @@ def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
             args.no_backup = True  # the safe fixes that follow must not overwrite this backup of the original
             print(f"{path}: original kept as {saved}")
         write_atomic(path, new)
-        print(f"{path}: F030 re-read {len(changed)} line(s) as {args.redecode} (unsafe fix)")
+        print(f"{path}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")
         return 0
     if args.diff:
         old_lines, new_lines = data.split(b"\n"), new.split(b"\n")
@@ -148,13 +154,17 @@ def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
 
 
 def _hint_redecode(path: str, source: str | bytes) -> None:
-    """Say (on stderr) that lines that are not UTF-8 have an unsafe fix behind --redecode."""
+    """Say (on stderr) that lines that are not UTF-8 have an unsafe fix behind --redecode, or for a UTF-16 or UTF-32
+    file that it is to be saved as UTF-8 (lint's advice)."""
     from ..errors import InputError
 
     try:
         data = _bytes(path, source)
     except InputError:
         return  # the fixes' own check says what is wrong with the file
+    if wide_encoding(data) is not None:  # no line of it can be re-read as cp1252: say what lint says
+        print(f"{path}: not UTF-8: {not_utf8_advice(data)}", file=sys.stderr)
+        return
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:

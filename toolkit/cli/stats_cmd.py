@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from ..errors import UsageError
+from ..plural import plural
 from . import inputs
 from .output import check_output, output_stream
-from .target_args import add_target_args, resolve
+from .target_args import add_target_args, settings
 
 if TYPE_CHECKING:
     from ..stats import Distribution, Stats
@@ -40,10 +41,12 @@ def run(args: argparse.Namespace) -> int:
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         raise UsageError(f"--epochs {args.epochs}: the API accepts 1 to 50 epochs")
     check_output(args.output, [args.path])
-    target = resolve(args, args.path)
+    config = settings(args, args.path)
+    target, max_line = config.target, config.max_line_bytes  # max-line-mb: a longer line is no example, as in lint
     if args.output_format == "csv":  # the counts, then lint: the input is read twice
         with inputs.regular_file(args.path) as path:
-            table = stats.frame(path, provider=target.provider, model=target.model, encoding=args.encoding)
+            table = stats.frame(path, provider=target.provider, model=target.model, encoding=args.encoding,
+                                max_line_bytes=max_line)
         if table.empty:
             raise stats.no_examples(inputs.shown(args.path))
         with output_stream(args.output, newline="") as stream:
@@ -52,10 +55,10 @@ def run(args: argparse.Namespace) -> int:
     if inputs.is_stream(args.path):  # read once, as it comes
         with inputs.stream(args.path) as source:
             result = stats.compute(source, provider=target.provider, model=target.model, epochs=args.epochs,
-                                   encoding=args.encoding, name=inputs.shown(args.path))
+                                   encoding=args.encoding, name=inputs.shown(args.path), max_line_bytes=max_line)
     else:
         result = stats.compute(args.path, provider=target.provider, model=target.model, epochs=args.epochs,
-                               encoding=args.encoding)
+                               encoding=args.encoding, max_line_bytes=max_line)
     with output_stream(args.output, newline="") as stream:
         if args.output_format == "json":
             json.dump(result.to_dict(), stream, indent=2)
@@ -78,11 +81,12 @@ def write_text(s: Stats, out: TextIO) -> None:
     """The human report of ``tunesmith stats``."""
     name = Path(s.path).name
     kinds = ", ".join(f"{n:,} {f}" for f, n in sorted(s.formats.items(), key=lambda kv: -kv[1]))
-    out.write(f"{name}: {s.examples:,} examples ({kinds or s.format})\n")
+    out.write(f"{name}: {plural(s.examples, 'example')} ({kinds or s.format})\n")
     if s.unreadable:
-        shown = ", ".join(map(str, s.unreadable_lines))
-        out.write(f"  {s.unreadable:,} line(s) are not JSON records and are not counted (line {shown}): "
-                  "`tunesmith lint` says why; `tunesmith fix --write` joins pretty-printed records\n")
+        shown = ", ".join(map(str, s.unreadable_lines)) + (", ..." if s.unreadable > len(s.unreadable_lines) else "")
+        out.write(f"  {plural(s.unreadable, 'line is not an example', 'lines are not examples')} (one JSON object in "
+                  f"UTF-8 per line) and not counted (line {shown}): `tunesmith lint` says why; `tunesmith fix --write` joins "
+                  "pretty-printed records\n")
     out.write(f"model: {s.model} ({s.provider}; tokenizer {s.encoding}; context {s.context:,} tokens)\n\n")
     out.write(f"  {'':<24}" + "".join(f"{h:>10}" for h in ("min", "mean", "median", "p10", "p90", "max")) + "\n")
     out.write(_row("messages per example", s.messages) + "\n")
@@ -96,7 +100,8 @@ def write_text(s: Stats, out: TextIO) -> None:
                   "(assistant turns with weight 1; every token is billed)\n")
     if s.over_limit:
         where = ", ".join(f"line {line} by {over:,}" for line, over in s.over_lines)
-        out.write(f"over the context: {s.over_limit:,} example(s) exceed {s.context:,} tokens and will be truncated "
+        exceed = plural(s.over_limit, "example exceeds", "examples exceed")
+        out.write(f"over the context: {exceed} {s.context:,} tokens and will be truncated "
                   f"from the end (by up to {s.over_by_max:,} tokens: {where})\n")
     else:
         out.write(f"over the context: none (every example fits in {s.context:,} tokens)\n")
@@ -108,7 +113,8 @@ def write_text(s: Stats, out: TextIO) -> None:
         from ..imagedata import ASSUMED_SIZE, tokens
 
         w, h = ASSUMED_SIZE
-        out.write(f"  images: {s.images_assumed:,} image(s) behind URLs have an unknown size; each was counted as "
+        unknown = plural(s.images_assumed, "image") + (" behind URLs has" if s.images_assumed == 1 else " behind URLs have")
+        out.write(f"  images: {unknown} an unknown size; each was counted as "
                   f"{w}x{h} ({tokens('high', ASSUMED_SIZE)} tokens at high or auto detail)\n")
     how = f"what n_epochs=auto chooses for {s.examples:,} examples" if s.epochs_auto else "--epochs"
     out.write(f"epochs: {s.epochs} ({how})\n")

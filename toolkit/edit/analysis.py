@@ -181,8 +181,9 @@ class Analysis:
     def statistics(self, dataset: Dataset, *, epochs: int | None = None, model: str | None = None) -> stats.Stats:
         """``tunesmith stats`` for the current content, summed from the counts kept per entry (no recount).
 
-        Every record counts (a pretty-printed one too, as in lint); lines that are not records
-        are reported as unreadable. ``model``: report for that model (``tunesmith stats --model``)
+        Every example counts (:attr:`Entry.is_example`, as ``tunesmith stats`` counts them); other lines
+        that are not blank (records to repair first among them) are reported as unreadable.
+        ``model``: report for that model (``tunesmith stats --model``)
         instead of the one the analysis counted for; it must use the same tokenizer (else
         :class:`UsageError`: the kept counts are not its counts). Call it when :meth:`complete`.
         """
@@ -190,11 +191,13 @@ class Analysis:
         bad = file_tokens.Unreadable()
         for entry, line in zip(dataset.entries, dataset.start_lines(), strict=True):
             f = self.facts[entry.uid]
-            if entry.is_record and f.tokens is not None:
+            if entry.is_example and f.tokens is not None:
                 rows.extend((line, file_tokens.FORMAT_CODES.index(f.format), f.messages, f.tokens, f.trained or 0,
                              f.images))
-            elif entry.raw.strip():
-                bad.add(line)
+            else:  # each of its lines that is not blank, as `tunesmith stats` reads them
+                for k, physical in enumerate(entry.raw.split(b"\n")[:entry.lines]):
+                    if physical.strip():
+                        bad.add(line + k)
         name = str(dataset.path)
         head = _head(dataset.entries)
         stats.refuse_foreign(head, name)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..reader import JsonlReader, ParseProblem, Record
+from ..reader import JsonlReader, ParseProblem, Record, example_of
 from .records import preview, summary
 
 _uids = itertools.count(1)
@@ -61,6 +61,13 @@ class Entry:
         return b"\n" if self.raw.endswith(b"\n") else b""
 
     @property
+    def is_example(self) -> bool:
+        """Whether the entry is an example as written (:func:`toolkit.reader.example_of`; `tunesmith stats`
+        counts these): a record on one line, in UTF-8. A pretty-printed record or one whose bytes are not UTF-8
+        is a record (lint checks it) that needs a repair first."""
+        return self.is_record and b"\n" not in strip_eol(self.raw) and not self.undecodable
+
+    @property
     def undecodable(self) -> bool:
         """Whether the bytes are not valid UTF-8 (shown as U+FFFD until an encoding is chosen)."""
         try:
@@ -104,20 +111,10 @@ def strip_eol(line: bytes) -> bytes:
     return line[:-1] if line.endswith(b"\r") else line
 
 
-_DECODE = json.JSONDecoder().decode  # what json.loads uses, without its per-call encoding detection
-
-
 def _load(body: bytes) -> dict[str, Any] | None:
-    if not body.strip():
-        return None
-    try:
-        if body[:1] == b"{" and body[1:2] != b"\0":  # the bytes json.loads would read as UTF-8, read so directly
-            value = _DECODE(body.decode("utf-8", "surrogatepass"))
-        else:
-            value = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None
+    """The example a line is (:func:`toolkit.reader.example_of`); other lines go through the reader."""
+    value: dict[str, Any] | None = example_of(body)
+    return value
 
 
 def parse_entries(data: bytes) -> list[Entry]:

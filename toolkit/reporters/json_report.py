@@ -1,4 +1,8 @@
-"""One JSON document: ``{"files": [...], "summary": {...}}`` (the public contract)."""
+"""One JSON document: ``{"files": [...], "summary": {...}}`` (the public contract).
+
+``records``: the JSON objects lint read and checked; ``examples``: those that are examples as written (what
+`tunesmith stats` counts); the difference needs a repair first (F012 pretty-printed, F030 not UTF-8).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ def as_dict(result: LintResult) -> dict[str, Any]:
         "role": f.role,
         "model": f.model,
         "records": f.records,
+        "examples": f.example_count,
         "diagnostics": [d.to_dict() for d in f.diagnostics],
     } for f in result.files]
     return {
@@ -22,6 +27,7 @@ def as_dict(result: LintResult) -> dict[str, Any]:
         "summary": {
             "files": len(result.files),
             "records": sum(f.records for f in result.files),
+            "examples": sum(f.example_count for f in result.files),
             "errors": result.errors,
             "warnings": result.warnings,
             "infos": result.infos,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..diagnostics import Diagnostic, Severity
+from ..plural import plural
 from ..results import LintResult
 
 _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.INFO: "\033[36m"}
@@ -30,20 +31,24 @@ def format_diagnostic(d: Diagnostic, *, color: bool = False) -> str:
     return f"{where}: {code}{fix} {sev}: {d.message}{at}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def counted(records: int, examples: int) -> str:
+    """``120 examples``, or ``41 examples, and 2 records to repair first`` when some records are no example as
+    written (the examples are what `tunesmith stats` counts: :func:`toolkit.reader.example_of`)."""
+    other = records - examples
+    return plural(examples, "example") + (f", and {plural(other, 'record')} to repair first" if other else "")
 
 
 def summary_line(result: LintResult) -> str:
-    """``Found 3 errors, 1 warning in 2 files (120 records).``"""
+    """``Found 3 errors, 1 warning in 2 files (120 examples; ...).``: severities named as on each finding's line."""
     records = sum(f.records for f in result.files)
-    counts = [_plural(result.errors, "error"), _plural(result.warnings, "warning")]
+    examples = sum(f.example_count for f in result.files)
+    counts = [plural(result.errors, "error"), plural(result.warnings, "warning")]
     if result.infos:
-        counts.append(_plural(result.infos, "note"))
+        counts.append(plural(result.infos, "info"))
     head = "All checks passed" if not result.errors and not result.warnings else "Found " + ", ".join(counts)
     if head.startswith("All") and result.infos:
-        head += f" ({_plural(result.infos, 'note')})"
-    return (f"{head} in {_plural(len(result.files), 'file')} ({_plural(records, 'record')}; "
+        head += f" ({plural(result.infos, 'info')})"
+    return (f"{head} in {plural(len(result.files), 'file')} ({counted(records, examples)}; "
             f"{result.provider} {result.model}).")
 
 

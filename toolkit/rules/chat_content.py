@@ -8,11 +8,11 @@ from typing import Any
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import is_trained
-from .context import Context
+from .context import Context, FileSummary
 from .messages import has_call, iter_messages, label, mentions, messages_of, role_of
-from .registry import Finding, record_rule
+from .registry import Finding, collector, file_rule, record_rule
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 CHAT = ("chat",)
 MESSAGES = ("chat", "reinforcement")
 _UNSUPPORTED_PARTS = ("input_audio", "file")
@@ -130,14 +130,58 @@ def last_message_not_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
                       "reply; trailing messages are not trained: end with the assistant reply or drop them")
 
 
-@record_rule("C130", "missing-system-message", W, "example has no system message",
-             formats=CHAT, source="C-13")
-def missing_system_message(rec: Record, ctx: Context) -> Iterator[Finding]:
+SYSTEM_PROMPTS = "system-prompts"
+
+
+class _SystemPrompts:
+    """How many chat examples have a system message and how many have none (with the first line of one); records
+    that are no example as written (pretty-printed, not UTF-8) are counted once repaired."""
+
+    def __init__(self) -> None:
+        self.with_system = self.without = 0
+        self.first_without: int | None = None
+
+    def add(self, rec: Record) -> None:
+        msgs = messages_of(rec.value)
+        if not msgs or not rec.example:
+            return
+        if any(isinstance(m, dict) and m.get("role") == "system" for m in msgs):
+            self.with_system += 1
+            return
+        self.without += 1
+        if self.first_without is None:
+            self.first_without = rec.line
+
+    def merge(self, later: _SystemPrompts, copies: set[int]) -> None:
+        self.with_system += later.with_system
+        self.without += later.without
+        if self.first_without is None:
+            self.first_without = later.first_without
+
+
+collector(SYSTEM_PROMPTS, rules=("C130",))(_SystemPrompts)
+
+
+@file_rule("C130", "missing-system-message", I, "examples have no system message", formats=CHAT, source="C-13")
+def missing_system_message(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Without a system message the model learns the behaviour with no instructions, and you must
     call it the same way later. Azure: "You need to provide a system message when you fine
     tune; you'll want to provide that same system message when you use the fine-tuned model".
-    The Cookbook counts examples missing one. Add the system prompt you will deploy with."""
-    yield from _missing_role(rec.value, "system", "add the system prompt you will use with the fine-tuned model")
+    The Cookbook counts examples missing one. Training without one is a valid choice when the
+    fine-tuned model is called without one too, so this is information, reported once per file
+    (how many examples lack one, and the first): add the system prompt you will deploy with to
+    every example, or leave it out of every call as well."""
+    found = summary.collected.get(SYSTEM_PROMPTS)
+    if ctx.file_format not in CHAT or ctx.foreign or not isinstance(found, _SystemPrompts) or not found.without:
+        return
+    if found.with_system:
+        said = (f"{found.without:,} of {found.without + found.with_system:,} examples have no system message "
+                f"(first at line {found.first_without}) while the others have one: give every example the system "
+                "prompt you will use with the fine-tuned model")
+    else:
+        said = ("no example has a system message: call the fine-tuned model without one too, or add the system "
+                "prompt you will use with it to every example")
+    yield Finding(None, said)  # about the file (its message names the first line): no example's own finding
 
 
 @record_rule("C131", "missing-user-message", W, "example has no user message",

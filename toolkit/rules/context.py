@@ -36,9 +36,12 @@ class FileSummary:
     role: str
     format: str
     facts: FileFacts
-    records: int = 0
+    records: int = 0  # the JSON objects read (each checked by the record rules)
+    examples: int = 0  # the records that are examples as written (reader.example_of): what the provider counts
+    arrays: int = 0  # JSON arrays where records were expected (each one F011)
     formats: Counter[str] = field(default_factory=Counter)
     first_line: dict[str, int] = field(default_factory=dict)
     digests: dict[bytes, int] = field(default_factory=dict)
     duplicates: list[tuple[int, int]] = field(default_factory=list)
     collected: dict[str, Any] = field(default_factory=dict)  # registry.COLLECTORS' objects, by name
+    named: bool = True  # False for data without a file name of its own (a pipe, /dev/stdin): reader.has_file_name

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import formats
 from ..diagnostics import Severity
+from ..plural import plural
 from ..reader import Record
 from .context import Context, FileSummary
 from .images import image_examples
@@ -57,7 +58,7 @@ def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     facts = summary.facts
     if facts.crlf_lines:
         mixed = f" and {facts.lf_lines} with LF (mixed)" if facts.lf_lines else ""
-        yield Finding(None, f"{facts.crlf_lines} line(s) end with CRLF (\\r\\n){mixed}; use LF (\\n) line endings "
+        yield Finding(None, f"{plural(facts.crlf_lines, 'line')} end with CRLF (\\r\\n){mixed}; use LF (\\n) line endings "
                       "(`tunesmith fix --write` converts them)")
 
 
@@ -67,10 +68,11 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     `.jsonl` files", Files API): a JSONL file uploaded as `.json` or `.txt` is refused. The
     server sees the name given at upload, not the local one (`tunesmith train` always uploads
     under a `.jsonl` name), so this is a warning about the file's contents being fine but its
-    name: rename it before uploading it with another tool."""
+    name: rename it before uploading it with another tool. Data without a file name of its own
+    (standard input, `/dev/stdin`, a pipe such as `<(cat train.jsonl)`, a FIFO) is not checked."""
     name = Path(summary.path).name
-    if not name or name == "-" or (name.startswith("<") and name.endswith(">")):
-        return  # stdin or an in-memory buffer: no name to check
+    if not summary.named or not name or name == "-" or (name.startswith("<") and name.endswith(">")):
+        return  # stdin, a pipe or an in-memory buffer: no name to check
     suffix = Path(name).suffix
     if suffix.lower() != ".jsonl":
         what = f"ends in {suffix}" if suffix else "has no extension"
@@ -103,10 +105,16 @@ def file_needs_uploads_api(summary: FileSummary, ctx: Context) -> Iterator[Findi
 def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """A training file needs at least 10 examples. The server refuses the job with code
     `invalid_n_examples`: "Training file has 7 example(s), but must have at least 10 examples".
-    Only checked for training files (the minimum for validation files is unknown)."""
+    Only checked for training files (the minimum for validation files is unknown), and not when the
+    file holds JSON arrays instead of records (F011 reports that root problem). Records that are no
+    example as written (pretty-printed, F012; not UTF-8, F030) count here, as their repair makes them
+    examples; the message gives both numbers."""
+    if summary.records == 0 and summary.arrays:
+        return  # the records are in a JSON array: F011 says so, and how to write them one per line
     if summary.role == "train" and summary.records < MIN_EXAMPLES:
-        yield Finding(None, f"Training file has {summary.records} example(s), but must have at least "
-                      f"{MIN_EXAMPLES} examples (the server refuses the job): add more examples")
+        yield Finding(None, f"the training file has {plural(summary.examples, 'example')}{_unread(summary)}, but "
+                      f"must have at least {MIN_EXAMPLES} (the server refuses the job: invalid_n_examples): add more "
+                      "examples")
 
 
 @file_rule("F070", "few-examples", W, "training file has fewer than 50 examples", formats=("chat", "preference"),
@@ -118,7 +126,8 @@ def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     (RFT is meant to start with a few dozen)."""
     if (summary.role == "train" and ctx.method in ("supervised", "dpo")
             and MIN_EXAMPLES <= summary.records < RECOMMENDED_EXAMPLES):
-        yield Finding(None, f"training file has {summary.records} examples; fine-tuning usually needs at least "
+        yield Finding(None, f"the training file has {summary.examples} examples{_unread(summary)}; fine-tuning "
+                      "usually needs at least "
                       f"{RECOMMENDED_EXAMPLES} well-crafted examples to show an effect: add more")
 
 
@@ -230,6 +239,12 @@ def duplicate_example(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     and wasting tokens. Remove the copies."""
     for line, first in summary.duplicates:
         yield Finding(None, f"line {line} repeats line {first} exactly; remove the copy", line=line)
+
+
+def _unread(summary: FileSummary) -> str:
+    """What a count of examples leaves out: the records that are no example as written (F012, F030)."""
+    other = summary.records - summary.examples
+    return f" (and {plural(other, 'record')} to repair first: pretty-printed or not UTF-8)" if other else ""
 
 
 def _size(n: int) -> str:

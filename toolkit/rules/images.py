@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import catalog, formats, imagedata, records
 from ..diagnostics import Severity
+from ..plural import plural
 from ..reader import Record
 from ..records import type_name
 from .context import Context, FileSummary
@@ -208,7 +209,7 @@ def images_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
     which = ctx.model.name if ctx.model_explicit else f"the default model {ctx.model.name}"
     fix = (f"pass --model {vision[0]}" + (f" (or {', '.join(vision[1:])})" if vision[1:] else "")
            if vision else f"no {ctx.provider.title} model in the catalog takes images; remove them")
-    yield Finding(None, f"{images.count} example(s) have images (first at line {images.first_line}), "
+    yield Finding(None, f"{plural(images.count, 'example')} with images (first at line {images.first_line}), "
                   f"but {which} cannot be fine-tuned on images: {fix}", line=images.first_line)
 
 

@@ -11,12 +11,16 @@ import streamlit as st
 from toolkit import catalog, cost, stats
 from toolkit.edit import Analysis, Dataset
 from toolkit.errors import ToolkitError
+from toolkit.plural import plural
 from toolkit.ui import charts, page, state, widgets
 
 
 def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int, auto: bool) -> None:
     row = st.columns(4)
-    row[0].metric("Examples", f"{records:,}", help="records in the file, as lint and the Dataset page count them")
+    repair = records - s.examples
+    row[0].metric("Examples", f"{s.examples:,}", help="lines that are one JSON object each, as `tunesmith stats` and "
+                  "lint count them" + (f"; {plural(repair, 'more record')} (pretty-printed or not UTF-8) to repair "
+                                       "first in the Record editor" if repair else ""))
     row[1].metric("Median tokens per example", f"{s.tokens.median:,.0f}")
     row[2].metric("Longest example", f"{s.tokens.max:,.0f} tokens")
     row[3].metric(f"Over the {s.context:,}-token limit", f"{s.over_limit:,}")
@@ -29,7 +33,8 @@ def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int,
                           f"{estimate.note}" + (f" (prices of {estimate.price_date})" if estimate.price_date else "")))
     if s.unreadable:
         more = " …" if s.unreadable > len(s.unreadable_lines) else ""
-        widgets.alert("warning", f"{s.unreadable:,} line(s) are not JSON records and are left out of the tokens and "
+        lines = plural(s.unreadable, "line is not an example", "lines are not examples")
+        widgets.alert("warning", f"{lines} (one JSON object in UTF-8 per line) and left out of the tokens and "
                                  f"cost (lines {', '.join(f'{n:,}' for n in s.unreadable_lines)}{more}); fix them in "
                                  "the Record editor")
 
