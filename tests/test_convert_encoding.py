@@ -69,6 +69,15 @@ def test_bytes_that_cp1252_cannot_read_name_no_likely_encoding(tmp_path):
     assert decode_text(data, "odd.csv", "latin-1").text == "question,answer\nq\x81,a\n"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_bom_is_named_not_read_as_cp1252(tmp_path, encoding):
+    data = "".join(f'"{q}","{a}"\r\n' for q, a in ROWS).encode(encoding)
+    with pytest.raises(NotUtf8) as caught:
+        decode_text(data, "t.csv")
+    assert caught.value.likely == encoding and f"--encoding {encoding}" in str(caught.value)
+    assert [r for r in decode_text(data, "t.csv", encoding).text.splitlines() if r][1] == '"Café au lait?","Naïve but fine."'
+
+
 @pytest.mark.parametrize(("encoding", "said"), [("utf-8-sig", None), ("utf-16", "UTF-16"), ("utf-16-be", "UTF-16")])
 def test_utf8_with_a_bom_and_utf16_with_a_bom_need_no_encoding(tmp_path, capsys, encoding, said):
     src, out = tmp_path / "t.csv", tmp_path / "out.jsonl"

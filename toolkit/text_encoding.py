@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .errors import InputError, UsageError
 
 LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16",
+          "utf-16-le": "UTF-16 little-endian (no byte-order mark)", "utf-16-be": "UTF-16 big-endian (no byte-order mark)",
           "cp1252": "Windows-1252 (cp1252)", "iso8859-1": "Latin-1 (ISO-8859-1)", "mac-roman": "Mac Roman"}
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -69,8 +70,11 @@ def likely_encoding(data: bytes) -> str | None:
 
     Bytes 0x80-0x9F are the telling ones: curly quotes, the euro sign and dashes in cp1252, unused
     control codes in Latin-1. Where cp1252 has no character for one (0x81, 0x8D, 0x8F, 0x90, 0x9D),
-    there is no likely encoding to name.
+    there is no likely encoding to name. A NUL in every other byte is UTF-16 without its byte-order
+    mark (the NULs' side tells the byte order).
     """
+    if data.count(b"\x00") * 3 >= len(data):
+        return "utf-16-le" if data[1::2].count(b"\x00") >= data[0::2].count(b"\x00") else "utf-16-be"
     try:
         data.decode("cp1252")
     except UnicodeDecodeError:
