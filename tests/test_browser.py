@@ -609,7 +609,8 @@ def test_import_a_windows_1252_csv(serve: Callable[..., str], page: Page, worksp
     load(page, serve())
     go_to(page, "Import")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
-    expect(page.get_by_text(re.compile(r"^excel export\.csv is not UTF-8 \(byte 0xe9 on line 2\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^excel export\.csv: line 2, column 4: byte 0xe9 is not UTF-8, .* probably "
+                                       r"Windows-1252 \(cp1252\)\. Choose the encoding"))).to_be_visible()
     expect(page.get_by_role("combobox", name="Read the file as")).to_have_value(
         "Windows-1252 (Excel's default on Windows)")
     expect(page.get_by_role("heading", name="Preview: 2 example(s)")).to_be_visible()

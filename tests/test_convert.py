@@ -238,7 +238,7 @@ def test_cli_converts_lints_and_reports(tmp_path, capsys):
     assert main(["convert", str(src), str(out), "--from", "csv"]) == 2
     assert "exists" in capsys.readouterr().err
     assert main(["convert", str(out), str(tmp_path / "s.json"), "--to", "sharegpt", "--map", "a=user"]) == 2
-    assert "--map and --system go with --from" in capsys.readouterr().err
+    assert "--map, --system and --encoding go with --from" in capsys.readouterr().err
     assert main(["convert", str(out), str(tmp_path / "s.json"), "--to", "sharegpt"]) == 0
     assert len(json.loads((tmp_path / "s.json").read_text("utf-8"))) == 12
 

@@ -79,7 +79,7 @@ def test_train_to_a_fine_tuned_model_through_the_spec_proxy(proxied: PrismProxy,
     assert err.count("Fine-tuning job started") == 1  # each event once
     steps = re.findall(r"step (\d+)/(\d+)", err)
     assert steps and len({s for s, _ in steps}) == len(steps) and steps[-1][0] == steps[-1][1]
-    assert "valid loss" in err and err.rstrip().endswith("trained tokens)")
+    assert "valid loss" in err and err.rstrip().endswith("billed tokens: the job's trained_tokens)")
     assert re.findall(r"^status: (\w+)$", err, re.M)[-1] == "succeeded"
 
     job_id = re.findall(r"created job (ftjob-\S+)", err)[0]

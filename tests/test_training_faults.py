@@ -282,7 +282,8 @@ def test_the_files_api_records_the_hash_of_what_it_sent(env: Sandbox, tmp_path: 
 def test_max_cost_refuses_before_anything_is_sent(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--max-cost", "0.001")
     assert code == 1 and out == "" and "refusing to create the job: the estimate $0.04 is above --max-cost $0.00" in err
-    assert re.search(r"estimated cost: \$0\.04 = [\d,]+ tokens x \d+ epochs \(auto\)", err)
+    assert re.search(r"estimated cost: \$0\.04 = [\d,]+ billed tokens x \d+ epochs \(auto\) = [\d,]+ billed tokens "
+                     r"\(the job's trained_tokens\)", err)
     assert env.requests == []
     code, _, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--max-cost", "5", "--detach")
     assert code == 0 and len(server_jobs(env)) == 1

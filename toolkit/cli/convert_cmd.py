@@ -28,6 +28,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                    help="table column -> system, user, assistant, preferred or non_preferred (repeatable; "
                         "several columns for one field are joined with a blank line)")
     p.add_argument("--system", metavar="TEXT", help="system prompt for examples that have none")
+    p.add_argument("--encoding", metavar="NAME",
+                   help="what a CSV or TSV file was saved in, any Python codec name: cp1252 (Windows-1252, "
+                        "Excel's default), latin-1, utf-16, mac_roman... (default: UTF-8, or UTF-16 with its "
+                        "byte-order mark; other bytes stop with the line and column of the first one)")
     add_target_args(p, what="to lint the result for")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.set_defaults(run=run)
@@ -35,12 +39,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from ..convert import convert, parse_mapping
+    from ..text_encoding import label
     from .target_args import settings
 
     linting = settings(args, args.output)  # a bad [tool.tunesmith] stops the command before anything is written
     with inputs.regular_file(args.source) as source:  # a format may be read twice (JSONL or one array?): a pipe is copied
         result = convert(source, args.output, from_format=args.from_format, to_format=args.to_format,
-                         mapping=parse_mapping(args.map), system=args.system, overwrite=args.force)
+                         mapping=parse_mapping(args.map), system=args.system, encoding=args.encoding,
+                         overwrite=args.force)
+    if result.encoding not in (None, "utf-8", "utf-8-sig"):  # never a silent choice: say what the table was read as
+        print(f"read {args.source} as {label(result.encoding)}", file=sys.stderr)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
     print(f"wrote {result.records:,} record(s) to {result.output} ({what})", file=sys.stderr)
     if args.to_format:

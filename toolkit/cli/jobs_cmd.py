@@ -158,11 +158,14 @@ def _show(args: argparse.Namespace, client: Any, conn: Any, registry: Any) -> in
     if args.format == "json":
         _json(job)
         return 0
+    from .. import catalog
+
     method = getattr(getattr(job, "method", None), "type", None) or "supervised"
+    tokens = "tokens trained" if catalog.provider(conn.provider).api.local else "billed tokens"  # its trained_tokens
     lines = [("job", job.id), ("status", job.status), ("model", job.model), ("method", method),
              ("fine-tuned model", job.fine_tuned_model or "-"), ("training file", job.training_file),
              ("validation file", job.validation_file or "-"), ("created", _when(job.created_at)),
-             ("finished", _when(job.finished_at)), ("trained tokens", str(job.trained_tokens or "-")),
+             ("finished", _when(job.finished_at)), (tokens, str(job.trained_tokens or "-")),
              ("result files", ", ".join(job.result_files or []) or "-")]
     error = getattr(job, "error", None)
     if error is not None and getattr(error, "message", None):

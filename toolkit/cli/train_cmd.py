@@ -166,7 +166,8 @@ def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
         prov = catalog.provider(conn.provider)
         where = f" ({prov.title}'s list price; {conn.host} may charge differently)" \
             if prov.api.is_compatible(conn.base_url) else ""
-        print(f"estimated cost: ${est.usd:,.2f} = {est.tokens_per_epoch:,} tokens x {epochs} at {est.note}{where} "
+        print(f"estimated cost: ${est.usd:,.2f} = {est.tokens_per_epoch:,} billed tokens x {epochs} = "
+              f"{est.charged_tokens:,} billed tokens (the job's trained_tokens) at {est.note}{where} "
               f"(price as of {est.price_date})", file=err)
     else:
         why = est.note if est is not None else why

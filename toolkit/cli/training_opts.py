@@ -245,8 +245,9 @@ def _succeeded(args: argparse.Namespace, job: Any, conn: Connection, out: TextIO
     from ..training.console import printable
 
     tokens = getattr(job, "trained_tokens", None)
-    print(printable(f"fine-tuned model: {job.fine_tuned_model}") + (f" ({tokens:,} trained tokens)" if tokens else ""),
-          file=err)
+    what = "tokens trained on this machine" if catalog.provider(conn.provider).api.local else "billed tokens"
+    counted = f" ({tokens:,} {what}: the job's trained_tokens)" if tokens else ""
+    print(printable(f"fine-tuned model: {job.fine_tuned_model}") + counted, file=err)
     print(printable(job.fine_tuned_model), file=out, flush=True)
     step = catalog.provider(conn.provider).api.deploy
     if step is not None:

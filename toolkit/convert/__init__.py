@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_writer
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, os_problem
+from ..text_encoding import decode_text
 from . import tabular, trainers
 
 TABLES = tabular.FORMATS
@@ -38,6 +39,7 @@ class ConvertResult:
     records: int
     from_format: str | None
     to_format: str | None
+    encoding: str | None = None  # what a CSV or TSV source was read as (a Python codec name)
 
 
 class Problems:
@@ -192,25 +194,31 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
 
 
 def iter_records_from(source: str | os.PathLike[str], from_format: str, problems: Problems, *,
-                      mapping: Mapping[str, str] | None = None, system: str | None = None) -> Iterator[dict[str, Any]]:
+                      mapping: Mapping[str, str] | None = None, system: str | None = None,
+                      encoding: str | None = None) -> Iterator[dict[str, Any]]:
     """The records (OpenAI chat or DPO) that ``source`` in ``from_format`` converts to, one at a time.
 
-    What cannot be converted goes to ``problems`` (the caller raises them at the end).
+    What cannot be converted goes to ``problems`` (the caller raises them at the end). ``encoding``:
+    what a CSV or TSV file was saved in (None: UTF-8, else an error naming the line and column).
     """
     src = os.fspath(source)
     if from_format in TABLES:
-        yield from tabular.records(src, from_format, mapping or {}, system, problems)
+        yield from tabular.records(src, from_format, mapping or {}, system, problems, encoding)
         return
     if from_format not in trainers.READERS:
         raise UsageError(f"--from {from_format!r}: choose one of {', '.join(FROM_FORMATS)}")
+    if encoding is not None:
+        raise UsageError(f"--encoding goes with --from csv or tsv; {from_format} is JSON, which is UTF-8 by its "
+                         "standard")
     yield from _converted(src, lambda item, say: trainers.READERS[from_format](item, system, say), problems)
 
 
 def records_from(source: str | os.PathLike[str], from_format: str, *, mapping: Mapping[str, str] | None = None,
-                 system: str | None = None) -> list[dict[str, Any]]:
+                 system: str | None = None, encoding: str | None = None) -> list[dict[str, Any]]:
     """The records (OpenAI chat or DPO) that ``source`` in ``from_format`` converts to."""
     problems = Problems(os.fspath(source))
-    records = list(iter_records_from(source, from_format, problems, mapping=mapping, system=system))
+    records = list(iter_records_from(source, from_format, problems, mapping=mapping, system=system,
+                                     encoding=encoding))
     problems.raise_if_any()
     return records
 
@@ -254,8 +262,13 @@ def _checked(items: Iterator[dict[str, Any]], problems: Problems) -> Iterator[di
 
 def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, from_format: str | None = None,
             to_format: str | None = None, mapping: Mapping[str, str] | None = None, system: str | None = None,
-            overwrite: bool = False) -> ConvertResult:
-    """Convert ``source`` into ``output``: exactly one of ``from_format`` (into Tunesmith JSONL) or ``to_format``."""
+            encoding: str | None = None, overwrite: bool = False) -> ConvertResult:
+    """Convert ``source`` into ``output``: exactly one of ``from_format`` (into Tunesmith JSONL) or ``to_format``.
+
+    ``encoding``: what a CSV or TSV source was saved in (None: UTF-8, or UTF-16 with its byte-order
+    mark; any other bytes stop with :class:`~toolkit.text_encoding.NotUtf8`). ``ConvertResult.encoding``
+    says what the source was read as.
+    """
     src, dst = os.fspath(source), os.fspath(output)
     if (from_format is None) == (to_format is None):
         raise UsageError("give exactly one of --from (into Tunesmith JSONL) or --to (out of it)")
@@ -267,14 +280,21 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
         raise UsageError(f"{dst} exists; remove it or pass --force to overwrite it")
     if not Path(dst).resolve().parent.is_dir():
         raise InputError(f"{Path(dst).parent}: no such folder")
-    if to_format is not None and (mapping or system):
-        raise UsageError("--map and --system go with --from")
+    if to_format is not None and (mapping or system or encoding):
+        raise UsageError("--map, --system and --encoding go with --from")
     problems = Problems(src)
+    if from_format in tabular.TEXT_FORMATS:  # the encoding, found (or checked) before anything is written
+        try:
+            data = Path(src).read_bytes()
+        except OSError as exc:
+            raise os_problem(src, exc, "cannot read") from None
+        encoding = decode_text(data, src, encoding).encoding
+        del data
     if from_format is not None:
-        records = iter_records_from(src, from_format, problems, mapping=mapping, system=system)
+        records = iter_records_from(src, from_format, problems, mapping=mapping, system=system, encoding=encoding)
         n = write_records(dst, _checked(records, problems), as_array=False)
     else:
         assert to_format is not None  # exactly one of the two formats was given (checked above)
         items = iter_records_to(src, to_format, problems)
         n = write_records(dst, _checked(items, problems), as_array=dst.lower().endswith(".json"))
-    return ConvertResult(src, dst, n, from_format, to_format)
+    return ConvertResult(src, dst, n, from_format, to_format, encoding)

@@ -6,21 +6,25 @@ columns mapped to one field are joined with a blank line, in the order given. Wi
 mapping, columns named like a field (or ``prompt``/``question``/``instruction`` -> user,
 ``response``/``answer``/``completion``/``output`` -> assistant, ``chosen``/``rejected``) are
 used. Cells are read as text exactly as written (``NA`` stays ``NA``). Rows are numbered as a
-spreadsheet shows them: the header is row 1.
+spreadsheet shows them: the header is row 1. CSV and TSV files are read as UTF-8 unless an encoding
+is given (:mod:`toolkit.text_encoding`: a file that is not UTF-8 stops with its line and column).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, os_problem
+from ..text_encoding import decode_text
 
 if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("csv", "tsv", "xlsx", "parquet")
+TEXT_FORMATS = ("csv", "tsv")  # the others carry their own encoding
 FIELDS = ("system", "user", "assistant", "preferred", "non_preferred")
 ALIASES = {
     "system": "system", "system_prompt": "system",
@@ -50,13 +54,27 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def read_table(path: str, fmt: str) -> pd.DataFrame:
-    """The table as text cells (parquet keeps its types; they are turned into text per cell)."""
+def read_table(path: str, fmt: str, encoding: str | None = None) -> pd.DataFrame:
+    """The table as text cells (parquet keeps its types; they are turned into text per cell).
+
+    ``encoding``: what a CSV or TSV file was saved in (None: UTF-8 or UTF-16 with its byte-order mark,
+    else :class:`~toolkit.text_encoding.NotUtf8`).
+    """
+    import io
+
     import pandas as pd
 
+    if fmt in TEXT_FORMATS:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise os_problem(path, exc, "cannot read") from None
+        text = decode_text(data, path, encoding).text
+    elif encoding is not None:
+        raise UsageError(f"--encoding goes with --from csv or tsv; {fmt} files carry their own encoding")
     try:
-        if fmt in ("csv", "tsv"):
-            return pd.read_csv(path, sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False)
+        if fmt in TEXT_FORMATS:
+            return pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False)
         if fmt == "xlsx":
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         return pd.read_parquet(path)
@@ -106,9 +124,9 @@ def _cell(value: Any) -> str:
 
 
 def records(path: str, fmt: str, mapping: Mapping[str, str], system: str | None,
-            problems: Report) -> list[dict[str, Any]]:
+            problems: Report, encoding: str | None = None) -> list[dict[str, Any]]:
     """One record per row; empty required cells are reported (naming the row and column)."""
-    table = read_table(path, fmt)
+    table = read_table(path, fmt, encoding)
     columns = [str(c) for c in table.columns]
     mapping = dict(mapping) or _auto_mapping(columns, path)
     _check_mapping(mapping, columns, path)

@@ -240,6 +240,8 @@ class Trainer:
                 try:
                     result = check_file(data, file_id=file_id, param=param, method=job.method,
                                         expected=job.expected_format)
+                    if param == "training_file" and isinstance(result, Dataset):
+                        result.billed_tokens = self._billed_tokens(job, file_id, data)
                 except Exception as exc:  # a bug in the checks fails this job, never the sandbox's job list
                     traceback.print_exc(file=sys.stderr)
                     result = FileProblem("invalid_file", f"The sandbox could not check the "
@@ -249,6 +251,18 @@ class Trainer:
                     break
         with self.store.lock:
             job.checked, job.checked_at = results, time.monotonic()
+
+    def _billed_tokens(self, job: Job, file_id: str, data: bytes) -> int:
+        """Tokens billed per epoch for the training file: the count ``tunesmith train`` estimates with.
+
+        The API reports them times the epochs as the job's ``trained_tokens`` ("the total number of
+        billable tokens processed by this fine-tuning job"): every token of every example (system
+        and user turns, assistant turns with weight 0, a preference pair's rejected answer), each
+        example up to the model's context. In this thread: the server's other requests go on.
+        """
+        from .. import stats
+
+        return stats.compute(data, provider=self.plays, model=job.model, workers=1, name=file_id).billed_tokens
 
     # lifecycle
     def _job(self, job_id: str) -> Job:
@@ -348,7 +362,7 @@ class Trainer:
                                 for r in job.rows]
         result = self.store.add_file("step_metrics.csv", "fine-tune-results", ("\n".join(lines) + "\n").encode())
         job.result_files = [result.id]
-        job.trained_tokens = plan.tokens * plan.n_epochs
+        job.trained_tokens = plan.billed_tokens * plan.n_epochs  # the API's name for the billed tokens
         job.status, job.finished_at = "succeeded", self._wall(job, at)
         self.models[job.fine_tuned_model] = job.pairs
         self._emit(job, at, f"New fine-tuned model created: {job.fine_tuned_model}")

@@ -18,7 +18,7 @@ class Plan:
     """The hyperparameters a job trains with, resolved once its training file is validated."""
 
     examples: int
-    tokens: int
+    billed_tokens: int  # per epoch: every token of every example up to the model's context (toolkit.stats)
     n_epochs: int
     batch_size: int
     learning_rate_multiplier: float
@@ -95,7 +95,7 @@ def plan(dataset: Dataset, requested: dict[str, Any], method: str) -> Plan:
     beta = None
     if method == "dpo":
         beta = 0.1 if requested["beta"] == "auto" else float(requested["beta"])
-    return Plan(examples=n, tokens=dataset.tokens, n_epochs=epochs, batch_size=batch,
+    return Plan(examples=n, billed_tokens=dataset.billed_tokens, n_epochs=epochs, batch_size=batch,
                 learning_rate_multiplier=2.0 if rate == "auto" else float(rate), beta=beta)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import formats
-from .text import approx_tokens, content_text, words
+from .text import content_text, words
 
 MIN_EXAMPLES = 10
 ROLES = tuple(sorted(formats.ALL_ROLES))  # as the server lists them
@@ -36,10 +36,11 @@ class FileProblem:
 
 @dataclass
 class Dataset:
-    """What a valid file holds: its example count, approximate tokens and question/answer pairs."""
+    """What a valid file holds: its example count and question/answer pairs (and, for a training file, the
+    tokens billed per epoch, which the job counts with :func:`toolkit.stats.compute`)."""
 
     examples: int = 0
-    tokens: int = 0
+    billed_tokens: int = 0
     pairs: list[tuple[frozenset[str], str]] = field(default_factory=list)
 
 
@@ -123,12 +124,8 @@ def _example_problem(value: dict[str, Any], expected: str, number: int) -> str |
 def _add_example(dataset: Dataset, value: dict[str, Any], expected: str) -> None:
     if expected == "completion":
         question, answer = str(value["prompt"]), str(value["completion"])
-        dataset.tokens += approx_tokens(question) + approx_tokens(answer)
     else:
         messages = value["messages"] if expected == "chat" else value["input"]["messages"]
-        outputs = [] if expected == "chat" else [*value["preferred_output"], *value["non_preferred_output"]]
-        dataset.tokens += sum(approx_tokens(content_text(m.get("content"))) for m in [*messages, *outputs]
-                              if isinstance(m, dict))
         question, answer = _chat_pair(messages, value, expected)
     if answer:
         dataset.pairs.append((words(question), answer))

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from toolkit import catalog
 from toolkit.errors import ToolkitError
 from toolkit.training.deploy import instructions
 from toolkit.training.errors import job_failure
@@ -46,7 +47,9 @@ def _status(mon: live.JobMonitor, provider: str) -> None:
     cols = st.columns(3)
     cols[0].metric("Status", mon.status or "…")
     cols[1].metric("Step", f"{mon.step} / {mon.total_steps or '?'}")
-    cols[2].metric("Trained tokens", f"{getattr(job, 'trained_tokens', None) or 0:,}")
+    local = catalog.provider(provider).api.local
+    cols[2].metric("Tokens trained" if local else "Billed tokens", f"{getattr(job, 'trained_tokens', None) or 0:,}",
+                   help="all epochs, as the job reports them (its trained_tokens)")
     if mon.total_steps:
         st.progress(min(1.0, mon.step / mon.total_steps))
     if mon.notice:

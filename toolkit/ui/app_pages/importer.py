@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from toolkit import convert
+from toolkit import convert, text_encoding
 from toolkit.convert import tabular
 from toolkit.edit import Dataset
 from toolkit.edit.entries import parse_entries
@@ -32,32 +32,29 @@ BINARY_FORMATS = ("xlsx", "parquet")
 
 
 def _as_utf8(data: bytes, name: str, fmt: str) -> bytes | None:
-    """The upload's bytes as UTF-8 (text formats that are not UTF-8: the user chooses the encoding).
+    """The upload's bytes as UTF-8 (read by the converter's own :func:`~toolkit.text_encoding.decode_text`).
 
-    None (with the choice on the page) while no encoding reads the file.
+    Text that is not UTF-8 (nor UTF-16 with its byte-order mark): the user chooses the encoding,
+    starting from the likely one. None (with the choice on the page) while the choice cannot read it.
     """
     if fmt in BINARY_FORMATS:
         return data
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        guess = "utf-16"
-    else:
-        try:
-            data.decode("utf-8")
-            return data
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            widgets.alert("warning", f"{name} is not UTF-8 (byte 0x{data[exc.start:exc.start + 1].hex()} on line "
-                                     f"{line}); choose the encoding it was saved in and check the preview.")
-            guess = "cp1252"
-    options: list[str] = list(ENCODINGS)
-    encoding: str = st.selectbox("Read the file as", options, index=options.index(guess),
-                                 format_func=lambda name: ENCODINGS[name], key="imp_encoding") or guess
     try:
-        return data.decode(encoding).encode("utf-8")
-    except UnicodeDecodeError as exc:
-        widgets.alert("error", f"{name} cannot be read as {encoding} (byte 0x{exc.object[exc.start:exc.start + 1].hex()} "
-                               f"at offset {exc.start:,}); choose another encoding")
-        return None
+        decoded = text_encoding.decode_text(data, name)
+    except text_encoding.NotUtf8 as exc:
+        widgets.alert("warning", f"{exc.summary}. Choose the encoding it was saved in and check the preview.")
+        options: list[str] = list(ENCODINGS)
+        guess = exc.likely if exc.likely in options else "cp1252"
+        encoding: str = st.selectbox("Read the file as", options, index=options.index(guess),
+                                     format_func=lambda name: ENCODINGS[name], key="imp_encoding") or guess
+        try:
+            decoded = text_encoding.decode_text(data, name, encoding)
+        except text_encoding.UnreadableText as exc:
+            widgets.alert("error", f"{exc.summary}; choose another encoding")
+            return None
+    if decoded.encoding not in ("utf-8", "utf-8-sig"):
+        st.caption(f"{widgets.md(name)} is read as {text_encoding.label(decoded.encoding)}.")
+    return decoded.text.encode("utf-8")
 
 
 def _named(message: str, tmp: str, name: str) -> str:
