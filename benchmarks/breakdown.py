@@ -6,8 +6,9 @@
 Each stage runs on its own over the same records, in this process and on one core: parse (the
 reader: bytes to records, duplicate keys, line numbers), formats and copies (format detection,
 byte-identical lines), schema (the compiled validator on every record), rules (every record rule
-but the token one, with each rule's own time), tokens (C200: the encoding's load and the examples
-long enough to need counting), near-duplicates (the collector on every record and F131 at the
+but the token one, record by record as the engine runs them; each rule's own time, and that of the shared
+hints, from a second run that reads the clock around each call), tokens (C200: the encoding's load and the
+examples long enough to need counting), near-duplicates (the collector on every record and F131 at the
 end), other collectors and file rules. Then the whole lint runs single-process
 (``TUNESMITH_PARALLEL=0``); what the stages do not explain is the engine's own work (turning
 findings into diagnostics with line:column, bookkeeping). `tunesmith lint` itself does all of this
@@ -32,12 +33,13 @@ from toolkit import formats, schemas, tokenizer
 from toolkit.config import Settings
 from toolkit.engine import Linter, _gather
 from toolkit.reader import FileFacts, JsonlReader, Record
-from toolkit.rules import RULES, load_all
+from toolkit.rules import RULES, hints, load_all
 from toolkit.rules.context import Context, FileSummary
-from toolkit.rules.registry import COLLECTORS, Finding
+from toolkit.rules.registry import COLLECTORS, Finding, Rule
 
 TOKENS = ("C200",)  # the rule that runs the tokenizer
 NEAR = "near-duplicates"
+Check = Callable[[Record, Context], Iterable[Finding]]
 
 
 def _cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -49,6 +51,32 @@ def _cpu(fn: Callable[[], Any]) -> tuple[float, Any]:
 def _findings(check: Callable[..., Iterable[Finding]], subjects: list[Any], ctx: Context) -> list[list[Finding]]:
     """The findings of a rule's ``check`` on each of ``subjects`` (records, or a file's summary)."""
     return [list(check(subject, ctx)) for subject in subjects]
+
+
+def _rule_times(if_valid: list[tuple[Rule, Check]], if_invalid: list[tuple[Rule, Check]], items: list[Record],
+                valid: list[bool], ctx: Context) -> dict[str, float]:
+    """CPU seconds of each record rule, run as the engine runs them: record by record, every rule in turn (the
+    rules share each record's hints and messages, found by the first rule that asks). Finding the structural
+    hints (:mod:`toolkit.rules.hints`) counts under ``hints``. The clock read around each call adds to each
+    figure: ``total`` is the same run without it."""
+    out: collections.defaultdict[str, float] = collections.defaultdict(float)
+
+    def plain() -> None:
+        for rec, ok in zip(items, valid, strict=True):
+            for _, check in if_valid if ok else if_invalid:
+                list(check(rec, ctx))
+
+    out["total"], _ = _cpu(plain)
+    clock = time.process_time
+    for rec, ok in zip(items, valid, strict=True):
+        start = clock()
+        hints.of(rec)
+        out["hints"] += clock() - start
+        for rule, check in if_valid if ok else if_invalid:
+            start = clock()
+            list(check(rec, ctx))
+            out[rule.code] += clock() - start
+    return dict(out)
 
 
 def _add_all(box: Any, items: list[Record]) -> None:
@@ -72,11 +100,9 @@ def breakdown(path: Path) -> dict[str, Any]:
     validator = schemas.validator(fmt)
     schema, valid = _cpu(lambda: [validator.is_valid(i.value) for i in items])
 
-    per_rule: dict[str, float] = {}
-    for rule, check in plan.record[fmt, True]:
-        chosen = [i for i, ok in zip(items, valid, strict=True) if ok or not rule.structural]
-        per_rule[rule.code], _ = _cpu(functools.partial(_findings, check, chosen, ctx))
+    per_rule = _rule_times(plan.record[fmt, True], plan.record[fmt, False], items, valid, ctx)
     counting = sum(per_rule.pop(code, 0.0) for code in TOKENS)
+    rules = per_rule.pop("total") - counting  # C200's share, as measured with the clock
 
     collected: dict[str, float] = {}
     for kind in plan.collectors:
@@ -94,7 +120,7 @@ def breakdown(path: Path) -> dict[str, Any]:
         "parse": parse,
         "formats and copies": facts,
         "schema": schema,
-        "rules": sum(per_rule.values()),
+        "rules": max(0.0, rules),
         "tokens": load + counting,
         "near-duplicates": near,
         "other collectors and file rules": sum(collected.values()) + sum(file_rules.values()),
@@ -104,7 +130,7 @@ def breakdown(path: Path) -> dict[str, Any]:
         "file": str(path), "records": len(items), "mb": round(path.stat().st_size / 1e6, 1),
         "whole_cpu_s": round(whole, 3),
         "stages_cpu_s": {k: round(v, 3) for k, v in stages.items()},
-        "slowest_rules_cpu_s": {f"{k} {RULES[k].name}": round(v, 3)
+        "slowest_rules_cpu_s": {f"{k} {RULES[k].name}" if k in RULES else k: round(v, 3)
                                 for k, v in sorted(per_rule.items(), key=lambda kv: -kv[1])[:8]},
     }
 

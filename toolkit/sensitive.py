@@ -52,11 +52,13 @@ _SECRETS: list[tuple[str, re.Pattern[str], bool]] = [  # label, pattern, body mu
     ("a bearer token", re.compile(r"\b[Bb]earer\s+([A-Za-z0-9._~+/-]{20,}=*)"), True),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"), False),
 ]
-# Literal hints of each secret pattern: `in` on bytes is far faster than a regex scan of long lines. The hints
-# holding "_" are looked for only in lines that hold one (two lines in three have none), those with "A" alike.
-_SECRET_HINTS = (b"sk-", b"xox", b"eyJ", b"earer", b"PRIVATE KEY")
-_SECRET_HINTS_WITH = ((b"_", (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"k_live_")),
-                      (b"A", (b"AKIA", b"ASIA", b"AIza")))
+# Literal hints of each secret pattern: `in` on bytes is far faster than a regex scan of long lines. Each group of
+# hints is looked for only in lines holding its gate, a byte of every hint of the group that most text lacks: a
+# one-byte search is several times faster than a longer one, and a byte that a line holds is found at once.
+_SECRET_HINTS = ((b"-", (b"sk-",)), (b"x", (b"xox",)), (b"J", (b"eyJ",)), (b"r", (b"earer",)),
+                 (b"V", (b"PRIVATE KEY",)),
+                 (b"_", (b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_", b"k_live_")),
+                 (b"A", (b"AKIA", b"ASIA", b"AIza")))
 _PLACEHOLDER = re.compile(r"(?i)example|x{6}|your|dummy|placeholder|redacted|0{8}")
 
 _EMAIL = re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+"
@@ -69,20 +71,30 @@ _NOT_PEOPLE = frozenset({"git"})  # git@github.com:org/repo: an SSH remote, not 
 
 _PHONE = re.compile(r"(?<![\w+.-])(?:\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}|(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4})"
                     r"(?![\w-])")
-# Every phone match holds "+<digit>" or "ddd-dddd" / "ddd.dddd": look for those with digits folded to 0.
+# Every phone match holds "+<digit>" or "ddd-dddd" / "ddd.dddd": look for those with digits folded to 0 (each
+# only in lines holding its "+", "-" or ".", and the line folded once).
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_PHONE_HINTS = (b"+0", b"000-0000", b"000.0000")
+_PHONE_HINTS = ((b"+", b"+0"), (b"-", b"000-0000"), (b".", b"000.0000"))
 
 
 def might_hold(raw: bytes, kind: str) -> bool:
     """Whether the raw bytes of a record can hold a match of ``kind`` (a fast test before walking it)."""
     if kind == SECRET:
-        return (any(hint in raw for hint in _SECRET_HINTS)
-                or any(gate in raw and any(hint in raw for hint in hints) for gate, hints in _SECRET_HINTS_WITH))
+        for gate, hints in _SECRET_HINTS:  # loops, not any(...): this runs on every line
+            if gate in raw:
+                for hint in hints:
+                    if hint in raw:
+                        return True
+        return False
     if kind == EMAIL:
         return b"@" in raw and _EMAIL_HINT.search(raw) is not None
-    folded = raw.translate(_DIGITS_TO_ZERO)
-    return any(hint in folded for hint in _PHONE_HINTS)
+    folded = None
+    for gate, hint in _PHONE_HINTS:
+        if gate in raw:
+            folded = raw.translate(_DIGITS_TO_ZERO) if folded is None else folded
+            if hint in folded:
+                return True
+    return False
 
 
 def _random_looking(token: str) -> bool:

@@ -8,8 +8,9 @@ from typing import Any
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import is_trained
+from . import hints
 from .context import Context, FileSummary
-from .messages import has_call, iter_messages, label, mentions, messages_of, role_of
+from .messages import has_call, iter_messages, label, messages_of, role_of
 from .registry import Finding, collector, file_rule, record_rule
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -54,7 +55,7 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
     should be a valid string" (2024). The later spec allows text parts, but whether the
     validator accepts them now is unconfirmed, so join the parts into one string
     (`tunesmith fix` does it)."""
-    if not mentions(rec.raw, b'"tool"'):
+    if not hints.of(rec).tool:
         return
     for i, m in iter_messages(rec.value):
         content = m.get("content")

@@ -11,6 +11,7 @@ from ..diagnostics import Severity
 from ..plural import plural
 from ..reader import Record
 from ..records import type_name
+from . import hints
 from .context import Context, FileSummary
 from .messages import label, role_of
 from .registry import Finding, collector, file_rule, record_rule
@@ -106,7 +107,7 @@ def too_many_images(rec: Record, ctx: Context) -> Iterator[Finding]:
     (the limit comes from the provider catalog). Split an example with more images into several
     examples."""
     limit = ctx.provider.max_images_per_example
-    if b"image_url" not in rec.raw:
+    if not hints.of(rec).image_url:
         return
     pointers = [pointer for pointer, *_ in image_parts(rec.value)]
     if limit and len(pointers) > limit:
@@ -128,7 +129,7 @@ def unsupported_image_data(rec: Record, ctx: Context) -> Iterator[Finding]:
     downloaded.
     Evidence: documented (https://platform.openai.com/docs/guides/vision-fine-tuning: size,
     formats, modes, and the skip reasons)."""
-    if b"data:image/" not in rec.raw:
+    if not hints.of(rec).data_image:
         return
     for pointer, i, m, part in image_parts(rec.value):
         obj = part.get("image_url")
@@ -177,7 +178,7 @@ class ImageExamples:
         self.first_line: int | None = None
 
     def add(self, rec: Record) -> None:
-        if b"image_url" in rec.raw and has_image(rec.value):
+        if hints.of(rec).image_url and has_image(rec.value):
             self.count += 1
             self.first_line = self.first_line or rec.line
 

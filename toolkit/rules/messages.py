@@ -34,16 +34,6 @@ def iter_messages(value: Any) -> list[tuple[int, dict[str, Any]]]:
     return pairs
 
 
-def mentions(raw: bytes, *needles: bytes) -> bool:
-    """Whether the record's raw text holds any of ``needles`` (a key or a value as JSON writes it).
-
-    A rule that needs, say, a ``"tool_calls"`` key returns at once when its raw line has none:
-    most records of a file have nothing for most rules, and a byte search costs far less than
-    walking the messages.
-    """
-    return any(n in raw for n in needles)
-
-
 def role_of(message: dict[str, Any]) -> str | None:
     """The message's role when it is a string, else None."""
     role = message.get("role")

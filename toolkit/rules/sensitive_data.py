@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from .. import sensitive
 from ..diagnostics import Severity
 from ..reader import Record
+from . import hints
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -15,7 +16,7 @@ _LEAK = "training data can come back in the fine-tuned model's answers"
 
 
 def _findings(rec: Record, kind: str, advice: str) -> Iterator[Finding]:
-    if not sensitive.might_hold(rec.raw, kind):
+    if not hints.of(rec).sensitive(kind):
         return
     for pointer, match in sensitive.scan(rec.value, kind):
         yield Finding(pointer, f"{match.label} ({match.masked}) at character {match.start + 1} of this string; "

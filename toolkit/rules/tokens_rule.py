@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from .. import tokenizer
 from ..diagnostics import Severity
 from ..reader import Record, walk
+from . import hints
 from .context import Context
 from .registry import Finding, record_rule
 
@@ -27,7 +28,7 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
     32,768 for gpt-4.1-nano on Azure, 16,385 for gpt-3.5-turbo); tokens are counted the
     Cookbook's way with the model's encoding. Shorten the example or split the conversation."""
     limit = ctx.model.context
-    if (len(rec.raw) <= limit and b"image_url" not in rec.raw) or not isinstance(rec.value, dict):
+    if (len(rec.raw) <= limit and not hints.of(rec).image_url) or not isinstance(rec.value, dict):
         return  # a text token is at least one UTF-8 byte, so a short line cannot be over (images aside)
     enc = tokenizer.encoding(ctx.model.encoding)
     value = rec.value
@@ -56,9 +57,7 @@ def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
     completion terminator, and the report is about chat files.
     Evidence: observed (https://github.com/johny-b/llmcomp/issues/59, a chat file); the other tokens
     are inferred from the tokenizers' special-token lists."""
-    raw = rec.raw
-    # "<" written as a JSON escape (Go and HTML-safe encoders do this) still decodes to "<|"
-    if b"<|" not in raw and b"u003c|" not in raw and b"u003C|" not in raw:
+    if not hints.of(rec).special_token:  # also "<" written as a JSON escape, which still decodes to "<|"
         return
     for pointer, value in walk(rec.value):
         if isinstance(value, str) and "<|" in value:

@@ -10,8 +10,9 @@ from .. import pointers
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import type_name
+from . import hints
 from .context import Context
-from .messages import function_of, has_call, iter_messages, label, mentions, messages_of, role_of, tool_calls_of
+from .messages import function_of, has_call, iter_messages, label, messages_of, role_of, tool_calls_of
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -97,7 +98,7 @@ def tool_arguments_not_json(rec: Record, ctx: Context) -> Iterator[Finding]:
     `"{\\"city\\": \\"Paris\\"}"`. A string that does not parse (single quotes, a truncated
     object, plain text) teaches the model to emit calls no program can read. Write it with
     `json.dumps(args)`."""
-    if not mentions(rec.raw, b'"arguments"'):
+    if not hints.of(rec).arguments:
         return
     for i, m in iter_messages(rec.value):
         if role_of(m) != "assistant":
@@ -134,7 +135,7 @@ def unknown_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
     assistant message of the same example; otherwise the result answers nothing. Usually the
     ids were renumbered or the assistant message was cut. Use the id of the call it answers.
     Unconfirmed by a server message."""
-    if not mentions(rec.raw, b'"tool_call_id"'):
+    if not hints.of(rec).tool_call_id:
         return
     seen: list[str] = []
     for i, m in iter_messages(rec.value):
@@ -155,7 +156,7 @@ def unanswered_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
     `tool_call_id`) before the next user or assistant turn; otherwise the model learns a
     conversation in which tools never answer. A call in the last assistant message is fine:
     the example then teaches the call itself."""
-    if not mentions(rec.raw, b'"tool_calls"'):
+    if not hints.of(rec).tool_calls:
         return
     pending: list[tuple[str, str]] = []  # (id, pointer) of calls still waiting for a result
     for i, m in iter_messages(rec.value):
@@ -181,7 +182,7 @@ def duplicate_tool_call_id(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Tool call ids pair each call with its result, so within one example they should be unique;
     with a repeated id the results cannot be told apart. (Reusing the same id in different
     examples is harmless.) Give each call its own id, e.g. `call_1`, `call_2`."""
-    if not mentions(rec.raw, b'"tool_calls"'):
+    if not hints.of(rec).tool_calls:
         return
     seen: set[str] = set()
     for i, m in iter_messages(rec.value):

@@ -10,8 +10,9 @@ from .. import pointers
 from ..diagnostics import Severity
 from ..reader import Record
 from ..records import type_name
+from . import hints
 from .context import Context
-from .messages import function_of, has_call, iter_messages, label, mentions, role_of, tool_calls_of
+from .messages import function_of, has_call, iter_messages, label, role_of, tool_calls_of
 from .registry import Finding, record_rule
 
 E, W = Severity.ERROR, Severity.WARNING
@@ -184,7 +185,8 @@ def undeclared_tool_called(rec: Record, ctx: Context) -> Iterator[Finding]:
     among them; otherwise the model learns to call a function it was never shown, often a typo
     or a renamed function. The docs allow trimming definitions to save tokens, so this is only a
     warning. Examples without any definitions are not checked."""
-    if not mentions(rec.raw, b'"tool_calls"', b'"function_call"'):
+    found = hints.of(rec)
+    if not (found.tool_calls or found.function_call):
         return
     declared: set[str] | None = None
     for i, m in iter_messages(rec.value):
@@ -214,7 +216,7 @@ def azure_unsupported_tool_schema(rec: Record, ctx: Context) -> Iterator[Finding
     writes `Optional[...]`) made every line fail with "contains invalid schema"; so did
     `"content": null` on assistant tool-call messages. Remove those keywords (make the field
     optional by leaving it out of `required`) and drop the null content."""
-    if b"null" not in rec.raw and b'"title"' not in rec.raw:  # cheap exit: nothing to find (keys are rarely escaped)
+    if not hints.of(rec).null_or_title:  # cheap exit: nothing to find (keys are rarely escaped)
         return
     for array, k, fn in definitions(rec.value, ctx.file_format == "chat"):
         params = fn.get("parameters")
@@ -344,7 +346,7 @@ def azure_function_role(rec: Record, ctx: Context) -> Iterator[Finding]:
     since, so this is a warning. Use tools instead: an assistant `tool_calls` entry answered by a
     `tool` message with its `tool_call_id`. Reported once per example.
     Evidence: observed (one public report, 2024)."""
-    if not mentions(rec.raw, b'"function"'):
+    if not hints.of(rec).function:
         return
     for i, m in iter_messages(rec.value):
         if m.get("role") == "function":
