@@ -65,10 +65,13 @@ def _cli(*args: str) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
-def _metric(page: Page, label: str) -> str:
+def _metric(page: Page, label: str, *, redrawing: bool = False) -> str:
+    """The value of the metric ``label``; ``redrawing``: the page may be between two runs, when Streamlit briefly
+    shows both copies of an element (the first is read)."""
     box = page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").get_by_text(label,
                                                                                                        exact=True))
-    return box.get_by_test_id("stMetricValue").inner_text(timeout=WAIT_MS).strip()
+    value = box.get_by_test_id("stMetricValue")
+    return (value.first if redrawing else value).inner_text(timeout=WAIT_MS).strip()
 
 
 def _fits(page: Page) -> tuple[int, int]:
@@ -103,7 +106,8 @@ def test_a_2k_file_agrees_with_lint_and_stats(serve: Callable[..., str], page: P
     deadline = time.monotonic() + CHECK_MS / 1000
     final = (f"{errors:,}", f"{warnings:,}")
     while True:  # until the worker is done the counts say "checking…", never a clean-looking 0
-        value = _metric(page, "Errors"), _metric(page, "Warnings")  # read one after the other: may straddle the end
+        # read one after the other while the check's fragment redraws the page: may straddle the end
+        value = _metric(page, "Errors", redrawing=True), _metric(page, "Warnings", redrawing=True)
         seen.add(value)
         if value == final:
             break

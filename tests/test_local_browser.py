@@ -63,6 +63,7 @@ def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
     tuned = Registry(tmp_path / "home" / "registry.sqlite3").jobs()[0].fine_tuned_model
     assert tuned and tuned.startswith("ft-local-m-")
     expect(page.get_by_text(re.compile(r"^succeeded; trained on .*elle_single_turn\.jsonl"))).to_contain_text(tuned)
+    expect(page.get_by_test_id("stCode").filter(has_text=tuned)).to_have_count(1)  # the new model's id, to copy
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
 
     go_to(page, "Playground")
@@ -75,5 +76,8 @@ def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
     expect(ask).to_be_enabled()
     ask.click()
     expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_have_count(2, timeout=LOCAL_WAIT_MS)
-    expect(page.get_by_test_id("stCode").filter(has_text=tuned)).to_have_count(0)  # answers, not names
+    answers = page.get_by_test_id("stCode")
+    expect(answers).to_have_count(2)  # the base's and the tuned model's
+    expect(answers.filter(has_text=tuned)).to_have_count(0)  # answers, not names
+    assert all(answer.inner_text().strip() for answer in answers.all())
     screenshot(page, "playground-local", height=2400)
