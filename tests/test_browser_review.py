@@ -369,6 +369,8 @@ def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callab
 def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[..., str], page: Page,
                                                                  workspace: Path) -> None:
     (workspace / "blank.jsonl").write_bytes(b"\n\n   \n\n")
+    record = {"messages": [{"role": "user", "content": "Na?"}, {"role": "assistant", "content": "Sodium."}]}
+    (workspace / "notepad.jsonl").write_bytes((json.dumps(record) + "\n").encode("utf-16"))
     load(page, serve())
     open_sample(page, "blank.jsonl", "0 records in 4 entries")
     go_to(page, "Statistics")
@@ -377,3 +379,7 @@ def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[.
     expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
     shots(page, "statistics-blank-lines", height=1000)
+
+    go_to(page, "Dataset")  # UTF-16 (Notepad's "Unicode"): as many records as lint finds, and no traceback
+    open_sample(page, "notepad.jsonl", "0 records in 2 entries")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("4")

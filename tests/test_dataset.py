@@ -129,6 +129,18 @@ def test_nan_and_lone_surrogates_survive_an_edit(tmp_path: Path) -> None:
                                  b'{"role": "assistant", "content": "c"}], "score": NaN}\n')
 
 
+
+def test_a_utf16_file_has_the_records_lint_finds(tmp_path: Path) -> None:
+    """json.loads(bytes) reads UTF-16: the editor counted a record lint refuses, then failed parsing it."""
+    path = tmp_path / "notepad.jsonl"
+    path.write_bytes((json.dumps(_chat("Na?", "Sodium")) + "\n").encode("utf-16"))
+    ds = Dataset.open(path)
+    analysis = Analysis()
+    analysis.run_full(ds)
+    assert ds.records == analysis.totals(ds).records == 0
+    assert not any(e.is_record for e in ds.entries)
+    assert any("UTF-16" in d.message for f in map(analysis.get, ds.entries) if f for d in f.diagnostics)
+
 # -- atomic writes and conflicts ----------------------------------------------------------------
 
 

@@ -113,8 +113,8 @@ def _load(body: bytes) -> dict[str, Any] | None:
     try:
         if body[:1] == b"{" and body[1:2] != b"\0":  # the bytes json.loads would read as UTF-8, read so directly
             value = _DECODE(body.decode("utf-8", "surrogatepass"))
-        else:
-            value = json.loads(body)
+        else:  # as UTF-8, like the reader: json.loads(bytes) would read a UTF-16 line as a record lint refuses
+            value = json.loads(body.decode("utf-8", "surrogatepass"))
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
