@@ -44,7 +44,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = (1280, 1400)
 # What overflows sideways, or is cut off: the page wider than the window, an element of the main area that
 # reaches past it, a button or a label whose text does not fit (ellipsis), a table whose columns need a
-# sideways scroll.
+# sideways scroll, a message box (below its largest size) that hides part of its text.
 OVERFLOW_JS = """() => {
   const problems = [];
   const width = window.innerWidth;
@@ -69,6 +69,15 @@ OVERFLOW_JS = """() => {
         problems.push(`button "${name(b)}" is cut off (${el.scrollWidth} > ${el.clientWidth})`); break;
       }
     }
+  }
+  for (const el of document.querySelectorAll('[data-testid="stMain"] label *')) {  // "Read v…", "Message 3 tr…"
+    if (visible(el) && el.clientWidth >= 4 && el.scrollWidth > el.clientWidth + 1
+        && getComputedStyle(el).overflowX !== 'visible')
+      problems.push(`label "${name(el)}" is cut off (${el.scrollWidth} > ${el.clientWidth})`);
+  }
+  for (const box of document.querySelectorAll('[data-testid="stMain"] textarea[aria-label$=" content"]')) {
+    if (visible(box) && box.clientHeight < 680 && box.scrollHeight > box.clientHeight + 1)  // grown, not at most
+      problems.push(`"${box.getAttribute('aria-label')}" scrolls (${box.scrollHeight} > ${box.clientHeight})`);
   }
   for (const grid of document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"] .dvn-scroller')) {
     if (visible(grid) && grid.scrollWidth > grid.clientWidth + 1)
