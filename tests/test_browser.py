@@ -343,7 +343,8 @@ def test_fix_this_then_save(serve: Callable[..., str], page: Page, workspace: Pa
 
 def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str], page: Page,
                                                          workspace: Path) -> None:
-    path = workspace / "elle_single_turn.jsonl"
+    path = workspace / "elle_single_turn.jsonl"  # line 2 as json.dumps writes it (ASCII): its escape stays
+    path.write_bytes(path.read_bytes().replace(b"Helium's number", b"Helium\\u2019s number", 1))
     before = lines(path)
     load(page, serve())
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")

@@ -44,7 +44,7 @@ pytestmark = pytest.mark.browser
 WIDTHS = (1280, 1400)
 # What overflows sideways, or is cut off: the page wider than the window, an element of the main area that
 # reaches past it, a button or a label whose text does not fit (ellipsis), a table whose columns need a
-# sideways scroll.
+# sideways scroll, a message box (below its largest size) that hides part of its text.
 OVERFLOW_JS = """() => {
   const problems = [];
   const width = window.innerWidth;
@@ -69,6 +69,15 @@ OVERFLOW_JS = """() => {
         problems.push(`button "${name(b)}" is cut off (${el.scrollWidth} > ${el.clientWidth})`); break;
       }
     }
+  }
+  for (const el of document.querySelectorAll('[data-testid="stMain"] label *')) {  // "Read v…", "Message 3 tr…"
+    if (visible(el) && el.clientWidth >= 4 && el.scrollWidth > el.clientWidth + 1
+        && getComputedStyle(el).overflowX !== 'visible')
+      problems.push(`label "${name(el)}" is cut off (${el.scrollWidth} > ${el.clientWidth})`);
+  }
+  for (const box of document.querySelectorAll('[data-testid="stMain"] textarea[aria-label$=" content"]')) {
+    if (visible(box) && box.clientHeight < 680 && box.scrollHeight > box.clientHeight + 1)  // grown, not at most
+      problems.push(`"${box.getAttribute('aria-label')}" scrolls (${box.scrollHeight} > ${box.clientHeight})`);
   }
   for (const grid of document.querySelectorAll('[data-testid="stMain"] [data-testid="stDataFrame"] .dvn-scroller')) {
     if (visible(grid) && grid.scrollWidth > grid.clientWidth + 1)
@@ -369,6 +378,8 @@ def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callab
 def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[..., str], page: Page,
                                                                  workspace: Path) -> None:
     (workspace / "blank.jsonl").write_bytes(b"\n\n   \n\n")
+    record = {"messages": [{"role": "user", "content": "Na?"}, {"role": "assistant", "content": "Sodium."}]}
+    (workspace / "notepad.jsonl").write_bytes((json.dumps(record) + "\n").encode("utf-16"))
     load(page, serve())
     open_sample(page, "blank.jsonl", "0 records in 4 entries")
     go_to(page, "Statistics")
@@ -377,3 +388,7 @@ def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[.
     expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
     shots(page, "statistics-blank-lines", height=1000)
+
+    go_to(page, "Dataset")  # UTF-16 (Notepad's "Unicode"): as many records as lint finds, and no traceback
+    open_sample(page, "notepad.jsonl", "0 records in 2 entries")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("4")

@@ -129,6 +129,29 @@ def test_nan_and_lone_surrogates_survive_an_edit(tmp_path: Path) -> None:
                                  b'{"role": "assistant", "content": "c"}], "score": NaN}\n')
 
 
+
+def test_a_utf16_file_has_the_records_lint_finds(tmp_path: Path) -> None:
+    """json.loads(bytes) reads UTF-16: the editor counted a record lint refuses, then failed parsing it."""
+    path = tmp_path / "notepad.jsonl"
+    path.write_bytes((json.dumps(_chat("Na?", "Sodium")) + "\n").encode("utf-16"))
+    ds = Dataset.open(path)
+    analysis = Analysis()
+    analysis.run_full(ds)
+    assert ds.records == analysis.totals(ds).records == 0
+    assert not any(e.is_record for e in ds.entries)
+    assert any("UTF-16" in d.message for f in map(analysis.get, ds.entries) if f for d in f.diagnostics)
+
+
+def test_an_edit_keeps_the_record_s_unicode_escapes(tmp_path: Path) -> None:
+    """A file written by json.dumps (ASCII, \\u00e9 escapes): an edit does not turn the other escapes into UTF-8."""
+    path = tmp_path / "escaped.jsonl"
+    path.write_bytes((json.dumps(_chat("Caf\u00e9?", "Cr\u00e8me \u2014 br\u00fbl\u00e9e.")) + "\n").encode())
+    ds = Dataset.open(path)
+    ds.change(0, ops.set_value("/messages/1/content", "Caf\u00e9, s'il vous pla\u00eet?"), "edit")
+    ds.save()
+    assert path.read_bytes() == (json.dumps(_chat("Caf\u00e9, s'il vous pla\u00eet?", "Cr\u00e8me \u2014 br\u00fbl\u00e9e."))
+                                 + "\n").encode()
+
 # -- atomic writes and conflicts ----------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,13 +88,18 @@ class Entry:
         return self.raw[: len(self.raw) - len(self.eol)].decode("utf-8", "replace")
 
 
+_ESCAPE = re.compile(rb"\\u[0-9a-fA-F]{4}")  # a \uXXXX escape in a record's bytes
+
+
 def encode(value: dict[str, Any], *, like: bytes | None = None) -> bytes:
-    """One record as a JSON line (no line ending), non-ASCII kept as is, spaced like ``like``.
+    """One record as a JSON line (no line ending), spaced like ``like`` and with non-ASCII written as it
+    (``\\u00e9`` escapes when ``like`` is ASCII with such escapes, as Python's json.dumps writes; else as is).
 
     Lone surrogates (not valid UTF-8) are written as their ``\\udXXX`` escapes, so nothing is lost.
     """
     compact = like is not None and b'": ' not in like and b'", "' not in like
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":") if compact else None)
+    escaped = like is not None and like.isascii() and _ESCAPE.search(like) is not None
+    text = json.dumps(value, ensure_ascii=escaped, separators=(",", ":") if compact else None)
     return text.encode("utf-8", "backslashreplace")
 
 

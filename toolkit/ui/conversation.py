@@ -153,7 +153,7 @@ def render(card: Card, pointer: str, *, weights: bool) -> None:
 def box_height(text: str, *, least: int = 96, most: int = 720, chars: int = 90) -> int:
     """Pixels for a text box that shows ``text`` whole (wrapped at about ``chars`` a line), within bounds."""
     rows = sum(1 + len(line) // chars for line in text.split("\n"))
-    return min(most, max(least, 24 * rows + 20))
+    return min(most, max(least, 24 * rows + 44))
 
 
 def _default_role(messages: list[Any]) -> int:
@@ -176,7 +176,7 @@ def _message(card: Card, lst: str, i: int, m: Any, slug: str, label: str, weight
     st.text(shown(head))
     _findings(card, at)
     roles = list(ops.ROLES) if role in ops.ROLES else [str(role), *ops.ROLES]
-    top = st.columns([2, 2, 1]) if role == "assistant" and weights else st.columns([2, 2])
+    top = st.columns([2, 1.6, 1.4]) if role == "assistant" and weights else st.columns([2, 2])
     top[0].selectbox(f"{name} role", roles, **_on(card, f"{key}_role", lambda r: ops.set_role(at, r),
                                                    f"{name.lower()} role", str(role) if role not in ops.ROLES else role))
     current_name = m["name"] if isinstance(m.get("name"), str) else ""

@@ -154,7 +154,7 @@ def open_dataset(name: str, *, quiet: bool = False) -> bool:
         offers = []
     st.session_state["journal_offer"] = offers or None
     if not quiet:
-        flash("success", f"opened {rel}: {ds.records} records in {len(ds)} entries")
+        flash("success", f"opened {rel}: {ds.records:,} records in {len(ds):,} entries")
     return True
 
 

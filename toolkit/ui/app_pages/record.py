@@ -42,7 +42,7 @@ def _navigator(ds: Dataset, an: Analysis) -> int:
     index: int = min(max(st.session_state.get("selected", 0), 0), count - 1)
     st.session_state["selected"] = index
     st.session_state["rec_index"] = index + 1
-    pick, prev, nxt, back, bad, read = st.columns([2, 1.5, 1.2, 2.1, 1.9, 1.6], vertical_alignment="bottom")
+    pick, prev, nxt, back, bad, read = st.columns([1.6, 1.5, 1.2, 2.1, 1.9, 2], vertical_alignment="bottom")
     pick.number_input(f"Example (of {count})", min_value=1, max_value=count, step=1, key="rec_index",
                       on_change=lambda: _select(int(st.session_state["rec_index"]) - 1))
     prev.button("Previous", key="rec_prev", disabled=index == 0, on_click=_step, args=(-1,),
