@@ -98,3 +98,28 @@ def test_the_engine_imports_no_rule_family_and_reporters_read_data_only() -> Non
     assert rule_modules <= {".rules", ".rules.context", ".rules.registry"}
     for reporter in (root / "reporters").glob("*.py"):
         assert "..engine" not in imported(reporter), reporter.name
+
+
+def _with(**assistant: Any) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a", **assistant}]}
+
+
+@pytest.mark.parametrize(("record", "code"), [
+    (_with(weight=2), "C101"),
+    ({"messages": [{"role": "human", "content": "q"}, {"role": "assistant", "content": "a"}]}, "C030"),
+    ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant"}]}, "C050"),
+    ({**CHAT, "id": 7}, "C020"),
+])
+def test_an_ignored_rule_does_not_come_back_as_s001(record: dict[str, Any], code: str) -> None:
+    """`--ignore C020` silenced C020 and S001 then reported the same key; the user asked for silence."""
+    ignore = ("F060", "F070", "F130", "F131", "C130", "C131")
+    assert code in [r for r, _ in rules(lint([record] * 2))]
+    assert rules(Linter(Settings(ignore=(*ignore, code))).lint_bytes(
+        (json.dumps(record) + "\n").encode() * 2)) == []
+
+
+def test_s001_still_reports_what_no_rule_explains() -> None:
+    record = _with(name=5)  # a name must be a string: only the schema says so
+    assert "S001" in [r for r, _ in rules(lint([record]))]
+    assert [r for r, _ in rules(Linter(Settings(ignore=("F060", "F070", "F130", "F131", "C130", "C101"))).lint_bytes(
+        (json.dumps(record) + "\n").encode()))] == ["S001"]

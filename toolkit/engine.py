@@ -44,6 +44,9 @@ class RulePlan:
     collectors: list[Collector]
     mixed: Rule | None  # F090, when enabled
     schema: Rule | None  # S001, when enabled
+    # by record format: the error rules turned off for this file, run on schema-invalid records only so that S001
+    # stays quiet where one of them would explain the failure (`--ignore C020` must not turn C020 into S001)
+    ignored: dict[str, list[tuple[Rule, Callable[[Record, Context], Iterable[Finding]]]]]
 
 
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -159,7 +162,11 @@ class Linter:
             file=[r for r in chosen if r.kind == "file"],
             collectors=[c for c in COLLECTORS.values() if any(code in enabled for code in c.rules)],
             mixed=RULES["F090"] if "F090" in enabled else None,
-            schema=RULES["S001"] if "S001" in enabled else None)
+            schema=RULES["S001"] if "S001" in enabled else None,
+            ignored={fmt: [(r, r.checker) for r in RULES.values()
+                           if r.kind == "record" and r.severity is Severity.ERROR and fmt in r.formats
+                           and r.code not in enabled and r.applies_to(ctx.provider)]
+                     for fmt in formats.FORMAT_METHOD})
 
     def _lint_stream(self, reader: JsonlReader, path: str, role: str, *,
                      named: bool = True) -> tuple[FileResult, FileSummary]:
@@ -275,7 +282,16 @@ class Linter:
             except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
                 yield self._internal(path, rec.line, rule, exc)
         schema_rule = plan.schema
-        if valid or structural or schema_rule is None:
+        if valid or schema_rule is None:
+            return
+        for rule, check in plan.ignored[own] if not structural else ():
+            try:
+                pointers = [finding.pointer or "" for finding in check(rec, ctx)]
+            except Exception:  # a rule turned off reports nothing, not even its own failure
+                continue
+            structural = structural or (rule.structural and bool(pointers))
+            error_pointers.extend(pointers)
+        if structural:
             return
         try:
             err = schemas.first_error(own, value)
