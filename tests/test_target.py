@@ -313,3 +313,16 @@ def test_fix_leaves_what_the_files_config_turns_off_as_lint_does(tmp_path: Path,
     other.write_bytes(line + b"\n\n" + line + b"\n")
     code, out, _ = run(capsys, "fix", str(other))
     assert code == 1 and out == f"{other}:2: F020 remove the blank line\n"
+
+
+def test_the_lint_gate_checks_a_file_named_like_a_validation_set_as_the_training_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`train holdout.jsonl` passed the gate with 3 examples (linted as a validation set, which needs fewer), then
+    the server refused the uploaded file: invalid_n_examples."""
+    held = tmp_path / "holdout.jsonl"
+    held.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"q{i}"},
+                                                     {"role": "assistant", "content": f"a{i}"}]}) + "\n"
+                            for i in range(3)), "utf-8")
+    code, _, err = run(capsys, "train", str(held), "--dry-run", "--provider", "openai", "--model",
+                       "gpt-4.1-mini-2025-04-14")
+    assert code == 1 and "F060 error: the training file has 3 examples, but must have at least 10" in err

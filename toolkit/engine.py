@@ -88,10 +88,12 @@ class Linter:
 
     # -- public --------------------------------------------------------------------------
 
-    def lint(self, path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None) -> LintResult:
-        """Lint one training file (and its validation file, with the cross-file rules)."""
+    def lint(self, path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None,
+             training: bool = False) -> LintResult:
+        """Lint one training file (and its validation file, with the cross-file rules); ``training``: ``path`` is
+        the training file whatever its name (the lint gate of a job: ``train holdout.jsonl`` trains on it)."""
         # with a validation file the roles are known; alone, a file's name may say it is a validation set
-        train_res, train_sum = self.lint_file(path, role="train" if validation is not None else None)
+        train_res, train_sum = self.lint_file(path, role="train" if validation is not None or training else None)
         files = [train_res]
         if validation is not None:
             val_res, val_sum = self.lint_file(validation, role="validation")
@@ -428,12 +430,14 @@ def _related(a: str, b: str) -> bool:
 
 def lint(path: str | os.PathLike[str], *, validation: str | os.PathLike[str] | None = None,
          provider: str | None = None, model: str | None = None, method: str | None = None,
-         settings: Settings | None = None, grader: dict[str, Any] | None = None) -> LintResult:
+         settings: Settings | None = None, grader: dict[str, Any] | None = None,
+         training: bool = False) -> LintResult:
     """Lint one JSONL file (plus an optional validation file) and return every diagnostic.
 
     Settings come from ``settings``, else from the nearest ``pyproject.toml`` with a
-    ``[tool.tunesmith]`` table; the keyword arguments override both.
+    ``[tool.tunesmith]`` table; the keyword arguments override both. ``training``: ``path`` is a training file even
+    when its name reads like a validation set's (``holdout.jsonl``).
     """
     base = settings if settings is not None else load_settings(start=Path(os.fspath(path)).resolve().parent)
     merged = base.merged(provider=provider, model=model, method=method)
-    return Linter(merged, grader=grader).lint(path, validation=validation)
+    return Linter(merged, grader=grader).lint(path, validation=validation, training=training)

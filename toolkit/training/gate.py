@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 def lint_for_job(training: str | os.PathLike[str], validation: str | os.PathLike[str] | None,
                  conn: Connection, spec: JobSpec, settings: Settings | None = None) -> LintResult:
     """Lint the job's files for its provider, model, method and grader (``settings``: the project's rule
-    selection, else the ``[tool.tunesmith]`` found from the training file)."""
+    selection, else the ``[tool.tunesmith]`` found from the training file). The training file is linted as one
+    whatever its name: a job trained on ``holdout.jsonl`` needs a training file's minimum of examples."""
     import toolkit
 
     return toolkit.lint(training, validation=validation, settings=settings, provider=conn.provider, model=spec.model,
-                        method=spec.method, grader=dict(spec.grader) if spec.grader else None)
+                        method=spec.method, grader=dict(spec.grader) if spec.grader else None, training=True)
 
 
 def blocking_errors(result: LintResult, conn: Connection | Any) -> list[Diagnostic]:
