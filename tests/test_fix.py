@@ -98,6 +98,29 @@ def test_lint_says_how_many_problems_fix_write_fixes(tmp_path, capsys, key, prov
         assert fixable == (7 if provider == "azure" else 8) and "1 more found while fixing (C101" in out.out
 
 
+# role aliases on records fix cannot write again without loss (a duplicate key, invalid UTF-8, NaN, a lone
+# surrogate), and one it can
+UNREWRITABLE = (b'{"messages": [{"role": "human", "content": "x", "content": "y"}, {"role": "assistant", "content": "a"}]}\n'
+                b'{"messages": [{"role": "human", "content": "caf\xe9"}, {"role": "assistant", "content": "a"}]}\n'
+                b'{"messages": [{"role": "human", "content": "q"}, {"role": "assistant", "content": "a", "x": NaN}]}\n'
+                b'{"messages": [{"role": "human", "content": "\\ud800"}, {"role": "assistant", "content": "a"}]}\n'
+                b'{"messages": [{"role": "human", "content": "q"}, {"role": "gpt", "content": "a"}]}\n')
+
+
+def test_lint_offers_no_fix_that_fix_cannot_make(tmp_path, capsys):
+    """Lint marked the role alias of a record with a duplicate key "[*]" (6 fixable) while fix, which never
+    rewrites such a record, fixed 5, and lint then said "1 fixable" forever; the dry run counted lines."""
+    path = put(tmp_path, UNREWRITABLE, "data.jsonl")
+    main(["lint", str(path)])
+    assert _fixable_in_lint_output(capsys.readouterr().out) == 2  # the last record's two roles
+    main(["fix", str(path)])
+    assert "2 problems can be fixed: run with --diff" in capsys.readouterr().err
+    main(["fix", "--write", str(path)])
+    assert "fixed 2 problems (C030)" in capsys.readouterr().out
+    main(["lint", str(path)])
+    assert _fixable_in_lint_output(capsys.readouterr().out) == 0
+
+
 def test_which_corpus_files_need_fixing(tmp_path):
     corpus_file(CORPUS[0])  # skips (fails in CI) when ../shared is absent
     counts = {name: sorted({e.rule for e in fix.plan(corpus_file(name))}) for name in CORPUS}

@@ -229,9 +229,12 @@ class Linter:
         worker reading a later part, what its collectors need once known)."""
         collectors = [(c, summary.collected[c.name]) for c in plan.collectors]
         handoffs = bool(part is not None and part.waiting)
+        unrewritable = 0  # the line of the last parse problem that keeps fix from writing its record again
         for item in items:
             if isinstance(item, ParseProblem):
                 summary.arrays += item.code == "F011"
+                if item.code in repairs.UNREWRITABLE:
+                    unrewritable = item.line
                 if item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
                 continue
@@ -245,13 +248,14 @@ class Linter:
                     collector.add(item)
                 except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run
                     found.add(self._internal(path, item.line, RULES[kind.rules[0]], exc))
-            found.extend(self._diagnose(item, fmt, path, ctx, first_lines, plan))
+            found.extend(self._diagnose(item, fmt, path, ctx, first_lines, plan, unrewritable != item.line))
             if handoffs and part is not None:
                 handoffs = part.hand_off()
 
     def _diagnose(self, rec: Record, fmt: str | None, path: str, ctx: Context, first_lines: dict[str, int],
-                  plan: RulePlan) -> Iterator[Diagnostic]:
-        """Every finding of the record rules (and S001, F090) on one record."""
+                  plan: RulePlan, rewritable: bool) -> Iterator[Diagnostic]:
+        """Every finding of the record rules (and S001, F090) on one record (``rewritable``: no parse problem keeps
+        `tunesmith fix` from writing it again, so its repairs are offered)."""
         value = rec.value
         if ctx.foreign is not None and formats.foreign(value) is not None:
             return  # another trainer's format: F092 says so once for the file
@@ -278,7 +282,9 @@ class Linter:
                     if rule.severity is Severity.ERROR:
                         structural = structural or rule.structural
                         error_pointers.append(finding.pointer or "")
-                    if finding.fix is None and rule.code in repairs.REPAIRS:
+                    if rule.code in repairs.REPAIRS and not rewritable:
+                        finding = dataclasses.replace(finding, fix=None)
+                    elif finding.fix is None and rule.code in repairs.REPAIRS:
                         finding = _with_repair(finding, rule.code, value, own)
                     yield self._diag(rec, path, rule, finding)
             except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on

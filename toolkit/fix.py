@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
 RULES = (*LINE_RULES, *repairs.REPAIRS)
-_UNSAFE = frozenset({"F014", "F015", "F016", "F030"})  # a record with these cannot be rewritten without loss
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,9 @@ class FixResult:
             return f"{self.path}: nothing to fix"
         reported = [e for e in self.edits if e.reported]
         found = [e for e in self.edits if not e.reported]
-        said = f"fixed {plural(_count(reported), 'problem')} ({_codes(reported)})" if reported else "fixed"
+        said = f"fixed {plural(problems(reported), 'problem')} ({_codes(reported)})" if reported else "fixed"
         if found:
-            said += f"{' and' if reported else ''} {_count(found)} more found while fixing ({_codes(found)}: inside " \
+            said += f"{' and' if reported else ''} {problems(found)} more found while fixing ({_codes(found)}: inside " \
                     "an array, or uncovered by another fix)"
         kept = f"; original kept as {self.backup}" if self.backup else ""
         return f"{self.path}: {said}{kept}"
@@ -93,7 +92,8 @@ def _codes(edits: list[FixEdit]) -> str:
     return ", ".join(sorted({e.rule for e in edits}))
 
 
-def _count(edits: list[FixEdit]) -> int:
+def problems(edits: Iterable[FixEdit]) -> int:
+    """How many problems ``edits`` fix (lint's findings, and those found while fixing)."""
     return sum(e.problems for e in edits)
 
 
@@ -323,7 +323,7 @@ class _Planner:
                 inner = [FixEdit(line, end_line, rule, "; ".join(descs), edit.before, after, reported=False,
                                  problems=len(descs)) for rule, descs in repaired.items()]
                 return _Segment(line, original, fixed, [edit, *inner])
-        elif record is not None and not codes & _UNSAFE:
+        elif record is not None and not codes & repairs.UNREWRITABLE:
             fixed, edits = self._record(line, end_line, lines, ends[-1], record, "F012" in codes)
             if edits:
                 return _Segment(line, original, fixed, edits)

@@ -191,6 +191,10 @@ def strict_boolean(value: dict[str, Any], file_format: str) -> Iterator[Change]:
             yield Change("C160", f'{at}: write "{fn["strict"]}" as {json.dumps(target)}', _setter(fn, "strict", target))
 
 
+# a record with these parse problems cannot be written again without loss (a duplicate key's other value, invalid
+# UTF-8, NaN, a lone surrogate): no repair is offered for it, by lint ("[*]") or by fix
+UNREWRITABLE = frozenset({"F014", "F015", "F016", "F030"})
+
 REPAIRS: dict[str, Callable[[dict[str, Any], str], Iterator[Change]]] = {
     "P010": preference_key_names,
     "C030": role_aliases,

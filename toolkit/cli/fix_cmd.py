@@ -95,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
         else:
             edits = fix.plan(source, **opts)
             write_plan(name, edits, sys.stdout)
-            pending += len(edits)
-    if pending and not args.diff:
-        print(f"{plural(pending, 'fix', 'fixes')} available: run with --diff to see them or --write to apply them",
-              file=sys.stderr)
+            pending += fix.problems(edits)
+    if pending and not args.diff:  # problems, as `--write`'s "fixed N problems" and lint's "[*] N fixable" count
+        print(f"{plural(pending, 'problem')} can be fixed: run with --diff to see the changes or --write to apply "
+              "them", file=sys.stderr)
     return 1 if pending else 0
 
 
