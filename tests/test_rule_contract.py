@@ -127,7 +127,7 @@ EXAMPLES: dict[str, tuple[Example, Example]] = {
     # -- chat structure and content
     "C010": (ex('{"messages":[]}'), ex(record(U, A))),
     "C020": (ex(record(U, A, metadata={"id": 7})), ex(record(U, A))),
-    "C030": (ex(record(m("human", "hi"), A), also=frozenset({"C131"})), ex(record(S, U, A))),
+    "C030": (ex(record(m("human", "hi"), m("gpt", "hello"))), ex(record(S, U, A))),  # no C131/C110 beside it
     "C031": (ex(record(m("developer", "d"), U, A), also=frozenset({"C130"})), ex(record(S, U, A))),
     "C040": (ex(record(m("user", "hi", timestamp=1), A)), ex(record(m("user", "hi", name="ann"), A))),
     "C041": (ex(record({"role": "user"}, A)),

@@ -56,7 +56,8 @@ def _setter(container: dict[str, Any], key: str, new: Any) -> Callable[[], None]
     return do
 
 
-def _role_target(role: str, file_format: str) -> str | None:
+def role_target(role: str, file_format: str) -> str | None:
+    """The role ``role`` stands for when C030 renames it (``human`` -> ``user``, ``User`` -> ``user``), else None."""
     valid = formats.roles(file_format)
     low = role.lower()
     if low in valid and role != low:
@@ -69,7 +70,7 @@ def role_aliases(value: dict[str, Any], file_format: str) -> Iterator[Change]:
     for at, m in _messages(value):
         role = m.get("role")
         if isinstance(role, str):
-            target = _role_target(role, file_format)
+            target = role_target(role, file_format)
             if target:
                 yield Change("C030", f'{at}: rename role "{role}" to "{target}"', _setter(m, "role", target))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .. import repairs
+
 
 def messages_of(value: Any) -> list[Any]:
     """The record's ``messages`` list, or an empty list when there is none (or it is not a list)."""
@@ -38,6 +40,13 @@ def role_of(message: dict[str, Any]) -> str | None:
     """The message's role when it is a string, else None."""
     role = message.get("role")
     return role if isinstance(role, str) else None
+
+
+def meant_role(message: dict[str, Any], file_format: str) -> str | None:
+    """The message's role, or the one its alias stands for (``human``: ``user``); C030 reports the alias, so the
+    rules that look for a role do not report its absence as well."""
+    role = role_of(message)
+    return role if role is None else repairs.role_target(role, file_format) or role
 
 
 def label(i: int, message: Any) -> str:
