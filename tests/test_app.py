@@ -525,6 +525,20 @@ def _wait_for_status(at: AppTest, wanted: str, *, timeout: float = 30) -> dict[s
         time.sleep(0.2)
 
 
+def test_train_refuses_a_file_without_examples_even_forced(workspace: Path, sandbox: Sandbox) -> None:
+    """The button was enabled and "Upload even if lint finds errors" uploaded a file with nothing to train on."""
+    (workspace / "none.jsonl").write_bytes(b"not json\n\n{\"broken\n")
+    at = page(opened("none.jsonl"), "train")
+    _connect_by_typing(at, sandbox, "sk-typed-in-the-page")
+    at.checkbox(key="tr_force").check()
+    run(at)
+    assert "none.jsonl: no examples to count (none of its 2 non-blank lines is a JSON record: `tunesmith lint` says " \
+           "why), so there is no training estimate: add examples, one JSON object per line (lint reports this as " \
+           "F060)" in texts(at.error)
+    assert at.button(key="tr_start").disabled
+    assert not [m for m in at.metric if m.label == "Estimated cost"]
+
+
 def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox) -> None:
     at = page(opened("elle_single_turn.jsonl"), "train")
     _connect_by_typing(at, sandbox, "sk-typed-in-the-page")

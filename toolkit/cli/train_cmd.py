@@ -150,13 +150,16 @@ def describe_upload(up: Any) -> str:
 
 
 def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
-    """Show the estimated cost; False when --max-cost or the user's answer says no."""
+    """Show the estimated cost; False when --max-cost or the user's answer says no. A file without one example
+    is an error (:class:`toolkit.stats.NoExamples`, exit 1), even with --force: there is nothing to train on."""
     from ..errors import UsageError
-    from ..stats import compute
+    from ..stats import NoExamples, compute
 
     try:
         stats = compute(args.training, provider=conn.provider, model=spec.model,
                         epochs=spec.hyperparameters.n_epochs)
+    except NoExamples:
+        raise
     except Exception as exc:
         stats, why = None, f"could not count tokens ({exc.__class__.__name__})"
     est = stats.cost if stats is not None else None

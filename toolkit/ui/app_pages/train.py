@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from toolkit import catalog, cost, formats
+from toolkit import catalog, cost, formats, stats
 from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
 from toolkit.training.gate import blocking_errors, lint_for_job
@@ -103,6 +103,14 @@ def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
                           f"trained_tokens; {est.note}"))
 
 
+def _no_examples(ds: Dataset) -> str | None:
+    """Why a file without one example cannot be trained on (``tunesmith train``'s error, even forced), else None."""
+    if any(e.is_example for e in ds.entries):
+        return None
+    lines = sum(bool(line.strip()) for e in ds.entries for line in e.raw.split(b"\n"))
+    return str(stats.no_examples(state.workspace().relative(ds.path), lines))
+
+
 def _lint_gate(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any) -> bool:
     result = lint_for_job(ds.path, state.workspace().resolve(validation) if validation else None, conn, spec)
     blocking = blocking_errors(result, conn)
@@ -163,13 +171,16 @@ def train_page() -> None:
         st.info("Open the dataset to train on, on the Dataset page.")
     else:
         st.caption(widgets.md(f"Training file: {state.workspace().relative(ds.path)}"))
+        empty = _no_examples(ds)
+        if empty:
+            widgets.alert("error", empty)
         try:
             spec, validation, epochs = _form(ds)
         except ToolkitError as exc:
             widgets.alert("error", str(exc))
             spec = None
         try:
-            if spec is not None:
+            if spec is not None and not empty:
                 _estimate(ds, spec, epochs)
         except ToolkitError as exc:  # no estimate (another tokenizer, another trainer's format): lint decides
             widgets.alert("warning", str(exc))
@@ -178,7 +189,7 @@ def train_page() -> None:
             widgets.save_bar(ds)
         st.checkbox("Upload even if lint finds errors", key="tr_force", persist_state="session")
         running = _monitor_running()
-        ready = spec is not None and connected is not None and not ds.modified and not running
+        ready = spec is not None and connected is not None and not ds.modified and not running and not empty
         if running:
             st.caption("A job is running: follow it below (or cancel it) before starting another.")
         if st.button("Lint, upload and train", key="tr_start", type="primary", disabled=not ready) and spec:
