@@ -422,6 +422,16 @@ def test_statistics_page(workspace: Path) -> None:
     assert {m.label: m.value for m in at.metric}["Epochs"] == "2"
 
 
+def test_statistics_and_train_say_the_billed_tokens_as_stats_and_train_do(workspace: Path) -> None:
+    """The Statistics page said "7,973 charged tokens", the Train page "7,973 billed tokens over 7 epoch(s)", and
+    `stats` "charged: 1,139 x 7 = 7,973 training tokens" for what `train` calls billed tokens."""
+    words = "1,139 billed tokens x 7 epochs (auto) = 7,973 billed tokens (the job's trained_tokens)"
+    at = page(opened("elle_single_turn.jsonl"), "statistics")
+    assert any(words + "; $5.00 per 1M training tokens" in t for t in texts(at.caption))
+    at = page(at, "train")
+    assert any(t.startswith(words + "; $5.00 per 1M training tokens") for t in texts(at.caption))
+
+
 def test_statistics_of_unsaved_changes(workspace: Path) -> None:
     at = edit(opened("elle_single_turn.jsonl"), 1)
     at.button(key="rec_delete").click()

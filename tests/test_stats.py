@@ -173,7 +173,7 @@ def test_lines_that_are_not_records_are_counted_not_fatal(tmp_path):
 
 
 def test_pretty_printed_file_has_no_readable_records():
-    with pytest.raises(stats.NoExamples, match=r"no examples to count \(none of its [\d,]+ non-blank line\(s\) is a "
+    with pytest.raises(stats.NoExamples, match=r"no examples to count \(none of its [\d,]+ non-blank lines is a "
                                                r"JSON record: `tunesmith lint` says why\)"):
         stats.compute(corpus_file("cookbook_01_testing_example_prettyprinted.jsonl"))
 
@@ -190,7 +190,7 @@ def test_a_file_without_examples_has_no_estimate_and_fails_as_lint_does(tmp_path
         "no line of it is a JSON record" if output == "csv" else "it is empty or has only blank lines") +
         "), so there is no training estimate: add examples, one JSON object per line (lint reports this as F060)\n")
     assert main(["lint", str(path), "--select", "F060"]) == 1
-    assert "F060 error: Training file has 0 example(s)" in capsys.readouterr().out
+    assert "F060 error: the training file has 0 examples, but must have at least 10" in capsys.readouterr().out
 
 
 def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
@@ -274,7 +274,7 @@ def test_cli_text_report(capsys):
     assert main(["stats", str(corpus_file(TOY)), "--model", "gpt-3.5-turbo-0613"]) == 0
     out = capsys.readouterr().out
     assert "5 examples" in out
-    assert "charged: 4,306 x 20 = 86,120 training tokens" in out
+    assert "billed in all: 4,306 billed tokens x 20 epochs (auto) = 86,120 billed tokens (the job's trained_tokens)" in out
     assert "1 example exceeds 4,096 tokens" in out
     assert "no price in the catalog" in out
 
@@ -285,6 +285,7 @@ def test_cli_text_shows_price_date_and_source(capsys):
     model = resolve("openai", "gpt-4.1-mini-2025-04-14")
     assert f"price as of {model.price_date}; source: {model.price_source}" in out
     assert "epochs: 2 (--epochs)" in out
+    assert "billed in all: 8,233 billed tokens x 2 epochs = 16,466 billed tokens (the job's trained_tokens)" in out
 
 
 def test_cli_json_and_csv(capsys, tmp_path):

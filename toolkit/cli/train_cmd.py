@@ -163,15 +163,12 @@ def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
     except Exception as exc:
         stats, why = None, f"could not count tokens ({exc.__class__.__name__})"
     est = stats.cost if stats is not None else None
-    epochs = "" if est is None else f"{est.epochs} epoch{'s' if est.epochs != 1 else ''}" + (
-        " (auto)" if spec.hyperparameters.n_epochs is None else "")
     if est is not None and est.usd is not None:
         prov = catalog.provider(conn.provider)
         where = f" ({prov.title}'s list price; {conn.host} may charge differently)" \
             if prov.api.is_compatible(conn.base_url) else ""
-        print(f"estimated cost: ${est.usd:,.2f} = {est.tokens_per_epoch:,} billed tokens x {epochs} = "
-              f"{est.charged_tokens:,} billed tokens (the job's trained_tokens) at {est.note}{where} "
-              f"(price as of {est.price_date})", file=err)
+        print(f"estimated cost: ${est.usd:,.2f} = {est.billed(spec.hyperparameters.n_epochs is None)} at "
+              f"{est.note}{where} (price as of {est.price_date})", file=err)
     else:
         why = est.note if est is not None else why
         print(f"estimated cost: unknown ({why})", file=err)

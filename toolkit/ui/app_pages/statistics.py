@@ -29,7 +29,7 @@ def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int,
     row[1].metric("Trained tokens per epoch", f"{s.trained_tokens:,}")
     row[2].metric("Epochs", f"{epochs}" + (" (auto)" if auto else ""))
     row[3].metric("Estimated cost", f"${estimate.usd:,.2f}" if estimate.usd is not None else "not known")
-    st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.charged_tokens:,} charged tokens; "
+    st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.billed(auto)}; "
                           f"{estimate.note}" + (f" (prices of {estimate.price_date})" if estimate.price_date else "")))
     if s.unreadable:
         more = " …" if s.unreadable > len(s.unreadable_lines) else ""

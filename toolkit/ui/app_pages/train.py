@@ -99,8 +99,7 @@ def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
     cols[1].metric("Billed tokens per epoch", f"{s.billed_tokens:,}")
     cols[2].metric("Epochs", f"{n}" + ("" if epochs else " (auto)"))
     cols[3].metric("Estimated cost", f"${est.usd:,.2f}" if est.usd is not None else "not known")
-    st.caption(widgets.md(f"{est.charged_tokens:,} billed tokens over {n} epoch(s), what the job will report as its "
-                          f"trained_tokens; {est.note}"))
+    st.caption(widgets.md(f"{est.billed(not epochs)}; {est.note}"))
 
 
 def _no_examples(ds: Dataset) -> str | None:
