@@ -448,7 +448,7 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     assert [s.value for s in at.selectbox if (s.key or "").startswith("imp_col_")] == ["user", "assistant", "(not used)"]
     at.text_input(key="imp_system").set_value(SYSTEM)
     run(at)
-    assert at.subheader[0].value == "Preview: 2 example(s)"
+    assert at.subheader[0].value == "Preview: 2 examples"
     at.text_input(key="imp_new_name").set_value("imported.jsonl")
     at.button(key="imp_go").click()
     run(at)
@@ -456,7 +456,7 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     assert out[1] == {"messages": [{"role": "system", "content": SYSTEM},
                                    {"role": "user", "content": "Tell me about gallium."},
                                    {"role": "assistant", "content": "It melts."}]}
-    assert "created imported.jsonl with 2 example(s)" in texts(at.success)
+    assert "created imported.jsonl with 2 examples" in texts(at.success)
 
 
 def test_import_appends_jsonl_to_the_open_dataset(workspace: Path) -> None:

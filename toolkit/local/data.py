@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..plural import plural
 from .render import clean, encode
 
 
@@ -45,9 +46,11 @@ def sft_dataset(records: list[dict[str, Any]], tokenizer: Any, *, max_length: in
         ids.append(enc.input_ids.tolist())
         masks.append(np.where(enc.mask == 1, enc.input_ids, -100).tolist())
     if truncated:
-        notes.append(f"{name}: {truncated} example(s) longer than {max_length} tokens were truncated from the end")
+        were = "was" if truncated == 1 else "were"
+        notes.append(f"{name}: {plural(truncated, 'example')} longer than {max_length} tokens {were} truncated from the end")
     if skipped:
-        notes.append(f"{name}: {skipped} example(s) with no trained assistant token (all weight 0) were skipped")
+        were = "was" if skipped == 1 else "were"
+        notes.append(f"{name}: {plural(skipped, 'example')} with no trained assistant token (all weight 0) {were} skipped")
     if not ids:
         raise InputError(f"{name}: no example has an assistant turn to train on")
     return Dataset.from_dict({"input_ids": ids, "labels": masks}), notes

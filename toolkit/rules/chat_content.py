@@ -108,7 +108,7 @@ def _show(value: Any) -> str:
 def no_trained_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """When every assistant message of an example has `"weight": 0`, the example contributes no
     loss: it costs tokens and trains nothing. Set `"weight": 1` (or remove the weight) on the
-    turn(s) the model should learn."""
+    turns the model should learn."""
     assistants = [m for _, m in iter_messages(rec.value) if m.get("role") == "assistant"]
     if assistants and not any(is_trained(m) for m in assistants):
         yield Finding("/messages", 'every assistant message has "weight": 0, so this example trains nothing; '

@@ -57,7 +57,7 @@ def statistics_page() -> None:
     if ds.records == 0:  # zeros and empty charts would look like a clean, empty result
         other = len(ds)
         st.info("This file has no examples yet: add one in the Record editor." if not other else
-                f"This file has no examples: none of its {other:,} line(s) is a JSON record (blank lines or broken "
+                f"This file has no examples: none of its {plural(other, 'line')} is a JSON record (blank lines or broken "
                 "JSON). Fix or delete them in the Record editor; the statistics appear once it has records.")
         return
     an = page.complete_analysis(ds, "Counting the tokens of every example and checking the file… the statistics "

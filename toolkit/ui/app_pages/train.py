@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from toolkit import catalog, cost, formats, stats
 from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
+from toolkit.plural import plural
 from toolkit.training.gate import blocking_errors, lint_for_job
 from toolkit.training.graders import load_grader
 from toolkit.training.job_request import Hyperparameters, JobSpec, validate
@@ -114,12 +115,12 @@ def _lint_gate(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any) ->
     result = lint_for_job(ds.path, state.workspace().resolve(validation) if validation else None, conn, spec)
     blocking = blocking_errors(result, conn)
     if not blocking:
-        st.caption(f"lint: {result.errors} error(s), {result.warnings} warning(s)")
+        st.caption(f"lint: {plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}")
         return True
     if st.session_state.get("tr_force"):
-        widgets.alert("warning", f"lint found {len(blocking)} error(s); uploading anyway as asked")
+        widgets.alert("warning", f"lint found {plural(len(blocking), 'error')}; uploading anyway as asked")
         return True
-    widgets.alert("error", f"lint found {len(blocking)} error(s) that the provider would reject: fix them in the "
+    widgets.alert("error", f"lint found {plural(len(blocking), 'error')} that the provider would reject: fix them in the "
                            "Record editor first (or tick 'Upload even if lint finds errors')")
     for d in blocking[:SHOWN_FINDINGS]:
         st.text(widgets.diagnostic_text(d))
