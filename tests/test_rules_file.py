@@ -112,7 +112,8 @@ def test_f070_few_examples_for_supervised_and_dpo_training_files() -> None:
 
 def test_f080_rft_limits_come_from_the_catalog() -> None:
     ctx = context("reinforcement")
-    assert "50,001" in first_message("F080", summary("reinforcement", records=50_001), ctx)
+    assert first_message("F080", summary("reinforcement", records=50_001, examples=50_001), ctx) == (
+        "the RFT training file has 50,001 examples; OpenAI allows at most 50,000: sample it down")
     assert list(RULES["F080"].checker(summary("reinforcement", records=50_000), ctx)) == []
     val = context("reinforcement", role="validation")
     assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=1_001), val))
@@ -120,6 +121,14 @@ def test_f080_rft_limits_come_from_the_catalog() -> None:
     azure = context("reinforcement", "azure", role="validation")
     assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=6_150), azure)) == []
     assert list(RULES["F080"].checker(summary(records=60_000), context())) == []  # no SFT maximum
+
+
+def test_f080_counts_examples_and_records_to_repair_as_f060_does() -> None:
+    """It said "RFT train file has 50,003 examples" for 50,001 examples and 2 pretty-printed records."""
+    val = context("reinforcement", role="validation")
+    assert first_message("F080", summary("reinforcement", "validation", records=1_003, examples=1_001), val) == (
+        "the RFT validation file has 1,001 examples (and 2 records to repair first: pretty-printed or not UTF-8); "
+        "OpenAI allows at most 1,000: sample it down")
 
 
 def _with_images(count: int) -> FileSummary:

@@ -126,7 +126,7 @@ def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     (RFT is meant to start with a few dozen)."""
     if (summary.role == "train" and ctx.method in ("supervised", "dpo")
             and MIN_EXAMPLES <= summary.records < RECOMMENDED_EXAMPLES):
-        yield Finding(None, f"the training file has {summary.examples} examples{_unread(summary)}; fine-tuning "
+        yield Finding(None, f"the training file has {plural(summary.examples, 'example')}{_unread(summary)}; fine-tuning "
                       "usually needs at least "
                       f"{RECOMMENDED_EXAMPLES} well-crafted examples to show an effect: add more")
 
@@ -136,13 +136,16 @@ def too_many_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Documented maximums (per provider, from the catalog): an RFT training file holds at most
     50,000 examples and an RFT validation file 1,000 (OpenAI); a vision file at most 50,000
     examples that contain images (text-only examples do not count; Azure the same). Sample the
-    file down or split the job."""
+    file down or split the job. As for F060 and F070, records that are no example as written
+    (pretty-printed, F012; not UTF-8, F030) count, as their repair makes them examples; the message
+    gives both numbers."""
     prov = ctx.provider
     if ctx.method == "reinforcement":
         limit = prov.rft_max_train_examples if summary.role == "train" else prov.rft_max_validation_examples
         if limit and summary.records > limit:
-            yield Finding(None, f"RFT {summary.role} file has {summary.records:,} examples; {prov.title} allows at "
-                          f"most {limit:,}: sample it down")
+            role = "training" if summary.role == "train" else summary.role
+            yield Finding(None, f"the RFT {role} file has {plural(summary.examples, 'example')}{_unread(summary)}; "
+                          f"{prov.title} allows at most {limit:,}: sample it down")
     images = image_examples(summary).count
     if prov.max_image_examples and images > prov.max_image_examples:
         yield Finding(None, f"{images:,} examples contain images; {prov.title} trains on at most "
