@@ -38,6 +38,10 @@ def test_f033_crlf_line_endings_counts_mixed_lines() -> None:
     assert "5 lines end with CRLF" in messages(result, "F033")[0] and "mixed" in messages(result, "F033")[0]
     assert hits(lint(TEN), "F033") == []
     assert RULES["F033"].fixable
+    one = "".join(r + ("\r\n" if i == 3 else "\n") for i, r in enumerate(TEN)).encode()
+    assert messages(lint(one), "F033") == [  # it said "1 line end with CRLF"
+        "1 line ends with CRLF (\\r\\n) and 9 with LF (mixed); use LF (\\n) line endings (`tunesmith fix --write` "
+        "converts them)"]
 
 
 # -- name and size --------------------------------------------------------------------------

@@ -58,8 +58,9 @@ def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     facts = summary.facts
     if facts.crlf_lines:
         mixed = f" and {facts.lf_lines} with LF (mixed)" if facts.lf_lines else ""
-        yield Finding(None, f"{plural(facts.crlf_lines, 'line')} end with CRLF (\\r\\n){mixed}; use LF (\\n) line endings "
-                      "(`tunesmith fix --write` converts them)")
+        end = plural(facts.crlf_lines, "line ends", "lines end")
+        yield Finding(None, f"{end} with CRLF (\\r\\n){mixed}; use LF (\\n) line endings (`tunesmith fix --write` "
+                      "converts them)")
 
 
 @file_rule("F040", "wrong-file-extension", W, "file name does not end in .jsonl", source="F-04")
