@@ -68,8 +68,8 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     """The fine-tuning API only supports `.jsonl` files ("The Fine-tuning API only supports
     `.jsonl` files", Files API): a JSONL file uploaded as `.json` or `.txt` is refused. The
     server sees the name given at upload, not the local one (`tunesmith train` always uploads
-    under a `.jsonl` name), so this is a warning about the file's contents being fine but its
-    name: rename it before uploading it with another tool. Data without a file name of its own
+    under a `.jsonl` name), so this is a warning: the contents may be fine, but rename the file
+    before uploading it with another tool. Data without a file name of its own
     (standard input, `/dev/stdin`, a pipe such as `<(cat train.jsonl)`, a FIFO) is not checked."""
     name = Path(summary.path).name
     if not summary.named or not name or name == "-" or (name.startswith("<") and name.endswith(">")):
@@ -95,8 +95,8 @@ def file_too_large(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
            source="F-05")
 def file_needs_uploads_api(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Files over 512 MB cannot go through the Files API (`/v1/files`); use the multi-part
-    Uploads API (64 MB parts, up to 8 GB; the Python SDK's `uploads.upload_file_chunked`), or on
-    Azure import from Blob storage."""
+    Uploads API (64 MB parts, up to 8 GB; `tunesmith train` switches to it on its own, as does
+    the Python SDK's `uploads.upload_file_chunked`), or on Azure import from Blob storage."""
     if FILES_API_MAX < summary.facts.bytes <= UPLOADS_API_MAX:
         yield Finding(None, f"the file is {_size(summary.facts.bytes)}, over the 512 MB limit of a single "
                       "upload: use the Uploads API (multi-part, up to 8 GB)")
@@ -210,7 +210,7 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     `{"from": "human"|"gpt", "value": ...}` turns, as FastChat and LLaMA-Factory use), Alpaca
     (`instruction`, `input`, `output`), ms-swift (`query`, `response`, `history`) or TRL
     (`prompt`/`chosen`/`rejected`, or `prompt`/`completion` message lists). OpenAI and Azure
-    OpenAI accept only their own formats (chat `messages`, DPO `input`/`preferred_output`/
+    OpenAI accept only their own formats (chat `messages`, DPO `input`, `preferred_output`,
     `non_preferred_output`, RFT rows) and reject such a file: "Unexpected file format, expected
     either prompt/completion pairs or chat messages" (observed, see F090). Renaming keys line by line
     cannot fix it (roles, turns and system prompts are written differently), so the file is
