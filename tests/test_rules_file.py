@@ -167,7 +167,10 @@ def test_f091_chat_file_with_method_dpo() -> None:
 def test_f091_prompt_completion_file_with_method_supervised() -> None:
     result = lint([pair(i) for i in range(10)], method="supervised")
     assert hits(result, "F091") == [(1, None)]
-    assert "tunesmith convert" in messages(result, "F091")[0]
+    message = messages(result, "F091")[0]  # it named `tunesmith convert`, which reads no prompt/completion file
+    assert "tunesmith convert" not in message
+    assert message.endswith('the server rejects the job: rewrite each pair as a chat example, {"messages": [{"role": '
+                            '"user", "content": PROMPT}, {"role": "assistant", "content": COMPLETION}]}')
 
 
 def test_f091_plain_chat_rows_fit_reinforcement_and_minorities_are_f090s() -> None:

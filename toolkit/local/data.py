@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .. import formats
 from ..errors import InputError
 from ..plural import plural
 from .render import clean, encode
@@ -37,7 +38,7 @@ def sft_dataset(records: list[dict[str, Any]], tokenizer: Any, *, max_length: in
     for number, record in enumerate(records, 1):
         if "messages" not in record:
             raise InputError(f"{name}:{number}: local supervised training takes chat records ({{\"messages\": "
-                             "[...]}); convert prompt/completion files with `tunesmith convert`")
+                             f"[...]}}); for a prompt/completion file, {formats.COMPLETION_TO_CHAT}")
         enc = encode(tokenizer, record, max_length=max_length)
         truncated += enc.truncated
         if not enc.mask.any():

@@ -170,7 +170,7 @@ def format_method_mismatch(summary: FileSummary, ctx: Context) -> Iterator[Findi
         return
     found = max(other, key=lambda f: other[f])
     method = formats.FORMAT_METHOD[found]
-    hint = ("convert it to chat messages with `tunesmith convert`" if found == formats.COMPLETION
+    hint = (formats.COMPLETION_TO_CHAT if found == formats.COMPLETION
             else f"use --method {method}, or convert the records to the {FORMAT_NAMES[expected]} format")
     line = summary.first_line.get(found)
     yield Finding(None, f"{other[found]} of {summary.records} records are in the {FORMAT_NAMES[found]} format "
