@@ -173,7 +173,7 @@ def test_lines_that_are_not_records_are_counted_not_fatal(tmp_path):
 
 
 def test_pretty_printed_file_has_no_readable_records():
-    with pytest.raises(stats.NoExamples, match=r"no examples to count \(none of its [\d,]+ non-blank lines is a "
+    with pytest.raises(stats.NoExamples, match=r"no examples to count \(none of its [\d,]+ non-blank lines? is a "
                                                r"JSON record: `tunesmith lint` says why\)"):
         stats.compute(corpus_file("cookbook_01_testing_example_prettyprinted.jsonl"))
 
@@ -190,7 +190,7 @@ def test_a_file_without_examples_has_no_estimate_and_fails_as_lint_does(tmp_path
         "no line of it is a JSON record" if output == "csv" else "it is empty or has only blank lines") +
         "), so there is no training estimate: add examples, one JSON object per line (lint reports this as F060)\n")
     assert main(["lint", str(path), "--select", "F060"]) == 1
-    assert "F060 error: the training file has 0 examples, but must have at least 10" in capsys.readouterr().out
+    assert "F060 error: the training file has 0 examples," in capsys.readouterr().out
 
 
 def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
