@@ -422,6 +422,16 @@ def test_statistics_page(workspace: Path) -> None:
     assert {m.label: m.value for m in at.metric}["Epochs"] == "2"
 
 
+def test_statistics_and_train_say_the_billed_tokens_as_stats_and_train_do(workspace: Path) -> None:
+    """The Statistics page said "7,973 charged tokens", the Train page "7,973 billed tokens over 7 epoch(s)", and
+    `stats` "charged: 1,139 x 7 = 7,973 training tokens" for what `train` calls billed tokens."""
+    words = "1,139 billed tokens x 7 epochs (auto) = 7,973 billed tokens (the job's trained_tokens)"
+    at = page(opened("elle_single_turn.jsonl"), "statistics")
+    assert any(words + "; $5.00 per 1M training tokens" in t for t in texts(at.caption))
+    at = page(at, "train")
+    assert any(t.startswith(words + "; $5.00 per 1M training tokens") for t in texts(at.caption))
+
+
 def test_statistics_of_unsaved_changes(workspace: Path) -> None:
     at = edit(opened("elle_single_turn.jsonl"), 1)
     at.button(key="rec_delete").click()
@@ -438,7 +448,7 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     assert [s.value for s in at.selectbox if (s.key or "").startswith("imp_col_")] == ["user", "assistant", "(not used)"]
     at.text_input(key="imp_system").set_value(SYSTEM)
     run(at)
-    assert at.subheader[0].value == "Preview: 2 example(s)"
+    assert at.subheader[0].value == "Preview: 2 examples"
     at.text_input(key="imp_new_name").set_value("imported.jsonl")
     at.button(key="imp_go").click()
     run(at)
@@ -446,7 +456,7 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     assert out[1] == {"messages": [{"role": "system", "content": SYSTEM},
                                    {"role": "user", "content": "Tell me about gallium."},
                                    {"role": "assistant", "content": "It melts."}]}
-    assert "created imported.jsonl with 2 example(s)" in texts(at.success)
+    assert "created imported.jsonl with 2 examples" in texts(at.success)
 
 
 def test_import_appends_jsonl_to_the_open_dataset(workspace: Path) -> None:
@@ -523,6 +533,20 @@ def _wait_for_status(at: AppTest, wanted: str, *, timeout: float = 30) -> dict[s
             return numbers
         assert time.monotonic() < deadline, numbers
         time.sleep(0.2)
+
+
+def test_train_refuses_a_file_without_examples_even_forced(workspace: Path, sandbox: Sandbox) -> None:
+    """The button was enabled and "Upload even if lint finds errors" uploaded a file with nothing to train on."""
+    (workspace / "none.jsonl").write_bytes(b"not json\n\n{\"broken\n")
+    at = page(opened("none.jsonl"), "train")
+    _connect_by_typing(at, sandbox, "sk-typed-in-the-page")
+    at.checkbox(key="tr_force").check()
+    run(at)
+    assert "none.jsonl: no examples to count (none of its 2 non-blank lines is a JSON record: `tunesmith lint` says " \
+           "why), so there is no training estimate: add examples, one JSON object per line (lint reports this as " \
+           "F060)" in texts(at.error)
+    assert at.button(key="tr_start").disabled
+    assert not [m for m in at.metric if m.label == "Estimated cost"]
 
 
 def test_train_then_compare_in_the_playground(workspace: Path, sandbox: Sandbox) -> None:

@@ -86,3 +86,6 @@ def test_the_readme_flow_bills_every_token_of_the_training_file(env: Sandbox,
     assert code == 0, err
     assert "= 1,139 billed tokens x 7 epochs (auto) = 7,973 billed tokens (the job's trained_tokens)" in err
     assert "(7,973 billed tokens: the job's trained_tokens)" in err  # validation tokens are not billed
+    assert main(["stats", str(SAMPLES / "elle_single_turn.jsonl"), "--model", MODEL]) == 0  # the same words
+    assert ("billed in all: 1,139 billed tokens x 7 epochs (auto) = 7,973 billed tokens (the job's trained_tokens)\n"
+            in capsys.readouterr().out)

@@ -331,7 +331,7 @@ def test_fix_this_then_save(serve: Callable[..., str], page: Page, workspace: Pa
     card.get_by_role("button", name="Fix this").click()
     expect(page.get_by_text('rename role "human" to "user"', exact=False)).to_be_visible()
     keyed(page, "fix_apply").get_by_role("button").click()
-    expect(page.get_by_text("fixed C030: 1 change(s); save to write them to the file")).to_be_visible()
+    expect(page.get_by_text("fixed C030: 1 change; save to write them to the file")).to_be_visible()
     expect(page.get_by_text("Message 2 · user", exact=True)).to_be_visible()
     expect(page.get_by_text("C030 invalid-role", exact=False)).to_have_count(0)
     save(page, "elle_broken.jsonl")
@@ -413,7 +413,7 @@ def test_screenshots_of_the_authoring_pages(serve: Callable[..., str], page: Pag
     table.write_text("question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\n"
                      "Tell me about gallium.,It melts in your hand.,y\n", "utf-8")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
-    expect(page.get_by_role("heading", name="Preview: 2 example(s)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Preview: 2 examples")).to_be_visible()
     expect(page.get_by_role("combobox", name="Column 2: answer")).to_have_value("assistant")
     screenshot(page, "import")
 
@@ -614,17 +614,17 @@ def test_import_a_windows_1252_csv(serve: Callable[..., str], page: Page, worksp
                                        r"Windows-1252 \(cp1252\)\. Choose the encoding"))).to_be_visible()
     expect(page.get_by_role("combobox", name="Read the file as")).to_have_value(
         "Windows-1252 (Excel's default on Windows)")
-    expect(page.get_by_role("heading", name="Preview: 2 example(s)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Preview: 2 examples")).to_be_visible()
     expect(page.get_by_test_id("stCode").first).to_contain_text("Naïve “yes”.")
     screenshot(page, "import-cp1252", height=1400)
     choose(page, "Format", "jsonl (OpenAI chat or DPO records)")  # a wrong choice: the message names the file
     expect(page.get_by_text("tunesmith-import-")).to_have_count(0)
     choose(page, "Format", "csv")
-    expect(keyed(page, "imp_go").get_by_role("button")).to_have_text("Import 2 example(s)")  # the CSV's preview
+    expect(keyed(page, "imp_go").get_by_role("button")).to_have_text("Import 2 examples")  # the CSV's preview
     page.get_by_label("New file name").fill("excel.jsonl")
     page.get_by_label("New file name").press("Enter")
     keyed(page, "imp_go").get_by_role("button").click()
-    expect(page.get_by_text("created excel.jsonl with 2 example(s)")).to_be_visible()
+    expect(page.get_by_text("created excel.jsonl with 2 examples")).to_be_visible()
     records = [json.loads(line) for line in (workspace / "excel.jsonl").read_text("utf-8").splitlines()]
     assert [r["messages"][-1]["content"] for r in records] == ["Naïve “yes”.", "Crème brûlée."]
     assert set(Path(tempfile.gettempdir()).glob("tunesmith-import-*")) == before  # no copy left behind

@@ -136,7 +136,7 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     table = tmp_path / "zinc.csv"
     table.write_text("question,answer\nTell me about zinc.,Zinc is thirty.\n", "utf-8")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
-    expect(page.get_by_role("heading", name="Preview: 1 example(s)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Preview: 1 example")).to_be_visible()
     shots(page, "import", height=1600)
 
     go_to(page, "Dataset")
@@ -258,13 +258,13 @@ def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[.
     expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
     shots(page, "record-editor-fix-preview", height=1600)
     keyed(page, "fix_apply").get_by_role("button").click()
-    settle(page, page.get_by_text("fixed C101: 1 change(s); save to write them to the file"))  # C101's card gone
+    settle(page, page.get_by_text("fixed C101: 1 change; save to write them to the file"))  # C101's card gone
     card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
     card.get_by_role("button", name="Fix this").click()
     expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
     keyed(page, "fix_apply").get_by_role("button").click()
-    expect(page.get_by_text("fixed C031: 1 change(s); save to write them to the file")).to_be_visible()
+    expect(page.get_by_text("fixed C031: 1 change; save to write them to the file")).to_be_visible()
     save(page, "weights.jsonl")
     after = lines(path)
     assert after[0] == good.encode()
@@ -300,7 +300,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
 
     page.reload()  # both sets are offered, the newest first; nothing was lost
     idle(page)
-    expect(offer).to_contain_text("1 older set(s) of unsaved changes after this one")
+    expect(offer).to_contain_text("1 older set of unsaved changes after this one")
     shots(page, "record-editor-two-offers", height=1400)
     keyed(page, "journal_restore").get_by_role("button").click()
     expect(page.get_by_text(re.compile("^restored the unsaved changes of"))).to_be_visible()
@@ -383,7 +383,7 @@ def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[.
     load(page, serve())
     open_sample(page, "blank.jsonl", "0 records in 4 entries")
     go_to(page, "Statistics")
-    expect(page.get_by_text(re.compile(r"^This file has no examples: none of its 4 line\(s\) is a JSON record"))
+    expect(page.get_by_text(re.compile(r"^This file has no examples: none of its 4 lines is a JSON record"))
            ).to_be_visible()
     expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)

@@ -32,7 +32,7 @@ def test_all_turns_trained_on_the_chosen_examples_only(tmp_path: Path) -> None:
     changed = bulk.set_weights(ds, [0, 2], "all")
     assert [old.raw for old, _ in changed] == [before[0] + b"\n", before[2] + b"\n"]
     assert [new.raw for _, new in changed] == [ds.entries[0].raw, ds.entries[2].raw]
-    assert ds.history[-1] == "set weights (every assistant turn trained (weight 1)) on 2 example(s)"
+    assert ds.history[-1] == "set weights (every assistant turn trained (weight 1)) on 2 examples"
     ds.save()
     after = path.read_bytes().split(b"\n")
     assert _weights(after[0]) == [1, 1] and _weights(after[2]) == [1, 1]

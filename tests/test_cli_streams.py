@@ -127,7 +127,7 @@ def test_convert_reads_standard_input_both_ways(here: Path, capsys: pytest.Captu
     assert run(capsys, "convert", "rows.csv", "from-file.jsonl", *mapping)[0] in (0, 1)
     stdin_of(monkeypatch, table)
     code, _, err = run(capsys, "convert", "-", "from-stdin.jsonl", *mapping)
-    assert code in (0, 1) and "wrote 2 record(s) to from-stdin.jsonl" in err
+    assert code in (0, 1) and "wrote 2 records to from-stdin.jsonl" in err
     assert (here / "from-stdin.jsonl").read_bytes() == (here / "from-file.jsonl").read_bytes()
     stdin_of(monkeypatch, (here / "from-stdin.jsonl").read_bytes())  # and back out: the round trip
     assert run(capsys, "convert", "-", "out.json", "--to", "sharegpt")[0] == 0
@@ -139,7 +139,7 @@ def test_convert_reads_standard_input_both_ways(here: Path, capsys: pytest.Captu
     (["convert", "-", "out.jsonl", "--from", "sharegpt"], b'{"conversations": []}\nnot json\n',
      "<stdin>:2: not valid JSON"),
     (["split", "-"], b'{"messages": [\n', "<stdin>:1: "),
-    (["split", "-"], b'{"messages": [{"role": "user", "content": "hi"}]}\n', "<stdin>: 1 example(s); a split needs"),
+    (["split", "-"], b'{"messages": [{"role": "user", "content": "hi"}]}\n', "<stdin>: 1 example; a split needs"),
     (["stats", "-"], b'{"prompt": "a", "chosen": "b", "rejected": "c"}\n', "<stdin>: is in the TRL preference format"),
 ])
 def test_bad_standard_input_is_a_clear_error_naming_it(here: Path, capsys: pytest.CaptureFixture[str],

@@ -234,7 +234,7 @@ def test_cli_converts_lints_and_reports(tmp_path, capsys):
     out = tmp_path / "qa.jsonl"
     assert main(["convert", str(src), str(out), "--from", "csv", "--system", "Be brief"]) == 0
     captured = capsys.readouterr()
-    assert "wrote 12 record(s)" in captured.err and "Found 0 errors, 1 warning" in captured.out  # F070
+    assert "wrote 12 records" in captured.err and "Found 0 errors, 1 warning" in captured.out  # F070
     assert main(["convert", str(src), str(out), "--from", "csv"]) == 2
     assert "exists" in capsys.readouterr().err
     assert main(["convert", str(out), str(tmp_path / "s.json"), "--to", "sharegpt", "--map", "a=user"]) == 2

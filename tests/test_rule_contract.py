@@ -363,6 +363,33 @@ def test_metadata(code: str) -> None:
             rule.checker  # noqa: B018
 
 
+def _rule_text(code: str) -> str:
+    """What `tunesmith rules CODE` and a finding show: the docs, the summary and the finding messages' source."""
+    import inspect
+
+    rule = RULES[code]
+    return " ".join((rule.docs, rule.message, inspect.getsource(rule.check) if rule.check else ""))
+
+
+@pytest.mark.parametrize("code", sorted(RULES))
+def test_docs_name_only_commands_and_flags_that_exist(code: str) -> None:
+    """C080, C101 and C140 said `tunesmith fix` "does it" (it shows the plan; --write does it); F131 read "Byte-
+    identical" (a hyphen cut at the end of a docstring line)."""
+    from toolkit.cli.main import build_parser
+
+    commands = {name: sub for action in build_parser()._subparsers._group_actions  # type: ignore[union-attr]
+                for name, sub in getattr(action, "choices", {}).items()}
+    text = _rule_text(code)
+    for command, rest in re.findall(r"tunesmith ([a-z-]+)([^`\"]*)", text):
+        if command in commands:  # else an English word after the name ("Tunesmith checks")
+            options = commands[command]._option_string_actions
+            assert all(flag in options for flag in re.findall(r"--[a-z-]+", rest)), (command, rest)
+            assert command != "fix" or "--write" in rest or "--diff" in rest, "`tunesmith fix` alone changes nothing"
+    flags = {flag for sub in commands.values() for flag in sub._option_string_actions}
+    assert set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", text)) <= flags
+    assert not re.search(r"[a-z]- [a-z]", " ".join(RULES[code].docs.split())), "a word cut at a line break"
+
+
 # -- odd values ------------------------------------------------------------------------------------
 
 RECORD_RULES = sorted(c for c, r in RULES.items() if r.kind == "record")

@@ -38,7 +38,8 @@ def test_l020_completion_format_retired_on_both_providers() -> None:
     assert hits(openai, "L020") == [(None, None)]
     assert messages(openai, "L020") == [
         "prompt/completion files can no longer be trained on OpenAI (training on babbage-002 and davinci-002 "
-        "ended on 2024-10-28): convert the file to chat messages with `tunesmith convert`"]
+        "ended on 2024-10-28): rewrite each pair as a chat example, {\"messages\": [{\"role\": \"user\", \"content\": "
+        "PROMPT}, {\"role\": \"assistant\", \"content\": COMPLETION}]}"]  # it named `tunesmith convert`, which cannot
     assert "no Azure OpenAI / Microsoft Foundry model trains on them" in messages(lint(PAIRS, provider="azure"), "L020")[0]
 
 

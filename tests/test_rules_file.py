@@ -38,6 +38,10 @@ def test_f033_crlf_line_endings_counts_mixed_lines() -> None:
     assert "5 lines end with CRLF" in messages(result, "F033")[0] and "mixed" in messages(result, "F033")[0]
     assert hits(lint(TEN), "F033") == []
     assert RULES["F033"].fixable
+    one = "".join(r + ("\r\n" if i == 3 else "\n") for i, r in enumerate(TEN)).encode()
+    assert messages(lint(one), "F033") == [  # it said "1 line end with CRLF"
+        "1 line ends with CRLF (\\r\\n) and 9 with LF (mixed); use LF (\\n) line endings (`tunesmith fix --write` "
+        "converts them)"]
 
 
 # -- name and size --------------------------------------------------------------------------
@@ -112,7 +116,8 @@ def test_f070_few_examples_for_supervised_and_dpo_training_files() -> None:
 
 def test_f080_rft_limits_come_from_the_catalog() -> None:
     ctx = context("reinforcement")
-    assert "50,001" in first_message("F080", summary("reinforcement", records=50_001), ctx)
+    assert first_message("F080", summary("reinforcement", records=50_001, examples=50_001), ctx) == (
+        "the RFT training file has 50,001 examples; OpenAI allows at most 50,000: sample it down")
     assert list(RULES["F080"].checker(summary("reinforcement", records=50_000), ctx)) == []
     val = context("reinforcement", role="validation")
     assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=1_001), val))
@@ -120,6 +125,14 @@ def test_f080_rft_limits_come_from_the_catalog() -> None:
     azure = context("reinforcement", "azure", role="validation")
     assert list(RULES["F080"].checker(summary("reinforcement", "validation", records=6_150), azure)) == []
     assert list(RULES["F080"].checker(summary(records=60_000), context())) == []  # no SFT maximum
+
+
+def test_f080_counts_examples_and_records_to_repair_as_f060_does() -> None:
+    """It said "RFT train file has 50,003 examples" for 50,001 examples and 2 pretty-printed records."""
+    val = context("reinforcement", role="validation")
+    assert first_message("F080", summary("reinforcement", "validation", records=1_003, examples=1_001), val) == (
+        "the RFT validation file has 1,001 examples (and 2 records to repair first: pretty-printed or not UTF-8); "
+        "OpenAI allows at most 1,000: sample it down")
 
 
 def _with_images(count: int) -> FileSummary:
@@ -154,7 +167,10 @@ def test_f091_chat_file_with_method_dpo() -> None:
 def test_f091_prompt_completion_file_with_method_supervised() -> None:
     result = lint([pair(i) for i in range(10)], method="supervised")
     assert hits(result, "F091") == [(1, None)]
-    assert "tunesmith convert" in messages(result, "F091")[0]
+    message = messages(result, "F091")[0]  # it named `tunesmith convert`, which reads no prompt/completion file
+    assert "tunesmith convert" not in message
+    assert message.endswith('the server rejects the job: rewrite each pair as a chat example, {"messages": [{"role": '
+                            '"user", "content": PROMPT}, {"role": "assistant", "content": COMPLETION}]}')
 
 
 def test_f091_plain_chat_rows_fit_reinforcement_and_minorities_are_f090s() -> None:

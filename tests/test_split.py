@@ -178,7 +178,7 @@ def test_groups_too_large_get_advice_for_the_grouping_chosen(tmp_path):
     with pytest.raises(InputError) as raised:
         split.assign(path, validation=1)
     assert str(raised.value) == (
-        f"{path}: every group of examples is larger than the 1 validation example(s) asked for (the smallest has 3; "
+        f"{path}: every group of examples is larger than the 1 validation example asked for (the smallest has 3; "
         "copies and near-duplicates are kept together): ask for at least 3 validation examples (--validation 3), or "
         "remove the copies and near-duplicates that `tunesmith lint` reports (F130, F131)")
     assert "group by" not in str(raised.value)

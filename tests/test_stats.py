@@ -274,7 +274,7 @@ def test_cli_text_report(capsys):
     assert main(["stats", str(corpus_file(TOY)), "--model", "gpt-3.5-turbo-0613"]) == 0
     out = capsys.readouterr().out
     assert "5 examples" in out
-    assert "charged: 4,306 x 20 = 86,120 training tokens" in out
+    assert "billed in all: 4,306 billed tokens x 20 epochs (auto) = 86,120 billed tokens (the job's trained_tokens)" in out
     assert "1 example exceeds 4,096 tokens" in out
     assert "no price in the catalog" in out
 
@@ -285,6 +285,7 @@ def test_cli_text_shows_price_date_and_source(capsys):
     model = resolve("openai", "gpt-4.1-mini-2025-04-14")
     assert f"price as of {model.price_date}; source: {model.price_source}" in out
     assert "epochs: 2 (--epochs)" in out
+    assert "billed in all: 8,233 billed tokens x 2 epochs = 16,466 billed tokens (the job's trained_tokens)" in out
 
 
 def test_cli_json_and_csv(capsys, tmp_path):

@@ -145,6 +145,23 @@ def test_lint_errors_stop_the_upload_unless_forced(proxied: PrismProxy, tmp_path
     assert row is not None and row.status == "failed" and "invalid_n_examples" in (row.error or "")
 
 
+@pytest.mark.parametrize(("data", "why"), [
+    (b"", "it is empty or has only blank lines"),
+    (b"not json\n{\"broken\n", "none of its 2 non-blank lines is a JSON record: `tunesmith lint` says why")])
+def test_a_file_without_examples_is_an_error_even_forced(direct: Sandbox, tmp_path: Path, data: bytes, why: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """It printed "estimated cost: unknown (could not count tokens (NoExamples))" and uploaded the file."""
+    path = tmp_path / "none.jsonl"
+    path.write_bytes(data)
+    before = len(direct.requests)
+    code, out, err = cli(capsys, "train", str(path), "--model", MODEL, "--force", "--yes")
+    assert code == 1 and out == ""
+    assert err.endswith(f"tunesmith: error: {path}: no examples to count ({why}), so there is no training estimate: "
+                        "add examples, one JSON object per line (lint reports this as F060)\n")
+    assert "estimated cost" not in err and "NoExamples" not in err
+    assert len(direct.requests) == before  # nothing was uploaded
+
+
 def test_training_not_available(proxied: PrismProxy, capsys: pytest.CaptureFixture[str]) -> None:
     proxied.sandbox.training_available = False
     code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL)

@@ -205,8 +205,8 @@ def test_an_upload_whose_parts_keep_failing_resumes_in_the_next_run(env: Sandbox
         if sent == 2048 and not env.faults._armed:
             env.inject(r"/parts$", status=500, times=None)
 
-    with pytest.raises(ApiError, match=r"part 2 of 3 of big.jsonl kept failing \(500.*1 part\(s\) sent so far "
-                                       r"are kept for an hour: run the same command again"):
+    with pytest.raises(ApiError, match=r"part 2 of 3 of big.jsonl kept failing \(500.*1 part sent so far "
+                                       r"is kept for an hour: run the same command again"):
         upload_dataset(client, path, conn, registry, files_api_limit=1000, part_size=2048,
                        on_progress=arm_after_first_part)
     assert part_posts(env) == [200, 500, 500]  # the SDK retried once, then gave up; nothing was cancelled

@@ -191,7 +191,8 @@ def load_settings(path: Path | None = None, *, start: Path | None = None) -> Set
 def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Path | None = None) -> Settings:
     unknown = set(table) - _KEYS
     if unknown:
-        raise UsageError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_KEYS))}")
+        keys = "key" if len(unknown) == 1 else "keys"
+        raise UsageError(f"{where}: unknown {keys} {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(_KEYS))}")
     select = tuple(check_selectors(_strings(table.get("select", ["ALL"]), where, "select"), f"{where} select"))
     select += check_selectors(_strings(table.get("extend-select", []), where, "extend-select"), where)
     ignore = check_selectors(_strings(table.get("ignore", []), where, "ignore"), f"{where} ignore")

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .catalog import Model, provider
+from .plural import plural
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -32,7 +33,8 @@ def auto_epochs(examples: int) -> int:
 
 @dataclass(frozen=True)
 class Estimate:
-    """What a training run costs: ``charged_tokens`` = billed tokens per epoch x epochs.
+    """What a training run costs: ``charged_tokens`` = billed tokens per epoch x epochs (the job's
+    ``trained_tokens``; the key keeps its name in ``tunesmith stats --format json``).
 
     ``usd`` is None when the catalog has no per-token price; ``note`` then says why.
     """
@@ -50,6 +52,12 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def billed(self, auto: bool) -> str:
+        """The tokens the job is billed for, in the words `stats`, `train` and the editor all use (``auto``: the
+        epochs are what ``n_epochs: "auto"`` chooses)."""
+        return (f"{plural(self.tokens_per_epoch, 'billed token')} x {plural(self.epochs, 'epoch')}"
+                f"{' (auto)' if auto else ''} = {plural(self.charged_tokens, 'billed token')} (the job's trained_tokens)")
 
 
 def estimate(model: Model, tokens_per_epoch: int, epochs: int) -> Estimate:

@@ -431,7 +431,8 @@ def _check(path: str) -> None:
 def _selector(edits: Iterable[FixEdit] | None, rules: Iterable[str] | None) -> Callable[[int | None, str], bool]:
     wanted_rules = None if rules is None else {r.upper() for r in rules}
     if wanted_rules is not None and (unknown := wanted_rules - set(RULES)):
-        raise UsageError(f"no fix for rule(s) {', '.join(sorted(unknown))}; fixable rules: {', '.join(RULES)}")
+        word = "rule" if len(unknown) == 1 else "rules"
+        raise UsageError(f"no fix for {word} {', '.join(sorted(unknown))}; fixable rules: {', '.join(RULES)}")
     keys = None if edits is None else {e.key for e in edits}
 
     def select(line: int | None, rule: str) -> bool:

@@ -16,6 +16,9 @@ CHAT = "chat"
 PREFERENCE = "preference"
 REINFORCEMENT = "reinforcement"
 COMPLETION = "completion"
+# How to train a prompt/completion file today (`tunesmith convert` reads tables and other trainers' formats, not this).
+COMPLETION_TO_CHAT = ('rewrite each pair as a chat example, {"messages": [{"role": "user", "content": PROMPT}, '
+                      '{"role": "assistant", "content": COMPLETION}]}')
 
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 METHOD_FORMAT = {"supervised": CHAT, "dpo": PREFERENCE, "reinforcement": REINFORCEMENT}

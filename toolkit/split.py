@@ -24,6 +24,7 @@ from . import catalog, formats
 from .atomic import atomic_writer
 from .dedup import NearDuplicates
 from .errors import InputError, UsageError
+from .plural import plural
 from .reader import BOM, JsonlReader, ParseProblem, check_input
 
 GROUP_BY = ("hash", "system", "user")
@@ -151,7 +152,7 @@ def assign(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int =
         near.add(i, item.value)
     n = len(lines)
     if n < 2:
-        raise InputError(f"{spath}: {n} example(s); a split needs at least 2")
+        raise InputError(f"{spath}: {plural(n, 'example')}; a split needs at least 2")
     target = _target(n, validation)
     if target >= n:
         raise UsageError(f"--validation {validation}: {target} of {n} examples would leave none for training")
@@ -190,7 +191,7 @@ def _groups_too_large(path: str, target: int, n: int, smallest: int, group_by: s
     else:
         ways.append("group by content only (--group-by hash, the default)")
         joined = f"examples with the same {_SHARED[group_by]}, copies and near-duplicates are kept together"
-    return InputError(f"{path}: every group of examples is larger than the {target} validation example(s) asked for "
+    return InputError(f"{path}: every group of examples is larger than the {plural(target, 'validation example')} asked for "
                       f"(the smallest has {smallest}; {joined}): {', or '.join(ways)}")
 
 

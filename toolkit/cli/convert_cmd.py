@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..plural import plural
 from . import inputs
 from .target_args import add_target_args
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if result.encoding not in (None, "utf-8", "utf-8-sig"):  # never a silent choice: say what the table was read as
         print(f"read {args.source} as {label(result.encoding)}", file=sys.stderr)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
-    print(f"wrote {result.records:,} record(s) to {result.output} ({what})", file=sys.stderr)
+    print(f"wrote {plural(result.records, 'record')} to {result.output} ({what})", file=sys.stderr)
     if args.to_format:
         return 0
     from .. import lint

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from ..plural import plural
 from . import inputs
 from .target_args import add_target_args
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     plan = r.plan
     print(f"wrote {r.train_path} ({r.train_examples:,} examples) and {r.validation_path} "
           f"({r.validation_examples:,} examples)")
-    print(f"{plan.groups:,} groups (by {plan.group_by}; {plan.near_pairs:,} near-duplicate pair(s) kept together), "
+    print(f"{plan.groups:,} groups (by {plan.group_by}; {plural(plan.near_pairs, 'near-duplicate pair')} kept together), "
           f"seed {plan.seed}")
     for note in limit_notes(r, target.provider, target.method):
         print(f"warning: {note}", file=sys.stderr)

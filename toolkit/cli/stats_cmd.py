@@ -116,10 +116,10 @@ def write_text(s: Stats, out: TextIO) -> None:
         unknown = plural(s.images_assumed, "image") + (" behind URLs has" if s.images_assumed == 1 else " behind URLs have")
         out.write(f"  images: {unknown} an unknown size; each was counted as "
                   f"{w}x{h} ({tokens('high', ASSUMED_SIZE)} tokens at high or auto detail)\n")
-    how = f"what n_epochs=auto chooses for {s.examples:,} examples" if s.epochs_auto else "--epochs"
+    how = f"what n_epochs=auto chooses for {plural(s.examples, 'example')}" if s.epochs_auto else "--epochs"
     out.write(f"epochs: {s.epochs} ({how})\n")
     c = s.cost
-    out.write(f"charged: {c.tokens_per_epoch:,} x {c.epochs} = {c.charged_tokens:,} training tokens\n")
+    out.write(f"billed in all: {c.billed(s.epochs_auto)}\n")
     if c.usd is not None:
         out.write(f"estimated cost: ${c.usd:,.2f} at {c.note} (price as of {c.price_date}; source: {c.price_source})\n")
     else:

@@ -150,25 +150,25 @@ def describe_upload(up: Any) -> str:
 
 
 def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
-    """Show the estimated cost; False when --max-cost or the user's answer says no."""
+    """Show the estimated cost; False when --max-cost or the user's answer says no. A file without one example
+    is an error (:class:`toolkit.stats.NoExamples`, exit 1), even with --force: there is nothing to train on."""
     from ..errors import UsageError
-    from ..stats import compute
+    from ..stats import NoExamples, compute
 
     try:
         stats = compute(args.training, provider=conn.provider, model=spec.model,
                         epochs=spec.hyperparameters.n_epochs)
+    except NoExamples:
+        raise
     except Exception as exc:
         stats, why = None, f"could not count tokens ({exc.__class__.__name__})"
     est = stats.cost if stats is not None else None
-    epochs = "" if est is None else f"{est.epochs} epoch{'s' if est.epochs != 1 else ''}" + (
-        " (auto)" if spec.hyperparameters.n_epochs is None else "")
     if est is not None and est.usd is not None:
         prov = catalog.provider(conn.provider)
         where = f" ({prov.title}'s list price; {conn.host} may charge differently)" \
             if prov.api.is_compatible(conn.base_url) else ""
-        print(f"estimated cost: ${est.usd:,.2f} = {est.tokens_per_epoch:,} billed tokens x {epochs} = "
-              f"{est.charged_tokens:,} billed tokens (the job's trained_tokens) at {est.note}{where} "
-              f"(price as of {est.price_date})", file=err)
+        print(f"estimated cost: ${est.usd:,.2f} = {est.billed(spec.hyperparameters.n_epochs is None)} at "
+              f"{est.note}{where} (price as of {est.price_date})", file=err)
     else:
         why = est.note if est is not None else why
         print(f"estimated cost: unknown ({why})", file=err)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .. import formats
+from ..plural import plural
 from .dataset import Dataset
 from .entries import Entry, encode
 from .ops import WEIGHT_MODES
@@ -42,5 +43,5 @@ def set_weights(ds: Dataset, indices: Iterable[int], mode: str) -> list[tuple[En
             changes[i] = [Entry.of(after + old.eol, value, edited=True)]
             olds.append(old)
     if changes:
-        ds.replace_many(changes, f"set weights ({WEIGHT_MODES[mode]}) on {len(changes)} example(s)")
+        ds.replace_many(changes, f"set weights ({WEIGHT_MODES[mode]}) on {plural(len(changes), 'example')}")
     return [(ds_old, new[0]) for ds_old, new in zip(olds, changes.values(), strict=True)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .. import formats
 from ..errors import InputError
+from ..plural import plural
 from .render import clean, encode
 
 
@@ -36,7 +38,7 @@ def sft_dataset(records: list[dict[str, Any]], tokenizer: Any, *, max_length: in
     for number, record in enumerate(records, 1):
         if "messages" not in record:
             raise InputError(f"{name}:{number}: local supervised training takes chat records ({{\"messages\": "
-                             "[...]}); convert prompt/completion files with `tunesmith convert`")
+                             f"[...]}}); for a prompt/completion file, {formats.COMPLETION_TO_CHAT}")
         enc = encode(tokenizer, record, max_length=max_length)
         truncated += enc.truncated
         if not enc.mask.any():
@@ -45,9 +47,11 @@ def sft_dataset(records: list[dict[str, Any]], tokenizer: Any, *, max_length: in
         ids.append(enc.input_ids.tolist())
         masks.append(np.where(enc.mask == 1, enc.input_ids, -100).tolist())
     if truncated:
-        notes.append(f"{name}: {truncated} example(s) longer than {max_length} tokens were truncated from the end")
+        were = "was" if truncated == 1 else "were"
+        notes.append(f"{name}: {plural(truncated, 'example')} longer than {max_length} tokens {were} truncated from the end")
     if skipped:
-        notes.append(f"{name}: {skipped} example(s) with no trained assistant token (all weight 0) were skipped")
+        were = "was" if skipped == 1 else "were"
+        notes.append(f"{name}: {plural(skipped, 'example')} with no trained assistant token (all weight 0) {were} skipped")
     if not ids:
         raise InputError(f"{name}: no example has an assistant turn to train on")
     return Dataset.from_dict({"input_ids": ids, "labels": masks}), notes

@@ -54,7 +54,7 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
     of text parts was rejected by the fine-tuning validator: "message 3, key "content": Input
     should be a valid string" (2024). The later spec allows text parts, but whether the
     validator accepts them now is unconfirmed, so join the parts into one string
-    (`tunesmith fix` does it)."""
+    (`tunesmith fix --write` does it)."""
     if not hints.of(rec).tool:
         return
     for i, m in iter_messages(rec.value):
@@ -76,7 +76,7 @@ def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
     (the default) trains on it. Fractions such as 0.5 are not supported; whether floats (`1.0`),
     booleans (`true`) or strings (`"1"`) are coerced is unconfirmed, so write the integers.
     Tunesmith reads `false` and `0.0` as 0 and `true` and `1.0` as 1 (in token counts, the
-    editor and local training), and `tunesmith fix` writes them as those integers; any other
+    editor and local training), and `tunesmith fix --write` writes them as those integers; any other
     value counts as no weight (trained)."""
     for i, m in iter_messages(rec.value):
         if "weight" not in m or role_of(m) != "assistant":
@@ -108,7 +108,7 @@ def _show(value: Any) -> str:
 def no_trained_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     """When every assistant message of an example has `"weight": 0`, the example contributes no
     loss: it costs tokens and trains nothing. Set `"weight": 1` (or remove the weight) on the
-    turn(s) the model should learn."""
+    turns the model should learn."""
     assistants = [m for _, m in iter_messages(rec.value) if m.get("role") == "assistant"]
     if assistants and not any(is_trained(m) for m in assistants):
         yield Finding("/messages", 'every assistant message has "weight": 0, so this example trains nothing; '

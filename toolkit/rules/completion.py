@@ -39,8 +39,9 @@ def completion_format_retired(summary: FileSummary, ctx: Context) -> Iterator[Fi
     """Only the legacy base models babbage-002 and davinci-002 trained on prompt/completion
     files, and "new fine-tuning training runs on these models will no longer be supported starting
     October 28, 2024" (deprecations page); the base models shut down on 2026-09-28. No current
-    model takes this format on OpenAI or Azure OpenAI, so convert the pairs to chat messages
-    (`tunesmith convert`: prompt becomes the user message, completion the assistant reply).
+    model takes this format on OpenAI or Azure OpenAI, so convert the pairs to chat messages (the
+    prompt becomes the user message, the completion the assistant reply; `tunesmith convert` does
+    not read this format).
     Reported once per file; the provider's models come from the catalog."""
     if ctx.file_format != "completion" or not summary.records:
         return
@@ -53,7 +54,7 @@ def completion_format_retired(summary: FileSummary, ctx: Context) -> Iterator[Fi
     else:
         what = f"no {ctx.provider.title} model trains on them"
     yield Finding(None, f"prompt/completion files can no longer be trained on {ctx.provider.title} ({what}): "
-                  "convert the file to chat messages with `tunesmith convert`")
+                  f"{formats.COMPLETION_TO_CHAT}")
 
 
 @dataclass

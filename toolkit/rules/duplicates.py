@@ -69,8 +69,8 @@ def _how(p: Pair) -> str:
 def near_duplicate_example(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Two examples whose user and assistant text is almost the same (Jaccard similarity of word
     3-grams of at least 80 %: a reworded question, extra spaces, the same dialogue under another
-    system prompt) train the model on one example twice and make it repeat that phrasing. Byte-
-    identical lines are F130's. Remove one, or make them differ where it matters. Text that at
+    system prompt) train the model on one example twice and make it repeat that phrasing.
+    Byte-identical lines are F130's. Remove one, or make them differ where it matters. Text that at
     least half of the first 256 examples share (a task template in every prompt) is left out of
     the comparison, so examples that differ only in their data are not flagged. Files of up to
     256 examples are compared pair by pair; larger files with MinHash sketches (datasketch's

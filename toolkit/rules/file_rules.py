@@ -58,8 +58,9 @@ def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     facts = summary.facts
     if facts.crlf_lines:
         mixed = f" and {facts.lf_lines} with LF (mixed)" if facts.lf_lines else ""
-        yield Finding(None, f"{plural(facts.crlf_lines, 'line')} end with CRLF (\\r\\n){mixed}; use LF (\\n) line endings "
-                      "(`tunesmith fix --write` converts them)")
+        end = plural(facts.crlf_lines, "line ends", "lines end")
+        yield Finding(None, f"{end} with CRLF (\\r\\n){mixed}; use LF (\\n) line endings (`tunesmith fix --write` "
+                      "converts them)")
 
 
 @file_rule("F040", "wrong-file-extension", W, "file name does not end in .jsonl", source="F-04")
@@ -67,8 +68,8 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     """The fine-tuning API only supports `.jsonl` files ("The Fine-tuning API only supports
     `.jsonl` files", Files API): a JSONL file uploaded as `.json` or `.txt` is refused. The
     server sees the name given at upload, not the local one (`tunesmith train` always uploads
-    under a `.jsonl` name), so this is a warning about the file's contents being fine but its
-    name: rename it before uploading it with another tool. Data without a file name of its own
+    under a `.jsonl` name), so this is a warning: the contents may be fine, but rename the file
+    before uploading it with another tool. Data without a file name of its own
     (standard input, `/dev/stdin`, a pipe such as `<(cat train.jsonl)`, a FIFO) is not checked."""
     name = Path(summary.path).name
     if not summary.named or not name or name == "-" or (name.startswith("<") and name.endswith(">")):
@@ -94,8 +95,8 @@ def file_too_large(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
            source="F-05")
 def file_needs_uploads_api(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Files over 512 MB cannot go through the Files API (`/v1/files`); use the multi-part
-    Uploads API (64 MB parts, up to 8 GB; the Python SDK's `uploads.upload_file_chunked`), or on
-    Azure import from Blob storage."""
+    Uploads API (64 MB parts, up to 8 GB; `tunesmith train` switches to it on its own, as does
+    the Python SDK's `uploads.upload_file_chunked`), or on Azure import from Blob storage."""
     if FILES_API_MAX < summary.facts.bytes <= UPLOADS_API_MAX:
         yield Finding(None, f"the file is {_size(summary.facts.bytes)}, over the 512 MB limit of a single "
                       "upload: use the Uploads API (multi-part, up to 8 GB)")
@@ -126,7 +127,7 @@ def few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     (RFT is meant to start with a few dozen)."""
     if (summary.role == "train" and ctx.method in ("supervised", "dpo")
             and MIN_EXAMPLES <= summary.records < RECOMMENDED_EXAMPLES):
-        yield Finding(None, f"the training file has {summary.examples} examples{_unread(summary)}; fine-tuning "
+        yield Finding(None, f"the training file has {plural(summary.examples, 'example')}{_unread(summary)}; fine-tuning "
                       "usually needs at least "
                       f"{RECOMMENDED_EXAMPLES} well-crafted examples to show an effect: add more")
 
@@ -136,13 +137,16 @@ def too_many_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Documented maximums (per provider, from the catalog): an RFT training file holds at most
     50,000 examples and an RFT validation file 1,000 (OpenAI); a vision file at most 50,000
     examples that contain images (text-only examples do not count; Azure the same). Sample the
-    file down or split the job."""
+    file down or split the job. As for F060 and F070, records that are no example as written
+    (pretty-printed, F012; not UTF-8, F030) count, as their repair makes them examples; the message
+    gives both numbers."""
     prov = ctx.provider
     if ctx.method == "reinforcement":
         limit = prov.rft_max_train_examples if summary.role == "train" else prov.rft_max_validation_examples
         if limit and summary.records > limit:
-            yield Finding(None, f"RFT {summary.role} file has {summary.records:,} examples; {prov.title} allows at "
-                          f"most {limit:,}: sample it down")
+            role = "training" if summary.role == "train" else summary.role
+            yield Finding(None, f"the RFT {role} file has {plural(summary.examples, 'example')}{_unread(summary)}; "
+                          f"{prov.title} allows at most {limit:,}: sample it down")
     images = image_examples(summary).count
     if prov.max_image_examples and images > prov.max_image_examples:
         yield Finding(None, f"{images:,} examples contain images; {prov.title} trains on at most "
@@ -166,7 +170,7 @@ def format_method_mismatch(summary: FileSummary, ctx: Context) -> Iterator[Findi
         return
     found = max(other, key=lambda f: other[f])
     method = formats.FORMAT_METHOD[found]
-    hint = ("convert it to chat messages with `tunesmith convert`" if found == formats.COMPLETION
+    hint = (formats.COMPLETION_TO_CHAT if found == formats.COMPLETION
             else f"use --method {method}, or convert the records to the {FORMAT_NAMES[expected]} format")
     line = summary.first_line.get(found)
     yield Finding(None, f"{other[found]} of {summary.records} records are in the {FORMAT_NAMES[found]} format "
@@ -206,7 +210,7 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     `{"from": "human"|"gpt", "value": ...}` turns, as FastChat and LLaMA-Factory use), Alpaca
     (`instruction`, `input`, `output`), ms-swift (`query`, `response`, `history`) or TRL
     (`prompt`/`chosen`/`rejected`, or `prompt`/`completion` message lists). OpenAI and Azure
-    OpenAI accept only their own formats (chat `messages`, DPO `input`/`preferred_output`/
+    OpenAI accept only their own formats (chat `messages`, DPO `input`, `preferred_output`,
     `non_preferred_output`, RFT rows) and reject such a file: "Unexpected file format, expected
     either prompt/completion pairs or chat messages" (observed, see F090). Renaming keys line by line
     cannot fix it (roles, turns and system prompts are written differently), so the file is

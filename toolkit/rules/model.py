@@ -63,7 +63,7 @@ def unknown_model(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     checks the file with the limits of the provider's default model (context length, images,
     methods). Check the spelling (snapshots look like `gpt-4.1-mini-2025-04-14`; Azure writes
     `gpt-35-turbo`), or update Tunesmith if the model is new. Not reported for a provider that trains
-    any model (``local``: any Hugging Face chat model)."""
+    any model (`local`: any Hugging Face chat model)."""
     if ctx.model.known or ctx.provider.open_models:
         return
     default = ctx.provider.models.get(ctx.provider.default_model)

@@ -28,7 +28,7 @@ def invalid_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Each entry of an assistant's `tool_calls` is `{"id": str, "type": "function", "function":
     {"name": str, "arguments": str}}`, all required; a legacy `function_call` is `{"name": str,
     "arguments": str}`. `arguments` is a *string* holding JSON: an object there is the most common
-    mistake (`json.dumps` it; `tunesmith fix` does)."""
+    mistake (`json.dumps` it; `tunesmith fix --write` does)."""
     for i, m in iter_messages(rec.value):
         if role_of(m) != "assistant":
             continue

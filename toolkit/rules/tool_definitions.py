@@ -170,7 +170,7 @@ def tool_parameters_not_object(rec: Record, ctx: Context) -> Iterator[Finding]:
             kind = params.get("type")
             has = f'has "type": {_show(kind)}' if "type" in params else 'has no "type"'
             yield Finding(f"{definition_pointer(array, k)}/parameters",
-                          f'parameters of function "{fn.get("name")}" {has}; use a JSON Schema '
+                          f'the parameters schema of function "{fn.get("name")}" {has}; use a JSON Schema '
                           'object: {"type": "object", "properties": {...}}')
 
 

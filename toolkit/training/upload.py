@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..plural import plural
 from .errors import ApiError, rule_hint, server_message
 from .local_registry import Registry
 from .provenance import Provenance, provenance, sha256_file
@@ -322,7 +323,8 @@ def _send_parts(client: Any, conn: Connection, registry: Registry, path: Path, n
                 except openai.APIStatusError as exc:
                     raise ApiError(f"part {index + 1} of {count} of {path.name} kept failing "
                                    f"({exc.status_code}, after retrying): {server_message(exc)}. The "
-                                   f"{len(part_ids)} part(s) sent so far are kept for an hour: run the same "
+                                   f"{plural(len(part_ids), 'part')} sent so far "
+                                   f"{'is' if len(part_ids) == 1 else 'are'} kept for an hour: run the same "
                                    "command again to send only the rest.") from None
                 registry.record_part(conn.account, upload_id, index, str(part.id), digest)
                 part_ids.append(str(part.id))

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
+from toolkit.plural import plural
+
 BINS = 30
 LIMIT_COLOR = "#d62728"
 
@@ -48,7 +50,7 @@ def messages_chart(turns: Sequence[int]) -> alt.Chart:
 def billed_vs_trained(billed: int, trained: int, epochs: int) -> alt.Chart:
     """Tokens billed and trained per epoch, and billed over all epochs."""
     data = pd.DataFrame({
-        "what": ["billed per epoch", "trained per epoch", f"billed x {epochs} epoch(s)"],
+        "what": ["billed per epoch", "trained per epoch", f"billed x {plural(epochs, 'epoch')}"],
         "tokens": [billed, trained, billed * epochs],
     })
     chart: alt.Chart = alt.Chart(data).mark_bar().encode(

@@ -19,6 +19,7 @@ from toolkit.edit import ConflictError, Dataset, findings
 from toolkit.edit.journal import Journal, Kept
 from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
+from toolkit.plural import plural
 from toolkit.ui import state, textdiff
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -35,7 +36,7 @@ def diff(before: str, after: str) -> None:
     places, total = textdiff.spans(shown(before), shown(after))
     blocks = [textdiff.to_html(place) for place in places] or [textdiff.text_html("", empty="(no visible change)")]
     if total > len(places):
-        blocks.append(f"<p>… and {total - len(places)} more change(s)</p>")
+        blocks.append(f"<p>… and {plural(total - len(places), 'more change')}</p>")
     st.html("".join(blocks))
 
 
@@ -135,7 +136,7 @@ def fix_preview(ds: Dataset) -> None:
         st.session_state["fix_preview"] = None
         return
     with st.container(border=True):
-        st.subheader(f"Fix {rule} in {scope}: {len(planned)} change(s)")
+        st.subheader(f"Fix {rule} in {scope}: {plural(len(planned), 'change')}")
         for p in planned[:PREVIEWS]:
             st.caption(md(f"example {p.index + 1}: {p.description}" if p.index >= 0 else p.description))
             if not p.after:
@@ -157,7 +158,7 @@ def _apply_fix() -> None:
         return
     rule, scope, planned, _ = pending
     count = findings.apply_fixes(ds, planned, f"fix {rule} in {scope}")
-    state.flash("success", f"fixed {rule}: {count} change(s); save to write them to the file")
+    state.flash("success", f"fixed {rule}: {plural(count, 'change')}; save to write them to the file")
 
 
 # -- unsaved changes kept from an earlier session -------------------------------------------------------
@@ -173,7 +174,7 @@ def journal_offer(ds: Dataset) -> None:
         return
     kept = offers[0]
     with st.container(border=True):
-        more = f" ({len(offers) - 1} older set(s) of unsaved changes after this one)" if len(offers) > 1 else ""
+        more = f" ({plural(len(offers) - 1, 'older set')} of unsaved changes after this one)" if len(offers) > 1 else ""
         alert("warning", f"{kept.file} has unsaved changes from an earlier session ({kept.when()}): "
                          + ("; ".join(kept.changes[-5:]) or "edits") + "." + more)
         if ds.fingerprint is not None and kept.base_sha256 not in (None, ds.fingerprint.sha256):

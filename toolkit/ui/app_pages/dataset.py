@@ -9,6 +9,7 @@ import streamlit as st
 
 from toolkit.edit import Analysis, Dataset, bulk, review, table
 from toolkit.errors import ToolkitError
+from toolkit.plural import plural
 from toolkit.rules import RULES
 from toolkit.ui import main as app
 from toolkit.ui import page, state, widgets
@@ -84,7 +85,7 @@ def _file_findings(ds: Dataset, an: Analysis) -> None:
         counts[3].metric("Warnings", "checking…")
     widgets.show_findings(an.file_diagnostics, index=None, counter=[0])
     for rule, n in sorted(line_rules.items()):
-        widgets.alert("warning", f"{rule} {RULES[rule].name}: {n} example(s) ({RULES[rule].message})")
+        widgets.alert("warning", f"{rule} {RULES[rule].name}: {plural(n, 'example')} ({RULES[rule].message})")
     if an.ready and an.stale(ds):
         st.caption("Edited examples are linted as you edit; the findings about the whole file are from the last "
                    "full lint.")

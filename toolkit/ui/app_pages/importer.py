@@ -16,6 +16,7 @@ from toolkit.edit import Dataset
 from toolkit.edit.entries import parse_entries
 from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
+from toolkit.plural import plural
 from toolkit.ui import state, widgets
 
 JSONL = "jsonl (OpenAI chat or DPO records)"
@@ -113,8 +114,8 @@ def _import(entries: list[Any], target: str, shown: dict[str, Any]) -> None:
     if target == "open":
         ds = state.dataset()
         assert ds is not None
-        ds.extend(entries, f"import {len(entries)} example(s)")
-        state.flash("success", f"added {len(entries)} example(s) to {ws.relative(ds.path)}; save to keep them")
+        ds.extend(entries, f"import {plural(len(entries), 'example')}")
+        state.flash("success", f"added {plural(len(entries), 'example')} to {ws.relative(ds.path)}; save to keep them")
         return
     name = (st.session_state.get("imp_new_name") or "").strip()
     current = state.dataset()
@@ -123,13 +124,13 @@ def _import(entries: list[Any], target: str, shown: dict[str, Any]) -> None:
         return
     try:
         ds = Dataset.new(name, workspace=ws)
-        ds.extend(entries, f"import {len(entries)} example(s)")
+        ds.extend(entries, f"import {plural(len(entries), 'example')}")
         ds.save()
     except ToolkitError as exc:
         state.flash("error", str(exc))
         return
     state.set_dataset(Dataset.open(ds.path, workspace=ws))
-    state.flash("success", f"created {ws.relative(ds.path)} with {len(entries)} example(s)")
+    state.flash("success", f"created {ws.relative(ds.path)} with {plural(len(entries), 'example')}")
 
 
 def importer_page() -> None:
@@ -159,7 +160,7 @@ def importer_page() -> None:
         except ToolkitError as exc:
             widgets.alert("error", _named(str(exc), tmp, upload.name))
             return
-    st.subheader(f"Preview: {len(entries)} example(s)")
+    st.subheader(f"Preview: {plural(len(entries), 'example')}")
     for e in entries[:PREVIEW]:
         st.code(shown(json.dumps(e.value, ensure_ascii=False, indent=1)) if e.is_record else shown(e.text),
                 language="json", wrap_lines=True)
@@ -171,7 +172,7 @@ def importer_page() -> None:
     target = st.radio("Add the examples to", options, format_func=labels.get, key="imp_target", horizontal=True)
     if target == "new":
         st.text_input("New file name", key="imp_new_name", placeholder="imported.jsonl")
-    st.button(f"Import {len(entries)} example(s)", key="imp_go", type="primary", disabled=not entries,
+    st.button(f"Import {plural(len(entries), 'example')}", key="imp_go", type="primary", disabled=not entries,
               on_click=_import, args=(entries, target, _settings()))
 
 

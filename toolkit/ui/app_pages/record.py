@@ -12,6 +12,7 @@ from toolkit import formats, repairs
 from toolkit.edit import Analysis, Dataset, EditError, findings, ops, review
 from toolkit.edit.records import shown
 from toolkit.errors import ToolkitError
+from toolkit.plural import plural
 from toolkit.ui import conversation, page, state, widgets
 
 
@@ -102,7 +103,7 @@ def _summary(ds: Dataset, an: Analysis, index: int) -> None:
     if facts is not None and facts.tokens is not None:
         parts.append(f"{facts.tokens:,} tokens ({facts.trained or 0:,} trained)")
     if facts is not None:
-        parts.append(f"{facts.errors} error(s), {facts.warnings} warning(s)")
+        parts.append(f"{plural(facts.errors, 'error')}, {plural(facts.warnings, 'warning')}")
     else:
         parts.append("checking… (tokens and findings appear when done)")
     st.caption(widgets.md(" · ".join(parts)))

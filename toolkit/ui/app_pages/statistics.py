@@ -29,7 +29,7 @@ def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int,
     row[1].metric("Trained tokens per epoch", f"{s.trained_tokens:,}")
     row[2].metric("Epochs", f"{epochs}" + (" (auto)" if auto else ""))
     row[3].metric("Estimated cost", f"${estimate.usd:,.2f}" if estimate.usd is not None else "not known")
-    st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.charged_tokens:,} charged tokens; "
+    st.caption(widgets.md(f"{s.model} ({s.provider}, {s.encoding}): {estimate.billed(auto)}; "
                           f"{estimate.note}" + (f" (prices of {estimate.price_date})" if estimate.price_date else "")))
     if s.unreadable:
         more = " …" if s.unreadable > len(s.unreadable_lines) else ""
@@ -57,7 +57,7 @@ def statistics_page() -> None:
     if ds.records == 0:  # zeros and empty charts would look like a clean, empty result
         other = len(ds)
         st.info("This file has no examples yet: add one in the Record editor." if not other else
-                f"This file has no examples: none of its {other:,} line(s) is a JSON record (blank lines or broken "
+                f"This file has no examples: none of its {plural(other, 'line')} is a JSON record (blank lines or broken "
                 "JSON). Fix or delete them in the Record editor; the statistics appear once it has records.")
         return
     an = page.complete_analysis(ds, "Counting the tokens of every example and checking the file… the statistics "

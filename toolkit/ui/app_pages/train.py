@@ -7,9 +7,10 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from toolkit import catalog, cost, formats
+from toolkit import catalog, cost, formats, stats
 from toolkit.edit import Dataset
 from toolkit.errors import ToolkitError, UsageError
+from toolkit.plural import plural
 from toolkit.training.gate import blocking_errors, lint_for_job
 from toolkit.training.graders import load_grader
 from toolkit.training.job_request import Hyperparameters, JobSpec, validate
@@ -99,20 +100,27 @@ def _estimate(ds: Dataset, spec: JobSpec, epochs: int | None) -> None:
     cols[1].metric("Billed tokens per epoch", f"{s.billed_tokens:,}")
     cols[2].metric("Epochs", f"{n}" + ("" if epochs else " (auto)"))
     cols[3].metric("Estimated cost", f"${est.usd:,.2f}" if est.usd is not None else "not known")
-    st.caption(widgets.md(f"{est.charged_tokens:,} billed tokens over {n} epoch(s), what the job will report as its "
-                          f"trained_tokens; {est.note}"))
+    st.caption(widgets.md(f"{est.billed(not epochs)}; {est.note}"))
+
+
+def _no_examples(ds: Dataset) -> str | None:
+    """Why a file without one example cannot be trained on (``tunesmith train``'s error, even forced), else None."""
+    if any(e.is_example for e in ds.entries):
+        return None
+    lines = sum(bool(line.strip()) for e in ds.entries for line in e.raw.split(b"\n"))
+    return str(stats.no_examples(state.workspace().relative(ds.path), lines))
 
 
 def _lint_gate(ds: Dataset, spec: JobSpec, validation: str | None, conn: Any) -> bool:
     result = lint_for_job(ds.path, state.workspace().resolve(validation) if validation else None, conn, spec)
     blocking = blocking_errors(result, conn)
     if not blocking:
-        st.caption(f"lint: {result.errors} error(s), {result.warnings} warning(s)")
+        st.caption(f"lint: {plural(result.errors, 'error')}, {plural(result.warnings, 'warning')}")
         return True
     if st.session_state.get("tr_force"):
-        widgets.alert("warning", f"lint found {len(blocking)} error(s); uploading anyway as asked")
+        widgets.alert("warning", f"lint found {plural(len(blocking), 'error')}; uploading anyway as asked")
         return True
-    widgets.alert("error", f"lint found {len(blocking)} error(s) that the provider would reject: fix them in the "
+    widgets.alert("error", f"lint found {plural(len(blocking), 'error')} that the provider would reject: fix them in the "
                            "Record editor first (or tick 'Upload even if lint finds errors')")
     for d in blocking[:SHOWN_FINDINGS]:
         st.text(widgets.diagnostic_text(d))
@@ -163,13 +171,16 @@ def train_page() -> None:
         st.info("Open the dataset to train on, on the Dataset page.")
     else:
         st.caption(widgets.md(f"Training file: {state.workspace().relative(ds.path)}"))
+        empty = _no_examples(ds)
+        if empty:
+            widgets.alert("error", empty)
         try:
             spec, validation, epochs = _form(ds)
         except ToolkitError as exc:
             widgets.alert("error", str(exc))
             spec = None
         try:
-            if spec is not None:
+            if spec is not None and not empty:
                 _estimate(ds, spec, epochs)
         except ToolkitError as exc:  # no estimate (another tokenizer, another trainer's format): lint decides
             widgets.alert("warning", str(exc))
@@ -178,7 +189,7 @@ def train_page() -> None:
             widgets.save_bar(ds)
         st.checkbox("Upload even if lint finds errors", key="tr_force", persist_state="session")
         running = _monitor_running()
-        ready = spec is not None and connected is not None and not ds.modified and not running
+        ready = spec is not None and connected is not None and not ds.modified and not running and not empty
         if running:
             st.caption("A job is running: follow it below (or cancel it) before starting another.")
         if st.button("Lint, upload and train", key="tr_start", type="primary", disabled=not ready) and spec:
