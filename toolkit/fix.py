@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from . import catalog, formats, repairs
+from . import catalog, formats, repairs, splice
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, resolve_target
 from .errors import InputError, UsageError, os_problem
 from .plural import plural
@@ -206,6 +206,23 @@ def _dump(value: Any, raw: bytes) -> bytes | None:
         return None
 
 
+def _written(value: Any, raw: bytes) -> bytes | None:
+    """The record ``raw`` (perhaps on several lines) on one line, changed to hold ``value``: every value a repair
+    did not change keeps its text (``1e2``, ``\\u00e9``, key order, spacing; :func:`toolkit.splice.rewrite`)."""
+    separators, escaped = _style(raw)
+    style = separators or (", ", ": ")
+    text = raw.decode("utf-8").strip()
+    line = text if "\n" not in text else splice.one_line(text, style)
+    spliced = None if line is None else splice.rewrite(
+        line, value, dumps=lambda v: json.dumps(v, ensure_ascii=escaped, separators=style), separators=style)
+    if spliced is None:
+        return _dump(value, raw)
+    try:
+        return spliced.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+
+
 class _Planner:
     """Turns the reader's items for one file into segments of original and fixed lines."""
 
@@ -380,7 +397,7 @@ class _Planner:
             return None
         for change in repairs.find(value, self.file_format, rules=rules):
             change.apply()
-        return _dump(value, raw)
+        return _written(value, raw)
 
 
 Source = str | os.PathLike[str] | bytes | BinaryIO  # a file, or its bytes (or a binary stream) in memory
