@@ -145,6 +145,13 @@ def test_keys_in_a_new_order_write_that_object_anew() -> None:
         '{"o":{"b":2,"a":100.0},"k":1.50}'
 
 
+def test_a_key_renamed_in_place_keeps_its_place_and_the_values() -> None:
+    text = '{"input": {"n": 1e2}, "preferred_completion": [1.50], "k": -0}'
+    value = json.loads(text)
+    value = {("preferred_output" if k == "preferred_completion" else k): v for k, v in value.items()}
+    assert spliced(text, value, SPACED) == text.replace("preferred_completion", "preferred_output")
+
+
 def test_a_repeated_key_keeps_its_earlier_copy_and_the_last_one_changes() -> None:
     text = '{"a":1,"b":1e2,"a":2}'
     assert spliced(text, {"a": 3, "b": 100.0}) == '{"a":1,"b":1e2,"a":3}'

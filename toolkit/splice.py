@@ -165,9 +165,15 @@ def _object(text: str, node: _Node, old: dict[str, Any], new: dict[str, Any], st
         if key not in old:
             pieces.append((None, style.dumps(key) + colon + style.dumps(new[key])))
             order.append(key)
-    if list(dict.fromkeys(order)) != list(new):  # keys moved: the object is written anew
-        return style.dumps(new)
-    return _join(text, node, pieces, style)
+    if list(dict.fromkeys(order)) == list(new):
+        return _join(text, node, pieces, style)
+    if len(node.keys) == len(old) == len(new):  # keys renamed in place: each member keeps its place
+        pieces = [(k, (text[a:b] if before == after else style.dumps(after)) + text[b:item.start]
+                   + _write(text, item, old[before], new[after], style))
+                  for k, ((a, b), before, after, item) in enumerate(zip(node.key_spans, old, new, node.items,
+                                                                        strict=True))]
+        return _join(text, node, pieces, style)
+    return style.dumps(new)  # keys moved: the object is written anew
 
 
 def _array(text: str, node: _Node, old: list[Any], new: list[Any], style: _Style) -> str:
