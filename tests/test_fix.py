@@ -120,6 +120,11 @@ def test_a_repair_and_a_join_keep_the_values_they_do_not_change(tmp_path):
     fix.apply(pretty)
     assert pretty.read_text("utf-8") == ('{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", '
                                          '"content": "Yo"}], "n": 1e2, "p": 1.50}\n')
+    array = put(tmp_path, '[{"messages": [{"role": "human", "content": "Hi"}], "n": 1e2},\n'
+                          ' {"messages": [{"role": "user", "content": "Ho"}], "p": 1.50}]\n', "array.jsonl")
+    fix.apply(array)
+    assert array.read_text("utf-8") == ('{"messages": [{"role": "user", "content": "Hi"}], "n": 1e2}\n'
+                                        '{"messages": [{"role": "user", "content": "Ho"}], "p": 1.50}\n')
 
 
 def test_pretty_printed_corpus_file_becomes_jsonl_with_the_same_records(tmp_path):

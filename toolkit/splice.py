@@ -120,6 +120,15 @@ def one_line(text: str, separators: tuple[str, str]) -> str | None:
         return None
 
 
+def elements(text: str) -> list[str] | None:
+    """The text of each element of the JSON array ``text``, as written; None when ``text`` is not one."""
+    try:
+        node = _scan(text, _skip(text, 0))
+    except (ValueError, RecursionError):
+        return None
+    return [text[item.start:item.end] for item in node.items] if node.kind == "[" else None
+
+
 def _laid(text: str, node: _Node, separators: tuple[str, str]) -> str:
     if not node.kind:
         return _escaped(text[node.start:node.end])
