@@ -94,6 +94,17 @@ def test_changing_one_leaf_keeps_every_other_byte(data: st.DataObject, record: d
     assert same_json(json.loads(out), record)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data(), VALUES)
+def test_one_line_reads_as_the_same_value_and_keeps_each_literal(data: st.DataObject, value: Any) -> None:
+    spans: dict[tuple[Any, ...], tuple[int, int]] = {}
+    text = data.draw(written(value, (), spans, 0))
+    out = one_line(text, SPACED)
+    assert out is not None and "\n" not in out and same_json(json.loads(out), value)
+    literals = [text[a:b] for a, b in spans.values()]
+    assert all(lit in out for lit in literals)
+
+
 # -- the cases of issue 8 ---------------------------------------------------------------------------------------------
 
 LINE = ('{"n":1e2,"p":1.50,"big":12345678901234567890123,"f":0.1000000000000000055511151231257827,"z":-0,'

@@ -29,8 +29,8 @@ _WS = " \t\r\n"
 
 @dataclass(frozen=True, slots=True)
 class _Node:
-    """Where a value is in the text: ``[start, end)``; a container's items (an object's are its members, from
-    the key's opening quote to the value's end, with the key's end) and their ``starts``/``ends``."""
+    """Where a value is in the text, ``[start, end)``; for a container, its items' nodes (for an object, the
+    members' values, with each key and the span of its quoted text)."""
 
     start: int
     end: int
