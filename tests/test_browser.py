@@ -345,6 +345,9 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
                                                          workspace: Path) -> None:
     path = workspace / "elle_single_turn.jsonl"  # line 2 as json.dumps writes it (ASCII): its escape stays
     path.write_bytes(path.read_bytes().replace(b"Helium's number", b"Helium\\u2019s number", 1))
+    records = path.read_bytes().split(b"\n")  # and numbers json.loads would write otherwise: they stay too
+    records[1] = records[1][:-1] + b', "n": 1e2, "big": 12345678901234567890123}'
+    path.write_bytes(b"\n".join(records))
     before = lines(path)
     load(page, serve())
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")

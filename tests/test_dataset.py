@@ -21,6 +21,7 @@ from toolkit.edit import (
     EditError,
     Workspace,
     WorkspaceError,
+    bulk,
     findings,
     ops,
     table,
@@ -151,6 +152,45 @@ def test_an_edit_keeps_the_record_s_unicode_escapes(tmp_path: Path) -> None:
     ds.save()
     assert path.read_bytes() == (json.dumps(_chat("Caf\u00e9, s'il vous pla\u00eet?", "Cr\u00e8me \u2014 br\u00fbl\u00e9e."))
                                  + "\n").encode()
+
+# Issue 8: values the author did not change keep their bytes, whatever path the edit takes.
+NUMBERS = ('{"messages":[{"role":"human","content":"Hi"},{"role":"assistant","content":"Yo","weight":0}],'
+           '"n":1e2,"p":1.50,"big":12345678901234567890123,"f":0.1000000000000000055511151231257827,"z":-0,'
+           '"e":"caf\\u00e9"}\n')
+
+
+def _numbers(tmp_path: Path) -> Dataset:
+    path = tmp_path / "numbers.jsonl"
+    path.write_bytes(NUMBERS.encode())
+    return Dataset.open(path)
+
+
+def test_every_edit_path_keeps_the_values_it_did_not_change(tmp_path: Path) -> None:
+    ds = _numbers(tmp_path)
+    ds.change(0, ops.set_value("/messages/1/content", "Yes"), "form field")
+    assert ds.entries[0].raw == NUMBERS.replace('"Yo"', '"Yes"').encode()
+    ds.undo()
+    ds.change(0, ops.set_weight("/messages/1", trained=True), "weight toggle")
+    assert ds.entries[0].raw == NUMBERS.replace('"weight":0', '"weight":1').encode()
+    ds.undo()
+    assert len(bulk.set_weights(ds, [0], "all")) == 1
+    assert ds.entries[0].raw == NUMBERS.replace('"weight":0', '"weight":1').encode()
+    ds.undo()
+    analysis = Analysis(Settings(method="supervised"))
+    analysis.run_full(ds)
+    planned = findings.plan_fixes(ds, [0], "C030", file_format=analysis.format)
+    findings.apply_fixes(ds, planned, "fix C030")
+    assert ds.entries[0].raw == NUMBERS.replace('"human"', '"user"').encode()
+
+
+def test_a_pretty_printed_record_typed_in_the_json_box_keeps_its_literals(tmp_path: Path) -> None:
+    ds = _numbers(tmp_path)
+    value = json.loads(NUMBERS)
+    pretty = json.dumps(value, indent=2).replace("100.0", "1e2").replace('"Yo"', '"Yes"')
+    ds.set_text(0, pretty, "text edited")
+    assert ds.entries[0].raw == NUMBERS.replace('"Yo"', '"Yes"').replace(
+        "1.50", "1.5").replace("0.1000000000000000055511151231257827", "0.1").replace("-0", "0").encode()
+
 
 # -- atomic writes and conflicts ----------------------------------------------------------------
 

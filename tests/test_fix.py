@@ -131,6 +131,25 @@ def test_which_corpus_files_need_fixing(tmp_path):
     }
 
 
+def test_a_repair_and_a_join_keep_the_values_they_do_not_change(tmp_path):
+    """Issue 8: the fixed line holds the author's number spellings and escapes; only the repaired value changes."""
+    line = ('{"messages":[{"role":"human","content":"caf\\u00e9"},{"role":"assistant","content":"Yo"}],'
+            '"n":1e2,"p":1.50,"big":12345678901234567890123,"z":-0}\n')
+    path = put(tmp_path, line)
+    fix.apply(path)
+    assert path.read_text("utf-8") == line.replace('"human"', '"user"')
+    pretty = put(tmp_path, '{\n  "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", '
+                           '"content": "Yo"}],\n  "n": 1e2,\n  "p": 1.50\n}\n', "pretty.jsonl")
+    fix.apply(pretty)
+    assert pretty.read_text("utf-8") == ('{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", '
+                                         '"content": "Yo"}], "n": 1e2, "p": 1.50}\n')
+    array = put(tmp_path, '[{"messages": [{"role": "human", "content": "Hi"}], "n": 1e2},\n'
+                          ' {"messages": [{"role": "user", "content": "Ho"}], "p": 1.50}]\n', "array.jsonl")
+    fix.apply(array)
+    assert array.read_text("utf-8") == ('{"messages": [{"role": "user", "content": "Hi"}], "n": 1e2}\n'
+                                        '{"messages": [{"role": "user", "content": "Ho"}], "p": 1.50}\n')
+
+
 def test_pretty_printed_corpus_file_becomes_jsonl_with_the_same_records(tmp_path):
     src = corpus_file("cookbook_01_testing_example_prettyprinted.jsonl")
     path = put(tmp_path, src.read_bytes())

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from . import catalog, formats, repairs
+from . import catalog, formats, repairs, splice
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, resolve_target
 from .errors import InputError, UsageError, os_problem
 from .plural import plural
@@ -206,6 +206,27 @@ def _dump(value: Any, raw: bytes) -> bytes | None:
         return None
 
 
+def _written(value: Any, raw: bytes, like: bytes | None = None) -> bytes | None:
+    """The record ``raw`` (perhaps on several lines) on one line, changed to hold ``value``: every value a repair
+    did not change keeps its text (``1e2``, ``\\u00e9``, key order, spacing; :func:`toolkit.splice.rewrite`).
+    What changed is written like ``like`` (default: ``raw``), the text the record came in."""
+    separators, escaped = _style(like or raw)
+    style = separators or (", ", ": ")
+    try:
+        text = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return _dump(value, raw)
+    line = text if "\n" not in text else splice.one_line(text, style)
+    spliced = None if line is None else splice.rewrite(
+        line, value, dumps=lambda v: json.dumps(v, ensure_ascii=escaped, separators=style), separators=style)
+    if spliced is None:
+        return _dump(value, raw)
+    try:
+        return spliced.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return None
+
+
 class _Planner:
     """Turns the reader's items for one file into segments of original and fixed lines."""
 
@@ -259,7 +280,7 @@ class _Planner:
                 if self.select(arr.line, change.rule):
                     change.apply()
                     arr.repaired.setdefault(change.rule, []).append(f"element {arr.elements}: {change.description}")
-            dumped = _dump(value, item.raw)
+            dumped = _written(value, item.raw)
             fixed = None if dumped is None else [dumped + b"\n"]
         arr.elements += 1
         kept = [_kept(raw, self._end(raw)) for raw in original]
@@ -342,7 +363,8 @@ class _Planner:
                 if self.select(line, change.rule):
                     change.apply()
                     repaired.setdefault(change.rule, []).append(f"element {i}: {change.description}")
-        dumped = [d for d in (_dump(v, raw) for v in value) if d is not None]
+        texts = splice.elements(raw.decode("utf-8")) or []
+        dumped = [d for d in (_written(v, t.encode("utf-8"), raw) for v, t in zip(value, texts)) if d is not None]
         if len(dumped) < len(value):
             return None
         sep = end or b"\n"
@@ -380,7 +402,7 @@ class _Planner:
             return None
         for change in repairs.find(value, self.file_format, rules=rules):
             change.apply()
-        return _dump(value, raw)
+        return _written(value, raw)
 
 
 Source = str | os.PathLike[str] | bytes | BinaryIO  # a file, or its bytes (or a binary stream) in memory

@@ -77,4 +77,6 @@ def same_json(a: Any, b: Any) -> bool:
         return list(a) == list(b) and all(same_json(v, b[k]) for k, v in a.items())
     if isinstance(a, list):
         return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b or (a != a and b != b))  # NaN (which Python's json reads) is the same as NaN
+    if isinstance(a, float):  # -0.0 == 0.0 in Python, not in the file; NaN (which Python's json reads) is NaN
+        return repr(a) == repr(b)
+    return bool(a == b)

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from .. import formats
 from ..plural import plural
+from ..records import same_json
 from .dataset import Dataset
-from .entries import Entry, encode
+from .entries import Entry, edited
 from .ops import WEIGHT_MODES
 from .ops import set_weights as weights_edit
 
@@ -36,11 +37,9 @@ def set_weights(ds: Dataset, indices: Iterable[int], mode: str) -> list[tuple[En
         value = old.value
         if not isinstance(value, dict) or formats.detect(value) != formats.CHAT:
             continue
-        before = encode(value, like=old.raw)  # compared as text: 1.0 == 1 == True in Python
         edit(value)
-        after = encode(value, like=old.raw)
-        if after != before:
-            changes[i] = [Entry.of(after + old.eol, value, edited=True)]
+        if not same_json(value, old.value):  # 1.0 == 1 == True in Python, not in JSON
+            changes[i] = [edited(old, value)]
             olds.append(old)
     if changes:
         ds.replace_many(changes, f"set weights ({WEIGHT_MODES[mode]}) on {plural(len(changes), 'example')}")

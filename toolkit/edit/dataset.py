@@ -7,9 +7,10 @@
 
 The file is held as :class:`Entry` objects, one per record (a pretty-printed record spans
 several lines) or per line that is not a record (broken JSON, a blank line). An entry's
-``raw`` is exactly what the file holds for it, line ending included; only an edited entry
-is written again (``ensure_ascii=False``, its own separators' style and line ending), so
-unknown fields, key order, record order and every untouched byte survive a save.
+``raw`` is exactly what the file holds for it, line ending included; in an edited record only
+the values that changed are written again (:func:`entries.edited`: number spellings, escapes,
+spacing and key order of the rest stay), so unknown fields, record order and every untouched
+byte survive a save.
 Every write goes through the dataset's :class:`Workspace` (the folder the file was opened
 from, unless one is given), checked again at the moment of writing: a folder swapped for a
 symlink after opening cannot make ``save()`` write outside it.
@@ -33,7 +34,7 @@ from ..errors import InputError
 from ..reader import BOM
 from ..records import same_json
 from ..repairs import redecode
-from .entries import Entry, encode, entries_from_text, parse_entries, split_lines, strip_eol
+from .entries import Entry, edited, encode, entries_from_text, parse_entries, split_lines, strip_eol
 from .errors import ConflictError, EditError
 from .workspace import Workspace, WorkspaceError
 
@@ -174,7 +175,7 @@ class Dataset:
         edit(value)
         if same_json(value, old.value):
             return old
-        new = Entry.of(encode(value, like=old.raw) + old.eol, value, edited=True)
+        new = edited(old, value)
         self._replace(index, index + 1, [new], description)
         return new
 

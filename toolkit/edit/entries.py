@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import splice
 from ..reader import JsonlReader, ParseProblem, Record, example_of
 from .records import preview, summary
 
@@ -96,11 +97,34 @@ def encode(value: dict[str, Any], *, like: bytes | None = None) -> bytes:
     (``\\u00e9`` escapes when ``like`` is ASCII with such escapes, as Python's json.dumps writes; else as is).
 
     Lone surrogates (not valid UTF-8) are written as their ``\\udXXX`` escapes, so nothing is lost.
+    An edit of a record is written by :func:`edited`, which keeps what did not change.
     """
+    return dumps(value, like=like).encode("utf-8", "backslashreplace")
+
+
+def separators(like: bytes | None) -> tuple[str, str]:
+    """The item and key separators of a record written like ``like``: ``(", ", ": ")`` or compact ``(",", ":")``."""
     compact = like is not None and b'": ' not in like and b'", "' not in like
+    return (",", ":") if compact else (", ", ": ")
+
+
+def dumps(value: Any, *, like: bytes | None = None) -> str:
+    """``value`` as JSON text in the style of ``like`` (see :func:`encode`)."""
     escaped = like is not None and like.isascii() and _ESCAPE.search(like) is not None
-    text = json.dumps(value, ensure_ascii=escaped, separators=(",", ":") if compact else None)
-    return text.encode("utf-8", "backslashreplace")
+    return json.dumps(value, ensure_ascii=escaped, separators=separators(like))
+
+
+def edited(entry: Entry, value: dict[str, Any]) -> Entry:
+    """The record ``entry`` changed to hold ``value``: what did not change keeps its bytes (number spellings,
+    escapes, key order, spacing; :func:`toolkit.splice.rewrite`), what changed is written like the record."""
+    raw = strip_eol(entry.raw)
+    try:
+        text = splice.rewrite(raw.decode("utf-8"), value, dumps=lambda v: dumps(v, like=raw),
+                              separators=separators(raw))
+    except UnicodeDecodeError:
+        text = None
+    body = encode(value, like=raw) if text is None else text.encode("utf-8", "backslashreplace")
+    return Entry.of(body + entry.eol, value, edited=True)
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -176,8 +200,8 @@ def entries_from_text(text: str, *, eol: bytes = b"\n", like: bytes | None = Non
     except (ValueError, RecursionError):
         whole = None
     if isinstance(whole, dict):
-        one_line = "\n" not in stripped
-        raw = stripped.encode("utf-8", "backslashreplace") if one_line else encode(whole, like=like)
+        line = stripped if "\n" not in stripped else splice.one_line(stripped, separators(like))
+        raw = encode(whole, like=like) if line is None else line.encode("utf-8", "backslashreplace")
         return [Entry.of(raw + eol, whole, edited=True)]
     out = []
     for line in stripped.replace("\r\n", "\n").split("\n"):
