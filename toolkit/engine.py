@@ -257,7 +257,7 @@ class Linter:
                     "one file must hold one format"))
             return
         try:
-            valid = schemas.validator(own).is_valid(value)
+            valid = schemas.is_valid(own, value)
         except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
             yield self._internal(path, rec.line, RULES["S001"], exc)
             valid = True
