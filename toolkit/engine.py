@@ -44,6 +44,7 @@ class RulePlan:
     collectors: list[Collector]
     mixed: Rule | None  # F090, when enabled
     schema: Rule | None  # S001, when enabled
+    tokens: Rule | None  # C200, when enabled
 
 
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -159,7 +160,8 @@ class Linter:
             file=[r for r in chosen if r.kind == "file"],
             collectors=[c for c in COLLECTORS.values() if any(code in enabled for code in c.rules)],
             mixed=RULES["F090"] if "F090" in enabled else None,
-            schema=RULES["S001"] if "S001" in enabled else None)
+            schema=RULES["S001"] if "S001" in enabled else None,
+            tokens=RULES["C200"] if "C200" in enabled else None)
 
     def _lint_stream(self, reader: JsonlReader, path: str, role: str, *,
                      named: bool = True) -> tuple[FileResult, FileSummary]:
@@ -176,7 +178,8 @@ class Linter:
         plan = self.plan(path, ctx)
         summary.collected = {c.name: c.create() for c in plan.collectors}
         first_lines = _first_lines(head)
-        part = tail_worker.start_tail(self, reader, ctx, first_lines, summary.collected)  # the last part: other core
+        part = tail_worker.start_tail(self, reader, ctx, first_lines, summary.collected,  # the last part: other core
+                                      tokens=plan.tokens is not None)
         self._check(itertools.chain(head, items), path, ctx, plan, summary, summary.first_line, found, part)
         if part is not None:
             later = part.result(overran=reader.overran)
