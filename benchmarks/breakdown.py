@@ -5,8 +5,8 @@
 
 Each stage runs on its own over the same records, in this process and on one core: parse (the
 reader: bytes to records, duplicate keys, line numbers), formats and copies (format detection,
-byte-identical lines), schema (the compiled validator on every record), rules (every record rule
-but the token one, record by record as the engine runs them; each rule's own time, and that of the shared
+byte-identical lines), schema (the plain-chat check, else the compiled validator, on every record), rules
+(every record rule but the token one, record by record as the engine runs them; each rule's own time, and that of the shared
 hints, from a second run that reads the clock around each call), tokens (C200: the encoding's load and the
 examples long enough to need counting), near-duplicates (the collector on every record and F131 at the
 end), other collectors and file rules. Then the whole lint runs single-process
@@ -97,8 +97,7 @@ def breakdown(path: Path) -> dict[str, Any]:
     plan = linter.plan(str(path), ctx)
     summary = FileSummary(path=str(path), role="train", format=fmt, facts=FileFacts())
     facts, _ = _cpu(lambda: [_gather(i, summary) for i in items])
-    validator = schemas.validator(fmt)
-    schema, valid = _cpu(lambda: [validator.is_valid(i.value) for i in items])
+    schema, valid = _cpu(lambda: [schemas.is_valid(fmt, i.value) for i in items])
 
     per_rule = _rule_times(plan.record[fmt, True], plan.record[fmt, False], items, valid, ctx)
     counting = sum(per_rule.pop(code, 0.0) for code in TOKENS)

@@ -241,3 +241,24 @@ def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, mon
     monkeypatch.setattr(Linter, "lint_part", broken)  # runs in the forked worker only
     assert Linter(Settings()).lint(path).diagnostics == one
     assert started[0] is not None
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lengths=st.lists(st.integers(0, 40), min_size=1, max_size=12), start=st.integers(0, 60),
+       limit=st.integers(1, 30), image=st.booleans(), end_newline=st.booleans())
+def test_encoding_is_loaded_before_the_fork_when_the_part_may_count_tokens(
+        tmp_path: Path, lengths: list[int], start: int, limit: int, image: bool, end_newline: bool) -> None:
+    """``counted_after`` finds a line longer than the limit (or naming image_url) after ``start`` as a plain
+    split of the lines does."""
+    from toolkit.rules import tokens_rule
+
+    data = b"\n".join(b"x" * n for n in lengths) + (b"\n" if end_newline else b"")
+    if image:
+        data += b'{"image_url": 1}\n'
+    path = tmp_path / "part.jsonl"
+    path.write_bytes(data)
+    start = min(start, len(data))
+    line_start = data.rfind(b"\n", 0, start) + 1  # the reader starts at a line's start; take the line holding it
+    tail = data[line_start:]
+    expected = b"image_url" in tail or any(len(line) > limit for line in tail.split(b"\n"))
+    assert tokens_rule.counted_after(str(path), line_start, limit) == expected

@@ -44,6 +44,7 @@ class RulePlan:
     collectors: list[Collector]
     mixed: Rule | None  # F090, when enabled
     schema: Rule | None  # S001, when enabled
+    tokens: Rule | None  # C200, when enabled
     # by record format: the error rules turned off for this file, run on schema-invalid records only so that S001
     # stays quiet where one of them would explain the failure (`--ignore C020` must not turn C020 into S001)
     ignored: dict[str, list[tuple[Rule, Callable[[Record, Context], Iterable[Finding]]]]]
@@ -165,6 +166,7 @@ class Linter:
             collectors=[c for c in COLLECTORS.values() if any(code in enabled for code in c.rules)],
             mixed=RULES["F090"] if "F090" in enabled else None,
             schema=RULES["S001"] if "S001" in enabled else None,
+            tokens=RULES["C200"] if "C200" in enabled else None,
             ignored={fmt: [(r, r.checker) for r in RULES.values()
                            if r.kind == "record" and r.severity is Severity.ERROR and fmt in r.formats
                            and r.code not in enabled and r.applies_to(ctx.provider)]
@@ -185,7 +187,8 @@ class Linter:
         plan = self.plan(path, ctx)
         summary.collected = {c.name: c.create() for c in plan.collectors}
         first_lines = _first_lines(head)
-        part = tail_worker.start_tail(self, reader, ctx, first_lines, summary.collected)  # the last part: other core
+        part = tail_worker.start_tail(self, reader, ctx, first_lines, summary.collected,  # the last part: other core
+                                      tokens=plan.tokens is not None)
         self._check(itertools.chain(head, items), path, ctx, plan, summary, summary.first_line, found, part)
         if part is not None:
             later = part.result(overran=reader.overran)
@@ -270,7 +273,7 @@ class Linter:
                     "one file must hold one format"))
             return
         try:
-            valid = schemas.validator(own).is_valid(value)
+            valid = schemas.is_valid(own, value)
         except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
             yield self._internal(path, rec.line, RULES["S001"], exc)
             valid = True

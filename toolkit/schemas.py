@@ -53,6 +53,42 @@ def validator(fmt: str) -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for(load_schema(fmt))
 
 
+# The plain chat shape most lines have: only "messages", each a system, user or assistant message with string
+# content (and an optional string name; on an assistant, an optional weight 0 or 1), at least one assistant.
+# Every such record matches chat.schema.json; anything else goes to the compiled validator.
+_PLAIN_KEYS = {"system": frozenset({"role", "content", "name"}), "user": frozenset({"role", "content", "name"}),
+               "assistant": frozenset({"role", "content", "name", "weight"})}
+
+
+def _plain_chat(value: Any) -> bool:
+    """Whether ``value`` has the plain chat shape (then it is valid; False says nothing)."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    messages = value.get("messages")
+    if type(messages) is not list:
+        return False
+    assistant = False
+    for m in messages:
+        if type(m) is not dict:
+            return False
+        role = m.get("role")
+        keys = _PLAIN_KEYS.get(role) if type(role) is str else None
+        if keys is None or type(m.get("content")) is not str or not keys.issuperset(m):
+            return False
+        if "name" in m and type(m["name"]) is not str:
+            return False
+        if role == "assistant":
+            assistant = True
+            if "weight" in m and (type(m["weight"]) is not int or m["weight"] not in (0, 1)):
+                return False
+    return assistant
+
+
+def is_valid(fmt: str, value: Any) -> bool:
+    """Whether ``value`` matches the schema of format ``fmt`` (a plain chat record is known valid at once)."""
+    return (fmt == "chat" and _plain_chat(value)) or validator(fmt).is_valid(value)
+
+
 def first_error(fmt: str, value: Any) -> tuple[str, str] | None:
     """The most useful schema error of ``value`` as (RFC 6901 JSON pointer, message), or None if valid.
 

@@ -44,6 +44,28 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
                       "shorten it or split it into several examples")
 
 
+def counted_after(path: str, start: int, limit: int) -> bool:
+    """Whether :func:`example_too_long` may count the tokens of a line of ``path`` from byte ``start`` on: a line
+    longer than ``limit`` bytes or one naming an ``image_url`` (what it looks for before loading the encoding)."""
+    import mmap
+    import os
+
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size <= start:
+            return False
+        data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    with data:
+        if data.find(b"image_url", start) >= 0:
+            return True
+        pos, end = start, len(data)
+        while end - pos > limit:  # the last newline of the next limit + 1 bytes ends every line shorter than that
+            nl = data.rfind(b"\n", pos, pos + limit + 1)
+            if nl < 0:
+                return True
+            pos = nl + 1
+    return False
+
+
 @record_rule("F100", "special-token", E, "text contains a special-token literal such as <|endoftext|>",
              formats=("chat", "preference", "reinforcement"), source="F-10")
 def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
