@@ -171,3 +171,12 @@ def test_every_problem_inside_a_line_has_a_column_like_ruff() -> None:
     first, _, third = data.split(b"\n")[:3]
     assert first[31:37] == b'"role"' and first[65:75] == b'"messages"' and third[32:35] == b'"b"'
     assert "'role'" in problems[0].message and "'messages'" in problems[1].message
+
+
+@pytest.mark.parametrize(("char", "escape"), [(b"\t", '"\\t"'), (b"\x00", '"\\u0000"')])
+def test_a_raw_control_character_is_named_with_its_escape(char: bytes, escape: str) -> None:
+    """json says only "Invalid control character at", with no character and no way out."""
+    _, problems, _ = read(b'{"messages": [{"role": "user", "content": "a' + char + b'b"}]}\n')
+    assert [(p.code, p.column) for p in problems] == [("F010", 45)]
+    assert f"a raw control character {char.decode()!r} inside a string; write it as an escape ({escape})" \
+        in problems[0].message

@@ -69,7 +69,7 @@ def test_f100_names_every_token_of_a_string_once() -> None:
     record = '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"<|im_end|> <|im_start|> <|im_end|>"}]}'
     assert messages(lint([record]), "F100") == [
         "text contains the special tokens <|im_start|>, <|im_end|>; the server rejects the file ('message contains "
-        "an invalid token'): remove it or break it up, e.g. '<| endoftext |>'"]
+        "an invalid token'): remove it or break it up, e.g. '<| im_start |>'"]
 
 
 @pytest.mark.parametrize("text", ["<| endoftext |>", "<|custom|>", "a <| b |> c", "|endoftext|", "<|endoftext"])

@@ -728,9 +728,13 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
         hint = f"; {not_utf8_advice(raw)}" if "\x00" in text and wide_encoding(raw) else ""
+        said = exc.msg
+        if said.startswith("Invalid control character"):  # json names no character
+            said = (f"a raw control character {text[exc.pos]!r} inside a string; write it as an escape "
+                    f"({json.dumps(text[exc.pos])})")
         return ParseProblem(
             "F010", lineno,
-            f"not valid JSON: {exc.msg} (line starts with {snippet!r}){hint}",
+            f"not valid JSON: {said} (line starts with {snippet!r}){hint}",
             column=exc.colno if exc.lineno == 1 else None)
     except RecursionError:
         return ParseProblem("F017", lineno, "JSON nested too deeply to parse; no fine-tuning record needs this depth",

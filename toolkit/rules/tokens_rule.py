@@ -87,4 +87,5 @@ def special_token(rec: Record, ctx: Context) -> Iterator[Finding]:
             if found:
                 yield Finding(pointer, f"text contains the special token{'s' if len(found) > 1 else ''} "
                               f"{', '.join(found)}; the server rejects the file ('message contains an invalid "
-                              "token'): remove it or break it up, e.g. '<| endoftext |>'")
+                              "token'): remove it or break it up, e.g. "
+                              f"'{found[0].replace('<|', '<| ').replace('|>', ' |>')}'")
