@@ -14,11 +14,19 @@ import sys
 import tempfile
 
 import pytest
+from hypothesis import settings
 
 pytest_plugins = ["fixtures_openai"]
 RUN_TMP = "TUNESMITH_TEST_TMP"
 OWN_RUN_TMP = pytest.StashKey[str]()
 EXIT_STATUS = pytest.StashKey[int]()
+
+# Hypothesis examples per property, one number for every run (scripts/test, CI, a plain pytest): a test states
+# max_examples only when it needs fewer (each example starts processes or draws slowly). `pytest
+# --hypothesis-profile=deep` draws ten times more, to hunt for rare inputs before a release.
+settings.register_profile("ci", max_examples=50)
+settings.register_profile("deep", max_examples=500)
+settings.load_profile("ci")
 
 # (pattern in the skip reason, what is missing, how to get it)
 NEEDS = [

@@ -13,7 +13,7 @@ from toolkit.config import Settings
 from toolkit.engine import Linter
 from toolkit.errors import ToolkitError
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 LINTERS = [Linter(Settings(provider=p, method=m)) for p in ("openai", "azure") for m in (None, "reinforcement")]
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)

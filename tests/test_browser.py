@@ -296,7 +296,11 @@ def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page
     assert [m.get("weight") for m in record["messages"]] == [None, None, 1, None, 1]
 
 
-def test_findings_are_shown_next_to_their_field(serve: Callable[..., str], page: Page) -> None:
+def test_findings_are_shown_next_to_their_field_then_fix_this_and_save(serve: Callable[..., str], page: Page,
+                                                                       workspace: Path) -> None:
+    """One server and one opening of elle_broken.jsonl: its findings by their fields, then Fix this on one, saved."""
+    path = workspace / "elle_broken.jsonl"
+    before = lines(path)
     load(page, serve())
     open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
     expect(page.get_by_text(re.compile(r"^F070 few-examples \(file\)"))).to_be_visible()  # about the whole file
@@ -319,15 +323,6 @@ def test_findings_are_shown_next_to_their_field(serve: Callable[..., str], page:
     expect(page.get_by_text(re.compile(r"^C131 missing-user-message \(line 14, /messages\)"))).to_be_visible()
     screenshot(page, "record-editor-broken")
 
-
-def test_fix_this_then_save(serve: Callable[..., str], page: Page, workspace: Path) -> None:
-    path = workspace / "elle_broken.jsonl"
-    before = lines(path)
-    load(page, serve())
-    open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
-    edit_example(page, 14)
-    card = page.get_by_role("alert").filter(has_text="C030 invalid-role").locator(
-        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
     card.get_by_role("button", name="Fix this").click()
     expect(page.get_by_text('rename role "human" to "user"', exact=False)).to_be_visible()
     keyed(page, "fix_apply").get_by_role("button").click()

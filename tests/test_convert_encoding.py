@@ -116,7 +116,7 @@ def test_encoding_goes_with_csv_and_tsv_only(tmp_path):
         convert(src, tmp_path / "o.json", to_format="sharegpt", encoding="cp1252")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.one_of(st.binary(max_size=200),
                       st.lists(st.sampled_from([b"question,answer", b"\r\n", b"\n", b",", b'"', b"\x93", b"\xe9",
                                                 b"\xff\xfe", b"\xef\xbb\xbf", b"\x00", b"caf\xc3\xa9", b"q", b"\x81"]),

@@ -289,7 +289,7 @@ _PIECES = st.sampled_from(["word", "Σ", "ΟΔΟΣ", "İstanbul", "日本語", "
 
 @given(st.lists(st.tuples(st.lists(_PIECES, max_size=8).map("".join), st.lists(_PIECES, max_size=8).map("".join)),
                 min_size=1, max_size=6))
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 def test_answer_shingles_taken_from_the_text_equal_their_own(pairs: list[tuple[str, str]]) -> None:
     """Hashing a text once and reading its answer's 3-grams from it gives the answer's own 3-grams."""
     texts = ["\n".join(t for t in (p, a) if t) for p, a in pairs]
@@ -303,7 +303,7 @@ def test_answer_shingles_taken_from_the_text_equal_their_own(pairs: list[tuple[s
     assert per_text(*tails) == per_text(*minhash.shingle_hashes(answers))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from("0123456789.,- a_b\n\u0663\u00e9\u4e00"), max_size=60))
 def test_numbers_are_found_run_by_run_as_by_one_scan(text: str) -> None:
     assert dedup.numbers_in(text) == dedup._NUMBER.findall(text)

@@ -47,7 +47,7 @@ PIECES = [*(h for hint in SECRET_HINTS for h in (hint, hint[:-1], hint[1:])),
 LINES = st.lists(st.one_of(st.sampled_from(PIECES), st.binary(max_size=4)), max_size=12).map(b"".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)
 @given(LINES)
 def test_each_hint_is_the_plain_search(raw: bytes) -> None:
     found = hints.Hints(raw)

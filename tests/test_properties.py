@@ -20,7 +20,7 @@ from toolkit.rules import RULES, load_all
 load_all()
 # File-level counts are not about one record: a handful of generated records is a tiny file.
 LINTER = Linter(Settings(ignore=("F060", "F070", "F130")))
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(deadline=None, suppress_health_check=list(HealthCheck))
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
     lambda s: bool(s.strip()) and "<|" not in s)
@@ -110,7 +110,8 @@ def from_def(fmt: str, name: str) -> st.SearchStrategy[Any]:
 BEYOND_SCHEMA = {"C080", "C150", "F100", "C101", "C215", "C213", "R040", "P021", "C153"}
 
 
-@SETTINGS
+# hypothesis-jsonschema draws these messages slowly (~0.2 s a user message): 30 examples, not the profile's 50
+@settings(SETTINGS, max_examples=30)
 @given(system=from_def("chat", "systemMessage"), user=from_def("chat", "userMessage"),
        tool=from_def("chat", "toolMessage"), definition=from_def("chat", "tool"))
 def test_schema_generated_messages_get_no_structural_error(system: dict[str, Any], user: dict[str, Any],
@@ -215,7 +216,7 @@ def test_mutations_are_caught_by_the_rule_that_names_them(record: dict[str, Any]
 # -- nothing crashes -------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.binary(max_size=300))
 def test_random_bytes_never_crash_the_linter(data: bytes) -> None:
     result = LINTER.lint_bytes(data)
@@ -231,7 +232,7 @@ JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                            max_leaves=25)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(JSON_VALUES, min_size=1, max_size=5), st.sampled_from(["openai", "azure"]),
        st.sampled_from([None, "supervised", "dpo", "reinforcement"]))
 def test_arbitrary_json_never_crashes_any_rule(values: list[Any], provider: str, method: str | None) -> None:

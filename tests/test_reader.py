@@ -122,7 +122,7 @@ def test_huge_line() -> None:
     assert problems == [] and len(records[0].value["a"]) == 5_000_000
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_never_crash(data: bytes) -> None:
     items = list(JsonlReader(io.BytesIO(data)))
@@ -130,7 +130,7 @@ def test_random_bytes_never_crash(data: bytes) -> None:
         assert isinstance(item, (Record, ParseProblem))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(st.lists(st.sampled_from([b"{", b"}", b"[", b"]", b'"', b"\n", b",", b":", b"1", b"\\", b" ", b"\r", b"\xff",
                                  b'{"a":', b"NaN", b"\xef\xbb\xbf"]), max_size=80))
 def test_json_like_noise_never_crashes(parts: list[bytes]) -> None:

@@ -406,7 +406,7 @@ def test_record_rule_survives_odd_values(code: str) -> None:
     assert_survives_odd_values(code)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 @given(value=JSON, fmt=st.sampled_from(FORMATS), provider=st.sampled_from(["openai", "azure"]))
 def test_record_rules_survive_any_json(value: Any, fmt: str, provider: str) -> None:
     for code in RECORD_RULES:

@@ -259,8 +259,7 @@ json_bodies = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
+@settings(deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(route=st.sampled_from(JSON_ROUTES), body=json_bodies)
 def test_generated_json_bodies_never_get_500(sandbox: Sandbox, route: str, body: bytes) -> None:
     path = route if route.startswith("/openai") else "/v1" + route
@@ -272,8 +271,7 @@ def test_generated_json_bodies_never_get_500(sandbox: Sandbox, route: str, body:
 boundaries = st.text(st.characters(codec="latin-1", exclude_characters="\r\n\""), min_size=0, max_size=12)
 
 
-@settings(max_examples=150, deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
+@settings(deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(content_type=st.one_of(st.text(max_size=60), boundaries.map(lambda b: f"multipart/form-data; boundary={b}"),
                               st.just("multipart/form-data; boundary*=utf-8''%E2%82%AC")),
        body=st.one_of(st.binary(max_size=300),
@@ -289,8 +287,7 @@ def test_generated_multipart_bodies_never_get_500(sandbox: Sandbox, content_type
         assert 200 <= status < 500 and status != 0
 
 
-@settings(max_examples=100, deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
+@settings(deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(framing=st.lists(st.one_of(st.binary(max_size=20), st.sampled_from([b"\r\n", b"0\r\n\r\n", b"5\r\n",
                                                                           b"ffffffffffffffffff\r\n", b";x\r\n"])),
                         max_size=8).map(b"".join))
@@ -317,8 +314,7 @@ def training_file_id(sandbox: Sandbox) -> str:
     return str(client(sandbox).files.create(file=("t.jsonl", TRAIN), purpose="fine-tune").id)
 
 
-@settings(max_examples=60, deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
+@settings(deadline=DEADLINE * 1000, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(extra=st.dictionaries(st.sampled_from(["hyperparameters", "method", "suffix", "seed", "metadata",
                                               "integrations", "validation_file"]),
                              json_values | st.fixed_dictionaries({}, optional={
@@ -342,7 +338,7 @@ rows = st.dictionaries(st.sampled_from(["messages", "input", "preferred_output",
                                         "completion"]), json_values | messages, max_size=4)
 
 
-@settings(max_examples=200, deadline=DEADLINE * 1000)
+@settings(deadline=DEADLINE * 1000)
 @given(lines=st.lists(st.one_of(st.binary(max_size=40), json_values.map(lambda v: json.dumps(v).encode()),
                                 rows.map(lambda v: json.dumps(v).encode())), max_size=12),
        method=st.sampled_from([("supervised", "chat"), ("dpo", "preference"), ("supervised", "completion")]),

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from toolkit.edit import Dataset, Workspace, WorkspaceError
 from toolkit.errors import ToolkitError
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NAMES = st.one_of(
     st.text(min_size=0, max_size=40),
     st.text(alphabet="./\\\x00\n ab.é~", min_size=1, max_size=20).map(lambda t: t + ".jsonl"),
