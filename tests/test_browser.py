@@ -220,7 +220,9 @@ def open_sample(page: Page, name: str, summary: str) -> None:
 
 def edit_example(page: Page, number: int) -> None:
     """From the Dataset page to the Record editor showing example ``number``."""
+    idle(page)  # mid-rerun, the old and the new page both show the field: a strict locator fails at once
     field = page.get_by_label("Example number")
+    expect(field).to_have_count(1)
     field.fill(str(number))
     field.press("Enter")
     expect(field).to_have_value(str(number))
