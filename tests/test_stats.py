@@ -320,3 +320,15 @@ def test_lone_surrogates_are_counted_not_fatal(tmp_path) -> None:
                     '{"role": "assistant", "content": "ok"}]}\n', "utf-8")
     summary = stats_module.compute(path)
     assert summary.examples == 1 and summary.billed_tokens > 0
+
+
+def test_an_unknown_model_is_said_as_lint_says_it(tmp_path, capsys):
+    """stats counted for "nonsense-model" with the default's limits and said nothing; lint says M030."""
+    path = write(tmp_path, [chat("q", "a")])
+    assert main(["stats", str(path), "--model", "nonsense-model"]) == 0
+    assert ("nonsense-model is not in Tunesmith's catalog: the limits of gpt-4.1-mini-2025-04-14 are used"
+            in capsys.readouterr().out)
+    assert main(["stats", str(path), "--model", "nonsense-model", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model_known"] is False
+    assert main(["stats", str(path)]) == 0
+    assert "not in Tunesmith's catalog" not in capsys.readouterr().out

@@ -90,6 +90,7 @@ class Stats:
     unreadable: int = 0
     unreadable_lines: list[int] = field(default_factory=list)
     images_assumed: int = 0  # images behind URLs (size unknown offline), counted as imagedata.ASSUMED_SIZE
+    model_known: bool = True  # False: not in the catalog, counted with the provider default's limits (lint's M030)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -274,7 +275,7 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
         total_tokens=sum(toks), billed_tokens=billed, trained_tokens=sum(trained), over_limit=over_limit,
         over_by_max=over_by_max, over_lines=over_lines, epochs=n_epochs, epochs_auto=epochs is None,
         cost=cost.estimate(target, billed, n_epochs), unreadable=unreadable.count,
-        unreadable_lines=unreadable.lines, images_assumed=assumed_images)
+        unreadable_lines=unreadable.lines, images_assumed=assumed_images, model_known=target.known)
 
 
 def frame(path: str | os.PathLike[str], *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,

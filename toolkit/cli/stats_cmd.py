@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .. import catalog
 from ..errors import UsageError
 from ..plural import plural
 from . import inputs
@@ -87,7 +88,12 @@ def write_text(s: Stats, out: TextIO) -> None:
         out.write(f"  {plural(s.unreadable, 'line is not an example', 'lines are not examples')} (one JSON object in "
                   f"UTF-8 per line) and not counted (line {shown}): `tunesmith lint` says why; `tunesmith fix --write` joins "
                   "pretty-printed records\n")
-    out.write(f"model: {s.model} ({s.provider}; tokenizer {s.encoding}; context {s.context:,} tokens)\n\n")
+    out.write(f"model: {s.model} ({s.provider}; tokenizer {s.encoding}; context {s.context:,} tokens)\n")
+    if not s.model_known:  # as lint's M030 says
+        default = catalog.provider(s.provider).default_model
+        out.write(f"  {s.model} is not in Tunesmith's catalog: the limits of {default} are used; check the "
+                  "name (`tunesmith lint` lists the known models)\n")
+    out.write("\n")
     out.write(f"  {'':<24}" + "".join(f"{h:>10}" for h in ("min", "mean", "median", "p10", "p90", "max")) + "\n")
     out.write(_row("messages per example", s.messages) + "\n")
     out.write(_row("tokens per example", s.tokens) + "\n")
