@@ -311,6 +311,8 @@ def test_job_listing_filters_and_json(env: Sandbox, capsys: pytest.CaptureFixtur
     assert cli(capsys, "jobs", "cancel", second)[0] == 0
     out = cli(capsys, "jobs", "list", "--status", "cancelled")[1]
     assert second in out and first not in out
+    code, out, err = cli(capsys, "jobs", "list", "--status", "canceled")  # not a status: not "no jobs match"
+    assert (code, out) == (2, "") and "--status canceled: a job's status is one of validating_files," in err
     out = cli(capsys, "jobs", "list", "--after", second, "--format", "json")[1]
     assert [j["id"] for j in __import__("json").loads(out)] == [first]
     shown = __import__("json").loads(cli(capsys, "jobs", "show", first, "--format", "json")[1])

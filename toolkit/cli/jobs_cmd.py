@@ -82,14 +82,18 @@ def _when(ts: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
+    from ..training.job_request import STATUSES
     from ..training.local_registry import Registry
     from .training_opts import connect, guarded
+
+    unknown = [s for s in getattr(args, "status", []) if s not in STATUSES]
+    if unknown:  # the server would answer "no jobs match", which reads as a fact
+        raise UsageError(f"--status {unknown[0]}: a job's status is one of {', '.join(STATUSES)}")
 
     registry = Registry()
     if args.verb == "list" and args.local:
         if args.status or args.metadata or args.after or args.format != "text":
-            from ..errors import UsageError
-
             raise UsageError("--local lists this machine's registry as a table; --status, --metadata, --after "
                              "and --format are for the API's listing")
         return _list_local(registry, args.limit)

@@ -12,6 +12,7 @@ from ..errors import UsageError
 from ..formats import METHODS
 
 TERMINAL = ("succeeded", "failed", "cancelled")
+STATUSES = ("validating_files", "queued", "running", "paused", *TERMINAL)  # a job's status (the API's enum, and paused)
 SEED_MAX = 2_147_483_647
 REASONING_EFFORTS = ("default", "low", "medium", "high")
 RFT_ONLY = ("reasoning_effort", "compute_multiplier", "eval_interval", "eval_samples")
