@@ -180,3 +180,15 @@ def test_a_raw_control_character_is_named_with_its_escape(char: bytes, escape: s
     assert [(p.code, p.column) for p in problems] == [("F010", 45)]
     assert f"a raw control character {char.decode()!r} inside a string; write it as an escape ({escape})" \
         in problems[0].message
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    (__import__("gzip").compress(b'{"messages": []}\n' * 50, mtime=0), "gzip-compressed"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\n\xff\xfe\n", "a zip archive or an Excel workbook"),
+    (b"PAR1\x15\x04\n\x15\x80\n", "a Parquet table"),
+])
+def test_a_packed_file_is_one_finding_that_says_what_it_is(data: bytes, kind: str) -> None:
+    """A gzip file named .jsonl gave an F030 per "line", each advising to save it from Windows-1252."""
+    records, problems, _ = read(data)
+    assert records == [] and [(p.code, p.line) for p in problems] == [("F030", 1)]
+    assert problems[0].message.startswith(f"the file is {kind}, not JSONL text: ")

@@ -289,8 +289,27 @@ class JsonlReader:
             if not raw.strip() and not spans.busy:
                 yield _blank(lineno, self.facts)
                 continue
+            if lineno == 1 and self.start == 0 and (packed := packed_kind(raw)) is not None:
+                yield ParseProblem("F030", 1, f"the file is {packed[0]}, not JSONL text: {packed[1]}", column=1)
+                return  # its other "lines" are pieces of the same binary data, not records
             yield from spans.add(lineno, raw)
         yield from spans.flush()
+
+
+_UNPACK = "unpack it first (lint also reads what a command prints: `tunesmith lint <({} FILE)`)"
+_PACKED = {b"\x1f\x8b": ("gzip-compressed", _UNPACK.format("zcat")),
+           b"BZh": ("bzip2-compressed", _UNPACK.format("bzcat")),
+           b"\xfd7zXZ\x00": ("xz-compressed", _UNPACK.format("xzcat")),
+           b"\x28\xb5\x2f\xfd": ("zstd-compressed", _UNPACK.format("zstdcat")),
+           b"PK\x03\x04": ("a zip archive or an Excel workbook", "unzip it, or convert a workbook: "
+                            "`tunesmith convert FILE out.jsonl --from xlsx`"),
+           b"PAR1": ("a Parquet table", "convert it: `tunesmith convert FILE out.jsonl --from parquet`")}
+
+
+def packed_kind(first_line: bytes) -> tuple[str, str] | None:
+    """What a file whose first line is ``first_line`` is, and what to do, when its magic number says it is packed
+    binary data."""
+    return next((kind for magic, kind in _PACKED.items() if first_line.startswith(magic)), None)
 
 
 def example_of(raw: bytes, max_line_bytes: int = MAX_LINE_BYTES) -> Any:
