@@ -192,3 +192,9 @@ def test_a_packed_file_is_one_finding_that_says_what_it_is(data: bytes, kind: st
     records, problems, _ = read(data)
     assert records == [] and [(p.code, p.line) for p in problems] == [("F030", 1)]
     assert problems[0].message.startswith(f"the file is {kind}, not JSONL text: ")
+
+
+def test_a_line_over_the_users_own_limit_does_not_blame_the_providers() -> None:
+    line = b'{"messages": [{"role": "user", "content": "' + b"x" * 100 + b'"}]}\n'
+    problems = [i for i in JsonlReader(io.BytesIO(line), max_line_bytes=50) if isinstance(i, ParseProblem)]
+    assert [p.code for p in problems] == ["F018"] and "(the max-line-mb setting)" in problems[0].message

@@ -282,9 +282,11 @@ class JsonlReader:
         for lineno, raw in self._lines(fh):
             if isinstance(raw, int):
                 yield from spans.flush()
+                why = ("no provider accepts a record this large" if self.max_line_bytes >= MAX_LINE_BYTES
+                       else "the max-line-mb setting")
                 yield ParseProblem(
                     "F018", lineno, f"line is {raw:,} bytes long, over the limit of {self.max_line_bytes:,} bytes "
-                    "(no provider accepts a record this large); it was skipped without being read whole", column=1)
+                    f"({why}); it was skipped without being read whole", column=1)
                 continue
             if not raw.strip() and not spans.busy:
                 yield _blank(lineno, self.facts)
