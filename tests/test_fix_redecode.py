@@ -40,8 +40,11 @@ def test_fix_redecode_lists_diffs_and_writes_with_a_backup(tmp_path: Path,
     assert main(["fix", "--redecode", "cp1252", "--diff", str(path)]) == 1
     assert "+{\"messages\": [{\"role\": \"user\", \"content\": \"Café naïve “q”\"}" in capsys.readouterr().out
     assert path.read_bytes() == GOOD + LINE
+    capsys.readouterr()
     assert main(["fix", "--redecode", "cp1252", "--write", str(path)]) == 0
     assert path.read_bytes() == GOOD + LINE.replace(BAD, "Café naïve “q”".encode())
+    said = capsys.readouterr().out  # it said "re-read 1 line" and then "nothing to fix"
+    assert "F030 re-read 1 line as cp1252 (unsafe fix)" in said and said.endswith(f"{path}: no other fix needed\n")
     assert (tmp_path / "a.jsonl.bak").read_bytes() == GOOD + LINE
 
 

@@ -82,12 +82,15 @@ def run(args: argparse.Namespace) -> int:
         opts = {"provider": project.provider, "add_bom": args.add_bom, "rules": rules, "method": project.method}
         source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
         name = inputs.shown(path)
+        redecoded = 0
         if args.redecode:
-            pending += _redecode(name, source, args)
+            redecoded = _redecode(name, source, args)
+            pending += 0 if args.write else redecoded
         else:
             _hint_redecode(name, source)
         if args.write:
-            print(fix.apply(path, backup=not args.no_backup, **opts).summary())
+            result = fix.apply(path, backup=not args.no_backup, **opts)
+            print(result.summary() if result.changed or not redecoded else f"{name}: no other fix needed")
         elif args.diff:
             for chunk in fix.iter_diff(source, name=name, **opts):
                 sys.stdout.write(chunk)
@@ -115,7 +118,8 @@ def _bytes(path: str, source: str | bytes) -> bytes:
 
 
 def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
-    """The unsafe F030 repair: list, diff or write the re-read lines (before the safe fixes); how many there are."""
+    """The unsafe F030 repair: list, diff or write the re-read lines (before the safe fixes); how many there are
+    (written, with ``--write``)."""
     import shutil
 
     from .. import fix, repairs
@@ -140,7 +144,7 @@ def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
             print(f"{path}: original kept as {saved}")
         write_atomic(path, new)
         print(f"{path}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")
-        return 0
+        return len(changed)
     if args.diff:
         old_lines, new_lines = data.split(b"\n"), new.split(b"\n")
         for n in changed:
