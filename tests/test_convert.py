@@ -13,6 +13,8 @@ from toolkit.cli.main import main
 from toolkit.convert import convert, parse_mapping, records_from, records_to
 from toolkit.errors import InputError, UsageError
 
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+
 
 def jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
@@ -268,3 +270,16 @@ def test_bytes_that_are_not_utf8_name_the_line(tmp_path: Path) -> None:
     path.write_bytes(b'{"conversations": []}\n{"conversations": [{"from": "human", "value": "caf\xe9"}]}\n')
     with pytest.raises(InputError, match=r"latin1\.jsonl:2: not UTF-8 text"):
         list(read_items(str(path)))
+
+
+def test_a_semicolon_table_and_a_jsonl_file_get_advice_not_parser_text(tmp_path, capsys):
+    """Excel's ';' CSV said only "no column 'question'"; a JSONL file given as CSV leaked pandas' C parser text."""
+    semi = tmp_path / "semi.csv"
+    semi.write_text("question;answer\nq1;a1\n", "utf-8")
+    assert main(["convert", str(semi), str(tmp_path / "o.jsonl"), "--from", "csv"]) == 2
+    assert "the file looks separated by ';', not by commas" in capsys.readouterr().err
+    jsonl = tmp_path / "data.csv"
+    jsonl.write_bytes((SAMPLES / "elle_single_turn.jsonl").read_bytes())
+    assert main(["convert", str(jsonl), str(tmp_path / "p.jsonl"), "--from", "csv"]) != 0
+    err = capsys.readouterr().err
+    assert "has 11 fields where the header has 9" in err and "is it JSONL?" in err and "C error" not in err

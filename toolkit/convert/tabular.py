@@ -13,6 +13,7 @@ is given (:mod:`toolkit.text_encoding`: a file that is not UTF-8 stops with its 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -78,9 +79,16 @@ def read_table(path: str, fmt: str, encoding: str | None = None) -> pd.DataFrame
         if fmt == "xlsx":
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         return pd.read_parquet(path)
+    except pd.errors.ParserError as exc:  # a ValueError: first
+        said = str(exc).strip()
+        counts = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", said)
+        if counts:  # pandas' own words name its C parser
+            expected, line, saw = counts.groups()
+            jsonl = text.lstrip()[:1] in ("{", "[")
+            said = (f"line {line} has {saw} fields where the header has {expected}: quote cells that hold the "
+                    "separator" + (", or is it JSONL? (`tunesmith lint` reads it as is)" if jsonl else ""))
+        raise InputError(f"{path}: cannot read it as {fmt}: {said}") from None
     except (ValueError, OSError, ImportError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read it as {fmt} ({exc})") from None
-    except pd.errors.ParserError as exc:
         raise InputError(f"{path}: cannot read it as {fmt} ({exc})") from None
 
 
@@ -101,7 +109,8 @@ def _auto_mapping(columns: list[str], path: str) -> dict[str, str]:
 def _check_mapping(mapping: Mapping[str, str], columns: list[str], path: str) -> None:
     missing = [c for c in mapping if c not in columns]
     if missing:
-        raise InputError(f"{path}: no column {missing[0]!r}; the columns are: {', '.join(map(repr, columns))}")
+        raise InputError(f"{path}: no column {missing[0]!r}; the columns are: {', '.join(map(repr, columns))}"
+                         f"{_separator_hint(columns)}")
     fields = set(mapping.values())
     preference = {"preferred", "non_preferred"} & fields
     if preference and preference != {"preferred", "non_preferred"}:
@@ -112,7 +121,17 @@ def _check_mapping(mapping: Mapping[str, str], columns: list[str], path: str) ->
     for name in needed:
         if name not in fields:
             raise UsageError(f"{path}: no column for the {name} text; map one with --map COLUMN={name} "
-                             f"(columns: {', '.join(map(repr, columns))})")
+                             f"(columns: {', '.join(map(repr, columns))}){_separator_hint(columns)}")
+
+
+def _separator_hint(columns: list[str]) -> str:
+    """A table read as one column whose name holds another separator was saved with it (Excel writes ';' in many
+    locales)."""
+    if len(columns) != 1:
+        return ""
+    other = next((sep for sep in (";", "\t", "|") if sep in columns[0]), None)
+    return "" if other is None else (f"; the header holds {other!r}: the file looks separated by {other!r}, not by "
+                                     "commas: save it as CSV with commas (or as TSV with tabs and use --from tsv)")
 
 
 def _cell(value: Any) -> str:
