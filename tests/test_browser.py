@@ -239,7 +239,10 @@ def table_row(page: Page, row: int, columns: int) -> list[Locator]:
 
 
 def save(page: Page, name: str) -> None:
-    keyed(page, "save").get_by_role("button").click()
+    idle(page)  # mid-rerun the old and the new page both show the button: a strict locator fails at once
+    button = keyed(page, "save").get_by_role("button")
+    expect(button).to_have_count(1)
+    button.click()
     expect(page.get_by_text(f"saved {name}", exact=True)).to_be_visible()
     settle(page, page.get_by_text(f"{name}: saved, no changes"))
 
@@ -322,7 +325,7 @@ def test_findings_are_shown_next_to_their_field_then_fix_this_and_save(serve: Ca
     expect(card.get_by_role("combobox", name="Message 2 role")).to_have_value("human")
     expect(card.get_by_role("button", name="Fix this")).to_be_visible()
     expect(card.get_by_role("combobox", name="Message 3 role")).to_have_count(0)
-    expect(page.get_by_text(re.compile(r"^C131 missing-user-message \(line 14, /messages\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^C131 missing-user-message"))).to_have_count(0)  # "human" is the user: C030 only
     screenshot(page, "record-editor-broken")
 
     card.get_by_role("button", name="Fix this").click()

@@ -51,7 +51,7 @@ def records(draw: st.DrawFn) -> Any:
     return record
 
 
-@settings(max_examples=500, deadline=None)
+@settings(deadline=None)  # examples: the profile (tests/conftest.py)
 @given(records())
 def test_plain_chat_fast_path_agrees_with_the_schema(record: Any) -> None:
     full = schemas.validator("chat").is_valid(record)

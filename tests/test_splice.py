@@ -76,7 +76,7 @@ def set_at(value: Any, path: tuple[Any, ...], new: Any) -> None:
     value[path[-1]] = new
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data(), st.dictionaries(st.text(max_size=4), VALUES, min_size=1, max_size=5))
 def test_changing_one_leaf_keeps_every_other_byte(data: st.DataObject, record: dict[str, Any]) -> None:
     spans: dict[tuple[Any, ...], tuple[int, int]] = {}
@@ -94,7 +94,7 @@ def test_changing_one_leaf_keeps_every_other_byte(data: st.DataObject, record: d
     assert same_json(json.loads(out), record)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.data(), VALUES)
 def test_one_line_reads_as_the_same_value_and_keeps_each_literal(data: st.DataObject, value: Any) -> None:
     spans: dict[tuple[Any, ...], tuple[int, int]] = {}

@@ -211,6 +211,7 @@ def test_every_collector_merges_the_next_part() -> None:
 
 def test_collectors_merged_across_a_split_equal_one_collector() -> None:
     """Images, other trainers' formats and legacy completion conventions: two halves merged give one pass's facts."""
+    load_all()  # the collectors register with their rules
     values = [{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x/a.png"}}]},
                             {"role": "assistant", "content": "ok"}]},
               {"conversations": [{"from": "human", "value": "hi"}]},
@@ -243,7 +244,7 @@ def test_a_failed_worker_leaves_its_part_to_the_main_process(tmp_path: Path, mon
     assert started[0] is not None
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lengths=st.lists(st.integers(0, 40), min_size=1, max_size=12), start=st.integers(0, 60),
        limit=st.integers(1, 30), image=st.booleans(), end_newline=st.booleans())
 def test_encoding_is_loaded_before_the_fork_when_the_part_may_count_tokens(
