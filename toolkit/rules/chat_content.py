@@ -196,7 +196,8 @@ def missing_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 def _missing_role(value: Any, role: str, hint: str, file_format: str) -> Iterator[Finding]:
     msgs = messages_of(value)
-    if msgs and not any(isinstance(m, dict) and meant_role(m, file_format) == role for m in msgs):
+    if msgs and not any(isinstance(m, dict) and m.get("role") == role for m in msgs) \
+            and not any(isinstance(m, dict) and meant_role(m, file_format) == role for m in msgs):  # aliases: rare
         yield Finding("/messages", f"the example has no {role} message; {hint}")
 
 

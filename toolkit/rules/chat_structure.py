@@ -306,6 +306,7 @@ def no_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     prompts only is either a reinforcement (RFT) file (`--method reinforcement`) or a list of
     test prompts that does not belong in training."""
     msgs = messages_of(rec.value)
-    if msgs and not any(isinstance(m, dict) and meant_role(m, ctx.file_format) == "assistant" for m in msgs):
+    if msgs and not any(isinstance(m, dict) and m.get("role") == "assistant" for m in msgs) \
+            and not any(isinstance(m, dict) and meant_role(m, ctx.file_format) == "assistant" for m in msgs):
         yield Finding("/messages", "the example has no assistant message, so there is nothing to train on; add the "
                       "assistant reply (if this is an RFT file, use --method reinforcement)")
