@@ -10,7 +10,7 @@ from ..reader import Record
 from ..records import is_trained
 from . import hints
 from .context import Context, FileSummary
-from .messages import has_call, iter_messages, label, meant_role, messages_of, role_of
+from .messages import has_call, has_role, iter_messages, label, messages_of, role_of
 from .registry import Finding, collector, file_rule, record_rule
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -196,8 +196,7 @@ def missing_user_message(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 def _missing_role(value: Any, role: str, hint: str, file_format: str) -> Iterator[Finding]:
     msgs = messages_of(value)
-    if msgs and not any(isinstance(m, dict) and m.get("role") == role for m in msgs) \
-            and not any(isinstance(m, dict) and meant_role(m, file_format) == role for m in msgs):  # aliases: rare
+    if msgs and not has_role(msgs, role, file_format):
         yield Finding("/messages", f"the example has no {role} message; {hint}")
 
 

@@ -11,7 +11,7 @@ from ..formats import CHAT_KEYS, FOREIGN, foreign
 from ..reader import Record
 from ..records import type_name
 from .context import Context
-from .messages import has_call, iter_messages, label, meant_role, messages_of, role_of
+from .messages import has_call, has_role, iter_messages, label, messages_of, role_of
 from .registry import Finding, record_rule
 
 E = Severity.ERROR
@@ -306,7 +306,6 @@ def no_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]:
     prompts only is either a reinforcement (RFT) file (`--method reinforcement`) or a list of
     test prompts that does not belong in training."""
     msgs = messages_of(rec.value)
-    if msgs and not any(isinstance(m, dict) and m.get("role") == "assistant" for m in msgs) \
-            and not any(isinstance(m, dict) and meant_role(m, ctx.file_format) == "assistant" for m in msgs):
+    if msgs and not has_role(msgs, "assistant", ctx.file_format):
         yield Finding("/messages", "the example has no assistant message, so there is nothing to train on; add the "
                       "assistant reply (if this is an RFT file, use --method reinforcement)")

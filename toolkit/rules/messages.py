@@ -42,11 +42,12 @@ def role_of(message: dict[str, Any]) -> str | None:
     return role if isinstance(role, str) else None
 
 
-def meant_role(message: dict[str, Any], file_format: str) -> str | None:
-    """The message's role, or the one its alias stands for (``human``: ``user``); C030 reports the alias, so the
+def has_role(messages: list[Any], role: str, file_format: str) -> bool:
+    """Whether a message has ``role``, or an alias of it (``human`` for ``user``): C030 reports the alias, so the
     rules that look for a role do not report its absence as well."""
-    role = role_of(message)
-    return role if role is None else repairs.role_target(role, file_format) or role
+    dicts = [m for m in messages if isinstance(m, dict)]
+    return any(m.get("role") == role for m in dicts) or any(  # aliases are rare: looked for only then
+        isinstance(r := m.get("role"), str) and repairs.role_target(r, file_format) == role for m in dicts)
 
 
 def label(i: int, message: Any) -> str:
