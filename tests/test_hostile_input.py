@@ -213,3 +213,15 @@ def test_the_line_limit_is_configurable(tmp_path):
     assert [d.rule for d in Linter(settings).lint(path).diagnostics if d.line == 1] == ["F018"]
     with pytest.raises(UsageError, match="max-line-mb"):
         settings_from_table({"max-line-mb": "big"}, where="t")
+
+
+@pytest.mark.parametrize("literal", ["Infinity", "-Infinity", "NaN"])
+def test_a_non_finite_weight_is_one_f014_saying_what_a_weight_is(tmp_path, literal):
+    # the reader holds NaN and Infinity as null (F014 names them): no rule may then report "weight null"
+    line = '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello!", "weight": ' \
+           + literal + "}]}\n"
+    path = put(tmp_path, line)
+    found = [d for d in lint(path).diagnostics if d.line == 1]
+    assert [(d.rule, d.pointer) for d in found] == [("F014", "/messages/1/weight")]
+    assert found[0].message == f"{literal} is not valid JSON; a weight is 0 or 1: use 1 to train on this message " \
+                               "or 0 to skip it"

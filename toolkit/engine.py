@@ -278,10 +278,12 @@ class Linter:
             yield self._internal(path, rec.line, RULES["S001"], exc)
             valid = True
         structural = False  # a structural rule already explains why the schema fails
-        error_pointers: list[str] = []
+        error_pointers: list[str] = list(rec.nulled)  # F014 already reports each NaN or Infinity (read as null)
         for rule, check in plan.record[own, valid]:
             try:
                 for finding in check(rec, ctx):
+                    if rec.nulled and _within(finding.pointer, rec.nulled):
+                        continue  # about the null a NaN or Infinity was read as, not about what the user wrote
                     if rule.severity is Severity.ERROR:
                         structural = structural or rule.structural
                         error_pointers.append(finding.pointer or "")
@@ -428,6 +430,11 @@ def _merge_summary(summary: FileSummary, later: FileSummary, plan: RulePlan) -> 
                                       *((line, copies.get(first, first)) for line, first in later.duplicates)]))
     for kind in plan.collectors:
         summary.collected[kind.name].merge(later.collected[kind.name], set(copies) if kind.skip_copies else set())
+
+
+def _within(pointer: str | None, places: tuple[str, ...]) -> bool:
+    """Whether ``pointer`` is one of ``places`` or inside one of them."""
+    return pointer is not None and any(pointer == p or pointer.startswith(p + "/") for p in places)
 
 
 def _related(a: str, b: str) -> bool:

@@ -52,6 +52,8 @@ class Record:
     raw: bytes
     end_line: int | None = None
     example: bool = True
+    # pointers of the values JSON does not allow (NaN, Infinity: F014 names each) that ``value`` holds as null
+    nulled: tuple[str, ...] = ()
 
     @property
     def last_line(self) -> int:
@@ -773,12 +775,14 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
             "F013", lineno, f"line is a JSON {_type_name(value)}, not an object; every line must be a JSON object",
             column=1)
     out: list[Record | ParseProblem] = []
+    nulled: list[str] = []
     if state.non_finite:
         for ptr, val in walk(value):
             if isinstance(val, _NonFinite):
+                nulled.append(ptr)
                 out.append(ParseProblem(
                     "F014", lineno,
-                    f"{val.literal} is not valid JSON; use a number or a string", column=_column(text, ptr),
+                    f"{val.literal} is not valid JSON; {_finite_hint(ptr)}", column=_column(text, ptr),
                     pointer=ptr))
         value = _replace(value, _NonFinite, lambda v: None)
     if state.duplicates:
@@ -797,10 +801,17 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
                     pointer=printable(ptr)))
         if found:  # the rules see U+FFFD instead (F015 says where): nothing downstream can encode a lone surrogate
             value = _replace(value, str, printable_text)
-    record = Record(lineno, value, raw)
+    record = Record(lineno, value, raw, nulled=tuple(nulled))
     if out:
         return [*out, record]
     return record
+
+
+def _finite_hint(pointer: str) -> str:
+    """What to write instead of a NaN or Infinity at ``pointer`` (a message's weight is 0 or 1)."""
+    if pointer.rpartition("/")[2] == "weight":
+        return "a weight is 0 or 1: use 1 to train on this message or 0 to skip it"
+    return "use a number or a string"
 
 
 _HUGE_INT = re.compile(rf"-?\d{{{MAX_INT_DIGITS + 1},}}")
