@@ -118,6 +118,12 @@ MORE = [
          says="use 1 instead of true"),
     Case("C101", '{"messages":[' + U + ',{"role":"assistant","content":"yo","weight":"0"}]}', "/messages/1/weight",
          says="not a string"),
+    Case("C101", '{"messages":[' + U + ',{"role":"assistant","content":"yo","weight":1' + "0" * 48 + '1}]}',
+         "/messages/1/weight", says="has weight 1" + "0" * 48 + "1; "),  # as written, not cut off
+    Case("C101", '{"messages":[' + U + ',{"role":"assistant","content":"yo","weight":1.50}]}', "/messages/1/weight",
+         says="has weight 1.50; "),
+    Case("C101", '{"messages":[' + U + ',{"role":"assistant","content":"yo","weight":"' + "x" * 200 + '"}]}',
+         "/messages/1/weight", says='has weight "' + "x" * 39 + "... (shortened: 202 characters in all); "),
     Case("C101", '{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","weight":2},'
          '{"role":"user","content":"q"}]}', "/messages/1/weight", method=RFT),
     Case("C110", '{"messages":[' + U + ']}', "/messages"),

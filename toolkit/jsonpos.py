@@ -108,6 +108,14 @@ def _find_index(text: str, i: int, token: str) -> int | None:
         n += 1
 
 
+def written(text: str, pointer: str) -> str | None:
+    """The JSON text of ``pointer``'s value as the record writes it (``1.0``, ``1e400``, fifty digits...), or None."""
+    off = offset_of(text, pointer)
+    if off is None or off >= len(text):
+        return None
+    return text[off:_skip_value(text, off)]
+
+
 def line_column(text: str, pointer: str) -> tuple[int, int] | None:
     """(line offset from the record's first line, 1-based column) of ``pointer``'s value."""
     off = offset_of(text, pointer)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
+from .. import jsonpos
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import is_trained
@@ -92,15 +94,19 @@ def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
             hint = f"write the number {w.strip()}, not a string"
         else:
             hint = "use 1 to train on this message or 0 to skip it"
-        yield Finding(f"/messages/{i}/weight", f"{label(i, m)} has weight {_show(w)}; weight must be 0 or 1: {hint}")
+        at = f"/messages/{i}/weight"
+        yield Finding(at, f"{label(i, m)} has weight {_show(rec, at, w)}; weight must be 0 or 1: {hint}")
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return str(value).lower()
-    return f'"{value}"' if isinstance(value, str) else str(value)[:40]
+SHOWN_CHARS = 60  # a longer value is shortened, and the message says so
+
+
+def _show(rec: Record, pointer: str, value: Any) -> str:
+    """``value`` as the record writes it (its JSON text), shortened with a note when long."""
+    text = jsonpos.written(rec.raw.decode("utf-8", "replace"), pointer) or json.dumps(value, ensure_ascii=False)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS - 20]}... (shortened: {len(text):,} characters in all)"
 
 
 @record_rule("C111", "no-trained-assistant-message", W, "every assistant message has weight 0",
