@@ -78,6 +78,23 @@ def test_utf16_without_its_bom_is_named_not_read_as_cp1252(tmp_path, encoding):
     assert [r for r in decode_text(data, "t.csv", encoding).text.splitlines() if r][1] == '"Café au lait?","Naïve but fine."'
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_ascii_utf16_without_its_bom_is_named_not_read_as_utf8(tmp_path, capsys, encoding):
+    # every byte of ASCII text in UTF-16 is valid UTF-8: read as UTF-8, the columns would be "q\x00u\x00e..."
+    src, out = tmp_path / "t.csv", tmp_path / "out.jsonl"
+    src.write_bytes("question,answer\r\nWhat is H?,Hydrogen\r\n".encode(encoding))
+    with pytest.raises(NotUtf8) as caught:
+        decode_text(src.read_bytes(), "t.csv")
+    assert caught.value.likely == encoding
+    assert main(["convert", str(src), str(out), "--from", "csv"]) == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert f"{src}: every other byte is NUL (0x00), so the file is not UTF-8 text" in err
+    assert f"read it with --encoding {encoding}" in err
+    assert main(["convert", str(src), str(out), "--from", "csv", "--encoding", encoding]) == 1  # F060: 1 example
+    assert jsonl(out) == [{"messages": [{"role": "user", "content": "What is H?"},
+                                        {"role": "assistant", "content": "Hydrogen"}]}]
+
+
 @pytest.mark.parametrize(("encoding", "said"), [("utf-8-sig", None), ("utf-16", "UTF-16"), ("utf-16-be", "UTF-16")])
 def test_utf8_with_a_bom_and_utf16_with_a_bom_need_no_encoding(tmp_path, capsys, encoding, said):
     src, out = tmp_path / "t.csv", tmp_path / "out.jsonl"

@@ -7,7 +7,8 @@ UTF-8 (with or without its byte-order mark) and UTF-16 with a byte-order mark ar
 (``Decoded.encoding`` says which, so the caller can tell the user). Any other bytes stop with
 :class:`NotUtf8`, which names the file, the line and the column of the first byte that is not
 UTF-8, and the encoding the bytes most likely are (Windows-1252, Excel's default, when they
-read as it); the caller then asks for the encoding (``--encoding cp1252``, the editor's choice)
+read as it; UTF-16 without its byte-order mark when every other byte is NUL, even if those bytes are valid
+UTF-8); the caller then asks for the encoding (``--encoding cp1252``, the editor's choice)
 and calls again with it. The CLI's ``convert`` and the editor's Import both read tables here.
 """
 
@@ -65,6 +66,22 @@ class NotUtf8(UnreadableText):
                          f"not UTF-8 text; {guess}", f"{hint}, or save the file as UTF-8")
 
 
+class Utf16WithoutBom(NotUtf8):
+    """UTF-16 text without its byte-order mark whose characters are all ASCII: every byte is valid UTF-8, but every
+    other one is NUL, so read as UTF-8 it would be garbage (a NUL beside each character)."""
+
+    def __init__(self, name: str, likely: str) -> None:
+        self.name, self.line, self.column, self.byte, self.likely = name, 1, 1, 0, likely
+        UnreadableText.__init__(self, f"{name}: every other byte is NUL (0x00), so the file is not UTF-8 text: it "
+                                f"is probably {label(likely)}",
+                                f"read it with --encoding {likely} and check the result, or save the file as UTF-8")
+
+
+def _wide(data: bytes) -> bool:
+    """Whether NUL bytes make up a third of ``data`` or more: UTF-16 (or UTF-32) text, never a UTF-8 file."""
+    return data.count(b"\x00") * 3 >= len(data) > 0
+
+
 def likely_encoding(data: bytes) -> str | None:
     """The encoding bytes that are not UTF-8 most likely are: cp1252 (Excel's default) when they read as it.
 
@@ -73,7 +90,7 @@ def likely_encoding(data: bytes) -> str | None:
     there is no likely encoding to name. A NUL in every other byte is UTF-16 without its byte-order
     mark (the NULs' side tells the byte order).
     """
-    if data.count(b"\x00") * 3 >= len(data):
+    if _wide(data):
         return "utf-16-le" if data[1::2].count(b"\x00") >= data[0::2].count(b"\x00") else "utf-16-be"
     try:
         data.decode("cp1252")
@@ -118,10 +135,13 @@ def decode_text(data: bytes, name: str, encoding: str | None = None) -> Decoded:
         if data.startswith(_UTF16_BOMS):
             return decode_text(data, name, "utf-16")
         try:
-            return Decoded(data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line, column = _position(data, exc.start, "utf-8")
             raise NotUtf8(name, line, column, data[exc.start], likely_encoding(data)) from None
+        if _wide(data):  # ASCII text in UTF-16 without its byte-order mark is valid UTF-8, with a NUL in every char
+            raise Utf16WithoutBom(name, likely_encoding(data) or "utf-16-le")
+        return Decoded(text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8")
     codec = checked_encoding(encoding)
     try:
         return Decoded(data.decode(codec), codec)

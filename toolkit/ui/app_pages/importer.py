@@ -45,9 +45,12 @@ def _as_utf8(data: bytes, name: str, fmt: str) -> bytes | None:
     except text_encoding.NotUtf8 as exc:
         widgets.alert("warning", f"{exc.summary}. Choose the encoding it was saved in and check the preview.")
         options: list[str] = list(ENCODINGS)
+        if exc.likely and exc.likely not in options:  # UTF-16 without its byte-order mark names its byte order
+            options.insert(0, exc.likely)
         guess = exc.likely if exc.likely in options else "cp1252"
         encoding: str = st.selectbox("Read the file as", options, index=options.index(guess),
-                                     format_func=lambda name: ENCODINGS[name], key="imp_encoding") or guess
+                                     format_func=lambda name: ENCODINGS.get(name) or text_encoding.label(name),
+                                     key="imp_encoding") or guess
         try:
             decoded = text_encoding.decode_text(data, name, encoding)
         except text_encoding.UnreadableText as exc:
