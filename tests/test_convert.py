@@ -51,6 +51,22 @@ def test_default_system_prompt_and_automatic_mapping(tmp_path):
     assert jsonl(out) == [chat(("system", "Be brief"), ("user", "Hi"), ("assistant", "Hello"))]
 
 
+def test_a_guessed_mapping_is_said_with_the_unused_columns_and_how_to_override_it(tmp_path, capsys):
+    src, out = tmp_path / "qa.csv", tmp_path / "qa.jsonl"
+    src.write_text("id,Question,answer,notes\n1,What is H?,Hydrogen,x\n", encoding="utf-8")
+    result = convert(src, out, from_format="csv")
+    assert result.table is not None and result.table.guessed
+    assert result.table.mapping == {"Question": "user", "answer": "assistant"} and result.table.unused == ("id", "notes")
+    out.unlink()
+    main(["convert", str(src), str(out), "--from", "csv"])
+    err = capsys.readouterr().err
+    assert (f"columns of {src} (guessed from the column names): 'Question' -> user, 'answer' -> assistant; not used: "
+            "'id', 'notes'; if that is wrong, map the columns to use with --map COLUMN=FIELD, one per column") in err
+    out.unlink()
+    main(["convert", str(src), str(out), "--from", "csv", "--map", "Question=user", "--map", "answer=assistant"])
+    assert "columns of" not in capsys.readouterr().err  # the user's own mapping needs no telling
+
+
 def test_several_columns_for_one_field_are_joined(tmp_path):
     src = tmp_path / "a.csv"
     src.write_text("instruction,input,output\nTranslate,bonjour,hello\nSay hi,,hi\n", encoding="utf-8")

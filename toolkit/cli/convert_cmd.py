@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
                          overwrite=args.force)
     if result.encoding not in (None, "utf-8", "utf-8-sig"):  # never a silent choice: say what the table was read as
         print(f"read {args.source} as {label(result.encoding)}", file=sys.stderr)
+    if result.table is not None and result.table.guessed:  # nor a silent guess of which column is which
+        print(result.table.describe(inputs.shown(args.source)), file=sys.stderr)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
     print(f"wrote {plural(result.records, 'record')} to {result.output} ({what})", file=sys.stderr)
     if args.to_format:

@@ -40,6 +40,7 @@ class ConvertResult:
     from_format: str | None
     to_format: str | None
     encoding: str | None = None  # what a CSV or TSV source was read as (a Python codec name)
+    table: tabular.Mapped | None = None  # a table's column mapping (guessed or from --map)
 
 
 class Problems:
@@ -203,7 +204,7 @@ def iter_records_from(source: str | os.PathLike[str], from_format: str, problems
     """
     src = os.fspath(source)
     if from_format in TABLES:
-        yield from tabular.records(src, from_format, mapping or {}, system, problems, encoding)
+        yield from tabular.records(src, from_format, mapping or {}, system, problems, encoding).records
         return
     if from_format not in trainers.READERS:
         raise UsageError(f"--from {from_format!r}: choose one of {', '.join(FROM_FORMATS)}")
@@ -290,11 +291,15 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
             raise os_problem(src, exc, "cannot read") from None
         encoding = decode_text(data, src, encoding).encoding
         del data
-    if from_format is not None:
+    table = None
+    if from_format in TABLES:  # read whole by pandas: the mapping used is known before anything is written
+        table = tabular.records(src, from_format, mapping or {}, system, problems, encoding)
+        n = write_records(dst, _checked(iter(table.records), problems), as_array=False)
+    elif from_format is not None:
         records = iter_records_from(src, from_format, problems, mapping=mapping, system=system, encoding=encoding)
         n = write_records(dst, _checked(records, problems), as_array=False)
     else:
         assert to_format is not None  # exactly one of the two formats was given (checked above)
         items = iter_records_to(src, to_format, problems)
         n = write_records(dst, _checked(items, problems), as_array=dst.lower().endswith(".json"))
-    return ConvertResult(src, dst, n, from_format, to_format, encoding)
+    return ConvertResult(src, dst, n, from_format, to_format, encoding, table)

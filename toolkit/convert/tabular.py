@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +40,26 @@ JOIN = "\n\n"
 
 class Report(Protocol):
     def add(self, where: str, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """A table's records and the column mapping that made them: ``guessed`` when it came from the column names
+    (no ``--map``), so the caller says which it used; ``unused``: the columns that went into no field."""
+
+    records: list[dict[str, Any]]
+    mapping: dict[str, str]
+    guessed: bool
+    unused: tuple[str, ...]
+
+    def describe(self, path: str) -> str:
+        """The mapping in words, with how to override it: ``'question' -> user, 'answer' -> assistant...``."""
+        pairs = ", ".join(f"{column!r} -> {field}" for column, field in self.mapping.items())
+        how = "guessed from the column names" if self.guessed else "from --map"
+        unused = f"; not used: {', '.join(map(repr, self.unused))}" if self.unused else ""
+        override = (f"; if that is wrong, map the columns to use with --map COLUMN=FIELD, one per column (fields: "
+                    f"{', '.join(FIELDS)})" if self.guessed else "")
+        return f"columns of {path} ({how}): {pairs}{unused}{override}"
 
 
 def parse_mapping(items: Iterable[str]) -> dict[str, str]:
@@ -143,10 +164,12 @@ def _cell(value: Any) -> str:
 
 
 def records(path: str, fmt: str, mapping: Mapping[str, str], system: str | None,
-            problems: Report, encoding: str | None = None) -> list[dict[str, Any]]:
-    """One record per row; empty required cells are reported (naming the row and column)."""
+            problems: Report, encoding: str | None = None) -> Mapped:
+    """One record per row, and the mapping used (``mapping``, else guessed from the column names); empty
+    required cells are reported (naming the row and column)."""
     table = read_table(path, fmt, encoding)
     columns = [str(c) for c in table.columns]
+    guessed = not mapping
     mapping = dict(mapping) or _auto_mapping(columns, path)
     _check_mapping(mapping, columns, path)
     by_field: dict[str, list[str]] = {}
@@ -175,4 +198,4 @@ def records(path: str, fmt: str, mapping: Mapping[str, str], system: str | None,
             out.append({"messages": [*head, user, {"role": "assistant", "content": text["assistant"]}]})
     if not len(table):
         problems.add("row 2", "the table has no rows")
-    return out
+    return Mapped(out, mapping, guessed, tuple(c for c in columns if c not in mapping))
