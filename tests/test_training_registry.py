@@ -132,3 +132,21 @@ def test_pending_uploads_resume_until_they_expire(tmp_path: Path) -> None:
     assert reg.pending_upload("a", "t" * 64, 10, 4) is None
     reg.forget_pending_upload("a", "upload_1")
     assert reg.pending_upload("a", "s" * 64, 10, 4) is None
+
+
+def test_jobs_list_local_prints_the_registry_as_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from toolkit.cli.main import main
+
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path))
+    assert main(["jobs", "list", "--local", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []  # valid JSON for a script, also when empty
+    Registry().record_job(_job("ftjob-1", created_at=1.0))
+    Registry().record_job(_job("ftjob-2", created_at=2.0, status="succeeded"))
+    assert main(["jobs", "list", "--local", "--format", "json"]) == 0  # offline: no key, no server
+    listed = json.loads(capsys.readouterr().out)
+    assert [j["job_id"] for j in listed] == ["ftjob-2", "ftjob-1"]
+    assert listed[0]["status"] == "succeeded" and listed[0]["training_sha256"] == "ab" * 32
+    assert listed[1]["hyperparameters"] == {"n_epochs": 3} and listed[1]["metadata"] == {"team": "nlp"}

@@ -49,7 +49,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _format(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="json: the API's objects as a JSON array (show: one object) on stdout, for scripts")
+                        help="json: the API's objects as a JSON array (show: one object; list --local: the "
+                             "registry's rows) on stdout, for scripts")
     return parser
 
 
@@ -93,10 +94,10 @@ def run(args: argparse.Namespace) -> int:
 
     registry = Registry()
     if args.verb == "list" and args.local:
-        if args.status or args.metadata or args.after or args.format != "text":
-            raise UsageError("--local lists this machine's registry as a table; --status, --metadata, --after "
-                             "and --format are for the API's listing")
-        return _list_local(registry, args.limit)
+        if args.status or args.metadata or args.after:
+            raise UsageError("--local lists this machine's registry; --status, --metadata and --after are for the "
+                             "API's listing")
+        return _list_local(registry, args.limit, args.format)
     if args.verb == "follow":
         check_follow_args(args)
     conn, client = connect(args)
@@ -108,10 +109,13 @@ def run(args: argparse.Namespace) -> int:
         return _VERBS[args.verb](args, client, conn, registry)
 
 
-def _list_local(registry: Any, limit: int) -> int:
+def _list_local(registry: Any, limit: int, fmt: str) -> int:
     from ..training.console import table
 
     jobs = registry.jobs(limit=limit)
+    if fmt == "json":  # every field of each row, newest first ([] when there is none)
+        _json([j.to_dict() for j in jobs])
+        return 0
     if not jobs:
         print(f"no jobs in the local registry ({registry.path})", file=sys.stderr)
         return 0

@@ -88,6 +88,10 @@ class JobRow:
     created_at: float = 0.0
     updated_at: float = 0.0
 
+    def to_dict(self) -> dict[str, Any]:
+        """The row as plain JSON values (``tunesmith jobs list --local --format json``)."""
+        return asdict(self)
+
 
 def default_path() -> Path:
     """``$TUNESMITH_HOME/registry.sqlite3``, else the platform's user data directory."""
