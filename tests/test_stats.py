@@ -326,9 +326,27 @@ def test_an_unknown_model_is_said_as_lint_says_it(tmp_path, capsys):
     """stats counted for "nonsense-model" with the default's limits and said nothing; lint says M030."""
     path = write(tmp_path, [chat("q", "a")])
     assert main(["stats", str(path), "--model", "nonsense-model"]) == 0
-    assert ("nonsense-model is not in Tunesmith's catalog: the limits of gpt-4.1-mini-2025-04-14 are used"
-            in capsys.readouterr().out)
+    assert ("M030 warning: nonsense-model is not in Tunesmith's OpenAI catalog; the limits of "
+            "gpt-4.1-mini-2025-04-14 (65,536-token context) are used" in capsys.readouterr().out)
     assert main(["stats", str(path), "--model", "nonsense-model", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["model_known"] is False
     assert main(["stats", str(path)]) == 0
-    assert "not in Tunesmith's catalog" not in capsys.readouterr().out
+    assert "not in Tunesmith's" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("model", "code"), [("o4-mini", "M010"), ("o4-mini-2025-04-16", "M010"), (None, "M011"),
+                                             ("gpt-4.1-mini", "M020")])
+def test_stats_says_what_lint_says_about_the_model(tmp_path, capsys, model, code):
+    """A retired RFT model (o4-mini on OpenAI, shut down 2026-10-23) was counted without a word; lint says M010."""
+    from toolkit import lint
+
+    path = tmp_path / "rft.jsonl"
+    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"What is {i}+1?"}],
+                                        "answer": str(i + 1)}) + "\n" for i in range(12)), "utf-8")
+    said = [d for d in lint(path, model=model).diagnostics if d.rule.startswith("M")]
+    assert [d.rule for d in said] == [code]
+    assert main(["stats", str(path), *(["--model", model] if model else [])]) == 0
+    assert f"  {code} {said[0].severity.value}: {said[0].message}\n" in capsys.readouterr().out
+    assert main(["stats", str(path), "--format", "json", *(["--model", model] if model else [])]) == 0
+    assert json.loads(capsys.readouterr().out)["model_findings"] == [
+        {"rule": code, "severity": said[0].severity.value, "message": said[0].message}]

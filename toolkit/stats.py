@@ -32,6 +32,7 @@ from .errors import InputError
 from .file_tokens import ExampleStats
 from .plural import plural
 from .reader import BOM, MAX_LINE_BYTES, check_input, example_of
+from .rules.model import about_model
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,6 +92,8 @@ class Stats:
     unreadable_lines: list[int] = field(default_factory=list)
     images_assumed: int = 0  # images behind URLs (size unknown offline), counted as imagedata.ASSUMED_SIZE
     model_known: bool = True  # False: not in the catalog, counted with the provider default's limits (lint's M030)
+    # what lint's model rules (M010 shut down, M011, M020, M030) say about the model: {"rule", "severity", "message"}
+    model_findings: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -217,6 +220,8 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
                        encoding=encoding, epochs=epochs, unreadable=bad)
     if not result.examples:
         raise no_examples(data.name, bad.count)
+    result.model_findings = [{"rule": code, "severity": severity.value, "message": message}
+                             for code, severity, message in about_model(provider, model, file_format)]
     return result
 
 

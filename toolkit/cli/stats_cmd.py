@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .. import catalog
 from ..errors import UsageError
 from ..plural import plural
 from . import inputs
@@ -89,10 +88,8 @@ def write_text(s: Stats, out: TextIO) -> None:
                   f"UTF-8 per line) and not counted (line {shown}): `tunesmith lint` says why; `tunesmith fix --write` joins "
                   "pretty-printed records\n")
     out.write(f"model: {s.model} ({s.provider}; tokenizer {s.encoding}; context {s.context:,} tokens)\n")
-    if not s.model_known:  # as lint's M030 says
-        default = catalog.provider(s.provider).default_model
-        out.write(f"  {s.model} is not in Tunesmith's catalog: the limits of {default} are used; check the "
-                  "name (`tunesmith lint` lists the known models)\n")
+    for found in s.model_findings:  # what lint's model rules say (shut down, method, unknown model), in its words
+        out.write(f"  {found['rule']} {found['severity']}: {found['message']}\n")
     out.write("\n")
     out.write(f"  {'':<24}" + "".join(f"{h:>10}" for h in ("min", "mean", "median", "p10", "p90", "max")) + "\n")
     out.write(_row("messages per example", s.messages) + "\n")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
-from .. import catalog
+from .. import catalog, formats
 from ..catalog import Model
 from ..diagnostics import Severity
+from ..reader import FileFacts
 from .context import Context, FileSummary
-from .registry import Finding, file_rule
+from .registry import RULES, Finding, file_rule
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -71,3 +73,22 @@ def unknown_model(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     yield Finding(None, f"{ctx.model.name} is not in Tunesmith's {ctx.provider.title} catalog; the limits of "
                   f"{ctx.provider.default_model}{limits} are used: check the name (known models: "
                   f"{', '.join(ctx.provider.models)})")
+
+
+MODEL_RULES = ("M010", "M011", "M020", "M030")  # the rules about the target alone, whatever the file holds
+
+
+def about_model(provider: str, model: str | None, file_format: str, *,
+                today: dt.date | None = None) -> list[tuple[str, Severity, str]]:
+    """What lint's model rules say about training ``model`` (None: the provider's default for the method) on a
+    ``file_format`` file: (code, severity, message) each, in lint's words (`tunesmith stats` reports them too)."""
+    method = formats.FORMAT_METHOD[file_format]
+    ctx = Context(provider=catalog.provider(provider), model=catalog.for_method(provider, model, method),
+                  method=method, file_format=file_format, model_explicit=bool(model), today=today or dt.date.today())
+    summary = FileSummary(path="", role="train", format=file_format, facts=FileFacts())
+    out = []
+    for code in MODEL_RULES:
+        rule = RULES[code]
+        if rule.applies_to(ctx.provider):
+            out += [(code, rule.severity, f.message or rule.message) for f in rule.checker(summary, ctx)]
+    return out
