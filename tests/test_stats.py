@@ -193,6 +193,27 @@ def test_a_file_without_examples_has_no_estimate_and_fails_as_lint_does(tmp_path
     assert "F060 error: the training file has 0 examples," in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("output", ["text", "json", "csv"])
+def test_records_in_no_format_are_no_examples_to_count(tmp_path, capsys, output):
+    """{"foo": 1} lines: lint reports each as an error (C010, exit 1); stats counted 0 tokens, a $0.00 estimate, exit 0."""
+    path = tmp_path / "foo.jsonl"
+    path.write_text('{"foo": 1}\n{"foo": 2}\n', "utf-8")
+    assert main(["lint", str(path), "--select", "C010"]) == 1
+    assert capsys.readouterr().out.count("C010 error") == 2
+    assert main(["stats", str(path), "--format", output]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"tunesmith: error: {path}: none of its 2 examples is in a fine-tuning "
+                                        'format (chat "messages", ') and "no training estimate" in err
+
+
+def test_examples_in_no_format_among_others_are_named(tmp_path, capsys):
+    path = write(tmp_path, [chat("q", "a"), {"foo": 1}])
+    assert main(["stats", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "2 examples (1 chat, 1 unknown)" in out
+    assert "  in no fine-tuning format (no tokens counted): 1 example; `tunesmith lint` says what each one lacks" in out
+
+
 def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
     """Chunks of 4 kB on 2 worker processes give the same rows, in order, as one process."""
     from toolkit import file_tokens

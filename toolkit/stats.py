@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SHOWN_LINES = 10  # line numbers kept for over-limit examples
+UNKNOWN = "unknown"  # Stats.formats' name for examples in no fine-tuning format (lint says what each one lacks)
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,8 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
                        encoding=encoding, epochs=epochs, unreadable=bad)
     if not result.examples:
         raise no_examples(data.name, bad.count)
+    if result.formats.get(UNKNOWN) == result.examples:
+        raise no_format(data.name, result.examples)
     result.model_findings = [{"rule": code, "severity": severity.value, "message": message}
                              for code, severity, message in about_model(provider, model, file_format)]
     return result
@@ -239,6 +242,14 @@ def no_examples(name: str, unreadable: int | None = None) -> NoExamples:
            else "it is empty or has only blank lines")
     return NoExamples(f"{name}: no examples to count ({why}), so there is no training estimate: add examples, one "
                       "JSON object per line (lint reports this as F060)")
+
+
+def no_format(name: str, examples: int) -> NoExamples:
+    """The error for a file whose examples are all in no fine-tuning format (``{"foo": 1}``): nothing to count."""
+    return NoExamples(f"{name}: none of its {plural(examples, 'example')} is in a fine-tuning format (chat "
+                      '"messages", DPO "input" with "preferred_output" and "non_preferred_output", RFT "messages" '
+                      'with grader keys, legacy "prompt"/"completion"), so there are no tokens to count and no '
+                      "training estimate: `tunesmith lint` says what each one lacks")
 
 
 def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, provider: str, target: catalog.Model,
@@ -269,7 +280,7 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
                 over_by_max = max(over_by_max, over)
                 if len(over_lines) < SHOWN_LINES:
                     over_lines.append((rows[k - 3], over))
-    fmts = {file_tokens.FORMAT_CODES[c] or "unknown": n for c, n in codes.items()}
+    fmts = {file_tokens.FORMAT_CODES[c] or UNKNOWN: n for c, n in codes.items()}
     billed = sum(toks) - over_total
     n = len(toks)
     n_epochs = epochs if epochs is not None else cost.auto_epochs(n)

@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
                                 max_line_bytes=max_line)
         if table.empty:
             raise stats.no_examples(inputs.shown(args.path))
+        if table["format"].isna().all():
+            raise stats.no_format(inputs.shown(args.path), len(table))
         with output_stream(args.output, newline="") as stream:
             table.to_csv(stream, index=False)
         return 0
@@ -87,6 +89,12 @@ def write_text(s: Stats, out: TextIO) -> None:
         out.write(f"  {plural(s.unreadable, 'line is not an example', 'lines are not examples')} (one JSON object in "
                   f"UTF-8 per line) and not counted (line {shown}): `tunesmith lint` says why; `tunesmith fix --write` joins "
                   "pretty-printed records\n")
+    from ..stats import UNKNOWN
+
+    formatless = s.formats.get(UNKNOWN, 0)
+    if formatless:
+        out.write(f"  in no fine-tuning format (no tokens counted): {plural(formatless, 'example')}; `tunesmith lint` "
+                  "says what each one lacks\n")
     out.write(f"model: {s.model} ({s.provider}; tokenizer {s.encoding}; context {s.context:,} tokens)\n")
     for found in s.model_findings:  # what lint's model rules say (shut down, method, unknown model), in its words
         out.write(f"  {found['rule']} {found['severity']}: {found['message']}\n")
