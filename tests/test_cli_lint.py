@@ -76,6 +76,33 @@ def test_folder_means_its_jsonl_files(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [Path(f["path"]).relative_to(tmp_path).as_posix() for f in doc["files"]] == ["a.jsonl", "sub/b.jsonl"]
 
 
+def test_a_folder_with_symbolic_link_loops_says_what_it_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Link loops were skipped in silence: each is now a warning naming the path; no traceback, no endless walk."""
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    (data / "sub").mkdir(parents=True)
+    outside.mkdir()
+    write(data / "a.jsonl", GOOD)
+    write(outside / "b.jsonl", GOOD)
+    (data / "sub" / "up").symlink_to("..")  # a loop through a folder
+    (data / "self.jsonl").symlink_to("self.jsonl")  # a link to itself
+    (data / "gone.jsonl").symlink_to("missing.jsonl")  # a link to nothing
+    (data / "more").symlink_to(outside)  # a folder the user linked in: read
+    (data / "again").symlink_to(data / "more")  # the same folder twice: its file once
+    assert main(["lint", str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert f"warning: {data / 'sub' / 'up'}: a symbolic link back to {data.resolve()}, a folder it is inside " \
+           "(a loop); not followed" in err
+    assert f"warning: {data / 'self.jsonl'}: a symbolic link loop (it leads back to itself); skipped" in err
+    assert f"warning: {data / 'gone.jsonl'}: a symbolic link to missing.jsonl, which does not exist; skipped" in err
+    assert f"warning: {data / 'more' / 'b.jsonl'}: the same file as {data / 'again' / 'b.jsonl'}" in err
+    assert "Traceback" not in err and "in 2 files" in out
+    from toolkit.engine import expand_paths
+
+    said: list[str] = []
+    assert expand_paths([data], warn=said.append) == [str(data / "a.jsonl"), str(data / "again" / "b.jsonl")]
+    assert len(said) == 4 and all(line in err for line in said)  # the library says what the CLI prints
+
+
 def test_usage_error_exits_2(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", str(good), "--format", "yaml"]) == 2
     assert main(["lint", str(good), "--select", "Z999"]) == 2

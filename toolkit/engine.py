@@ -11,13 +11,14 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import catalog, formats, jsonpos, repairs, schemas, tail_worker
+from . import catalog, folders, formats, jsonpos, repairs, schemas, tail_worker
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
@@ -50,19 +51,24 @@ class RulePlan:
     ignored: dict[str, list[tuple[Rule, Callable[[Record, Context], Iterable[Finding]]]]]
 
 
-def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """The files to lint: each path itself, or for a folder its ``*.jsonl`` files (sorted, hidden ones left out)."""
+def expand_paths(paths: Sequence[str | os.PathLike[str]], *, warn: folders.Warn | None = None) -> list[str]:
+    """The files to lint: each path itself, or for a folder its ``*.jsonl`` files (sorted, hidden ones left out,
+    symbolic links followed; what is skipped, such as a link loop, is said through ``warn``: by default a Python
+    warning, see :func:`toolkit.folders.jsonl_files`)."""
     out: list[str] = []
     for p in (os.fspath(path) for path in paths):
         if not os.path.isdir(p):
             out.append(p)
             continue
-        found = sorted(str(f) for f in Path(p).rglob("*.jsonl")
-                       if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        found = folders.jsonl_files(p, warn or _python_warning)
         if not found:
             raise InputError(f"{p}: is a folder without .jsonl files; pass the files to check")
         out.extend(found)
     return out
+
+
+def _python_warning(message: str) -> None:
+    warnings.warn(message, stacklevel=4)
 
 
 def looks_like_validation(path: str) -> bool:

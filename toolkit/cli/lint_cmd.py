@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     check_paths(args)
     linters = _Linters(args)
     stdin = args.paths == ["-"]
-    paths = [] if stdin else expand_paths(args.paths)
+    paths = [] if stdin else expand_paths(args.paths, warn=lambda message: print(f"warning: {message}", file=sys.stderr))
     settings, linter = linters.of(None if stdin else args.paths[0])  # every configuration is checked before work
     for path in paths:
         linters.of(path)
