@@ -146,7 +146,8 @@ def test_many_unfinished_lines_take_linear_time(data):
 
 
 def _array(n: int, indent: int | None = 2) -> bytes:
-    rows = [{"instruction": f"q{i}", "input": "", "output": f"a{i}"} for i in range(n)]
+    rows = [{"messages": [{"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}
+            for i in range(n)]
     return (json.dumps(rows, indent=indent) + "\n").encode()
 
 
@@ -161,7 +162,30 @@ def test_an_array_of_any_size_is_one_f011_and_fix_splits_it(tmp_path):
     assert "".join(fix.iter_diff(path))
     fix.apply(path)
     lines = path.read_text().splitlines()
-    assert len(lines) == 5000 and json.loads(lines[-1])["output"] == "a4999"
+    assert len(lines) == 5000 and json.loads(lines[-1])["messages"][1]["content"] == "a4999"
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+@pytest.mark.parametrize(("row", "fmt"), [
+    ({"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]}, "sharegpt"),
+    ({"instruction": "say hi", "output": "hi"}, "alpaca")])
+def test_an_array_of_another_trainers_records_gets_the_convert_command_not_fix(tmp_path, capsys, row, fmt, indent):
+    """`[{"conversations": ...}]` got F011 "`tunesmith fix --write` does it"; split into lines it is still ShareGPT."""
+    path = put(tmp_path, json.dumps([row, row], indent=indent) + "\n", name="data.json")
+    found = [d for d in lint(path).diagnostics if d.rule != "F040"]
+    assert [(d.rule, d.line, d.fix) for d in found] == [("F092", 1, None)]
+    assert f"convert it with `tunesmith convert --from {fmt} {path} {tmp_path / 'data.openai.jsonl'}`" in found[0].message
+    before = path.read_bytes()
+    assert main(["fix", "--write", str(path)]) == 0 and path.read_bytes() == before  # left for convert
+    assert main(["convert", str(path), str(tmp_path / "data.openai.jsonl"), "--from", fmt]) == 1  # F060: 2 examples
+    assert "F092" not in capsys.readouterr().out
+
+
+def test_an_array_of_chat_records_keeps_the_fix_advice(tmp_path):
+    path = put(tmp_path, json.dumps([{"messages": [USER, ASSISTANT]}]) + "\n", name="data.json")
+    found = [d for d in lint(path).diagnostics if d.rule != "F040"]
+    assert [(d.rule, d.fix is not None) for d in found] == [("F011", True)]
+    assert "(`tunesmith fix --write` does it)" in found[0].message
 
 
 def test_a_pretty_printed_record_after_a_truncated_line_is_still_found():

@@ -244,7 +244,10 @@ class Linter:
                 summary.arrays += item.code == "F011"
                 if item.code in repairs.UNREWRITABLE:
                     unrewritable = item.line
-                if item.code in plan.reader:
+                foreign = self._foreign_array(path, item, plan) if item.code == "F011" else None
+                if foreign is not None:
+                    found.add(foreign)
+                elif item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
                 continue
             summary.records += 1
@@ -341,6 +344,21 @@ class Linter:
         result.hidden.update(extra.hidden)
 
     # -- diagnostics ---------------------------------------------------------------------
+
+    def _foreign_array(self, path: str, p: ParseProblem, plan: RulePlan) -> Diagnostic | None:
+        """F092 instead of F011 for a JSON array of another trainer's records (judged by its first element, as
+        `tunesmith fix` does, which leaves it alone): splitting it into lines would not make it trainable, and
+        `tunesmith convert` reads the array as it is."""
+        name = formats.array_foreign(p.first)
+        rule = RULES["F092"]
+        if name is None or rule not in plan.file:
+            return None
+        fmt = formats.FOREIGN[name]
+        span = f" over lines {p.line}-{p.end_line}" if p.end_line else ""
+        return Diagnostic(path, p.line, p.column, None, rule.code, rule.name, self.severity[rule.code],
+                          f"a JSON array of {fmt.title} records ({fmt.shape}){span}; OpenAI and Azure fine-tuning "
+                          "read only their own formats (chat messages, DPO, RFT), one JSON object per line: "
+                          f"{formats.convert_advice(fmt, path)}", end_line=p.end_line)
 
     def _parse_diag(self, path: str, p: ParseProblem) -> Diagnostic:
         rule = RULES[p.code]

@@ -140,6 +140,7 @@ class _ArrayFix:
     before: str = ""
     after: str = ""
     repaired: dict[str, list[str]] = field(default_factory=dict)
+    split: bool = True  # False: left as it is (not selected, or another trainer's records: lint's F092)
 
     def preview(self, before: list[bytes], after: list[bytes]) -> None:
         if len(self.before) < PREVIEW:
@@ -268,13 +269,14 @@ class _Planner:
 
     def _element(self, item: ArrayElement) -> Iterator[_Segment]:
         """One element of an array read element by element: its own line (with the repairs), when F011 is fixed."""
-        if self.array is None:
-            self.array = _ArrayFix(item.array_line)
+        if self.array is None:  # another trainer's records stay an array: `tunesmith convert` reads it (F092)
+            self.array = _ArrayFix(item.array_line, split=self.select(item.array_line, "F011")
+                                   and formats.array_foreign(item.value) is None)
         arr = self.array
         original = self.tee.take(self.next_line, item.last_line)  # the "[" line comes with the first element
         self.next_line = item.last_line + 1
         fixed = None
-        if self.select(arr.line, "F011"):
+        if arr.split:
             value = item.value
             for change in repairs.find(value, self.file_format):
                 if self.select(arr.line, change.rule):
@@ -295,7 +297,7 @@ class _Planner:
         last = item.end_line or item.line
         original = self.tee.take(self.next_line, last) if last >= self.next_line else []
         self.next_line = max(self.next_line, last + 1)
-        if not self.select(arr.line, "F011"):
+        if not arr.split:
             return _Segment(item.line, original, [_kept(raw, self._end(raw)) for raw in original], [])
         before = arr.before + _text(original)[: max(0, PREVIEW - len(arr.before))]
         end_line = last if last > arr.line else None
@@ -357,6 +359,8 @@ class _Planner:
         value = _load_exact(raw)
         if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
             return None
+        if formats.array_foreign(value[0]) is not None:
+            return None  # another trainer's records: `tunesmith convert` reads the array as it is (lint's F092)
         repaired: dict[str, list[str]] = {}
         for i, element in enumerate(value):
             for change in repairs.find(element, self.file_format):

@@ -122,6 +122,12 @@ def foreign(value: Any) -> str | None:
     return None
 
 
+def array_foreign(first: Any) -> str | None:
+    """The other trainer's format a JSON array of records is in, judged by its ``first`` element (lint's F092 and
+    `tunesmith fix`, which then leaves the array for `tunesmith convert`, judge alike), or None."""
+    return foreign(first) if first is not None else None
+
+
 def _looks_reinforcement(value: dict[str, Any]) -> bool:
     """An RFT row: grader keys (keys a chat example has not) and no final assistant reply, or a
     developer message with either. A developer message before a final assistant reply, with only
@@ -178,6 +184,14 @@ def decide_foreign(values: list[Any]) -> str | None:
     name, _n = found.most_common(1)[0]
     openai = sum(detect(v) is not None for v in values)
     return name if 2 * sum(found.values()) >= len(values) and sum(found.values()) > openai else None
+
+
+def convert_advice(fmt: Foreign, path: str) -> str:
+    """What to do with ``path`` in ``fmt``: the ``tunesmith convert`` command (lint's F092 says it)."""
+    note = f" ({fmt.note})" if fmt.note else ""
+    if fmt.convert_from is None:
+        return f"tunesmith convert cannot read it yet: rewrite it as chat messages{note}"
+    return f"convert it with `{convert_command(fmt, path)}`, then lint the result{note}"
 
 
 def convert_command(fmt: Foreign, path: str) -> str:

@@ -70,6 +70,7 @@ class ParseProblem:
     column: int | None = None
     end_line: int | None = None
     pointer: str | None = None
+    first: dict[str, Any] | None = None  # F011 about an array of objects: its first element (what it holds)
 
 
 @dataclass(slots=True)
@@ -471,6 +472,7 @@ class _Array:
     size: int = 0
     depth: int = 0
     in_string: bool = False
+    first: dict[str, Any] | None = None
 
 
 class _Spans:
@@ -626,6 +628,8 @@ class _Spans:
             yield from self._abort_array(final=False)
             return
         first = arr.lines[0][0]
+        if not arr.elements:
+            arr.first = value
         arr.elements += 1
         arr.last = lineno
         arr.lines, arr.size = [], 0
@@ -654,7 +658,7 @@ def _array_problem(arr: _Array, end: int, *, closed: bool) -> ParseProblem:
         what = f"a JSON array starting at line {arr.line} is not closed after {arr.elements:,} records (line {end})"
         how = "write each element on its own line; the file may be truncated"
     return ParseProblem("F011", arr.line, f"{what}: JSONL needs one JSON object per line, not an array of "
-                        f"records; {how}", column=1, end_line=end if end > arr.line else None)
+                        f"records; {how}", column=1, end_line=end if end > arr.line else None, first=arr.first)
 
 
 def _blank(lineno: int, facts: FileFacts) -> ParseProblem:
@@ -679,7 +683,7 @@ def _span_items(lines: list[_Line], found: Any) -> Iterator[Item]:
             "F011", lineno,
             f"a JSON array spread over lines {lineno}-{end}: JSONL needs one JSON object per line, "
             "not an array of records; write each element on its own line (`tunesmith fix --write` does it)",
-            column=1, end_line=end)
+            column=1, end_line=end, first=found[0] if found and isinstance(found[0], dict) else None)
         return
     yield ParseProblem(
         "F012", lineno,
@@ -769,7 +773,8 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
         return ParseProblem(
             "F011", lineno,
             f"line is a JSON array of {len(value)} {kinds}; JSONL needs one JSON object per line: put each element "
-            "on its own line" + (" (`tunesmith fix --write` does it)" if kinds == "objects" else ""), column=1)
+            "on its own line" + (" (`tunesmith fix --write` does it)" if kinds == "objects" else ""), column=1,
+            first=value[0] if kinds == "objects" else None)
     if not isinstance(value, dict):
         return ParseProblem(
             "F013", lineno, f"line is a JSON {_type_name(value)}, not an object; every line must be a JSON object",

@@ -216,7 +216,10 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     cannot fix it (roles, turns and system prompts are written differently), so the file is
     reported once, with its format, how many records are in it, and the `tunesmith convert`
     command that rewrites it; its records are not checked one by one. When most of a file is
-    OpenAI format, its few foreign records are reported line by line instead.
+    OpenAI format, its few foreign records are reported line by line instead. A JSON array of such
+    records (on one line or over many, judged by its first element) is reported here too, instead of
+    F011: split into lines it would still be in the other format, so `tunesmith fix` leaves it alone and
+    `tunesmith convert` reads the array as it is.
     Evidence: documented (the formats the OpenAI and Azure fine-tuning guides accept) and observed
     (the server's "Unexpected file format" error)."""
     found = summary.collected.get(FOREIGN)
@@ -226,15 +229,9 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     n = found.counts.get(fmt.name, 0)
     others = sum(found.counts.values()) - n
     more = f" (and {others:,} in other trainers' formats)" if others else ""
-    if fmt.convert_from is None:
-        how = "tunesmith convert cannot read it yet: rewrite it as chat messages" + (f" ({fmt.note})" if fmt.note else "")
-    else:
-        how = f"convert it with `{formats.convert_command(fmt, summary.path)}`, then lint the result"
-        if fmt.note:
-            how += f" ({fmt.note})"
     yield Finding(None, f"this file is in the {fmt.title} format ({fmt.shape}): {n:,} of {summary.records:,} "
                   f"records{more}; OpenAI and Azure fine-tuning read only their own formats (chat messages, "
-                  f"DPO, RFT): {how}", line=found.first_line.get(fmt.name))
+                  f"DPO, RFT): {formats.convert_advice(fmt, summary.path)}", line=found.first_line.get(fmt.name))
 
 
 @file_rule("F130", "duplicate-example", W, "example repeats an earlier one exactly", source="F-13")
