@@ -21,14 +21,15 @@ from __future__ import annotations
 import re
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 from . import formats
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # both imported only for files big enough to sketch (start-up of lint)
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import numpy as np
 
 THRESHOLD = 0.8
@@ -293,6 +294,8 @@ class NearDuplicates:
             self._sketches = _Sketches(self.threshold, [t for _, t, _, _ in self._pending[:EXACT_LIMIT]], boilerplate)
         if self._pending:
             if self._worker is None:
+                from concurrent.futures import ThreadPoolExecutor
+
                 self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-sketch")
             self._queued.append(self._worker.submit(self._sketches.add, self._pending))
             while len(self._queued) > MAX_QUEUED:
