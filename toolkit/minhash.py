@@ -229,7 +229,7 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     found = _POWERS
     if found is not None and found[0].size >= n:
         return found
-    size = max(n, 2 * found[0].size if found is not None else 1 << 16)
+    size = -(-n // (1 << 18)) << 18  # a batch's bytes, rounded up: at most ~16 bytes more per byte of the largest
     tables = []
     for base in (_P, pow(_P, -1, 1 << 64)):
         table = np.ones(size, dtype=np.uint64)
