@@ -184,6 +184,45 @@ def test_lint_path_imports_no_heavy_library(good: Path) -> None:
     assert proc.stderr.strip().splitlines()[-1] == "[]"
 
 
+def test_lint_imports_only_what_the_file_needs(good: Path) -> None:
+    """A small plain-chat file: no other command's module, no compiled validator, tokenizer, sketching thread pool
+    or importlib.resources (each costs `tunesmith lint` start-up time)."""
+    code = (
+        "import sys\n"
+        "from toolkit.cli.main import main\n"
+        f"rc = main(['lint', {str(good)!r}, '--format', 'json'])\n"
+        "unneeded = ('toolkit.cli.train_cmd', 'toolkit.cli.stats_cmd', 'toolkit.cli.training_opts', 'jsonschema_rs',"
+        " 'toolkit.tokenizer', 'concurrent.futures', 'importlib.resources')\n"
+        "print(sorted(m for m in unneeded if m in sys.modules), file=sys.stderr)\n"
+        "raise SystemExit(rc)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("argv", [["lint", "--help"], ["stats", "--help"], ["lint", "--format", "nope", "x"],
+                                  ["stats"]])
+def test_a_commands_own_parser_parses_as_the_whole_one(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """`tunesmith COMMAND ...` builds COMMAND's parser alone: same help, same usage errors as with every command."""
+    from toolkit.cli.main import build_parser
+
+    outcomes = []
+    for parser in (build_parser(), build_parser(argv[0])):
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args(argv)
+        outcomes.append((exc.value.code, capsys.readouterr()))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_an_unknown_command_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from toolkit.cli.main import COMMANDS
+
+    assert main(["lnit"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'lnit'" in err and all(name in err for name in COMMANDS)
+
+
 def test_console_script_runs(good: Path) -> None:
     exe = Path(sys.executable).with_name("tunesmith")
     proc = subprocess.run([str(exe), "lint", str(good)], capture_output=True, text=True, check=False)

@@ -304,6 +304,68 @@ def test_answer_shingles_taken_from_the_text_equal_their_own(pairs: list[tuple[s
 
 
 @settings(deadline=None)
-@given(st.text(alphabet=st.sampled_from("0123456789.,- a_b\n\u0663\u00e9\u4e00"), max_size=60))
-def test_numbers_are_found_run_by_run_as_by_one_scan(text: str) -> None:
+@given(st.text(alphabet=st.sampled_from("0123456789.,- a_b\n\u0663\u00e9\u4e00\u00b2\uff11"), max_size=60))
+def test_numbers_are_found_by_the_digit_scan_as_by_the_word_boundary_scan(text: str) -> None:
     assert dedup.numbers_in(text) == dedup._NUMBER.findall(text)
+
+
+def _python_word_hashes(encoded: list[bytes]) -> tuple[list[int], list[int], list[int]]:
+    """The words of the joined texts one by one (a run of ASCII letters and digits, or one non-ASCII character:
+    its lead byte and continuation bytes), each hashed as fmix64(sum((byte_k + 1) * _P ** k)) with Python ints."""
+    mask = (1 << 64) - 1
+
+    def fmix64(h: int) -> int:
+        h ^= h >> 33
+        h = (h * 0xFF51AFD7ED558CCD) & mask
+        h ^= h >> 33
+        h = (h * 0xC4CEB9FE1A85EC53) & mask
+        return h ^ (h >> 33)
+
+    def kind(byte: int) -> int:
+        return 1 if chr(byte).isascii() and chr(byte).isalnum() else 2 if byte >= 0xC0 else 3 if byte >= 0x80 else 0
+
+    words: list[list[int]] = []
+    firsts: list[int] = []
+    owners: list[int] = []
+    at = 0
+    for text, data in enumerate(encoded):
+        previous = 0
+        for pos, byte in enumerate(data):
+            k = kind(byte)
+            if k == 2 or (k == 1 and previous != 1):
+                words.append([])
+                firsts.append(at + pos)
+                owners.append(text)
+            if k and words:
+                words[-1].append(byte)
+            previous = k
+        at += len(data) + 1  # the texts are joined with a byte 0
+    hashes = [fmix64(sum((b + 1) * minhash._P ** i for i, b in enumerate(w)) & mask) for w in words]
+    return hashes, firsts, owners
+
+
+@given(st.lists(st.lists(_PIECES, max_size=10).map("".join), min_size=1, max_size=5))
+@settings(deadline=None)
+def test_word_hashes_equal_the_word_by_word_hashes(texts: list[str]) -> None:
+    """The numpy word hashes (every byte weighted by the power of its position, divided back by its word's start)
+    equal each word hashed on its own."""
+    encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    found = minhash._word_hashes(encoded)
+    hashes, firsts, owners = _python_word_hashes(encoded)
+    if found is None:
+        assert hashes == []
+        return
+    words, first, text_of = found
+    assert (words.tolist(), first.tolist(), text_of.tolist()) == (hashes, firsts, owners)
+    assert first.dtype == np.int32 and text_of.dtype == np.int64 and words.dtype == np.uint64
+
+
+def test_word_hashes_of_a_batch_longer_than_the_powers_held() -> None:
+    """The tables of powers grow with the batch (a long example in a batch of its own)."""
+    minhash._POWERS = None
+    small = minhash._word_hashes([b"abc def"])
+    long_text = ("word " * 40_000 + "tail end").encode()
+    found = minhash._word_hashes([b"abc def", long_text])
+    assert small is not None and found is not None
+    assert found[0][:2].tolist() == small[0].tolist()
+    assert found[0][-2:].tolist() == _python_word_hashes([b"tail end"])[0]

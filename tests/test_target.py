@@ -326,3 +326,34 @@ def test_the_lint_gate_checks_a_file_named_like_a_validation_set_as_the_training
     code, _, err = run(capsys, "train", str(held), "--dry-run", "--provider", "openai", "--model",
                        "gpt-4.1-mini-2025-04-14")
     assert code == 1 and "F060 error: the training file has 3 examples, but must have at least 10" in err
+
+
+def test_a_pyproject_is_parsed_once_for_the_same_bytes_and_again_when_they_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """lint looks for the nearest config once per folder and reads it again for the settings: one parse; an edit
+    (the editor saves the config while it runs) is read afresh."""
+    import tomllib
+
+    from toolkit import config
+
+    parsed: list[str] = []
+    real = tomllib.loads
+
+    def counting(text: str) -> dict[str, object]:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(tomllib, "loads", counting)
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[tool.tunesmith]\nprovider = "azure"\n', "utf-8")
+    assert config.find_pyproject(tmp_path) == path
+    assert load_settings(start=tmp_path).provider == "azure"
+    assert len(parsed) == 1
+    path.write_text('[tool.tunesmith]\nprovider = "openai"\n', "utf-8")
+    assert load_settings(start=tmp_path).provider == "openai"
+    assert len(parsed) == 2
+    path.write_text('[tool.tunesmith]\nprovider = "openai"\nmodel = \n', "utf-8")
+    with pytest.raises(UsageError, match="not valid TOML"):  # a broken edit is said each time, never hidden
+        load_settings(start=tmp_path)
+    with pytest.raises(UsageError, match="not valid TOML"):
+        load_settings(start=tmp_path)

@@ -138,9 +138,14 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
+_PARSED: dict[str, tuple[bytes, dict[str, Any]]] = {}  # path -> the bytes last parsed there and their document
+
+
 def read_toml(path: Path, *, found: bool = False) -> dict[str, Any]:
-    """The TOML document in ``path``; a :class:`UsageError` naming the file, the line and column and what to do
-    when it cannot be read (``found``: the file was found as the nearest pyproject.toml, not given)."""
+    """The TOML document in ``path`` (do not modify it: the same bytes are parsed once per process; `tunesmith
+    lint` looks for its pyproject.toml once per folder and reads it again for the settings); a
+    :class:`UsageError` naming the file, the line and column and what to do when it cannot be read (``found``:
+    the file was found as the nearest pyproject.toml, not given)."""
     fix = ("fix it: it is the nearest pyproject.toml, where tunesmith reads its settings ([tool.tunesmith])"
            if found else "fix it: tunesmith reads its settings ([tool.tunesmith]) from it")
     try:
@@ -149,6 +154,9 @@ def read_toml(path: Path, *, found: bool = False) -> dict[str, Any]:
         raise UsageError(f"{path}: configuration file not found") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read the configuration file ({exc.strerror}); {fix}") from None
+    parsed = _PARSED.get(str(path))
+    if parsed is not None and parsed[0] == data:
+        return parsed[1]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -157,13 +165,15 @@ def read_toml(path: Path, *, found: bool = False) -> dict[str, Any]:
         raise UsageError(f"{path}:{line}:{column}: not valid TOML: byte 0x{data[exc.start]:02x} is not UTF-8 "
                          f"(TOML files are UTF-8 text); {fix}") from None
     try:
-        return tomllib.loads(text)
+        document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         what, line, column = _toml_problem(str(exc), text)
         lines = text.split("\n")
         shown = lines[line - 1].strip() if line <= len(lines) else ""
         quoted = f" in `{shown[:80]}`" if shown else ""
         raise UsageError(f"{path}:{line}:{column}: not valid TOML: {what}{quoted}; {fix}") from None
+    _PARSED[str(path)] = data, document
+    return document
 
 
 def _toml_problem(message: str, text: str) -> tuple[str, int, int]:

@@ -178,31 +178,65 @@ def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
 
 
 def _word_hashes(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Every word's 64-bit hash, the byte where it starts in the joined texts and its text's index (None: no word)."""
+    """Every word's 64-bit hash, the byte where it starts in the joined texts and its text's index (None: no word).
+
+    A word's hash is ``fmix64(sum((byte_k + 1) * _P**k))`` over its bytes k = 0, 1, ...: computed as
+    ``_P**-s * sum((byte_i + 1) * _P**i)`` over the positions i of the joined texts (s: the word's start; _P is odd,
+    so invertible mod 2^64), where every byte outside a word weighs 0. A word runs from its start to the next
+    one's, and UTF-8 puts no byte outside a word between (a continuation byte only follows a lead byte): each
+    byte weighs in its own word's sum, with no per-byte gather or repeat.
+    """
     import numpy as np
 
     data = np.frombuffer(b"\0".join(encoded), dtype=np.uint8)
     if not data.size:
         return None
     cls = _classes()[data]
-    prev = np.empty_like(cls)
-    prev[0] = 0
-    prev[1:] = cls[:-1]
-    starts = (cls == 2) | ((cls == 1) & (prev != 1))
-    inside = np.flatnonzero(cls != 0).astype(np.int32)  # batches are far below 2 GB
-    if not inside.size:
+    alnum = cls == 1
+    starts = cls == 2  # the first byte of a non-ASCII character, or of a run of ASCII letters and digits
+    starts[0] |= alnum[0]
+    starts[1:] |= alnum[1:] & ~alnum[:-1]
+    first = np.flatnonzero(starts)  # byte position where each word starts
+    if not first.size:
         return None
-    first = np.flatnonzero(starts).astype(np.int32)  # byte position where each word starts
-    word_starts = np.flatnonzero(starts[inside]).astype(np.int32)  # the same, counted in word bytes
-    lengths = np.diff(np.r_[word_starts, np.int32(inside.size)])
-    offset = np.arange(inside.size, dtype=np.int32) - np.repeat(word_starts, lengths)
-    powers = np.ones(int(lengths.max()), dtype=np.uint64)
-    powers[1:] = np.cumprod(np.full(powers.size - 1, _P, dtype=np.uint64))  # _P ** k mod 2^64
-    values = (data[inside].astype(np.uint64) + np.uint64(1)) * powers[offset]
-    words = _fmix64(np.add.reduceat(values, word_starts))
+    powers, inverse = _powers(data.size)
+    values = _weights()[data]
+    values *= powers[:data.size]
+    words = _fmix64(np.add.reduceat(values, first) * inverse[first])
     text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
     text_of = np.searchsorted(text_starts, first, side="right") - 1  # text index of every word
-    return words, first, text_of
+    return words, first.astype(np.int32), text_of  # batches are far below 2 GB
+
+
+@lru_cache(maxsize=1)
+def _weights() -> np.ndarray:
+    """What each byte weighs in its word's hash: the byte plus one inside a word (any class but 0), else 0."""
+    import numpy as np
+
+    cls = _classes()
+    return np.where(cls != 0, np.arange(1, 257, dtype=np.uint64), np.uint64(0))
+
+
+_POWERS: tuple[np.ndarray, np.ndarray] | None = None  # _P ** i and _P ** -i mod 2^64, i = 0, 1, ... (grown as needed)
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``_P ** i`` and ``_P ** -i`` (mod 2^64) for i < at least ``n``. One tuple, read and replaced whole: each
+    collector's sketching thread gets both tables of the same length."""
+    import numpy as np
+
+    global _POWERS
+    found = _POWERS
+    if found is not None and found[0].size >= n:
+        return found
+    size = -(-n // (1 << 18)) << 18  # a batch's bytes, rounded up: at most ~16 bytes more per byte of the largest
+    tables = []
+    for base in (_P, pow(_P, -1, 1 << 64)):
+        table = np.ones(size, dtype=np.uint64)
+        table[1:] = np.cumprod(np.full(size - 1, base, dtype=np.uint64))
+        tables.append(table)
+    _POWERS = tables[0], tables[1]
+    return _POWERS
 
 
 def _three_grams(words: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

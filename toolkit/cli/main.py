@@ -36,19 +36,24 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``tunesmith`` parser with every subcommand, or with ``command``'s alone (what a run of it parses: the
+    other subcommands' modules are then not imported, so that `tunesmith lint` starts fast)."""
     parser = argparse.ArgumentParser(
         prog="tunesmith", description="Author, lint and ship fine-tuning datasets for chat models.")
     parser.add_argument("--version", action="version", version=f"tunesmith {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS.values():
-        importlib.import_module(module).add_parser(sub)
+    for name, module in COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(module).add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``tunesmith`` with ``argv``; return the exit code (0 ok, 1 findings, 2 usage/input error)."""
-    parser = build_parser()
+    args_given = sys.argv[1:] if argv is None else list(argv)
+    # a known command first: only its parser (the arguments parse the same); anything else sees every command
+    parser = build_parser(args_given[0] if args_given and args_given[0] in COMMANDS else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error

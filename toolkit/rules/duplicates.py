@@ -37,6 +37,9 @@ class _NearCollector:
     def receive(self, state: Callable[[], np.ndarray]) -> None:
         self.near.receive(state)
 
+    def prepare(self) -> None:
+        self.near.prepare()
+
 
 collector(NEAR, rules=("F131", "F113"), skip_copies=True)(_NearCollector)
 

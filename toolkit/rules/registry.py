@@ -125,7 +125,8 @@ class Collector:
     records too (``copies``: the later part's lines that copy a line of this part byte for byte, which a
     ``skip_copies`` collector must leave out; empty otherwise). A collector whose later parts need a
     fact the file's beginning decides also has ``handoff()`` (that fact once known, else None) and
-    ``receive(get)`` (on a later part's collector: ``get()`` returns it, waiting if need be).
+    ``receive(get)`` (on a later part's collector: ``get()`` returns it, waiting if need be). A collector with
+    ``prepare()`` loads there what both parts will need, once, before the second process is forked.
     """
 
     name: str

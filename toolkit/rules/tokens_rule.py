@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .. import tokenizer
 from ..diagnostics import Severity
 from ..reader import Record, walk
 from . import hints
@@ -30,6 +29,8 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
     limit = ctx.model.context
     if (len(rec.raw) <= limit and not hints.of(rec).image_url) or not isinstance(rec.value, dict):
         return  # a text token is at least one UTF-8 byte, so a short line cannot be over (images aside)
+    from .. import tokenizer  # only for long examples (start-up of lint)
+
     enc = tokenizer.encoding(ctx.model.encoding)
     value = rec.value
     if "preferred_output" in value or "non_preferred_output" in value:  # each answer is trained with the input alone
