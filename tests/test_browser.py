@@ -705,7 +705,7 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     page.get_by_label("Export them to a new file").fill("flagged.jsonl")
     page.get_by_label("Export them to a new file").press("Enter")
     keyed(page, "ds_bulk_export").get_by_role("button").click()
-    expect(page.get_by_text("exported 1 entries to flagged.jsonl; the open file is unchanged")).to_be_visible()
+    expect(page.get_by_text("exported 1 entry to flagged.jsonl; the open file is unchanged")).to_be_visible()
     assert (workspace / "flagged.jsonl").read_bytes() == lines_of(before)[1] + b"\n"
     screenshot(page, "dataset-filtered", height=1400)
     page.set_viewport_size({"width": 1280, "height": 1400})
@@ -713,6 +713,32 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     page.screenshot(path=str(SCREENSHOTS / "dataset-filtered-1280.png"))
     page.set_viewport_size(VIEWPORT)
 
-    open_sample(page, "flagged.jsonl", "1 records in 1 entries")  # another file: the note came along
+    open_sample(page, "flagged.jsonl", "1 record in 1 entry")  # another file: the note came along
     edit_example(page, 1)
     expect(page.get_by_label("Tags (comma-separated)")).to_have_value("tone, facts")
+
+
+def test_a_message_stays_when_the_check_of_a_big_file_ends(serve: Callable[..., str], page: Page,
+                                                           workspace: Path) -> None:
+    """The page the app draws again on its own (a background check ended) keeps the message of the user's last
+    action; the user's next action takes it away."""
+    record = json.loads(lines(workspace / "elle_single_turn.jsonl")[0])
+    big = workspace / "big.jsonl"
+    count = 1_500  # over the editor's BACKGROUND_BYTES: linted and counted in the worker
+    with big.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            record["messages"][1]["content"] = f"Question {n}: which element is this?"
+            out.write(json.dumps(record) + "\n")
+    load(page, serve())
+    open_sample(page, "big.jsonl", f"{count:,} records in {count:,} entries")
+    checking = page.get_by_text(re.compile("^Linting and counting tokens for the whole file"))
+    expect(checking).to_have_count(0)  # the check ended: the page was drawn again
+    expect(page.get_by_test_id("stMetricValue").filter(has_text="checking…")).to_have_count(0)
+    idle(page)
+    opened = page.get_by_text(f"opened big.jsonl: {count:,} records in {count:,} entries")
+    expect(opened).to_be_visible(timeout=SHOWN_MS)
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("Question 7:")
+    search.press("Enter")
+    settle(page, page.get_by_text("1 of 1,500 entries · search: Question 7:"))
+    expect(opened).to_have_count(0)

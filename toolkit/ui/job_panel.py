@@ -39,7 +39,7 @@ def job_view(connected: tuple[Any, Any] | None) -> None:
     _events(mon)
     if mon.done and st.session_state.get("tr_live"):
         st.session_state["tr_live"] = False
-        st.rerun(scope="app")  # stop polling
+        state.rerun()  # stop polling
 
 
 def _status(mon: live.JobMonitor, provider: str) -> None:

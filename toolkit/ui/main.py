@@ -82,6 +82,7 @@ def _icon() -> Any:
 def main() -> None:
     """Run one script pass of the editor."""
     st.set_page_config(page_title="Tunesmith", page_icon=_icon(), layout="wide")
+    state.new_run()
     state.init(workspace_folder())
     state.remember()
     PAGES.clear()

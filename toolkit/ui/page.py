@@ -27,7 +27,7 @@ def wait_for_analysis(text: str) -> None:
     if state.analysing():
         widgets.alert("info", text)
     else:
-        st.rerun(scope="app")
+        state.rerun()
 
 
 def complete_analysis(ds: Dataset, waiting: str) -> Analysis | None:

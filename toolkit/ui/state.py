@@ -2,7 +2,7 @@
 
 Everything lives in ``st.session_state`` (one browser session), so edits survive reruns
 and page switches. Keys: ``workspace``, ``dataset``, ``analysis`` (+ ``analysis_key``,
-``analysis_job``), ``selected`` (index of the example being edited), ``flash``.
+``analysis_job``), ``selected`` (index of the example being edited), ``flash`` (+ ``flash_shown``, ``flash_again``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -22,6 +22,7 @@ from toolkit.edit.entries import Entry
 from toolkit.edit.journal import Journal
 from toolkit.edit.review import ReviewNotes
 from toolkit.errors import ToolkitError
+from toolkit.plural import plural
 
 WORKSPACE_ENV = "TUNESMITH_WORKSPACE"
 AUTO_MODEL = "(default for the file)"
@@ -112,14 +113,34 @@ def dataset() -> Dataset | None:
 
 
 def flash(kind: str, text: str) -> None:
-    """Queue a message (``success``, ``info``, ``warning``, ``error``) for the next page drawn."""
+    """Queue a message (``success``, ``info``, ``warning``, ``error``) for the next page drawn.
+
+    It stays on the page until the user's next action: a run the app starts on its own (:func:`rerun`)
+    shows it again.
+    """
     st.session_state.setdefault("flash", []).append((kind, text))
 
 
+def new_run() -> None:
+    """The start of a script pass: the messages shown before are dropped unless the app itself started this
+    pass (:func:`rerun`), not the user."""
+    if not st.session_state.pop("flash_again", False):
+        st.session_state["flash_shown"] = []
+
+
 def take_flash() -> list[tuple[str, str]]:
-    messages: list[tuple[str, str]] = st.session_state.get("flash", [])
+    """The messages to show on this pass: those still shown from before (see :func:`new_run`), then the new ones."""
+    messages: list[tuple[str, str]] = [*st.session_state.get("flash_shown", []), *st.session_state.get("flash", [])]
     st.session_state["flash"] = []
+    st.session_state["flash_shown"] = messages
     return messages
+
+
+def rerun() -> NoReturn:
+    """Draw the whole page again on the app's own account (a check finished, a job ended): unlike a user's
+    action, this keeps the messages on the page."""
+    st.session_state["flash_again"] = True
+    st.rerun(scope="app")
 
 
 def set_dataset(ds: Dataset | None) -> None:
@@ -154,8 +175,13 @@ def open_dataset(name: str, *, quiet: bool = False) -> bool:
         offers = []
     st.session_state["journal_offer"] = offers or None
     if not quiet:
-        flash("success", f"opened {rel}: {ds.records:,} records in {len(ds):,} entries")
+        flash("success", f"opened {rel}: {plural(ds.records, 'record')} in {entries(len(ds))}")
     return True
+
+
+def entries(n: int) -> str:
+    """``1 entry``, ``2 entries``: the lines of a file, records or not, as the pages count them."""
+    return plural(n, "entry", "entries")
 
 
 def review() -> ReviewNotes:

@@ -165,7 +165,7 @@ def _table(ds: Dataset, an: Analysis) -> None:
         ("search", text.strip(), bool(text.strip())), ("show", status, status != table.STATUSES[0]),
         ("rule", _rule_label(chosen), chosen != ANY_RULE), ("review", wanted, wanted != ANY_REVIEW),
         ("tag", tag_text, bool(tag_text))) if on]
-    st.caption(widgets.md(" · ".join([f"{len(rows):,} of {len(df):,} entries", *filters])))
+    st.caption(widgets.md(" · ".join([f"{len(rows):,} of {state.entries(len(df))}", *filters])))
     shown = table.page(rows, int(at_page), page_size)
     drawn = _reviewed(table.display(shown))
     picked = st.dataframe(drawn, key="ds_table", hide_index=True, on_select="rerun", selection_mode="single-row",
@@ -184,19 +184,19 @@ def _table(ds: Dataset, an: Analysis) -> None:
 
 def _bulk(indices: list[int]) -> None:
     """Actions on every example the filters show (not only this page)."""
-    with st.expander(f"Bulk actions on the {len(indices):,} filtered entries"):
+    with st.expander(f"Bulk actions on the filtered {state.entries(len(indices))}"):
         name, export = st.columns([3, 2], vertical_alignment="bottom")
         name.text_input("Export them to a new file", key="ds_bulk_name", placeholder="subset.jsonl")
-        export.button(f"Export {len(indices):,} entries", key="ds_bulk_export", on_click=_export, args=(indices,))
+        export.button(f"Export {state.entries(len(indices))}", key="ds_bulk_export", on_click=_export, args=(indices,))
         mode, weights = st.columns([3, 2], vertical_alignment="bottom")
         mode.selectbox("Set the assistant weights", tuple(bulk.WEIGHT_MODES), key="ds_bulk_weights",
                        format_func=lambda m: bulk.WEIGHT_MODES[m])
-        weights.button(f"Set weights on {len(indices):,} entries", key="ds_bulk_set_weights", on_click=_weights,
+        weights.button(f"Set weights on {state.entries(len(indices))}", key="ds_bulk_set_weights", on_click=_weights,
                        args=(indices,))
         sure, delete = st.columns([3, 2], vertical_alignment="bottom")
-        sure.checkbox(f"Yes, delete these {len(indices):,} entries from the open file (undo takes it back)",
+        sure.checkbox(f"Yes, delete the filtered {state.entries(len(indices))} from the open file (undo takes it back)",
                       key="ds_bulk_sure")
-        delete.button(f"Delete {len(indices):,} entries", key="ds_bulk_delete", on_click=_delete, args=(indices,),
+        delete.button(f"Delete {state.entries(len(indices))}", key="ds_bulk_delete", on_click=_delete, args=(indices,),
                       disabled=not st.session_state.get("ds_bulk_sure"))
 
 
@@ -215,7 +215,7 @@ def _export(indices: list[int]) -> None:
     except ToolkitError as exc:
         state.flash("error", str(exc))
         return
-    state.flash("success", f"exported {len(indices):,} entries to {ws.relative(subset.path)}; the open file is "
+    state.flash("success", f"exported {state.entries(len(indices))} to {ws.relative(subset.path)}; the open file is "
                            "unchanged")
 
 
@@ -232,10 +232,10 @@ def _weights(indices: list[int]) -> None:
     for old, new in changed:
         state.carry_review(old, new)
     if changed:
-        state.flash("info", f"set weights ({bulk.WEIGHT_MODES[mode]}) on {len(changed):,} of {len(indices):,} entries; "
+        state.flash("info", f"set weights ({bulk.WEIGHT_MODES[mode]}) on {len(changed):,} of {state.entries(len(indices))}; "
                             "save to write the file, or undo")
     else:
-        state.flash("info", f"the weights of the {len(indices):,} entries already say that: nothing changed")
+        state.flash("info", f"the weights of the filtered {state.entries(len(indices))} already say that: nothing changed")
 
 
 def _delete(indices: list[int]) -> None:
@@ -244,7 +244,7 @@ def _delete(indices: list[int]) -> None:
     if ds is None:
         return
     ds.replace_many({i: [] for i in indices}, f"delete {len(indices)} filtered entries")
-    state.flash("info", f"deleted {len(indices):,} entries; save to write the file, or undo")
+    state.flash("info", f"deleted {state.entries(len(indices))}; save to write the file, or undo")
 
 
 def dataset_page() -> None:

@@ -162,7 +162,7 @@ def _set_text(key: str, index: int, uid: int) -> None:
         return
     if len(new) == 1:
         state.carry_review(before, new[0])
-    state.flash("info", f"example {index + 1}: text applied ({len(new)} entr{'y' if len(new) == 1 else 'ies'})")
+    state.flash("info", f"example {index + 1}: text applied ({state.entries(len(new))})")
 
 
 def _text_editor(ds: Dataset, index: int, *, broken: bool) -> None:
