@@ -119,3 +119,24 @@ def test_the_token_bound_never_exceeds_the_count() -> None:
     for value in [*ODD_RECORDS, long_chat(300), {"prompt": "é" * 500, "completion": "🙂" * 300}]:
         if isinstance(value, dict):
             assert tokenizer.tokens_at_least(value, enc) <= tokenizer.count_example(value, enc)
+
+
+def test_a_long_line_is_linted_in_a_few_times_its_size() -> None:
+    import random
+    import tracemalloc
+
+    rng = random.Random(5)
+    vocab = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)]
+    value = long_chat(0)
+    value["messages"][1]["content"] = " ".join(rng.choices(vocab, k=500_000))  # ~3 MB of varied words
+    data = (chat() + "\n" + json.dumps(value) + "\n").encode()
+    tokenizer.encoding("cl100k_base")  # loaded once per process: not the line's cost
+    lint([chat()], model=SMALL)
+    tracemalloc.start()
+    try:
+        result = lint(data, model=SMALL)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert hits(result, "C200") == [(2, None)]
+    assert peak < 6 * len(data)  # read, parsed and checked; tokenizing it took 16 times its size
