@@ -153,7 +153,8 @@ def _long_text() -> str:
 
     noise = base64.b64encode(random.Random(7).randbytes(3000)).decode()
     kinds = [text for text, _ in SECRETS] + ["Call +1 415 555 2671 today", "(415) 555-2671", "x 415-555-2671,",
-                                            "+44 20 7946 0958", "2024-01-15", "v 1.2.3.4", "id-415-555-2671-b"]
+                                            "+44 20 7946 0958", "2024-01-15", "v 1.2.3.4", "id-415-555-2671-b",
+                                            "415.555.2671", "(+1) 415-555-1234-555-6789", "+0 12 34 56 78"]
     return f" {noise} ".join(["start", *kinds, "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q" + noise, "end"])
 
 
@@ -163,7 +164,7 @@ def test_long_strings_are_searched_only_at_anchors_with_the_same_matches(monkeyp
     want = {kind: [(m.start, m.end, m.label) for m in find(text)] for kind, find in sensitive.FINDERS.items()}
     monkeypatch.setattr(sensitive, "ANCHORED_FROM", 10 ** 12)  # every string scanned whole: the reference
     assert want == {kind: [(m.start, m.end, m.label) for m in find(text)] for kind, find in sensitive.FINDERS.items()}
-    assert len(want[sensitive.SECRET]) == len(SECRETS) + 1 and len(want[sensitive.PHONE]) == 4
+    assert len(want[sensitive.SECRET]) == len(SECRETS) + 1 and len(want[sensitive.PHONE]) >= 5
     monkeypatch.undo()
     monkeypatch.setattr(sensitive, "_SECRETS", [(lb, _NoScan(p), b, a) for lb, p, b, a in sensitive._SECRETS])
     monkeypatch.setattr(sensitive, "_PHONE", _NoScan(sensitive._PHONE))

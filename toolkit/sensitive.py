@@ -43,7 +43,7 @@ class Match:
 
 # label, pattern, body must look random, anchors: (literal, offset) pairs such that every match holds one of the
 # literals that many characters after its start (see _anchored: a long string is searched only there)
-_SECRETS: list[tuple[str, re.Pattern[str], bool, tuple[tuple[str, int], ...]]] = [
+_SECRETS: list[tuple[str, re.Pattern[str], bool, tuple[tuple[str | re.Pattern[str], int], ...]]] = [
     ("an OpenAI-style API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"), True,
      (("sk-", 0),)),
     ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), True, (("AKIA", 0), ("ASIA", 0))),
@@ -77,7 +77,10 @@ _NOT_PEOPLE = frozenset({"git"})  # git@github.com:org/repo: an SSH remote, not 
 
 _PHONE = re.compile(r"(?<![\w+.-])(?:\+[1-9]\d{0,2}(?:[ .-]?\(?\d{1,4}\)?){2,5}|(?:\(\d{3}\) ?|\d{3}[-.])\d{3}[-.]\d{4})"
                     r"(?![\w-])")
-_PHONE_ANCHORS = (("+", 0), ("(", 0), ("-", 3), (".", 3))  # a match starts "+", "(" or "ddd-" / "ddd."
+# a match starts "+d", "(ddd)" or "ddd-ddd-dddd" (or with dots): "+" and "." are common (base64, prose), the
+# lookaheads keep the places to try few
+_PHONE_ANCHORS: tuple[tuple[str | re.Pattern[str], int], ...] = (
+    (re.compile(r"\+(?=[1-9])"), 0), (re.compile(r"\((?=\d{3}\))"), 0), (re.compile(r"[-.](?=\d{3}[-.]\d{4})"), 3))
 # Every phone match holds "+<digit>" or "ddd-dddd" / "ddd.dddd": look for those with digits folded to 0 (each
 # only in lines holding its "+", "-" or ".", and the line folded once).
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -107,9 +110,11 @@ def might_hold(raw: bytes, kind: str) -> bool:
 ANCHORED_FROM = 4096  # strings at least this long are searched only where an anchor literal stands
 
 
-def _finditer(pattern: re.Pattern[str], text: str, anchors: tuple[tuple[str, int], ...]) -> Iterator[re.Match[str]]:
+def _finditer(pattern: re.Pattern[str], text: str,
+              anchors: tuple[tuple[str | re.Pattern[str], int], ...]) -> Iterator[re.Match[str]]:
     """``pattern.finditer(text)``, with the same matches, for a pattern each of whose matches holds one of the
-    ``anchors`` literals at that offset from its start.
+    ``anchors`` at that offset from its start: a literal, or a pattern that matches one character (a lookahead
+    may check more), so that its matches skip no place.
 
     A regex that starts with ``\\b`` or a character class is tried at every character (about 60 ns each: a second
     per pattern for 15 MB of base64 image data); ``str.find`` skips to the few places a match can start, where
@@ -129,7 +134,10 @@ def _finditer(pattern: re.Pattern[str], text: str, anchors: tuple[tuple[str, int
             end = m.end()
 
 
-def _positions(text: str, literal: str) -> Iterator[int]:
+def _positions(text: str, literal: str | re.Pattern[str]) -> Iterator[int]:
+    if isinstance(literal, re.Pattern):
+        yield from (m.start() for m in literal.finditer(text))
+        return
     i = text.find(literal)
     while i >= 0:
         yield i
