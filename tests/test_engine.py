@@ -123,3 +123,46 @@ def test_s001_still_reports_what_no_rule_explains() -> None:
     assert "S001" in [r for r, _ in rules(lint([record]))]
     assert [r for r, _ in rules(Linter(Settings(ignore=("F060", "F070", "F130", "F131", "C130", "C101"))).lint_bytes(
         (json.dumps(record) + "\n").encode()))] == ["S001"]
+
+
+def test_findings_of_one_record_share_one_decoding_and_skip_long_strings(monkeypatch) -> None:
+    import re
+
+    from toolkit import jsonpos
+
+    texts: list[str] = []
+    real_line_column = jsonpos.line_column
+
+    def line_column(text: str, pointer: str) -> Any:
+        texts.append(text)  # held: a new decoding could not reuse the address of a freed one
+        return real_line_column(text, pointer)
+
+    class ShortStrings:
+        def match(self, text: str, pos: int = 0) -> Any:
+            m = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL).match(text, pos)
+            assert m is None or m.end() - m.start() < 1000, "a long string was stepped through by the regex"
+            return m
+
+    monkeypatch.setattr(jsonpos, "line_column", line_column)
+    monkeypatch.setattr(jsonpos, "_STRING", ShortStrings())
+    filler = "plain words here " * 20_000
+    record = {"messages": [{"role": "user", "content": filler + '\\" quoted \\\\'},
+                           {"role": "assistant", "content": " ".join(["call +1 415 555 2671"] * 5)}]}
+    result = Linter(Settings()).lint_bytes((json.dumps(record) + "\n").encode())
+    phones = [d for d in result.diagnostics if d.rule == "D030"]
+    assert len(phones) == 5 and {d.pointer for d in phones} == {"/messages/1/content"}
+    line = json.dumps(record)
+    assert phones[0].column == line.index('"content": "call') + len('"content": ') + 1
+    assert len(texts) >= 5 and len({id(t) for t in texts}) == 1
+
+
+def test_string_end_is_the_json_string_regex() -> None:
+    import random
+
+    from toolkit import jsonpos
+
+    rng = random.Random(3)
+    for _ in range(5000):
+        text = '"' + "".join(rng.choice('ab\\"\n') for _ in range(rng.randint(0, 12)))
+        m = jsonpos._STRING.match(text, 0)
+        assert jsonpos._string_end(text, 0) == (m.end() if m else len(text)), text

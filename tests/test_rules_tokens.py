@@ -92,3 +92,51 @@ def test_c200_appendix_a_record_over_gpt_4o_mini_limit() -> None:
     result = lint([json.dumps(value)], model="gpt-4o-mini")
     assert hits(result, "C200") == [(1, None)]
     assert "over the 65,536-token limit of gpt-4o-mini" in messages(result, "C200")[0]
+
+
+def test_c200_far_over_the_limit_gives_a_bound_without_tokenizing(monkeypatch) -> None:
+    enc = tokenizer.encoding("cl100k_base")
+    most = tokenizer.longest_token(enc)
+    value = long_chat(0)
+    value["messages"][1]["content"] = "word " * (most * 4096 // 5 + 100)  # over 4,096 tokens by its length alone
+    least = tokenizer.tokens_at_least(value, enc)
+    assert 4096 < least <= tokenizer.count_example(value, enc)
+
+    def never(*args: object) -> int:
+        raise AssertionError("tokenized an example whose length proves it too long")
+
+    monkeypatch.setattr(tokenizer, "count_example", never)
+    result = lint([chat(), json.dumps(value)], model=SMALL)
+    assert hits(result, "C200") == [(2, None)]
+    assert messages(result, "C200") == [
+        f"example has at least {least:,} tokens (a token holds at most {most} characters), over the 4,096-token "
+        f"limit of {SMALL}: it will be truncated from the end by at least {least - 4096:,} tokens (the end is usually "
+        "the assistant answer); shorten it or split it into several examples"]
+
+
+def test_the_token_bound_never_exceeds_the_count() -> None:
+    enc = tokenizer.encoding("o200k_base")
+    for value in [*ODD_RECORDS, long_chat(300), {"prompt": "é" * 500, "completion": "🙂" * 300}]:
+        if isinstance(value, dict):
+            assert tokenizer.tokens_at_least(value, enc) <= tokenizer.count_example(value, enc)
+
+
+def test_a_long_line_is_linted_in_a_few_times_its_size() -> None:
+    import random
+    import tracemalloc
+
+    rng = random.Random(5)
+    vocab = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(5000)]
+    value = long_chat(0)
+    value["messages"][1]["content"] = " ".join(rng.choices(vocab, k=500_000))  # ~3 MB of varied words
+    data = (chat() + "\n" + json.dumps(value) + "\n").encode()
+    tokenizer.encoding("cl100k_base")  # loaded once per process: not the line's cost
+    lint([chat()], model=SMALL)
+    tracemalloc.start()
+    try:
+        result = lint(data, model=SMALL)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert hits(result, "C200") == [(2, None)]
+    assert peak < 6 * len(data)  # read, parsed and checked; tokenizing it took 16 times its size

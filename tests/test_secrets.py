@@ -31,7 +31,7 @@ def chat(text: str, role: str = "assistant") -> dict:
     return {"messages": [{"role": other, "content": "Question?"}, {"role": role, "content": text}]}
 
 
-@pytest.mark.parametrize(("text", "label"), [
+SECRETS = [
     ("Use sk-proj-AbC123dEf456GhI789jKl012MnO345pQr to call the API", "an OpenAI-style API key"),
     ("key: sk-0123456789abcdefghijABCDEFGHIJ0123456789abcdef", "an OpenAI-style API key"),
     ("export AWS_ACCESS_KEY_ID=AKIAZ3MHLK2QXJ7RTY4P", "an AWS access key id"),
@@ -44,7 +44,10 @@ def chat(text: str, role: str = "assistant") -> dict:
     ("Authorization: Bearer 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", "a bearer token"),
     ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----",
      "a private key"),
-])
+]
+
+
+@pytest.mark.parametrize(("text", "label"), SECRETS)
 def test_secrets_are_found_with_a_pointer(text, label):
     [(line, pointer, rule, message)] = lint_one(chat(text))
     assert (line, pointer, rule) == (2, "/messages/1/content", "D010")
@@ -127,3 +130,52 @@ def test_the_corpus_addresses_are_found_where_they_are():
 @pytest.mark.parametrize("key", [k for k in sample_and_corpus_names() if k != f"corpus/{PRETTY}"])  # PRETTY: above
 def test_no_false_positives_on_real_files(key):
     assert [(d.line, d.rule) for d in lint(data_file(key)).diagnostics if d.rule.startswith("D")] == []
+
+
+class _NoScan:
+    """A compiled pattern that may be tried where a match can start, never scanned along a whole string."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.pattern = pattern
+
+    def match(self, text: str, pos: int = 0) -> Any:
+        return self.pattern.match(text, pos)
+
+    def finditer(self, text: str) -> Any:
+        assert len(text) < sensitive.ANCHORED_FROM, "a long string was scanned character by character"
+        return self.pattern.finditer(text)
+
+
+def _long_text() -> str:
+    """Prose, base64-looking runs and every kind of secret and phone number, over ANCHORED_FROM characters."""
+    import base64
+    import random
+
+    noise = base64.b64encode(random.Random(7).randbytes(3000)).decode()
+    kinds = [text for text, _ in SECRETS] + ["Call +1 415 555 2671 today", "(415) 555-2671", "x 415-555-2671,",
+                                            "+44 20 7946 0958", "2024-01-15", "v 1.2.3.4", "id-415-555-2671-b",
+                                            "415.555.2671", "(+1) 415-555-1234-555-6789", "+0 12 34 56 78"]
+    return f" {noise} ".join(["start", *kinds, "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q" + noise, "end"])
+
+
+def test_long_strings_are_searched_only_at_anchors_with_the_same_matches(monkeypatch):
+    text = _long_text()
+    assert len(text) >= sensitive.ANCHORED_FROM
+    want = {kind: [(m.start, m.end, m.label) for m in find(text)] for kind, find in sensitive.FINDERS.items()}
+    monkeypatch.setattr(sensitive, "ANCHORED_FROM", 10 ** 12)  # every string scanned whole: the reference
+    assert want == {kind: [(m.start, m.end, m.label) for m in find(text)] for kind, find in sensitive.FINDERS.items()}
+    assert len(want[sensitive.SECRET]) == len(SECRETS) + 1 and len(want[sensitive.PHONE]) >= 5
+    monkeypatch.undo()
+    monkeypatch.setattr(sensitive, "_SECRETS", [(lb, _NoScan(p), b, a) for lb, p, b, a in sensitive._SECRETS])
+    monkeypatch.setattr(sensitive, "_PHONE", _NoScan(sensitive._PHONE))
+    assert [(m.start, m.end) for m in sensitive.secrets(text)] == [(s, e) for s, e, _ in want[sensitive.SECRET]]
+    assert [(m.start, m.end) for m in sensitive.phones(text)] == [(s, e) for s, e, _ in want[sensitive.PHONE]]
+
+
+def test_emails_skip_strings_without_an_at_sign(monkeypatch):
+    class Never:
+        def finditer(self, text: str) -> Any:
+            raise AssertionError("scanned a string without @")
+
+    monkeypatch.setattr(sensitive, "_EMAIL", Never())
+    assert list(sensitive.emails("no address here " * 1000)) == []

@@ -88,6 +88,7 @@ class Linter:
         self.grader = grader
         self.today = today  # None: the real date (tests pin it for the shutdown rules)
         self.cap = MAX_PER_RULE  # findings listed per rule and file (the editor lists them all)
+        self._decoded: tuple[bytes | None, str] = (None, "")  # the text of the record being diagnosed (see _diag)
         self.model = catalog.resolve(self.settings.provider, self.settings.model)
         self.severity = {code: self.settings.severity_of(rule) for code, rule in RULES.items()}
         if self.settings.method and self.settings.method not in formats.METHODS:
@@ -261,6 +262,7 @@ class Linter:
                 except Exception as exc:  # a bug of ours: say so for this record, keep the rest of the run
                     found.add(self._internal(path, item.line, RULES[kind.rules[0]], exc))
             found.extend(self._diagnose(item, fmt, path, ctx, first_lines, plan, unrewritable != item.line))
+            self._decoded = (None, "")
             if handoffs and part is not None:
                 handoffs = part.hand_off()
 
@@ -370,11 +372,9 @@ class Linter:
     def _diag(self, rec: Record, path: str, rule: Rule, f: Finding) -> Diagnostic:
         line, column = rec.line, None
         if f.pointer is not None:
-            try:
-                text = rec.raw.decode("utf-8", "replace")
-            except Exception:  # pragma: no cover - decode with replace cannot fail
-                text = ""
-            pos = jsonpos.line_column(text, f.pointer)
+            if self._decoded[0] is not rec.raw:  # decoded once for all the findings of a record (a line can be 100 MB)
+                self._decoded = (rec.raw, rec.raw.decode("utf-8", "replace"))
+            pos = jsonpos.line_column(self._decoded[1], f.pointer)
             if pos is not None:
                 line, column = rec.line + pos[0], pos[1]
         elif rec.end_line is None:

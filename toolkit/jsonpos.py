@@ -27,15 +27,13 @@ def _skip_value(text: str, i: int) -> int:
         return i
     ch = text[i]
     if ch == '"':
-        m = _STRING.match(text, i)
-        return m.end() if m else len(text)
+        return _string_end(text, i)
     if ch in "{[":
         depth = 0
         while i < len(text):
             ch = text[i]
             if ch == '"':
-                m = _STRING.match(text, i)
-                i = m.end() if m else len(text)
+                i = _string_end(text, i)
                 continue
             if ch in "{[":
                 depth += 1
@@ -47,6 +45,20 @@ def _skip_value(text: str, i: int) -> int:
         return i
     m = _SCALAR.match(text, i)
     return m.end() if m else i + 1
+
+
+def _string_end(text: str, i: int) -> int:
+    """``_STRING.match(text, i).end()`` for the string opening at ``i`` (``len(text)`` when it does not close):
+    the first quote after it that an odd run of backslashes does not escape, found with ``str.find`` (the regex
+    steps through a 100 MB string character by character)."""
+    j = i
+    while (j := text.find('"', j + 1)) >= 0:
+        k = j
+        while text[k - 1] == "\\":
+            k -= 1
+        if (j - k) % 2 == 0:
+            return j + 1
+    return len(text)
 
 
 def offset_of(text: str, pointer: str) -> int | None:

@@ -227,6 +227,23 @@ def count_example(value: dict[str, Any], enc: tiktoken.Encoding) -> int:
     return overhead + sum(count_text(t, enc) for t in strings)
 
 
+@cache
+def longest_token(enc: tiktoken.Encoding) -> int:
+    """Bytes of the longest token of ``enc`` (128 for o200k_base and cl100k_base)."""
+    return max(len(token) for token in enc.token_byte_values())
+
+
+def tokens_at_least(value: dict[str, Any], enc: tiktoken.Encoding) -> int:
+    """A lower bound of :func:`count_example`, from the strings' lengths alone (no tokenizing).
+
+    A string of n characters is at least n UTF-8 bytes, and a token at most :func:`longest_token` bytes: it has
+    at least n / that many tokens. Tokenizing a 100 MB string takes minutes and gigabytes; this takes nothing.
+    """
+    strings, overhead = example_strings(value)
+    most = longest_token(enc)
+    return overhead + sum(-(-len(s) // most) for s in strings)
+
+
 def count_examples(values: Sequence[dict[str, Any]], enc: tiktoken.Encoding, *, threads: int = 2) -> list[int]:
     """Token counts for many examples, tokenized on ``threads`` threads (see :func:`count_batches`)."""
     def batches() -> Iterator[tuple[list[tuple[int, int]], list[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from ..diagnostics import Severity
 from ..reader import Record, walk
@@ -34,11 +35,19 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
     enc = tokenizer.encoding(ctx.model.encoding)
     value = rec.value
     if "preferred_output" in value or "non_preferred_output" in value:  # each answer is trained with the input alone
-        sides = ({**value, "non_preferred_output": None},
-                 {**value, "preferred_output": value.get("non_preferred_output"), "non_preferred_output": None})
-        n = max(tokenizer.count_example(side, enc) for side in sides)
+        sides: tuple[dict[str, Any], ...] = (
+            {**value, "non_preferred_output": None},
+            {**value, "preferred_output": value.get("non_preferred_output"), "non_preferred_output": None})
     else:
-        n = tokenizer.count_example(value, enc)
+        sides = (value,)
+    least = max(tokenizer.tokens_at_least(side, enc) for side in sides)
+    if least > limit:  # far over whatever the exact count: say so without tokenizing megabytes
+        yield Finding(None, f"example has at least {least:,} tokens (a token holds at most "
+                      f"{tokenizer.longest_token(enc)} characters), over the {limit:,}-token limit of "
+                      f"{ctx.model.name}: it will be truncated from the end by at least {least - limit:,} tokens "
+                      "(the end is usually the assistant answer); shorten it or split it into several examples")
+        return
+    n = max(tokenizer.count_example(side, enc) for side in sides)
     if n > limit:
         yield Finding(None, f"example has {n:,} tokens, over the {limit:,}-token limit of {ctx.model.name}: it will "
                       f"be truncated from the end by {n - limit:,} tokens (the end is usually the assistant answer); "
