@@ -54,6 +54,8 @@ class Foreign:
 
 FOREIGN = {f.name: f for f in (
     Foreign("sharegpt", "ShareGPT", '"conversations" with "from"/"value" turns', "sharegpt"),
+    Foreign("conversations", "Hugging Face conversations", '"conversations" with "role"/"content" messages, where '
+            'OpenAI needs "messages"', "sharegpt", note='the sharegpt reader takes "role"/"content" turns too'),
     Foreign("sharegpt-preference", "ShareGPT preference (LLaMA-Factory)",
             '"conversations" with "chosen"/"rejected" turns', "sharegpt"),
     Foreign("alpaca", "Alpaca", '"instruction", "input", "output"', "alpaca"),
@@ -92,7 +94,10 @@ def foreign(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None
     if "conversations" in value and "messages" not in value and isinstance(value["conversations"], list):
-        return "sharegpt-preference" if "chosen" in value and "rejected" in value else "sharegpt"
+        if "chosen" in value and "rejected" in value:
+            return "sharegpt-preference"
+        turns = [m for m in value["conversations"] if isinstance(m, dict)]
+        return "conversations" if turns and all("role" in m and "from" not in m for m in turns) else "sharegpt"
     msgs = value.get("messages")
     if isinstance(msgs, list):
         if any(isinstance(value.get(k), list) and value[k] for k in ("images", "videos", "audios")):
