@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,19 @@ def decide(counts: Counter[str]) -> str:
     if messages and messages >= others:
         return REINFORCEMENT if counts.get(REINFORCEMENT, 0) > counts.get(CHAT, 0) else CHAT
     return counts.most_common(1)[0][0]
+
+
+def decide_values(values: Iterable[Any]) -> str:
+    """The format of a file whose first records (up to :data:`LOOKAHEAD`) are ``values``: :func:`decide` on their
+    :func:`detect` counts. Lint and train resolve a file's format (so its method) with it."""
+    return decide(Counter(f for v in values if (f := detect(v)) is not None))
+
+
+def method_of(file_format: str) -> str:
+    """The training method of a file in ``file_format``: the method of its format (a completion file has none of
+    its own: supervised)."""
+    method = FORMAT_METHOD.get(file_format, "supervised")
+    return method if method in METHODS else "supervised"
 
 
 def decide_foreign(values: list[Any]) -> str | None:

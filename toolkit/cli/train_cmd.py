@@ -78,20 +78,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _method(args: argparse.Namespace) -> str:
-    """The method given, else the one the options or the file's first record imply."""
+    """The method given, else the one the options imply, else the file's: its format as lint detects it (an RFT
+    file is reinforcement, as lint checks it)."""
     if args.method:
         return str(args.method)
     if args.grader:
         return "reinforcement"
     if args.beta is not None:
         return "dpo"
-    from .. import formats
-    from ..reader import JsonlReader, Record
+    import itertools
 
-    for item in JsonlReader(args.training):
-        if isinstance(item, Record):
-            return "dpo" if formats.detect(item.value) == formats.PREFERENCE else "supervised"
-    return "supervised"
+    from .. import formats
+    from ..reader import ArrayElement, JsonlReader, Record
+
+    items = (i for i in JsonlReader(args.training) if not isinstance(i, ArrayElement))  # as the linter reads ahead
+    head = itertools.islice(items, formats.LOOKAHEAD)
+    return formats.method_of(formats.decide_values(i.value for i in head if isinstance(i, Record)))
 
 
 def build_spec(args: argparse.Namespace) -> Any:
