@@ -5,7 +5,8 @@ Columns map to record fields: ``system``, ``user``, ``assistant`` for chat examp
 columns mapped to one field are joined with a blank line, in the order given. Without a
 mapping, columns named like a field (or ``prompt``/``question``/``instruction`` -> user,
 ``response``/``answer``/``completion``/``output`` -> assistant, ``chosen``/``rejected``) are
-used. Cells are read as text exactly as written (``NA`` stays ``NA``). Rows are numbered as a
+used. Cells are read as text exactly as written (``NA`` stays ``NA``); an XLSX cell as the sheet shows it
+(a date ``2024-03-01``, a boolean ``TRUE``: :func:`_as_in_sheet`). Rows are numbered as a
 spreadsheet shows them: the header is row 1. CSV and TSV files are read as UTF-8 unless an encoding
 is given (:mod:`toolkit.text_encoding`: a file that is not UTF-8 stops with its line and column).
 """
@@ -76,8 +77,8 @@ def read_table(path: str, fmt: str, encoding: str | None = None) -> pd.DataFrame
     try:
         if fmt in TEXT_FORMATS:
             return pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False)
-        if fmt == "xlsx":
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        if fmt == "xlsx":  # typed cells, each written as the sheet shows it (dtype=str writes 2024-03-01 00:00:00)
+            return pd.read_excel(path, dtype=object, keep_default_na=False).map(_as_in_sheet)
         return pd.read_parquet(path)
     except pd.errors.ParserError as exc:  # a ValueError: first
         said = str(exc).strip()
@@ -132,6 +133,25 @@ def _separator_hint(columns: list[str]) -> str:
     other = next((sep for sep in (";", "\t", "|") if sep in columns[0]), None)
     return "" if other is None else (f"; the header holds {other!r}: the file looks separated by {other!r}, not by "
                                      "commas: save it as CSV with commas (or as TSV with tabs and use --from tsv)")
+
+
+def _as_in_sheet(value: Any) -> str:
+    """An XLSX cell's value as the sheet shows it: a date without a time as ``2024-03-01`` (with one,
+    ``2024-03-01 14:30``, seconds only when there are some), a time as ``09:05``, a boolean as ``TRUE`` /
+    ``FALSE`` (Excel's words), a whole number without ``.0``; text as written."""
+    import datetime as dt
+
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's bool too
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes" if not value.second and not value.microsecond else "auto")
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes" if not value.second and not value.microsecond else "auto")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:
