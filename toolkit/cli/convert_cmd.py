@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..convert import convert, parse_mapping
+    from ..convert import TABLES, convert, parse_mapping
     from ..text_encoding import label
     from .target_args import settings
 
@@ -50,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
                          overwrite=args.force)
     if result.encoding not in (None, "utf-8", "utf-8-sig"):  # never a silent choice: say what the table was read as
         print(f"read {args.source} as {label(result.encoding)}", file=sys.stderr)
+    if result.dropped:  # never silent: what of the source is in no record
+        table = args.from_format in TABLES
+        said = ", ".join(f'"{name}" ({plural(n, "row" if table else "item")})' for name, n in result.dropped.items())
+        kind = ("column" if table else "field") + ("s" if len(result.dropped) > 1 else "")
+        why = "mapped to no field (--map COLUMN=FIELD adds one)" if table else "with no place in the OpenAI format"
+        print(f"{args.source}: not converted: the {kind} {said}, {why}", file=sys.stderr)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
     print(f"wrote {plural(result.records, 'record')} to {result.output} ({what})", file=sys.stderr)
     if args.to_format:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -39,6 +40,8 @@ JOIN = "\n\n"
 
 
 class Report(Protocol):
+    dropped: Counter[str]  # columns no record holds: in how many rows each has a value
+
     def add(self, where: str, message: str) -> None: ...
 
 
@@ -172,10 +175,12 @@ def records(path: str, fmt: str, mapping: Mapping[str, str], system: str | None,
     by_field: dict[str, list[str]] = {}
     for column, target in mapping.items():
         by_field.setdefault(target, []).append(column)
+    unused = [c for c in columns if c not in mapping]
     first_row = 1 if fmt == "parquet" else 2
     out = []
     for i, row in enumerate(table.itertuples(index=False, name=None)):
         cells = dict(zip(columns, row))
+        problems.dropped.update(c for c in unused if _cell(cells[c]).strip())
         text = {f: JOIN.join(t for c in cols if (t := _cell(cells[c]))) for f, cols in by_field.items()}
         where = f"row {i + first_row}"
         empty = [f for f, t in text.items() if f != "system" and not t.strip()]
