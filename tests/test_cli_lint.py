@@ -53,6 +53,23 @@ def test_errors_exit_1_with_line_and_rule(bad: Path, capsys: pytest.CaptureFixtu
     assert set(diag[0]) >= {"line", "column", "pointer", "rule", "name", "severity", "message"}
 
 
+def test_a_grader_on_a_chat_file_is_said_to_apply_only_to_rft(good: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A grader (even a broken one) is not checked against a supervised chat file: lint says it applies only to
+    reinforcement fine-tuning, with no R080 against the chat file."""
+    grader = tmp_path / "g.json"
+    grader.write_text(json.dumps({"type": "string_check", "name": "eq", "input": "{{sample.output_text}}",
+                                  "reference": "{{item.answer}}", "operation": "equals"}), encoding="utf-8")
+    code, doc = run_json(capsys, str(good), "--grader", str(grader))
+    assert code == 0 and not [d for d in doc["files"][0]["diagnostics"] if d["rule"].startswith("R08")]
+    assert main(["lint", str(good), "--grader", str(grader)]) == 0
+    err = capsys.readouterr().err
+    assert "--grader applies only to reinforcement fine-tuning" in err and "chat (supervised fine-tuning)" in err
+    code, doc = run_json(capsys, str(good), "--grader", str(grader), "--method", "reinforcement")
+    assert "R080" in {d["rule"] for d in doc["files"][0]["diagnostics"]}  # said to be an RFT job: checked
+    assert "--grader applies only" not in capsys.readouterr().err
+
+
 def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", str(tmp_path / "nope.jsonl")]) == 2
     err = capsys.readouterr().err

@@ -88,6 +88,20 @@ def test_xlsx_and_parquet(tmp_path):
     assert [r["messages"][1]["content"] for r in jsonl(out)] == ["1", "2"]
 
 
+def test_xlsx_cells_are_written_as_the_sheet_shows_them(tmp_path):
+    """A date cell is 2024-03-01 (not 2024-03-01 00:00:00), a boolean TRUE/FALSE as Excel shows it (not True)."""
+    import datetime as dt
+
+    cells = [dt.datetime(2024, 3, 1), dt.datetime(2024, 3, 1, 14, 30), dt.datetime(2024, 3, 1, 14, 30, 5),
+             True, False, 1.25, 3, "NA"]
+    pd.DataFrame({"question": ["q"] * len(cells), "answer": pd.Series(cells, dtype=object)}).to_excel(
+        tmp_path / "d.xlsx", index=False)
+    out = tmp_path / "d.jsonl"
+    convert(tmp_path / "d.xlsx", out, from_format="xlsx")
+    assert [r["messages"][1]["content"] for r in jsonl(out)] == [
+        "2024-03-01", "2024-03-01 14:30", "2024-03-01 14:30:05", "TRUE", "FALSE", "1.25", "3", "NA"]
+
+
 def test_preference_table_becomes_dpo_records(tmp_path):
     src = tmp_path / "p.csv"
     src.write_text("prompt,chosen,rejected\nQ,good,bad\n", encoding="utf-8")

@@ -75,6 +75,25 @@ def test_sharegpt_and_alpaca_preference_items_become_dpo_records(tmp_path):
     assert records_from(write_jsonl(tmp_path / "al.jsonl", [al]), "alpaca") == [want]
 
 
+def test_fields_with_no_place_in_the_openai_format_are_named_once_per_file(tmp_path, capsys):
+    """Alpaca's "id" and "category" are in no record: convert says so once, not silently (nor once per item)."""
+    src = tmp_path / "alpaca.json"
+    src.write_text(json.dumps([{"id": i, "category": "math", "instruction": f"q{i}", "input": "", "output": "a"}
+                               for i in range(12)] + [{"instruction": "q", "output": "a"}]), encoding="utf-8")
+    result = convert(src, tmp_path / "a.jsonl", from_format="alpaca")
+    assert result.dropped == {"id": 12, "category": 12}
+    main(["convert", "--from", "alpaca", str(src), str(tmp_path / "b.jsonl")])
+    err = capsys.readouterr().err
+    assert err.count("not converted") == 1
+    assert 'the fields "id" (12 items), "category" (12 items), with no place in the OpenAI format' in err
+    table = tmp_path / "t.csv"
+    table.write_text("id,question,answer,notes\n1,q,a,x\n2,q2,a2,\n", encoding="utf-8")
+    assert convert(table, tmp_path / "t.jsonl", from_format="csv").dropped == {"id": 2, "notes": 1}
+    assert convert(src, tmp_path / "c.jsonl", from_format="alpaca", overwrite=True).records == 13
+    plain = write_jsonl(tmp_path / "plain.jsonl", [{"instruction": "q", "input": "i", "output": "a", "system": "s"}])
+    assert convert(plain, tmp_path / "p.jsonl", from_format="alpaca").dropped == {}
+
+
 def test_ms_swift_query_response_history(tmp_path):
     item = {"system": "S", "query": "q2", "response": "a2", "history": [["q1", "a1"]]}
     assert records_from(write_jsonl(tmp_path / "s.jsonl", [item]), "ms-swift") == [{"messages": [

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from rules_support import corpus_file
 
 from toolkit import stats
 from toolkit.config import Settings
@@ -88,6 +89,15 @@ def test_statistics_for_another_model_equal_tunesmith_stats_model(model: str) ->
     ds, an = _analysed(SAMPLES / "elle_multi_turn.jsonl")
     assert an.statistics(ds, model=model).to_dict() == stats.compute(SAMPLES / "elle_multi_turn.jsonl",
                                                                       model=model).to_dict()
+
+
+def test_statistics_of_an_example_over_the_context_equal_tunesmith_stats() -> None:
+    """Trained tokens are counted after the cut of an example over the context, in the editor as in stats."""
+    toy = corpus_file("cookbook_toy_chat_fine_tuning.jsonl")
+    ds, an = _analysed(toy, Settings(model="gpt-3.5-turbo-0613"))
+    mine = an.statistics(ds)
+    assert mine.to_dict() == stats.compute(toy, model="gpt-3.5-turbo-0613").to_dict()
+    assert mine.over_limit == 1 and mine.trained_tokens <= mine.billed_tokens
 
 
 def test_statistics_for_a_model_with_another_tokenizer_say_so() -> None:

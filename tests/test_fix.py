@@ -276,6 +276,38 @@ def test_arguments_object_becomes_a_json_string(tmp_path):
     assert fixable_findings(path) == []
 
 
+ARGS_TEXT = '{"big":1e400,"tiny":1e-400,"price":1.10,"s":"\\u00e9"}'
+PRETTY = ('{\n "messages": [\n  {"role": "user", "content": "Hi"},\n  {"role": "assistant", "tool_calls": [{"id": "c1", '
+          '"type": "function", "function": {"name": "f", "arguments": {\n    "big": 1e400,\n    "price": 1.10}}}]}\n ]\n}\n')
+
+
+@pytest.mark.parametrize("layout", ["line", "pretty", "array"])
+def test_arguments_object_keeps_its_literals(tmp_path, layout):
+    """1e400, 1e-400 and 1.10 parse as inf, 0.0 and 1.1: the JSON string holds what the user wrote, never
+    `Infinity` (not JSON) or a changed number (a pretty-printed object is put on one line)."""
+    text = ('{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","tool_calls":[{"id":"c1","type":'
+            '"function","function":{"name":"f","arguments":' + ARGS_TEXT + '}}]}]}')
+    data = {"line": text + "\n", "pretty": PRETTY, "array": "[" + text + "]\n"}[layout]
+    path = put(tmp_path, data)
+    assert "C140" in {e.rule for e in fix.plan(path)}
+    fix.apply(path)
+    [written] = path.read_text("utf-8").splitlines()
+    assert "Infinity" not in written
+    args = json.loads(written)["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    assert args == ('{"big": 1e400, "price": 1.10}' if layout == "pretty" else ARGS_TEXT)
+    assert fixable_findings(path) == []
+
+
+def test_arguments_object_without_its_text_is_left_when_floats_would_change():
+    value = {"messages": [USER, {"role": "assistant", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"price": 1.1}}}]}]}
+    assert repairs.find(value, "chat", rules={"C140"}) == []
+    value["messages"][1]["tool_calls"][0]["function"]["arguments"] = {"n": 2}
+    [change] = repairs.find(value, "chat", rules={"C140"})
+    change.apply()
+    assert value["messages"][1]["tool_calls"][0]["function"]["arguments"] == '{"n": 2}'
+
+
 def test_tool_text_parts_are_joined(tmp_path):
     tool = {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "a"},
                                                               {"type": "text", "text": "b"}]}

@@ -284,3 +284,13 @@ def test_c130_is_one_finding_per_file_not_one_per_line() -> None:
         "3 of 53 examples have no system message (first at line 51) while the others have one")
     every = Linter(Settings()).lint_bytes(("\n".join([system] * 60) + "\n").encode())
     assert not any(d.rule == "C130" for d in every.diagnostics)
+
+
+def test_c130_counts_a_system_role_alias_as_a_system_message() -> None:
+    """A "System" role is C030's finding (rename it); C130 does not also call the example one without a system
+    message, as C131 and C110 count an alias of the role they look for."""
+    alias = '{"messages":[{"role":"System","content":"s"},' + U + ',' + A + ']}'
+    system = '{"messages":[{"role":"system","content":"s"},' + U + ',' + A + ']}'
+    diags = Linter(Settings()).lint_bytes(("\n".join([system] * 20 + [alias]) + "\n").encode()).diagnostics
+    assert [d.line for d in diags if d.rule == "C030"] == [21]
+    assert not any(d.rule == "C130" for d in diags)

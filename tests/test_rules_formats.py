@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from toolkit import formats
+from toolkit.cli.main import main
 from toolkit.config import Settings
 from toolkit.engine import Linter
 
@@ -21,6 +22,7 @@ CHAT = {"messages": [{"role": "system", "content": "s"}, {"role": "user", "conte
                      {"role": "assistant", "content": "a"}]}
 FOREIGN = {
     "sharegpt": {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}]},
+    "conversations": {"conversations": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]},
     "sharegpt-preference": {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": "a"},
                             "rejected": {"from": "gpt", "value": "b"}},
     "alpaca": {"instruction": "Translate", "input": "chat", "output": "cat"},
@@ -46,6 +48,18 @@ def test_a_file_in_another_trainers_format_gets_one_finding_with_the_convert_com
     per_line = [d for d in diags if d.line is not None and d.rule not in ("F092", "F130", "F131")]
     assert per_line == [], [(d.rule, d.message) for d in per_line]
     assert not [d for d in diags if "rename" in d.message or "preferred_output" in d.message]
+
+
+def test_role_content_conversations_are_not_called_sharegpt(tmp_path):
+    """A Hugging Face style file ("conversations" of role/content messages) is named for what it has, with the
+    convert command that reads it."""
+    [found] = [d for d in lint([FOREIGN["conversations"]] * 12, name="hf.jsonl") if d.rule == "F092"]
+    assert '"role"/"content"' in found.message and '"from"/"value"' not in found.message
+    assert "ShareGPT format" not in found.message and "--from sharegpt" in found.message
+    src, out = tmp_path / "hf.jsonl", tmp_path / "hf.openai.jsonl"
+    src.write_text((json.dumps(FOREIGN["conversations"]) + "\n") * 12, encoding="utf-8")
+    assert main(["convert", "--from", "sharegpt", str(src), str(out)]) == 0
+    assert json.loads(out.read_text("utf-8").splitlines()[0]) == {"messages": FOREIGN["conversations"]["conversations"]}
 
 
 def test_alpaca_input_key_is_not_taken_for_a_preference_record():

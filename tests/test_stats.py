@@ -71,6 +71,17 @@ def test_charged_tokens_of_the_4096_token_notebook():
     assert s.total_tokens == sum(TOY_TOKENS)
 
 
+def test_trained_tokens_are_counted_after_the_cut():
+    """Line 5 (8,032 tokens, 8,000 of them its answer) is cut by 3,936 from the end, where its answer is: it trains
+    on 4,064 tokens, and the file never on more tokens than it is billed for."""
+    s = stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0613")
+    assert (s.trained.max, s.trained_tokens) == (8000 - 3936, 4115)
+    assert s.trained_tokens <= s.billed_tokens
+    rows = list(stats.examples(corpus_file(TOY), model="gpt-3.5-turbo-0613"))
+    assert sum(r.trained_tokens for r in rows) == s.trained_tokens
+    assert stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0125").trained_tokens == 4115 - 4064 + 8000
+
+
 def test_the_16385_token_notebook_clips_nothing():
     s = stats.compute(corpus_file(TOY), model="gpt-3.5-turbo-0125")
     assert (s.billed_tokens, s.epochs, s.cost.charged_tokens, s.over_limit) == (8242, 20, 164_840, 0)

@@ -281,12 +281,22 @@ def test_the_files_api_records_the_hash_of_what_it_sent(env: Sandbox, tmp_path: 
 
 def test_max_cost_refuses_before_anything_is_sent(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--max-cost", "0.001")
-    assert code == 1 and out == "" and "refusing to create the job: the estimate $0.04 is above --max-cost $0.00" in err
+    assert code == 1 and out == "" and "refusing to create the job: the estimate $0.04 is above --max-cost $0.001" in err
     assert re.search(r"estimated cost: \$0\.04 = [\d,]+ billed tokens x \d+ epochs \(auto\) = [\d,]+ billed tokens "
                      r"\(the job's trained_tokens\)", err)
     assert env.requests == []
     code, _, err = cli(capsys, "train", str(TRAIN), "--model", MODEL, "--max-cost", "5", "--detach")
     assert code == 0 and len(server_jobs(env)) == 1
+
+
+@pytest.mark.parametrize(("estimate", "limit", "said"), [
+    (0.04, 0.001, ("0.04", "0.001")), (0.0149, 0.01, ("0.015", "0.01")), (0.0012, 0.001, ("0.0012", "0.001")),
+    (12.5, 5, ("12.50", "5.00")), (1234.567, 1000.5, ("1,234.57", "1,000.50"))])
+def test_max_cost_is_shown_as_given_and_the_estimate_above_it(estimate: float, limit: float,
+                                                             said: tuple[str, str]) -> None:
+    from toolkit.cli.train_cmd import above
+
+    assert above(estimate, limit) == said
 
 
 def test_dry_run_prints_the_requests_and_sends_nothing(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:

@@ -245,6 +245,21 @@ def test_train_usage_errors(argv: list[str], message: str, tmp_path: Path, capsy
     assert message in capsys.readouterr().err
 
 
+def test_train_takes_an_rft_file_as_reinforcement_as_lint_does(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --method: the file's format decides, as in lint (F111 there, --validation and --grader here), not
+    "supervised" and a page of chat errors about its developer messages."""
+    monkeypatch.setenv("TUNESMITH_HOME", str(tmp_path))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: no request may be made
+    data = tmp_path / "rft.jsonl"
+    data.write_text("".join(json.dumps({"messages": [{"role": "developer", "content": "Solve."},
+                                                     {"role": "user", "content": f"{i}+3?"}], "answer": "3"}) + "\n"
+                            for i in range(20)))
+    assert main(["train", str(data), "--model", "o4-mini-2025-04-16", "--dry-run"]) == 2
+    assert "--method reinforcement needs --grader FILE" in capsys.readouterr().err
+
+
 def test_train_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", str(tmp_path / "nope.jsonl"), "--model", "m"]) == 2
     assert "nope.jsonl: no such file" in capsys.readouterr().err

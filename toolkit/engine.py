@@ -301,7 +301,7 @@ class Linter:
                     if rule.code in repairs.REPAIRS and not rewritable:
                         finding = dataclasses.replace(finding, fix=None)
                     elif finding.fix is None and rule.code in repairs.REPAIRS:
-                        finding = _with_repair(finding, rule.code, value, own)
+                        finding = _with_repair(finding, rule.code, value, own, rec.raw)
                     yield self._diag(rec, path, rule, finding)
             except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
                 yield self._internal(path, rec.line, rule, exc)
@@ -401,10 +401,14 @@ class Linter:
                           f"{printable(str(exc))[:200]}); the rest was checked: please report this")
 
 
-def _with_repair(finding: Finding, code: str, value: Any, file_format: str) -> Finding:
+def _with_repair(finding: Finding, code: str, value: Any, file_format: str, raw: bytes) -> Finding:
     """``finding`` with the :class:`Fix` `tunesmith fix` would make for it (the repair at its pointer), if any."""
     at = finding.pointer or ""
-    for change in repairs.find(value, file_format, rules={code}):
+    try:
+        text: str | None = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    for change in repairs.find(value, file_format, rules={code}, text=text):
         where = change.description.split(":", 1)[0]  # a repair's description starts with its pointer
         if not at or not where.startswith("/") or _related(where, at):
             return dataclasses.replace(finding, fix=Fix(change.description))

@@ -36,9 +36,17 @@ _CODE = {f: i for i, f in enumerate(FORMAT_CODES)}
 _BOM = b"\xef\xbb\xbf"
 
 
+def trained_within(tokens: int, trained: int, context: int) -> int:
+    """The trained tokens of an example of ``tokens`` tokens (``trained`` of them trained) that the model learns
+    from with a context of ``context`` tokens: one that is longer is cut from the end, where its assistant answer
+    is, so the cut is taken from its trained tokens first (never more trained tokens than billed ones)."""
+    return max(0, trained - max(0, tokens - context))
+
+
 @dataclass(frozen=True)
 class ExampleStats:
-    """One example: where it is, its format and size. ``over`` is tokens beyond the context (0 if it fits)."""
+    """One example: where it is, its format and size. ``over`` is tokens beyond the context (0 if it fits);
+    ``trained_tokens`` are counted after that cut (:func:`trained_within`)."""
 
     line: int
     format: str | None
@@ -226,4 +234,5 @@ def count_file(source: str | Iterable[bytes], *, encoding: str, context: int, un
                        max_line_bytes=max_line_bytes):
         for k in range(0, len(rows), ROW):
             line, code, n_messages, total, trained, _ = rows[k:k + ROW]
-            yield ExampleStats(line, FORMAT_CODES[code], n_messages, total, trained, max(0, total - context))
+            yield ExampleStats(line, FORMAT_CODES[code], n_messages, total, trained_within(total, trained, context),
+                               max(0, total - context))

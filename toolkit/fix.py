@@ -192,6 +192,14 @@ def _load_exact(data: bytes) -> Any:
         return None
 
 
+def _decoded(raw: bytes) -> str | None:
+    """A record's bytes as text (the literals a repair copies), None when they are not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _style(raw: bytes) -> tuple[tuple[str, str] | None, bool]:
     """Separators and ASCII escaping that reproduce how a record was written."""
     spaced = b'": ' in raw or b'", "' in raw
@@ -278,7 +286,7 @@ class _Planner:
         fixed = None
         if arr.split:
             value = item.value
-            for change in repairs.find(value, self.file_format):
+            for change in repairs.find(value, self.file_format, text=_decoded(item.raw)):
                 if self.select(arr.line, change.rule):
                     change.apply()
                     arr.repaired.setdefault(change.rule, []).append(f"element {arr.elements}: {change.description}")
@@ -362,12 +370,12 @@ class _Planner:
         if formats.array_foreign(value[0]) is not None:
             return None  # another trainer's records: `tunesmith convert` reads the array as it is (lint's F092)
         repaired: dict[str, list[str]] = {}
+        texts = splice.elements(raw.decode("utf-8")) or []
         for i, element in enumerate(value):
-            for change in repairs.find(element, self.file_format):
+            for change in repairs.find(element, self.file_format, text=texts[i] if i < len(texts) else None):
                 if self.select(line, change.rule):
                     change.apply()
                     repaired.setdefault(change.rule, []).append(f"element {i}: {change.description}")
-        texts = splice.elements(raw.decode("utf-8")) or []
         dumped = [d for d in (_written(v, t.encode("utf-8"), raw) for v, t in zip(value, texts)) if d is not None]
         if len(dumped) < len(value):
             return None
@@ -377,7 +385,7 @@ class _Planner:
     def _record(self, line: int, end_line: int | None, lines: list[bytes], end: bytes, record: Record,
                 multi_line: bool) -> tuple[list[bytes], list[FixEdit]]:
         """The record written again with the selected repairs (and joined, for F012), and one edit per rule."""
-        found = repairs.find(record.value, self.file_format)
+        found = repairs.find(record.value, self.file_format, text=_decoded(record.raw))
         rules = (["F012"] if multi_line and self.select(line, "F012") else [])
         rules += dict.fromkeys(c.rule for c in found if self.select(line, c.rule))
         if not rules:
@@ -404,7 +412,7 @@ class _Planner:
         value = _load_exact(raw)
         if value is None:
             return None
-        for change in repairs.find(value, self.file_format, rules=rules):
+        for change in repairs.find(value, self.file_format, rules=rules, text=_decoded(raw)):
             change.apply()
         return _written(value, raw)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ class Foreign:
 
 FOREIGN = {f.name: f for f in (
     Foreign("sharegpt", "ShareGPT", '"conversations" with "from"/"value" turns', "sharegpt"),
+    Foreign("conversations", "Hugging Face conversations", '"conversations" with "role"/"content" messages, where '
+            'OpenAI needs "messages"', "sharegpt", note='the sharegpt reader takes "role"/"content" turns too'),
     Foreign("sharegpt-preference", "ShareGPT preference (LLaMA-Factory)",
             '"conversations" with "chosen"/"rejected" turns', "sharegpt"),
     Foreign("alpaca", "Alpaca", '"instruction", "input", "output"', "alpaca"),
@@ -92,7 +95,10 @@ def foreign(value: Any) -> str | None:
     if not isinstance(value, dict):
         return None
     if "conversations" in value and "messages" not in value and isinstance(value["conversations"], list):
-        return "sharegpt-preference" if "chosen" in value and "rejected" in value else "sharegpt"
+        if "chosen" in value and "rejected" in value:
+            return "sharegpt-preference"
+        turns = [m for m in value["conversations"] if isinstance(m, dict)]
+        return "conversations" if turns and all("role" in m and "from" not in m for m in turns) else "sharegpt"
     msgs = value.get("messages")
     if isinstance(msgs, list):
         if any(isinstance(value.get(k), list) and value[k] for k in ("images", "videos", "audios")):
@@ -173,6 +179,19 @@ def decide(counts: Counter[str]) -> str:
     if messages and messages >= others:
         return REINFORCEMENT if counts.get(REINFORCEMENT, 0) > counts.get(CHAT, 0) else CHAT
     return counts.most_common(1)[0][0]
+
+
+def decide_values(values: Iterable[Any]) -> str:
+    """The format of a file whose first records (up to :data:`LOOKAHEAD`) are ``values``: :func:`decide` on their
+    :func:`detect` counts. Lint and train resolve a file's format (so its method) with it."""
+    return decide(Counter(f for v in values if (f := detect(v)) is not None))
+
+
+def method_of(file_format: str) -> str:
+    """The training method of a file in ``file_format``: the method of its format (a completion file has none of
+    its own: supervised)."""
+    method = FORMAT_METHOD.get(file_format, "supervised")
+    return method if method in METHODS else "supervised"
 
 
 def decide_foreign(values: list[Any]) -> str | None:

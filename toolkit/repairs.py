@@ -10,17 +10,19 @@ until a change is applied, so the same function both finds and fixes:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from . import formats, records
+from . import formats, pointers, records, splice
 
 # Role names other tools use, and what OpenAI calls them (C030). Only these exact names and
 # case variants of valid roles are renamed; anything else is left for the user to decide.
 ROLE_ALIASES = {"human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant", "agent": "assistant",
                 "ai": "assistant", "chatbot": "assistant"}
 TOOL_PARTS_SEPARATOR = "\n"
+_CONTROL = re.compile(r"[\x00-\x1f]")  # raw in a string of a lenient record; escaped when copied
 
 
 @dataclass
@@ -32,14 +34,19 @@ class Change:
     apply: Callable[[], None]
 
 
-def find(value: Any, file_format: str, *, rules: set[str] | None = None) -> list[Change]:
-    """Every repair the record needs (only those of ``rules`` when given)."""
+def find(value: Any, file_format: str, *, rules: set[str] | None = None, text: str | None = None) -> list[Change]:
+    """Every repair the record needs (only those of ``rules`` when given).
+
+    ``text`` is the record's JSON text (``value`` as written): a repair that writes part of the record as a JSON
+    string (C140) takes its literals from it, so ``1.10`` or ``1e400`` stay as written. Without it such a repair
+    is offered only when serialising the parsed value cannot change what was written.
+    """
     if not isinstance(value, dict):
         return []
     out: list[Change] = []
     for code, repair in REPAIRS.items():
         if rules is None or code in rules:
-            out.extend(repair(value, file_format))
+            out.extend(repair(value, file_format, text))
     return out
 
 
@@ -65,7 +72,7 @@ def role_target(role: str, file_format: str) -> str | None:
     return ROLE_ALIASES.get(low) if role not in valid else None
 
 
-def role_aliases(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def role_aliases(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """C030: ``human``/``gpt``/``bot``/... and case variants (``User``) become OpenAI's role names."""
     for at, m in _messages(value):
         role = m.get("role")
@@ -75,7 +82,7 @@ def role_aliases(value: dict[str, Any], file_format: str) -> Iterator[Change]:
                 yield Change("C030", f'{at}: rename role "{role}" to "{target}"', _setter(m, "role", target))
 
 
-def system_to_developer(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def system_to_developer(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """R020: in a reinforcement (RFT) file, ``system`` messages become ``developer`` messages."""
     if file_format != formats.REINFORCEMENT or not isinstance(value.get("messages"), list):
         return
@@ -84,24 +91,51 @@ def system_to_developer(value: dict[str, Any], file_format: str) -> Iterator[Cha
             yield Change("R020", f'/messages/{i}: rename role "system" to "developer"', _setter(m, "role", "developer"))
 
 
-def arguments_as_strings(value: dict[str, Any], file_format: str) -> Iterator[Change]:
-    """C140: tool-call (and legacy function-call) ``arguments`` given as an object become its JSON text."""
+def arguments_as_strings(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
+    """C140: tool-call (and legacy function-call) ``arguments`` given as an object become its JSON text.
+
+    The string holds the object as the user wrote it (``text``, the record's JSON text): its numbers keep their
+    literals (``1.10``, ``1e400``, which parsing would make ``1.1`` and ``Infinity``), its strings their
+    escapes. Without ``text``, or when the object's text cannot be found, it is offered only for an object without
+    floats (``json.dumps`` writes those exactly as they read).
+    """
     for at, m in _messages(value):
         calls = m.get("tool_calls")
         for j, call in enumerate(calls if isinstance(calls, list) else ()):
             fn = call.get("function") if isinstance(call, dict) else None
             if isinstance(fn, dict) and isinstance(fn.get("arguments"), dict):
-                text = json.dumps(fn["arguments"], ensure_ascii=False)
-                yield Change("C140", f"{at}/tool_calls/{j}/function/arguments: write the object as a JSON string",
-                             _setter(fn, "arguments", text))
+                where = f"{at}/tool_calls/{j}/function/arguments"
+                written = _as_written(fn["arguments"], where, text)
+                if written is not None:
+                    yield Change("C140", f"{where}: write the object as a JSON string", _setter(fn, "arguments", written))
         fc = m.get("function_call")
         if isinstance(fc, dict) and isinstance(fc.get("arguments"), dict):
-            text = json.dumps(fc["arguments"], ensure_ascii=False)
-            yield Change("C140", f"{at}/function_call/arguments: write the object as a JSON string",
-                         _setter(fc, "arguments", text))
+            where = f"{at}/function_call/arguments"
+            written = _as_written(fc["arguments"], where, text)
+            if written is not None:
+                yield Change("C140", f"{where}: write the object as a JSON string", _setter(fc, "arguments", written))
 
 
-def tool_text_parts(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def _as_written(obj: dict[str, Any], pointer: str, text: str | None) -> str | None:
+    """The JSON text of ``obj`` (at ``pointer`` in the record ``text``) as written, on one line; None when it cannot
+    be had without changing a value."""
+    found = None if text is None else splice.text_at(text, pointers.split(pointer))
+    if found is not None:
+        return splice.one_line(found, (", ", ": ")) if _CONTROL.search(found) else found
+    if _has_float(obj):
+        return None  # a float's literal (1.10, 1e400) is known only from the text
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return isinstance(value, float)
+
+
+def tool_text_parts(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """C080: a tool message whose content is an array of text parts gets one string (parts joined by a newline)."""
     for at, m in _messages(value):
         content = m.get("content")
@@ -113,7 +147,7 @@ def tool_text_parts(value: dict[str, Any], file_format: str) -> Iterator[Change]
             yield Change("C080", f"{at}/content: write the tool result as {how}", _setter(m, "content", text))
 
 
-def weights_as_integers(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def weights_as_integers(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """C101: an assistant weight written ``false``/``true`` or ``0.0``/``1.0`` becomes the integer it means.
 
     Only weights that mean 0 or 1 (:func:`toolkit.records.weight_value`) are rewritten, so what
@@ -139,14 +173,14 @@ def _renamer(record: dict[str, Any], old: str, new: str) -> Callable[[], None]:
     return do
 
 
-def preference_key_names(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def preference_key_names(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """P010: ``preferred_completion``/``non_preferred_completion`` become ``*_output`` (key order kept)."""
     for old, new in formats.OLD_PREFERENCE_OUTPUTS.items():
         if old in value and new not in value:
             yield Change("P010", f'rename "{old}" to "{new}"', _renamer(value, old, new))
 
 
-def developer_to_system(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def developer_to_system(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """C031: in a supervised chat file, ``developer`` messages become ``system`` messages.
 
     Only there: the supervised chat schema has no ``developer`` role, while reinforcement (RFT)
@@ -166,7 +200,7 @@ def _boolean(flag: Any) -> bool | None:
     return None
 
 
-def parallel_calls_boolean(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def parallel_calls_boolean(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """C170: ``"parallel_tool_calls": "false"`` (a string) becomes the boolean ``false``."""
     target = _boolean(value.get("parallel_tool_calls"))
     if file_format == formats.CHAT and target is not None:
@@ -174,7 +208,7 @@ def parallel_calls_boolean(value: dict[str, Any], file_format: str) -> Iterator[
                      _setter(value, "parallel_tool_calls", target))
 
 
-def strict_boolean(value: dict[str, Any], file_format: str) -> Iterator[Change]:
+def strict_boolean(value: dict[str, Any], file_format: str, text: str | None) -> Iterator[Change]:
     """C160: a tool definition's ``"strict": "true"`` (a string) becomes the boolean, when that is what C160 reports."""
     from .rules.tool_definitions import _tool_problem  # the rule's own check: fix only what it reports
 
@@ -196,7 +230,7 @@ def strict_boolean(value: dict[str, Any], file_format: str) -> Iterator[Change]:
 # UTF-8, NaN, a lone surrogate): no repair is offered for it, by lint ("[*]") or by fix
 UNREWRITABLE = frozenset({"F014", "F015", "F016", "F030"})
 
-REPAIRS: dict[str, Callable[[dict[str, Any], str], Iterator[Change]]] = {
+REPAIRS: dict[str, Callable[[dict[str, Any], str, str | None], Iterator[Change]]] = {
     "P010": preference_key_names,
     "C030": role_aliases,
     "C031": developer_to_system,

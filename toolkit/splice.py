@@ -120,6 +120,24 @@ def one_line(text: str, separators: tuple[str, str]) -> str | None:
         return None
 
 
+def text_at(text: str, path: list[str]) -> str | None:
+    """The text of the value at ``path`` (keys, and indexes as text: :func:`toolkit.pointers.split`) inside
+    ``text`` (one JSON value), as written; None when ``text`` is not JSON or has no value there. A repeated key
+    names its last copy (the one a parser keeps)."""
+    try:
+        node = _scan(text, _skip(text, 0))
+    except (ValueError, RecursionError):
+        return None
+    for token in path:
+        if node.kind == "{" and token in node.keys:
+            node = node.items[len(node.keys) - 1 - node.keys[::-1].index(token)]
+        elif node.kind == "[" and token.isdigit() and int(token) < len(node.items):
+            node = node.items[int(token)]
+        else:
+            return None
+    return text[node.start:node.end]
+
+
 def elements(text: str) -> list[str] | None:
     """The text of each element of the JSON array ``text``, as written; None when ``text`` is not one."""
     try:

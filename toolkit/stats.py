@@ -10,7 +10,8 @@ vision guide's formula, :mod:`toolkit.imagedata`) and the rejected answer of a p
 (billed: the cost is over the tokens of the training file; not trained on).
 *Billed* tokens are every token of every example, counted up to the model's context
 (longer examples are truncated), per epoch. *Trained* tokens are the ones the model learns
-from: assistant turns without ``weight: 0``. The file is streamed: worker processes parse
+from: assistant turns without ``weight: 0``, counted after that cut (it takes them first: the
+answer is at the end; :func:`toolkit.file_tokens.trained_within`). The file is streamed: worker processes parse
 and tokenize it chunk by chunk (:mod:`toolkit.file_tokens`), so memory stays flat and the time
 stays close to tiktoken's own on all cores.
 """
@@ -270,7 +271,8 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
         codes.update(rows[1::file_tokens.ROW])
         messages.extend(rows[2::file_tokens.ROW])
         toks.extend(rows[3::file_tokens.ROW])
-        trained.extend(rows[4::file_tokens.ROW])
+        trained.extend(file_tokens.trained_within(rows[k + 3], rows[k + 4], context)
+                       for k in range(0, len(rows), file_tokens.ROW))
         assumed_images += sum(rows[5::file_tokens.ROW])
         for k in range(3, len(rows), file_tokens.ROW):
             if rows[k] > context:

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from .target_args import CONFIG_HELP, add_target_args
 if TYPE_CHECKING:
     from ..config import Settings
     from ..engine import Linter
+    from ..results import LintResult
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -135,6 +137,20 @@ class _Linters:
         return self.by_config[key]
 
 
+def unused_grader(result: LintResult, method_of: Callable[[str], str | None]) -> None:
+    """Say on stderr which training files --grader does not apply to: a grader is for reinforcement fine-tuning
+    only, so their grader rules stay quiet (``method_of``: the method given for a file, or None)."""
+    from .. import formats
+
+    for f in result.files:
+        if f.role == "validation" or f.format not in formats.FORMAT_METHOD:
+            continue
+        method = method_of(f.path) or formats.FORMAT_METHOD[f.format]
+        if method != "reinforcement":
+            print(f"tunesmith: {f.path}: --grader applies only to reinforcement fine-tuning; this file is {f.format} "
+                  f"({method} fine-tuning), so the grader was not checked", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..engine import expand_paths
     from ..reporters import report
@@ -171,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
         runs = [(linters.of(p)[0], linters.of(p)[1].lint_many([p])) for p in paths]
         result = LintResult.combined([r for _, r in runs])
         code = max(r.exit_code(strict=bool(s.strict)) for s, r in runs)  # each file under its own --strict
+    if args.grader:
+        unused_grader(result, lambda path: (settings if stdin else linters.of(path)[0]).method)
     with output_stream(args.output) as stream:
         color = args.color == "always" or (args.color == "auto" and stream.isatty() and not os.environ.get("NO_COLOR"))
         report(result, args.output_format, stream, color=color)

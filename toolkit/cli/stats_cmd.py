@@ -107,8 +107,9 @@ def write_text(s: Stats, out: TextIO) -> None:
         out.write(f"tokens: {s.total_tokens:,} (prompts; in RFT the model is trained on its own sampled answers)\n")
     else:
         share = f" ({s.trained_tokens / s.total_tokens:.0%} of all tokens)" if s.total_tokens else ""
+        cut = ", after the cut of examples over the context" if s.over_limit else "; every token is billed"
         out.write(f"tokens: {s.total_tokens:,}; trained on: {s.trained_tokens:,}{share} "
-                  "(assistant turns with weight 1; every token is billed)\n")
+                  f"(assistant turns with weight 1{cut})\n")
     if s.over_limit:
         where = ", ".join(f"line {line} by {over:,}" for line, over in s.over_lines)
         exceed = plural(s.over_limit, "example exceeds", "examples exceed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from decimal import Decimal
 from typing import Any
 
 from .. import catalog
@@ -77,20 +78,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _method(args: argparse.Namespace) -> str:
-    """The method given, else the one the options or the file's first record imply."""
+    """The method given, else the one the options imply, else the file's: its format as lint detects it (an RFT
+    file is reinforcement, as lint checks it)."""
     if args.method:
         return str(args.method)
     if args.grader:
         return "reinforcement"
     if args.beta is not None:
         return "dpo"
-    from .. import formats
-    from ..reader import JsonlReader, Record
+    import itertools
 
-    for item in JsonlReader(args.training):
-        if isinstance(item, Record):
-            return "dpo" if formats.detect(item.value) == formats.PREFERENCE else "supervised"
-    return "supervised"
+    from .. import formats
+    from ..reader import ArrayElement, JsonlReader, Record
+
+    items = (i for i in JsonlReader(args.training) if not isinstance(i, ArrayElement))  # as the linter reads ahead
+    head = itertools.islice(items, formats.LOOKAHEAD)
+    return formats.method_of(formats.decide_values(i.value for i in head if isinstance(i, Record)))
 
 
 def build_spec(args: argparse.Namespace) -> Any:
@@ -149,6 +152,16 @@ def describe_upload(up: Any) -> str:
             f"{up.via}{parts}{resumed})")
 
 
+def above(estimate: float, limit: float) -> tuple[str, str]:
+    """An estimate and the --max-cost it is above, in dollars: the limit with the digits it was given (``0.001``,
+    not ``0.00``; at least cents), the estimate in cents, or with more digits until it reads above the limit."""
+    limit_shown = f"{limit:,.{max(2, -int(Decimal(repr(limit)).as_tuple().exponent))}f}"
+    digits = 2
+    while float(f"{estimate:.{digits}f}") <= limit and digits < 12:
+        digits += 1
+    return f"{estimate:,.{digits}f}", limit_shown
+
+
 def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
     """Show the estimated cost; False when --max-cost or the user's answer says no. A file without one example
     is an error (:class:`toolkit.stats.NoExamples`, exit 1), even with --force: there is nothing to train on."""
@@ -177,8 +190,8 @@ def cost_gate(args: argparse.Namespace, spec: Any, conn: Any, err: Any) -> bool:
             raise UsageError(f"--max-cost {args.max_cost:g}: the cost of this job cannot be estimated; "
                              "remove --max-cost to train anyway")
         if est.usd > args.max_cost:
-            print(f"refusing to create the job: the estimate ${est.usd:,.2f} is above --max-cost "
-                  f"${args.max_cost:,.2f}", file=err)
+            estimate, limit = above(est.usd, args.max_cost)
+            print(f"refusing to create the job: the estimate ${estimate} is above --max-cost ${limit}", file=err)
             return False
     if args.yes or args.dry_run or not (sys.stdin.isatty() and err.isatty()):
         return True

@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ class ConvertResult:
     to_format: str | None
     encoding: str | None = None  # what a CSV or TSV source was read as (a Python codec name)
     table: tabular.Mapped | None = None  # a table's column mapping (guessed or from --map)
+    dropped: dict[str, int] = field(default_factory=dict)  # source keys (--from tables: columns) in no record: in how
+    # many items (rows) each had a value
 
 
 class Problems:
@@ -50,6 +53,7 @@ class Problems:
         self.source = source
         self.messages: list[str] = []
         self.count = 0
+        self.dropped: Counter[str] = Counter()  # not errors: keys (columns) of the source no record holds
 
     def add(self, where: str, message: str) -> None:
         self.count += 1
@@ -211,7 +215,8 @@ def iter_records_from(source: str | os.PathLike[str], from_format: str, problems
     if encoding is not None:
         raise UsageError(f"--encoding goes with --from csv or tsv; {from_format} is JSON, which is UTF-8 by its "
                          "standard")
-    yield from _converted(src, lambda item, say: trainers.READERS[from_format](item, system, say), problems)
+    yield from _converted(src, lambda item, say: trainers.READERS[from_format](item, system, say), problems,
+                          trainers.READ_KEYS[from_format])
 
 
 def records_from(source: str | os.PathLike[str], from_format: str, *, mapping: Mapping[str, str] | None = None,
@@ -233,10 +238,13 @@ def iter_records_to(source: str | os.PathLike[str], to_format: str, problems: Pr
 
 
 def _converted(src: str, convert: Callable[[Any, Callable[[str], None]], dict[str, Any] | None],
-               problems: Problems) -> Iterator[dict[str, Any]]:
+               problems: Problems, read: frozenset[str] | None = None) -> Iterator[dict[str, Any]]:
     """Each item of ``src`` through ``convert``; what it cannot convert, or what would not be valid JSON,
-    goes to ``problems`` under the item's place."""
+    goes to ``problems`` under the item's place. The keys of an item outside ``read`` (the reader's) are counted
+    in ``problems.dropped``."""
     for where, item in read_items(src):
+        if read is not None and isinstance(item, dict):
+            problems.dropped.update(k for k in item if k not in read)
         out = convert(item, functools.partial(problems.add, where))
         if out is None:
             continue
@@ -302,4 +310,4 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
         assert to_format is not None  # exactly one of the two formats was given (checked above)
         items = iter_records_to(src, to_format, problems)
         n = write_records(dst, _checked(items, problems), as_array=dst.lower().endswith(".json"))
-    return ConvertResult(src, dst, n, from_format, to_format, encoding, table)
+    return ConvertResult(src, dst, n, from_format, to_format, encoding, table, dict(problems.dropped))

@@ -5,7 +5,8 @@ Columns map to record fields: ``system``, ``user``, ``assistant`` for chat examp
 columns mapped to one field are joined with a blank line, in the order given. Without a
 mapping, columns named like a field (or ``prompt``/``question``/``instruction`` -> user,
 ``response``/``answer``/``completion``/``output`` -> assistant, ``chosen``/``rejected``) are
-used. Cells are read as text exactly as written (``NA`` stays ``NA``). Rows are numbered as a
+used. Cells are read as text exactly as written (``NA`` stays ``NA``); an XLSX cell as the sheet shows it
+(a date ``2024-03-01``, a boolean ``TRUE``: :func:`_as_in_sheet`). Rows are numbered as a
 spreadsheet shows them: the header is row 1. CSV and TSV files are read as UTF-8 unless an encoding
 is given (:mod:`toolkit.text_encoding`: a file that is not UTF-8 stops with its line and column).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +41,8 @@ JOIN = "\n\n"
 
 
 class Report(Protocol):
+    dropped: Counter[str]  # columns no record holds: in how many rows each has a value
+
     def add(self, where: str, message: str) -> None: ...
 
 
@@ -97,8 +101,8 @@ def read_table(path: str, fmt: str, encoding: str | None = None) -> pd.DataFrame
     try:
         if fmt in TEXT_FORMATS:
             return pd.read_csv(io.StringIO(text), sep="\t" if fmt == "tsv" else ",", dtype=str, keep_default_na=False)
-        if fmt == "xlsx":
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        if fmt == "xlsx":  # typed cells, each written as the sheet shows it (dtype=str writes 2024-03-01 00:00:00)
+            return pd.read_excel(path, dtype=object, keep_default_na=False).map(_as_in_sheet)
         return pd.read_parquet(path)
     except pd.errors.ParserError as exc:  # a ValueError: first
         said = str(exc).strip()
@@ -155,6 +159,25 @@ def _separator_hint(columns: list[str]) -> str:
                                      "commas: save it as CSV with commas (or as TSV with tabs and use --from tsv)")
 
 
+def _as_in_sheet(value: Any) -> str:
+    """An XLSX cell's value as the sheet shows it: a date without a time as ``2024-03-01`` (with one,
+    ``2024-03-01 14:30``, seconds only when there are some), a time as ``09:05``, a boolean as ``TRUE`` /
+    ``FALSE`` (Excel's words), a whole number without ``.0``; text as written."""
+    import datetime as dt
+
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's bool too
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes" if not value.second and not value.microsecond else "auto")
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes" if not value.second and not value.microsecond else "auto")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return _cell(value)
+
+
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -175,10 +198,12 @@ def records(path: str, fmt: str, mapping: Mapping[str, str], system: str | None,
     by_field: dict[str, list[str]] = {}
     for column, target in mapping.items():
         by_field.setdefault(target, []).append(column)
+    unused = [c for c in columns if c not in mapping]
     first_row = 1 if fmt == "parquet" else 2
     out = []
     for i, row in enumerate(table.itertuples(index=False, name=None)):
         cells = dict(zip(columns, row))
+        problems.dropped.update(c for c in unused if _cell(cells[c]).strip())
         text = {f: JOIN.join(t for c in cols if (t := _cell(cells[c]))) for f, cols in by_field.items()}
         where = f"row {i + first_row}"
         empty = [f for f, t in text.items() if f != "system" and not t.strip()]

@@ -315,6 +315,16 @@ READERS: dict[str, Callable[[Any, str | None, Report], dict[str, Any] | None]] =
     "sharegpt": read_sharegpt, "alpaca": read_alpaca, "ms-swift": read_ms_swift, "trl-messages": read_trl_messages,
     "trl-preference": read_trl_preference,
 }
+# the keys of an item each reader converts (or refuses with an error); any other key is not in the records, and
+# convert says which (ConvertResult.dropped)
+READ_KEYS: dict[str, frozenset[str]] = {
+    "sharegpt": frozenset({"conversations", "messages", "system", "tools", "chosen", "rejected", "images", "videos",
+                           "audios"}),
+    "alpaca": frozenset({"instruction", "input", "output", "system", "history", "chosen", "rejected"}),
+    "ms-swift": frozenset({"query", "input", "response", "system", "history"}),
+    "trl-messages": frozenset({"messages", "prompt", "completion", *TOOL_KEYS}),
+    "trl-preference": frozenset({"prompt", "chosen", "rejected"}),
+}
 
 
 # -- writers -------------------------------------------------------------------------------

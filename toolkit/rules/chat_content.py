@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .. import jsonpos
+from .. import formats, jsonpos
 from ..diagnostics import Fix, Severity
 from ..reader import Record
 from ..records import is_trained
@@ -152,7 +152,7 @@ class _SystemPrompts:
         msgs = messages_of(rec.value)
         if not msgs or not rec.example:
             return
-        if any(isinstance(m, dict) and m.get("role") == "system" for m in msgs):
+        if has_role(msgs, "system", formats.CHAT):  # "System" counts: C030 reports the alias (as C131 and C110 do)
             self.with_system += 1
             return
         self.without += 1

@@ -207,7 +207,8 @@ collector(FOREIGN, rules=("F092",))(_ForeignCollector)
            source="F-09")
 def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """The records are in the format of another fine-tuning tool: ShareGPT (`conversations` of
-    `{"from": "human"|"gpt", "value": ...}` turns, as FastChat and LLaMA-Factory use), Alpaca
+    `{"from": "human"|"gpt", "value": ...}` turns, as FastChat and LLaMA-Factory use), Hugging Face
+    conversations (`conversations` of `role`/`content` messages, where OpenAI needs `messages`), Alpaca
     (`instruction`, `input`, `output`), ms-swift (`query`, `response`, `history`) or TRL
     (`prompt`/`chosen`/`rejected`, or `prompt`/`completion` message lists). OpenAI and Azure
     OpenAI accept only their own formats (chat `messages`, DPO `input`, `preferred_output`,

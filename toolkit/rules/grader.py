@@ -66,6 +66,13 @@ def templates(grader: Any) -> Iterator[str]:
             yield from _TEMPLATE.findall(value)
 
 
+def graded(ctx: Context) -> bool:
+    """Whether the grader config (``--grader``) applies: one is given and the job is reinforcement fine-tuning
+    (the method said, or the RFT file's). Any other file trains without a grader: the grader rules stay quiet and
+    ``tunesmith lint`` says the grader was not checked."""
+    return ctx.grader is not None and ctx.method == "reinforcement"
+
+
 def item_refs(config: Any) -> tuple[tuple[str, ...], ...]:
     """The row paths the grader reads: ``{{ item.a.b }}`` gives ``("a", "b")``."""
     if _cache.config is not config:
@@ -82,7 +89,7 @@ def unresolved_grader_reference(rec: Record, ctx: Context) -> Iterator[Finding]:
     `{{ item.a.b }}` a nested one. When a row lacks the key, grading that sample fails and
     training logs `invalid_variable_error_mean` (RFT guide, "Training errors"). Checked only when a
     grader config is given (`--grader FILE`). Add the key to every row, or fix the template."""
-    if ctx.grader is None:
+    if not graded(ctx):
         return
     for path in item_refs(ctx.grader):
         value: Any = rec.value
@@ -107,7 +114,7 @@ def output_json_without_response_format(summary: FileSummary, ctx: Context) -> I
     `json_schema` (graders guide); otherwise the grader sees nothing. Put the response format next
     to the grader in the config: `{"grader": {...}, "response_format": {"type": "json_schema",
     ...}}`, or grade `{{ sample.output_text }}`."""
-    if ctx.grader is None:
+    if not graded(ctx):
         return
     grader, response_format = grader_parts(ctx.grader)
     if not any(t.startswith("sample.output_json") for t in templates(grader)):
@@ -132,7 +139,7 @@ def invalid_grader(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     model grader uses is R081's (a warning).
     Evidence: documented (https://platform.openai.com/docs/guides/graders, the OpenAPI grader schemas
     in https://github.com/openai/openai-openapi)."""
-    if ctx.grader is None:
+    if not graded(ctx):
         return
     grader, _ = grader_parts(ctx.grader)
     for problem in grader_problems(grader, ctx.provider.grader_models):
@@ -151,7 +158,7 @@ def unknown_grader_model(summary: FileSummary, ctx: Context) -> Iterator[Finding
     warning: the lists lag behind the services. Check the name, or validate the grader with the
     API's `/fine_tuning/alpha/graders/validate`.
     Evidence: documented (the lists), observed (the Azure demo's alias worked)."""
-    if ctx.grader is None or not ctx.provider.grader_models:
+    if not graded(ctx) or not ctx.provider.grader_models:
         return
     grader, _ = grader_parts(ctx.grader)
     allowed = ctx.provider.grader_models

@@ -96,7 +96,8 @@ def _function_problem(fn: Any, at: str, who: str) -> Finding | None:
 def tool_arguments_not_json(rec: Record, ctx: Context) -> Iterator[Finding]:
     """`arguments` is a string that holds the call's arguments as a JSON object, e.g.
     `"{\\"city\\": \\"Paris\\"}"`. A string that does not parse (single quotes, a truncated
-    object, plain text) teaches the model to emit calls no program can read. Write it with
+    object, plain text, `NaN` or `Infinity`, which strict parsers refuse: F014) teaches the model to emit calls no
+    program can read. Write it with
     `json.dumps(args)`."""
     if not hints.of(rec).arguments:
         return
@@ -114,10 +115,22 @@ def tool_arguments_not_json(rec: Record, ctx: Context) -> Iterator[Finding]:
                     yield Finding(at, f"{label(i, m)} call arguments {problem}; write them with json.dumps")
 
 
+class _NotJson(ValueError):
+    pass
+
+
+def _not_json(literal: str) -> Any:
+    raise _NotJson(f"{literal} is not a JSON value; use a number, a string or null")
+
+
 def _json_problem(text: str) -> str | None:
+    """What keeps ``text`` from being a JSON object as a strict parser reads it (NaN and Infinity, which Python's
+    json accepts, are not JSON: F014), or None."""
     try:
-        parsed = json.loads(text)
+        parsed = json.loads(text, parse_constant=_not_json)
     except ValueError as exc:
+        if isinstance(exc, _NotJson):
+            return f"are not valid JSON ({exc})"
         if isinstance(exc, json.JSONDecodeError):
             return f"are not valid JSON ({exc.msg} at character {exc.pos + 1})"
         return f"cannot be read ({str(exc).split(';')[0]})"  # e.g. an integer of over 4,300 digits
