@@ -34,11 +34,10 @@ def missing_validation_file(train: FileSummary, validation: FileSummary | None, 
     """Reinforcement fine-tuning requires a validation (test) file next to the training file
     (OpenAI: "You need file IDs for both your test and training data files"; Azure: "Both a
     training and a validation dataset must be provided"). Pass it with `--validation FILE`; it
-    holds at most 1,000 examples on OpenAI. Checked whenever the method is reinforcement, said
-    (`--method reinforcement`) or detected from the file, as `tunesmith train` refuses the job
-    then; a file whose name says it is a validation set (`rft_val.jsonl`, `test.jsonl`...) is
-    not flagged."""
-    if validation is None and train.role == "train" and ctx.method == "reinforcement":
+    holds at most 1,000 examples on OpenAI. Checked when you say you are preparing an RFT job
+    (`--method reinforcement`), so a training file linted on its own (pre-commit) is not
+    flagged."""
+    if validation is None and train.role == "train" and ctx.method == "reinforcement" and ctx.method_explicit:
         yield Finding(None, "reinforcement fine-tuning needs a validation file as well as the training file: "
                       "pass it with --validation FILE (a few hundred held-out examples)")
 
