@@ -109,7 +109,8 @@ def check_paths(args: argparse.Namespace) -> None:
         raise UsageError("- (standard input) goes alone; lint files and standard input in separate runs")
     if "-" in args.paths and args.fix:
         raise UsageError("--fix rewrites files; it cannot fix standard input")
-    check_output(args.output, [*args.paths, args.validation])
+    check_output(args.output, [*args.paths, args.validation], [("the grader", args.grader),
+                                                                ("the configuration", args.config)])
 
 
 class _Linters:
@@ -147,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
     settings, linter = linters.of(None if stdin else args.paths[0])  # every configuration is checked before work
     for path in paths:
         linters.of(path)
+    check_output(args.output, paths, [("the configuration", str(c)) for c in linters.config_of_folder.values() if c])
     if args.fix:
         from ..fix import apply, enabled_rules
 
