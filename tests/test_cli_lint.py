@@ -59,6 +59,15 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "nope.jsonl: no such file" in err and "Traceback" not in err
 
 
+def test_a_missing_file_among_others_is_named_and_the_others_are_linted(good: Path, bad: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["lint", "--format", "json", str(good), str(good.parent / "nope.jsonl"), str(bad)])
+    out, err = capsys.readouterr()
+    assert code == 2  # an unreadable path, whatever the other files hold
+    assert [Path(f["path"]).name for f in json.loads(out)["files"]] == ["good.jsonl", "bad.jsonl"]
+    assert "nope.jsonl: no such file" in err and "Traceback" not in err
+
+
 def test_empty_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", str(tmp_path)]) == 2
     assert "is a folder without .jsonl files" in capsys.readouterr().err

@@ -168,11 +168,21 @@ def run(args: argparse.Namespace) -> int:
         result = linter.result_of([linter.lint_stream(stdin(), name="<stdin>")])
         code = result.exit_code(strict=bool(settings.strict))
     else:
-        for p in paths:
-            check_input(p)
-        runs = [(linters.of(p)[0], linters.of(p)[1].lint_many([p])) for p in paths]
+        readable = []
+        for p in paths:  # a file that cannot be read is named, the others are linted all the same (as ruff's E902)
+            try:
+                check_input(p)
+            except InputError as exc:
+                print(f"tunesmith: error: {exc}", file=sys.stderr)
+            else:
+                readable.append(p)
+        if not readable:
+            return 2  # nothing to report on: the errors above say why
+        runs = [(linters.of(p)[0], linters.of(p)[1].lint_many([p])) for p in readable]
         result = LintResult.combined([r for _, r in runs])
         code = max(r.exit_code(strict=bool(s.strict)) for s, r in runs)  # each file under its own --strict
+        if len(readable) < len(paths):
+            code = 2  # an unreadable path
     with output_stream(args.output) as stream:
         color = args.color == "always" or (args.color == "auto" and stream.isatty() and not os.environ.get("NO_COLOR"))
         report(result, args.output_format, stream, color=color)
