@@ -85,6 +85,18 @@ def test_folder_means_its_jsonl_files(tmp_path: Path, capsys: pytest.CaptureFixt
     assert [Path(f["path"]).relative_to(tmp_path).as_posix() for f in doc["files"]] == ["a.jsonl", "sub/b.jsonl"]
 
 
+def test_folder_takes_upper_case_extensions_and_names_a_dangling_link(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "a.jsonl", GOOD)
+    write(tmp_path / "C.JSONL", GOOD, b"{broken\n")
+    (tmp_path / "broken.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    code = main(["lint", "--format", "json", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 2  # the dangling link is an unreadable path, named; the others are linted
+    assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["C.JSONL", "a.jsonl"]
+    assert "broken.jsonl: is a symbolic link to" in err and "gone.jsonl, which does not exist" in err
+
+
 def test_usage_error_exits_2(good: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", str(good), "--format", "yaml"]) == 2
     assert main(["lint", str(good), "--select", "Z999"]) == 2

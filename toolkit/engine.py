@@ -51,14 +51,18 @@ class RulePlan:
 
 
 def expand_paths(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
-    """The files to lint: each path itself, or for a folder its ``*.jsonl`` files (sorted, hidden ones left out)."""
+    """The files to lint: each path itself, or for a folder its ``*.jsonl`` files (sorted, hidden ones left out).
+
+    The extension is matched in any case (``C.JSONL``); a symlink that leads nowhere is kept, for the command to
+    say so (it is not silently skipped)."""
     out: list[str] = []
     for p in (os.fspath(path) for path in paths):
         if not os.path.isdir(p):
             out.append(p)
             continue
-        found = sorted(str(f) for f in Path(p).rglob("*.jsonl")
-                       if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        found = sorted(str(f) for f in Path(p).rglob("*")
+                       if f.suffix.lower() == ".jsonl" and (f.is_file() or (f.is_symlink() and not f.exists()))
+                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
         if not found:
             raise InputError(f"{p}: is a folder without .jsonl files; pass the files to check")
         out.extend(found)
