@@ -98,6 +98,16 @@ def test_lint_says_how_many_problems_fix_write_fixes(tmp_path, capsys, key, prov
         assert fixable == (7 if provider == "azure" else 8) and "1 more found while fixing (C101" in out.out
 
 
+def test_lint_counts_fixable_problems_beyond_the_listing_cap(tmp_path, capsys):
+    # 1,500 role aliases: lint lists 1,000 of them (MAX_PER_RULE) but says all 1,500 are fixable, as fix does
+    record = {"messages": [{"role": "human", "content": "q"}, ASSISTANT]}
+    path = put(tmp_path, line(record) * 1500, "data.jsonl")
+    main(["lint", str(path), "--select", "C030"])
+    assert "[*] 1,500 fixable with `tunesmith fix --write`." in capsys.readouterr().out
+    main(["fix", str(path), "--select", "C030"])
+    assert "1,500 problems can be fixed" in capsys.readouterr().err
+
+
 # role aliases on records fix cannot write again without loss (a duplicate key, invalid UTF-8, NaN, a lone
 # surrogate), and one it can
 UNREWRITABLE = (b'{"messages": [{"role": "human", "content": "x", "content": "y"}, {"role": "assistant", "content": "a"}]}\n'
