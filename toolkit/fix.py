@@ -34,8 +34,8 @@ from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, 
 if TYPE_CHECKING:
     from .config import Settings
 
-LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
-RULES = (*LINE_RULES, *repairs.REPAIRS)
+LINE_RULES = repairs.LINE_REPAIRS
+RULES = repairs.FIXABLE
 
 
 @dataclass(frozen=True)

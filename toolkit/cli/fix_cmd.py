@@ -27,9 +27,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        description="Safe mechanical repairs, each named by the rule it fixes: F011 array -> one "
                                    "record per line, F012 pretty-printed record -> one line, F020 blank lines, F031 "
                                    f"BOM (F032: add one for {asking()} with --add-bom), F033 CRLF -> LF, P010 old "
-                                   "preference key names, C030 role aliases (human, gpt, User...), R020 system -> "
-                                   "developer in RFT files, C140 arguments objects -> JSON strings, C080 tool "
-                                   "results as text parts -> one string. Content text is never changed. Without "
+                                   "preference key names, C030 role aliases (human, gpt, User...), C031 developer "
+                                   "-> system in chat files, R020 system -> developer in RFT files, C140 arguments "
+                                   "objects -> JSON strings, C080 tool results as text parts -> one string, C160 "
+                                   "and C170 \"true\"/\"false\" strings -> booleans, C101 weights 1.0/true -> 1. "
+                                   "Content text is never changed. Without "
                                    "--diff or --write the fixes are listed; exit 1 when there is something to fix.")
     p.add_argument("paths", nargs="+", metavar="FILE",
                    help="JSONL files (- reads standard input, and a named pipe is read, for the list or --diff)")

@@ -49,8 +49,7 @@ def bom_missing(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
                       "though files without it are accepted in practice: add one only if an upload is refused")
 
 
-@file_rule("F033", "crlf-line-endings", I, "lines end with CRLF (Windows line endings)", source="F-02",
-           fixable=True)
+@file_rule("F033", "crlf-line-endings", I, "lines end with CRLF (Windows line endings)", source="F-02")
 def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Some lines end with `\\r\\n`. JSON parsers treat the `\\r` as whitespace, so the records
     are read correctly, but tools that split on `\\n` keep the `\\r`, and mixed endings make diffs
