@@ -495,3 +495,16 @@ def test_one_list_of_fixable_rules_everywhere(capsys):
     paragraph = readme[readme.index("**fix** repairs only"):readme.index("Untouched lines stay byte-identical")]
     for code in fix.RULES:
         assert code in help_text and code in paragraph, code
+
+
+def test_fix_says_when_the_configuration_turns_a_selected_rule_off(tmp_path, capsys, monkeypatch):
+    # ignore = ["F0"] turns F033 off: `fix --select F033` says so (and how to fix it anyway) instead of nothing
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.tunesmith]\nignore = ["F0"]\n', "utf-8")
+    data = line({"messages": [USER, ASSISTANT]}).replace("\n", "\r\n")
+    path = put(tmp_path, data, "m.jsonl")
+    assert main(["fix", "m.jsonl", "--select", "F033"]) == 0
+    err = capsys.readouterr().err
+    assert 'm.jsonl: F033 is turned off by ignore = ["F0"] in [tool.tunesmith] of' in err and "pyproject.toml" in err
+    assert "--config" in err and path.read_bytes() == data.encode()
+    assert main(["fix", "m.jsonl"]) == 0 and capsys.readouterr().err == ""  # not asked for by name: nothing to say

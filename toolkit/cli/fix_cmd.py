@@ -81,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         rules = fix.enabled_rules(project, None if path == inputs.STDIN else path, rules_of(args.select))
         if args.add_bom and "F032" not in rules and "F032" in (rules_of(args.select) or fix.RULES):
             rules.append("F032")  # asked for by its flag, whatever the config selects
+        left_out = [code for code in rules_of(args.select) or () if code not in rules]
+        for note in fix.turned_off(project, None if path == inputs.STDIN else path, left_out):
+            print(f"{inputs.shown(path)}: {note}", file=sys.stderr)  # asked for by name: never silently skipped
         opts = {"provider": project.provider, "add_bom": args.add_bom, "rules": rules, "method": project.method}
         source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
         name = inputs.shown(path)
