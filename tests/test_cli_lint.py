@@ -76,6 +76,15 @@ def test_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "nope.jsonl: no such file" in err and "Traceback" not in err
 
 
+def test_a_missing_file_among_others_is_named_and_the_others_are_linted(good: Path, bad: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["lint", "--format", "json", str(good), str(good.parent / "nope.jsonl"), str(bad)])
+    out, err = capsys.readouterr()
+    assert code == 2  # an unreadable path, whatever the other files hold
+    assert [Path(f["path"]).name for f in json.loads(out)["files"]] == ["good.jsonl", "bad.jsonl"]
+    assert "nope.jsonl: no such file" in err and "Traceback" not in err
+
+
 def test_empty_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint", str(tmp_path)]) == 2
     assert "is a folder without .jsonl files" in capsys.readouterr().err
@@ -118,6 +127,18 @@ def test_a_folder_with_symbolic_link_loops_says_what_it_skips(tmp_path: Path, ca
     said: list[str] = []
     assert expand_paths([data], warn=said.append) == [str(data / "a.jsonl"), str(data / "again" / "b.jsonl")]
     assert len(said) == 4 and all(line in err for line in said)  # the library says what the CLI prints
+
+
+def test_folder_takes_upper_case_extensions_and_names_a_dangling_link(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "a.jsonl", GOOD)
+    write(tmp_path / "C.JSONL", GOOD, b"{broken\n")
+    (tmp_path / "broken.jsonl").symlink_to(tmp_path / "gone.jsonl")
+    code = main(["lint", "--format", "json", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 1  # C.JSONL's broken line; the dangling link is named and skipped, the others are linted
+    assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["C.JSONL", "a.jsonl"]
+    assert "broken.jsonl: a symbolic link to" in err and "gone.jsonl, which does not exist; skipped" in err
 
 
 def test_usage_error_exits_2(good: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,6 +37,49 @@ def test_output_onto_an_input_is_a_usage_error_and_the_data_stays(tmp_path, caps
     assert src.read_bytes() == DATA
 
 
+@pytest.mark.parametrize("case", ["grader", "config", "found config", "hard link", "dot slash", "in the folder",
+                                  "stats config", "convert config", "compare file"])
+def test_output_onto_any_other_input_is_refused_too(tmp_path, capsys, monkeypatch, case):
+    # the grader, the configuration (given or found) and a file of a linted folder are inputs as much as the data
+    monkeypatch.chdir(tmp_path)
+    src = data(tmp_path)
+    grader = tmp_path / "g.json"
+    grader.write_text('{"type": "string_check"}', "utf-8")
+    config = tmp_path / "pyproject.toml"
+    config.write_text("[tool.tunesmith]\nignore = []\n", "utf-8")
+    table = tmp_path / "in.csv"
+    table.write_text("q,a\nhi,yo\n", "utf-8")
+    argv, victim = {
+        "grader": (["lint", str(src), "--grader", str(grader), "-o", str(grader)], grader),
+        "config": (["lint", str(src), "--config", str(config), "-o", str(config)], config),
+        "found config": (["lint", str(src), "-o", "pyproject.toml"], config),
+        "hard link": (["lint", str(src), "--grader", "g.json", "-o", "alias.json"], grader),
+        "dot slash": (["lint", "data.jsonl", "--config", "./pyproject.toml", "-o", "pyproject.toml"], config),
+        "in the folder": (["lint", ".", "-o", "data.jsonl"], src),
+        "stats config": (["stats", str(src), "-o", "./pyproject.toml"], config),
+        "convert config": (["convert", str(table), "pyproject.toml", "--from", "csv", "--map", "q=user", "--map",
+                            "a=assistant", "--force"], config),
+        "compare file": (["compare", "--base", "a", "--tuned", "b", "--file", str(src), "-o", str(src)], src),
+    }[case]
+    if case == "hard link":
+        os.link(grader, tmp_path / "alias.json")
+    before = victim.read_bytes()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "that is the" in err and "choose another file" in err, err
+    assert victim.read_bytes() == before
+
+
+def test_convert_and_split_refuse_a_hard_link_to_their_input(tmp_path, capsys):
+    src = data(tmp_path)
+    os.link(src, tmp_path / "copy.jsonl")
+    assert main(["convert", str(src), str(tmp_path / "copy.jsonl"), "--to", "sharegpt", "--force"]) == 2
+    os.link(src, tmp_path / "data_train.jsonl")
+    assert main(["split", str(src), "--force"]) == 2
+    assert "is the input file" in capsys.readouterr().err
+    assert src.read_bytes() == DATA
+
+
 def test_report_file_is_written_whole_with_usual_permissions(tmp_path):
     src = data(tmp_path)
     old = os.umask(0o022)

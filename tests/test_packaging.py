@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import os
 import re
@@ -20,6 +21,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
 # What only the extras install: the core commands must run with every one of them unimportable.
 HEAVY = sorted({*EXTRA_OF_MODULE, "datasketch", "scipy", "jsonschema", "hypothesis"})
 SAMPLE = str(ROOT / "samples" / "elle_broken.jsonl")
+GOOD = str(ROOT / "samples" / "elle_single_turn.jsonl")
 
 
 def run_blocked(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -96,6 +98,11 @@ def test_core_commands_run_without_any_extra(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("argv", "extra"), [
     (["jobs", "list"], "train"),
+    (["train", GOOD, "--model", "gpt-4.1-mini-2025-04-14", "--dry-run"], "train"),
+    (["train", GOOD, "--model", "gpt-4.1-mini-2025-04-14", "--yes"], "train"),
+    (["chat", "gpt-4.1-mini", "hello"], "train"),
+    (["files", "list"], "train"),
+    (["compare", "--base", "a", "--tuned", "b", "--file", GOOD], "train"),
     (["convert", "{csv}", "{out}", "--from", "csv", "--map", "q=user", "--map", "a=assistant"], "data"),
 ])
 def test_a_command_that_needs_an_extra_names_it(argv: list[str], extra: str, tmp_path: Path) -> None:
@@ -105,6 +112,36 @@ def test_a_command_that_needs_an_extra_names_it(argv: list[str], extra: str, tmp
                                    "TUNESMITH_HOME": str(tmp_path)})
     assert proc.returncode == 2, proc.stderr
     assert f"pip install 'tunesmith[{extra}]'" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def _third_party_imports() -> dict[str, str]:
+    """Every module outside the standard library that toolkit/ imports (toolkit/local aside: it checks the local
+    extra itself), with a file that imports it."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "toolkit").rglob("*.py")):
+        if "local" in path.relative_to(ROOT / "toolkit").parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else []
+            for name in names:
+                top = name.partition(".")[0]
+                if top not in sys.stdlib_module_names and top != "toolkit":
+                    found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_module_we_import_is_core_or_named_by_its_extra() -> None:
+    # A module that an extra's package only brings along (the openai SDK's httpx2) is still ours to declare:
+    # else a core install meets it as a bare ModuleNotFoundError instead of "install tunesmith[train]".
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    providers = importlib.metadata.packages_distributions()
+    core = {norm(re.findall(r"^[A-Za-z0-9_.-]+", r)[0]) for r in PYPROJECT["project"]["dependencies"]}
+    for module, where in _third_party_imports().items():
+        dists = {norm(d) for d in providers.get(module, [])}
+        assert dists & core or module in EXTRA_OF_MODULE, f"{where} imports {module}: neither core nor in EXTRA_OF_MODULE"
 
 
 def test_missing_extra_is_read_from_messages_too() -> None:

@@ -14,16 +14,38 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .errors import InputError, os_problem
+from .errors import InputError, UsageError, os_problem
 
 
 class Discard(Exception):
     """Raise inside :func:`atomic_writer` to drop what was written and leave the target untouched."""
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` are one file: the same inode (a hard link, a symlink, ``./x`` and ``x``), or for a path
+    that does not exist yet the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def refuse_inputs(output: str | os.PathLike[str], inputs: Iterable[tuple[str, str | os.PathLike[str] | None]],
+                  option: str = "-o") -> None:
+    """Refuse an output that is (or resolves to) one of the command's inputs: writing it would destroy them.
+
+    ``inputs``: ``(what, path)`` pairs, e.g. ``("the input file", "train.jsonl")``, ``("the grader", "g.json")``,
+    ``("the configuration", "pyproject.toml")``; a None path or ``-`` (standard input) is skipped.
+    """
+    for what, path in inputs:
+        if path is not None and os.fspath(path) not in ("", "-") and same_file(output, path):
+            raise UsageError(f"{option} {os.fspath(output)}: that is {what} {os.fspath(path)}; writing there would "
+                             "replace it: choose another file")
 
 
 def resolve_target(path: str | os.PathLike[str]) -> Path:

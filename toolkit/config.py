@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -71,15 +72,20 @@ class Settings:
 
     def enabled(self, rule: Rule, path: str | None = None) -> bool:
         """Whether ``rule`` runs (for ``path``, honouring per-file ignores)."""
+        return self.turned_off_by(rule, path) is None
+
+    def turned_off_by(self, rule: Rule, path: str | None = None) -> str | None:
+        """The setting that turns ``rule`` off (for ``path``), as written in ``[tool.tunesmith]``: ``ignore =
+        ["F0"]``, ``select = ["C"]`` or ``per-file-ignores "data/*" = ["F033"]``; None when the rule runs."""
         if not any(_matches(sel, rule) for sel in self.select):
-            return False
-        if any(_matches(sel, rule) for sel in self.ignore):
-            return False
+            return f"select = {json.dumps(list(self.select))}"
+        if ignored := [sel for sel in self.ignore if _matches(sel, rule)]:
+            return f"ignore = {json.dumps(ignored)}"
         if path is not None:
             for pattern, codes in self.per_file_ignores.items():
-                if _path_matches(path, pattern, self.root) and any(_matches(c, rule) for c in codes):
-                    return False
-        return True
+                if _path_matches(path, pattern, self.root) and (hit := [c for c in codes if _matches(c, rule)]):
+                    return f"per-file-ignores {json.dumps(pattern)} = {json.dumps(hit)}"
+        return None
 
     @property
     def root(self) -> Path | None:

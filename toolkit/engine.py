@@ -344,6 +344,7 @@ class Linter:
         result.diagnostics.extend(extra.diagnostics)
         result.diagnostics.sort(key=Diagnostic.sort_key)
         result.hidden.update(extra.hidden)
+        result.hidden_fixable += extra.hidden_fixable
 
     # -- diagnostics ---------------------------------------------------------------------
 

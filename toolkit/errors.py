@@ -28,8 +28,8 @@ class InputError(ToolkitError):
 # the two in step): the extra that brings each.
 EXTRA_OF_MODULE = {
     "pandas": "data", "openpyxl": "data", "pyarrow": "data",
-    "openai": "train", "platformdirs": "train", "PIL": "train",
-    "streamlit": "app",
+    "openai": "train", "httpx2": "train", "platformdirs": "train", "PIL": "train",
+    "streamlit": "app", "altair": "app",
 }
 
 

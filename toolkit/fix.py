@@ -34,8 +34,8 @@ from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, 
 if TYPE_CHECKING:
     from .config import Settings
 
-LINE_RULES = ("F011", "F012", "F020", "F031", "F032", "F033")
-RULES = (*LINE_RULES, *repairs.REPAIRS)
+LINE_RULES = repairs.LINE_REPAIRS
+RULES = repairs.FIXABLE
 
 
 @dataclass(frozen=True)
@@ -456,6 +456,22 @@ def enabled_rules(settings: Settings, path: str | None = None, rules: Iterable[s
     load_all()
     chosen = list(RULES) if rules is None else [r.strip().upper() for r in rules]
     return [code for code in chosen if code not in REGISTERED or settings.enabled(REGISTERED[code], path)]
+
+
+def turned_off(settings: Settings, path: str | None, rules: Iterable[str]) -> list[str]:
+    """Why each fix of ``rules`` that :func:`enabled_rules` leaves out is off: ``F033 is turned off by ignore =
+    ["F0"] in pyproject.toml``, one line each, for a command to say (never a silent "nothing to fix")."""
+    from .rules import RULES as REGISTERED
+    from .rules import load_all
+
+    load_all()
+    where = f"[tool.tunesmith] of {settings.config_path}" if settings.config_path else "the configuration"
+    out = []
+    for code in (r.strip().upper() for r in rules):
+        if code in REGISTERED and (setting := settings.turned_off_by(REGISTERED[code], path)):
+            out.append(f"{code} is turned off by {setting} in {where}: not fixed (lint does not report it "
+                       f"either); take {code} out of that setting, or pass --config with another file, to fix it")
+    return out
 
 
 def _check(path: str) -> None:

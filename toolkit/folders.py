@@ -1,4 +1,5 @@
-"""The ``*.jsonl`` files below a folder, following symbolic links without ever looping, and saying what is left out.
+"""The ``*.jsonl`` files below a folder (the extension in any case: ``C.JSONL``), following symbolic links
+without ever looping, and saying what is left out.
 
 >>> jsonl_files("data", warn=print)  # doctest: +SKIP
 ['data/train.jsonl', 'data/more/val.jsonl']
@@ -46,7 +47,7 @@ def jsonl_files(folder: str, warn: Warn) -> list[str]:
             kept.append(name)
         dirs[:] = kept
         for name in sorted(names):
-            if name.startswith(".") or not name.endswith(".jsonl"):
+            if name.startswith(".") or not name.lower().endswith(".jsonl"):
                 continue
             path = os.path.join(root, name)
             if os.path.isfile(path):

@@ -8,6 +8,7 @@ Memory stays flat: one line (or one bounded multi-line span) at a time.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -357,6 +358,8 @@ def check_input(path: str | os.PathLike[str], *, twice: str | None = None) -> os
     try:
         st = os.stat(spath)
     except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.islink(spath):
+            raise InputError(f"{spath}: is a symbolic link to {os.readlink(spath)}, which does not exist") from None
         raise os_problem(spath, exc, "cannot read") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{spath}: is a folder; pass a .jsonl file")

@@ -242,6 +242,13 @@ REPAIRS: dict[str, Callable[[dict[str, Any], str, str | None], Iterator[Change]]
     "C101": weights_as_integers,
 }
 
+# Repaired on the file's lines and bytes by toolkit.fix (an array, a pretty-printed record, blank lines, the BOM,
+# CRLF), before the record repairs above.
+LINE_REPAIRS = ("F011", "F012", "F020", "F031", "F032", "F033")
+# Every rule `tunesmith fix` repairs: the one list behind the registry's ``fixable``, fix's --select and messages,
+# and the README (a test keeps its prose in step).
+FIXABLE = (*LINE_REPAIRS, *REPAIRS)
+
 
 # -- unsafe: re-reading bytes that are not UTF-8 (F030) ---------------------------------------------------------
 

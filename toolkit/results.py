@@ -29,6 +29,12 @@ class FileResult:
     model: str | None = None  # the model whose limits applied (the method's catalog default if none was given)
     hidden: Counter[Severity] = field(default_factory=Counter)
     examples: int | None = None
+    hidden_fixable: int = 0  # of the findings not listed, those a safe fix repairs
+
+    @property
+    def fixable(self) -> int:
+        """The findings a safe fix repairs (``tunesmith fix`` counts the same problems), listed or not."""
+        return sum(d.fix is not None and d.fix.safe for d in self.diagnostics) + self.hidden_fixable
 
     @property
     def example_count(self) -> int:
@@ -54,15 +60,16 @@ class Findings:
         self.cap = cap
         self.shown: list[Diagnostic] = []
         self.per_rule: Counter[str] = Counter()
-        self.more: dict[str, tuple[Diagnostic, int]] = {}
+        self.more: dict[str, tuple[Diagnostic, int, int]] = {}  # rule -> (first not listed, how many, fixable)
 
-    def add(self, d: Diagnostic) -> None:
+    def add(self, d: Diagnostic, fixable: bool | None = None) -> None:
         self.per_rule[d.rule] += 1
         if self.per_rule[d.rule] <= self.cap:
             self.shown.append(d)
         else:
-            first, n = self.more.get(d.rule, (d, 0))
-            self.more[d.rule] = (first, n + 1)
+            first, n, k = self.more.get(d.rule, (d, 0, 0))
+            safe = d.fix is not None and d.fix.safe if fixable is None else fixable
+            self.more[d.rule] = (first, n + 1, k + safe)
 
     def extend(self, diags: Iterable[Diagnostic]) -> None:
         for d in diags:
@@ -70,18 +77,19 @@ class Findings:
 
     def merge(self, other: Findings) -> None:
         self.extend(other.shown)
-        for first, n in other.more.values():
-            for _ in range(n):  # counted one by one: each may still fit under this collection's cap
-                self.add(first)
+        for first, n, k in other.more.values():
+            for i in range(n):  # counted one by one: each may still fit under this collection's cap
+                self.add(first, fixable=i < k)
 
     def close(self, result: FileResult) -> None:
         """Put the collected diagnostics (sorted, plus one "and N more" per capped rule) into ``result``."""
         out = self.shown
-        for rule, (first, n) in sorted(self.more.items()):
+        for rule, (first, n, k) in sorted(self.more.items()):
             out.append(Diagnostic(first.path, None, None, None, rule, first.name, first.severity,
                                   f"and {plural(n, f'more {rule} finding')} in this file, not listed (only the first "
                                   f"{self.cap:,} of each rule are)"))
             result.hidden[first.severity] += n - 1  # the line above counts for one
+            result.hidden_fixable += k  # the line above repairs nothing itself
         out.sort(key=Diagnostic.sort_key)
         result.diagnostics = out
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import catalog, formats
-from .atomic import atomic_writer
+from .atomic import atomic_writer, same_file
 from .dedup import NearDuplicates
 from .errors import InputError, UsageError
 from .plural import plural
@@ -213,7 +213,7 @@ def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 
     for t in targets.values():
         if t.exists() and not overwrite:
             raise UsageError(f"{t} exists; remove it or pass --force to overwrite it")
-        if t.resolve() == src.resolve():
+        if same_file(t, src):  # a symlink or a hard link to the input too
             raise UsageError(f"{t} is the input file; choose another output folder")
     counts = {TRAIN: 0, VALIDATION: 0}
     with atomic_writer(targets[TRAIN]) as train, atomic_writer(targets[VALIDATION]) as val, open(src, "rb") as fh:

@@ -36,10 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import UsageError
     from ..training.compare import compare, load_prompts
     from ..training.compare_report import render
+    from .output import check_output
     from .training_opts import connect, guarded
 
     if args.limit is not None and args.limit < 1:
         raise UsageError(f"--limit must be at least 1, not {args.limit}")
+    check_output(args.output, [args.file])
     if args.output and not Path(args.output).resolve().parent.is_dir():
         raise UsageError(f"--output {args.output}: the folder does not exist")
     prompts = load_prompts(args.file, limit=args.limit)

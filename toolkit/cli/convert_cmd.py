@@ -39,11 +39,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..atomic import refuse_inputs
     from ..convert import TABLES, convert, parse_mapping
     from ..text_encoding import label
-    from .target_args import settings
+    from .target_args import config_of, settings
 
     linting = settings(args, args.output)  # a bad [tool.tunesmith] stops the command before anything is written
+    config_file = config_of(args, args.output)
+    if config_file is not None:
+        refuse_inputs(args.output, [("the configuration", config_file)], "OUT")
     with inputs.regular_file(args.source) as source:  # a format may be read twice (JSONL or one array?): a pipe is copied
         result = convert(source, args.output, from_format=args.from_format, to_format=args.to_format,
                          mapping=parse_mapping(args.map), system=args.system, encoding=args.encoding,

@@ -27,9 +27,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                        description="Safe mechanical repairs, each named by the rule it fixes: F011 array -> one "
                                    "record per line, F012 pretty-printed record -> one line, F020 blank lines, F031 "
                                    f"BOM (F032: add one for {asking()} with --add-bom), F033 CRLF -> LF, P010 old "
-                                   "preference key names, C030 role aliases (human, gpt, User...), R020 system -> "
-                                   "developer in RFT files, C140 arguments objects -> JSON strings, C080 tool "
-                                   "results as text parts -> one string. Content text is never changed. Without "
+                                   "preference key names, C030 role aliases (human, gpt, User...), C031 developer "
+                                   "-> system in chat files, R020 system -> developer in RFT files, C140 arguments "
+                                   "objects -> JSON strings, C080 tool results as text parts -> one string, C160 "
+                                   "and C170 \"true\"/\"false\" strings -> booleans, C101 weights 1.0/true -> 1. "
+                                   "Content text is never changed. Without "
                                    "--diff or --write the fixes are listed; exit 1 when there is something to fix.")
     p.add_argument("paths", nargs="+", metavar="FILE",
                    help="JSONL files (- reads standard input, and a named pipe is read, for the list or --diff)")
@@ -79,6 +81,9 @@ def run(args: argparse.Namespace) -> int:
         rules = fix.enabled_rules(project, None if path == inputs.STDIN else path, rules_of(args.select))
         if args.add_bom and "F032" not in rules and "F032" in (rules_of(args.select) or fix.RULES):
             rules.append("F032")  # asked for by its flag, whatever the config selects
+        left_out = [code for code in rules_of(args.select) or () if code not in rules]
+        for note in fix.turned_off(project, None if path == inputs.STDIN else path, left_out):
+            print(f"{inputs.shown(path)}: {note}", file=sys.stderr)  # asked for by name: never silently skipped
         opts = {"provider": project.provider, "add_bom": args.add_bom, "rules": rules, "method": project.method}
         source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
         name = inputs.shown(path)

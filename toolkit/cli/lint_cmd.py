@@ -111,7 +111,8 @@ def check_paths(args: argparse.Namespace) -> None:
         raise UsageError("- (standard input) goes alone; lint files and standard input in separate runs")
     if "-" in args.paths and args.fix:
         raise UsageError("--fix rewrites files; it cannot fix standard input")
-    check_output(args.output, [*args.paths, args.validation])
+    check_output(args.output, [*args.paths, args.validation], [("the grader", args.grader),
+                                                                ("the configuration", args.config)])
 
 
 class _Linters:
@@ -163,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     settings, linter = linters.of(None if stdin else args.paths[0])  # every configuration is checked before work
     for path in paths:
         linters.of(path)
+    check_output(args.output, paths, [("the configuration", str(c)) for c in linters.config_of_folder.values() if c])
     if args.fix:
         from ..fix import apply, enabled_rules
 
@@ -182,11 +184,21 @@ def run(args: argparse.Namespace) -> int:
         result = linter.result_of([linter.lint_stream(stdin(), name="<stdin>")])
         code = result.exit_code(strict=bool(settings.strict))
     else:
-        for p in paths:
-            check_input(p)
-        runs = [(linters.of(p)[0], linters.of(p)[1].lint_many([p])) for p in paths]
+        readable = []
+        for p in paths:  # a file that cannot be read is named, the others are linted all the same (as ruff's E902)
+            try:
+                check_input(p)
+            except InputError as exc:
+                print(f"tunesmith: error: {exc}", file=sys.stderr)
+            else:
+                readable.append(p)
+        if not readable:
+            return 2  # nothing to report on: the errors above say why
+        runs = [(linters.of(p)[0], linters.of(p)[1].lint_many([p])) for p in readable]
         result = LintResult.combined([r for _, r in runs])
         code = max(r.exit_code(strict=bool(s.strict)) for s, r in runs)  # each file under its own --strict
+        if len(readable) < len(paths):
+            code = 2  # an unreadable path
     if args.grader:
         unused_grader(result, lambda path: (settings if stdin else linters.of(path)[0]).method)
     with output_stream(args.output) as stream:

@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from ..atomic import atomic_text_writer
+from ..atomic import atomic_text_writer, refuse_inputs
 from ..errors import UsageError
 
 
-def _same(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
-def check_output(output: str | None, inputs: Iterable[str | None]) -> None:
-    """Refuse an output path that is (or resolves to) one of the inputs: writing it would destroy the data."""
+def check_output(output: str | None, inputs: Iterable[str | None],
+                 others: Iterable[tuple[str, str | None]] = ()) -> None:
+    """Refuse an output path that is (or resolves to) one of the inputs (the data files, and ``others``: the grader,
+    the configuration... as ``(what, path)``): writing it would destroy them."""
     if output is None:
         return
     if not output.strip():
         raise UsageError("-o/--output: the file name is empty")
-    for path in inputs:
-        if path and path != "-" and _same(output, path):
-            raise UsageError(f"-o {output}: that is the input file {path}; writing the report there would "
-                             "replace your data: choose another file")
+    refuse_inputs(output, [*(("the input file", path) for path in inputs), *others], "-o")
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from ..errors import UsageError
 from ..plural import plural
 from . import inputs
 from .output import check_output, output_stream
-from .target_args import add_target_args, settings
+from .target_args import add_target_args, config_of, settings
 
 if TYPE_CHECKING:
     from ..stats import Distribution, Stats
@@ -40,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.epochs is not None and not 1 <= args.epochs <= 50:
         raise UsageError(f"--epochs {args.epochs}: the API accepts 1 to 50 epochs")
-    check_output(args.output, [args.path])
+    config_file = config_of(args, args.path)
+    check_output(args.output, [args.path], [("the configuration", str(config_file) if config_file else None)])
     config = settings(args, args.path)
     target, max_line = config.target, config.max_line_bytes  # max-line-mb: a longer line is no example, as in lint
     if args.output_format == "csv":  # the counts, then lint: the input is read twice

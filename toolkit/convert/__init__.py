@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_writer
+from ..atomic import atomic_writer, same_file
 from ..errors import InputError, UsageError, os_problem
 from ..text_encoding import decode_text
 from . import tabular, trainers
@@ -283,7 +283,7 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
         raise UsageError("give exactly one of --from (into Tunesmith JSONL) or --to (out of it)")
     if not Path(src).is_file():
         raise InputError(f"{src}: no such file")
-    if Path(dst).exists() and Path(dst).resolve() == Path(src).resolve():
+    if Path(dst).exists() and same_file(dst, src):  # a symlink or a hard link to the input too
         raise UsageError(f"{dst} is the input file; write the result to another file")
     if Path(dst).exists() and not overwrite:
         raise UsageError(f"{dst} exists; remove it or pass --force to overwrite it")

@@ -56,6 +56,6 @@ def report(result: LintResult, stream: TextIO, *, color: bool = False) -> None:
     for d in result.diagnostics:
         stream.write(format_diagnostic(d, color=color) + "\n")
     stream.write(summary_line(result) + "\n")
-    fixable = sum(1 for d in result.diagnostics if d.fix is not None and d.fix.safe)
+    fixable = sum(f.fixable for f in result.files)  # listed or not: the problems `tunesmith fix` counts
     if fixable:
-        stream.write(f"[*] {fixable} fixable with `tunesmith fix --write`.\n")
+        stream.write(f"[*] {fixable:,} fixable with `tunesmith fix --write`.\n")

@@ -50,7 +50,7 @@ def _blank(content: Any) -> bool:
 
 
 @record_rule("C080", "tool-content-parts", E, "tool message content is an array of parts",
-             formats=MESSAGES, fixable=True, source="C-08")
+             formats=MESSAGES, source="C-08")
 def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
     """The result of a tool call should be one string. A `tool` message whose content is an array
     of text parts was rejected by the fine-tuning validator: "message 3, key "content": Input
@@ -72,7 +72,7 @@ def tool_content_parts(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 
 @record_rule("C101", "invalid-weight", E, "assistant weight is not the integer 0 or 1",
-             formats=MESSAGES, fixable=True, source="C-10")
+             formats=MESSAGES, source="C-10")
 def invalid_weight(rec: Record, ctx: Context) -> Iterator[Finding]:
     """"The allowed values for weight are currently 0 or 1": 0 skips the message in training, 1
     (the default) trains on it. Fractions such as 0.5 are not supported; whether floats (`1.0`),

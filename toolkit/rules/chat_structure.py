@@ -148,7 +148,7 @@ def _role_hint(role: Any, allowed: tuple[str, ...], chat: bool) -> str:
 
 
 @record_rule("C031", "developer-role-in-chat", E, "developer role in a supervised chat example",
-             formats=CHAT, structural=True, fixable=True, source="C-03", evidence="inferred")
+             formats=CHAT, structural=True, source="C-03", evidence="inferred")
 def developer_role_in_chat(rec: Record, ctx: Context) -> Iterator[Finding]:
     """The `developer` role exists only in the reinforcement (RFT) format; the supervised chat
     schema has no `developer` message. Use `system` for supervised and preference training, or

@@ -49,8 +49,7 @@ def bom_missing(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
                       "though files without it are accepted in practice: add one only if an upload is refused")
 
 
-@file_rule("F033", "crlf-line-endings", I, "lines end with CRLF (Windows line endings)", source="F-02",
-           fixable=True)
+@file_rule("F033", "crlf-line-endings", I, "lines end with CRLF (Windows line endings)", source="F-02")
 def crlf_line_endings(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Some lines end with `\\r\\n`. JSON parsers treat the `\\r` as whitespace, so the records
     are read correctly, but tools that split on `\\n` keep the `\\r`, and mixed endings make diffs
@@ -219,7 +218,7 @@ def other_trainer_format(summary: FileSummary, ctx: Context) -> Iterator[Finding
     command that rewrites it; its records are not checked one by one. When most of a file is
     OpenAI format, its few foreign records are reported line by line instead. A JSON array of such
     records (on one line or over many, judged by its first element) is reported here too, instead of
-    F011: split into lines it would still be in the other format, so `tunesmith fix` leaves it alone and
+    F011: split into lines it would still be in the other format, so `tunesmith fix --write` leaves it alone and
     `tunesmith convert` reads the array as it is.
     Evidence: documented (the formats the OpenAI and Azure fine-tuning guides accept) and observed
     (the server's "Unexpected file format" error)."""

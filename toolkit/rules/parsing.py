@@ -16,12 +16,12 @@ reader_rule("F011", "top-level-array", E, "line is a JSON array, not one record"
     JSONL holds one JSON object per line. A file written as one JSON array `[{...}, {...}]` (on one
     line or pretty-printed) is rejected: "Expected file to have JSONL format, where every line is a
     JSON dictionary". Write each element on its own line; `tunesmith fix --write` does it.
-    """, source="F-01", fixable=True)
+    """, source="F-01")
 reader_rule("F012", "multi-line-record", E, "one JSON record is spread over several lines", """
     A pretty-printed record (`json.dump(..., indent=2)`) spans many lines; each of them fails to
     parse on its own, so the server rejects the file. Tunesmith reports the span once and checks the
     joined record. `tunesmith fix --write` joins it into one line.
-    """, source="F-01", fixable=True)
+    """, source="F-01")
 reader_rule("F013", "record-not-object", E, "line is JSON but not an object", """
     Each line must be a JSON object (`{...}`); a string, number, `null` or `true` is rejected with
     "Line N is not a dictionary".
@@ -51,7 +51,7 @@ reader_rule("F018", "line-too-long", E, "line is longer than any record a provid
 reader_rule("F020", "blank-line", W, "blank line", """
     Blank or whitespace-only lines are not records. Whether the server skips them is unconfirmed;
     the Cookbook's loader crashes on them. Remove them; `tunesmith fix --write` does it.
-    """, source="F-02", fixable=True)
+    """, source="F-02")
 reader_rule("F030", "invalid-utf8", E, "line is not valid UTF-8", """
     Fine-tuning files must be UTF-8. A byte that is not valid UTF-8 (often Latin-1 or Windows-1252
     text such as `0xE9` for "é") makes the file unreadable to the server. Only the line with the

@@ -26,7 +26,7 @@ def _outputs(value: Any) -> Iterator[tuple[str, list[Any]]]:
 
 
 @record_rule("P010", "missing-preference-keys", E, "preference record lacks input, preferred_output or "
-             "non_preferred_output", formats=PREFERENCE, structural=True, fixable=True, source="P-01")
+             "non_preferred_output", formats=PREFERENCE, structural=True, source="P-01")
 def missing_preference_keys(rec: Record, ctx: Context) -> Iterator[Finding]:
     """A DPO record has three keys: `input` (an object with a non-empty `messages` array),
     `preferred_output` and `non_preferred_output`. Older versions of the API spec named the

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..catalog import Provider
 from ..diagnostics import Fix, Severity
+from ..repairs import FIXABLE
 from .evidence import Evidence
 from .evidence import of as evidence_of
 
@@ -44,10 +45,14 @@ class Rule:
     formats: tuple[str, ...] = FORMATS
     structural: bool = False
     providers: tuple[str, ...] = ()  # () = every provider; else the validators (catalog ``validator``) it is for
-    fixable: bool = False
     check: Callable[..., Iterable[Finding]] | None = field(default=None, compare=False)
     evidence: str = ""  # documented, observed or inferred, when it differs from the topic's (see .evidence)
     links: tuple[str, ...] = ()  # public sources of this rule besides the topic's
+
+    @property
+    def fixable(self) -> bool:
+        """Whether `tunesmith fix` repairs the rule's findings (:data:`toolkit.repairs.FIXABLE`)."""
+        return self.code in FIXABLE
 
     @property
     def summary(self) -> str:

@@ -33,7 +33,7 @@ def missing_reinforcement_messages(rec: Record, ctx: Context) -> Iterator[Findin
 
 
 @record_rule("R020", "system-role-in-reinforcement", E, "system message in an RFT record",
-             formats=REINFORCEMENT, structural=True, fixable=True, source="R-02")
+             formats=REINFORCEMENT, structural=True, source="R-02")
 def system_role_in_reinforcement(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Reinforcement fine-tuning takes `developer`, `user`, `assistant` and `tool` messages; there
     is no `system` role (the RFT schema omits it; Azure: "system messages aren't supported").

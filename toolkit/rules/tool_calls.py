@@ -23,7 +23,7 @@ _FUNCTION_KEYS = frozenset({"name", "arguments"})
 
 
 @record_rule("C140", "invalid-tool-call", E, "tool call or function call has the wrong shape",
-             formats=MESSAGES, structural=True, fixable=True, source="C-14")
+             formats=MESSAGES, structural=True, source="C-14")
 def invalid_tool_call(rec: Record, ctx: Context) -> Iterator[Finding]:
     """Each entry of an assistant's `tool_calls` is `{"id": str, "type": "function", "function":
     {"name": str, "arguments": str}}`, all required; a legacy `function_call` is `{"name": str,
