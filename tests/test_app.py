@@ -422,6 +422,16 @@ def test_statistics_page(workspace: Path) -> None:
     assert {m.label: m.value for m in at.metric}["Epochs"] == "2"
 
 
+def test_statistics_says_what_lint_says_about_the_model(workspace: Path) -> None:
+    """`tunesmith stats` names a shut-down model in lint's words (M010); the Statistics page said nothing."""
+    at = opened("elle_multi_turn.jsonl")
+    at.selectbox(key="ws_model").set_value("gpt-4.1-nano-2025-04-14")
+    at = page(run(at), "statistics")
+    said = stats.compute(SAMPLES / "elle_multi_turn.jsonl", model="gpt-4.1-nano-2025-04-14").model_findings
+    assert [f["rule"] for f in said] == ["M010"]
+    assert f"M010: {said[0]['message']}" in texts(at.error)
+
+
 def test_statistics_and_train_say_the_billed_tokens_as_stats_and_train_do(workspace: Path) -> None:
     """The Statistics page said "7,973 charged tokens", the Train page "7,973 billed tokens over 7 epoch(s)", and
     `stats` "charged: 1,139 x 7 = 7,973 training tokens" for what `train` calls billed tokens."""

@@ -224,9 +224,14 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
         raise no_examples(data.name, bad.count)
     if result.formats.get(UNKNOWN) == result.examples:
         raise no_format(data.name, result.examples)
-    result.model_findings = [{"rule": code, "severity": severity.value, "message": message}
-                             for code, severity, message in about_model(provider, model, file_format)]
+    result.model_findings = model_findings(provider, model, file_format)
     return result
+
+
+def model_findings(provider: str, model: str | None, file_format: str) -> list[dict[str, str]]:
+    """What lint's model rules say about training ``file_format`` on ``model`` (None: the provider's default)."""
+    return [{"rule": code, "severity": severity.value, "message": message}
+            for code, severity, message in about_model(provider, model, file_format)]
 
 
 class NoExamples(InputError):

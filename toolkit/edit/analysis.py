@@ -209,8 +209,10 @@ class Analysis:
                 raise UsageError(f"{target.name} counts tokens with {target.encoding}, the editor counted this file "
                                  f"with {counted.encoding} (for {counted.name}): choose {target.name} as the model "
                                  "in the sidebar to see its token counts and cost")
-        return stats.summarise([rows], path=name, file_format=file_format, provider=self.settings.provider,
-                               target=target, encoding=target.encoding, epochs=epochs, unreadable=bad)
+        result = stats.summarise([rows], path=name, file_format=file_format, provider=self.settings.provider,
+                                 target=target, encoding=target.encoding, epochs=epochs, unreadable=bad)
+        result.model_findings = stats.model_findings(self.settings.provider, model or self.settings.model, file_format)
+        return result
 
 
 def analyse(data: bytes, entries: list[Entry], *, name: str, settings: Settings,

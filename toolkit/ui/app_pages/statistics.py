@@ -69,6 +69,8 @@ def statistics_page() -> None:
     except ToolkitError as exc:
         widgets.alert("error", str(exc))
         return
+    for found in s.model_findings:  # what lint's model rules say (shut down, method, unknown model), as stats says it
+        widgets.alert("error" if found["severity"] == "error" else "warning", f"{found['rule']}: {found['message']}")
     chosen = st.number_input("Epochs (0 = auto, as the provider would choose)", min_value=0, max_value=50, step=1,
                              key="st_epochs", persist_state="session")
     epochs = int(chosen) or s.epochs
