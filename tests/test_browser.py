@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from toolkit.sandbox import Sandbox
 
@@ -157,12 +158,26 @@ def _outside(url: str) -> bool:
 # -- driving the page ----------------------------------------------------------------------------
 
 
+IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app !== null && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && document.querySelector('[data-testid="stException"]') === null;
+}"""
+IDLE_POLL_MS = 50  # expect() polls every 500 ms after its first few tries: most of a rerun's wait would be idle
+
+
 def idle(page: Page) -> None:
-    """Connected to the server, the script not running, and no exception box on the page."""
-    app = page.get_by_test_id("stApp")
-    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED")
-    expect(app).to_have_attribute("data-test-script-state", "notRunning")
-    expect(page.get_by_test_id("stException")).to_have_count(0)
+    """Connected to the server, the script not running, and no exception box on the page: the three at one moment
+    (checked one after another, a rerun starting in between passes), polled every IDLE_POLL_MS."""
+    try:
+        page.wait_for_function(IDLE_JS, polling=IDLE_POLL_MS, timeout=WAIT_MS)
+    except PlaywrightTimeoutError:  # say which one failed
+        app = page.get_by_test_id("stApp")
+        expect(page.get_by_test_id("stException")).to_have_count(0, timeout=SHOWN_MS)
+        expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=SHOWN_MS)
+        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=SHOWN_MS)
+        raise
 
 
 def settle(page: Page, lasting: Locator) -> None:

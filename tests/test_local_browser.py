@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser import browser, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401
+from test_browser import browser, choose, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -30,22 +30,16 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_model(tmp_path_factory.mktemp("tiny") / "m", corpus=[SAMPLES / "elle_single_turn.jsonl"])
 
 
-def pick(tab: Page, label: str, option: str) -> None:
-    tab.get_by_role("combobox", name=label).click()
-    tab.get_by_role("option", name=option, exact=True).click()
-    expect(tab.get_by_role("combobox", name=label)).to_have_value(option)
-
-
 def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
         serve: Callable[..., str], page: Page, tiny: Path, tmp_path: Path) -> None:  # noqa: F811
     from toolkit.training.local_registry import Registry
 
     load(page, serve(HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1", TOKENIZERS_PARALLELISM="false"))
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
-    pick(page, "Provider", "local")
+    choose(page, "Provider", "local")
     go_to(page, "Train")
     expect(page.get_by_text("Training and answers run on this machine")).to_be_visible()
-    pick(page, "Base model", "(another model id)")
+    choose(page, "Base model", "(another model id)")
     field = page.get_by_label(re.compile("^Model id"))
     field.fill(str(tiny))
     field.press("Enter")
