@@ -1,7 +1,8 @@
 """Shared pytest set-up: fixture plugins, and one summary line per reason why tests were skipped.
 
 Tests skip only for what a checkout may lack (never under CI=true, where they fail instead):
-``../shared`` (the public corpus and the OpenAI spec), Prism (npm) and Chromium (apt). The summary
+``../shared`` (the public corpus and the OpenAI spec), Prism (npm), Chromium (apt) and the pre-commit hook's
+wheelhouse (pip, for the offline hook install). The summary
 says how many tests each one cost and how to get it, so a green run never hides what it left out.
 """
 
@@ -34,6 +35,8 @@ NEEDS = [
      "put a copy of the shared/ reference folder beside the repository"),
     (re.compile(r"\bPrism\b"), "Prism (Node 20 + npm)", "install Node.js 20 and npm, then run scripts/install-prism"),
     (re.compile(r"\bChromium\b"), "Chromium", "run scripts/install-browser as root (apt-get install chromium)"),
+    (re.compile(r"\bwheelhouse\b"), "the pre-commit hook's wheelhouse (.tools/hook-wheels)",
+     "run scripts/install-hook-wheels (downloads the hook's requirements with pip)"),
 ]
 
 
