@@ -392,3 +392,11 @@ def test_stats_and_lint_name_the_snapshot_an_alias_resolves_to(capsys):
     assert capsys.readouterr().out.rstrip().endswith("(14 examples; openai o4-mini-2025-04-16).")
     assert resolve("openai", "o4-mini").full_name == "o4-mini-2025-04-16"
     assert resolve("openai", "gpt-4.1-mini-2025-04-14").full_name == "gpt-4.1-mini-2025-04-14"
+
+
+def test_stats_says_a_model_cannot_take_the_files_method_without_naming_an_option_it_lacks(capsys):
+    path = str(Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl")
+    main(["stats", path, "--model", "o4-mini-2025-04-16"])
+    out = capsys.readouterr().out
+    assert "M020 error: o4-mini-2025-04-16 cannot be trained with the supervised method on OpenAI;" in out
+    assert "--method" not in out
