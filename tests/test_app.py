@@ -456,6 +456,8 @@ def test_import_a_csv_into_a_new_file(workspace: Path) -> None:
     at.file_uploader(key="imp_file").set_value(("qa.csv", data, "text/csv"))
     run(at)
     assert [s.value for s in at.selectbox if (s.key or "").startswith("imp_col_")] == ["user", "assistant", "(not used)"]
+    assert texts(at.warning) == ['qa.csv: not converted: the column "notes" (2 rows), mapped to no field (choose a '
+                                 'field for it above)']  # as `tunesmith convert` says it
     at.text_input(key="imp_system").set_value(SYSTEM)
     run(at)
     assert at.subheader[0].value == "Preview: 2 examples"
@@ -481,6 +483,16 @@ def test_import_appends_jsonl_to_the_open_dataset(workspace: Path) -> None:
     save(at)
     assert (workspace / "elle_validation.jsonl").read_bytes() == \
         (SAMPLES / "elle_validation.jsonl").read_bytes() + b"\n".join(extra) + b"\n"
+
+
+def test_import_says_what_of_another_trainers_file_it_leaves_out(workspace: Path) -> None:
+    at = page(start(), "importer")
+    item = {"conversations": [{"from": "human", "value": "Hi?"}, {"from": "gpt", "value": "Hello."}], "id": "a1"}
+    at.file_uploader(key="imp_file").set_value(("chats.json", json.dumps([item]).encode(), "application/json"))
+    run(at)
+    assert at.subheader[0].value == "Preview: 1 example"
+    assert texts(at.warning) == ['chats.json: not converted: the field "id" (1 item), with no place in the OpenAI '
+                                 'format']
 
 
 def test_import_reports_bad_rows(workspace: Path) -> None:

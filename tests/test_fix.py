@@ -16,6 +16,7 @@ from toolkit import fix, lint, repairs
 from toolkit.cli.main import main
 from toolkit.errors import InputError, UsageError
 from toolkit.rules import RULES, load_all
+from toolkit.rules.docs import explain, markdown_table
 
 load_all()
 FIXABLE = {code for code, rule in RULES.items() if rule.fixable}
@@ -37,7 +38,7 @@ def line(record: dict, **kw) -> str:
 
 # fixable rules that fix repairs only some findings of (an alias, not an unknown role; a "true" string, not any
 # other value): lint marks those findings [*]
-PARTLY_FIXABLE = {"C030", "C160", "C170"}
+PARTLY_FIXABLE = repairs.PARTLY_FIXABLE
 
 
 def fixable_findings(path: Path, **kw) -> list[tuple[int | None, str]]:
@@ -540,3 +541,41 @@ def test_fix_says_when_the_configuration_turns_a_selected_rule_off(tmp_path, cap
     assert 'm.jsonl: F033 is turned off by ignore = ["F0"] in [tool.tunesmith] of' in err and "pyproject.toml" in err
     assert "--config" in err and path.read_bytes() == data.encode()
     assert main(["fix", "m.jsonl"]) == 0 and capsys.readouterr().err == ""  # not asked for by name: nothing to say
+
+
+# one finding fix cannot repair per partly fixable rule (lint gives it no [*]), and one it can
+UNREPAIRED = {
+    "C030": {"messages": [{"role": "narrator", "content": "a"}, {"role": "assistant", "content": "x"}]},
+    "C101": {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "x", "weight": 0.5}]},
+    "C140": {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "tool_calls": [
+        {"type": "function", "function": {"name": "f", "arguments": "{}"}}]}]},
+    "C170": {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "x"}],
+             "parallel_tool_calls": "yes"},
+    "C160": {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "x"}],
+             "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"},
+                                                         "strict": "maybe"}}]},
+    "C080": {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "tool_calls": [
+        {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": "1", "content": [{"type": "image_url", "image_url": {"url": "http://x"}}]},
+        {"role": "assistant", "content": "ok"}]},
+    "P010": {"input": {"messages": [{"role": "user", "content": "a"}]},
+             "preferred_output": [{"role": "assistant", "content": "x"}]},
+}
+
+
+@pytest.mark.parametrize("code", sorted(UNREPAIRED))
+def test_a_partly_fixable_rule_says_so_and_lint_marks_only_what_fix_repairs(tmp_path, code):
+    assert code in repairs.PARTLY_FIXABLE and RULES[code].fixable
+    path = put(tmp_path, line(UNREPAIRED[code]))
+    found = [d for d in lint(path).diagnostics if d.rule == code]
+    assert found and all(d.fix is None for d in found)
+    fmt = "preference" if code == "P010" else "chat"
+    assert list(repairs.find(UNREPAIRED[code], fmt, rules={code}, text=path.read_text())) == []
+    assert "some findings fixable" in explain(RULES[code]) and f"{code} " in explain(RULES[code])
+    table_row = next(r for r in markdown_table(RULES.values()).splitlines() if f"</a>{code} |" in r)
+    assert "(some findings fixable)" in table_row
+
+
+def test_partly_fixable_rules_are_exactly_those_with_unrepaired_findings():
+    assert set(UNREPAIRED) == repairs.PARTLY_FIXABLE
+    assert "(fixable)" in next(r for r in markdown_table(RULES.values()).splitlines() if "</a>C031 |" in r)

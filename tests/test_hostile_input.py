@@ -249,3 +249,14 @@ def test_a_non_finite_weight_is_one_f014_saying_what_a_weight_is(tmp_path, liter
     assert [(d.rule, d.pointer) for d in found] == [("F014", "/messages/1/weight")]
     assert found[0].message == f"{literal} is not valid JSON; a weight is 0 or 1: use 1 to train on this message " \
                                "or 0 to skip it"
+
+
+@pytest.mark.parametrize("key", ["content", "tool_calls", "function_call"])
+def test_a_non_finite_assistant_content_or_call_is_one_f014_not_also_c050(tmp_path, key):
+    # the reader holds NaN as null; C050 ("neither content nor tool_calls") would be about that null, not the file
+    content = "" if key == "content" else '"content": null, '
+    line = '{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", ' + content + f'"{key}": NaN}}]}}\n'
+    found = [d for d in lint(put(tmp_path, line)).diagnostics if d.line == 1]
+    assert [(d.rule, d.pointer) for d in found] == [("F014", f"/messages/1/{key}")]
+    if key == "content":
+        assert found[0].message == "NaN is not valid JSON; a message's content is text: write it as a string"

@@ -56,6 +56,16 @@ def test_f040_wrong_file_extension(name: str, flagged: bool) -> None:
         assert ".jsonl" in messages(result, "F040")[0]
 
 
+@pytest.mark.parametrize("array", [True, False])
+def test_f040_is_not_said_beside_f092_whose_convert_writes_a_jsonl(tmp_path, array: bool) -> None:
+    rows = [{"conversations": [{"from": "human", "value": f"q{i}"}, {"from": "gpt", "value": "a"}]} for i in range(10)]
+    path = tmp_path / "sharegpt.json"
+    path.write_text(json.dumps(rows) if array else "".join(json.dumps(r) + "\n" for r in rows))
+    found = lint_path(path)
+    assert hits(found, "F092") and not hits(found, "F040")
+    assert "sharegpt.openai.jsonl" in messages(found, "F092")[0]
+
+
 def test_f040_on_a_real_file(tmp_path) -> None:
     path = tmp_path / "data.json"
     path.write_text("\n".join(TEN) + "\n")

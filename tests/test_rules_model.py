@@ -49,7 +49,7 @@ def test_m020_method_not_supported_by_model() -> None:
     result = lint([dpo(i) for i in range(10)], model="gpt-4o-mini-2024-07-18")
     assert hits(result, "M020") == [(None, None)]
     assert messages(result, "M020") == [
-        "gpt-4o-mini-2024-07-18 cannot be trained with --method dpo on OpenAI; models that can: "
+        "gpt-4o-mini-2024-07-18 cannot be trained with the dpo method on OpenAI; models that can: "
         "gpt-4.1-2025-04-14, gpt-4.1-mini-2025-04-14, gpt-4.1-nano-2025-04-14, gpt-4o-2024-08-06"]
     assert hits(lint(TEN, model="o4-mini", method="supervised", today=BEFORE), "M020") == [(None, None)]
     assert hits(lint([dpo(i) for i in range(10)], model="gpt-4.1"), "M020") == []

@@ -382,3 +382,21 @@ def test_stats_says_what_lint_says_about_the_model(tmp_path, capsys, model, code
     assert main(["stats", str(path), "--format", "json", *(["--model", model] if model else [])]) == 0
     assert json.loads(capsys.readouterr().out)["model_findings"] == [
         {"rule": code, "severity": said[0].severity.value, "message": said[0].message}]
+
+
+def test_stats_and_lint_name_the_snapshot_an_alias_resolves_to(capsys):
+    path = str(Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl")
+    main(["stats", path, "--model", "o4-mini"])
+    assert "model: o4-mini-2025-04-16 (openai;" in capsys.readouterr().out
+    main(["lint", path, "--model", "o4-mini"])
+    assert capsys.readouterr().out.rstrip().endswith("(14 examples; openai o4-mini-2025-04-16).")
+    assert resolve("openai", "o4-mini").full_name == "o4-mini-2025-04-16"
+    assert resolve("openai", "gpt-4.1-mini-2025-04-14").full_name == "gpt-4.1-mini-2025-04-14"
+
+
+def test_stats_says_a_model_cannot_take_the_files_method_without_naming_an_option_it_lacks(capsys):
+    path = str(Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl")
+    main(["stats", path, "--model", "o4-mini-2025-04-16"])
+    out = capsys.readouterr().out
+    assert "M020 error: o4-mini-2025-04-16 cannot be trained with the supervised method on OpenAI;" in out
+    assert "--method" not in out

@@ -257,7 +257,11 @@ def test_train_takes_an_rft_file_as_reinforcement_as_lint_does(tmp_path: Path, c
                                                      {"role": "user", "content": f"{i}+3?"}], "answer": "3"}) + "\n"
                             for i in range(20)))
     assert main(["train", str(data), "--model", "o4-mini-2025-04-16", "--dry-run"]) == 2
-    assert "--method reinforcement needs --grader FILE" in capsys.readouterr().err
+    assert "reinforcement fine-tuning needs --grader FILE" in capsys.readouterr().err  # no --method was given
+    grader = tmp_path / "grader.json"
+    grader.write_text(json.dumps(STRING_CHECK))
+    assert main(["train", str(data), "--model", "o4-mini-2025-04-16", "--grader", str(grader), "--dry-run"]) == 2
+    assert "error: reinforcement fine-tuning needs --validation FILE" in capsys.readouterr().err
 
 
 def test_train_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -36,10 +36,16 @@ class Model:
     price_source: str | None = None
     known: bool = True
     fine_tuned_from: str | None = None
+    snapshot: str | None = None  # the snapshot an alias (``name``) stands for
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def is_shut_down(self, today: dt.date | None = None) -> bool:
         return self.shutdown is not None and (today or dt.date.today()) >= self.shutdown
+
+    @property
+    def full_name(self) -> str:
+        """The snapshot's name when ``name`` is an alias of it (o4-mini: o4-mini-2025-04-16), else ``name``."""
+        return self.snapshot or self.name
 
 
 @dataclass(frozen=True)
@@ -226,7 +232,8 @@ def resolve(provider_name: str = DEFAULT_PROVIDER, model: str | None = None) -> 
         return Model(provider=prov.name, name=name, context=default.context, encoding=default.encoding,
                      images=default.images, known=False, fine_tuned_from=base, **same)
     if base or lookup != name:
-        return Model(**{**found.__dict__, "name": name, "fine_tuned_from": base or None})
+        return Model(**{**found.__dict__, "name": name, "fine_tuned_from": base or None,
+                        "snapshot": None if base else lookup})
     return found
 
 

@@ -125,7 +125,7 @@ class Linter:
 
     def result_of(self, files: list[FileResult]) -> LintResult:
         """A run's result from the results of its files."""
-        model = (files[0].model if files else None) or self.model.name
+        model = (files[0].model if files else None) or self.model.full_name
         return LintResult(files, self.settings.provider, model, self.settings.method)
 
     def lint_file(self, path: str | os.PathLike[str], *, role: str | None = None) -> tuple[FileResult, FileSummary]:
@@ -208,10 +208,12 @@ class Linter:
                 rest.facts = summary.facts
                 self._check((i for i in rest if not isinstance(i, ArrayElement)), path, ctx, plan, summary,
                             summary.first_line, found, None)
-        for rule in plan.file:
-            found.extend(self._diags_from(rule, (summary, ctx), path))
+        file_diags = [d for rule in plan.file for d in self._diags_from(rule, (summary, ctx), path)]
+        if found.per_rule["F092"] or any(d.rule == "F092" for d in file_diags):
+            file_diags = [d for d in file_diags if d.rule != "F040"]  # its convert writes a .jsonl: no rename needed
+        found.extend(file_diags)
         fmt = file_format if summary.records else (file_format if counts else None)
-        result = FileResult(path, fmt, summary.records, [], role, ctx.model.name, examples=summary.examples)
+        result = FileResult(path, fmt, summary.records, [], role, ctx.model.full_name, examples=summary.examples)
         found.close(result)
         return result, summary
 

@@ -816,9 +816,12 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
 
 
 def _finite_hint(pointer: str) -> str:
-    """What to write instead of a NaN or Infinity at ``pointer`` (a message's weight is 0 or 1)."""
-    if pointer.rpartition("/")[2] == "weight":
+    """What to write instead of a NaN or Infinity at ``pointer`` (a message's weight is 0 or 1, its content text)."""
+    parent, _, key = pointer.rpartition("/")
+    if key == "weight":
         return "a weight is 0 or 1: use 1 to train on this message or 0 to skip it"
+    if key == "content" and parent.rpartition("/")[0] == "/messages":
+        return "a message's content is text: write it as a string"
     return "use a number or a string"
 
 

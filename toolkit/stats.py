@@ -292,7 +292,7 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
     n = len(toks)
     n_epochs = epochs if epochs is not None else cost.auto_epochs(n)
     return Stats(
-        path=path, format=file_format, provider=provider, model=target.name,
+        path=path, format=file_format, provider=provider, model=target.full_name,
         encoding=encoding, context=context, examples=n, formats=fmts,
         messages=Distribution.of(messages), tokens=Distribution.of(toks), trained=Distribution.of(trained),
         total_tokens=sum(toks), billed_tokens=billed, trained_tokens=sum(trained), over_limit=over_limit,

@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     from ..atomic import refuse_inputs
-    from ..convert import TABLES, convert, parse_mapping
+    from ..convert import convert, dropped_text, parse_mapping
     from ..text_encoding import label
     from .target_args import config_of, settings
 
@@ -58,11 +58,7 @@ def run(args: argparse.Namespace) -> int:
         print(result.table.describe(inputs.shown(args.source)), file=sys.stderr)
     if result.dropped and not (result.table is not None and result.table.guessed):  # never silent: what of the
         # source is in no record (a guessed mapping has named the columns it left out)
-        table = args.from_format in TABLES
-        said = ", ".join(f'"{name}" ({plural(n, "row" if table else "item")})' for name, n in result.dropped.items())
-        kind = ("column" if table else "field") + ("s" if len(result.dropped) > 1 else "")
-        why = "mapped to no field (--map COLUMN=FIELD adds one)" if table else "with no place in the OpenAI format"
-        print(f"{args.source}: not converted: the {kind} {said}, {why}", file=sys.stderr)
+        print(dropped_text(args.source, result.dropped, args.from_format), file=sys.stderr)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
     print(f"wrote {plural(result.records, 'record')} to {result.output} ({what})", file=sys.stderr)
     if args.to_format:

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..atomic import atomic_writer, same_file
 from ..errors import InputError, UsageError, os_problem
+from ..plural import plural
 from ..text_encoding import decode_text
 from . import tabular, trainers
 
@@ -220,13 +221,28 @@ def iter_records_from(source: str | os.PathLike[str], from_format: str, problems
 
 
 def records_from(source: str | os.PathLike[str], from_format: str, *, mapping: Mapping[str, str] | None = None,
-                 system: str | None = None, encoding: str | None = None) -> list[dict[str, Any]]:
-    """The records (OpenAI chat or DPO) that ``source`` in ``from_format`` converts to."""
+                 system: str | None = None, encoding: str | None = None,
+                 dropped: Counter[str] | None = None) -> list[dict[str, Any]]:
+    """The records (OpenAI chat or DPO) that ``source`` in ``from_format`` converts to; the source's keys (a
+    table's columns) that no record holds are counted into ``dropped`` (see :func:`dropped_text`)."""
     problems = Problems(os.fspath(source))
     records = list(iter_records_from(source, from_format, problems, mapping=mapping, system=system,
                                      encoding=encoding))
     problems.raise_if_any()
+    if dropped is not None:
+        dropped.update(problems.dropped)
     return records
+
+
+def dropped_text(source: str, dropped: Mapping[str, int], from_format: str, *,
+                 remedy: str = "--map COLUMN=FIELD adds one") -> str:
+    """What of ``source`` is in no record (:attr:`ConvertResult.dropped`), in one sentence: never silent.
+    ``remedy`` says how a table's column gets a field (the option, or the editor's column choice)."""
+    table = from_format in TABLES
+    said = ", ".join(f'"{name}" ({plural(n, "row" if table else "item")})' for name, n in dropped.items())
+    kind = ("column" if table else "field") + ("s" if len(dropped) > 1 else "")
+    why = f"mapped to no field ({remedy})" if table else "with no place in the OpenAI format"
+    return f"{source}: not converted: the {kind} {said}, {why}"
 
 
 def iter_records_to(source: str | os.PathLike[str], to_format: str, problems: Problems) -> Iterator[dict[str, Any]]:

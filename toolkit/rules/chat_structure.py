@@ -209,6 +209,8 @@ def assistant_without_content(rec: Record, ctx: Context) -> Iterator[Finding]:
     set." Add the reply text, or the tool call the assistant makes at that point."""
     for i, m in iter_messages(rec.value):
         if m.get("role") == "assistant" and m.get("content") is None and not has_call(m):
+            if any(f"/messages/{i}/{key}" in rec.nulled for key in ("content", "tool_calls", "function_call")):
+                continue  # the user wrote a NaN or Infinity there, read as null: F014 reports it
             yield Finding(f"/messages/{i}", f"{label(i, m)} has neither content nor tool_calls; "
                           "add the reply text or the tool call")
 

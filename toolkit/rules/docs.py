@@ -16,7 +16,7 @@ def explain(rule: Rule) -> str:
     lines = [
         f"{rule.code} {rule.name}",
         "",
-        f"Severity: {rule.severity.value}" + ("   (fixable: `tunesmith fix --write`)" if rule.fixable else ""),
+        f"Severity: {rule.severity.value}" + _fixable(rule),
         f"Formats:  {', '.join(rule.formats)}",
         f"Providers: {', '.join(rule.providers) + ' (and providers added with that validator)' if rule.providers else 'all'}",
     ]
@@ -28,6 +28,12 @@ def explain(rule: Rule) -> str:
     if grounds.sources:
         lines += ["Sources:", *(f"  {url}" for url in grounds.sources), ""]
     return "\n".join(lines)
+
+
+def _fixable(rule: Rule) -> str:
+    if rule.partly_fixable:
+        return "   (some findings fixable: `tunesmith fix --write` repairs those lint marks [*])"
+    return "   (fixable: `tunesmith fix --write`)" if rule.fixable else ""
 
 
 def help_text(rule: Rule) -> str:
@@ -43,7 +49,7 @@ def markdown_table(rules: Iterable[Rule]) -> str:
     """A Markdown table of rules for the README."""
     out = ["| code | name | severity | formats | what it flags | evidence |", "|---|---|---|---|---|---|"]
     for r in rules:
-        fix = " (fixable)" if r.fixable else ""
+        fix = " (some findings fixable)" if r.partly_fixable else " (fixable)" if r.fixable else ""
         provs = f" [{', '.join(r.providers)} only]" if r.providers else ""
         fmts = "all" if len(r.formats) == 4 else ", ".join(r.formats)
         grounds = r.grounds

@@ -69,7 +69,8 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     server sees the name given at upload, not the local one (`tunesmith train` always uploads
     under a `.jsonl` name), so this is a warning: the contents may be fine, but rename the file
     before uploading it with another tool. Data without a file name of its own
-    (standard input, `/dev/stdin`, a pipe such as `<(cat train.jsonl)`, a FIFO) is not checked."""
+    (standard input, `/dev/stdin`, a pipe such as `<(cat train.jsonl)`, a FIFO) is not checked, nor a file in
+    another trainer's format (F092): the `tunesmith convert` command it gives writes a `.jsonl`."""
     name = Path(summary.path).name
     if not summary.named or not name or name == "-" or (name.startswith("<") and name.endswith(">")):
         return  # stdin, a pipe or an in-memory buffer: no name to check

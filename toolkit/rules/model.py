@@ -56,7 +56,8 @@ def method_not_supported_by_model(summary: FileSummary, ctx: Context) -> Iterato
         return
     able = [m.name for m in catalog.models(ctx.provider.name) if ctx.method in m.methods]
     fix = f"models that can: {', '.join(able)}" if able else f"no {ctx.provider.title} model in the catalog can"
-    yield Finding(None, f"{ctx.model.name} cannot be trained with --method {ctx.method} on {ctx.provider.title}; {fix}")
+    yield Finding(None, f"{ctx.model.name} cannot be trained with the {ctx.method} method on {ctx.provider.title}; "
+                  f"{fix}")
 
 
 @file_rule("M030", "unknown-model", W, "the model is not in Tunesmith's catalog", source="§9")

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..catalog import Provider
 from ..diagnostics import Fix, Severity
-from ..repairs import FIXABLE
+from ..repairs import FIXABLE, PARTLY_FIXABLE
 from .evidence import Evidence
 from .evidence import of as evidence_of
 
@@ -53,6 +53,12 @@ class Rule:
     def fixable(self) -> bool:
         """Whether `tunesmith fix` repairs the rule's findings (:data:`toolkit.repairs.FIXABLE`)."""
         return self.code in FIXABLE
+
+    @property
+    def partly_fixable(self) -> bool:
+        """Whether `tunesmith fix` repairs only some of the rule's findings (:data:`toolkit.repairs.PARTLY_FIXABLE`):
+        those lint marks ``[*]``."""
+        return self.code in PARTLY_FIXABLE
 
     @property
     def summary(self) -> str:

@@ -76,9 +76,9 @@ def validate(spec: JobSpec, *, provider: str = catalog.DEFAULT_PROVIDER, has_val
     _hyperparameters(spec)
     if spec.method == "reinforcement":
         if spec.grader is None:
-            raise UsageError("--method reinforcement needs --grader FILE (a JSON grader config)")
+            raise UsageError("reinforcement fine-tuning needs --grader FILE (a JSON grader config)")
         if not has_validation:
-            raise UsageError("--method reinforcement needs --validation FILE: RFT jobs require a validation file")
+            raise UsageError("reinforcement fine-tuning needs --validation FILE: RFT jobs require a validation file")
     elif spec.grader is not None:
         raise UsageError("--grader only applies to --method reinforcement")
     _suffix(spec.suffix, catalog.provider(provider).suffix_max, provider)

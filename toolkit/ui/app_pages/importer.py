@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -87,14 +88,15 @@ def _mapping(path: str, fmt: str) -> dict[str, str]:
     return mapping
 
 
-def _records(path: str, fmt: str) -> list[Any]:
-    """The entries the upload becomes (records from the converter, or the JSONL's own lines)."""
+def _records(path: str, fmt: str, dropped: Counter[str]) -> list[Any]:
+    """The entries the upload becomes (records from the converter, or the JSONL's own lines); what of the upload
+    is in none of them is counted into ``dropped``."""
     ds = state.dataset()
     if fmt == JSONL:
         return parse_entries(Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf"))
     mapping = _mapping(path, fmt) if fmt in convert.TABLES else None
     system = st.text_input("System prompt for every example (optional)", key="imp_system").strip() or None
-    values = convert.records_from(path, fmt, mapping=mapping, system=system)
+    values = convert.records_from(path, fmt, mapping=mapping, system=system, dropped=dropped)
     maker = ds if ds is not None else Dataset(Path("new.jsonl"), [])
     return [maker.entry_for(v) for v in values]
 
@@ -158,11 +160,14 @@ def importer_page() -> None:
         path = os.path.join(tmp, _copy_name(upload.name))
         with open(path, "wb") as fh:
             fh.write(data)
+        dropped: Counter[str] = Counter()
         try:
-            entries = _records(path, fmt)
+            entries = _records(path, fmt, dropped)
         except ToolkitError as exc:
             widgets.alert("error", _named(str(exc), tmp, upload.name))
             return
+    if dropped:  # never silent, as `tunesmith convert` says it
+        widgets.alert("warning", convert.dropped_text(upload.name, dropped, fmt, remedy="choose a field for it above"))
     st.subheader(f"Preview: {plural(len(entries), 'example')}")
     for e in entries[:PREVIEW]:
         st.code(shown(json.dumps(e.value, ensure_ascii=False, indent=1)) if e.is_record else shown(e.text),
