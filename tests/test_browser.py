@@ -370,7 +370,7 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 1)
     expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
-    keyed(page, "rec_next").get_by_role("button").click()
+    click(page, keyed(page, "rec_next").get_by_role("button"))
     expect(page.get_by_text(re.compile(r"^line 2 · chat · "))).to_be_visible()
     idle(page)  # the fields' keys name the example's version: the old ones stay until the run ends
     expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
@@ -487,12 +487,27 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
 
 
 def _json_box(page: Page) -> Locator:
+    """The JSON box of the example shown, its expander opened. Whether to click is read from the expander's own
+    state, not from whether the box is on the page: mid-rerun the box may be missing while the expander is open, and
+    a click would then close it."""
     idle(page)  # a new key after an edit: the old box stays on the page until the run ends
     expander = page.get_by_test_id("stExpander").filter(has_text="Edit this example as JSON")
-    box = expander.get_by_label("Example as JSON").filter(visible=True)
-    if not box.count():
+    expect(expander).to_have_count(1)
+    details = expander.locator("details")
+    if details.get_attribute("open") is None:
         expander.get_by_text("Edit this example as JSON").click()
+    expect(details).to_have_attribute("open", "")
+    box = expander.get_by_label("Example as JSON").filter(visible=True)
+    expect(box).to_have_count(1)
     return box
+
+
+def click(page: Page, target: Locator) -> None:
+    """Click ``target`` once the app is idle and the page shows it once (mid-rerun the old and the new page both do,
+    and a strict click fails at once)."""
+    idle(page)
+    expect(target).to_have_count(1)
+    target.click()
 
 
 def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str], page: Page,
@@ -510,16 +525,16 @@ def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str]
         expect(box).to_have_value(expected)
         expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
             json.loads(expected)["messages"][1]["content"])
-        page.get_by_role("button", name="Apply JSON").click()
+        click(page, page.get_by_role("button", name="Apply JSON"))
         settle(page, page.get_by_text(f"example {number}: text applied (1 entry)"))
         expect(page.get_by_text("elle_single_turn.jsonl: saved, no changes")).to_be_visible()
-        keyed(page, "rec_next").get_by_role("button").click()
+        click(page, keyed(page, "rec_next").get_by_role("button"))
         settle(page, page.get_by_text(re.compile(f"^line {number + 1} · chat · ")))
     # a field edit shows in the JSON box at once (applying the box must not undo it)
     type_into(page.get_by_label("Message 2 content").filter(visible=True), "Which element has atomic number 6, please?")
     expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
     expect(_json_box(page)).to_have_value(re.compile("atomic number 6, please"))
-    page.get_by_role("button", name="Apply JSON").click()
+    click(page, page.get_by_role("button", name="Apply JSON"))
     settle(page, page.get_by_text("example 4: text applied (1 entry)"))
     expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
     save(page, "elle_single_turn.jsonl")
@@ -539,10 +554,10 @@ def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str]
             box = page.get_by_label("Line text (not a valid JSONL record yet)").filter(visible=True)
             apply = page.get_by_role("button", name="Apply text")
         expect(box).to_have_value(lines(broken)[number - 1].decode())
-        apply.click()
+        click(page, apply)
         settle(page, page.get_by_text(f"example {number}: text applied (1 entry)"))
         expect(page.get_by_text("elle_broken.jsonl: saved, no changes")).to_be_visible()
-        keyed(page, "rec_next").get_by_role("button").click()
+        click(page, keyed(page, "rec_next").get_by_role("button"))
         settle(page, page.get_by_text(re.compile(f"^line {number + 1}( · |$)")))
     assert broken.read_bytes() == before_broken
 

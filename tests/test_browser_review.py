@@ -21,6 +21,7 @@ from test_browser import (  # noqa: F401  (fixtures are found by name)
     VIEWPORT,
     browser,
     choose,
+    click,
     edit_example,
     expand,
     go_to,
@@ -196,7 +197,7 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
     expect(field(page, "Message 6 content")).to_have_value("And its melting point?")
     page.locator("[class*='st-key-msg_messages_5_delete__']").get_by_role("button").click()
     settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (3 in the undo list)"))
-    keyed(page, "rec_next").get_by_role("button").click()
+    click(page, keyed(page, "rec_next").get_by_role("button"))
     settle(page, page.get_by_text(re.compile("^line 2 · chat · ")))  # the second example is drawn
     expect(field(page, "Message 2 content")).to_have_value(records[1]["messages"][1]["content"])
     type_into(field(page, "Message 2 content"), "What is chlorine, exactly?")
@@ -290,7 +291,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     idle(page)
     offer = page.get_by_text(re.compile(r"^elle_single_turn\.jsonl has unsaved changes from an earlier session"))
     expect(offer).to_be_visible()
-    keyed(page, "rec_next").get_by_role("button").click()
+    click(page, keyed(page, "rec_next").get_by_role("button"))
     settle(page, page.get_by_text(re.compile("^line 4 · chat · ")))
     type_into(field(page, "Message 2 content"), "Which element has atomic number 6, please?")
     expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
