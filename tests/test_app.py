@@ -708,6 +708,12 @@ def test_worker_processes_can_import_the_entry_script(script: Path) -> None:
     assert callable(namespace["main"])
 
 
+def test_a_finding_in_the_text_of_a_line_names_its_column(workspace: Path) -> None:
+    """Where a finding has no field to sit next to (a line that is not JSON), the column says where, as lint does."""
+    at = edit(opened("elle_broken.jsonl"), 1)  # F010: a missing comma at 1:168
+    assert any(t.startswith("F010 invalid-json (line 1, column 168): not valid JSON") for t in texts(at.error))
+
+
 def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path) -> None:
     at = edit(opened("elle_broken.jsonl"), 24)  # C101: weight 1.0
     msg(at.toggle, "msg_messages_2_weight").set_value(False)

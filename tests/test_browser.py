@@ -483,6 +483,40 @@ def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page:
     screenshot(page, "playground", height=2400)
 
 
+def test_use_this_key_after_the_key_field_lost_the_focus(serve: Callable[..., str], page: Page,
+                                                         sandbox: Sandbox) -> None:
+    """Type the endpoint and the key, Tab out of the key field, then click "Use this key": the connection is set up.
+    Tab moves the focus to the field's own "Show password" button, and Streamlit sends a text field's value only when
+    the focus leaves the whole widget: the button used to read the key last sent (none). Enter works too."""
+    load(page, serve())
+    go_to(page, "Train")
+    expect(page.get_by_text("Connection to openai: not set up")).to_be_visible()
+    endpoint = page.get_by_role("textbox", name="Endpoint (base URL)")
+    key = keyed(page, "conn_key").locator("input")
+    endpoint.click()
+    endpoint.press_sequentially(sandbox.base_url)
+    key.click()  # the endpoint is committed as it loses the focus
+    key.press_sequentially("sandbox")
+    key.press("Tab")
+    idle(page)
+    keyed(page, "conn_use").get_by_role("button").click()
+    host = sandbox.base_url.split("//")[1].split("/")[0]
+    settle(page, page.get_by_text(re.compile(f"^Connection to openai: {re.escape(host)}")))
+    # the expander folds once the connection is set up: in the page, not visible
+    expect(page.get_by_text("An API key typed in this session is in use.")).to_have_count(1)
+    expect(page.get_by_text("Type an API key in the API key field above")).to_have_count(0)
+    expect(key).to_have_count(0)
+
+    expand(page, f"Connection to openai: {host}")
+    keyed(page, "conn_forget").get_by_role("button").click()
+    settle(page, page.get_by_text("Connection to openai: not set up"))
+    key.click()
+    key.press_sequentially("sandbox")
+    key.press("Enter")
+    settle(page, page.get_by_text(re.compile(f"^Connection to openai: {re.escape(host)}")))
+    expect(key).to_have_count(0)
+
+
 # -- nothing is lost or changed unasked ----------------------------------------------------------
 
 

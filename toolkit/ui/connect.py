@@ -111,9 +111,12 @@ def panel() -> tuple[Connection, Any] | None:
             st.caption("An API key typed in this session is in use. It is never shown, logged or saved.")
             st.button("Forget the key", key="conn_forget", on_click=_forget_key)
         else:
-            st.text_input("API key (kept in this browser session only)", key="conn_key", type="password",
-                          help=f"empty: {api.key_env} from the environment")
-            st.button("Use this key", key="conn_use", on_click=_use_key)
+            # a form: its button sends the key as typed. A bare password input does not send it when the focus
+            # leaves it for its own "Show password" eye (Tab), so a plain button would read the last key sent.
+            with st.form("conn_key_form", border=False, enter_to_submit=True):
+                st.text_input("API key (kept in this browser session only)", key="conn_key", type="password",
+                              help=f"empty: {api.key_env} from the environment")
+                st.form_submit_button("Use this key", key="conn_use", on_click=_use_key)
         if conn is None:
             widgets.alert("warning", needs(provider))
             problem = _CLI_ONLY.sub("", st.session_state.get("conn_problem") or "")

@@ -55,8 +55,13 @@ def show_flash() -> None:
 
 
 def diagnostic_text(d: Diagnostic, first_line: int = 1) -> str:
-    """``RULE name (line N, /pointer): message``; ``first_line``: where the entry starts, for entry findings."""
-    where = f"line {first_line + d.line - 1}" + (f", {d.pointer}" if d.pointer else "") if d.line else "file"
+    """``RULE name (line N, /pointer): message``, or ``(line N, column C)`` for a finding in a line's text (no field
+    to point at: the column says where, as lint's ``N:C`` does); ``first_line``: where the entry starts."""
+    where = f"line {first_line + d.line - 1}" if d.line else "file"
+    if d.line and d.pointer:
+        where += f", {d.pointer}"
+    elif d.line and d.column:
+        where += f", column {d.column}"
     return f"{d.rule} {d.name} ({where}): {d.message}"
 
 
