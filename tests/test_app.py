@@ -132,8 +132,11 @@ def test_open_shows_the_table_and_the_file_findings(workspace: Path) -> None:
     at.button(key="ds_open").click()
     run(at)
     assert "opened elle_broken.jsonl: 43 records in 48 entries" in texts(at.success)
-    assert {m.label: m.value for m in at.metric}["Examples"] == "43"
-    assert any(t.startswith("F070 few-examples") for t in texts(at.warning))
+    metrics = {m.label: m for m in at.metric}
+    # 41 examples, as the F070 finding, Statistics and lint say (it said 43: the 2 records to repair first counted)
+    assert metrics["Examples"].value == "41" and "2 records (pretty-printed or not UTF-8)" in metrics["Examples"].help
+    assert metrics["Lines that are not examples"].value == "7"
+    assert any(t.startswith("F070 few-examples") and "has 41 examples" in t for t in texts(at.warning))
     df = at.dataframe[0].value
     assert len(df) == 48 and list(df.columns[:4]) == ["#", "line", "first user message", "turns"]
     row = df[df["line"] == "23"].iloc[0]

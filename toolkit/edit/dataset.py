@@ -127,7 +127,13 @@ class Dataset:
 
     @property
     def records(self) -> int:
+        """The entries ``tunesmith lint`` reads as JSON records (some may need a repair to become examples)."""
         return sum(e.is_record for e in self.entries)
+
+    @property
+    def examples(self) -> int:
+        """The examples as ``tunesmith lint`` and ``tunesmith stats`` count them (:attr:`Entry.is_example`)."""
+        return sum(e.is_example for e in self.entries)
 
     @property
     def modified(self) -> bool:

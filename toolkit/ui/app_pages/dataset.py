@@ -73,8 +73,13 @@ def _file_findings(ds: Dataset, an: Analysis) -> None:
     line_rules: Counter[str] = Counter(d.rule for f in facts if f for d in f.diagnostics
                                        if RULES[d.rule].kind in ("file", "cross"))
     counts = st.columns(4)
-    counts[0].metric("Examples", f"{ds.records:,}", help="records in the file, as tunesmith lint counts them")
-    counts[1].metric("Lines that are not records", f"{len(ds) - ds.records:,}")
+    repair = ds.records - ds.examples
+    counts[0].metric("Examples", f"{ds.examples:,}", help="records on one line in UTF-8, as `tunesmith lint` and "
+                     "`tunesmith stats` count them" + (f"; and {plural(repair, 'record')} (pretty-printed or not "
+                                                       "UTF-8) to repair first in the Record editor" if repair else ""))
+    counts[1].metric("Lines that are not examples", f"{len(ds) - ds.examples:,}",
+                     help="blank lines, broken JSON" + (f" and {plural(repair, 'record')} to repair first"
+                                                          if repair else ""))
     if an.complete(ds):
         totals = an.totals(ds)
         counts[2].metric("Errors", f"{totals.errors:,}", help="as tunesmith lint counts them, file-level included")
