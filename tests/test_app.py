@@ -210,13 +210,23 @@ def test_edit_a_message_and_save_changes_only_that_line(workspace: Path) -> None
     assert msg(at.text_area, "msg_messages_1_content").value == json.loads(before[2])["messages"][1]["content"]
     msg(at.text_area, "msg_messages_1_content").set_value("Tell me about lithium, in one limerick.")
     run(at)
-    assert "unsaved changes" in at.text[0].value
+    assert "1 unsaved change;" in at.text[0].value
     save(at)
     after = lines(path)
     expected = json.loads(before[2])
     expected["messages"][1]["content"] = "Tell me about lithium, in one limerick."
     assert after[2] == json.dumps(expected, ensure_ascii=False).encode()
     assert after[:2] == before[:2] and after[3:] == before[3:]
+
+
+def test_the_status_counts_only_the_changes_made_since_the_save(workspace: Path) -> None:
+    """After a save and one more edit it said "unsaved changes (2 in the undo list)": one was saved."""
+    at = edit(opened("elle_single_turn.jsonl"), 3)
+    msg(at.text_area, "msg_messages_1_content").set_value("Tell me about lithium, in one limerick.")
+    save(run(at))
+    msg(at.text_area, "msg_messages_1_content").set_value("Tell me about sodium, in one limerick.")
+    run(at)
+    assert at.text[0].value == "elle_single_turn.jsonl: 1 unsaved change; 2 in the undo list"
 
 
 def test_toggle_a_weight(workspace: Path) -> None:
