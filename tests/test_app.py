@@ -171,6 +171,23 @@ def test_search_filter_sort_and_pages(workspace: Path) -> None:
     assert len(at.dataframe[0].value) == 23
 
 
+def test_the_filters_are_reset_when_another_file_is_opened(workspace: Path) -> None:
+    """The search of one file carried over to the next, which looked empty ("0 of 14 entries · search: …")."""
+    at = opened("elle_broken.jsonl")
+    at.text_input(key="ds_search").set_value("MERCURY")
+    at.selectbox(key="ds_status").set_value("errors")
+    at.text_input(key="ds_tag").set_value("draft")
+    run(at)
+    assert len(at.dataframe[0].value) == 0
+    at.selectbox(key="ds_file").set_value("elle_single_turn.jsonl")
+    at.button(key="ds_open").click()
+    run(at)
+    assert len(at.dataframe[0].value) == 14
+    assert at.text_input(key="ds_search").value == "" and at.text_input(key="ds_tag").value == ""
+    assert at.selectbox(key="ds_status").value == "all"
+    assert "14 of 14 entries" in texts(at.caption)
+
+
 def test_create_a_dataset_and_add_an_example_from_the_template(workspace: Path) -> None:
     at = start()
     at.text_input(key="ds_new_name").set_value("new.jsonl")
