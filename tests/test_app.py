@@ -188,6 +188,18 @@ def test_the_filters_are_reset_when_another_file_is_opened(workspace: Path) -> N
     assert "14 of 14 entries" in texts(at.caption)
 
 
+def test_edit_this_example_follows_the_filters(workspace: Path) -> None:
+    """With a search that shows one row, "Edit this example" opened example 1 (the number stayed at 1)."""
+    at = opened("elle_broken.jsonl")
+    at.text_input(key="ds_search").set_value("MERCURY")
+    run(at)
+    shown = int(at.dataframe[0].value["#"].iloc[0])
+    assert shown != 1 and at.number_input(key="ds_goto").value == shown
+    at.button(key="ds_goto_edit").click()
+    run(at)
+    assert at.title[0].value == "Record editor" and at.number_input(key="rec_index").value == shown
+
+
 def test_create_a_dataset_and_add_an_example_from_the_template(workspace: Path) -> None:
     at = start()
     at.text_input(key="ds_new_name").set_value("new.jsonl")

@@ -143,7 +143,7 @@ def rerun() -> NoReturn:
     st.rerun(scope="app")
 
 
-FILTERS = ("ds_search", "ds_status", "ds_rule", "ds_review", "ds_tag", "ds_page", "ds_goto")
+FILTERS = ("ds_search", "ds_status", "ds_rule", "ds_review", "ds_tag", "ds_page", "ds_goto", "ds_filters")
 """The Dataset page's filters (and page and example number): they belong to one file."""
 
 

@@ -142,6 +142,16 @@ def _rule_label(code: str) -> str:
     return code if code not in RULES else f"{code} {RULES[code].name}"
 
 
+def _follow(rows: pd.DataFrame, filters: tuple[object, ...]) -> None:
+    """When the filters or the order change, "Example number" becomes the first row shown (it stayed at an
+    example the filters hide)."""
+    if st.session_state.get("ds_filters") == filters:
+        return
+    st.session_state["ds_filters"] = filters
+    if len(rows):
+        st.session_state["ds_goto"] = int(rows["#"].iloc[0])
+
+
 def _table(ds: Dataset, an: Analysis) -> None:
     df = _with_review(ds, _frame(ds, an))
     rules = sorted({r for cell in df["rules"] for r in cell.split(",") if r})
@@ -162,6 +172,7 @@ def _table(ds: Dataset, an: Analysis) -> None:
         rows = rows[rows["review"] == wanted]
     if tag_text:
         rows = rows[rows["tags"].apply(lambda cell: tag_text in [t.strip() for t in cell.split(",")])]
+    _follow(rows, (text, status, chosen, wanted, tag_text, order, descending))
     pages = table.pages(len(rows), page_size)
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages
@@ -181,7 +192,8 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if selected:
         index = int(shown.iloc[selected[0]]["#"]) - 1
         go.button(f"Edit example {index + 1}", key="ds_edit", type="primary", on_click=_edit, args=(index,))
-    to.number_input("Example number", min_value=1, max_value=max(1, len(ds)), step=1, key="ds_goto")
+    to.number_input("Example number", min_value=1, max_value=max(1, len(ds)), step=1, key="ds_goto",
+                    help="the # column; it follows the filters (their first row) when they change")
     to.button("Edit this example", key="ds_goto_edit", on_click=lambda: _edit(int(st.session_state["ds_goto"]) - 1))
     if len(rows) < len(df):
         _bulk([int(n) - 1 for n in rows["#"]])
