@@ -464,6 +464,13 @@ def test_statistics_page(workspace: Path) -> None:
     assert {m.label: m.value for m in at.metric}["Epochs"] == "2"
 
 
+def test_statistics_shows_the_median_as_stats_does(workspace: Path) -> None:
+    """The page said "Median tokens per example 82" where `tunesmith stats` says 81.5."""
+    said = stats.compute(SAMPLES / "elle_single_turn.jsonl").tokens.median
+    at = page(opened("elle_single_turn.jsonl"), "statistics")
+    assert said == 81.5 and {m.label: m.value for m in at.metric}["Median tokens per example"] == "81.5"
+
+
 def test_statistics_says_what_lint_says_about_the_model(workspace: Path) -> None:
     """`tunesmith stats` names a shut-down model in lint's words (M010); the Statistics page said nothing."""
     at = opened("elle_multi_turn.jsonl")
