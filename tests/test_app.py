@@ -200,6 +200,16 @@ def test_edit_this_example_follows_the_filters(workspace: Path) -> None:
     assert at.title[0].value == "Record editor" and at.number_input(key="rec_index").value == shown
 
 
+def test_a_tag_filter_on_no_rows_shows_an_empty_table(workspace: Path) -> None:
+    """A search that matched nothing, then a tag, failed with KeyError 'tokens' (the empty mask selected columns)."""
+    at = opened("elle_single_turn.jsonl")
+    at.text_input(key="ds_search").set_value("no such text anywhere")
+    at.text_input(key="ds_tag").set_value("draft")
+    run(at)
+    assert len(at.dataframe[0].value) == 0
+    assert "0 of 14 entries · search: no such text anywhere · tag: draft" in texts(at.caption)
+
+
 def test_create_a_dataset_and_add_an_example_from_the_template(workspace: Path) -> None:
     at = start()
     at.text_input(key="ds_new_name").set_value("new.jsonl")

@@ -171,7 +171,8 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if wanted != ANY_REVIEW:
         rows = rows[rows["review"] == wanted]
     if tag_text:
-        rows = rows[rows["tags"].apply(lambda cell: tag_text in [t.strip() for t in cell.split(",")])]
+        tagged = rows["tags"].map(lambda cell: tag_text in [t.strip() for t in cell.split(",")])
+        rows = rows[tagged.astype(bool)]  # a boolean mask even when empty (an empty object one selects columns)
     _follow(rows, (text, status, chosen, wanted, tag_text, order, descending))
     pages = table.pages(len(rows), page_size)
     if st.session_state.get("ds_page", 1) > pages:
