@@ -193,8 +193,7 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if selected:
         index = int(shown.iloc[selected[0]]["#"]) - 1
         go.button(f"Edit example {index + 1}", key="ds_edit", type="primary", on_click=_edit, args=(index,))
-    to.number_input("Example number", min_value=1, max_value=max(1, len(ds)), step=1, key="ds_goto",
-                    help="the # column; it follows the filters (their first row) when they change")
+    to.number_input("Example number", min_value=1, max_value=max(1, len(ds)), step=1, key="ds_goto")
     to.button("Edit this example", key="ds_goto_edit", on_click=lambda: _edit(int(st.session_state["ds_goto"]) - 1))
     if len(rows) < len(df):
         _bulk([int(n) - 1 for n in rows["#"]])
