@@ -294,7 +294,7 @@ def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page
     question = page.get_by_label("Message 2 content")
     expect(question).to_have_value("Tell me about aluminium.")
     type_into(question, "Tell me about aluminium, please.")
-    expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_multi_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     idle(page)  # the run that drew the new version's fields has ended (the old version's are gone)
 
     expect(page.get_by_text("Message 3 · assistant · context only (weight 0)")).to_be_visible()
@@ -303,7 +303,7 @@ def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page
     page.locator("[class*='st-key-msg_messages_2_weight__']").get_by_text("Message 3 trained").click()
     expect(page.get_by_text("Message 3 · assistant · trained", exact=True)).to_be_visible()
     expect(weight).to_be_checked()
-    expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_multi_turn.jsonl: 2 unsaved changes; 2 in the undo list")).to_be_visible()
 
     save(page, "elle_multi_turn.jsonl")
     after = lines(path)
@@ -375,7 +375,7 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     idle(page)  # the fields' keys name the example's version: the old ones stay until the run ends
     expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
     type_into(page.get_by_label("Message 2 content"), "What is helium used for, mostly?")
-    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     save(page, "elle_single_turn.jsonl")
     after = lines(path)
     assert after[1] == before[1].replace(b'"What is helium used for?"', b'"What is helium used for, mostly?"')
@@ -566,11 +566,11 @@ def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str]
         settle(page, page.get_by_text(re.compile(f"^line {number + 1} · chat · ")))
     # a field edit shows in the JSON box at once (applying the box must not undo it)
     type_into(page.get_by_label("Message 2 content").filter(visible=True), "Which element has atomic number 6, please?")
-    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     expect(_json_box(page)).to_have_value(re.compile("atomic number 6, please"))
     click(page, page.get_by_role("button", name="Apply JSON"))
     settle(page, page.get_by_text("example 4: text applied (1 entry)"))
-    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     save(page, "elle_single_turn.jsonl")
     after = lines(single)
     old = lines_of(before_single)
@@ -625,7 +625,7 @@ def test_a_line_that_is_not_utf8_is_re_read_only_when_asked(serve: Callable[...,
     field = page.get_by_label("Message 1 content").filter(visible=True)
     expect(field).to_have_value("Café, naïve “quotes”?")
     type_into(field, "Café, naïve “quotes”, please?")
-    expect(page.get_by_text("latin.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("latin.jsonl: 2 unsaved changes; 2 in the undo list")).to_be_visible()
     save(page, "latin.jsonl")
     after = lines(path)
     assert after[0] + b"\n" == good
@@ -642,7 +642,7 @@ def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 3)
     type_into(page.get_by_label("Message 2 content").filter(visible=True), "What's special about lithium, then?")
-    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     idle(page)
     expect(page).to_have_url(re.compile(r"/record\?file=elle_single_turn\.jsonl&example=3$"))
 

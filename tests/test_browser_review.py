@@ -183,20 +183,20 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
 
     # add a message, type into it, remove the one before it: every field shows its own message's text
     page.get_by_role("button", name="Add message", exact=True).click()
-    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (1 in the undo list)"))
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: 1 unsaved change; 1 in the undo list"))
     type_into(field(page, "Message 6 content"), "And its melting point?")
-    expect(page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_multi_turn.jsonl: 2 unsaved changes; 2 in the undo list")).to_be_visible()
     page.locator("[class*='st-key-msg_messages_4_delete__']").get_by_role("button").click()
-    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (3 in the undo list)"))
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: 3 unsaved changes; 3 in the undo list"))
     expect(field(page, "Message 5 content")).to_have_value("And its melting point?")
     expect(field(page, "Message 4 content")).to_have_value(records[0]["messages"][3]["content"])
     expect(field(page, "Message 6 content")).to_have_count(0)
     keyed(page, "undo").get_by_role("button").click()  # the undo shows the older version in every field
-    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (2 in the undo list)"))
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: 2 unsaved changes; 2 in the undo list"))
     expect(field(page, "Message 5 content")).to_have_value(records[0]["messages"][4]["content"])
     expect(field(page, "Message 6 content")).to_have_value("And its melting point?")
     page.locator("[class*='st-key-msg_messages_5_delete__']").get_by_role("button").click()
-    settle(page, page.get_by_text("elle_multi_turn.jsonl: unsaved changes (3 in the undo list)"))
+    settle(page, page.get_by_text("elle_multi_turn.jsonl: 3 unsaved changes; 3 in the undo list"))
     click(page, keyed(page, "rec_next").get_by_role("button"))
     settle(page, page.get_by_text(re.compile("^line 2 · chat · ")))  # the second example is drawn
     expect(field(page, "Message 2 content")).to_have_value(records[1]["messages"][1]["content"])
@@ -284,7 +284,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 3)
     type_into(field(page, "Message 2 content"), "What's special about lithium, then?")
-    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     idle(page)
 
     page.reload()  # the offer comes; it is not answered, and another example is edited
@@ -294,7 +294,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     click(page, keyed(page, "rec_next").get_by_role("button"))
     settle(page, page.get_by_text(re.compile("^line 4 · chat · ")))
     type_into(field(page, "Message 2 content"), "Which element has atomic number 6, please?")
-    expect(page.get_by_text("elle_single_turn.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     idle(page)
     kept = b"".join(p.read_bytes() for p in journal.glob("*.jsonl"))
     assert b"lithium, then?" in kept and b"atomic number 6, please?" in kept  # both, on disk
@@ -336,13 +336,13 @@ def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callab
 
     question = field(page, "Message 2 content")
     type_into(question, "Tell me about aluminium, please.")
-    expect(page.get_by_text("review.jsonl: unsaved changes (1 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("review.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     idle(page)
     expect(field(page, "Message 2 content")).to_be_focused()  # the same field, the cursor still in it
     page.keyboard.press("End")
     page.keyboard.type(" Now.")
     page.keyboard.press("Control+Enter")
-    expect(page.get_by_text("review.jsonl: unsaved changes (2 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("review.jsonl: 2 unsaved changes; 2 in the undo list")).to_be_visible()
     idle(page)
     expect(field(page, "Message 2 content")).to_be_focused()
     expect(field(page, "Message 2 content")).to_have_value("Tell me about aluminium, please. Now.")

@@ -261,3 +261,35 @@ def test_each_log_keeps_its_own_base_and_only_the_one_it_needs(ws: Workspace) ->
     Journal(ws).discard(NAME)
     assert [k.session for k in Journal(ws, session="reader").find_all(NAME)] == ["a"]
     assert len(list(folder.glob("*.base-*"))) == 1
+
+
+def test_a_restore_offers_only_the_changes_made_after_the_last_save(ws: Workspace) -> None:
+    """After Save and one more edit, a reload offered "example 3: …; example 4: …": example 3 was saved."""
+    ds = Dataset.open(NAME, workspace=ws)
+    mine = Journal(ws, session="one")
+    _edit(ds, 2, "saved")
+    mine.write(ds)
+    ds.save()
+    mine.write(ds)
+    _edit(ds, 3, "not saved")
+    mine.write(ds)
+    kept = Journal(ws, session="two").find(NAME)
+    assert kept is not None and kept.content == ds.content()
+    assert kept.changes == ["example 4: not saved"]
+    assert ds.history == ["example 3: saved", "example 4: not saved"]
+
+
+def test_undoing_a_saved_change_is_an_unsaved_change(ws: Workspace) -> None:
+    ds = Dataset.open(NAME, workspace=ws)
+    _edit(ds, 0, "one")
+    _edit(ds, 1, "two")
+    ds.save()
+    assert ds.unsaved == []
+    _edit(ds, 2, "three")
+    ds.undo()  # back to the saved content: nothing unsaved
+    assert ds.unsaved == [] and not ds.modified
+    ds.undo()  # a saved change taken back
+    _edit(ds, 3, "four")
+    assert ds.unsaved == ["undo example 2: two", "example 4: four"]
+    ds.undo()
+    assert ds.unsaved == ["undo example 2: two"]

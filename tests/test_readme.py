@@ -67,3 +67,14 @@ def test_the_readme_claims_no_finding_for_a_missing_final_newline() -> None:
     linter = Linter(Settings())
     with_end, without = (linter.lint_bytes(data) for data in (b"\n".join([line] * 12) + b"\n", b"\n".join([line] * 12)))
     assert without.records == with_end.records == 12 and without.diagnostics == with_end.diagnostics
+
+
+def test_the_editor_section_names_only_what_the_editor_shows() -> None:
+    """The Editor section said "use *Next example with errors*": the button is *Next finding*. Every *Name* there
+    (a page, a button) is a label of the editor's code."""
+    readme = README.read_text("utf-8")
+    section = readme.split("\n## Editor\n", 1)[1].split("\n## ", 1)[0]
+    labels = "".join(p.read_text("utf-8") for p in (README.parent / "toolkit" / "ui").rglob("*.py"))
+    named = set(re.findall(r"\*([A-Z][^*\n]*)\*", section))
+    assert {"Next finding", "Previous finding"} <= named
+    assert [n for n in sorted(named) if f'"{n}"' not in labels] == []

@@ -42,6 +42,11 @@ SHOWN_LINES = 10  # line numbers kept for over-limit examples
 UNKNOWN = "unknown"  # Stats.formats' name for examples in no fine-tuning format (lint says what each one lacks)
 
 
+def number(x: float) -> str:
+    """A statistic as ``tunesmith stats`` and the editor show it: ``1,234``, or ``90.5`` when it is not whole."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
 @dataclass(frozen=True)
 class Distribution:
     """min, mean, median, 10th and 90th percentile (numpy's linear interpolation) and max."""

@@ -71,13 +71,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-
-
 def _row(label: str, d: Distribution) -> str:
     cells = (d.min, d.mean, d.median, d.p10, d.p90, d.max)
-    return f"  {label:<24}" + "".join(f"{_num(c):>10}" for c in cells)
+    from ..stats import number
+
+    return f"  {label:<24}" + "".join(f"{number(c):>10}" for c in cells)
 
 
 def write_text(s: Stats, out: TextIO) -> None:

@@ -77,6 +77,7 @@ class Dataset:
         self.fingerprint = fingerprint
         self.version = 0  # bumped by every change, undo, save and reload
         self._undo: list[_Step] = []
+        self._since_save: list[tuple[str, bool]] = []  # (description, is an undo) of each change since the last save
         self._saved = self.state_key()
         self.saved_entries = entries  # the entries of what was last read or written (never changed in place)
         self.saved_eol = eol
@@ -127,7 +128,13 @@ class Dataset:
 
     @property
     def records(self) -> int:
+        """The entries ``tunesmith lint`` reads as JSON records (some may need a repair to become examples)."""
         return sum(e.is_record for e in self.entries)
+
+    @property
+    def examples(self) -> int:
+        """The examples as ``tunesmith lint`` and ``tunesmith stats`` count them (:attr:`Entry.is_example`)."""
+        return sum(e.is_example for e in self.entries)
 
     @property
     def modified(self) -> bool:
@@ -279,11 +286,21 @@ class Dataset:
         """Descriptions of the changes that can be undone, newest last."""
         return [s.description for s in self._undo]
 
+    @property
+    def unsaved(self) -> list[str]:
+        """Descriptions of the changes made since the file was last read or saved, newest last (undoing a
+        saved change is one); empty when the content is as saved."""
+        return [d for d, _ in self._since_save] if self.modified else []
+
     def undo(self) -> str | None:
         """Undo the last change; return its description (None when there is nothing to undo)."""
         if not self._undo:
             return None
         step = self._undo.pop()
+        if self._since_save and not self._since_save[-1][1]:
+            self._since_save.pop()  # a change made since the last save, taken back
+        else:  # a saved change taken back: a change of the file as saved
+            self._since_save.append((f"undo {step.description}", True))
         self.entries, self.bom, self.eol = step.entries, step.bom, step.eol
         self.version += 1
         return step.description
@@ -333,6 +350,7 @@ class Dataset:
         fresh = Dataset.open(self.path)
         self.entries, self.bom, self.eol, self.fingerprint = fresh.entries, fresh.bom, fresh.eol, fresh.fingerprint
         self._undo.clear()
+        self._since_save.clear()
         self._saved = self.state_key()
         self.saved_entries, self.saved_eol = self.entries, self.eol
         self.version += 1
@@ -371,6 +389,7 @@ class Dataset:
     def _commit(self, description: str, entries: list[Entry], bom: bool, eol: bytes) -> None:
         self._undo.append(_Step(description, self.entries, self.bom, self.eol))
         del self._undo[:-UNDO_DEPTH]
+        self._since_save.append((description, False))
         self.entries, self.bom, self.eol = entries, bom, eol
         self.version += 1
 
@@ -381,6 +400,7 @@ class Dataset:
     def _written(self, data: bytes) -> None:
         self.fingerprint = Fingerprint.of(self.path, data)
         self._saved = self.state_key()
+        self._since_save.clear()
         self.saved_entries, self.saved_eol = self.entries, self.eol
         self.version += 1
 

@@ -238,7 +238,7 @@ def _splice(before: _Logged, entries: list[Entry], ds: Dataset) -> tuple[bytes, 
     middle = b"".join(new_pieces[prefix:len(new) - suffix])
     size = start + len(middle) + (before.size - stop)
     frame = {"at": start, "to": stop, "bytes": middle.decode("utf-8", "surrogateescape"), "size": size,
-             "bom": ds.bom, "saved_at": time.time(), "changes": ds.history[-20:]}
+             "bom": ds.bom, "saved_at": time.time(), "changes": ds.unsaved[-20:]}
     return _line(frame), size
 
 

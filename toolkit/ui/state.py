@@ -143,7 +143,16 @@ def rerun() -> NoReturn:
     st.rerun(scope="app")
 
 
+FILTERS = ("ds_search", "ds_status", "ds_rule", "ds_review", "ds_tag", "ds_page", "ds_goto", "ds_filters")
+"""The Dataset page's filters (and page and example number): they belong to one file."""
+
+
 def set_dataset(ds: Dataset | None) -> None:
+    """Make ``ds`` the open dataset; another file than the open one starts with the table unfiltered."""
+    current = dataset()
+    if ds is None or current is None or current.path != ds.path:
+        for key in FILTERS:
+            st.session_state.pop(key, None)
     st.session_state.update(dataset=ds, selected=0, analysis=None, analysis_key=None, analysis_job=None,
                             journal_offer=None)
 

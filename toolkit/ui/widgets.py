@@ -228,8 +228,8 @@ def save_bar(ds: Dataset) -> None:
     journal_offer(ds)
     name = state.workspace().relative(ds.path)
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
-        st.text(f"{name}: " + (f"unsaved changes ({len(ds.history)} in the undo list)" if ds.modified
-                                else "saved, no changes"))
+        st.text(f"{name}: " + (f"{plural(len(ds.unsaved), 'unsaved change')}; "
+                                f"{len(ds.history)} in the undo list" if ds.modified else "saved, no changes"))
         st.button("Save", key="save", type="primary", disabled=not ds.modified, on_click=_save, args=(False,))
         last = ds.history[-1] if ds.history else None
         st.button("Undo", key="undo", disabled=last is None, on_click=_undo,

@@ -73,8 +73,13 @@ def _file_findings(ds: Dataset, an: Analysis) -> None:
     line_rules: Counter[str] = Counter(d.rule for f in facts if f for d in f.diagnostics
                                        if RULES[d.rule].kind in ("file", "cross"))
     counts = st.columns(4)
-    counts[0].metric("Examples", f"{ds.records:,}", help="records in the file, as tunesmith lint counts them")
-    counts[1].metric("Lines that are not records", f"{len(ds) - ds.records:,}")
+    repair = ds.records - ds.examples
+    counts[0].metric("Examples", f"{ds.examples:,}", help="records on one line in UTF-8, as `tunesmith lint` and "
+                     "`tunesmith stats` count them" + (f"; and {plural(repair, 'record')} (pretty-printed or not "
+                                                       "UTF-8) to repair first in the Record editor" if repair else ""))
+    counts[1].metric("Lines that are not examples", f"{len(ds) - ds.examples:,}",
+                     help="blank lines, broken JSON" + (f" and {plural(repair, 'record')} to repair first"
+                                                          if repair else ""))
     if an.complete(ds):
         totals = an.totals(ds)
         counts[2].metric("Errors", f"{totals.errors:,}", help="as tunesmith lint counts them, file-level included")
@@ -137,6 +142,16 @@ def _rule_label(code: str) -> str:
     return code if code not in RULES else f"{code} {RULES[code].name}"
 
 
+def _follow(rows: pd.DataFrame, filters: tuple[object, ...]) -> None:
+    """When the filters or the order change, "Example number" becomes the first row shown (it stayed at an
+    example the filters hide)."""
+    if st.session_state.get("ds_filters") == filters:
+        return
+    st.session_state["ds_filters"] = filters
+    if len(rows):
+        st.session_state["ds_goto"] = int(rows["#"].iloc[0])
+
+
 def _table(ds: Dataset, an: Analysis) -> None:
     df = _with_review(ds, _frame(ds, an))
     rules = sorted({r for cell in df["rules"] for r in cell.split(",") if r})
@@ -156,7 +171,9 @@ def _table(ds: Dataset, an: Analysis) -> None:
     if wanted != ANY_REVIEW:
         rows = rows[rows["review"] == wanted]
     if tag_text:
-        rows = rows[rows["tags"].apply(lambda cell: tag_text in [t.strip() for t in cell.split(",")])]
+        tagged = rows["tags"].map(lambda cell: tag_text in [t.strip() for t in cell.split(",")])
+        rows = rows[tagged.astype(bool)]  # a boolean mask even when empty (an empty object one selects columns)
+    _follow(rows, (text, status, chosen, wanted, tag_text, order, descending))
     pages = table.pages(len(rows), page_size)
     if st.session_state.get("ds_page", 1) > pages:
         st.session_state["ds_page"] = pages

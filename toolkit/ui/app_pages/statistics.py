@@ -21,8 +21,8 @@ def _numbers(s: stats.Stats, records: int, estimate: cost.Estimate, epochs: int,
     row[0].metric("Examples", f"{s.examples:,}", help="lines that are one JSON object each, as `tunesmith stats` and "
                   "lint count them" + (f"; {plural(repair, 'more record')} (pretty-printed or not UTF-8) to repair "
                                        "first in the Record editor" if repair else ""))
-    row[1].metric("Median tokens per example", f"{s.tokens.median:,.0f}")
-    row[2].metric("Longest example", f"{s.tokens.max:,.0f} tokens")
+    row[1].metric("Median tokens per example", stats.number(s.tokens.median))
+    row[2].metric("Longest example", f"{stats.number(s.tokens.max)} tokens")
     row[3].metric(f"Over the {s.context:,}-token limit", f"{s.over_limit:,}")
     row = st.columns(4)
     row[0].metric("Billed tokens per epoch", f"{s.billed_tokens:,}")
