@@ -350,7 +350,7 @@ def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callab
     # two fields in a row, the second typed into while the first edit is applied: both are kept
     type_into(field(page, "Message 4 content"), "And its melting point, please?")
     type_into(field(page, "Message 5 content"), "It melts at 660 °C.")
-    expect(page.get_by_text("review.jsonl: unsaved changes (4 in the undo list)")).to_be_visible()
+    expect(page.get_by_text("review.jsonl: 4 unsaved changes; 4 in the undo list")).to_be_visible()
     idle(page)
 
     page.get_by_role("heading", name="Record editor", level=1).click()  # out of the field: keys navigate
