@@ -208,35 +208,30 @@ def test_rules_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", "Z123"]) == 2
 
 
-def test_lint_path_imports_no_heavy_library(good: Path) -> None:
+def _loaded_by_lint(path: Path, modules: tuple[str, ...]) -> str:
+    """Which of ``modules`` `tunesmith lint PATH` imported, in a fresh interpreter (printed as a sorted list)."""
     code = (
         "import sys\n"
         "from toolkit.cli.main import main\n"
-        f"rc = main(['lint', {str(good)!r}, '--format', 'json'])\n"
-        "heavy = sorted(m for m in ('openai', 'pandas', 'streamlit', 'tiktoken', 'numpy') if m in sys.modules)\n"
-        "print(heavy, file=sys.stderr)\n"
+        f"rc = main(['lint', {str(path)!r}, '--format', 'json'])\n"
+        f"print(sorted(m for m in {modules!r} if m in sys.modules), file=sys.stderr)\n"
         "raise SystemExit(rc)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.strip().splitlines()[-1] == "[]"
+    return proc.stderr.strip().splitlines()[-1]
+
+
+def test_lint_path_imports_no_heavy_library(good: Path) -> None:
+    assert _loaded_by_lint(good, ("openai", "pandas", "streamlit", "tiktoken", "numpy")) == "[]"
 
 
 def test_lint_imports_only_what_the_file_needs(good: Path) -> None:
     """A small plain-chat file: no other command's module, no compiled validator, tokenizer, sketching thread pool
     or importlib.resources (each costs `tunesmith lint` start-up time)."""
-    code = (
-        "import sys\n"
-        "from toolkit.cli.main import main\n"
-        f"rc = main(['lint', {str(good)!r}, '--format', 'json'])\n"
-        "unneeded = ('toolkit.cli.train_cmd', 'toolkit.cli.stats_cmd', 'toolkit.cli.training_opts', 'jsonschema_rs',"
-        " 'toolkit.tokenizer', 'concurrent.futures', 'importlib.resources')\n"
-        "print(sorted(m for m in unneeded if m in sys.modules), file=sys.stderr)\n"
-        "raise SystemExit(rc)\n"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.strip().splitlines()[-1] == "[]"
+    unneeded = ("toolkit.cli.train_cmd", "toolkit.cli.stats_cmd", "toolkit.cli.training_opts", "jsonschema_rs",
+                "toolkit.tokenizer", "concurrent.futures", "importlib.resources")
+    assert _loaded_by_lint(good, unneeded) == "[]"
 
 
 @pytest.mark.parametrize("argv", [["lint", "--help"], ["stats", "--help"], ["lint", "--format", "nope", "x"],

@@ -303,7 +303,7 @@ class Linter:
                     if rule.code in repairs.REPAIRS and not rewritable:
                         finding = dataclasses.replace(finding, fix=None)
                     elif finding.fix is None and rule.code in repairs.REPAIRS:
-                        finding = _with_repair(finding, rule.code, value, own, rec.raw)
+                        finding = _with_repair(finding, rule.code, value, own, self._written_text(rec.raw))
                     yield self._diag(rec, path, rule, finding)
             except Exception as exc:  # a bug of ours: one diagnostic for this record, the run goes on
                 yield self._internal(path, rec.line, rule, exc)
@@ -372,12 +372,28 @@ class Linter:
                           self.severity[rule.code], p.message, end_line=p.end_line,
                           fix=Fix(LINE_FIXES[p.code]) if fixable else None)
 
+    def _text(self, raw: bytes) -> str:
+        """The record's line as text (bad bytes replaced), decoded once for all the findings of a record: a line can
+        be 100 MB."""
+        if self._decoded[0] is not raw:
+            self._decoded = (raw, raw.decode("utf-8", "replace"))
+        return self._decoded[1]
+
+    def _written_text(self, raw: bytes) -> str | None:
+        """The record's line as written, None when its bytes are not UTF-8 (from the same single decoding unless the
+        text holds U+FFFD, which a replaced byte and a written one both give)."""
+        text = self._text(raw)
+        if "\ufffd" not in text:
+            return text
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
     def _diag(self, rec: Record, path: str, rule: Rule, f: Finding) -> Diagnostic:
         line, column = rec.line, None
         if f.pointer is not None:
-            if self._decoded[0] is not rec.raw:  # decoded once for all the findings of a record (a line can be 100 MB)
-                self._decoded = (rec.raw, rec.raw.decode("utf-8", "replace"))
-            pos = jsonpos.line_column(self._decoded[1], f.pointer)
+            pos = jsonpos.line_column(self._text(rec.raw), f.pointer)
             if pos is not None:
                 line, column = rec.line + pos[0], pos[1]
         elif rec.end_line is None:
@@ -404,13 +420,10 @@ class Linter:
                           f"{printable(str(exc))[:200]}); the rest was checked: please report this")
 
 
-def _with_repair(finding: Finding, code: str, value: Any, file_format: str, raw: bytes) -> Finding:
-    """``finding`` with the :class:`Fix` `tunesmith fix` would make for it (the repair at its pointer), if any."""
+def _with_repair(finding: Finding, code: str, value: Any, file_format: str, text: str | None) -> Finding:
+    """``finding`` with the :class:`Fix` `tunesmith fix` would make for it (the repair at its pointer), if any
+    (``text``: the record's JSON text, None when its bytes are not UTF-8)."""
     at = finding.pointer or ""
-    try:
-        text: str | None = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
     for change in repairs.find(value, file_format, rules={code}, text=text):
         where = change.description.split(":", 1)[0]  # a repair's description starts with its pointer
         if not at or not where.startswith("/") or _related(where, at):
