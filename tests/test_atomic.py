@@ -52,3 +52,37 @@ def test_a_new_file_gets_the_umask_permissions(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "new.jsonl").stat().st_mode) == 0o640
+
+
+def _open_reader(fifo: Path) -> int:
+    """The read end of a named pipe, opened first so that a writer does not block on it."""
+    os.mkfifo(fifo)
+    return os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+
+
+def test_a_named_pipe_is_written_into_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    reader = _open_reader(fifo)
+    try:
+        write_atomic(fifo, b"report\n")
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # it was replaced by a plain file
+        assert os.read(reader, 100) == b"report\n"
+    finally:
+        os.close(reader)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.fifo"]
+
+
+def test_lint_output_into_a_named_pipe(tmp_path: Path) -> None:
+    """`tunesmith lint ... -o /dev/stdout` (or `-o >(cat)`, a FIFO): the report goes into the pipe."""
+    from toolkit.cli.main import main
+
+    data = tmp_path / "train.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}\n' * 10)
+    fifo = tmp_path / "out.fifo"
+    reader = _open_reader(fifo)
+    try:
+        assert main(["lint", str(data), "--format", "json", "-o", str(fifo)]) == 0
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert b'"summary"' in os.read(reader, 1 << 16)
+    finally:
+        os.close(reader)

@@ -80,6 +80,19 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _is_stream(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` (through its symbolic links) is an existing character device or named pipe, written in
+    place; a disk (block device) or a socket is refused rather than replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    if stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        raise InputError(f"{os.fspath(path)}: is a {'disk device' if stat.S_ISBLK(mode) else 'socket'}, not a file; "
+                         "give a file name")
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 @contextmanager
 def atomic_writer(path: str | os.PathLike[str], *, mode_from: str | os.PathLike[str] | None = None
                   ) -> Iterator[BinaryIO]:
@@ -92,7 +105,20 @@ def atomic_writer(path: str | os.PathLike[str], *, mode_from: str | os.PathLike[
 
     >>> with atomic_writer("train.jsonl") as fh:
     ...     fh.write(b'{"messages": []}\\n')
+
+    A character device or a named pipe (``/dev/stdout``, ``/dev/null``, ``>(gzip > x.gz)``) is written straight
+    into: it has no half state to avoid, and replacing it would put a plain file where the device or pipe was.
+    ``Discard`` then drops only what was not written yet.
     """
+    if _is_stream(path):
+        try:
+            with open(path, "wb") as stream:
+                yield stream
+        except Discard:
+            pass
+        except OSError as exc:
+            raise os_problem(path, exc) from None
+        return
     target = resolve_target(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
