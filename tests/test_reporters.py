@@ -86,3 +86,11 @@ def test_sarif_is_2_1_0_with_rule_metadata() -> None:
     assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "data/train.jsonl"
     assert run["results"][2]["level"] == "note"
     assert "region" not in run["results"][2]["locations"][0]["physicalLocation"]
+
+
+def test_sarif_uris_are_percent_encoded() -> None:
+    """A space, a percent sign, a colon or a non-ASCII letter in a file name gives a valid URI reference."""
+    diag = Diagnostic("my data/c:d%é.jsonl", 1, 1, None, "F020", "blank-line", Severity.WARNING, "blank line")
+    doc = sarif.as_dict(LintResult([FileResult("my data/c:d%é.jsonl", "chat", 1, [diag])], "openai", None, None))
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "my%20data/c%3Ad%25%C3%A9.jsonl"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from .. import __version__
 from ..diagnostics import Severity
@@ -18,13 +19,15 @@ RULES_URL = "https://github.com/tunesmith/tunesmith/blob/main/README.md"
 
 
 def _uri(path: str) -> str:
+    """The file as a URI reference (RFC 3986): relative to the current folder when it is inside it, percent-encoded
+    (a space, ``%``, ``:`` or a non-ASCII letter in a name would make an invalid URI that code scanning rejects)."""
     p = Path(path)
     if p.is_absolute():
         try:
-            return p.relative_to(Path.cwd()).as_posix()
+            p = p.relative_to(Path.cwd())
         except ValueError:
             return p.as_uri()
-    return p.as_posix()
+    return quote(p.as_posix(), safe="/")
 
 
 def as_dict(result: LintResult) -> dict[str, Any]:
