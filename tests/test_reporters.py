@@ -91,6 +91,7 @@ def test_sarif_is_2_1_0_with_rule_metadata() -> None:
 def test_sarif_uris_are_percent_encoded() -> None:
     """A space, a percent sign, a colon or a non-ASCII letter in a file name gives a valid URI reference."""
     diag = Diagnostic("my data/c:d%é.jsonl", 1, 1, None, "F020", "blank-line", Severity.WARNING, "blank line")
-    doc = sarif.as_dict(LintResult([FileResult("my data/c:d%é.jsonl", "chat", 1, [diag])], "openai", None, None))
+    files = [FileResult("my data/c:d%é.jsonl", "chat", 1, [diag])]
+    doc = sarif.as_dict(LintResult(files, "openai", "gpt-4.1-mini-2025-04-14", None))
     location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location["uri"] == "my%20data/c%3Ad%25%C3%A9.jsonl"
