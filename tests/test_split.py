@@ -202,6 +202,13 @@ def test_outputs_are_not_overwritten_without_force(tmp_path, capsys):
     assert main(["split", str(path), "--force", "-o", str(tmp_path)]) == 0
 
 
+def test_one_validation_example_is_counted_in_the_singular(tmp_path, capsys):
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(chat(f"q{i} " * 4, f"a{i}")) + "\n" for i in range(12)))
+    assert main(["split", str(path), "--validation", "1"]) == 0
+    assert f"{tmp_path / 'd_validation.jsonl'} (1 example)\n" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name", ["cookbook_drone_training.jsonl", "foundry_rft_medmcq_validation.jsonl",
                                   "ganachan_autograding_validation_set_crlf.jsonl", "foundry_orca_dpo_validation.jsonl"])
 def test_corpus_files_split_without_leakage(tmp_path, name):

@@ -42,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
         r = split(path, validation=args.validation, seed=args.seed, group_by=args.group_by, out_dir=out_dir,
                   overwrite=args.force)
     plan = r.plan
-    print(f"wrote {r.train_path} ({r.train_examples:,} examples) and {r.validation_path} "
-          f"({r.validation_examples:,} examples)")
+    print(f"wrote {r.train_path} ({plural(r.train_examples, 'example')}) and {r.validation_path} "
+          f"({plural(r.validation_examples, 'example')})")
     print(f"{plan.groups:,} groups (by {plan.group_by}; {plural(plan.near_pairs, 'near-duplicate pair')} kept together), "
           f"seed {plan.seed}")
     for note in limit_notes(r, target.provider, target.method):
