@@ -66,6 +66,13 @@ def test_f040_is_not_said_beside_f092_whose_convert_writes_a_jsonl(tmp_path, arr
     assert "sharegpt.openai.jsonl" in messages(found, "F092")[0]
 
 
+@pytest.mark.parametrize(("name", "renamed"), [
+    ("train.jsonl.gz", "train.jsonl"), ("train.JSONL.txt", "train.JSONL"), ("train.json", "train.jsonl"),
+    ("train", "train.jsonl")])
+def test_f040_does_not_suggest_a_second_jsonl(name: str, renamed: str) -> None:
+    assert f"rename it to {renamed} (" in messages(lint(TEN, name=name), "F040")[0]  # it said train.jsonl.jsonl
+
+
 def test_f040_on_a_real_file(tmp_path) -> None:
     path = tmp_path / "data.json"
     path.write_text("\n".join(TEN) + "\n")

@@ -77,9 +77,10 @@ def wrong_file_extension(summary: FileSummary, ctx: Context) -> Iterator[Finding
     suffix = Path(name).suffix
     if suffix.lower() != ".jsonl":
         what = f"ends in {suffix}" if suffix else "has no extension"
+        stem = Path(name).stem if suffix else name
+        renamed = stem if Path(stem).suffix.lower() == ".jsonl" else f"{stem}.jsonl"  # train.jsonl.gz: train.jsonl
         yield Finding(None, f"the file name {what}; the fine-tuning API only accepts .jsonl uploads: "
-                      f"rename it to {Path(name).stem if suffix else name}.jsonl (tunesmith train uploads it "
-                      "under a .jsonl name)")
+                      f"rename it to {renamed} (tunesmith train uploads it under a .jsonl name)")
 
 
 @file_rule("F050", "file-too-large", E, "file is larger than 8 GB", source="F-05")
