@@ -313,3 +313,23 @@ def test_a_semicolon_table_and_a_jsonl_file_get_advice_not_parser_text(tmp_path,
     assert main(["convert", str(jsonl), str(tmp_path / "p.jsonl"), "--from", "csv"]) != 0
     err = capsys.readouterr().err
     assert "has 11 fields where the header has 9" in err and "is it JSONL?" in err and "C error" not in err
+
+
+def test_out_dash_is_refused_and_a_pipe_is_written_without_force(tmp_path, capsys, monkeypatch):
+    """`convert x.jsonl - --to sharegpt` wrote a file named "-"; a pipe or device (/dev/stdout) is written into."""
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    src = write_jsonl(tmp_path / "c.jsonl", [chat(("user", "q"), ("assistant", "a"))])
+    assert main(["convert", str(src), "-", "--to", "sharegpt"]) == 2
+    assert "OUT -: convert writes a file" in capsys.readouterr().err
+    assert not (tmp_path / "-").exists()
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert main(["convert", str(src), str(fifo), "--to", "sharegpt"]) == 0  # it said "exists; pass --force"
+        assert json.loads(os.read(reader, 1 << 16)) == {"conversations": [{"from": "human", "value": "q"},
+                                                                           {"from": "gpt", "value": "a"}]}
+    finally:
+        os.close(reader)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import UsageError
 from ..plural import plural
 from . import inputs
 from .target_args import add_target_args
@@ -44,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from ..text_encoding import label
     from .target_args import config_of, settings
 
+    if args.output == inputs.STDIN:  # as a file name it would land in the current folder, named "-"
+        raise UsageError("OUT -: convert writes a file, not standard output: give a file name (with --to, "
+                         "/dev/stdout writes to standard output)")
     linting = settings(args, args.output)  # a bad [tool.tunesmith] stops the command before anything is written
     config_file = config_of(args, args.output)
     if config_file is not None:

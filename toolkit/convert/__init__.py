@@ -301,7 +301,7 @@ def convert(source: str | os.PathLike[str], output: str | os.PathLike[str], *, f
         raise InputError(f"{src}: no such file")
     if Path(dst).exists() and same_file(dst, src):  # a symlink or a hard link to the input too
         raise UsageError(f"{dst} is the input file; write the result to another file")
-    if Path(dst).exists() and not overwrite:
+    if Path(dst).is_file() and not overwrite:  # a device or a pipe (/dev/stdout, >(cmd)) holds nothing to lose
         raise UsageError(f"{dst} exists; remove it or pass --force to overwrite it")
     if not Path(dst).resolve().parent.is_dir():
         raise InputError(f"{Path(dst).parent}: no such folder")
