@@ -95,3 +95,16 @@ def test_sarif_uris_are_percent_encoded() -> None:
     doc = sarif.as_dict(LintResult(files, "openai", "gpt-4.1-mini-2025-04-14", None))
     location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location["uri"] == "my%20data/c%3Ad%25%C3%A9.jsonl"
+
+
+def test_text_escapes_control_characters_from_the_data() -> None:
+    """A role or key holding ESC, CR or LF (or a file name with a newline) neither drives the terminal nor forges a line."""
+    diag = Diagnostic("new\nline.jsonl", 2, 24, "/k\x1b]0;t\x07", "C030", "invalid-role", Severity.ERROR,
+                      'message 1 has role "us\x1b[31mer\r\nx.jsonl:1:1: F010 error: forged\u2028"')
+    out = io.StringIO()
+    text.report(LintResult([FileResult("new\nline.jsonl", "chat", 1, [diag])], "openai", "gpt-4.1-mini-2025-04-14",
+                           None), out)
+    first = out.getvalue().splitlines()[0]
+    assert first == ('new\\nline.jsonl:2:24: C030 error: message 1 has role "us\\x1b[31mer\\r\\nx.jsonl:1:1: F010 error: '
+                     'forged\\u2028" (at /k\\x1b]0;t\\x07)')
+    assert len(out.getvalue().splitlines()) == 2  # the finding and the summary

@@ -12,14 +12,24 @@ _COLORS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.IN
 _BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
 
 
+# control characters (ESC, CR, LF, ...) and Unicode line breaks a file name or a value from the data may hold:
+# written as escapes, so that a hostile file can neither drive the terminal nor forge a report line
+_VISIBLE = {c: ascii(chr(c))[1:-1] for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029) if c != 0x09}
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters and line breaks written as escapes (``\\x1b``, ``\\r``, ``\\n``)."""
+    return text.translate(_VISIBLE)
+
+
 def format_diagnostic(d: Diagnostic, *, color: bool = False) -> str:
-    """One diagnostic as ``path:line:col: CODE [severity] message (at /pointer)``."""
-    where = d.path
+    """One diagnostic as ``path:line:col: CODE [severity] message (at /pointer)``, on one line whatever the data."""
+    where = visible(d.path)
     if d.line is not None:
         where += f":{d.line}"
         if d.column is not None:
             where += f":{d.column}"
-    at = f" (at {d.pointer})" if d.pointer else ""
+    at = f" (at {visible(d.pointer)})" if d.pointer else ""
     code = d.rule
     sev = d.severity.value
     if color:
@@ -28,7 +38,7 @@ def format_diagnostic(d: Diagnostic, *, color: bool = False) -> str:
         sev = f"{_COLORS[d.severity]}{sev}{_RESET}"
         at = f"{_DIM}{at}{_RESET}" if at else ""
     fix = " [*]" if d.fix is not None and d.fix.safe else ""
-    return f"{where}: {code}{fix} {sev}: {d.message}{at}"
+    return f"{where}: {code}{fix} {sev}: {visible(d.message)}{at}"
 
 
 def counted(records: int, examples: int) -> str:
