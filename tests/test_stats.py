@@ -225,6 +225,17 @@ def test_examples_in_no_format_among_others_are_named(tmp_path, capsys):
     assert "  in no fine-tuning format (no tokens counted): 1 example; `tunesmith lint` says what each one lacks" in out
 
 
+def test_examples_in_no_format_stay_out_of_the_distributions(tmp_path, capsys):
+    """Their tokens are not counted, so a 0 for them made the minimum 0 and pulled the mean down."""
+    path = write(tmp_path, [chat("q", "a"), chat("q2", "a2"), {"foo": 1}])
+    assert main(["stats", str(path), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["examples"] == 3 and doc["formats"] == {"chat": 2, "unknown": 1}
+    assert doc["messages"]["min"] == 2 and doc["messages"]["mean"] == 2
+    assert doc["tokens"]["min"] > 0 and doc["tokens"]["mean"] == (doc["tokens"]["min"] + doc["tokens"]["max"]) / 2
+    assert doc["trained"]["min"] > 0
+
+
 def test_worker_processes_and_one_process_agree(tmp_path, monkeypatch):
     """Chunks of 4 kB on 2 worker processes give the same rows, in order, as one process."""
     from toolkit import file_tokens

@@ -272,13 +272,13 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
     after the rows are consumed (the file's counters fill it as they go).
     """
     context = target.context
-    messages, toks, trained = array("q"), array("q"), array("q")
+    kinds, messages, toks, trained = array("q"), array("q"), array("q"), array("q")
     codes: Counter[int] = Counter()
     over_limit = over_by_max = over_total = 0
     over_lines: list[tuple[int, int]] = []
     assumed_images = 0
     for rows in packed:
-        codes.update(rows[1::file_tokens.ROW])
+        kinds.extend(rows[1::file_tokens.ROW])
         messages.extend(rows[2::file_tokens.ROW])
         toks.extend(rows[3::file_tokens.ROW])
         trained.extend(file_tokens.trained_within(rows[k + 3], rows[k + 4], context)
@@ -292,14 +292,20 @@ def summarise(packed: Iterable[array[int]], *, path: str, file_format: str, prov
                 over_by_max = max(over_by_max, over)
                 if len(over_lines) < SHOWN_LINES:
                     over_lines.append((rows[k - 3], over))
+    codes.update(kinds)
     fmts = {file_tokens.FORMAT_CODES[c] or UNKNOWN: n for c, n in codes.items()}
     billed = sum(toks) - over_total
     n = len(toks)
     n_epochs = epochs if epochs is not None else cost.auto_epochs(n)
+    if codes[0]:  # examples in no format (code 0) have no tokens counted: their zeros stay out of the distributions
+        known = [i for i, code in enumerate(kinds) if file_tokens.FORMAT_CODES[code]]
+        shown = [array("q", (values[i] for i in known)) for values in (messages, toks, trained)]
+    else:
+        shown = [messages, toks, trained]
     return Stats(
         path=path, format=file_format, provider=provider, model=target.full_name,
         encoding=encoding, context=context, examples=n, formats=fmts,
-        messages=Distribution.of(messages), tokens=Distribution.of(toks), trained=Distribution.of(trained),
+        messages=Distribution.of(shown[0]), tokens=Distribution.of(shown[1]), trained=Distribution.of(shown[2]),
         total_tokens=sum(toks), billed_tokens=billed, trained_tokens=sum(trained), over_limit=over_limit,
         over_by_max=over_by_max, over_lines=over_lines, epochs=n_epochs, epochs_auto=epochs is None,
         cost=cost.estimate(target, billed, n_epochs), unreadable=unreadable.count,
