@@ -208,6 +208,17 @@ def test_chat_answers_with_text_from_the_base_and_the_tuned_model(tiny: Path, ho
     assert reply.text.strip() and reply.completion_tokens and reply.prompt_tokens
 
 
+def test_chat_with_a_model_not_on_this_machine_is_refused_from_the_cache_alone(home: Path,
+                                                                               capsys: pytest.CaptureFixture[str]
+                                                                               ) -> None:
+    """As `train` does: the local cache is looked up (no download, no request to the hub) before anything loads."""
+    from toolkit.cli.main import main
+
+    assert main(["chat", "--provider", "local", "--model", "ft-local-nope", "Hello?"]) == 2
+    err = capsys.readouterr().err
+    assert "model 'ft-local-nope' is neither a folder" in err and "(FileNotFoundError: not in the cache)" in err
+
+
 # -- the whole flow through the CLI (worker processes, registry, follow, metrics, pause/resume) -------------------
 
 

@@ -282,7 +282,9 @@ class Completions:
                max_tokens: int | None = None, temperature: float | None = None, tools: list[Any] | None = None,
                **_: Any) -> Any:
         from .generate import answer
+        from .loading import check
 
+        check(model)  # from this machine only, as training: a model not here is said at once, never downloaded
         got = answer(model, messages, max_tokens=max_completion_tokens or max_tokens, temperature=temperature,
                      tools=tools)
         message = SimpleNamespace(role="assistant", content=got.text, refusal=None, tool_calls=None)
