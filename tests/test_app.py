@@ -725,6 +725,15 @@ def test_app_refuses_a_missing_folder(capsys: pytest.CaptureFixture[str]) -> Non
     assert "no/such/folder: no such folder" in capsys.readouterr().err
 
 
+def test_app_given_a_file_names_the_folder_to_open(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "my data" / "train.jsonl"  # it said "no such folder" for a file that is there
+    data.parent.mkdir()
+    data.write_text("")
+    assert cli(["app", str(data)]) == 2
+    assert capsys.readouterr().err == (f"tunesmith: error: {data}: is a file; the editor's workspace is a folder: run "
+                                       f"`tunesmith app '{data.parent}'` and open train.jsonl there\n")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

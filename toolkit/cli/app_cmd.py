@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -37,6 +38,10 @@ def command(folder: str | os.PathLike[str], port: int) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     """Check the folder and Streamlit, then replace this process with ``streamlit run`` (no return on success)."""
     folder = Path(args.folder).expanduser()
+    if folder.is_file():  # `tunesmith app samples/elle_broken.jsonl`: the file's folder is the workspace
+        where = shlex.quote(os.fspath(folder.parent))
+        raise InputError(f"{args.folder}: is a file; the editor's workspace is a folder: run `tunesmith app {where}` "
+                         f"and open {folder.name} there")
     if not folder.is_dir():
         raise InputError(f"{args.folder}: no such folder; the workspace must be an existing folder")
     if not 1 <= args.port <= 65535:
