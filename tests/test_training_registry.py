@@ -91,6 +91,15 @@ def test_a_corrupt_registry_is_a_clear_error(tmp_path: Path) -> None:
         Registry(bad).jobs()
 
 
+def test_a_file_where_the_registry_folder_goes_is_named(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    with pytest.raises(InputError) as raised:  # it said "cannot create the local registry (File exists)"
+        Registry(home / "registry.sqlite3").jobs()
+    assert str(raised.value) == (f"{home}: is a file, so the local registry cannot go in it ({home / 'registry.sqlite3'}):"
+                                 " set TUNESMITH_HOME to a folder, or move the file away")
+
+
 def test_the_schema_has_no_column_for_credentials(tmp_path: Path) -> None:
     reg = Registry(tmp_path / "r.sqlite3")
     reg.jobs()

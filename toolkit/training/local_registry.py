@@ -122,6 +122,10 @@ class Registry:
             raise InputError(f"{self.path}: cannot use the local registry ({exc}); "
                              "move the file away to start a new one") from None
         except OSError as exc:
+            blocking = next((p for p in self.path.parents if p.exists()), None)
+            if blocking is not None and not blocking.is_dir():  # TUNESMITH_HOME names a file: "File exists" said nothing
+                raise InputError(f"{blocking}: is a file, so the local registry cannot go in it ({self.path}): set "
+                                 "TUNESMITH_HOME to a folder, or move the file away") from None
             raise InputError(f"{self.path}: cannot create the local registry ({exc.strerror})") from None
 
     # -- uploads -----------------------------------------------------------------------------
