@@ -357,3 +357,18 @@ def test_a_pyproject_is_parsed_once_for_the_same_bytes_and_again_when_they_chang
         load_settings(start=tmp_path)
     with pytest.raises(UsageError, match="not valid TOML"):
         load_settings(start=tmp_path)
+
+
+def test_a_config_given_without_a_tool_tunesmith_table_is_refused(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`provider = "azure"` at the top of the file given to --config was read as nothing: OpenAI's defaults, silently."""
+    config = tmp_path / "tunesmith.toml"
+    config.write_text('provider = "azure"\n', "utf-8")
+    data = tmp_path / "train.jsonl"
+    shutil.copy(SAMPLES / "elle_single_turn.jsonl", data)
+    code, out, err = run(capsys, "lint", str(data), "--config", str(config))
+    assert code == 2 and out == ""
+    assert err == (f"tunesmith: error: {config}: has no [tool.tunesmith] table, so --config would change nothing "
+                   "(provider must go under it): put the settings under [tool.tunesmith], or leave --config out\n")
+    with pytest.raises(UsageError, match=r"no \[tool\.tunesmith\] table"):
+        load_settings(config)

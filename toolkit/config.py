@@ -195,11 +195,18 @@ def _toml_problem(message: str, text: str) -> tuple[str, int, int]:
 
 def load_settings(path: Path | None = None, *, start: Path | None = None) -> Settings:
     """Read settings from ``path`` (a pyproject.toml), or the nearest one above ``start``."""
+    given = path is not None
     if path is None:
         path = find_pyproject(start or Path.cwd())
         if path is None:
             return Settings()
     data = read_toml(path)
+    tool = data.get("tool")
+    if given and not (isinstance(tool, dict) and "tunesmith" in tool):  # --config FILE: never silently the defaults
+        stray = ", ".join(sorted(set(data) & _KEYS))  # `provider = "azure"` written at the top of the file
+        raise UsageError(f"{path}: has no [tool.tunesmith] table, so --config would change nothing"
+                         + (f" ({stray} must go under it)" if stray else "")
+                         + ": put the settings under [tool.tunesmith], or leave --config out")
     table = data.get("tool", {}).get("tunesmith", {})
     return settings_from_table(table, where=f"{path} [tool.tunesmith]", config_path=path)
 
