@@ -182,6 +182,21 @@ def test_bad_configuration_is_a_usage_error(tmp_path: Path, capsys: pytest.Captu
     assert "unknown key selct" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("toml", "message"), [
+    ("[tool]\ntunesmith = 5\n", "[tool.tunesmith] must be a table, not 5"),
+    ('[tool.tunesmith]\nseverity = "C150"\n', "[tool.tunesmith] severity must be a table such as "
+                                             "{ C150 = \"warning\" }, not 'C150'"),
+    ('[tool.tunesmith]\nper-file-ignores = ["F070"]\n', "[tool.tunesmith] per-file-ignores must be a table such as "
+                                                        "{ \"data/*.jsonl\" = [\"F070\"] }, not ['F070']")])
+def test_a_setting_that_is_not_a_table_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], toml: str,
+                                                         message: str) -> None:
+    """They were internal errors: "TypeError: 'int' object is not iterable", "ValueError: dictionary update..."."""
+    data = write(tmp_path / "train.jsonl", GOOD)
+    (tmp_path / "pyproject.toml").write_text(toml, "utf-8")
+    assert main(["lint", str(data)]) == 2
+    assert capsys.readouterr().err == f"tunesmith: error: {tmp_path / 'pyproject.toml'} {message}\n"
+
+
 def test_text_output_and_output_file(bad: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "report.txt"
     assert main(["lint", str(bad), "-o", str(out)]) == 1

@@ -139,7 +139,7 @@ def find_pyproject(start: Path) -> Path | None:
     """
     for folder in [start, *start.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "tunesmith" in read_toml(candidate, found=True).get("tool", {}):
+        if candidate.is_file() and "tunesmith" in _tool(read_toml(candidate, found=True)):
             return candidate
     return None
 
@@ -201,14 +201,28 @@ def load_settings(path: Path | None = None, *, start: Path | None = None) -> Set
         if path is None:
             return Settings()
     data = read_toml(path)
-    tool = data.get("tool")
-    if given and not (isinstance(tool, dict) and "tunesmith" in tool):  # --config FILE: never silently the defaults
+    if given and "tunesmith" not in _tool(data):  # --config FILE: never silently the defaults
         stray = ", ".join(sorted(set(data) & _KEYS))  # `provider = "azure"` written at the top of the file
         raise UsageError(f"{path}: has no [tool.tunesmith] table, so --config would change nothing"
                          + (f" ({stray} must go under it)" if stray else "")
                          + ": put the settings under [tool.tunesmith], or leave --config out")
-    table = data.get("tool", {}).get("tunesmith", {})
-    return settings_from_table(table, where=f"{path} [tool.tunesmith]", config_path=path)
+    where = f"{path} [tool.tunesmith]"
+    return settings_from_table(_table(_tool(data).get("tunesmith", {}), where), where=where, config_path=path)
+
+
+def _tool(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The document's ``[tool]`` table (nothing when ``tool`` is not a table)."""
+    tool = data.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
+
+
+def _table(value: Any, where: str, key: str | None = None) -> Mapping[str, Any]:
+    """``value`` when it is a TOML table; else a :class:`UsageError` naming the setting."""
+    if not isinstance(value, dict):
+        name = f"{where} {key}" if key else where
+        example = '{ C150 = "warning" }' if key == "severity" else '{ "data/*.jsonl" = ["F070"] }'
+        raise UsageError(f"{name} must be a table" + (f" such as {example}" if key else "") + f", not {value!r}")
+    return value
 
 
 def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Path | None = None) -> Settings:
@@ -220,12 +234,12 @@ def settings_from_table(table: Mapping[str, Any], *, where: str, config_path: Pa
     select += check_selectors(_strings(table.get("extend-select", []), where, "extend-select"), where)
     ignore = check_selectors(_strings(table.get("ignore", []), where, "ignore"), f"{where} ignore")
     severity: dict[str, Severity] = {}
-    for code, level in dict(table.get("severity", {})).items():
+    for code, level in _table(table.get("severity", {}), where, "severity").items():
         if code not in RULES:
             raise UsageError(f"{where} severity: unknown rule code {code!r}")
         severity[code] = parse_severity(str(level), f"{where} severity.{code}")
     pfi = {str(glob): check_selectors(_strings(codes, where, "per-file-ignores"), where)
-           for glob, codes in dict(table.get("per-file-ignores", {})).items()}
+           for glob, codes in _table(table.get("per-file-ignores", {}), where, "per-file-ignores").items()}
     provider, model, method = table.get("provider", catalog.DEFAULT_PROVIDER), table.get("model"), table.get("method")
     if provider not in catalog.PROVIDERS:
         raise UsageError(f"{where}: provider {provider!r} is not in the catalog; choose one of: "
