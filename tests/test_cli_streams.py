@@ -159,3 +159,21 @@ def test_closed_standard_input_is_a_clear_error(here: Path, capsys: pytest.Captu
     monkeypatch.setattr(sys, "stdin", closed)
     code, _, err = run(capsys, *command)
     assert code == 2 and "standard input is closed; pass a file name, or pipe the data in" in err
+
+
+class _FullDisk(io.StringIO):
+    """Standard output redirected to a file on a full disk: the flush fails with ENOSPC."""
+
+    def flush(self) -> None:
+        import errno
+
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("command", ["lint", "stats"])
+def test_a_full_disk_under_standard_output_is_named(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str], command: str) -> None:
+    monkeypatch.setattr(sys, "stdout", _FullDisk())
+    assert main([command, str(SINGLE)]) == 2
+    assert capsys.readouterr().err == ("tunesmith: error: standard output: cannot write: the disk is full; free some "
+                                       "space and run the command again\n")  # it said "tunesmith: tunesmith: cannot..."

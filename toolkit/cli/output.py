@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from ..atomic import atomic_text_writer, refuse_inputs
-from ..errors import UsageError
+from ..errors import UsageError, os_problem
 
 
 def check_output(output: str | None, inputs: Iterable[str | None],
@@ -28,7 +28,13 @@ def output_stream(path: str | None, *, newline: str | None = None) -> Iterator[T
     if path is None:
         if sys.stdout is None:
             raise UsageError("standard output is closed; pass -o FILE")
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:  # `> /mnt/full/report.txt`: name the stream, not "tunesmith"
+            raise os_problem("standard output", exc) from None
         return
     with atomic_text_writer(path, newline=newline) as fh:
         yield fh
