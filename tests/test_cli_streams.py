@@ -177,3 +177,13 @@ def test_a_full_disk_under_standard_output_is_named(monkeypatch: pytest.MonkeyPa
     assert main([command, str(SINGLE)]) == 2
     assert capsys.readouterr().err == ("tunesmith: error: standard output: cannot write: the disk is full; free some "
                                        "space and run the command again\n")  # it said "tunesmith: tunesmith: cannot..."
+
+
+@pytest.mark.parametrize("argv", [["{data}", "--validation", "-"], ["-", "--validation", "{data}"]])
+def test_standard_input_with_validation_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    stdin_of(monkeypatch, SINGLE.read_bytes())
+    assert main(["lint", *(a.format(data=SINGLE) for a in argv)]) == 2
+    assert capsys.readouterr().err == (  # it said "tunesmith: error: -: no such file"
+        "tunesmith: error: --validation reads the training and the validation file by name, not standard input (-): "
+        "pass both names (a pipe works too: <(zcat train.jsonl.gz))\n")

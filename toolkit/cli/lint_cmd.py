@@ -111,6 +111,9 @@ def check_paths(args: argparse.Namespace) -> None:
         raise UsageError("- (standard input) goes alone; lint files and standard input in separate runs")
     if "-" in args.paths and args.fix:
         raise UsageError("--fix rewrites files; it cannot fix standard input")
+    if args.validation is not None and "-" in (args.validation, *args.paths):  # it said "-: no such file"
+        raise UsageError("--validation reads the training and the validation file by name, not standard input (-): "
+                         "pass both names (a pipe works too: <(zcat train.jsonl.gz))")
     check_output(args.output, [*args.paths, args.validation], [("the grader", args.grader),
                                                                 ("the configuration", args.config)])
 
