@@ -295,3 +295,15 @@ def test_dash_reads_standard_input(good: Path) -> None:
     doc = json.loads(proc.stdout)
     assert doc["files"][0]["path"] == "<stdin>"
     assert [(d["rule"], d["line"]) for d in doc["files"][0]["diagnostics"] if d["severity"] == "error"] == [("F010", 13)]
+
+
+def test_a_file_given_twice_is_linted_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lint x ./x` or `lint data/x data` listed every finding twice and counted 2 files (24 examples)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    write(tmp_path / "data" / "b.jsonl", GOOD)
+    write(tmp_path / "data" / "a.jsonl", GOOD)
+    _, doc = run_json(capsys, "data/b.jsonl", "./data/b.jsonl", "data")
+    assert [f["path"] for f in doc["files"]] == ["data/b.jsonl", "data/a.jsonl"]
+    assert doc["summary"]["files"] == 2 and doc["summary"]["examples"] == 24

@@ -155,6 +155,19 @@ def unused_grader(result: LintResult, method_of: Callable[[str], str | None]) ->
                   f"({method} fine-tuning), so the grader was not checked", file=sys.stderr)
 
 
+def _once(paths: list[str]) -> list[str]:
+    """``paths`` without a file given twice (``x ./x``, or by name and in its folder): each is linted and counted
+    once, where it first appears."""
+    seen: set[str] = set()
+    unique = []
+    for p in paths:
+        real = os.path.realpath(p)
+        if real not in seen:
+            seen.add(real)
+            unique.append(p)
+    return unique
+
+
 def run(args: argparse.Namespace) -> int:
     from ..engine import expand_paths
     from ..reporters import report
@@ -164,6 +177,7 @@ def run(args: argparse.Namespace) -> int:
     linters = _Linters(args)
     stdin = args.paths == ["-"]
     paths = [] if stdin else expand_paths(args.paths, warn=lambda message: print(f"warning: {message}", file=sys.stderr))
+    paths = _once(paths)
     settings, linter = linters.of(None if stdin else args.paths[0])  # every configuration is checked before work
     for path in paths:
         linters.of(path)
