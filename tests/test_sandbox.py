@@ -473,6 +473,15 @@ def test_bad_fault_specs_are_explained(spec: str, message: str, capsys: pytest.C
     assert f"--fault {spec!r}: " in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_is_a_usage_error(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from toolkit.cli.main import main
+
+    assert main(["sandbox", "--port", port]) == 2  # it was "internal error: OverflowError: bind(): port must be 0-65535"
+    assert capsys.readouterr().err == (f"tunesmith: error: --port must be between 1 and 65535 (or 0 for any free port), "
+                                       f"not {port}\n")
+
+
 def test_insufficient_quota_is_injected_with_openais_body(sandbox: Sandbox) -> None:
     sandbox.inject(r"^/files$", status=429, code="insufficient_quota")
     with pytest.raises(openai.RateLimitError) as caught:

@@ -49,6 +49,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from ..sandbox import Sandbox
 
+    if not 0 <= args.port <= 65535:  # bind() raised OverflowError: an internal error
+        raise UsageError(f"--port must be between 1 and 65535 (or 0 for any free port), not {args.port}")
     if not 0 < args.speed < float("inf"):
         raise UsageError(f"--speed must be a positive, finite number, got {args.speed}")
     from ..sandbox.faults import parse
