@@ -242,7 +242,6 @@ class Linter:
         unrewritable = 0  # the line of the last parse problem that keeps fix from writing its record again
         for item in items:
             if isinstance(item, ParseProblem):
-                summary.arrays += item.code == "F011"
                 if item.code in repairs.UNREWRITABLE:
                     unrewritable = item.line
                 foreign = self._foreign_array(path, item, plan) if item.code == "F011" else None
@@ -250,6 +249,9 @@ class Linter:
                     found.add(foreign)
                 elif item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
+                else:
+                    continue
+                summary.arrays += item.code == "F011"  # reported (F011 or F092): F060 then stays quiet
                 continue
             summary.records += 1
             summary.examples += item.example
