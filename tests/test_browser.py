@@ -227,14 +227,13 @@ def type_into(field: Locator, text: str) -> None:
 
 def go_to(page: Page, title: str) -> None:
     """Switch page through the sidebar (the session, and so the open dataset, is kept)."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    settle(page, page.get_by_role("heading", name=title, level=1))
+    act(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name=title),
+        page.get_by_role("heading", name=title, level=1))
 
 
 def open_sample(page: Page, name: str, summary: str) -> None:
     choose(page, "Dataset file", name)
-    keyed(page, "ds_open").get_by_role("button").click()
-    settle(page, page.get_by_text(f"opened {name}: {summary}"))
+    act(page, keyed(page, "ds_open").get_by_role("button"), page.get_by_text(f"opened {name}: {summary}"))
 
 
 def edit_example(page: Page, number: int) -> None:
@@ -372,9 +371,7 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 1)
     expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
-    click(page, keyed(page, "rec_next").get_by_role("button"))
-    expect(page.get_by_text(re.compile(r"^line 2 · chat · "))).to_be_visible()
-    idle(page)  # the fields' keys name the example's version: the old ones stay until the run ends
+    act(page, keyed(page, "rec_next").get_by_role("button"), page.get_by_text(re.compile(r"^line 2 · chat · ")))
     expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
     type_into(page.get_by_label("Message 2 content"), "What is helium used for, mostly?")
     expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
