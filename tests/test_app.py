@@ -780,6 +780,7 @@ def test_a_finding_in_the_text_of_a_line_names_its_column(workspace: Path) -> No
     """Where a finding has no field to sit next to (a line that is not JSON), the column says where, as lint does."""
     at = edit(opened("elle_broken.jsonl"), 1)  # F010: a missing comma at 1:168
     assert any(t.startswith("F010 invalid-json (line 1, column 168): not valid JSON") for t in texts(at.error))
+    assert sum("not valid JSON" in t for t in texts(at.error)) == 1  # said once: the reader's words were shown too
 
 
 def test_findings_of_an_edited_example_name_its_line_in_the_file(workspace: Path) -> None:

@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -45,6 +46,7 @@ CREDENTIALS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PRO
 START_TIMEOUT = 60.0
 WAIT_MS = 30_000  # for each expectation: the 2-core machine may be busy with other tests
 TRAIN_WAIT_MS = 90_000
+ANSWER_MS = 10_000  # a click's run has drawn its answer by then, or (busy machine) is still running: see act()
 SHOWN_MS = 5_000  # a widget showing what the text just confirmed: no need to wait longer
 # In Streamlit 1.67 a keyed widget keeps its identity when its value= changes, and deleting its key from
 # st.session_state does not reset the browser's copy: the editor's widgets keep showing the previous
@@ -225,14 +227,13 @@ def type_into(field: Locator, text: str) -> None:
 
 def go_to(page: Page, title: str) -> None:
     """Switch page through the sidebar (the session, and so the open dataset, is kept)."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
-    settle(page, page.get_by_role("heading", name=title, level=1))
+    act(page, page.get_by_test_id("stSidebarNav").get_by_role("link", name=title),
+        page.get_by_role("heading", name=title, level=1))
 
 
 def open_sample(page: Page, name: str, summary: str) -> None:
     choose(page, "Dataset file", name)
-    keyed(page, "ds_open").get_by_role("button").click()
-    settle(page, page.get_by_text(f"opened {name}: {summary}"))
+    act(page, keyed(page, "ds_open").get_by_role("button"), page.get_by_text(f"opened {name}: {summary}"))
 
 
 def edit_example(page: Page, number: int) -> None:
@@ -370,9 +371,7 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 1)
     expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
-    click(page, keyed(page, "rec_next").get_by_role("button"))
-    expect(page.get_by_text(re.compile(r"^line 2 · chat · "))).to_be_visible()
-    idle(page)  # the fields' keys name the example's version: the old ones stay until the run ends
+    act(page, keyed(page, "rec_next").get_by_role("button"), page.get_by_text(re.compile(r"^line 2 · chat · ")))
     expect(page.get_by_label("Message 2 content")).to_have_value("What is helium used for?", timeout=SHOWN_MS)
     type_into(page.get_by_label("Message 2 content"), "What is helium used for, mostly?")
     expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
@@ -544,6 +543,26 @@ def click(page: Page, target: Locator) -> None:
     target.click()
 
 
+def act(page: Page, target: Locator, lasting: Locator) -> None:
+    """Click ``target`` (see :func:`click`), then :func:`settle` on ``lasting``. If the app is idle again and
+    ``lasting`` still absent after ANSWER_MS, the click went unanswered: it is clicked again (twice at most),
+    with a warning in the run's summary, as a user clicks again. Only for clicks whose answer stays on the page
+    (so a click that was answered is never repeated). On a loaded machine a click now and then goes unanswered:
+    the project's CI once found the page idle, the click's message absent 30 s later, and nothing else changed."""
+    for attempt in range(3):
+        click(page, target)
+        try:
+            expect(lasting).to_be_visible(timeout=ANSWER_MS)
+            break
+        except AssertionError:
+            idle(page)  # a slow answer ends here, and shows ``lasting``
+            if lasting.count():
+                break
+            warnings.warn(f"the app did not answer a click on {target} (attempt {attempt + 1}); clicked again",
+                          stacklevel=2)
+    settle(page, lasting)
+
+
 def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str], page: Page,
                                                         workspace: Path) -> None:
     """Applying the JSON (or raw line) box unchanged, on several examples in turn, changes nothing."""
@@ -559,17 +578,16 @@ def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str]
         expect(box).to_have_value(expected)
         expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
             json.loads(expected)["messages"][1]["content"])
-        click(page, page.get_by_role("button", name="Apply JSON"))
-        settle(page, page.get_by_text(f"example {number}: text applied (1 entry)"))
+        act(page, page.get_by_role("button", name="Apply JSON"),
+            page.get_by_text(f"example {number}: text applied (1 entry)"))
         expect(page.get_by_text("elle_single_turn.jsonl: saved, no changes")).to_be_visible()
-        click(page, keyed(page, "rec_next").get_by_role("button"))
-        settle(page, page.get_by_text(re.compile(f"^line {number + 1} · chat · ")))
+        act(page, keyed(page, "rec_next").get_by_role("button"),
+            page.get_by_text(re.compile(f"^line {number + 1} · chat · ")))
     # a field edit shows in the JSON box at once (applying the box must not undo it)
     type_into(page.get_by_label("Message 2 content").filter(visible=True), "Which element has atomic number 6, please?")
     expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     expect(_json_box(page)).to_have_value(re.compile("atomic number 6, please"))
-    click(page, page.get_by_role("button", name="Apply JSON"))
-    settle(page, page.get_by_text("example 4: text applied (1 entry)"))
+    act(page, page.get_by_role("button", name="Apply JSON"), page.get_by_text("example 4: text applied (1 entry)"))
     expect(page.get_by_text("elle_single_turn.jsonl: 1 unsaved change; 1 in the undo list")).to_be_visible()
     save(page, "elle_single_turn.jsonl")
     after = lines(single)
@@ -588,11 +606,9 @@ def test_the_json_and_raw_boxes_show_the_example_shown(serve: Callable[..., str]
             box = page.get_by_label("Line text (not a valid JSONL record yet)").filter(visible=True)
             apply = page.get_by_role("button", name="Apply text")
         expect(box).to_have_value(lines(broken)[number - 1].decode())
-        click(page, apply)
-        settle(page, page.get_by_text(f"example {number}: text applied (1 entry)"))
+        act(page, apply, page.get_by_text(f"example {number}: text applied (1 entry)"))
         expect(page.get_by_text("elle_broken.jsonl: saved, no changes")).to_be_visible()
-        click(page, keyed(page, "rec_next").get_by_role("button"))
-        settle(page, page.get_by_text(re.compile(f"^line {number + 1}( · |$)")))
+        act(page, keyed(page, "rec_next").get_by_role("button"), page.get_by_text(re.compile(f"^line {number + 1}( · |$)")))
     assert broken.read_bytes() == before_broken
 
 

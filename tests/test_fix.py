@@ -520,6 +520,7 @@ def test_one_list_of_fixable_rules_everywhere(capsys):
     assert main(["rules", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert {r["code"] for r in (listed["rules"] if isinstance(listed, dict) else listed) if r["fixable"]} == FIXABLE
+    assert {r["code"] for r in listed if r["partly_fixable"]} == repairs.PARTLY_FIXABLE  # lint marks only some [*]
     with pytest.raises(UsageError, match="fixable rules: " + ", ".join(fix.RULES)):
         fix.plan(b"", rules=["C010"], provider="openai", add_bom=False, method=None)
     assert main(["fix", "--help"]) == 0

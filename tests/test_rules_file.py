@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from family_support import chat, context, dpo, hits, lint, lint_path, messages, pair, rft, summary
+from family_support import TODAY, chat, context, dpo, hits, lint, lint_path, messages, pair, rft, summary
 
+from toolkit.config import Settings
+from toolkit.engine import Linter
 from toolkit.reader import BOM
 from toolkit.rules import RULES, file_rules
 from toolkit.rules.context import Context, FileSummary
@@ -291,3 +293,7 @@ def test_a_json_array_file_is_one_f011_that_says_what_to_do_and_no_f060(text: st
     assert [d.rule for d in result.diagnostics if d.severity.value == "error"] == ["F011"]
     assert "`tunesmith fix --write` does it" in messages(result, "F011")[0]
     assert hits(lint(['[1, 2]', *TEN[:3]]), "F060") == [(None, None)]  # records beside the array: still too few
+    # F011 turned off: nothing else said the file has no examples ("All checks passed" on a file the server refuses)
+    off = Linter(Settings(provider="openai", ignore=("F011",)), today=TODAY)
+    ignored = off.lint_bytes((text + "\n").encode(), name="<memory>")
+    assert [d.rule for d in ignored.diagnostics if d.severity.value == "error"] == ["F060"]

@@ -219,3 +219,19 @@ def test_corpus_files_split_without_leakage(tmp_path, name):
     assert Counter(got) == Counter(want)
     report = lint(result.train_path, validation=result.validation_path)
     assert [d for d in report.diagnostics if d.rule in ("F112", "F113")] == []
+
+
+def test_the_rft_limits_judge_the_file_format_as_lint_does(tmp_path: Path) -> None:
+    """A file of RFT rows whose first row happens to be a chat example is an RFT file for lint (its first records
+    decide): split's limit notes judge it alike, not by the first row alone."""
+    rows = tmp_path / "rft.jsonl"
+    rft = (json.dumps({"messages": [{"role": "user", "content": f"What is {i} squared?"}], "answer": str(i * i)})
+           for i in range(1200))
+    rows.write_text(json.dumps(chat("Hi", "Hello!")) + "\n" + "".join(r + "\n" for r in rft), "utf-8")
+    assert lint(str(rows)).files[0].format == "reinforcement"
+    result = next(r for seed in range(100)  # a seed that keeps the chat row first in the training side
+                  if Path((r := split.split(str(rows), validation=1100, seed=seed, overwrite=True)).train_path)
+                  .read_text("utf-8").startswith('{"messages": [{"role": "user", "content": "Hi"}'))
+    assert split.limit_notes(result, "openai") == [
+        "validation: 1,100 examples, but OpenAI takes at most 1,000 in an RFT validation file (lint F080): "
+        "ask for --validation 1000"]

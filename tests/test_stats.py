@@ -395,6 +395,26 @@ def test_stats_says_what_lint_says_about_the_model(tmp_path, capsys, model, code
         {"rule": code, "severity": said[0].severity.value, "message": said[0].message}]
 
 
+@pytest.mark.parametrize(("config", "said"), [('ignore = ["M011"]', None),
+                                              ('[tool.tunesmith.severity]\nM011 = "error"', "error"),
+                                              ('[tool.tunesmith.per-file-ignores]\n"data/*" = ["M"]', None),
+                                              ('[tool.tunesmith.per-file-ignores]\n"other/*" = ["M"]', "warning")])
+def test_stats_reports_the_model_findings_as_the_projects_lint_settings_say(tmp_path, capsys, config, said):
+    """A model finding the project turned off in ``[tool.tunesmith]`` was still printed by stats (and its severity
+    was the rule's, not the project's): stats says what lint says, or nothing."""
+    from toolkit import lint
+
+    (tmp_path / "pyproject.toml").write_text(f'[tool.tunesmith]\nprovider = "openai"\n{config}\n', "utf-8")
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "rft.jsonl"
+    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"What is {i}+1?"}],
+                                        "answer": str(i + 1)}) + "\n" for i in range(12)), "utf-8")
+    linted = [d.severity.value for d in lint(path).diagnostics if d.rule == "M011"]
+    assert linted == ([said] if said else [])
+    assert main(["stats", str(path), "--format", "json"]) == 0
+    assert [f["severity"] for f in json.loads(capsys.readouterr().out)["model_findings"]] == linted
+
+
 def test_stats_and_lint_name_the_snapshot_an_alias_resolves_to(capsys):
     path = str(Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl")
     main(["stats", path, "--model", "o4-mini"])

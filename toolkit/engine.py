@@ -12,7 +12,6 @@ import hashlib
 import itertools
 import os
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from . import catalog, folders, formats, jsonpos, repairs, schemas, tail_worker
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
-from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, has_file_name, printable
+from .reader import ArrayElement, JsonlReader, ParseProblem, Record, check_input, has_file_name, head_format, lookahead, printable
 from .results import MAX_PER_RULE, FileResult, Findings, LintResult
 from .rules import RULES, load_all
 from .rules.context import Context, FileSummary
@@ -182,10 +181,8 @@ class Linter:
     def _lint_stream(self, reader: JsonlReader, path: str, role: str, *,
                      named: bool = True) -> tuple[FileResult, FileSummary]:
         found = Findings(self.cap)
-        items = (i for i in reader if not isinstance(i, ArrayElement))  # an array's elements: its F011 says it
-        head = list(itertools.islice(items, formats.LOOKAHEAD))
-        counts = Counter(fmt for i in head if isinstance(i, Record) and (fmt := formats.detect(i.value)) is not None)
-        detected = formats.decide(counts)
+        head, items = lookahead(reader)
+        detected = head_format(head)
         file_format = formats.METHOD_FORMAT[self.settings.method] if self.settings.method else detected
         ctx = self._context(file_format, role)
         ctx.detected_format = detected
@@ -212,7 +209,8 @@ class Linter:
         if found.per_rule["F092"] or any(d.rule == "F092" for d in file_diags):
             file_diags = [d for d in file_diags if d.rule != "F040"]  # its convert writes a .jsonl: no rename needed
         found.extend(file_diags)
-        fmt = file_format if summary.records else (file_format if counts else None)
+        fmt = file_format if summary.records or any(isinstance(i, Record) and formats.detect(i.value) for i in head) \
+            else None
         result = FileResult(path, fmt, summary.records, [], role, ctx.model.full_name, examples=summary.examples)
         found.close(result)
         return result, summary
@@ -244,7 +242,6 @@ class Linter:
         unrewritable = 0  # the line of the last parse problem that keeps fix from writing its record again
         for item in items:
             if isinstance(item, ParseProblem):
-                summary.arrays += item.code == "F011"
                 if item.code in repairs.UNREWRITABLE:
                     unrewritable = item.line
                 foreign = self._foreign_array(path, item, plan) if item.code == "F011" else None
@@ -252,6 +249,9 @@ class Linter:
                     found.add(foreign)
                 elif item.code in plan.reader:
                     found.add(self._parse_diag(path, item))
+                else:
+                    continue
+                summary.arrays += item.code == "F011"  # reported (F011 or F092): F060 then stays quiet
                 continue
             summary.records += 1
             summary.examples += item.example

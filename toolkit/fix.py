@@ -17,10 +17,8 @@ surrogates) are left alone. Line fixes: F011 (array -> one record per line), F01
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -29,7 +27,7 @@ from . import catalog, formats, repairs, splice
 from .atomic import Discard, atomic_writer, copy_atomic, is_read_only, resolve_target
 from .errors import InputError, UsageError, os_problem
 from .plural import plural
-from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input
+from .reader import BOM, ArrayElement, Item, JsonlReader, ParseProblem, Record, check_input, head_format, lookahead
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -439,9 +437,7 @@ def _file_format(source: str | bytes, method: str | None) -> str:
             raise UsageError(f"unknown method {method!r}; choose one of: {', '.join(formats.METHODS)}")
         return formats.METHOD_FORMAT[method]
     reader = JsonlReader(source) if isinstance(source, str) else JsonlReader(io.BytesIO(source), name="<fix>")
-    head = itertools.islice((i for i in reader if isinstance(i, Record)), formats.LOOKAHEAD)
-    counts = Counter(f for i in head if (f := formats.detect(i.value)) is not None)
-    return formats.decide(counts)
+    return head_format(lookahead(reader)[0])
 
 
 def enabled_rules(settings: Settings, path: str | None = None, rules: Iterable[str] | None = None) -> list[str]:

@@ -16,12 +16,12 @@ import re
 import select
 import stat
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from . import pointers
+from . import formats, pointers
 from .errors import InputError, os_problem
 from .jsonpos import duplicate_keys, line_column
 
@@ -90,6 +90,18 @@ class ArrayElement:
 
 
 Item = Record | ParseProblem | ArrayElement
+
+
+def lookahead(items: Iterable[Item]) -> tuple[list[Record | ParseProblem], Iterator[Record | ParseProblem]]:
+    """The first :data:`formats.LOOKAHEAD` items of a file, which decide its format (:func:`head_format`), and an
+    iterator over the rest. An array's elements are left out of both: the array's F011 says what they are."""
+    rest = (i for i in items if not isinstance(i, ArrayElement))
+    return list(itertools.islice(rest, formats.LOOKAHEAD)), rest
+
+
+def head_format(head: list[Record | ParseProblem]) -> str:
+    """The format of a file whose first items are ``head`` (:func:`lookahead`): lint, fix, split and train alike."""
+    return formats.decide_values(i.value for i in head if isinstance(i, Record))
 
 
 @dataclass

@@ -25,7 +25,7 @@ from .atomic import atomic_writer, same_file
 from .dedup import NearDuplicates
 from .errors import InputError, UsageError
 from .plural import plural
-from .reader import BOM, JsonlReader, ParseProblem, check_input
+from .reader import BOM, JsonlReader, ParseProblem, check_input, head_format, lookahead
 
 GROUP_BY = ("hash", "system", "user")
 TRAIN, VALIDATION = "train", "validation"
@@ -233,11 +233,10 @@ def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 
 def limit_notes(result: SplitResult, provider: str, method: str | None = None) -> list[str]:
     """What the provider's per-file limits (the catalog's) say about the two sides: an RFT file over its maximum.
 
-    ``method`` defaults to the one the file's first record implies.
+    ``method`` defaults to the one the file's format implies (as lint decides it).
     """
     if method is None:
-        first = next((item.value for item in JsonlReader(result.train_path) if not isinstance(item, ParseProblem)), None)
-        method = formats.FORMAT_METHOD.get(formats.detect(first) or "")
+        method = formats.method_of(head_format(lookahead(JsonlReader(result.train_path))[0]))
     if method != "reinforcement":
         return []
     prov = catalog.provider(provider)

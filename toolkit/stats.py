@@ -38,6 +38,8 @@ from .rules.model import about_model
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .config import Settings
+
 SHOWN_LINES = 10  # line numbers kept for over-limit examples
 UNKNOWN = "unknown"  # Stats.formats' name for examples in no fine-tuning format (lint says what each one lacks)
 
@@ -205,7 +207,7 @@ def examples(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model:
 
 def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: str | None = None,
             epochs: int | None = None, encoding: str | None = None, workers: int | None = None,
-            name: str | None = None, max_line_bytes: int = MAX_LINE_BYTES) -> Stats:
+            name: str | None = None, max_line_bytes: int = MAX_LINE_BYTES, settings: Settings | None = None) -> Stats:
     """Statistics, epochs and estimated cost of training on one JSONL file (a path), or on its bytes or a
     binary stream (``name``: what to call it; default: the path, or the stream's name).
 
@@ -214,7 +216,8 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
     Cookbook); ``epochs`` defaults to what ``n_epochs: "auto"`` would choose; ``workers``
     processes count big files (default: the cores, up to 4). The examples are the lines
     :func:`toolkit.reader.example_of` accepts (``max_line_bytes``: `max-line-mb`), as lint counts them; every
-    other line that is not blank is counted in ``unreadable``.
+    other line that is not blank is counted in ``unreadable``; ``settings``: the lint settings its model findings
+    honour (:func:`model_findings`).
     """
     data = _Input(source, name, max_line_bytes)
     _refuse_foreign(data)
@@ -229,14 +232,25 @@ def compute(source: Source, *, provider: str = catalog.DEFAULT_PROVIDER, model: 
         raise no_examples(data.name, bad.count)
     if result.formats.get(UNKNOWN) == result.examples:
         raise no_format(data.name, result.examples)
-    result.model_findings = model_findings(provider, model, file_format)
+    result.model_findings = model_findings(provider, model, file_format, settings, data.path)
     return result
 
 
-def model_findings(provider: str, model: str | None, file_format: str) -> list[dict[str, str]]:
-    """What lint's model rules say about training ``file_format`` on ``model`` (None: the provider's default)."""
-    return [{"rule": code, "severity": severity.value, "message": message}
-            for code, severity, message in about_model(provider, model, file_format)]
+def model_findings(provider: str, model: str | None, file_format: str, settings: Settings | None = None,
+                   path: str | None = None) -> list[dict[str, str]]:
+    """What lint's model rules say about training ``file_format`` on ``model`` (None: the provider's default), as
+    lint reports them under ``settings`` for ``path`` (a rule ``[tool.tunesmith]`` turns off is left out, a
+    severity it sets is used)."""
+    from .rules import RULES
+
+    found = []
+    for code, severity, message in about_model(provider, model, file_format):
+        if settings is not None:
+            if not settings.enabled(RULES[code], path):
+                continue
+            severity = settings.severity_of(RULES[code])
+        found.append({"rule": code, "severity": severity.value, "message": message})
+    return found
 
 
 class NoExamples(InputError):

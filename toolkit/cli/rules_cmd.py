@@ -50,5 +50,5 @@ def run(args: argparse.Namespace) -> int:
 def _as_dict(rule: Rule) -> dict[str, Any]:
     return {"code": rule.code, "name": rule.name, "severity": rule.severity.value, "message": rule.message,
             "kind": rule.kind, "formats": list(rule.formats), "providers": list(rule.providers) or ["all"],
-            "fixable": rule.fixable, "source": rule.source, "docs": rule.docs,
+            "fixable": rule.fixable, "partly_fixable": rule.partly_fixable, "source": rule.source, "docs": rule.docs,
             "evidence": rule.grounds.kind, "sources": list(rule.grounds.sources)}

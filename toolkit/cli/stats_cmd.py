@@ -58,10 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if inputs.is_stream(args.path):  # read once, as it comes
         with inputs.stream(args.path) as source:
             result = stats.compute(source, provider=target.provider, model=target.model, epochs=args.epochs,
-                                   encoding=args.encoding, name=inputs.shown(args.path), max_line_bytes=max_line)
+                                   encoding=args.encoding, name=inputs.shown(args.path), max_line_bytes=max_line,
+                                   settings=config)
     else:
         result = stats.compute(args.path, provider=target.provider, model=target.model, epochs=args.epochs,
-                               encoding=args.encoding, max_line_bytes=max_line)
+                               encoding=args.encoding, max_line_bytes=max_line, settings=config)
     with output_stream(args.output, newline="") as stream:
         if args.output_format == "json":
             json.dump(result.to_dict(), stream, indent=2)

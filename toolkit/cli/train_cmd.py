@@ -86,14 +86,10 @@ def _method(args: argparse.Namespace) -> str:
         return "reinforcement"
     if args.beta is not None:
         return "dpo"
-    import itertools
-
     from .. import formats
-    from ..reader import ArrayElement, JsonlReader, Record
+    from ..reader import JsonlReader, head_format, lookahead
 
-    items = (i for i in JsonlReader(args.training) if not isinstance(i, ArrayElement))  # as the linter reads ahead
-    head = itertools.islice(items, formats.LOOKAHEAD)
-    return formats.method_of(formats.decide_values(i.value for i in head if isinstance(i, Record)))
+    return formats.method_of(head_format(lookahead(JsonlReader(args.training))[0]))
 
 
 def build_spec(args: argparse.Namespace) -> Any:

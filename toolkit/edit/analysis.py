@@ -211,7 +211,8 @@ class Analysis:
                                  "in the sidebar to see its token counts and cost")
         result = stats.summarise([rows], path=name, file_format=file_format, provider=self.settings.provider,
                                  target=target, encoding=target.encoding, epochs=epochs, unreadable=bad)
-        result.model_findings = stats.model_findings(self.settings.provider, model or self.settings.model, file_format)
+        result.model_findings = stats.model_findings(self.settings.provider, model or self.settings.model, file_format,
+                                                     self.settings, name)
         return result
 
 

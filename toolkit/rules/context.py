@@ -38,7 +38,7 @@ class FileSummary:
     facts: FileFacts
     records: int = 0  # the JSON objects read (each checked by the record rules)
     examples: int = 0  # the records that are examples as written (reader.example_of): what the provider counts
-    arrays: int = 0  # JSON arrays where records were expected (each one F011)
+    arrays: int = 0  # JSON arrays where records were expected, reported (F011 or F092: not turned off)
     formats: Counter[str] = field(default_factory=Counter)
     first_line: dict[str, int] = field(default_factory=dict)
     digests: dict[bytes, int] = field(default_factory=dict)

@@ -108,7 +108,7 @@ def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """A training file needs at least 10 examples. The server refuses the job with code
     `invalid_n_examples`: "Training file has 7 example(s), but must have at least 10 examples".
     Only checked for training files (the minimum for validation files is unknown), and not when the
-    file holds JSON arrays instead of records (F011 reports that root problem). Records that are no
+    file holds JSON arrays instead of records (F011 or F092 reports that root problem, unless turned off). Records that are no
     example as written (pretty-printed, F012; not UTF-8, F030) count here, as their repair makes them
     examples; the message gives both numbers."""
     if summary.records == 0 and summary.arrays:

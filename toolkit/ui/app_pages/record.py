@@ -250,7 +250,8 @@ def _record(ds: Dataset, an: Analysis, index: int, drawing: int) -> None:
         return
     value = entry.value
     if value is None:
-        widgets.alert("error", entry.problem or "this line is not a JSON object")
+        if not diags:  # the findings say what is wrong, with their rule and column: the reader's words only without
+            widgets.alert("error", entry.problem or "this line is not a JSON object")
         widgets.show_findings(diags, index=index, counter=counter, first_line=first)
         _text_editor(ds, index, broken=True)
         return
