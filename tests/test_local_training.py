@@ -219,6 +219,19 @@ def test_chat_with_a_model_not_on_this_machine_is_refused_from_the_cache_alone(h
     assert "model 'ft-local-nope' is neither a folder" in err and "(FileNotFoundError: not in the cache)" in err
 
 
+def test_train_with_a_model_not_on_this_machine_stops_before_anything_is_copied(home: Path,
+                                                                                capsys: pytest.CaptureFixture[str]
+                                                                                ) -> None:
+    from toolkit.cli.main import main
+
+    assert main(["train", str(SAMPLES / "elle_single_turn.jsonl"), "--provider", "local", "--model", "no-such-model",
+                 "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "model 'no-such-model' is neither a folder" in err
+    assert "uploaded" not in err and "estimated cost" not in err  # it linted, costed and copied the file first
+    assert not (home / "local" / "files").exists() or not any((home / "local" / "files").iterdir())
+
+
 # -- the whole flow through the CLI (worker processes, registry, follow, metrics, pause/resume) -------------------
 
 

@@ -264,6 +264,10 @@ def run(args: argparse.Namespace) -> int:
     spec = build_spec(args)
     validate(spec, provider=args.provider, has_validation=args.validation is not None)
     conn, client = connect(args, offline=args.dry_run)
+    if catalog.provider(conn.provider).api.local:
+        from ..local.loading import check
+
+        check(spec.model)  # a model not on this machine: said before the lint, the cost and the copy of the file
     from ..training.provenance import sha256_file
 
     linted = {path: sha256_file(path) for path in (args.training, args.validation) if path}
