@@ -202,6 +202,16 @@ def test_outputs_are_not_overwritten_without_force(tmp_path, capsys):
     assert main(["split", str(path), "--force", "-o", str(tmp_path)]) == 0
 
 
+def test_an_output_dir_that_is_a_file_is_named_as_such(tmp_path, capsys):
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(chat(f"q{i} " * 4, f"a{i}")) + "\n" for i in range(12)))
+    assert main(["split", str(path), "-o", str(path)]) == 2  # it said "no such folder" about the existing file
+    assert capsys.readouterr().err == (f"tunesmith: error: {path}: is not a folder; -o/--output-dir takes the folder "
+                                       "to write the two files in\n")
+    assert main(["split", str(path), "-o", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == f"tunesmith: error: {tmp_path / 'nope'}: no such folder\n"
+
+
 def test_one_validation_example_is_counted_in_the_singular(tmp_path, capsys):
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps(chat(f"q{i} " * 4, f"a{i}")) + "\n" for i in range(12)))

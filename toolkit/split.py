@@ -207,8 +207,9 @@ def split(path: str | os.PathLike[str], *, validation: float = 0.1, seed: int = 
     plan = assign(path, validation=validation, seed=seed, group_by=group_by)
     src = Path(plan.path)
     folder = Path(out_dir) if out_dir is not None else src.parent
-    if not folder.is_dir():
-        raise InputError(f"{folder}: no such folder")
+    if not folder.is_dir():  # `-o /dev/null` or `-o train.jsonl` exist: "no such folder" misled
+        raise InputError(f"{folder}: " + ("is not a folder; -o/--output-dir takes the folder to write the two files in"
+                                          if folder.exists() else "no such folder"))
     targets = {TRAIN: folder / f"{src.stem}_train.jsonl", VALIDATION: folder / f"{src.stem}_validation.jsonl"}
     for t in targets.values():
         if t.exists() and not overwrite:
