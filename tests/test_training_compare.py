@@ -61,6 +61,8 @@ def test_load_prompts_limits_and_reports_bad_lines(tmp_path: Path) -> None:
         load_prompts(tmp_path / "empty.jsonl")
     with pytest.raises(InputError, match="no such file"):
         load_prompts(tmp_path / "missing.jsonl")
+    with pytest.raises(InputError, match=r"is a folder; pass a \.jsonl file"):  # it said "no such file"
+        load_prompts(tmp_path)
 
 
 def rows() -> list[Row]:

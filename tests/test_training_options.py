@@ -269,6 +269,21 @@ def test_train_names_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "nope.jsonl: no such file" in capsys.readouterr().err
 
 
+def test_train_names_a_folder_or_a_pipe_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both said "no such file" about something that exists."""
+    import os
+
+    assert main(["train", str(tmp_path), "--model", "m"]) == 2
+    assert f"{tmp_path}: is a folder; pass a .jsonl file" in capsys.readouterr().err
+    fifo = tmp_path / "data.jsonl"
+    os.mkfifo(fifo)
+    data = tmp_path / "train.jsonl"
+    data.write_text("")
+    assert main(["train", str(data), "--validation", str(fifo), "--model", "m"]) == 2
+    assert (f"{fifo}: is a pipe, not a regular file; train reads its input twice: save the data to a file first"
+            in capsys.readouterr().err)
+
+
 def test_the_command_line_stays_light() -> None:
     """Building every subcommand's parser imports no SDK: `tunesmith lint` starts fast."""
     import subprocess

@@ -240,6 +240,7 @@ def dry_run(args: argparse.Namespace, spec: Any, conn: Any, out: Any) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import InputError, UsageError
+    from ..reader import check_input
     from ..training.console import printable
     from ..training.job_request import validate
     from ..training.local_registry import Registry
@@ -249,15 +250,14 @@ def run(args: argparse.Namespace) -> int:
     from .training_opts import connect, follow_job, guarded, jobs_command, reattach_command
 
     err = sys.stderr
-    if not os.path.isfile(args.training):
-        raise InputError(f"{args.training}: no such file")
+    check_input(args.training, twice="train")  # a folder, a pipe, an unreadable file: each said as such
     project = settings(args, args.training)  # [tool.tunesmith] of the data's project, under the flags
     args.provider, args.model, args.method = project.provider, project.model, project.method
     args.provider_named = project.provider_named()
     if not args.model:
         raise UsageError("--model is required (or set model in [tool.tunesmith] of the project's pyproject.toml)")
-    if args.validation and not os.path.isfile(args.validation):
-        raise InputError(f"{args.validation}: no such file")
+    if args.validation:
+        check_input(args.validation, twice="train")
     check_follow_args(args)
     if args.max_cost is not None and not args.max_cost >= 0:
         raise InputError(f"--max-cost must be a number of US dollars, not {args.max_cost}")

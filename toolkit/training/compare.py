@@ -66,11 +66,10 @@ def prompt_from_record(value: Any, path: str, line: int) -> Prompt:
 
 def load_prompts(path: str | os.PathLike[str], *, limit: int | None = None) -> list[Prompt]:
     """The prompts of a held-out JSONL file (at most ``limit``)."""
-    from ..reader import JsonlReader, ParseProblem
+    from ..reader import JsonlReader, ParseProblem, check_input
 
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
+    check_input(p)  # a folder, a dangling link, an unreadable file: each named as such ("no such file" for all)
     prompts: list[Prompt] = []
     for item in JsonlReader(p):
         if isinstance(item, ParseProblem):
