@@ -383,3 +383,13 @@ def test_a_tails_size_lower_cased_is_read_from_its_text_lower_cased(head: str, t
     lowered = text.lower()
     encoded = lowered.encode("utf-8", "surrogatepass")
     assert minhash._lowered_size(tail, text, lowered, encoded) == len(tail.lower().encode("utf-8", "surrogatepass"))
+
+
+def test_the_distinct_key_of_a_text_without_numbers_or_images_is_the_digest_of_nothing() -> None:
+    """The key that most examples share is a constant: the digest that the images and numbers, none, would give."""
+    import hashlib
+
+    digest = int.from_bytes(hashlib.blake2b(b"\x01", digest_size=8).digest(), "little", signed=True)
+    assert dedup.distinct_key("no numbers here", []) == digest
+    assert dedup.distinct_key("a text with 2 numbers, 3", []) != digest
+    assert dedup.distinct_key("", ["https://example.com/a.png"]) != digest
