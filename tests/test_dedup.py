@@ -369,3 +369,27 @@ def test_word_hashes_of_a_batch_longer_than_the_powers_held() -> None:
     assert small is not None and found is not None
     assert found[0][:2].tolist() == small[0].tolist()
     assert found[0][-2:].tolist() == _python_word_hashes([b"tail end"])[0]
+
+
+_CASED = st.sampled_from(["word", "Σ", "ΟΔΟΣ ", "İ", "\u212a", "ẞ", "ﬃ", "ǅ", "日本", "😀", "\ud800", "a1", "\n", " ", "-"])
+
+
+@given(st.lists(_CASED, max_size=10).map("".join), st.lists(_CASED, max_size=10).map("".join))
+@settings(deadline=None)
+def test_a_tails_size_lower_cased_is_read_from_its_text_lower_cased(head: str, tail: str) -> None:
+    """The UTF-8 size of a tail lower-cased, read from its text lower-cased (ASCII texts, texts whose characters
+    lower-case one to one, final sigmas, characters that lower-case to several or to ASCII), equals its own."""
+    text = head + tail
+    lowered = text.lower()
+    encoded = lowered.encode("utf-8", "surrogatepass")
+    assert minhash._lowered_size(tail, text, lowered, encoded) == len(tail.lower().encode("utf-8", "surrogatepass"))
+
+
+def test_the_distinct_key_of_a_text_without_numbers_or_images_is_the_digest_of_nothing() -> None:
+    """The key that most examples share is a constant: the digest that the images and numbers, none, would give."""
+    import hashlib
+
+    digest = int.from_bytes(hashlib.blake2b(b"\x01", digest_size=8).digest(), "little", signed=True)
+    assert dedup.distinct_key("no numbers here", []) == digest
+    assert dedup.distinct_key("a text with 2 numbers, 3", []) != digest
+    assert dedup.distinct_key("", ["https://example.com/a.png"]) != digest

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from toolkit import formats
 from toolkit.cli.main import main
@@ -103,3 +105,31 @@ def test_an_alpaca_record_in_a_dpo_file_is_named_as_alpaca():
     diags = lint([dpo] * 11 + [FOREIGN["alpaca"]])
     [found] = [d for d in diags if d.line == 12 and d.severity.value == "error"]
     assert "Alpaca format" in found.message and "preferred_output" not in found.message
+
+
+def _foreign_messages_reference(value: dict[str, Any]) -> str | None:
+    """What formats.foreign says of a record with a "messages" list, written as the plain definition."""
+    if any(isinstance(value.get(k), list) and value[k] for k in ("images", "videos", "audios")):
+        return "media-paths"
+    turns = [m for m in value["messages"] if isinstance(m, dict)]
+    if turns and all("role" not in m and "from" in m for m in turns):
+        return "sharegpt"
+    if any(isinstance(p, dict) and "value" in p and "text" not in p and "image_url" not in p
+           for m in turns if isinstance(m.get("content"), list) for p in m["content"]):
+        return "llamafactory"
+    return None
+
+
+_PART = st.one_of(st.just("x"), st.fixed_dictionaries({}, optional={k: st.just("v") for k in ("value", "text",
+                                                                                             "image_url", "type")}))
+_TURN = st.one_of(st.just(1), st.fixed_dictionaries({}, optional={
+    "role": st.just("user"), "from": st.just("human"), "value": st.just("hi"),
+    "content": st.one_of(st.just("text"), st.lists(_PART, max_size=3))}))
+
+
+@given(st.lists(_TURN, max_size=4), st.fixed_dictionaries({}, optional={
+    k: st.one_of(st.just([]), st.just(["a.png"]), st.just("a.png")) for k in ("images", "videos", "audios")}))
+def test_foreign_of_a_messages_record_is_its_plain_definition(messages: list[Any], media: dict[str, Any]) -> None:
+    """The one-pass reading of the messages says what the plain definition says (sharegpt before llamafactory)."""
+    value = {"messages": messages, **media}
+    assert formats.foreign(value) == _foreign_messages_reference(value)

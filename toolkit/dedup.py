@@ -113,11 +113,17 @@ def numbers_in(text: str) -> list[str]:
     return _NUMBER_SCAN.findall(text)
 
 
+_PLAIN_KEY = -5973614517115033600  # distinct_key of a text without numbers or images (the digest of b"\x01")
+
+
 def distinct_key(text: str, images: list[str]) -> int:
     """A digest of what makes examples different tasks even when their words agree: images and numbers."""
+    numbers = numbers_in(text)
+    if not numbers and not images:
+        return _PLAIN_KEY  # half the examples of a typical file: no digest to compute
     import hashlib
 
-    numbers = sorted(numbers_in(text))
+    numbers.sort()
     data = "\x00".join(sorted(images)) + "\x01" + "\x00".join(numbers)
     return int.from_bytes(hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little",
                           signed=True)
@@ -279,7 +285,7 @@ class NearDuplicates:
     def add(self, key: int, value: Any) -> None:
         """Add one record (its user and assistant text, its images and numbers) under ``key``."""
         prompt, answer, images = example_parts(value)
-        text = "\n".join(t for t in (prompt, answer) if t)
+        text = f"{prompt}\n{answer}" if prompt and answer else prompt or answer  # example_text's join, inline
         self.add_text(key, text, answer=answer, distinct=distinct_key(text, images))
 
     def add_text(self, key: int, text: str, *, answer: str = "", distinct: int = 0) -> None:

@@ -90,6 +90,9 @@ def detect(value: Any) -> str | None:
     return None
 
 
+_MEDIA_PATHS = ("images", "videos", "audios")  # lists of file paths beside "messages" (LLaMA-Factory, ms-swift)
+
+
 def foreign(value: Any) -> str | None:
     """The name (a key of :data:`FOREIGN`) of the other trainer's format a record is in, or None."""
     if not isinstance(value, dict):
@@ -101,16 +104,26 @@ def foreign(value: Any) -> str | None:
         return "conversations" if turns and all("role" in m and "from" not in m for m in turns) else "sharegpt"
     msgs = value.get("messages")
     if isinstance(msgs, list):
-        if any(isinstance(value.get(k), list) and value[k] for k in ("images", "videos", "audios")):
-            return "media-paths"
-        # ShareGPT turns under a "messages" key (from/value instead of role/content)
-        turns = [m for m in msgs if isinstance(m, dict)]
-        if turns and all("role" not in m and "from" in m for m in turns):
+        for key in _MEDIA_PATHS:
+            media = value.get(key)
+            if isinstance(media, list) and media:
+                return "media-paths"
+        # one pass over the messages (this runs on every record): are all the object turns ShareGPT turns under a
+        # "messages" key (from/value instead of role/content), is a content part a LLaMA-Factory one ("value")
+        objects, sharegpt, value_part = 0, True, False
+        for m in msgs:
+            if not isinstance(m, dict):
+                continue
+            objects += 1
+            if sharegpt and ("role" in m or "from" not in m):
+                sharegpt = False
+            content = m.get("content")
+            if not value_part and isinstance(content, list):
+                value_part = any(isinstance(p, dict) and "value" in p and "text" not in p and "image_url" not in p
+                                 for p in content)
+        if objects and sharegpt:
             return "sharegpt"
-        if any(isinstance(p, dict) and "value" in p and "text" not in p and "image_url" not in p
-               for m in turns if isinstance(m.get("content"), list) for p in m["content"]):
-            return "llamafactory"
-        return None
+        return "llamafactory" if value_part else None
     if any(k in value for k in _PREFERENCE_OUTPUTS):
         return None
     if "instruction" in value:

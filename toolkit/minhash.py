@@ -91,11 +91,11 @@ def _lsh_shape(threshold: float) -> tuple[int, int]:
 def _fmix64(h: np.ndarray) -> np.ndarray:
     import numpy as np
 
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    h = h ^ (h >> np.uint64(33))
+    h = h ^ (h >> np.uint64(33))  # a new array: the steps after it work in place
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
     return h
 
 
@@ -123,6 +123,12 @@ def _classes() -> np.ndarray:
     return lut
 
 
+@lru_cache(maxsize=1)
+def _class_table() -> bytes:
+    """:func:`_classes` as a ``bytes.translate`` table (a translation is a few times faster than a numpy lookup)."""
+    return bytes(_classes().tolist())
+
+
 def shingle_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """The 32-bit hash of every shingle of ``texts`` and the index of the text each belongs to (sorted)."""
     import numpy as np
@@ -144,7 +150,8 @@ def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
     """
     import numpy as np
 
-    encoded = [t.lower().encode("utf-8", "surrogatepass") for t in texts]
+    lowered = [t.lower() for t in texts]
+    encoded = [t.encode("utf-8", "surrogatepass") for t in lowered]
     found = _word_hashes(encoded)
     if found is None:
         return (np.zeros(0, np.uint32), np.zeros(0, np.int64)), shingle_hashes(tails)
@@ -153,9 +160,9 @@ def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
     # where each derivable tail starts in the joined bytes (-1: hash it on its own)
     starts = np.full(len(texts), -1, dtype=np.int64)
     at = 0
-    for k, (text, tail, enc) in enumerate(zip(texts, tails, encoded, strict=True)):
+    for k, (text, tail, low, enc) in enumerate(zip(texts, tails, lowered, encoded, strict=True)):
         if tail and len(text) > len(tail) and text.endswith(tail) and text[-len(tail) - 1] == "\n":
-            starts[k] = at + len(enc) - len(tail.lower().encode("utf-8", "surrogatepass"))
+            starts[k] = at + len(enc) - _lowered_size(tail, text, low, enc)
         at += len(enc) + 1
     is_tail = first >= starts[text_of]
     is_tail &= starts[text_of] >= 0
@@ -177,6 +184,18 @@ def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
     return text_grams, (hashes[order], owners[order].astype(np.int64))
 
 
+def _lowered_size(tail: str, text: str, lowered: str, encoded: bytes) -> int:
+    """``len(tail.lower().encode("utf-8", "surrogatepass"))`` for a ``tail`` that ``text`` ends with, from the text
+    lower-cased (``lowered``) and encoded: an ASCII text's tail is as long in bytes as in characters; when
+    lower-casing kept every character one character (the length stays), the tail's lower case is the lowered text's
+    last characters (``str.lower`` changes the final sigma by its context, but not its length in UTF-8)."""
+    if len(encoded) == len(text):
+        return len(tail)
+    if len(lowered) == len(text):
+        return len(lowered[len(lowered) - len(tail):].encode("utf-8", "surrogatepass"))
+    return len(tail.lower().encode("utf-8", "surrogatepass"))
+
+
 def _word_hashes(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """Every word's 64-bit hash, the byte where it starts in the joined texts and its text's index (None: no word).
 
@@ -188,10 +207,11 @@ def _word_hashes(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     import numpy as np
 
-    data = np.frombuffer(b"\0".join(encoded), dtype=np.uint8)
-    if not data.size:
+    joined = b"\0".join(encoded)
+    if not joined:
         return None
-    cls = _classes()[data]
+    data = np.frombuffer(joined, dtype=np.uint8)
+    cls = np.frombuffer(joined.translate(_class_table()), dtype=np.uint8)
     alnum = cls == 1
     starts = cls == 2  # the first byte of a non-ASCII character, or of a run of ASCII letters and digits
     starts[0] |= alnum[0]
@@ -200,11 +220,14 @@ def _word_hashes(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     if not first.size:
         return None
     powers, inverse = _powers(data.size)
-    values = _weights()[data]
-    values *= powers[:data.size]
-    words = _fmix64(np.add.reduceat(values, first) * inverse[first])
+    values = _weights().take(data)
+    np.multiply(values, powers[:data.size], out=values)
+    sums = np.add.reduceat(values, first)
+    sums *= inverse.take(first)
+    words = _fmix64(sums)
     text_starts = np.cumsum([0] + [len(e) + 1 for e in encoded[:-1]])
-    text_of = np.searchsorted(text_starts, first, side="right") - 1  # text index of every word
+    per_text = np.diff(np.searchsorted(first, text_starts), append=first.size)  # words of each text
+    text_of = np.repeat(np.arange(len(encoded), dtype=np.int64), per_text)  # text index of every word
     return words, first.astype(np.int32), text_of  # batches are far below 2 GB
 
 
