@@ -310,42 +310,6 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
     expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("4")
 
 
-# -- fix previews highlight the change ------------------------------------------------------------
-
-
-def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[..., str], page: Page,
-                                                               workspace: Path) -> None:
-    path = workspace / "weights.jsonl"
-    good = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
-    bad = json.dumps({"messages": [{"role": "developer", "content": "Be brief. " * 30},
-                                   {"role": "user", "content": "Hi"},
-                                   {"role": "assistant", "content": "Yo", "weight": 1.0}]})
-    path.write_text(good + "\n" + bad + "\n", "utf-8")
-    load(page, serve())
-    open_sample(page, "weights.jsonl", "2 records in 2 entries")
-    edit_example(page, 2)
-    card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
-        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    card.get_by_role("button", name="Fix this").click()
-    expect(page.get_by_text("/messages/2/weight: write the weight 1.0 as 1")).to_be_visible()
-    preview = page.locator(".ts-diff").filter(has=page.locator("del"))
-    expect(preview.locator("del")).to_have_text(".0")
-    expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
-    shots(page, "record-editor-fix-preview", height=1600)
-    keyed(page, "fix_apply").get_by_role("button").click()
-    settle(page, page.get_by_text("fixed C101: 1 change; save to write them to the file"))  # C101's card gone
-    card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
-        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    card.get_by_role("button", name="Fix this").click()
-    expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
-    keyed(page, "fix_apply").get_by_role("button").click()
-    expect(page.get_by_text("fixed C031: 1 change; save to write them to the file")).to_be_visible()
-    save(page, "weights.jsonl")
-    after = lines(path)
-    assert after[0] == good.encode()
-    assert after[1] == bad.replace('"weight": 1.0', '"weight": 1').replace('"developer"', '"system"').encode()
-
-
 # -- the journal while the restore offer waits ----------------------------------------------------
 
 
@@ -392,18 +356,50 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     assert not list(journal.iterdir())
 
 
-# -- the author's place is kept across an edit ----------------------------------------------------
+# -- fix previews highlight the change; the author's place is kept across an edit ------------------
 
 
-def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callable[..., str], page: Page,
-                                                                    workspace: Path) -> None:
-    """A committed edit leaves the cursor in the field (no redraw); J/K and N still move afterwards; text typed
-    into the next field while the edit is applied is kept."""
+def test_fix_previews_then_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(
+        serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    """A mechanical fix is previewed as a highlighted change (a small diff, the whole word), applied and saved.
+    Then, in the same session, a committed edit leaves the cursor in the field (no redraw); J/K and N still move
+    afterwards; text typed into the next field while the edit is applied is kept."""
+    weights = workspace / "weights.jsonl"
+    good = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
+    bad = json.dumps({"messages": [{"role": "developer", "content": "Be brief. " * 30},
+                                   {"role": "user", "content": "Hi"},
+                                   {"role": "assistant", "content": "Yo", "weight": 1.0}]})
+    weights.write_text(good + "\n" + bad + "\n", "utf-8")
     path = workspace / "review.jsonl"
     records = [json.loads(line) for line in lines(workspace / "elle_multi_turn.jsonl")[:5]]
     records[3]["messages"][1]["role"] = "human"  # the only finding: C030 on example 4
     path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     load(page, serve())
+    open_sample(page, "weights.jsonl", "2 records in 2 entries")
+    edit_example(page, 2)
+    card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.get_by_text("/messages/2/weight: write the weight 1.0 as 1")).to_be_visible()
+    preview = page.locator(".ts-diff").filter(has=page.locator("del"))
+    expect(preview.locator("del")).to_have_text(".0")
+    expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
+    shots(page, "record-editor-fix-preview", height=1600)
+    keyed(page, "fix_apply").get_by_role("button").click()
+    settle(page, page.get_by_text("fixed C101: 1 change; save to write them to the file"))  # C101's card gone
+    card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
+    keyed(page, "fix_apply").get_by_role("button").click()
+    expect(page.get_by_text("fixed C031: 1 change; save to write them to the file")).to_be_visible()
+    save(page, "weights.jsonl")
+    after = lines(weights)
+    assert after[0] == good.encode()
+    assert after[1] == bad.replace('"weight": 1.0', '"weight": 1').replace('"developer"', '"system"').encode()
+
+    # -- the author's place is kept across an edit
+    go_to(page, "Dataset")
     open_sample(page, "review.jsonl", "5 records in 5 entries")
     edit_example(page, 1)
     summary = page.get_by_text(re.compile(r"^line \d+ · "))
