@@ -9,7 +9,7 @@ import json
 import time
 from pathlib import Path
 
-from test_app import edit, msg, opened, run, texts, workspace  # noqa: F401  (fixture used by name)
+from test_app import components_scanned_once, edit, msg, opened, run, texts, workspace  # noqa: F401  (fixtures)
 
 from toolkit.ui import conversation
 

@@ -298,10 +298,43 @@ def lines(path: Path) -> list[bytes]:
 # -- tests ---------------------------------------------------------------------------------------
 
 
-def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page: Page, workspace: Path) -> None:
+BAD_NAMES = [
+    ("x" * 300 + ".jsonl", "the name is too long (306 bytes; at most 255)"),
+    (".hidden.jsonl", "starts with a dot: such files and folders are hidden from the file list"),
+    ("a\\b.jsonl", "a file name cannot contain a backslash"),
+    ("../outside.jsonl", "outside the workspace folder"),
+]
+
+
+def test_an_author_edits_and_fixes_three_files(serve: Callable[..., str], page: Page,
+                                               workspace: Path) -> None:
+    """One session, as an author works: bad new file names are refused; a message edited and a weight toggled
+    (elle_multi_turn); the findings of elle_broken next to their fields, then Fix this on one; the next example
+    edited (elle_single_turn: its escapes and odd numbers stay). Each file saved, and only what was edited changes."""
+    single = workspace / "elle_single_turn.jsonl"  # line 2 as json.dumps writes it (ASCII): its escape stays
+    single.write_bytes(single.read_bytes().replace(b"Helium's number", b"Helium\\u2019s number", 1))
+    records = single.read_bytes().split(b"\n")  # and numbers json.loads would write otherwise: they stay too
+    records[1] = records[1][:-1] + b', "n": 1e2, "big": 12345678901234567890123}'
+    single.write_bytes(b"\n".join(records))
+    load(page, serve())
+
+    # -- bad new file names are refused with a message
+    for name, problem in BAD_NAMES:
+        page.get_by_label("New file name").fill(name)
+        page.get_by_label("New file name").press("Enter")
+        keyed(page, "ds_create").get_by_role("button").click()
+        expect(page.get_by_role("alert").filter(has_text=problem)).to_be_visible()
+        idle(page)  # no traceback box
+    assert sorted(p.name for p in workspace.iterdir()) == sorted(p.name for p in SAMPLES.glob("*.jsonl"))
+    page.get_by_label("New file name").fill("fresh.jsonl")
+    page.get_by_label("New file name").press("Enter")
+    keyed(page, "ds_create").get_by_role("button").click()
+    settle(page, page.get_by_text("created fresh.jsonl; add examples in the Record editor"))
+    assert stat.S_IMODE((workspace / "fresh.jsonl").stat().st_mode) == 0o666 & ~_umask()  # not 0600
+
+    # -- edit a message, toggle a weight and save
     path = workspace / "elle_multi_turn.jsonl"
     before = lines(path)
-    load(page, serve())
     open_sample(page, "elle_multi_turn.jsonl", "11 records in 11 entries")
     edit_example(page, 1)
 
@@ -331,13 +364,10 @@ def test_edit_a_message_toggle_a_weight_and_save(serve: Callable[..., str], page
     assert record["messages"][1]["content"] == "Tell me about aluminium, please."
     assert [m.get("weight") for m in record["messages"]] == [None, None, 1, None, 1]
 
-
-def test_findings_are_shown_next_to_their_field_then_fix_this_and_save(serve: Callable[..., str], page: Page,
-                                                                       workspace: Path) -> None:
-    """One server and one opening of elle_broken.jsonl: its findings by their fields, then Fix this on one, saved."""
+    # -- findings are shown next to their field, then Fix this, and save
+    go_to(page, "Dataset")
     path = workspace / "elle_broken.jsonl"
     before = lines(path)
-    load(page, serve())
     open_sample(page, "elle_broken.jsonl", "43 records in 48 entries")
     expect(page.get_by_text(re.compile(r"^F070 few-examples \(file\)"))).to_be_visible()  # about the whole file
     expect(page.get_by_text("48 of 48 entries")).to_be_visible()
@@ -371,16 +401,10 @@ def test_findings_are_shown_next_to_their_field_then_fix_this_and_save(serve: Ca
     assert after[:13] == before[:13] and after[14:] == before[14:]
     expect(page.get_by_role("combobox", name="Message 2 role")).to_have_value("user", timeout=SHOWN_MS)
 
-
-def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str], page: Page,
-                                                         workspace: Path) -> None:
-    path = workspace / "elle_single_turn.jsonl"  # line 2 as json.dumps writes it (ASCII): its escape stays
-    path.write_bytes(path.read_bytes().replace(b"Helium's number", b"Helium\\u2019s number", 1))
-    records = path.read_bytes().split(b"\n")  # and numbers json.loads would write otherwise: they stay too
-    records[1] = records[1][:-1] + b', "n": 1e2, "big": 12345678901234567890123}'
-    path.write_bytes(b"\n".join(records))
+    # -- the next example, then an edit changes only that field
+    path = single
     before = lines(path)
-    load(page, serve())
+    go_to(page, "Dataset")
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 1)
     expect(page.get_by_label("Message 2 content")).to_have_value("Tell me about hydrogen.")
@@ -392,107 +416,6 @@ def test_next_example_then_edit_changes_only_that_field(serve: Callable[..., str
     after = lines(path)
     assert after[1] == before[1].replace(b'"What is helium used for?"', b'"What is helium used for, mostly?"')
     assert after[:1] == before[:1] and after[2:] == before[2:]
-
-
-BAD_NAMES = [
-    ("x" * 300 + ".jsonl", "the name is too long (306 bytes; at most 255)"),
-    (".hidden.jsonl", "starts with a dot: such files and folders are hidden from the file list"),
-    ("a\\b.jsonl", "a file name cannot contain a backslash"),
-    ("../outside.jsonl", "outside the workspace folder"),
-]
-
-
-def test_bad_new_file_names_are_refused_with_a_message(serve: Callable[..., str], page: Page,
-                                                       workspace: Path) -> None:
-    load(page, serve())
-    for name, problem in BAD_NAMES:
-        page.get_by_label("New file name").fill(name)
-        page.get_by_label("New file name").press("Enter")
-        keyed(page, "ds_create").get_by_role("button").click()
-        expect(page.get_by_role("alert").filter(has_text=problem)).to_be_visible()
-        idle(page)  # no traceback box
-    assert sorted(p.name for p in workspace.iterdir()) == sorted(p.name for p in SAMPLES.glob("*.jsonl"))
-    page.get_by_label("New file name").fill("fresh.jsonl")
-    page.get_by_label("New file name").press("Enter")
-    keyed(page, "ds_create").get_by_role("button").click()
-    expect(page.get_by_text("created fresh.jsonl; add examples in the Record editor")).to_be_visible()
-    assert stat.S_IMODE((workspace / "fresh.jsonl").stat().st_mode) == 0o666 & ~_umask()  # not 0600
-
-
-def test_screenshots_of_the_authoring_pages(serve: Callable[..., str], page: Page, tmp_path: Path) -> None:
-    load(page, serve())
-    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
-    expect(page.get_by_text("13 of 13 entries")).to_be_visible()
-    first = table_row(page, 0, 3)
-    expect(first[2]).to_have_text("Does gallium really melt in your hand?")
-    screenshot(page, "dataset")
-
-    edit_example(page, 1)
-    expect(page.get_by_label("Message 3 call 1 function")).to_have_value("lookup_element")
-    expect(page.get_by_text("answered by message 4")).to_be_visible()
-    expect(page.get_by_label("Message 4 tool_call_id")).to_have_value("call_ga_01")
-    screenshot(page, "record-editor", height=3400)  # the whole tool-calling conversation
-
-    go_to(page, "Statistics")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Examples")).to_contain_text("13")
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
-    for chart in page.get_by_test_id("stVegaLiteChart").all():
-        expect(chart.locator("canvas, svg").first).to_be_visible()
-    screenshot(page, "statistics")
-
-    go_to(page, "Import")
-    table = tmp_path / "zinc.csv"
-    table.write_text("question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\n"
-                     "Tell me about gallium.,It melts in your hand.,y\n", "utf-8")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
-    expect(page.get_by_role("heading", name="Preview: 2 examples")).to_be_visible()
-    expect(page.get_by_role("combobox", name="Column 2: answer")).to_have_value("assistant")
-    screenshot(page, "import")
-
-
-def test_train_against_the_sandbox_then_compare(serve: Callable[..., str], page: Page, sandbox: Sandbox) -> None:
-    load(page, serve(OPENAI_BASE_URL=sandbox.base_url, OPENAI_API_KEY="sandbox"))
-    open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
-    go_to(page, "Train")
-    host = sandbox.base_url.split("//")[1].split("/")[0]
-    expect(page.get_by_text(re.compile(f"^Connection to openai: {re.escape(host)}"))).to_be_visible()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Epochs")).to_contain_text("7 (auto)")
-    start = keyed(page, "tr_start").get_by_role("button")
-    expect(start).to_be_enabled()
-    start.click()
-    # not the "created job ftjob-..." message: a rerun replaces it as soon as the sandbox finishes; the job's
-    # status stays on the page
-    status = page.get_by_test_id("stMetric").filter(has_text="Status")
-    # .first: while the job view (a fragment) and the page redraw, Streamlit briefly shows both copies
-    expect(status.first).to_contain_text("succeeded", timeout=TRAIN_WAIT_MS)
-    idle(page)
-    expect(status).to_have_count(1)
-    expect(page.get_by_text("Fine-tuned model ready:")).to_have_count(1)
-    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:",
-                                                 has_not_text=":ckpt-step-")  # not the checkpoints
-    expect(model).to_have_count(1)
-    tuned = model.inner_text().strip()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Step")).to_contain_text(re.compile(r"(\d+) / \1$"))
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # loss and accuracy curves
-    past = page.get_by_text(re.compile(r"^succeeded; trained on .*elle_single_turn\.jsonl"))  # the job, in the registry
-    expect(past).to_contain_text(f"; model {tuned}")
-    screenshot(page, "train")
-
-    go_to(page, "Playground")
-    expect(page.get_by_role("combobox", name="Fine-tuned model or checkpoint")).to_have_value(tuned)
-    expect(page.get_by_role("combobox", name="Base model")).to_have_value("gpt-4.1-mini-2025-04-14")
-    type_into(page.get_by_label("Question"), "Tell me about hydrogen.")
-    ask = keyed(page, "pg_ask").get_by_role("button")
-    expect(ask).to_be_enabled()
-    ask.click()
-    expect(page.get_by_text("Sandbox reply from gpt-4.1-mini-2025-04-14: Tell me about hydrogen.")).to_be_visible()
-    expect(page.get_by_test_id("stCode").filter(has_text="Hydrogen's number is one;")).to_be_visible()
-    expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_have_count(2)
-    expect(page.get_by_role("combobox", name="Held-out file")).to_have_value("elle_validation.jsonl")
-    keyed(page, "pg_run_file").get_by_role("button").click()
-    expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
-    expect(keyed(page, "pg_row_0").get_by_text("Tuned answer against the reference")).to_be_visible()
-    screenshot(page, "playground", height=2400)
 
 
 def test_use_this_key_after_the_key_field_lost_the_focus(serve: Callable[..., str], page: Page,
@@ -627,9 +550,11 @@ def lines_of(data: bytes) -> list[bytes]:
     return data.split(b"\n")
 
 
-def test_a_line_that_is_not_utf8_is_re_read_only_when_asked(serve: Callable[..., str], page: Page,
-                                                             workspace: Path) -> None:
-    """Editing never turns the line's other accented characters into U+FFFD: its encoding is chosen first."""
+def test_odd_encodings_an_import_and_the_read_view(serve: Callable[..., str], page: Page, workspace: Path,
+                                                   tmp_path: Path) -> None:
+    """A line that is not UTF-8 is re-read only when asked (editing never turns its other accented characters into
+    U+FFFD); Excel's default CSV is imported (the encoding offered, messages naming the user's file, no copy left
+    behind); then the read view and the keyboard review of a tool-calling example."""
     path = workspace / "latin.jsonl"
     good = b'{"messages": [{"role": "user", "content": "Caf\xc3\xa9?"}, {"role": "assistant", "content": "Oui."}]}\n'
     bad = b'{"messages": [{"role": "user", "content": "Caf\xc3\xa9, na\xefve \x93quotes\x94?"}, ' \
@@ -659,6 +584,69 @@ def test_a_line_that_is_not_utf8_is_re_read_only_when_asked(serve: Callable[...,
     record = json.loads(after[1])
     assert record["messages"][0]["content"] == "Café, naïve “quotes”, please?"
     assert "\ufffd" not in after[1].decode("utf-8")
+
+    # -- import a Windows-1252 CSV
+    before = set(Path(tempfile.gettempdir()).glob("tunesmith-import-*"))
+    table = tmp_path / "excel export.csv"
+    table.write_bytes("question,answer\r\nCafé?,Naïve “yes”.\r\nÉclair?,Crème brûlée.\r\n".encode("cp1252"))
+    go_to(page, "Import")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
+    expect(page.get_by_text(re.compile(r"^excel export\.csv: line 2, column 4: byte 0xe9 is not UTF-8, .* probably "
+                                       r"Windows-1252 \(cp1252\)\. Choose the encoding"))).to_be_visible()
+    expect(page.get_by_role("combobox", name="Read the file as")).to_have_value(
+        "Windows-1252 (Excel's default on Windows)")
+    expect(page.get_by_role("heading", name="Preview: 2 examples")).to_be_visible()
+    expect(page.get_by_test_id("stCode").first).to_contain_text("Naïve “yes”.")
+    screenshot(page, "import-cp1252", height=1400)
+    choose(page, "Format", "jsonl (OpenAI chat or DPO records)")  # a wrong choice: the message names the file
+    expect(page.get_by_text("tunesmith-import-")).to_have_count(0)
+    choose(page, "Format", "csv")
+    expect(keyed(page, "imp_go").get_by_role("button")).to_have_text("Import 2 examples")  # the CSV's preview
+    page.get_by_label("New file name").fill("excel.jsonl")
+    page.get_by_label("New file name").press("Enter")
+    keyed(page, "imp_go").get_by_role("button").click()
+    settle(page, page.get_by_text("created excel.jsonl with 2 examples"))
+    records = [json.loads(line) for line in (workspace / "excel.jsonl").read_text("utf-8").splitlines()]
+    assert [r["messages"][-1]["content"] for r in records] == ["Naïve “yes”.", "Crème brûlée."]
+    assert set(Path(tempfile.gettempdir()).glob("tunesmith-import-*")) == before  # no copy left behind
+    assert stat.S_IMODE((workspace / "excel.jsonl").stat().st_mode) == 0o666 & ~_umask()
+
+    # -- the read view and the keyboard review
+    go_to(page, "Dataset")
+    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
+    edit_example(page, 1)
+    keyed(page, "rec_read").get_by_text("Read view").click()
+    bubbles = page.get_by_test_id("stChatMessage")
+    expect(bubbles.first).to_be_visible()
+    expect(page.get_by_label("Message 2 content")).to_have_count(0)  # no form fields in the read view
+    expect(page.get_by_text("answered by message 4")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^answers call_ga_01: lookup_element\("))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Message 3 · assistant · trained"))).to_be_visible()
+    for width in (1280, 1400):
+        page.set_viewport_size({"width": width, "height": 2000})
+        idle(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"record-read-view-{width}.png"))
+    page.set_viewport_size(VIEWPORT)
+
+    summary = page.get_by_text(re.compile(r"^line \d+ · "))
+    page.get_by_role("heading", name="Record editor", level=1).click()  # focus on the page, not a field
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+    page.keyboard.press("j")
+    expect(summary).to_have_text(re.compile(r"^line 3 · "))
+    page.keyboard.press("k")
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
+    idle(page)
+
+    keyed(page, "rec_read").get_by_text("Read view").click()  # back to the fields: typing J types a J
+    field = page.get_by_label("Message 2 content").filter(visible=True)
+    expect(field).to_be_visible()
+    field.click()
+    page.keyboard.press("End")
+    page.keyboard.type(" jk")
+    expect(field).to_have_value(re.compile(r" jk$"))
+    expect(summary).to_have_text(re.compile(r"^line 2 · "))
 
 
 def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve: Callable[..., str], page: Page,
@@ -698,77 +686,10 @@ def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve
     expect(page.get_by_text(re.compile("unsaved changes from an earlier session"))).to_have_count(0)
 
 
-def test_import_a_windows_1252_csv(serve: Callable[..., str], page: Page, workspace: Path, tmp_path: Path) -> None:
-    """Excel's default CSV: the encoding is offered, messages name the user's file, no copy stays behind."""
-    before = set(Path(tempfile.gettempdir()).glob("tunesmith-import-*"))
-    table = tmp_path / "excel export.csv"
-    table.write_bytes("question,answer\r\nCafé?,Naïve “yes”.\r\nÉclair?,Crème brûlée.\r\n".encode("cp1252"))
-    load(page, serve())
-    go_to(page, "Import")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
-    expect(page.get_by_text(re.compile(r"^excel export\.csv: line 2, column 4: byte 0xe9 is not UTF-8, .* probably "
-                                       r"Windows-1252 \(cp1252\)\. Choose the encoding"))).to_be_visible()
-    expect(page.get_by_role("combobox", name="Read the file as")).to_have_value(
-        "Windows-1252 (Excel's default on Windows)")
-    expect(page.get_by_role("heading", name="Preview: 2 examples")).to_be_visible()
-    expect(page.get_by_test_id("stCode").first).to_contain_text("Naïve “yes”.")
-    screenshot(page, "import-cp1252", height=1400)
-    choose(page, "Format", "jsonl (OpenAI chat or DPO records)")  # a wrong choice: the message names the file
-    expect(page.get_by_text("tunesmith-import-")).to_have_count(0)
-    choose(page, "Format", "csv")
-    expect(keyed(page, "imp_go").get_by_role("button")).to_have_text("Import 2 examples")  # the CSV's preview
-    page.get_by_label("New file name").fill("excel.jsonl")
-    page.get_by_label("New file name").press("Enter")
-    keyed(page, "imp_go").get_by_role("button").click()
-    expect(page.get_by_text("created excel.jsonl with 2 examples")).to_be_visible()
-    records = [json.loads(line) for line in (workspace / "excel.jsonl").read_text("utf-8").splitlines()]
-    assert [r["messages"][-1]["content"] for r in records] == ["Naïve “yes”.", "Crème brûlée."]
-    assert set(Path(tempfile.gettempdir()).glob("tunesmith-import-*")) == before  # no copy left behind
-    assert stat.S_IMODE((workspace / "excel.jsonl").stat().st_mode) == 0o666 & ~_umask()
-
-
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-def test_read_view_and_keyboard_review(serve: Callable[..., str], page: Page) -> None:
-    load(page, serve())
-    open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
-    edit_example(page, 1)
-    keyed(page, "rec_read").get_by_text("Read view").click()
-    bubbles = page.get_by_test_id("stChatMessage")
-    expect(bubbles.first).to_be_visible()
-    expect(page.get_by_label("Message 2 content")).to_have_count(0)  # no form fields in the read view
-    expect(page.get_by_text("answered by message 4")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^answers call_ga_01: lookup_element\("))).to_be_visible()
-    expect(page.get_by_text(re.compile(r"Message 3 · assistant · trained"))).to_be_visible()
-    for width in (1280, 1400):
-        page.set_viewport_size({"width": width, "height": 2000})
-        idle(page)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"record-read-view-{width}.png"))
-    page.set_viewport_size(VIEWPORT)
-
-    summary = page.get_by_text(re.compile(r"^line \d+ · "))
-    page.get_by_role("heading", name="Record editor", level=1).click()  # focus on the page, not a field
-    page.keyboard.press("j")
-    expect(summary).to_have_text(re.compile(r"^line 2 · "))
-    page.keyboard.press("j")
-    expect(summary).to_have_text(re.compile(r"^line 3 · "))
-    page.keyboard.press("k")
-    expect(summary).to_have_text(re.compile(r"^line 2 · "))
-    idle(page)
-
-    keyed(page, "rec_read").get_by_text("Read view").click()  # back to the fields: typing J types a J
-    field = page.get_by_label("Message 2 content").filter(visible=True)
-    expect(field).to_be_visible()
-    field.click()
-    page.keyboard.press("End")
-    page.keyboard.type(" jk")
-    expect(field).to_have_value(re.compile(r" jk$"))
-    expect(summary).to_have_text(re.compile(r"^line 2 · "))
 
 
 def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: Page, workspace: Path) -> None:

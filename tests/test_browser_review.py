@@ -32,8 +32,10 @@ from test_browser import (  # noqa: F401  (fixtures are found by name)
     open_sample,
     page,
     save,
+    screenshot,
     serve,
     settle,
+    table_row,
     type_into,
     workspace,
 )
@@ -111,6 +113,9 @@ def field(page: Page, label: str) -> Locator:
 
 def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], page: Page, workspace: Path,
                                                      sandbox: Sandbox, tmp_path: Path) -> None:
+    """One app and one session through every page: the Dataset table, a tool-calling and a DPO record, the
+    Statistics charts, Import's preview, a training against the sandbox and both models in the Playground;
+    screenshots of each (test_browser's at 1400 px, and at both widths with nothing cut off)."""
     held_out = workspace / "held_out.jsonl"
     held_out.write_text(json.dumps({"messages": [
         {"role": "user", "content": "<b>Tell</b> me about hydrogen."},
@@ -119,9 +124,24 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     load(page, serve(OPENAI_BASE_URL=sandbox.base_url, OPENAI_API_KEY="sandbox"))
     shots(page, "dataset-empty", height=1200)
     open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
+    expect(page.get_by_text("13 of 13 entries")).to_be_visible()
+    first = table_row(page, 0, 3)
+    expect(first[2]).to_have_text("Does gallium really melt in your hand?")
+    screenshot(page, "dataset")
     shots(page, "dataset", height=1400)
     edit_example(page, 1)
+    expect(page.get_by_label("Message 3 call 1 function")).to_have_value("lookup_element")
+    expect(page.get_by_text("answered by message 4")).to_be_visible()
+    expect(page.get_by_label("Message 4 tool_call_id")).to_have_value("call_ga_01")
+    screenshot(page, "record-editor", height=3400)  # the whole tool-calling conversation
     shots(page, "record-editor", height=3400)
+
+    go_to(page, "Statistics")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Examples")).to_contain_text("13")
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(3)
+    for chart in page.get_by_test_id("stVegaLiteChart").all():
+        expect(chart.locator("canvas, svg").first).to_be_visible()
+    screenshot(page, "statistics")
 
     go_to(page, "Dataset")
     open_sample(page, "elle_dpo.jsonl", "11 records in 11 entries")
@@ -139,20 +159,60 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
     expect(page.get_by_role("heading", name="Preview: 1 example")).to_be_visible()
     shots(page, "import", height=1600)
+    table = tmp_path / "gallium.csv"  # another file in its place: its own preview
+    table.write_text("question,answer,notes\nTell me about zinc.,Zinc is thirty.,x\n"
+                     "Tell me about gallium.,It melts in your hand.,y\n", "utf-8")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(table))
+    expect(page.get_by_role("heading", name="Preview: 2 examples")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Column 2: answer")).to_have_value("assistant")
+    screenshot(page, "import")
 
     go_to(page, "Dataset")
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     go_to(page, "Train")
-    keyed(page, "tr_start").get_by_role("button").click()
+    host = sandbox.base_url.split("//")[1].split("/")[0]
+    expect(page.get_by_text(re.compile(f"^Connection to openai: {re.escape(host)}"))).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Epochs")).to_contain_text("7 (auto)")
+    start = keyed(page, "tr_start").get_by_role("button")
+    expect(start).to_be_enabled()
+    start.click()
+    # not the "created job ftjob-..." message: a rerun replaces it as soon as the sandbox finishes; the job's
+    # status stays on the page
     status = page.get_by_test_id("stMetric").filter(has_text="Status")
+    # .first: while the job view (a fragment) and the page redraw, Streamlit briefly shows both copies
     expect(status.first).to_contain_text("succeeded", timeout=TRAIN_WAIT_MS)
     idle(page)
+    expect(status).to_have_count(1)
+    expect(page.get_by_text("Fine-tuned model ready:")).to_have_count(1)
+    model = page.get_by_test_id("stCode").filter(has_text="ft:gpt-4.1-mini-2025-04-14:sandbox:",
+                                                 has_not_text=":ckpt-step-")  # not the checkpoints
+    expect(model).to_have_count(1)
+    tuned = model.inner_text().strip()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Step")).to_contain_text(re.compile(r"(\d+) / \1$"))
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2)  # loss and accuracy curves
+    past = page.get_by_text(re.compile(r"^succeeded; trained on .*elle_single_turn\.jsonl"))  # the job, in the registry
+    expect(past).to_contain_text(f"; model {tuned}")
     expect(keyed(page, "tr_checkpoints").get_by_test_id("stCode").first).to_contain_text(":ckpt-step-")
+    screenshot(page, "train")
     shots(page, "train", height=3000)
 
     go_to(page, "Playground")
-    page.get_by_role("combobox", name="Held-out file").click()
-    page.get_by_role("option", name="held_out.jsonl", exact=True).click()
+    expect(page.get_by_role("combobox", name="Fine-tuned model or checkpoint")).to_have_value(tuned)
+    expect(page.get_by_role("combobox", name="Base model")).to_have_value("gpt-4.1-mini-2025-04-14")
+    type_into(page.get_by_label("Question"), "Tell me about hydrogen.")
+    ask = keyed(page, "pg_ask").get_by_role("button")
+    expect(ask).to_be_enabled()
+    ask.click()
+    expect(page.get_by_text("Sandbox reply from gpt-4.1-mini-2025-04-14: Tell me about hydrogen.")).to_be_visible()
+    expect(page.get_by_test_id("stCode").filter(has_text="Hydrogen's number is one;")).to_be_visible()
+    expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_have_count(2)
+    expect(page.get_by_role("combobox", name="Held-out file")).to_have_value("elle_validation.jsonl")
+    keyed(page, "pg_run_file").get_by_role("button").click()
+    expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
+    expect(keyed(page, "pg_row_0").get_by_text("Tuned answer against the reference")).to_be_visible()
+    screenshot(page, "playground", height=2400)
+
+    choose(page, "Held-out file", "held_out.jsonl")
     keyed(page, "pg_run_file").get_by_role("button").click()
     row = keyed(page, "pg_row_0")
     expect(row.get_by_text("Hydrogen's number is one; <script>alert(1)</script> the lightest.", exact=True)).to_be_visible()
@@ -167,6 +227,10 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
 
 def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., str], page: Page,
                                                           workspace: Path) -> None:
+    """Then, in the same session: bulk weights on the filtered examples, and two odd files (blank lines, UTF-16)."""
+    (workspace / "blank.jsonl").write_bytes(b"\n\n   \n\n")
+    record = {"messages": [{"role": "user", "content": "Na?"}, {"role": "assistant", "content": "Sodium."}]}
+    (workspace / "notepad.jsonl").write_bytes((json.dumps(record) + "\n").encode("utf-16"))
     path = workspace / "elle_multi_turn.jsonl"
     before = lines(path)
     records = [json.loads(line) for line in before if line]
@@ -211,15 +275,9 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
     assert after[1] == before[1].replace(b'"What is chlorine?"', b'"What is chlorine, exactly?"') != before[1]
     assert after[2:] == before[2:]
 
-
-# -- bulk weights on the filtered set -------------------------------------------------------------
-
-
-def test_bulk_set_weights_on_the_filtered_examples(serve: Callable[..., str], page: Page, workspace: Path) -> None:
-    path = workspace / "elle_multi_turn.jsonl"
+    # bulk weights on the filtered examples (the one about chlorine)
     before = lines(path)
-    load(page, serve())
-    open_sample(page, "elle_multi_turn.jsonl", "11 records in 11 entries")
+    go_to(page, "Dataset")
     search = page.get_by_role("textbox", name="Search", exact=True)  # not the table toolbar's Search button
     search.fill("chlorine")
     search.press("Enter")
@@ -234,42 +292,22 @@ def test_bulk_set_weights_on_the_filtered_examples(serve: Callable[..., str], pa
     after = lines(path)
     assert after[1] == before[1].replace(b'"weight": 0}', b'"weight": 1}') != before[1]
     assert after[:1] == before[:1] and after[2:] == before[2:]
+    search.fill("")
+    search.press("Enter")
+    settle(page, page.get_by_text("11 of 11 entries", exact=True))
 
+    # odd files, as a new author opens them: no clean-looking statistics for a file of blank lines
+    open_sample(page, "blank.jsonl", "0 records in 4 entries")
+    go_to(page, "Statistics")
+    expect(page.get_by_text(re.compile(r"^This file has no examples: none of its 4 lines is a JSON record"))
+           ).to_be_visible()
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
+    shots(page, "statistics-blank-lines", height=1000)
 
-# -- fix previews highlight the change ------------------------------------------------------------
-
-
-def test_a_mechanical_fix_is_previewed_as_a_highlighted_change(serve: Callable[..., str], page: Page,
-                                                               workspace: Path) -> None:
-    path = workspace / "weights.jsonl"
-    good = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
-    bad = json.dumps({"messages": [{"role": "developer", "content": "Be brief. " * 30},
-                                   {"role": "user", "content": "Hi"},
-                                   {"role": "assistant", "content": "Yo", "weight": 1.0}]})
-    path.write_text(good + "\n" + bad + "\n", "utf-8")
-    load(page, serve())
-    open_sample(page, "weights.jsonl", "2 records in 2 entries")
-    edit_example(page, 2)
-    card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
-        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    card.get_by_role("button", name="Fix this").click()
-    expect(page.get_by_text("/messages/2/weight: write the weight 1.0 as 1")).to_be_visible()
-    preview = page.locator(".ts-diff").filter(has=page.locator("del"))
-    expect(preview.locator("del")).to_have_text(".0")
-    expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
-    shots(page, "record-editor-fix-preview", height=1600)
-    keyed(page, "fix_apply").get_by_role("button").click()
-    settle(page, page.get_by_text("fixed C101: 1 change; save to write them to the file"))  # C101's card gone
-    card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
-        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    card.get_by_role("button", name="Fix this").click()
-    expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
-    keyed(page, "fix_apply").get_by_role("button").click()
-    expect(page.get_by_text("fixed C031: 1 change; save to write them to the file")).to_be_visible()
-    save(page, "weights.jsonl")
-    after = lines(path)
-    assert after[0] == good.encode()
-    assert after[1] == bad.replace('"weight": 1.0', '"weight": 1').replace('"developer"', '"system"').encode()
+    go_to(page, "Dataset")  # UTF-16 (Notepad's "Unicode"): as many records as lint finds, and no traceback
+    open_sample(page, "notepad.jsonl", "0 records in 2 entries")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("4")
 
 
 # -- the journal while the restore offer waits ----------------------------------------------------
@@ -318,18 +356,50 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     assert not list(journal.iterdir())
 
 
-# -- the author's place is kept across an edit ----------------------------------------------------
+# -- fix previews highlight the change; the author's place is kept across an edit ------------------
 
 
-def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callable[..., str], page: Page,
-                                                                    workspace: Path) -> None:
-    """A committed edit leaves the cursor in the field (no redraw); J/K and N still move afterwards; text typed
-    into the next field while the edit is applied is kept."""
+def test_fix_previews_then_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(
+        serve: Callable[..., str], page: Page, workspace: Path) -> None:
+    """A mechanical fix is previewed as a highlighted change (a small diff, the whole word), applied and saved.
+    Then, in the same session, a committed edit leaves the cursor in the field (no redraw); J/K and N still move
+    afterwards; text typed into the next field while the edit is applied is kept."""
+    weights = workspace / "weights.jsonl"
+    good = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
+    bad = json.dumps({"messages": [{"role": "developer", "content": "Be brief. " * 30},
+                                   {"role": "user", "content": "Hi"},
+                                   {"role": "assistant", "content": "Yo", "weight": 1.0}]})
+    weights.write_text(good + "\n" + bad + "\n", "utf-8")
     path = workspace / "review.jsonl"
     records = [json.loads(line) for line in lines(workspace / "elle_multi_turn.jsonl")[:5]]
     records[3]["messages"][1]["role"] = "human"  # the only finding: C030 on example 4
     path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     load(page, serve())
+    open_sample(page, "weights.jsonl", "2 records in 2 entries")
+    edit_example(page, 2)
+    card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.get_by_text("/messages/2/weight: write the weight 1.0 as 1")).to_be_visible()
+    preview = page.locator(".ts-diff").filter(has=page.locator("del"))
+    expect(preview.locator("del")).to_have_text(".0")
+    expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
+    shots(page, "record-editor-fix-preview", height=1600)
+    keyed(page, "fix_apply").get_by_role("button").click()
+    settle(page, page.get_by_text("fixed C101: 1 change; save to write them to the file"))  # C101's card gone
+    card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
+        "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
+    card.get_by_role("button", name="Fix this").click()
+    expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
+    keyed(page, "fix_apply").get_by_role("button").click()
+    expect(page.get_by_text("fixed C031: 1 change; save to write them to the file")).to_be_visible()
+    save(page, "weights.jsonl")
+    after = lines(weights)
+    assert after[0] == good.encode()
+    assert after[1] == bad.replace('"weight": 1.0', '"weight": 1').replace('"developer"', '"system"').encode()
+
+    # -- the author's place is kept across an edit
+    go_to(page, "Dataset")
     open_sample(page, "review.jsonl", "5 records in 5 entries")
     edit_example(page, 1)
     summary = page.get_by_text(re.compile(r"^line \d+ · "))
@@ -371,25 +441,3 @@ def test_an_edit_keeps_the_cursor_and_the_keyboard_still_navigates(serve: Callab
         "Tell me about aluminium, please. Now.", records[0]["messages"][2]["content"],
         "And its melting point, please?", "It melts at 660 °C."]
     assert lines(path)[1:5] == [json.dumps(r).encode() for r in records[1:]]
-
-
-# -- odd files, as a new author opens them --------------------------------------------------------
-
-
-def test_a_file_of_blank_lines_has_no_clean_looking_statistics(serve: Callable[..., str], page: Page,
-                                                                 workspace: Path) -> None:
-    (workspace / "blank.jsonl").write_bytes(b"\n\n   \n\n")
-    record = {"messages": [{"role": "user", "content": "Na?"}, {"role": "assistant", "content": "Sodium."}]}
-    (workspace / "notepad.jsonl").write_bytes((json.dumps(record) + "\n").encode("utf-16"))
-    load(page, serve())
-    open_sample(page, "blank.jsonl", "0 records in 4 entries")
-    go_to(page, "Statistics")
-    expect(page.get_by_text(re.compile(r"^This file has no examples: none of its 4 lines is a JSON record"))
-           ).to_be_visible()
-    expect(page.get_by_test_id("stMetric")).to_have_count(0)  # no "0 tokens, $0.00" that looks like a result
-    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)
-    shots(page, "statistics-blank-lines", height=1000)
-
-    go_to(page, "Dataset")  # UTF-16 (Notepad's "Unicode"): as many records as lint finds, and no traceback
-    open_sample(page, "notepad.jsonl", "0 records in 2 entries")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("4")
