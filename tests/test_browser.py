@@ -170,7 +170,8 @@ IDLE_JS = """() => {
 # shift for a moment after a run ends (a box drawn again), and a click aimed at a button then lands beside it: the
 # button never hears it (seen once in ~60 clicks under load; it failed the project's CI once).
 BUTTON_ID_JS = """(el) => {
-  const b = el && el.closest ? el.closest('button, a, [role="switch"], [role="radio"], label') : null;
+  if (!el || !el.closest) return null;  // a toggle's or radio's label, and the input it clicks in turn, are one
+  const b = el.closest('label') || el.closest('button, a, [role="switch"], [role="radio"]');
   if (!b) return null;
   const keyed = b.closest('[class*="st-key-"]');
   const key = keyed ? [...keyed.classList].find((c) => c.startsWith('st-key-')) : '';
@@ -257,7 +258,7 @@ def edit_example(page: Page, number: int) -> None:
     field.fill(str(number))
     field.press("Enter")
     expect(field).to_have_value(str(number))
-    keyed(page, "ds_goto_edit").get_by_role("button").click()
+    click(page, keyed(page, "ds_goto_edit").get_by_role("button"))
     expect(page.get_by_role("heading", name="Record editor", level=1)).to_be_visible()
     expect(page.get_by_role("spinbutton", name=re.compile(r"^Example \(of \d+\)$"))).to_have_value(str(number))
     idle(page)  # the run that switched to the Record editor drew the heading: it has ended
@@ -273,7 +274,7 @@ def save(page: Page, name: str) -> None:
     idle(page)  # mid-rerun the old and the new page both show the button: a strict locator fails at once
     button = keyed(page, "save").get_by_role("button")
     expect(button).to_have_count(1)
-    button.click()
+    click(page, button)
     expect(page.get_by_text(f"saved {name}", exact=True)).to_be_visible()
     settle(page, page.get_by_text(f"{name}: saved, no changes"))
 
@@ -322,13 +323,13 @@ def test_an_author_edits_and_fixes_three_files(serve: Callable[..., str], page: 
     for name, problem in BAD_NAMES:
         page.get_by_label("New file name").fill(name)
         page.get_by_label("New file name").press("Enter")
-        keyed(page, "ds_create").get_by_role("button").click()
+        click(page, keyed(page, "ds_create").get_by_role("button"))
         expect(page.get_by_role("alert").filter(has_text=problem)).to_be_visible()
         idle(page)  # no traceback box
     assert sorted(p.name for p in workspace.iterdir()) == sorted(p.name for p in SAMPLES.glob("*.jsonl"))
     page.get_by_label("New file name").fill("fresh.jsonl")
     page.get_by_label("New file name").press("Enter")
-    keyed(page, "ds_create").get_by_role("button").click()
+    click(page, keyed(page, "ds_create").get_by_role("button"))
     settle(page, page.get_by_text("created fresh.jsonl; add examples in the Record editor"))
     assert stat.S_IMODE((workspace / "fresh.jsonl").stat().st_mode) == 0o666 & ~_umask()  # not 0600
 
@@ -347,7 +348,7 @@ def test_an_author_edits_and_fixes_three_files(serve: Callable[..., str], page: 
     expect(page.get_by_text("Message 3 · assistant · context only (weight 0)")).to_be_visible()
     weight = page.get_by_role("switch", name="Message 3 trained")
     expect(weight).not_to_be_checked()
-    page.locator("[class*='st-key-msg_messages_2_weight__']").get_by_text("Message 3 trained").click()
+    click(page, page.locator("[class*='st-key-msg_messages_2_weight__']").get_by_text("Message 3 trained"))
     expect(page.get_by_text("Message 3 · assistant · trained", exact=True)).to_be_visible()
     expect(weight).to_be_checked()
     expect(page.get_by_text("elle_multi_turn.jsonl: 2 unsaved changes; 2 in the undo list")).to_be_visible()
@@ -389,9 +390,9 @@ def test_an_author_edits_and_fixes_three_files(serve: Callable[..., str], page: 
     expect(page.get_by_text(re.compile(r"^C131 missing-user-message"))).to_have_count(0)  # "human" is the user: C030 only
     screenshot(page, "record-editor-broken")
 
-    card.get_by_role("button", name="Fix this").click()
+    click(page, card.get_by_role("button", name="Fix this"))
     expect(page.get_by_text('rename role "human" to "user"', exact=False)).to_be_visible()
-    keyed(page, "fix_apply").get_by_role("button").click()
+    click(page, keyed(page, "fix_apply").get_by_role("button"))
     expect(page.get_by_text("fixed C030: 1 change; save to write them to the file")).to_be_visible()
     expect(page.get_by_text("Message 2 · user", exact=True)).to_be_visible()
     expect(page.get_by_text("C030 invalid-role", exact=False)).to_have_count(0)
@@ -434,7 +435,7 @@ def test_use_this_key_after_the_key_field_lost_the_focus(serve: Callable[..., st
     key.press_sequentially("sandbox")
     key.press("Tab")
     idle(page)
-    keyed(page, "conn_use").get_by_role("button").click()
+    click(page, keyed(page, "conn_use").get_by_role("button"))
     host = sandbox.base_url.split("//")[1].split("/")[0]
     settle(page, page.get_by_text(re.compile(f"^Connection to openai: {re.escape(host)}")))
     # the expander folds once the connection is set up: in the page, not visible
@@ -443,7 +444,7 @@ def test_use_this_key_after_the_key_field_lost_the_focus(serve: Callable[..., st
     expect(key).to_have_count(0)
 
     expand(page, f"Connection to openai: {host}")
-    keyed(page, "conn_forget").get_by_role("button").click()
+    click(page, keyed(page, "conn_forget").get_by_role("button"))
     settle(page, page.get_by_text("Connection to openai: not set up"))
     key.click()
     key.press_sequentially("sandbox")
@@ -572,7 +573,7 @@ def test_odd_encodings_an_import_and_the_read_view(serve: Callable[..., str], pa
     expect(preview.locator("ins").filter(has_text="“")).not_to_have_count(0)
     expect(page.get_by_test_id("stCode").filter(has_text="→")).to_have_count(0)
     screenshot(page, "record-editor-encoding", height=1400)
-    keyed(page, "rec_redecode").get_by_role("button").click()
+    click(page, keyed(page, "rec_redecode").get_by_role("button"))
     expect(page.get_by_text("example 2: re-read as cp1252; save to write it as UTF-8")).to_be_visible()
     field = page.get_by_label("Message 1 content").filter(visible=True)
     expect(field).to_have_value("Café, naïve “quotes”?")
@@ -604,7 +605,7 @@ def test_odd_encodings_an_import_and_the_read_view(serve: Callable[..., str], pa
     expect(keyed(page, "imp_go").get_by_role("button")).to_have_text("Import 2 examples")  # the CSV's preview
     page.get_by_label("New file name").fill("excel.jsonl")
     page.get_by_label("New file name").press("Enter")
-    keyed(page, "imp_go").get_by_role("button").click()
+    click(page, keyed(page, "imp_go").get_by_role("button"))
     settle(page, page.get_by_text("created excel.jsonl with 2 examples"))
     records = [json.loads(line) for line in (workspace / "excel.jsonl").read_text("utf-8").splitlines()]
     assert [r["messages"][-1]["content"] for r in records] == ["Naïve “yes”.", "Crème brûlée."]
@@ -615,7 +616,7 @@ def test_odd_encodings_an_import_and_the_read_view(serve: Callable[..., str], pa
     go_to(page, "Dataset")
     open_sample(page, "elle_tools.jsonl", "13 records in 13 entries")
     edit_example(page, 1)
-    keyed(page, "rec_read").get_by_text("Read view").click()
+    click(page, keyed(page, "rec_read").get_by_text("Read view"))
     bubbles = page.get_by_test_id("stChatMessage")
     expect(bubbles.first).to_be_visible()
     expect(page.get_by_label("Message 2 content")).to_have_count(0)  # no form fields in the read view
@@ -639,7 +640,7 @@ def test_odd_encodings_an_import_and_the_read_view(serve: Callable[..., str], pa
     expect(summary).to_have_text(re.compile(r"^line 2 · "))
     idle(page)
 
-    keyed(page, "rec_read").get_by_text("Read view").click()  # back to the fields: typing J types a J
+    click(page, keyed(page, "rec_read").get_by_text("Read view"))  # back to the fields: typing J types a J
     field = page.get_by_label("Message 2 content").filter(visible=True)
     expect(field).to_be_visible()
     field.click()
@@ -669,7 +670,7 @@ def test_a_reload_comes_back_to_the_example_and_offers_the_unsaved_changes(serve
            ).to_be_visible()
     expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value("What's special about lithium?")
     screenshot(page, "record-editor-restore", height=1200)
-    keyed(page, "journal_restore").get_by_role("button").click()
+    click(page, keyed(page, "journal_restore").get_by_role("button"))
     expect(page.get_by_text(re.compile("^restored the unsaved changes of"))).to_be_visible()
     expect(page.get_by_label("Message 2 content").filter(visible=True)).to_have_value(
         "What's special about lithium, then?")
@@ -699,7 +700,7 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     load(page, serve())
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 2)
-    page.locator("[class*='st-key-rev_status_']").get_by_text("flagged", exact=True).click()
+    click(page, page.locator("[class*='st-key-rev_status_']").get_by_text("flagged", exact=True))
     idle(page)
     tags = page.get_by_label("Tags (comma-separated)")
     tags.fill("tone, facts")
@@ -716,7 +717,7 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     expand(page, "Bulk actions")
     page.get_by_label("Export them to a new file").fill("flagged.jsonl")
     page.get_by_label("Export them to a new file").press("Enter")
-    keyed(page, "ds_bulk_export").get_by_role("button").click()
+    click(page, keyed(page, "ds_bulk_export").get_by_role("button"))
     expect(page.get_by_text("exported 1 entry to flagged.jsonl; the open file is unchanged")).to_be_visible()
     assert (workspace / "flagged.jsonl").read_bytes() == lines_of(before)[1] + b"\n"
     screenshot(page, "dataset-filtered", height=1400)

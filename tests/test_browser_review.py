@@ -175,7 +175,7 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     expect(page.get_by_test_id("stMetric").filter(has_text="Epochs")).to_contain_text("7 (auto)")
     start = keyed(page, "tr_start").get_by_role("button")
     expect(start).to_be_enabled()
-    start.click()
+    click(page, start)
     # not the "created job ftjob-..." message: a rerun replaces it as soon as the sandbox finishes; the job's
     # status stays on the page
     status = page.get_by_test_id("stMetric").filter(has_text="Status")
@@ -202,18 +202,18 @@ def test_every_page_at_both_widths_shows_everything(serve: Callable[..., str], p
     type_into(page.get_by_label("Question"), "Tell me about hydrogen.")
     ask = keyed(page, "pg_ask").get_by_role("button")
     expect(ask).to_be_enabled()
-    ask.click()
+    click(page, ask)
     expect(page.get_by_text("Sandbox reply from gpt-4.1-mini-2025-04-14: Tell me about hydrogen.")).to_be_visible()
     expect(page.get_by_test_id("stCode").filter(has_text="Hydrogen's number is one;")).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_have_count(2)
     expect(page.get_by_role("combobox", name="Held-out file")).to_have_value("elle_validation.jsonl")
-    keyed(page, "pg_run_file").get_by_role("button").click()
+    click(page, keyed(page, "pg_run_file").get_by_role("button"))
     expect(page.get_by_test_id("stMetric").filter(has_text="tuned: same as the reference")).to_be_visible()
     expect(keyed(page, "pg_row_0").get_by_text("Tuned answer against the reference")).to_be_visible()
     screenshot(page, "playground", height=2400)
 
     choose(page, "Held-out file", "held_out.jsonl")
-    keyed(page, "pg_run_file").get_by_role("button").click()
+    click(page, keyed(page, "pg_run_file").get_by_role("button"))
     row = keyed(page, "pg_row_0")
     expect(row.get_by_text("Hydrogen's number is one; <script>alert(1)</script> the lightest.", exact=True)).to_be_visible()
     expect(row.get_by_text("<b>Tell</b> me about hydrogen.", exact=True)).to_be_visible()  # shown as text, not as HTML
@@ -242,31 +242,31 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
         for m, message in enumerate(records[number - 1]["messages"]):
             expect(field(page, f"Message {m + 1} content")).to_have_value(message["content"])
         if then:
-            keyed(page, then).get_by_role("button").click()
+            click(page, keyed(page, then).get_by_role("button"))
             settle(page, page.get_by_text(re.compile(f"^line {number + (1 if then == 'rec_next' else -1)} · chat · ")))
 
     # add a message, type into it, remove the one before it: every field shows its own message's text
-    page.get_by_role("button", name="Add message", exact=True).click()
+    click(page, page.get_by_role("button", name="Add message", exact=True))
     settle(page, page.get_by_text("elle_multi_turn.jsonl: 1 unsaved change; 1 in the undo list"))
     type_into(field(page, "Message 6 content"), "And its melting point?")
     expect(page.get_by_text("elle_multi_turn.jsonl: 2 unsaved changes; 2 in the undo list")).to_be_visible()
-    page.locator("[class*='st-key-msg_messages_4_delete__']").get_by_role("button").click()
+    click(page, page.locator("[class*='st-key-msg_messages_4_delete__']").get_by_role("button"))
     settle(page, page.get_by_text("elle_multi_turn.jsonl: 3 unsaved changes; 3 in the undo list"))
     expect(field(page, "Message 5 content")).to_have_value("And its melting point?")
     expect(field(page, "Message 4 content")).to_have_value(records[0]["messages"][3]["content"])
     expect(field(page, "Message 6 content")).to_have_count(0)
-    keyed(page, "undo").get_by_role("button").click()  # the undo shows the older version in every field
+    click(page, keyed(page, "undo").get_by_role("button"))  # the undo shows the older version in every field
     settle(page, page.get_by_text("elle_multi_turn.jsonl: 2 unsaved changes; 2 in the undo list"))
     expect(field(page, "Message 5 content")).to_have_value(records[0]["messages"][4]["content"])
     expect(field(page, "Message 6 content")).to_have_value("And its melting point?")
-    page.locator("[class*='st-key-msg_messages_5_delete__']").get_by_role("button").click()
+    click(page, page.locator("[class*='st-key-msg_messages_5_delete__']").get_by_role("button"))
     settle(page, page.get_by_text("elle_multi_turn.jsonl: 3 unsaved changes; 3 in the undo list"))
     click(page, keyed(page, "rec_next").get_by_role("button"))
     settle(page, page.get_by_text(re.compile("^line 2 · chat · ")))  # the second example is drawn
     expect(field(page, "Message 2 content")).to_have_value(records[1]["messages"][1]["content"])
     type_into(field(page, "Message 2 content"), "What is chlorine, exactly?")
     expect(field(page, "Message 2 content")).to_have_value("What is chlorine, exactly?")
-    keyed(page, "rec_prev").get_by_role("button").click()
+    click(page, keyed(page, "rec_prev").get_by_role("button"))
     settle(page, page.get_by_text(re.compile("^line 1 · chat · ")))
     expect(field(page, "Message 2 content")).to_have_value(records[0]["messages"][1]["content"])
     save(page, "elle_multi_turn.jsonl")
@@ -285,7 +285,7 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
     expand(page, "Bulk actions")
     choose(page, "Set the assistant weights", "every assistant turn trained (weight 1)")
     shots(page, "dataset-bulk-weights", height=1400)
-    keyed(page, "ds_bulk_set_weights").get_by_role("button").click()
+    click(page, keyed(page, "ds_bulk_set_weights").get_by_role("button"))
     expect(page.get_by_text(re.compile(r"^set weights \(every assistant turn trained \(weight 1\)\) on 1 of 1"))
            ).to_be_visible()
     save(page, "elle_multi_turn.jsonl")
@@ -341,7 +341,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     idle(page)
     expect(offer).to_contain_text("1 older set of unsaved changes after this one")
     shots(page, "record-editor-two-offers", height=1400)
-    keyed(page, "journal_restore").get_by_role("button").click()
+    click(page, keyed(page, "journal_restore").get_by_role("button"))
     expect(page.get_by_text(re.compile("^restored the unsaved changes of"))).to_be_visible()
     expect(offer).to_be_visible()  # the older set still waits
     expect(offer).not_to_contain_text("older set")
@@ -351,7 +351,7 @@ def test_edits_made_while_the_restore_offer_waits_are_not_lost(serve: Callable[.
     assert after[:3] == before[:3] and after[4:] == before[4:]
     kept = b"".join(p.read_bytes() for p in journal.glob("*.jsonl"))
     assert b"lithium, then?" in kept  # the older set is still kept, for the user to restore or discard
-    keyed(page, "journal_discard").get_by_role("button").click()
+    click(page, keyed(page, "journal_discard").get_by_role("button"))
     expect(page.get_by_text(re.compile("^discarded the unsaved changes of"))).to_be_visible()
     assert not list(journal.iterdir())
 
@@ -379,19 +379,19 @@ def test_fix_previews_then_an_edit_keeps_the_cursor_and_the_keyboard_still_navig
     edit_example(page, 2)
     card = page.get_by_role("alert").filter(has_text="C101 invalid-weight").locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    card.get_by_role("button", name="Fix this").click()
+    click(page, card.get_by_role("button", name="Fix this"))
     expect(page.get_by_text("/messages/2/weight: write the weight 1.0 as 1")).to_be_visible()
     preview = page.locator(".ts-diff").filter(has=page.locator("del"))
     expect(preview.locator("del")).to_have_text(".0")
     expect(preview).not_to_contain_text("Be brief. Be brief. Be brief. Be brief.")  # a small diff, not the blob
     shots(page, "record-editor-fix-preview", height=1600)
-    keyed(page, "fix_apply").get_by_role("button").click()
+    click(page, keyed(page, "fix_apply").get_by_role("button"))
     settle(page, page.get_by_text("fixed C101: 1 change; save to write them to the file"))  # C101's card gone
     card = page.get_by_role("alert").filter(has_text="C031 developer-role-in-chat").locator(
         "xpath=ancestor::div[@data-testid='stVerticalBlock'][1]")
-    card.get_by_role("button", name="Fix this").click()
+    click(page, card.get_by_role("button", name="Fix this"))
     expect(page.locator(".ts-diff ins")).to_have_text("system")  # the word, not "syst" + "m"
-    keyed(page, "fix_apply").get_by_role("button").click()
+    click(page, keyed(page, "fix_apply").get_by_role("button"))
     expect(page.get_by_text("fixed C031: 1 change; save to write them to the file")).to_be_visible()
     save(page, "weights.jsonl")
     after = lines(weights)

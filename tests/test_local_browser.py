@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser import browser, choose, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401
+from test_browser import browser, choose, click, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401  (fixtures are found by name)
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -49,7 +49,7 @@ def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
     expect(page.get_by_test_id("stMetric").filter(has_text="Estimated cost")).to_contain_text("$0.00")
     start = keyed(page, "tr_start").get_by_role("button")
     expect(start).to_be_enabled()
-    start.click()
+    click(page, start)
     expect(page.get_by_text(re.compile(r"^created job ftjob-local-"))).to_be_visible()
     status = page.get_by_test_id("stMetric").filter(has_text="Status")
     expect(status.first).to_contain_text("succeeded", timeout=LOCAL_WAIT_MS)
@@ -68,7 +68,7 @@ def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
     question.press("Control+Enter")
     ask = keyed(page, "pg_ask").get_by_role("button")
     expect(ask).to_be_enabled()
-    ask.click()
+    click(page, ask)
     expect(page.get_by_test_id("stMetric").filter(has_text="Latency")).to_have_count(2, timeout=LOCAL_WAIT_MS)
     answers = page.get_by_test_id("stCode")
     expect(answers).to_have_count(2)  # the base's and the tuned model's
