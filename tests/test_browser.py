@@ -179,7 +179,14 @@ BUTTON_ID_JS = """(el) => {
 }"""
 CLICK_LANDED_JS = f"""document.addEventListener('click', (e) => {{
   window.__clickLanded = ({BUTTON_ID_JS})(e.target) || '';
-}}, true);"""
+}}, true);
+window.__runs = 0;  // script runs begun (the app left notRunning), for clicks whose run draws nothing that stays
+new MutationObserver((changes) => {{
+  for (const c of changes) {{
+    if (c.oldValue === 'notRunning' && c.target.getAttribute('data-test-script-state') !== 'notRunning') window.__runs++;
+  }}
+}}).observe(document, {{attributes: true, subtree: true, attributeFilter: ['data-test-script-state'],
+                       attributeOldValue: true}});"""
 IDLE_POLL_MS = 50  # expect() polls every 500 ms after its first few tries: most of a rerun's wait would be idle
 
 
@@ -492,6 +499,26 @@ def click(page: Page, target: Locator) -> None:
     raise AssertionError(f"three clicks meant for {target} landed beside it")
 
 
+def click_and_wait(page: Page, target: Locator) -> None:
+    """:func:`click` ``target`` and wait for the run the click started to end, for a click whose run leaves
+    nothing new on the page to wait for (``idle`` alone may pass before that run has begun, and what is typed next
+    then races with it)."""
+    begun = runs(page)
+    click(page, target)
+    ran(page, begun)
+
+
+def runs(page: Page) -> int:
+    """How many script runs the page has seen begin (see CLICK_LANDED_JS)."""
+    return int(page.evaluate("window.__runs"))
+
+
+def ran(page: Page, begun: int) -> None:
+    """Wait until a run has begun since the page had seen ``begun`` (:func:`runs`), and for the app to be idle."""
+    page.wait_for_function(f"window.__runs > {begun}", polling=IDLE_POLL_MS)
+    idle(page)
+
+
 def act(page: Page, target: Locator, lasting: Locator) -> None:
     """:func:`click` ``target``, then :func:`settle` on ``lasting`` (what the click's run draws and keeps)."""
     click(page, target)
@@ -700,12 +727,12 @@ def test_review_status_tags_filter_and_export(serve: Callable[..., str], page: P
     load(page, serve())
     open_sample(page, "elle_single_turn.jsonl", "14 records in 14 entries")
     edit_example(page, 2)
-    click(page, page.locator("[class*='st-key-rev_status_']").get_by_text("flagged", exact=True))
-    idle(page)
+    click_and_wait(page, page.locator("[class*='st-key-rev_status_']").get_by_text("flagged", exact=True))
     tags = page.get_by_label("Tags (comma-separated)")
     tags.fill("tone, facts")
+    begun = runs(page)
     tags.press("Enter")
-    idle(page)
+    ran(page, begun)  # the tags are kept by that run
     screenshot(page, "record-review", height=1000)
     assert path.read_bytes() == before  # nothing in the JSONL
     go_to(page, "Dataset")
