@@ -219,6 +219,15 @@ def test_chat_with_a_model_not_on_this_machine_is_refused_from_the_cache_alone(h
     assert "model 'ft-local-nope' is neither a folder" in err and "(FileNotFoundError: not in the cache)" in err
 
 
+def test_an_empty_question_is_a_usage_error_before_any_model_is_asked(home: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`tunesmith chat MODEL ''` sent an empty user message (and billed it, on a provider)."""
+    from toolkit.cli.main import main
+
+    assert main(["chat", "--provider", "local", "--model", "ft-local-nope", " "]) == 2
+    assert "QUESTION is empty" in capsys.readouterr().err
+
+
 def test_train_with_a_model_not_on_this_machine_stops_before_anything_is_copied(home: Path,
                                                                                 capsys: pytest.CaptureFixture[str]
                                                                                 ) -> None:

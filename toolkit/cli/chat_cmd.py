@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     if (args.model is None) == (args.model_option is None):
         raise UsageError("name the model once: tunesmith chat MODEL QUESTION, or --model MODEL QUESTION")
+    if not args.question.strip():
+        raise UsageError('QUESTION is empty: give the question to send, e.g. tunesmith chat MODEL "What is helium?"')
     models = [args.base, args.model or args.model_option] if args.base else [args.model or args.model_option]
     conn, client = connect(args)
     for i, model in enumerate(models):
