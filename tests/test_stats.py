@@ -431,3 +431,16 @@ def test_stats_says_a_model_cannot_take_the_files_method_without_naming_an_optio
     out = capsys.readouterr().out
     assert "M020 error: o4-mini-2025-04-16 cannot be trained with the supervised method on OpenAI;" in out
     assert "--method" not in out
+
+
+def test_the_report_names_a_pipe_by_its_path_not_a_bare_number() -> None:
+    """`tunesmith stats <(cat x.jsonl)` headed its report "63:" (the basename of /dev/fd/63); a file keeps its name."""
+    from toolkit.cli.stats_cmd import write_text
+
+    data = (Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl").read_bytes()
+    out = io.StringIO()
+    write_text(stats.compute(data, name="/dev/fd/63"), out)
+    assert out.getvalue().startswith("/dev/fd/63: 14 examples (14 chat)\n")
+    out = io.StringIO()
+    write_text(stats.compute(Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl"), out)
+    assert out.getvalue().startswith("elle_single_turn.jsonl: 14 examples")

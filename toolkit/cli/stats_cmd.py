@@ -81,7 +81,9 @@ def _row(label: str, d: Distribution) -> str:
 
 def write_text(s: Stats, out: TextIO) -> None:
     """The human report of ``tunesmith stats``."""
-    name = Path(s.path).name
+    from ..reader import has_file_name
+
+    name = Path(s.path).name if has_file_name(s.path) else s.path  # a pipe's "63" says nothing: /dev/fd/63
     kinds = ", ".join(f"{n:,} {f}" for f, n in sorted(s.formats.items(), key=lambda kv: -kv[1]))
     out.write(f"{name}: {plural(s.examples, 'example')} ({kinds or s.format})\n")
     if s.unreadable:
