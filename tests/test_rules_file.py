@@ -9,6 +9,7 @@ from family_support import TODAY, chat, context, dpo, hits, lint, lint_path, mes
 
 from toolkit.config import Settings
 from toolkit.engine import Linter
+from toolkit.errors import UsageError
 from toolkit.reader import BOM
 from toolkit.rules import RULES, file_rules
 from toolkit.rules.context import Context, FileSummary
@@ -250,6 +251,10 @@ def test_f112_train_validation_overlap(tmp_path) -> None:
                                        "keep each example in one file only"]
     clean = write(tmp_path / "val2.jsonl", [chat(50), chat(51)])
     assert hits(lint_path(train, validation=clean), "F112") == []
+    # the training file itself as the validation file: one usage error, not one F112 per line
+    (tmp_path / "link.jsonl").symlink_to(train)
+    with pytest.raises(UsageError, match="the validation file is the training file itself"):
+        lint_path(train, validation=tmp_path / "link.jsonl")
 
 
 # -- odd inputs -----------------------------------------------------------------------------

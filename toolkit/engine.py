@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import catalog, folders, formats, jsonpos, repairs, schemas, tail_worker
+from .atomic import same_file
 from .config import Settings, load_settings
 from .diagnostics import Diagnostic, Fix, Severity
 from .errors import InputError, UsageError
@@ -99,6 +100,9 @@ class Linter:
              training: bool = False) -> LintResult:
         """Lint one training file (and its validation file, with the cross-file rules); ``training``: ``path`` is
         the training file whatever its name (the lint gate of a job: ``train holdout.jsonl`` trains on it)."""
+        if validation is not None and os.path.exists(path) and same_file(path, validation):
+            raise UsageError(f"{printable(os.fspath(validation))}: the validation file is the training file itself "
+                             "(every example would be in both): give a held-out file (`tunesmith split` makes one)")
         # with a validation file the roles are known; alone, a file's name may say it is a validation set
         train_res, train_sum = self.lint_file(path, role="train" if validation is not None or training else None)
         files = [train_res]
