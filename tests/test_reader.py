@@ -198,3 +198,14 @@ def test_a_line_over_the_users_own_limit_does_not_blame_the_providers() -> None:
     line = b'{"messages": [{"role": "user", "content": "' + b"x" * 100 + b'"}]}\n'
     problems = [i for i in JsonlReader(io.BytesIO(line), max_line_bytes=50) if isinstance(i, ParseProblem)]
     assert [p.code for p in problems] == ["F018"] and "(the max-line-mb setting)" in problems[0].message
+
+
+def test_records_separated_by_cr_alone_are_said_to_use_classic_mac_line_endings() -> None:
+    """A file with CR line endings is one line to a JSONL reader: "Extra data" alone did not say why."""
+    rec = b'{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}'
+    [problem] = list(JsonlReader(io.BytesIO(rec + b"\r" + rec + b"\r")))
+    assert isinstance(problem, ParseProblem) and problem.code == "F010"
+    assert "Extra data" in problem.message and "separated by CR alone" in problem.message
+    [other] = list(JsonlReader(io.BytesIO(rec + b" " + rec + b"\n")))  # two records on one line: no such hint
+    assert isinstance(other, ParseProblem) and "CR alone" not in other.message
+    assert all(isinstance(i, Record) for i in JsonlReader(io.BytesIO(rec + b"\r\n" + rec + b"\r\n")))  # CRLF is fine

@@ -770,6 +770,10 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
         hint = f"; {not_utf8_advice(raw)}" if "\x00" in text and wide_encoding(raw) else ""
+        before = text[:exc.pos]
+        if exc.msg == "Extra data" and "\r" in before[len(before.rstrip(" \t\r\n")):]:  # CR alone ends the records
+            hint = ("; the records are separated by CR alone (classic Mac line endings), which JSONL does not take as "
+                    "line breaks: write LF line endings (e.g. `tr '\\r' '\\n' < IN > OUT`)")
         said = exc.msg
         if said.startswith("Invalid control character"):  # json names no character
             said = (f"a raw control character {text[exc.pos]!r} inside a string; write it as an escape "
