@@ -203,6 +203,20 @@ def test_f131_reports_each_near_copy_once_and_leaves_exact_copies_to_f130(tmp_pa
     assert RULES["F131"].severity.value == "warning"
 
 
+def test_f131_on_rft_rows_names_the_user_text_they_have() -> None:
+    """An RFT row has no assistant turn: "same words in its user and assistant text" named text that is not there."""
+    from toolkit.engine import Linter
+
+    rng = random.Random(5)
+    questions = [prose(rng, 30) for _ in range(3)]
+    rows = [{"messages": [{"role": "user", "content": q}], "answer": "A"}
+            for q in [*questions, questions[0].replace(" ", "  ")]]  # the same words, other spacing: not F130
+    data = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    result = Linter(Settings(provider="openai", method="reinforcement")).lint_bytes(data, name="rft.jsonl")
+    [same] = [d for d in result.diagnostics if d.rule == "F131"]
+    assert same.message.startswith("line 4 has the same words in its user text as line 1;")
+
+
 def test_f131_on_a_file_large_enough_to_be_sketched(tmp_path):
     rng = random.Random(12)
     records = [chat(prose(rng, 40), prose(rng, 80)) for _ in range(600)]

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import formats
 from ..dedup import NearDuplicates, Pair
 from ..diagnostics import Severity
 from ..reader import Record
@@ -62,10 +63,12 @@ def _first_match(pairs: Iterable[Pair], skip: set[int]) -> Iterator[Pair]:
         yield best[second]
 
 
-def _how(p: Pair) -> str:
+def _how(p: Pair, ctx: Context) -> str:
+    """How line ``p.second`` compares with ``p.first``, naming the text compared: an RFT row has no assistant turn."""
+    text = "user text" if ctx.file_format == formats.REINFORCEMENT else "user and assistant text"
     if p.similarity >= 1.0:
-        return "has the same words in its user and assistant text as"
-    return f"is {p.similarity:.0%} similar (word 3-grams of the user and assistant text) to"
+        return f"has the same words in its {text} as"
+    return f"is {p.similarity:.0%} similar (word 3-grams of the {text}) to"
 
 
 @file_rule("F131", "near-duplicate-example", W, "example is nearly the same as an earlier one", source="F-13")
@@ -84,7 +87,7 @@ def near_duplicate_example(summary: FileSummary, ctx: Context) -> Iterator[Findi
         return
     exact = {line for line, _ in summary.duplicates}
     for p in _first_match(near.pairs(), exact):
-        yield Finding(None, f"line {p.second} {_how(p)} line {p.first}; near-duplicates weigh one example twice: "
+        yield Finding(None, f"line {p.second} {_how(p, ctx)} line {p.first}; near-duplicates weigh one example twice: "
                       "remove one or make them differ", line=p.second)
 
 
@@ -109,5 +112,5 @@ def validation_leakage(train: FileSummary, validation: FileSummary | None, ctx: 
         return
     name = Path(validation.path).name
     for p in _first_match(mine.pairs_with(theirs), _exact_in_train(train, validation)):
-        yield Finding(None, f"line {p.first} {_how(p)} line {p.second} of the validation file {name}; keep "
+        yield Finding(None, f"line {p.first} {_how(p, ctx)} line {p.second} of the validation file {name}; keep "
                       "near-copies out of the validation file", line=p.first)
