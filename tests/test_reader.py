@@ -209,3 +209,16 @@ def test_records_separated_by_cr_alone_are_said_to_use_classic_mac_line_endings(
     [other] = list(JsonlReader(io.BytesIO(rec + b" " + rec + b"\n")))  # two records on one line: no such hint
     assert isinstance(other, ParseProblem) and "CR alone" not in other.message
     assert all(isinstance(i, Record) for i in JsonlReader(io.BytesIO(rec + b"\r\n" + rec + b"\r\n")))  # CRLF is fine
+
+
+def test_a_line_of_nul_bytes_is_said_to_be_one_not_utf16() -> None:
+    """A line of NUL bytes (a file padded when a writer crashed) was taken for UTF-16 text."""
+    from toolkit.reader import wide_encoding
+
+    rec = b'{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}\n'
+    for nuls in (b"\x00\x00", b"\x00" * 64):
+        [_, problem] = list(JsonlReader(io.BytesIO(rec + nuls + b"\n")))
+        assert isinstance(problem, ParseProblem) and problem.code == "F010"
+        assert "only NUL bytes" in problem.message and "UTF-16" not in problem.message and "UTF-32" not in problem.message
+        assert wide_encoding(nuls) is None
+    assert wide_encoding("{}".encode("utf-16-le")) == "UTF-16"  # text with NULs between its characters still is

@@ -723,8 +723,10 @@ _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 def wide_encoding(raw: bytes) -> str | None:
     """``"UTF-16"`` or ``"UTF-32"`` when bytes look like that encoding (its byte-order mark, or NUL bytes between
-    the characters of mostly ASCII text), else None."""
+    the characters of mostly ASCII text), else None. NUL bytes alone are no text in any encoding."""
     nuls = raw.count(b"\x00")
+    if nuls == len(raw.rstrip(b"\r\n")) and not raw.startswith((*_UTF32_BOMS, *_UTF16_BOMS)):
+        return None
     if raw.startswith(_UTF32_BOMS) or (nuls * 4 >= len(raw) * 3 >= 12 and not raw.startswith(_UTF16_BOMS)):
         return "UTF-32"
     if raw.startswith(_UTF16_BOMS) or nuls * 3 >= len(raw) > 0:
@@ -770,6 +772,9 @@ def _parse(text: str, raw: bytes, lineno: int) -> Record | ParseProblem | list[R
     except json.JSONDecodeError as exc:
         snippet = text.strip()[:40]
         hint = f"; {not_utf8_advice(raw)}" if "\x00" in text and wide_encoding(raw) else ""
+        if text.strip() and not text.strip().strip("\x00"):
+            hint = ("; the line holds only NUL bytes (a file padded or cut off as it was written, e.g. by a crash): "
+                    "remove the line")
         before = text[:exc.pos]
         if exc.msg == "Extra data" and "\r" in before[len(before.rstrip(" \t\r\n")):]:  # CR alone ends the records
             hint = ("; the records are separated by CR alone (classic Mac line endings), which JSONL does not take as "
