@@ -219,6 +219,17 @@ def test_developer_role_in_chat() -> None:
     assert RULES["C031"].formats == ("chat",)
 
 
+def test_c050_says_a_refusal_alone_is_not_content() -> None:
+    """A `refusal` with null content is schema-valid but not a reply ("content is required unless tool_calls or
+    function_call is specified"): the finding said "neither content nor tool_calls" and nothing of the refusal."""
+    value = {"messages": [{"role": "user", "content": "hi"},
+                          {"role": "assistant", "refusal": "I cannot help with that.", "content": None}]}
+    [finding] = run_rule("C050", value)
+    assert "a `refusal` does not count" in (finding.message or "")
+    [plain] = run_rule("C050", {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": None}]})
+    assert "refusal" not in (plain.message or "")
+
+
 def test_tool_content_parts_offers_fix_only_for_text_parts() -> None:
     text = {"messages": [{"role": "tool", "tool_call_id": "c", "content": [{"type": "text", "text": "21"}]}]}
     image = {"messages": [{"role": "tool", "tool_call_id": "c", "content": [{"type": "image_url"}]}]}

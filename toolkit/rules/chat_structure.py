@@ -211,7 +211,9 @@ def assistant_without_content(rec: Record, ctx: Context) -> Iterator[Finding]:
         if m.get("role") == "assistant" and m.get("content") is None and not has_call(m):
             if any(f"/messages/{i}/{key}" in rec.nulled for key in ("content", "tool_calls", "function_call")):
                 continue  # the user wrote a NaN or Infinity there, read as null: F014 reports it
-            yield Finding(f"/messages/{i}", f"{label(i, m)} has neither content nor tool_calls; "
+            refusal = " (a `refusal` does not count: content is required unless there is a call)" \
+                if isinstance(m.get("refusal"), str) else ""
+            yield Finding(f"/messages/{i}", f"{label(i, m)} has neither content nor tool_calls{refusal}; "
                           "add the reply text or the tool call")
 
 
