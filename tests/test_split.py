@@ -245,3 +245,18 @@ def test_the_rft_limits_judge_the_file_format_as_lint_does(tmp_path: Path) -> No
     assert split.limit_notes(result, "openai") == [
         "validation: 1,100 examples, but OpenAI takes at most 1,000 in an RFT validation file (lint F080): "
         "ask for --validation 1000"]
+
+
+def test_file_names_are_written_with_their_control_characters_escaped(tmp_path: Path, capsys) -> None:
+    """An ESC in a file name drove the terminal in split's, stats' and convert's reports (lint's escaped it)."""
+    name = tmp_path / "a\x1b[31mb.jsonl"
+    name.write_bytes((Path(__file__).parent.parent / "samples" / "elle_single_turn.jsonl").read_bytes())
+    assert main(["split", str(name), "--validation", "3"]) == 0
+    assert main(["stats", str(name)]) == 0
+    table = tmp_path / "q\x1b[2Ja.csv"
+    table.write_text("question,answer\n" + "".join(f"What is element {i}?,Element {i}\n" for i in range(12)), "utf-8")
+    main(["convert", str(table), str(tmp_path / "out\x07.jsonl"), "--from", "csv", "--map", "question=user",
+          "--map", "answer=assistant"])  # its lint's findings (few examples) decide the exit code
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "a\\x1b[31mb_train.jsonl" in out and "a\\x1b[31mb.jsonl: 14 examples" in out and "out\\x07.jsonl" in err

@@ -42,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from ..atomic import refuse_inputs
     from ..convert import convert, dropped_text, parse_mapping
+    from ..reporters.text import visible
     from ..text_encoding import label
     from .target_args import config_of, settings
 
@@ -57,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
                          mapping=parse_mapping(args.map), system=args.system, encoding=args.encoding,
                          overwrite=args.force)
     if result.encoding not in (None, "utf-8", "utf-8-sig"):  # never a silent choice: say what the table was read as
-        print(f"read {args.source} as {label(result.encoding)}", file=sys.stderr)
+        print(f"read {visible(args.source)} as {label(result.encoding)}", file=sys.stderr)
     if result.table is not None and result.table.guessed:  # nor a silent guess of which column is which
         print(result.table.describe(inputs.shown(args.source)), file=sys.stderr)
     if result.dropped and not (result.table is not None and result.table.guessed):  # never silent: what of the
         # source is in no record (a guessed mapping has named the columns it left out)
         print(dropped_text(args.source, result.dropped, args.from_format), file=sys.stderr)
     what = (args.from_format and "Tunesmith JSONL") or args.to_format
-    print(f"wrote {plural(result.records, 'record')} to {result.output} ({what})", file=sys.stderr)
+    print(f"wrote {plural(result.records, 'record')} to {visible(str(result.output))} ({what})", file=sys.stderr)
     if args.to_format:
         return 0
     from .. import lint

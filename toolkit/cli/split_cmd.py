@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         r = split(path, validation=args.validation, seed=args.seed, group_by=args.group_by, out_dir=out_dir,
                   overwrite=args.force)
     plan = r.plan
-    print(f"wrote {r.train_path} ({plural(r.train_examples, 'example')}) and {r.validation_path} "
+    from ..reporters.text import visible  # a file name's control characters written out, as lint writes them
+
+    print(f"wrote {visible(r.train_path)} ({plural(r.train_examples, 'example')}) and {visible(r.validation_path)} "
           f"({plural(r.validation_examples, 'example')})")
     print(f"{plan.groups:,} groups (by {plan.group_by}; {plural(plan.near_pairs, 'near-duplicate pair')} kept together), "
           f"seed {plan.seed}")

@@ -82,10 +82,11 @@ def _row(label: str, d: Distribution) -> str:
 def write_text(s: Stats, out: TextIO) -> None:
     """The human report of ``tunesmith stats``."""
     from ..reader import has_file_name
+    from ..reporters.text import visible  # a file name's control characters written out, as lint writes them
 
     name = Path(s.path).name if has_file_name(s.path) else s.path  # a pipe's "63" says nothing: /dev/fd/63
     kinds = ", ".join(f"{n:,} {f}" for f, n in sorted(s.formats.items(), key=lambda kv: -kv[1]))
-    out.write(f"{name}: {plural(s.examples, 'example')} ({kinds or s.format})\n")
+    out.write(f"{visible(name)}: {plural(s.examples, 'example')} ({kinds or s.format})\n")
     if s.unreadable:
         shown = ", ".join(map(str, s.unreadable_lines)) + (", ..." if s.unreadable > len(s.unreadable_lines) else "")
         out.write(f"  {plural(s.unreadable, 'line is not an example', 'lines are not examples')} (one JSON object in "
