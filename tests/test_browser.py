@@ -137,7 +137,7 @@ def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context (no cookies, no storage) with a tall viewport; fails on a JavaScript error."""
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(WAIT_MS)
-    context.add_init_script(CLICK_LANDED_JS)
+    context.add_init_script(PAGE_PROBES_JS)
     tab = context.new_page()
     errors: list[str] = []
     outside: list[str] = []
@@ -177,7 +177,8 @@ BUTTON_ID_JS = """(el) => {
   const key = keyed ? [...keyed.classList].find((c) => c.startsWith('st-key-')) : '';
   return key + '|' + (b.getAttribute('aria-label') || b.innerText || '').trim();
 }"""
-CLICK_LANDED_JS = f"""document.addEventListener('click', (e) => {{
+# Installed in every page: where the last click landed (window.__clickLanded) and how many runs began (window.__runs).
+PAGE_PROBES_JS = f"""document.addEventListener('click', (e) => {{
   window.__clickLanded = ({BUTTON_ID_JS})(e.target) || '';
 }}, true);
 window.__runs = 0;  // script runs begun (the app left notRunning), for clicks whose run draws nothing that stays
@@ -483,7 +484,7 @@ def _json_box(page: Page) -> Locator:
 def click(page: Page, target: Locator) -> None:
     """Click ``target`` once the app is idle and the page shows it once (mid-rerun the old and the new page both do,
     and a strict click fails at once). A click that landed on no button (the page shifted under it: see
-    CLICK_LANDED_JS) is made again, with a warning; one that landed on another button fails the test."""
+    PAGE_PROBES_JS) is made again, with a warning; one that landed on another button fails the test."""
     idle(page)
     expect(target).to_have_count(1)
     for attempt in range(3):
@@ -510,7 +511,7 @@ def click_and_wait(page: Page, target: Locator) -> None:
 
 
 def runs(page: Page) -> int:
-    """How many script runs the page has seen begin (see CLICK_LANDED_JS)."""
+    """How many script runs the page has seen begin (see PAGE_PROBES_JS)."""
     return int(page.evaluate("window.__runs"))
 
 
