@@ -312,9 +312,31 @@ def test_answer_shingles_taken_from_the_text_equal_their_own(pairs: list[tuple[s
     def per_text(hashes: Any, owners: Any) -> list[tuple[int, int]]:
         return sorted(zip(owners.tolist(), hashes.tolist(), strict=True))
 
-    both, tails = minhash.shingle_hashes_with_tails(texts, answers)
-    assert per_text(*both) == per_text(*minhash.shingle_hashes(texts))
-    assert per_text(*tails) == per_text(*minhash.shingle_hashes(answers))
+    (hashes, owners, in_tail), (others, other_owners) = minhash.shingle_hashes_with_tails(texts, answers)
+    assert per_text(hashes, owners) == per_text(*minhash.shingle_hashes(texts))
+    tails = sorted([*zip(owners[in_tail].tolist(), hashes[in_tail].tolist(), strict=True),
+                    *zip(other_owners.tolist(), others.tolist(), strict=True)])
+    assert tails == per_text(*minhash.shingle_hashes(answers))
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=40), st.integers(0, 2**32 - 1))
+@settings(deadline=None)
+def test_text_and_tail_signatures_are_each_parts_own(marks: list[tuple[bool, bool]], seed: int) -> None:
+    """Permuting each 3-gram once for both signatures gives each one's own :func:`minhash.signatures`."""
+    rng = np.random.default_rng(seed)
+    n = 4
+    hashes = rng.integers(0, 2**32, len(marks), dtype=np.uint32)
+    owners = np.sort(rng.integers(0, n, len(marks)))
+    in_text = np.array([t for t, _ in marks], dtype=bool)
+    in_tail = np.array([a for _, a in marks], dtype=bool)
+    others = rng.integers(0, 2**32, 3, dtype=np.uint32), np.array([1, 1, 3])
+    p = minhash.params(0.8)
+    text, tail = minhash.text_and_tail_signatures(hashes, owners, in_text, in_tail, others, n, p)
+    assert np.array_equal(text, minhash.signatures(hashes[in_text], owners[in_text], n, p))
+    tail_hashes = np.concatenate([hashes[in_tail], others[0]])
+    tail_owners = np.concatenate([owners[in_tail], others[1]])
+    order = np.argsort(tail_owners, kind="stable")
+    assert np.array_equal(tail, minhash.signatures(tail_hashes[order], tail_owners[order], n, p))
 
 
 @settings(deadline=None)

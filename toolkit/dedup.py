@@ -187,20 +187,22 @@ class _Sketches:
 
         from . import minhash
 
-        (hashes, owners), (a_hashes, a_owners) = minhash.shingle_hashes_with_tails(
+        (hashes, owners, in_tail), other_tails = minhash.shingle_hashes_with_tails(
             [t for _, t, _, _ in batch], [a or _EMPTY_ANSWER for _, _, a, _ in batch])  # the answer ends the text
+        in_text = np.ones(hashes.size, dtype=bool)
         if self.boilerplate.size:
             drop = np.isin(hashes, self.boilerplate)
             left = np.bincount(owners[~drop], minlength=len(batch))
             drop &= left[owners] > 0  # a text that is all boilerplate keeps its 3-grams
-            hashes, owners = hashes[~drop], owners[~drop]
-        sig = minhash.signatures(hashes, owners, len(batch), self.params)
+            in_text = ~drop
+        sig, answer = minhash.text_and_tail_signatures(hashes, owners, in_text, in_tail, other_tails, len(batch),
+                                                       self.params)
         keep = np.zeros(len(batch), dtype=bool)
         keep[owners] = True  # a text without any word is never anyone's duplicate
         self.keys.append(np.array([k for k, _, _, _ in batch], dtype=np.int64)[keep])
         self.sig8.append(minhash.low_bits(sig[keep]))
         self.bands.append(minhash.band_hashes(sig[keep], self.params))
-        self.answer8.append(minhash.low_bits(minhash.signatures(a_hashes, a_owners, len(batch), self.params)[keep]))
+        self.answer8.append(minhash.low_bits(answer[keep]))
         self.distinct.append(np.array([d for _, _, _, d in batch], dtype=np.int64)[keep])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

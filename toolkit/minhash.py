@@ -137,16 +137,18 @@ def shingle_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if found is None:
         return np.zeros(0, np.uint32), np.zeros(0, np.int64)
     words, _, text_of = found
-    return _three_grams(words, text_of)
+    hashes, owners, _ = _three_grams(words, text_of)
+    return hashes, owners
 
 
 def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
-                              ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """``shingle_hashes(texts)`` and ``shingle_hashes(tails)``, hashing each text's bytes once.
+                              ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """``shingle_hashes(texts)`` with a mark on the 3-grams that are also their tail's, and the 3-grams of the other
+    tails (by tail index), hashing each text's bytes once: the tails' own 3-grams are the marked ones and the others.
 
     A tail that its text ends with, after a newline (a newline separates words), and that has at
-    least three words has exactly the 3-grams of the text's last words: those are taken from the
-    text's word hashes. Other tails are hashed on their own.
+    least three words has exactly the 3-grams of the text's last words: those are marked in the
+    text's. Other tails are hashed on their own.
     """
     import numpy as np
 
@@ -154,9 +156,8 @@ def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
     encoded = [t.encode("utf-8", "surrogatepass") for t in lowered]
     found = _word_hashes(encoded)
     if found is None:
-        return (np.zeros(0, np.uint32), np.zeros(0, np.int64)), shingle_hashes(tails)
+        return (np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, bool)), shingle_hashes(tails)
     words, first, text_of = found
-    text_grams = _three_grams(words, text_of)
     # where each derivable tail starts in the joined bytes (-1: hash it on its own)
     starts = np.full(len(texts), -1, dtype=np.int64)
     at = 0
@@ -164,24 +165,13 @@ def shingle_hashes_with_tails(texts: Sequence[str], tails: Sequence[str]
         if tail and len(text) > len(tail) and text.endswith(tail) and text[-len(tail) - 1] == "\n":
             starts[k] = at + len(enc) - _lowered_size(tail, text, low, enc)
         at += len(enc) + 1
-    is_tail = first >= starts[text_of]
-    is_tail &= starts[text_of] >= 0
-    tail_words = np.bincount(text_of[is_tail], minlength=len(texts))
-    derived = tail_words >= 3
-    n = words.size
-    if n >= 3 and derived.any():
-        i = np.flatnonzero(is_tail[:-2] & (text_of[:-2] == text_of[2:]) & derived[text_of[:-2]])
-        c1, c2, c3 = (np.uint64(c) for c in _C)
-        grams = _fmix64(words[i] * c1 + words[i + 1] * c2 + words[i + 2] * c3)
-        own_hashes, own_owners = ((grams >> np.uint64(32)) ^ grams).astype(np.uint32), text_of[i].astype(np.int64)
-    else:
-        own_hashes, own_owners = np.zeros(0, np.uint32), np.zeros(0, np.int64)
+    start_of_word = starts[text_of]
+    is_tail = (first >= start_of_word) & (start_of_word >= 0)
+    derived = np.bincount(text_of[is_tail], minlength=len(texts)) >= 3
+    text_grams = _three_grams(words, text_of, is_tail & derived[text_of])
     rest = np.flatnonzero(~derived)
     rest_hashes, rest_owners = shingle_hashes([tails[int(k)] for k in rest])
-    hashes = np.concatenate([own_hashes, rest_hashes])
-    owners = np.concatenate([own_owners, rest[rest_owners] if rest.size else np.zeros(0, np.int64)])
-    order = np.argsort(owners, kind="stable")
-    return text_grams, (hashes[order], owners[order].astype(np.int64))
+    return text_grams, (rest_hashes, rest[rest_owners] if rest.size else np.zeros(0, np.int64))
 
 
 def _lowered_size(tail: str, text: str, lowered: str, encoded: bytes) -> int:
@@ -262,7 +252,10 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS
 
 
-def _three_grams(words: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _three_grams(words: np.ndarray, text_of: np.ndarray, marked: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The 3-gram hashes of each text's words, the text of each, and whether each starts at a ``marked`` word (a text
+    of one or two words has one shingle of all its words, never marked)."""
     import numpy as np
 
     c1, c2, c3 = (np.uint64(c) for c in _C)
@@ -271,8 +264,9 @@ def _three_grams(words: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np
         tri = words[:-2] * c1 + words[1:-1] * c2 + words[2:] * c3
         ok = text_of[:-2] == text_of[2:]
         grams, owners = tri[ok], text_of[:-2][ok]
+        flags = marked[:-2][ok] if marked is not None else np.zeros(grams.size, bool)
     else:
-        grams, owners = np.zeros(0, np.uint64), np.zeros(0, np.int64)
+        grams, owners, flags = np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool)
     # texts of one or two words: one shingle of all their words
     counts = np.bincount(text_of)
     short = np.flatnonzero((counts > 0) & (counts < 3))
@@ -282,11 +276,12 @@ def _three_grams(words: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np
         second = np.where(two, words[np.minimum(firsts + 1, n - 1)], np.uint64(0))
         grams = np.concatenate([grams, words[firsts] * c1 + second * c2])
         owners = np.concatenate([owners, short])
+        flags = np.concatenate([flags, np.zeros(short.size, bool)])
         order = np.argsort(owners, kind="stable")
-        grams, owners = grams[order], owners[order]
+        grams, owners, flags = grams[order], owners[order], flags[order]
     grams = _fmix64(grams)
     folded = ((grams >> np.uint64(32)) ^ grams).astype(np.uint32)
-    return folded, owners.astype(np.int64)
+    return folded, owners.astype(np.int64), flags
 
 
 def signatures(hashes: np.ndarray, owners: np.ndarray, n_texts: int, p: Params) -> np.ndarray:
@@ -310,6 +305,23 @@ def signatures(hashes: np.ndarray, owners: np.ndarray, n_texts: int, p: Params) 
         buf += p.b[k]
         sig[who, k] = np.minimum.reduceat(buf, cuts)
     return sig
+
+
+def text_and_tail_signatures(hashes: np.ndarray, owners: np.ndarray, in_text: np.ndarray, in_tail: np.ndarray,
+                             other_tails: tuple[np.ndarray, np.ndarray], n_texts: int, p: Params
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`signatures` of the 3-grams ``in_text`` and of the tails' 3-grams (those ``in_tail``, then the hashes
+    and owners of ``other_tails``), permuting each 3-gram once: one in both counts in a part whose minimum both
+    signatures take (a minimum over parts is the minimum over their union)."""
+    import numpy as np
+
+    both = in_text & in_tail
+    parts = [(hashes[both], owners[both]), (hashes[in_text & ~in_tail], owners[in_text & ~in_tail]),
+             (hashes[in_tail & ~in_text], owners[in_tail & ~in_text]), other_tails]
+    sig = signatures(np.concatenate([h for h, _ in parts]),
+                     np.concatenate([o + k * n_texts for k, (_, o) in enumerate(parts)]),
+                     len(parts) * n_texts, p).reshape(len(parts), n_texts, NUM_PERM)
+    return np.minimum(sig[0], sig[1]), np.minimum(np.minimum(sig[0], sig[2]), sig[3])
 
 
 def band_hashes(sig: np.ndarray, p: Params) -> np.ndarray:
