@@ -29,15 +29,16 @@ def empty_content(rec: Record, ctx: Context) -> Iterator[Finding]:
     The Cookbook counts `""` as missing content; no server error is known. Write the text, or
     drop the message. Assistant messages that make a tool call may leave content empty."""
     for i, m in iter_messages(rec.value):
+        if not _blank(m.get("content")):  # first: most messages have text, and the test is cheap
+            continue
         role = role_of(m)
         if role == "assistant":
             if has_call(m) or not is_trained(m):
                 continue
         elif role not in ("system", "developer", "user"):
             continue
-        if _blank(m.get("content")):
-            yield Finding(f"/messages/{i}/content", f"{label(i, m)} has empty content; write the text or "
-                          "remove the message")
+        yield Finding(f"/messages/{i}/content", f"{label(i, m)} has empty content; write the text or "
+                      "remove the message")
 
 
 def _blank(content: Any) -> bool:
@@ -115,8 +116,13 @@ def no_trained_assistant_message(rec: Record, ctx: Context) -> Iterator[Finding]
     """When every assistant message of an example has `"weight": 0`, the example contributes no
     loss: it costs tokens and trains nothing. Set `"weight": 1` (or remove the weight) on the
     turns the model should learn."""
-    assistants = [m for _, m in iter_messages(rec.value) if m.get("role") == "assistant"]
-    if assistants and not any(is_trained(m) for m in assistants):
+    untrained = False  # an assistant message, and none of them trained
+    for _, m in iter_messages(rec.value):
+        if m.get("role") == "assistant":
+            if is_trained(m):
+                return
+            untrained = True
+    if untrained:
         yield Finding("/messages", 'every assistant message has "weight": 0, so this example trains nothing; '
                       'set "weight": 1 on the turn the model should learn')
 

@@ -45,9 +45,8 @@ def role_of(message: dict[str, Any]) -> str | None:
 def has_role(messages: list[Any], role: str, file_format: str) -> bool:
     """Whether a message has ``role``, or an alias of it (``human`` for ``user``): C030 reports the alias, so the
     rules that look for a role do not report its absence as well."""
-    dicts = [m for m in messages if isinstance(m, dict)]
-    return any(m.get("role") == role for m in dicts) or any(  # aliases are rare: looked for only then
-        isinstance(r := m.get("role"), str) and repairs.role_target(r, file_format) == role for m in dicts)
+    roles = [r for m in messages if isinstance(m, dict) and isinstance(r := m.get("role"), str)]
+    return role in roles or any(repairs.role_target(r, file_format) == role for r in roles)  # aliases: only then
 
 
 def label(i: int, message: Any) -> str:
