@@ -114,11 +114,26 @@ def test_c200_far_over_the_limit_gives_a_bound_without_tokenizing(monkeypatch) -
         "the assistant answer); shorten it or split it into several examples"]
 
 
-def test_the_token_bound_never_exceeds_the_count() -> None:
+def test_the_token_bounds_hold_the_count() -> None:
     enc = tokenizer.encoding("o200k_base")
-    for value in [*ODD_RECORDS, long_chat(300), {"prompt": "é" * 500, "completion": "🙂" * 300}]:
+    for value in [*ODD_RECORDS, long_chat(300), {"prompt": "é" * 500, "completion": "🙂" * 300},
+                  {"prompt": "lone \ud800 surrogate", "completion": "ok"}]:
         if isinstance(value, dict):
-            assert tokenizer.tokens_at_least(value, enc) <= tokenizer.count_example(value, enc)
+            n = tokenizer.count_example(value, enc)
+            assert tokenizer.tokens_at_least(value, enc) <= n <= tokenizer.tokens_at_most(value)
+
+
+def test_c200_judges_a_short_image_example_without_the_encoding(monkeypatch) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("loaded the encoding for an example whose bytes prove it short")
+
+    monkeypatch.setattr(tokenizer, "encoding", never)
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}
+    value = {"messages": [{"role": "user", "content": [{"type": "text", "text": "what is this?"}, image]},
+                          {"role": "assistant", "content": "a cat"}]}
+    result = lint([json.dumps(value)], model=SMALL)
+    assert hits(result, "C200") == []
+    assert not [d for d in result.diagnostics if "internal" in d.message]
 
 
 def test_a_long_line_is_linted_in_a_few_times_its_size() -> None:

@@ -244,6 +244,14 @@ def tokens_at_least(value: dict[str, Any], enc: tiktoken.Encoding) -> int:
     return overhead + sum(-(-len(s) // most) for s in strings)
 
 
+def tokens_at_most(value: dict[str, Any]) -> int:
+    """An upper bound of :func:`count_example`, without the encoding: a token holds at least one UTF-8 byte of its
+    string (a lone surrogate is three bytes, as the U+FFFD it is counted as), so an example has at most its strings'
+    bytes in tokens, plus the fixed ones (messages, names, images)."""
+    strings, overhead = example_strings(value)
+    return overhead + sum(len(s) if s.isascii() else len(s.encode("utf-8", "surrogatepass")) for s in strings)
+
+
 def count_examples(values: Sequence[dict[str, Any]], enc: tiktoken.Encoding, *, threads: int = 2) -> list[int]:
     """Token counts for many examples, tokenized on ``threads`` threads (see :func:`count_batches`)."""
     def batches() -> Iterator[tuple[list[tuple[int, int]], list[str]]]:

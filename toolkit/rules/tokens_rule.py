@@ -32,7 +32,6 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
         return  # a text token is at least one UTF-8 byte, so a short line cannot be over (images aside)
     from .. import tokenizer  # only for long examples (start-up of lint)
 
-    enc = tokenizer.encoding(ctx.model.encoding)
     value = rec.value
     if "preferred_output" in value or "non_preferred_output" in value:  # each answer is trained with the input alone
         sides: tuple[dict[str, Any], ...] = (
@@ -40,6 +39,9 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
             {**value, "preferred_output": value.get("non_preferred_output"), "non_preferred_output": None})
     else:
         sides = (value,)
+    if max(tokenizer.tokens_at_most(side) for side in sides) <= limit:
+        return  # its strings' bytes and fixed tokens, images included, are not over (the usual image example)
+    enc = tokenizer.encoding(ctx.model.encoding)
     least = max(tokenizer.tokens_at_least(side, enc) for side in sides)
     if least > limit:  # far over whatever the exact count: say so without tokenizing megabytes
         yield Finding(None, f"example has at least {least:,} tokens (a token holds at most "
@@ -56,7 +58,8 @@ def example_too_long(rec: Record, ctx: Context) -> Iterator[Finding]:
 
 def counted_after(path: str, start: int, limit: int) -> bool:
     """Whether :func:`example_too_long` may count the tokens of a line of ``path`` from byte ``start`` on: a line
-    longer than ``limit`` bytes or one naming an ``image_url`` (what it looks for before loading the encoding)."""
+    longer than ``limit`` bytes or one naming an ``image_url`` (the lines it looks at further, with
+    :func:`toolkit.tokenizer.tokens_at_most`, before loading the encoding)."""
     import mmap
     import os
 
