@@ -135,6 +135,8 @@ def last_message_not_assistant(rec: Record, ctx: Context) -> Iterator[Finding]:
     trailing messages. No OpenAI source requires the final message to be the assistant's, so
     this is a warning."""
     msgs = messages_of(rec.value)
+    if msgs and isinstance(msgs[-1], dict) and msgs[-1].get("role") == "assistant":
+        return  # the usual example: no need to look further
     last = next((i for i in range(len(msgs) - 1, -1, -1)
                  if isinstance(msgs[i], dict) and msgs[i].get("role") == "assistant"), None)
     if last is not None and last < len(msgs) - 1:

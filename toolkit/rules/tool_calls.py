@@ -126,8 +126,11 @@ def _not_json(literal: str) -> Any:
 def _json_problem(text: str) -> str | None:
     """What keeps ``text`` from being a JSON object as a strict parser reads it (NaN and Infinity, which Python's
     json accepts, are not JSON: F014), or None."""
+    # parse_constant is called only for NaN and Infinity (-Infinity holds it): json.loads builds a decoder for each
+    # call given one, and reuses its own otherwise (most arguments hold neither word)
+    strict = "NaN" in text or "Infinity" in text
     try:
-        parsed = json.loads(text, parse_constant=_not_json)
+        parsed = json.loads(text, parse_constant=_not_json) if strict else json.loads(text)
     except ValueError as exc:
         if isinstance(exc, _NotJson):
             return f"are not valid JSON ({exc})"
