@@ -339,6 +339,22 @@ def test_text_and_tail_signatures_are_each_parts_own(marks: list[tuple[bool, boo
     assert np.array_equal(tail, minhash.signatures(tail_hashes[order], tail_owners[order], n, p))
 
 
+def test_a_collection_prepared_for_a_split_sketches_as_it_reads() -> None:
+    """A file split between two processes keeps both cores busy: each part sketches without a worker thread, to the
+    same sketches."""
+    rng = random.Random(4)
+    texts = [prose(rng, 60) for _ in range(2000)]
+    threaded, inline = dedup.NearDuplicates(), dedup.NearDuplicates()
+    inline.prepare()
+    for i, text in enumerate(texts):
+        threaded.add_text(i, text, answer=text[-40:])
+        inline.add_text(i, text, answer=text[-40:])
+        assert inline._worker is None
+    assert threaded._worker is not None
+    for mine, theirs in zip(inline._sketched().arrays(), threaded._sketched().arrays(), strict=True):
+        assert np.array_equal(mine, theirs)
+
+
 @settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from("0123456789.,- a_b\n\u0663\u00e9\u4e00\u00b2\uff11"), max_size=60))
 def test_numbers_are_found_by_the_digit_scan_as_by_the_word_boundary_scan(text: str) -> None:
