@@ -116,7 +116,7 @@ def serve(workspace: Path, tmp_path: Path) -> Iterator[Callable[..., str]]:
     def start(**env: str) -> str:
         port = _free_port()
         environ = {k: v for k, v in os.environ.items() if k not in CREDENTIALS}
-        environ.update(TUNESMITH_HOME=str(tmp_path / "home"), PYTHONDONTWRITEBYTECODE="1", **env)
+        environ.update(TUNESMITH_HOME=str(tmp_path / "home"), **env)
         log = tmp_path / f"app-{port}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen([sys.executable, "-m", "toolkit", "app", str(workspace), "--port", str(port)],

@@ -580,3 +580,16 @@ def test_a_partly_fixable_rule_says_so_and_lint_marks_only_what_fix_repairs(tmp_
 def test_partly_fixable_rules_are_exactly_those_with_unrepaired_findings():
     assert set(UNREPAIRED) == repairs.PARTLY_FIXABLE
     assert "(fixable)" in next(r for r in markdown_table(RULES.values()).splitlines() if "</a>C031 |" in r)
+
+
+def test_file_names_are_written_with_their_control_characters_escaped(tmp_path: Path, capsys) -> None:
+    """An ESC in a file name drove the terminal in fix's plan, summary and backup messages (lint's escaped it)."""
+    name = tmp_path / "a\x1b[31mb.jsonl"
+    name.write_bytes(b'{"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]}\r\n')
+    assert main(["fix", str(name)]) == 1
+    assert main(["fix", str(name), "--diff"]) == 1
+    assert main(["fix", str(name), "--write"]) == 0
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err
+    assert out.count("a\\x1b[31mb.jsonl") >= 4  # the plan, the diff's two headers, the summary
+    assert "original kept as " in out and "a\\x1b[31mb.jsonl" in out.split("original kept as ")[1]

@@ -38,7 +38,9 @@ def test_ctrl_c_detaches_and_the_job_keeps_running(tmp_path: Path) -> None:
                             "TUNESMITH_HOME": str(tmp_path / "home"), "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen([sys.executable, "-c", "from toolkit.cli.main import entry; entry()", "train",
                                  str(TRAIN), "--model", MODEL, "--poll", "0.1"], cwd=ROOT, env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                # Ctrl-C reaches it even when the tests run in a background shell (which ignores it)
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True).start()
         seen: list[str] = []

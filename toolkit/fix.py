@@ -74,16 +74,19 @@ class FixResult:
 
         The count is of the problems lint reports (its "[*] N fixable"); those found while fixing come after it.
         """
+        from .reporters.text import visible  # a file name's control characters written out, as lint writes them
+
+        name = visible(self.path)
         if not self.changed:
-            return f"{self.path}: nothing to fix"
+            return f"{name}: nothing to fix"
         reported = [e for e in self.edits if e.reported]
         found = [e for e in self.edits if not e.reported]
         said = f"fixed {plural(problems(reported), 'problem')} ({_codes(reported)})" if reported else "fixed"
         if found:
             said += f"{' and' if reported else ''} {problems(found)} more found while fixing ({_codes(found)}: inside " \
                     "an array, or uncovered by another fix)"
-        kept = f"; original kept as {self.backup}" if self.backup else ""
-        return f"{self.path}: {said}{kept}"
+        kept = f"; original kept as {visible(self.backup)}" if self.backup else ""
+        return f"{name}: {said}{kept}"
 
 
 def _codes(edits: list[FixEdit]) -> str:

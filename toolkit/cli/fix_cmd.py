@@ -10,6 +10,7 @@ from .. import catalog
 from ..errors import UsageError
 from ..plural import plural
 from ..reader import not_utf8_advice, wide_encoding
+from ..reporters.text import visible
 from . import inputs
 from .target_args import add_target_args, providers_where, settings
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     inputs.check_once(args.paths)
     streams = [path for path in args.paths if inputs.is_stream(path)]
     if streams and args.write:
-        raise UsageError(f"--write rewrites files; {inputs.shown(streams[0])} is read as it comes and cannot be "
+        raise UsageError(f"--write rewrites files; {visible(inputs.shown(streams[0]))} is read as it comes and cannot be "
                          "rewritten: save the data to a file first, or use --diff")
     projects = {path: settings(args, path) for path in args.paths}  # each file its own [tool.tunesmith], as lint
     for project in projects.values():
@@ -83,13 +84,13 @@ def run(args: argparse.Namespace) -> int:
             rules.append("F032")  # asked for by its flag, whatever the config selects
         left_out = [code for code in rules_of(args.select) or () if code not in rules]
         for note in fix.turned_off(project, None if path == inputs.STDIN else path, left_out):
-            print(f"{inputs.shown(path)}: {note}", file=sys.stderr)  # asked for by name: never silently skipped
+            print(f"{visible(inputs.shown(path))}: {note}", file=sys.stderr)  # asked for by name: never silently skipped
         opts = {"provider": project.provider, "add_bom": args.add_bom, "rules": rules, "method": project.method}
         source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
-        name = inputs.shown(path)
+        name = visible(inputs.shown(path))  # in messages: a file name's control characters written out, as lint does
         redecoded = 0
         if args.redecode:
-            redecoded = _redecode(name, source, args)
+            redecoded = _redecode(path, name, source, args)
             pending += 0 if args.write else redecoded
         else:
             _hint_redecode(name, source)
@@ -122,23 +123,23 @@ def _bytes(path: str, source: str | bytes) -> bytes:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
-    """The unsafe F030 repair: list, diff or write the re-read lines (before the safe fixes); how many there are
-    (written, with ``--write``)."""
+def _redecode(path: str, name: str, source: str | bytes, args: argparse.Namespace) -> int:
+    """The unsafe F030 repair of ``path`` (called ``name`` in messages): list, diff or write the re-read lines (before
+    the safe fixes); how many there are (written, with ``--write``)."""
     import shutil
 
     from .. import fix, repairs
     from ..atomic import write_atomic
     from ..errors import InputError
 
-    data = _bytes(path, source)
+    data = _bytes(name, source)
     if wide_encoding(data) is not None:  # re-reading its bytes as cp1252 would turn every character into two
-        raise InputError(f"{path}: --redecode {args.redecode} re-reads Latin-1 or Windows-1252 bytes; "
+        raise InputError(f"{name}: --redecode {args.redecode} re-reads Latin-1 or Windows-1252 bytes; "
                          f"{not_utf8_advice(data)}")
     try:
         new, changed = repairs.redecode_lines(data, args.redecode)
     except ValueError as exc:
-        raise InputError(f"{path}: {exc}") from None
+        raise InputError(f"{name}: {exc}") from None
     if not changed:
         return 0
     if args.write:
@@ -146,19 +147,19 @@ def _redecode(path: str, source: str | bytes, args: argparse.Namespace) -> int:
             saved = fix._backup_name(path)
             shutil.copy2(path, saved)
             args.no_backup = True  # the safe fixes that follow must not overwrite this backup of the original
-            print(f"{path}: original kept as {saved}")
+            print(f"{name}: original kept as {visible(saved)}")
         write_atomic(path, new)
-        print(f"{path}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")
+        print(f"{name}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")
         return len(changed)
     if args.diff:
         old_lines, new_lines = data.split(b"\n"), new.split(b"\n")
         for n in changed:
-            sys.stdout.write(f"--- {path}\n+++ {path}\n@@ -{n} +{n} @@\n")
+            sys.stdout.write(f"--- {name}\n+++ {name}\n@@ -{n} +{n} @@\n")
             sys.stdout.write("-" + old_lines[n - 1].decode("utf-8", "replace") + "\n")
             sys.stdout.write("+" + new_lines[n - 1].decode("utf-8") + "\n")
     else:
         for n in changed:
-            print(f"{path}:{n}: F030 re-read the bytes that are not UTF-8 as {args.redecode} (unsafe)")
+            print(f"{name}:{n}: F030 re-read the bytes that are not UTF-8 as {args.redecode} (unsafe)")
     return len(changed)
 
 
