@@ -307,7 +307,7 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
 
     go_to(page, "Dataset")  # UTF-16 (Notepad's "Unicode"): as many records as lint finds, and no traceback
     open_sample(page, "notepad.jsonl", "0 records in 2 entries")
-    expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("4")
+    expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("1")  # F030 once, at line 1
 
 
 # -- the journal while the restore offer waits ----------------------------------------------------

@@ -55,19 +55,48 @@ def test_a_byte_cp1252_lacks_is_a_message(tmp_path: Path, capsys: pytest.Capture
     assert "line 2: byte 0x81 is not a character in cp1252; try latin-1" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("encoding", "named"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16"),
-                                                 ("utf-32", "UTF-32"), ("utf-32-be", "UTF-32")])
-def test_a_utf16_or_utf32_file_is_to_be_saved_as_utf8_in_fix_as_in_lint(
+@pytest.mark.parametrize(("encoding", "named"), [("utf-16-le", "UTF-16"), ("utf-32-be", "UTF-32")])
+def test_a_utf16_or_utf32_file_without_its_mark_is_to_be_saved_as_utf8_in_fix_as_in_lint(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, named: str) -> None:
-    """--redecode cp1252 would turn every character of such a file into two: fix gives lint's advice instead."""
+    """--redecode cp1252 would turn every character of such a file into two, and without a byte-order mark its byte
+    order is a guess: fix gives lint's advice instead."""
     path = tmp_path / "wide.jsonl"
     path.write_bytes((GOOD + GOOD).decode().encode(encoding))
     advice = f"the file looks like {named} (NUL bytes between the characters): save it as UTF-8"
     assert main(["fix", str(path)]) == 0
     err = capsys.readouterr().err
     assert advice in err and "--redecode" not in err
-    assert main(["lint", str(path), "--select", "F010,F030"]) == 1
-    assert advice in capsys.readouterr().out
+    assert main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("F030") == 1 and advice in out and "F010" not in out and "F060" not in out  # once, not per line
     assert main(["fix", "--redecode", "cp1252", "--write", str(path)]) == 2
     assert advice in capsys.readouterr().err
     assert path.read_bytes() == (GOOD + GOOD).decode().encode(encoding)
+
+
+@pytest.mark.parametrize(("encoding", "named"), [("utf-16", "UTF-16"), ("utf-32", "UTF-32")])
+def test_a_utf16_or_utf32_file_with_its_mark_is_reported_once_and_saved_as_utf8(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], encoding: str, named: str) -> None:
+    """Notepad's "Unicode" and Windows PowerShell 5's `>` write UTF-16 with a byte-order mark: lint reported every
+    line (F010, a "NUL bytes" F010, and F060 "0 examples"), and fix could not convert it. The mark names the
+    encoding, so fix saves it as UTF-8 without a guess, keeping the original; then lint reads the records."""
+    path = tmp_path / "wide.jsonl"
+    record = '{"messages": [{"role": "user", "content": "Ça va ? 你好 🙂"}, {"role": "assistant", "content": "ok"}]}'
+    text = (record + "\r\n") * 2
+    original = text.encode(encoding)
+    path.write_bytes(original)
+    assert main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"wide.jsonl:1:1: F030 error: no line of the file can be read as UTF-8: the file is {named} (it starts with " \
+           "that encoding's byte-order mark): `tunesmith fix --write FILE` saves it as UTF-8" in out
+    assert out.count(" error: ") == 1  # not one per line, and no F060 "0 examples"
+    assert main(["fix", str(path)]) == 1
+    assert f"wide.jsonl:1: F030 the file is {named}" in capsys.readouterr().out
+    assert path.read_bytes() == original
+    assert main(["fix", str(path), "--write"]) == 0
+    out = capsys.readouterr().out
+    assert f"F030 saved as UTF-8 (it was {named})" in out and "fixed 1 problem (F033)" in out
+    assert path.read_bytes() == text.replace("\r\n", "\n").encode("utf-8")  # every character kept
+    assert (tmp_path / "wide.jsonl.bak").read_bytes() == original  # the original, not an intermediate state
+    main(["lint", str(path), "--select", "F0"])
+    assert "F030" not in capsys.readouterr().out

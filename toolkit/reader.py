@@ -115,6 +115,7 @@ class FileFacts:
     lf_lines: int = 0
     final_newline: bool = True
     blank_lines: list[int] = field(default_factory=list)
+    not_text: bool = False  # packed binary data, or UTF-16/UTF-32 text: read no further than its first line
 
     def merge(self, later: FileFacts) -> None:
         """Add the facts of the file's next part, read by another reader (line numbers are the file's)."""
@@ -307,9 +308,10 @@ class JsonlReader:
             if not raw.strip() and not spans.busy:
                 yield _blank(lineno, self.facts)
                 continue
-            if lineno == 1 and self.start == 0 and (packed := packed_kind(raw)) is not None:
-                yield ParseProblem("F030", 1, f"the file is {packed[0]}, not JSONL text: {packed[1]}", column=1)
-                return  # its other "lines" are pieces of the same binary data, not records
+            if lineno == 1 and self.start == 0 and (not_text := _not_text(raw)) is not None:
+                self.facts.not_text = True
+                yield ParseProblem("F030", 1, not_text, column=1)
+                return  # its other "lines" are pieces of the same binary or wide-encoded data, not records
             yield from spans.add(lineno, raw)
         yield from spans.flush()
 
@@ -322,6 +324,18 @@ _PACKED = {b"\x1f\x8b": ("gzip-compressed", _UNPACK.format("zcat")),
            b"PK\x03\x04": ("a zip archive or an Excel workbook", "unzip it, or convert a workbook: "
                             "`tunesmith convert FILE out.jsonl --from xlsx`"),
            b"PAR1": ("a Parquet table", "convert it: `tunesmith convert FILE out.jsonl --from parquet`")}
+
+
+def _not_text(first_line: bytes) -> str | None:
+    """What a file whose first line is ``first_line`` is, when it is no UTF-8 text at all (packed binary data, or
+    UTF-16 or UTF-32 text: a first line with NUL bytes between its characters is not JSONL in any case), and what to
+    do: F030 once for the file, not once per line."""
+    packed = packed_kind(first_line)
+    if packed is not None:
+        return f"the file is {packed[0]}, not JSONL text: {packed[1]}"
+    if wide_encoding(first_line) is None:
+        return None
+    return f"no line of the file can be read as UTF-8: {not_utf8_advice(first_line)}"
 
 
 def packed_kind(first_line: bytes) -> tuple[str, str] | None:
@@ -721,22 +735,35 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
 
 
+def declared_wide(raw: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` when bytes start with that encoding's byte-order mark, else None."""
+    if raw.startswith(_UTF32_BOMS):
+        return "UTF-32"
+    return "UTF-16" if raw.startswith(_UTF16_BOMS) else None
+
+
 def wide_encoding(raw: bytes) -> str | None:
     """``"UTF-16"`` or ``"UTF-32"`` when bytes look like that encoding (its byte-order mark, or NUL bytes between
     the characters of mostly ASCII text), else None. NUL bytes alone are no text in any encoding."""
+    declared = declared_wide(raw)
+    if declared is not None:
+        return declared
     nuls = raw.count(b"\x00")
-    if nuls == len(raw.rstrip(b"\r\n")) and not raw.startswith((*_UTF32_BOMS, *_UTF16_BOMS)):
+    if nuls == len(raw.rstrip(b"\r\n")):
         return None
-    if raw.startswith(_UTF32_BOMS) or (nuls * 4 >= len(raw) * 3 >= 12 and not raw.startswith(_UTF16_BOMS)):
+    if nuls * 4 >= len(raw) * 3 >= 12:
         return "UTF-32"
-    if raw.startswith(_UTF16_BOMS) or nuls * 3 >= len(raw) > 0:
-        return "UTF-16"
-    return None
+    return "UTF-16" if nuls * 3 >= len(raw) > 0 else None
 
 
 def not_utf8_advice(raw: bytes) -> str:
     """What to do about bytes that are not UTF-8 (lint's F030 and `tunesmith fix` say the same): a UTF-16 or UTF-32
-    file is saved as UTF-8; other bytes are probably Latin-1 or Windows-1252."""
+    file is saved as UTF-8 (by `fix --write` when its byte-order mark names the encoding); other bytes are probably
+    Latin-1 or Windows-1252."""
+    declared = declared_wide(raw)
+    if declared is not None:
+        return (f"the file is {declared} (it starts with that encoding's byte-order mark): `tunesmith fix --write FILE` "
+                "saves it as UTF-8")
     wide = wide_encoding(raw)
     if wide is not None:
         return f"the file looks like {wide} (NUL bytes between the characters): save it as UTF-8"

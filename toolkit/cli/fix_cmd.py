@@ -88,14 +88,21 @@ def run(args: argparse.Namespace) -> int:
         opts = {"provider": project.provider, "add_bom": args.add_bom, "rules": rules, "method": project.method}
         source: str | bytes = inputs.read_all(path) if path in streams else path  # fix reads its input twice
         name = visible(inputs.shown(path))  # in messages: a file name's control characters written out, as lint does
+        backup = not args.no_backup  # kept once per file, by the first fix that writes it
+        if _reencode(path, name, source, args, backup=backup):
+            if not args.write:
+                pending += 1
+                continue  # its lines are no UTF-8 text yet: the other fixes are planned once it is saved as UTF-8
+            backup = False
         redecoded = 0
         if args.redecode:
-            redecoded = _redecode(path, name, source, args)
+            redecoded = _redecode(path, name, source, args, backup=backup)
             pending += 0 if args.write else redecoded
+            backup = backup and not (args.write and redecoded)
         else:
             _hint_redecode(name, source)
         if args.write:
-            result = fix.apply(path, backup=not args.no_backup, **opts)
+            result = fix.apply(path, backup=backup, **opts)
             print(result.summary() if result.changed or not redecoded else f"{name}: no other fix needed")
         elif args.diff:
             for chunk in fix.iter_diff(source, name=name, **opts):
@@ -123,7 +130,36 @@ def _bytes(path: str, source: str | bytes) -> bytes:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def _redecode(path: str, name: str, source: str | bytes, args: argparse.Namespace) -> int:
+def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespace, *, backup: bool) -> bool:
+    """The safe F030 repair of a UTF-16 or UTF-32 file that starts with its byte-order mark (the mark names the
+    encoding: nothing is guessed, no character changes): say it, or with ``--write`` save ``path`` as UTF-8 (keeping
+    the original when ``backup``). Whether the file is such a file."""
+    import shutil
+
+    from .. import fix
+    from ..atomic import write_atomic
+    from ..reader import declared_wide
+    from ..text_encoding import decode_text
+
+    data = _bytes(name, source)
+    wide = declared_wide(data)
+    if wide is None:
+        return False
+    text = decode_text(data, name, wide.lower()).text  # a clear error naming the line when it is not that encoding
+    if not args.write:
+        print(f"{name}:1: F030 the file is {wide} (it starts with that encoding's byte-order mark): --write saves it "
+              "as UTF-8")
+        return True
+    if backup:
+        saved = fix._backup_name(path)
+        shutil.copy2(path, saved)
+        print(f"{name}: original kept as {visible(saved)}")
+    write_atomic(path, text.encode("utf-8"))
+    print(f"{name}: F030 saved as UTF-8 (it was {wide})")
+    return True
+
+
+def _redecode(path: str, name: str, source: str | bytes, args: argparse.Namespace, *, backup: bool) -> int:
     """The unsafe F030 repair of ``path`` (called ``name`` in messages): list, diff or write the re-read lines (before
     the safe fixes); how many there are (written, with ``--write``)."""
     import shutil
@@ -143,10 +179,9 @@ def _redecode(path: str, name: str, source: str | bytes, args: argparse.Namespac
     if not changed:
         return 0
     if args.write:
-        if not args.no_backup:
+        if backup:
             saved = fix._backup_name(path)
             shutil.copy2(path, saved)
-            args.no_backup = True  # the safe fixes that follow must not overwrite this backup of the original
             print(f"{name}: original kept as {visible(saved)}")
         write_atomic(path, new)
         print(f"{name}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")

@@ -44,7 +44,8 @@ def bom_missing(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """Azure OpenAI's docs say training and validation files "must be encoded in UTF-8 and include
     a byte-order mark (BOM)". Azure's own tutorial writes files without one and they work, so this
     is only information: add a BOM (save as "UTF-8 with BOM") only if an upload is refused."""
-    if not summary.facts.bom and summary.facts.bytes and ctx.provider.bom == "recommended":
+    facts = summary.facts
+    if not facts.bom and facts.bytes and not facts.not_text and ctx.provider.bom == "recommended":
         yield Finding(None, f"the file has no UTF-8 byte-order mark; {ctx.provider.title}'s docs ask for one, "
                       "though files without it are accepted in practice: add one only if an upload is refused")
 
@@ -108,11 +109,12 @@ def too_few_examples(summary: FileSummary, ctx: Context) -> Iterator[Finding]:
     """A training file needs at least 10 examples. The server refuses the job with code
     `invalid_n_examples`: "Training file has 7 example(s), but must have at least 10 examples".
     Only checked for training files (the minimum for validation files is unknown), and not when the
-    file holds JSON arrays instead of records (F011 or F092 reports that root problem, unless turned off). Records that are no
+    file holds JSON arrays instead of records (F011 or F092 reports that root problem, unless turned off) or is no
+    UTF-8 text at all (packed, or UTF-16: F030). Records that are no
     example as written (pretty-printed, F012; not UTF-8, F030) count here, as their repair makes them
     examples; the message gives both numbers."""
-    if summary.records == 0 and summary.arrays:
-        return  # the records are in a JSON array: F011 says so, and how to write them one per line
+    if summary.records == 0 and (summary.arrays or summary.facts.not_text):
+        return  # the records are in a JSON array, or the file is no UTF-8 text: F011 or F030 says what to do
     if summary.role == "train" and summary.records < MIN_EXAMPLES:
         yield Finding(None, f"the training file has {plural(summary.examples, 'example')}{_unread(summary)}, but "
                       f"must have at least {MIN_EXAMPLES} (the server refuses the job: invalid_n_examples): add more "

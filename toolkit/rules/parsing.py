@@ -55,7 +55,12 @@ reader_rule("F020", "blank-line", W, "blank line", """
 reader_rule("F030", "invalid-utf8", E, "line is not valid UTF-8", """
     Fine-tuning files must be UTF-8. A byte that is not valid UTF-8 (often Latin-1 or Windows-1252
     text such as `0xE9` for "é") makes the file unreadable to the server. Only the line with the
-    bad byte is reported; the rest of the file is still checked. Re-save the file as UTF-8.
+    bad byte is reported; the rest of the file is still checked. Re-save the file as UTF-8
+    (`tunesmith fix --redecode cp1252 --diff` shows such lines re-read as Windows-1252, an unsafe fix:
+    check it before `--write`).
+    A file in UTF-16 or UTF-32 (Notepad's "Unicode", what Windows PowerShell 5 writes with `>`) or
+    compressed is reported once, at line 1, and read no further; `tunesmith fix --write` saves a
+    UTF-16 or UTF-32 file that starts with its byte-order mark as UTF-8.
     """, source="F-03")
 reader_rule("F090", "mixed-formats", E, "records of different formats in one file", """
     The server detects one format per file (chat, preference/DPO, reinforcement or prompt/completion)
