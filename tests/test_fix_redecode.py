@@ -100,3 +100,14 @@ def test_a_utf16_or_utf32_file_with_its_mark_is_reported_once_and_saved_as_utf8(
     assert (tmp_path / "wide.jsonl.bak").read_bytes() == original  # the original, not an intermediate state
     main(["lint", str(path), "--select", "F0"])
     assert "F030" not in capsys.readouterr().out
+
+
+def test_each_file_of_one_run_keeps_its_own_backup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first file's re-read turned the backups off for the files after it: their originals were lost."""
+    paths = [tmp_path / "a.jsonl", tmp_path / "b.jsonl"]
+    for path in paths:
+        path.write_bytes(GOOD + LINE)
+    assert main(["fix", "--redecode", "cp1252", "--write", *map(str, paths)]) == 0
+    for path in paths:
+        assert (tmp_path / f"{path.name}.bak").read_bytes() == GOOD + LINE
+        assert "naïve" in path.read_text("utf-8")
