@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from test_browser import browser, choose, click, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401  (fixtures are found by name)
+from test_browser import browser, choose, click, enter, go_to, idle, keyed, load, open_sample, page, screenshot, serve, workspace  # noqa: F401  (fixtures are found by name)
 
 pytestmark = pytest.mark.browser
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -40,12 +40,8 @@ def test_train_locally_from_the_train_page_then_ask_both_in_the_playground(
     go_to(page, "Train")
     expect(page.get_by_text("Training and answers run on this machine")).to_be_visible()
     choose(page, "Base model", "(another model id)")
-    field = page.get_by_label(re.compile("^Model id"))
-    field.fill(str(tiny))
-    field.press("Enter")
-    epochs = page.get_by_label("Epochs")
-    epochs.fill("1")
-    epochs.press("Enter")
+    enter(page, page.get_by_label(re.compile("^Model id")), str(tiny))
+    enter(page, page.get_by_label("Epochs"), "1")
     expect(page.get_by_test_id("stMetric").filter(has_text="Estimated cost")).to_contain_text("$0.00")
     start = keyed(page, "tr_start").get_by_role("button")
     expect(start).to_be_enabled()
