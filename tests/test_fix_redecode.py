@@ -111,3 +111,15 @@ def test_each_file_of_one_run_keeps_its_own_backup(tmp_path: Path, capsys: pytes
     for path in paths:
         assert (tmp_path / f"{path.name}.bak").read_bytes() == GOOD + LINE
         assert "naïve" in path.read_text("utf-8")
+
+
+def test_a_file_with_a_utf16_mark_that_is_not_utf16_throughout_is_not_converted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Converting it would be a guess: the file stays as it is, and the advice is fix's (convert's said --encoding)."""
+    path = tmp_path / "odd.jsonl"
+    original = b"\xff\xfe" + '{"a": 1}\n'.encode("utf-16-le") + b"\x00\xd8"  # a lone high surrogate at the end
+    path.write_bytes(original)
+    assert main(["fix", "--write", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "odd.jsonl: line 2, column 1" in err and "not UTF-16 throughout" in err and "--encoding" not in err
+    assert path.read_bytes() == original and not (tmp_path / "odd.jsonl.bak").exists()

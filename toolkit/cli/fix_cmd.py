@@ -138,14 +138,19 @@ def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespac
 
     from .. import fix
     from ..atomic import write_atomic
+    from ..errors import InputError
     from ..reader import declared_wide
-    from ..text_encoding import decode_text
+    from ..text_encoding import UnreadableText, decode_text
 
     data = _bytes(name, source)
     wide = declared_wide(data)
     if wide is None:
         return False
-    text = decode_text(data, name, wide.lower()).text  # a clear error naming the line when it is not that encoding
+    try:
+        text = decode_text(data, name, wide.lower()).text
+    except UnreadableText as exc:  # its advice is convert's (--encoding): say fix's
+        raise InputError(f"{exc.summary}: it starts with a {wide} byte-order mark but is not {wide} throughout, so it "
+                         "is not converted (that would be a guess); open it in an editor and save it as UTF-8") from None
     if not args.write:
         print(f"{name}:1: F030 the file is {wide} (it starts with that encoding's byte-order mark): --write saves it "
               "as UTF-8")
