@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import formats, pointers, records, splice
+from .errors import InputError
 
 # Role names other tools use, and what OpenAI calls them (C030). Only these exact names and
 # case variants of valid roles are renamed; anything else is left for the user to decide.
@@ -252,6 +253,29 @@ FIXABLE = (*LINE_REPAIRS, *REPAIRS)
 # role (not an alias), C160/C170 a value other than the strings "true"/"false", C101 a weight like 0.5, C140 a call
 # of another wrong shape than object arguments, C080 tool content with other parts than text, P010 a missing key.
 PARTLY_FIXABLE = frozenset({"C030", "C160", "C170", "C101", "C140", "C080", "P010"})
+
+
+# -- safe: a UTF-16 or UTF-32 file with its byte-order mark, as UTF-8 (F030) ----------------------------------------
+
+
+def as_utf8(data: bytes, name: str) -> bytes:
+    """A file (called ``name``) that starts with a UTF-16 or UTF-32 byte-order mark, as UTF-8 without the mark: the
+    mark names the encoding, so nothing is guessed and no character changes.
+
+    Raises :class:`InputError` naming the line and column when the bytes are not that encoding throughout (converting
+    them would be a guess), or when there is no such mark.
+    """
+    from .reader import declared_wide
+    from .text_encoding import UnreadableText, decode_text
+
+    wide = declared_wide(data)
+    if wide is None:
+        raise InputError(f"{name}: starts with no UTF-16 or UTF-32 byte-order mark")
+    try:
+        return decode_text(data, name, wide.lower()).text.encode("utf-8")
+    except UnreadableText as exc:  # its advice is convert's (--encoding): say what to do here
+        raise InputError(f"{exc.summary}: it starts with a {wide} byte-order mark but is not {wide} throughout, so it "
+                         "is not converted (that would be a guess); open it in an editor and save it as UTF-8") from None
 
 
 # -- unsafe: re-reading bytes that are not UTF-8 (F030) ---------------------------------------------------------

@@ -118,39 +118,33 @@ def run(args: argparse.Namespace) -> int:
     return 1 if pending else 0
 
 
-def _bytes(path: str, source: str | bytes) -> bytes:
+def _bytes(path: str, source: str | bytes, size: int = -1) -> bytes:
+    """The bytes of ``source`` (in memory, or the file it names), the first ``size`` of them if given."""
     from ..errors import InputError
 
     if isinstance(source, bytes):
-        return source
+        return source if size < 0 else source[:size]
     try:
         with open(source, "rb") as fh:
-            return fh.read()
+            return fh.read(size)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespace, *, backup: bool) -> bool:
-    """The safe F030 repair of a UTF-16 or UTF-32 file that starts with its byte-order mark (the mark names the
-    encoding: nothing is guessed, no character changes): say it, or with ``--write`` save ``path`` as UTF-8 (keeping
-    the original when ``backup``). Whether the file is such a file."""
+    """The safe F030 repair of a UTF-16 or UTF-32 file that starts with its byte-order mark (:func:`repairs.as_utf8`):
+    say it, or with ``--write`` save ``path`` as UTF-8 (keeping the original when ``backup``). Whether the file is
+    such a file (only its first bytes are read to tell)."""
     import shutil
 
-    from .. import fix
+    from .. import fix, repairs
     from ..atomic import write_atomic
-    from ..errors import InputError
     from ..reader import declared_wide
-    from ..text_encoding import UnreadableText, decode_text
 
-    data = _bytes(name, source)
-    wide = declared_wide(data)
+    wide = declared_wide(_bytes(name, source, 4))
     if wide is None:
         return False
-    try:
-        text = decode_text(data, name, wide.lower()).text
-    except UnreadableText as exc:  # its advice is convert's (--encoding): say fix's
-        raise InputError(f"{exc.summary}: it starts with a {wide} byte-order mark but is not {wide} throughout, so it "
-                         "is not converted (that would be a guess); open it in an editor and save it as UTF-8") from None
+    converted = repairs.as_utf8(_bytes(name, source), name)
     if not args.write:
         print(f"{name}:1: F030 the file is {wide} (it starts with that encoding's byte-order mark): --write saves it "
               "as UTF-8")
@@ -159,7 +153,7 @@ def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespac
         saved = fix._backup_name(path)
         shutil.copy2(path, saved)
         print(f"{name}: original kept as {visible(saved)}")
-    write_atomic(path, text.encode("utf-8"))
+    write_atomic(path, converted)
     print(f"{name}: F030 saved as UTF-8 (it was {wide})")
     return True
 
