@@ -473,3 +473,19 @@ def test_sha256_is_the_content_s_whether_or_not_it_is_the_one_on_disk(tmp_path: 
     ds.set_line_endings(b"\n")
     ds.save()
     assert same() and ds.sha256() == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_utf16_file_is_never_offered_a_cp1252_reading_of_its_lines(tmp_path: Path) -> None:
+    """Notepad's "Unicode": the editor's re-read of a line that is not UTF-8 turned each of its characters into two
+    (a cp1252 character for each byte, NULs included); it now gives lint's advice, and no fix is planned."""
+    from toolkit.edit import findings
+
+    path = tmp_path / "notepad.jsonl"
+    record = {"messages": [{"role": "user", "content": "Na?"}, {"role": "assistant", "content": "Sodium."}]}
+    path.write_bytes((json.dumps(record) + "\n").encode("utf-16"))
+    ds = Dataset.open(path)
+    assert ds.entries[0].undecodable  # the byte-order mark and the first line (the next "line" is a NUL byte)
+    with pytest.raises(EditError, match=r"the file is UTF-16 .*`tunesmith fix --write FILE` saves it as UTF-8"):
+        ds.redecoded(0, "cp1252")
+    assert findings.plan_fixes(ds, range(len(ds.entries)), "F030") == []
+    assert path.read_bytes() == (json.dumps(record) + "\n").encode("utf-16")

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..atomic import write_atomic
 from ..errors import InputError
-from ..reader import BOM
+from ..reader import BOM, not_utf8_advice, wide_encoding
 from ..records import same_json
 from ..repairs import redecode
 from .entries import Entry, edited, encode, entries_from_text, parse_entries, split_lines, strip_eol
@@ -199,9 +199,13 @@ class Dataset:
         return new
 
     def redecoded(self, index: int, encoding: str) -> bytes:
-        """Entry ``index``'s bytes with what is not UTF-8 read as ``encoding`` (a preview; nothing changes)."""
+        """Entry ``index``'s bytes with what is not UTF-8 read as ``encoding`` (a preview; nothing changes). Not in a
+        UTF-16 or UTF-32 file: every character would become two (what `tunesmith fix` refuses too)."""
+        raw = self._entry(index).raw
+        if wide_encoding(raw) is not None:
+            raise EditError(f"example {index + 1} cannot be read as {encoding}: {not_utf8_advice(raw)}")
         try:
-            return redecode(self._entry(index).raw, encoding)
+            return redecode(raw, encoding)
         except (ValueError, LookupError) as exc:
             raise EditError(f"example {index + 1} cannot be read as {encoding}: {exc}") from None
 
