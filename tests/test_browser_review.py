@@ -308,6 +308,14 @@ def test_message_fields_show_the_record_and_version_shown(serve: Callable[..., s
     go_to(page, "Dataset")  # UTF-16 (Notepad's "Unicode"): as many records as lint finds, and no traceback
     open_sample(page, "notepad.jsonl", "0 records in 2 entries")
     expect(page.get_by_test_id("stMetric").filter(has_text="Errors")).to_contain_text("1")  # F030 once, at line 1
+    edit_example(page, 1)  # its fix reads the whole file as UTF-16 (its byte-order mark says so) and keeps it as UTF-8
+    expect(page.get_by_text("example 1 cannot be read as cp1252: the file is UTF-16", exact=False)).to_be_visible()
+    click(page, page.get_by_role("button", name="Fix this"))
+    expect(page.get_by_text("read the whole file as UTF-16", exact=False)).to_be_visible()
+    click(page, keyed(page, "fix_apply").get_by_role("button"))
+    expect(page.get_by_text("fixed F030: 1 change; save to write them to the file")).to_be_visible()
+    save(page, "notepad.jsonl")
+    assert (workspace / "notepad.jsonl").read_bytes() == (json.dumps(record) + "\n").encode("utf-8")
 
 
 # -- the journal while the restore offer waits ----------------------------------------------------

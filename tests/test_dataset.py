@@ -477,9 +477,8 @@ def test_sha256_is_the_content_s_whether_or_not_it_is_the_one_on_disk(tmp_path: 
 
 def test_a_utf16_file_is_never_offered_a_cp1252_reading_of_its_lines(tmp_path: Path) -> None:
     """Notepad's "Unicode": the editor's re-read of a line that is not UTF-8 turned each of its characters into two
-    (a cp1252 character for each byte, NULs included); it now gives lint's advice, and no fix is planned."""
-    from toolkit.edit import findings
-
+    (a cp1252 character for each byte, NULs included); it now gives lint's advice (its F030 fix is the whole file's
+    conversion, below)."""
     path = tmp_path / "notepad.jsonl"
     record = {"messages": [{"role": "user", "content": "Na?"}, {"role": "assistant", "content": "Sodium."}]}
     path.write_bytes((json.dumps(record) + "\n").encode("utf-16"))
@@ -487,5 +486,25 @@ def test_a_utf16_file_is_never_offered_a_cp1252_reading_of_its_lines(tmp_path: P
     assert ds.entries[0].undecodable  # the byte-order mark and the first line (the next "line" is a NUL byte)
     with pytest.raises(EditError, match=r"the file is UTF-16 .*`tunesmith fix --write FILE` saves it as UTF-8"):
         ds.redecoded(0, "cp1252")
-    assert findings.plan_fixes(ds, range(len(ds.entries)), "F030") == []
     assert path.read_bytes() == (json.dumps(record) + "\n").encode("utf-16")
+
+
+def test_a_utf16_file_with_its_mark_is_kept_as_utf8_by_its_f030_fix(tmp_path: Path) -> None:
+    """The fix of F030 in a UTF-16 file (with its byte-order mark) reads the whole file as UTF-16 and saves it as
+    UTF-8, every character kept: one undo step, and the records are records again."""
+    from toolkit.edit import findings
+
+    path = tmp_path / "notepad.jsonl"
+    record = {"messages": [{"role": "user", "content": "Ça va ? 你好 🙂"}, {"role": "assistant", "content": "Oui."}]}
+    text = (json.dumps(record, ensure_ascii=False) + "\r\n") * 2
+    path.write_bytes(text.encode("utf-16"))
+    ds = Dataset.open(path)
+    planned = findings.plan_fixes(ds, [0], "F030")
+    assert [(p.index, p.rule) for p in planned] == [(-1, "F030")]
+    assert "UTF-16" in planned[0].description and planned[0].after == text.split("\r\n")[0] + "\r"
+    findings.apply_fixes(ds, planned, "fix F030")
+    assert [e.value for e in ds.entries] == [record, record]
+    ds.save()
+    assert path.read_bytes() == text.encode("utf-8")  # its CRLF endings kept: only the encoding changed
+    ds.undo()
+    assert len(ds.entries) == 3  # the UTF-16 lines again (undo, then save, would write them back)

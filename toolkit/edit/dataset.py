@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import repairs
 from ..atomic import write_atomic
 from ..errors import InputError
 from ..reader import BOM, not_utf8_advice, wide_encoding
 from ..records import same_json
-from ..repairs import redecode
 from .entries import Entry, edited, encode, entries_from_text, parse_entries, split_lines, strip_eol
 from .errors import ConflictError, EditError
 from .workspace import Workspace, WorkspaceError
@@ -103,9 +103,8 @@ class Dataset:
         fingerprint = Fingerprint.of(p, data)
         bom = data.startswith(BOM)
         body = data[len(BOM):] if bom else data
-        crlf = body.count(b"\r\n")
-        eol = b"\r\n" if crlf and crlf * 2 > body.count(b"\n") else b"\n"
-        return cls(p, _parsed(body, fingerprint.sha256), bom=bom, eol=eol, fingerprint=fingerprint, workspace=ws)
+        return cls(p, _parsed(body, fingerprint.sha256), bom=bom, eol=_line_ending(body), fingerprint=fingerprint,
+                   workspace=ws)
 
     @classmethod
     def new(cls, path: str | os.PathLike[str], *, workspace: Workspace | None = None) -> Dataset:
@@ -205,7 +204,7 @@ class Dataset:
         if wide_encoding(raw) is not None:
             raise EditError(f"example {index + 1} cannot be read as {encoding}: {not_utf8_advice(raw)}")
         try:
-            return redecode(raw, encoding)
+            return repairs.redecode(raw, encoding)
         except (ValueError, LookupError) as exc:
             raise EditError(f"example {index + 1} cannot be read as {encoding}: {exc}") from None
 
@@ -269,6 +268,13 @@ class Dataset:
             raw = b"".join(strip_eol(line) + (eol if line.endswith(b"\n") else b"") for line in split_lines(e.raw))
             entries.append(e if raw == e.raw else e.with_raw(raw))
         self._commit("end lines with " + ("CRLF" if eol == b"\r\n" else "LF"), entries, self.bom, eol)
+
+    def wide_as_utf8(self) -> None:
+        """Read the whole file as the UTF-16 or UTF-32 its byte-order mark names, and keep it as UTF-8 (one change;
+        :func:`toolkit.repairs.as_utf8` raises an :class:`InputError` when that would be a guess)."""
+        body = repairs.as_utf8(b"".join(e.raw for e in self.entries), self.path.name)
+        entries = [e.with_raw(e.raw) for e in parse_entries(body)]
+        self._commit("save as UTF-8", entries, self.bom, _line_ending(body))
 
     def replace_many(self, changes: dict[int, list[Entry]], description: str) -> None:
         """Put ``changes[i]`` (zero or more entries) in place of entry ``i``, for every ``i``, as one change."""
@@ -411,6 +417,12 @@ class Dataset:
 
 _PARSED: OrderedDict[str, tuple[int, list[Entry]]] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
+
+
+def _line_ending(body: bytes) -> bytes:
+    """The line ending most of the file's lines have (LF unless CRLF is the majority)."""
+    crlf = body.count(b"\r\n")
+    return b"\r\n" if crlf and crlf * 2 > body.count(b"\n") else b"\n"
 
 
 def _parsed(body: bytes, sha256: str) -> list[Entry]:

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import catalog, fix, formats
+from .. import catalog, fix, formats, repairs
 from ..diagnostics import Diagnostic
+from ..reader import declared_wide
 from . import ops
 from .dataset import Dataset
 from .entries import Entry, parse_entries
@@ -93,7 +94,7 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
     if rule in FILE_FIXES:
         return _file_fix(dataset, rule)
     if rule == REDECODE:
-        return _redecode_fixes(dataset, indices)
+        return _wide_fix(dataset) or _redecode_fixes(dataset, indices)
     # an entry that is not valid UTF-8 would come back with U+FFFD in place of its bytes: it waits for F030
     chosen = sorted(i for i in set(indices) if not dataset.entries[i].undecodable)
     entries = [dataset.entries[i] for i in chosen]
@@ -119,6 +120,18 @@ def plan_fixes(dataset: Dataset, indices: Iterable[int], rule: str, *, provider:
                                               f"lines {real}-{real + e.end_line - e.line}")
         out.append(PlannedFix(index, e.rule, description, e.before, after))
     return out
+
+
+def _wide_fix(dataset: Dataset) -> list[PlannedFix]:
+    """A UTF-16 or UTF-32 file that starts with its byte-order mark: the whole file kept as UTF-8 (the mark names the
+    encoding: nothing is guessed). Previewed on its first line."""
+    first = dataset.entries[0].raw if dataset.entries else b""
+    wide = declared_wide(first)
+    if wide is None:
+        return []
+    after = repairs.as_utf8(b"".join(e.raw for e in dataset.entries), dataset.path.name).decode("utf-8")
+    return [PlannedFix(-1, REDECODE, f"read the whole file as {wide} (its byte-order mark says so) and keep it as UTF-8; "
+                       "no character changes", first.split(b"\n")[0].decode("utf-8", "replace"), after.split("\n")[0])]
 
 
 def _redecode_fixes(dataset: Dataset, indices: Iterable[int]) -> list[PlannedFix]:
@@ -158,6 +171,8 @@ def apply_fixes(dataset: Dataset, planned: list[PlannedFix], description: str) -
             dataset.set_bom(True)
         elif p.rule == "F033":
             dataset.set_line_endings(b"\n")
+        elif p.rule == REDECODE and p.index < 0:
+            dataset.wide_as_utf8()
         else:
             fixed = parse_entries(p.after.encode("utf-8"))
             changes[p.index] = [e.with_raw(e.raw) for e in fixed]
