@@ -58,6 +58,16 @@ def test_sharegpt_parallel_calls_get_their_observations_in_order(tmp_path):
     assert [m.get("tool_call_id") for m in record["messages"] if m["role"] == "tool"] == ["call_1", "call_2"]
 
 
+def test_sharegpt_call_arguments_keep_their_numbers_as_written(tmp_path):
+    # re-serialising the parsed object would write 1.1 for 1.10, and Infinity (not JSON) for 1e400
+    call = '{"name": "f", "arguments": {"x": 1.10, "y": 1e400,\n "z": 0.1000000000000000055511151231257827}}'
+    item = {"conversations": [{"from": "human", "value": "x"}, {"from": "function_call", "value": call},
+                              {"from": "observation", "value": "1"}, {"from": "gpt", "value": "done"}]}
+    [record] = records_from(write_jsonl(tmp_path / "n.jsonl", [item]), "sharegpt")
+    assert record["messages"][1]["tool_calls"][0]["function"]["arguments"] == (
+        '{"x": 1.10, "y": 1e400, "z": 0.1000000000000000055511151231257827}')
+
+
 def test_sharegpt_observation_without_a_call_is_an_error(tmp_path):
     item = {"conversations": [{"from": "human", "value": "x"}, {"from": "observation", "value": "1"}]}
     with pytest.raises(InputError, match="line 1: turn 2 is an observation"):

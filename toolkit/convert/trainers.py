@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..records import is_trained, type_name
+from ..repairs import as_written
 
 Report = Callable[[str], None]
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
@@ -181,8 +182,11 @@ def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[d
             report(f'{where} (function_call) needs {{"name": "...", "arguments": {{...}}}}')
             return None
         args = call.get("arguments", {})
-        if not isinstance(args, str):
-            args = json.dumps(args, ensure_ascii=False)
+        if not isinstance(args, str):  # its text as written in the turn: 1.10 stays 1.10, 1e400 stays 1e400
+            args = as_written(args, f"/{k}/arguments" if isinstance(parsed, list) else "/arguments", value)
+            if args is None:
+                report(f"{where} (function_call): its arguments cannot be copied as written")
+                return None
         out.append({"id": f"call_{first + k}", "type": "function",
                     "function": {"name": call["name"], "arguments": args}})
     return out
