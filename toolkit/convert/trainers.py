@@ -20,7 +20,7 @@ nothing is guessed. Writers refuse what the target cannot hold (tool calls in Al
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..records import is_trained, type_name
@@ -334,6 +334,18 @@ READ_KEYS: dict[str, frozenset[str]] = {
 # -- writers -------------------------------------------------------------------------------
 
 
+def _holds(value: dict[str, Any], keys: Iterable[str], what: str, report: Report, *, tools_to: bool = False) -> bool:
+    """Whether the target holds every key of ``value`` (``keys``); else the others are reported, not dropped.
+    ``tools_to``: tool keys alone are held by --to trl-messages, and the report says so."""
+    other = [k for k in value if k not in keys]
+    if other:
+        hint = "use --to trl-messages, which keeps tools, or remove" if (
+            tools_to and set(other) <= set(TOOL_KEYS)) else "remove"
+        report(f"{what} has {', '.join(json.dumps(k, ensure_ascii=False) for k in other)}, which this format "
+               f"cannot hold; {hint} {'it' if len(other) == 1 else 'them'} first")
+    return not other
+
+
 def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, Any]] | None:
     """Messages the target can hold: text content, no weight 0 (and no tool calls unless ``tools_ok``)."""
     if not isinstance(messages, list) or not messages:
@@ -355,6 +367,8 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
         if not tools_ok and (m.get("tool_calls") or m.get("function_call") or m.get("role") in ("tool", "function")):
             report(f"message {i} is a tool call or result, which this format cannot hold; use --to trl-messages")
             return None
+        if not tools_ok and not _holds(m, ("role", "content", "weight"), f"message {i}", report):
+            return None
         msg = {k: v for k, v in m.items() if k != "weight"}  # weight 1 is the default
         content = m.get("content")
         if isinstance(content, list):
@@ -372,7 +386,7 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
 
 def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
     msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=False)
-    if msgs is None:
+    if msgs is None or not _holds(value, ("messages",), "the record", report, tools_to=True):
         return None
     item: dict[str, Any] = {}
     turns: list[dict[str, Any]] = []
@@ -389,7 +403,7 @@ def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
 
 def write_alpaca(value: Any, report: Report) -> dict[str, Any] | None:
     msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=False)
-    if msgs is None:
+    if msgs is None or not _holds(value, ("messages",), "the record", report, tools_to=True):
         return None
     system = msgs[0]["content"] if msgs[0]["role"] == "system" else None
     turns = msgs[1:] if system is not None else msgs
@@ -408,7 +422,7 @@ def write_alpaca(value: Any, report: Report) -> dict[str, Any] | None:
 
 def write_trl_messages(value: Any, report: Report) -> dict[str, Any] | None:
     msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=True)
-    if msgs is None:
+    if msgs is None or not _holds(value, ("messages", *TOOL_KEYS), "the record", report):
         return None
     item: dict[str, Any] = {"messages": msgs}
     item.update({k: value[k] for k in TOOL_KEYS if value.get(k) is not None})
@@ -423,6 +437,9 @@ def write_trl_preference(value: Any, report: Report) -> dict[str, Any] | None:
     chosen = _plain(value.get("preferred_output"), report, tools_ok=True)
     rejected = _plain(value.get("non_preferred_output"), report, tools_ok=True)
     if prompt is None or chosen is None or rejected is None:
+        return None
+    if not (_holds(value, ("input", "preferred_output", "non_preferred_output"), "the record", report)
+            and _holds(value["input"], ("messages",), '"input"', report)):
         return None
     return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
 
