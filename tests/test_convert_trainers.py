@@ -104,6 +104,24 @@ def test_fields_with_no_place_in_the_openai_format_are_named_once_per_file(tmp_p
     assert convert(plain, tmp_path / "p.jsonl", from_format="alpaca").dropped == {}
 
 
+@pytest.mark.parametrize(("fmt", "item", "dropped"), [
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q", "lang": "en"},
+                                    {"from": "gpt", "value": "a", "weight": 0}]},
+     {"conversations[].lang": 1, "conversations[].weight": 1}),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": "a", "x": 1},
+                  "rejected": [{"from": "gpt", "value": "b", "x": 2}]}, {"chosen[].x": 1, "rejected[].x": 1}),
+    ("trl-messages", {"prompt": [{"role": "user", "content": "q"}],
+                      "completion": [{"role": "assistant", "content": "a", "weight": 0}]}, {"completion[].weight": 1}),
+    ("trl-preference", {"prompt": [{"role": "user", "content": "q", "extra": 1}], "chosen": "a",
+                        "rejected": [{"role": "assistant", "content": "b", "weight": 0}]},
+     {"prompt[].extra": 1, "rejected[].weight": 1}),
+])
+def test_keys_of_turns_with_no_place_in_the_records_are_named_too(tmp_path, fmt, item, dropped):
+    """A turn's key the reader does not convert (a weight 0 among them: the turn would train) is named, not lost."""
+    src = write_jsonl(tmp_path / "in.jsonl", [item])
+    assert convert(src, tmp_path / "out.jsonl", from_format=fmt).dropped == dropped
+
+
 def test_ms_swift_query_response_history(tmp_path):
     item = {"system": "S", "query": "q2", "response": "a2", "history": [["q1", "a1"]]}
     assert records_from(write_jsonl(tmp_path / "s.jsonl", [item]), "ms-swift") == [{"messages": [

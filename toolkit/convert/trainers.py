@@ -20,7 +20,7 @@ nothing is guessed. Writers refuse what the target cannot hold (tool calls in Al
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..records import is_trained, type_name
@@ -31,6 +31,7 @@ SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistan
                   "chatgpt": "assistant", "bot": "assistant", "model": "assistant", "system": "system"}
 TO_SHAREGPT = {"user": "human", "assistant": "gpt"}
 TRL_ROLES = ("system", "user", "assistant", "tool")
+MESSAGE_KEYS = ("name", "tool_calls", "tool_call_id")  # what a TRL message keeps besides its role and content
 TOOL_KEYS = ("tools", "parallel_tool_calls")  # kept as they are between OpenAI records and TRL items
 PART_TEXT = ("text", "value")  # what a text part's text is called (OpenAI/TRL: text, LLaMA-Factory: value)
 
@@ -90,7 +91,7 @@ def _messages(raw: Any, where: str, report: Report) -> list[dict[str, Any]] | No
             if content is None:
                 return None
             msg["content"] = content
-        msg.update({k: m[k] for k in ("name", "tool_calls", "tool_call_id") if k in m})
+        msg.update({k: m[k] for k in MESSAGE_KEYS if k in m})
         out.append(msg)
     return out
 
@@ -329,6 +330,24 @@ READ_KEYS: dict[str, frozenset[str]] = {
     "trl-messages": frozenset({"messages", "prompt", "completion", *TOOL_KEYS}),
     "trl-preference": frozenset({"prompt", "chosen", "rejected"}),
 }
+# the keys of an item that hold turns (a list of them, or one), and the keys of a turn each reader converts
+_TRL_TURN_KEYS = frozenset({"role", "content", *MESSAGE_KEYS})
+READ_TURN_KEYS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "sharegpt": (("conversations", "messages", "chosen", "rejected"), frozenset({"from", "role", "value", "content"})),
+    "trl-messages": (("messages", "prompt", "completion"), _TRL_TURN_KEYS),
+    "trl-preference": (("prompt", "chosen", "rejected"), _TRL_TURN_KEYS),
+}
+
+
+def unread_keys(from_format: str, item: dict[str, Any]) -> Iterator[str]:
+    """The keys of ``item`` that ``from_format``'s reader puts in no record: its own (``id``) and its turns'
+    (``conversations[].weight``), each once."""
+    yield from (k for k in item if k not in READ_KEYS[from_format])
+    holders, read = READ_TURN_KEYS.get(from_format, ((), frozenset()))
+    for holder in holders:
+        turns = item.get(holder)
+        turns = turns if isinstance(turns, list) else [turns]
+        yield from dict.fromkeys(f"{holder}[].{k}" for t in turns if isinstance(t, dict) for k in t if k not in read)
 
 
 # -- writers -------------------------------------------------------------------------------
