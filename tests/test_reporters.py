@@ -88,6 +88,12 @@ def test_sarif_is_2_1_0_with_rule_metadata() -> None:
     assert "region" not in run["results"][2]["locations"][0]["physicalLocation"]
 
 
+def test_sarif_says_its_columns_count_characters() -> None:
+    """Lint's columns count characters (code points); SARIF's default unit is UTF-16 code units, which put a column
+    after an emoji one place too far left per emoji: the run says which it uses."""
+    assert sarif.as_dict(result())["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
 def test_sarif_uris_are_percent_encoded() -> None:
     """A space, a percent sign, a colon or a non-ASCII letter in a file name gives a valid URI reference."""
     diag = Diagnostic("my data/c:d%é.jsonl", 1, 1, None, "F020", "blank-line", Severity.WARNING, "blank line")

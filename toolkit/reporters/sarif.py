@@ -71,6 +71,7 @@ def as_dict(result: LintResult) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {"name": "tunesmith", "version": __version__,
                                 "informationUri": "https://github.com/tunesmith/tunesmith", "rules": rules}},
+            "columnKind": "unicodeCodePoints",  # lint's columns count characters, not SARIF's default UTF-16 units
             "results": results,
         }],
     }
