@@ -122,6 +122,22 @@ def test_keys_of_turns_with_no_place_in_the_records_are_named_too(tmp_path, fmt,
     assert convert(src, tmp_path / "out.jsonl", from_format=fmt).dropped == dropped
 
 
+@pytest.mark.parametrize(("fmt", "item", "message"), [
+    ("alpaca", {"instruction": "i", "input": 42, "output": "o"}, '"input" is a number, not text'),
+    ("alpaca", {"instruction": "i", "input": ["a", "b"], "output": "o"}, '"input" is an array, not text'),
+    ("alpaca", {"instruction": "i", "output": "o", "system": {"x": 1}}, '"system" is an object, not text'),
+    ("ms-swift", {"query": "q", "response": "r", "system": ["s"]}, '"system" is an array, not text'),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
+                  "system": ["s"]}, '"system" is an array, not text'),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
+                  "messages": [{"role": "user", "content": "other"}]}, 'has both "conversations" and "messages"'),
+])
+def test_a_value_the_reader_would_pass_over_is_an_error(tmp_path, fmt, item, message):
+    """A field read as text that is not text, or a second list of turns, was left out of the record without a word."""
+    with pytest.raises(InputError, match=f"line 1: {message}"):
+        records_from(write_jsonl(tmp_path / "in.jsonl", [item]), fmt)
+
+
 def test_ms_swift_query_response_history(tmp_path):
     item = {"system": "S", "query": "q2", "response": "a2", "history": [["q1", "a1"]]}
     assert records_from(write_jsonl(tmp_path / "s.jsonl", [item]), "ms-swift") == [{"messages": [

@@ -42,6 +42,17 @@ def _system_first(system: str | None, messages: list[dict[str, Any]]) -> list[di
     return messages
 
 
+def _texts(item: dict[str, Any], keys: tuple[str, ...], report: Report) -> bool:
+    """Whether each of ``keys`` the item has is text (or null); else the first that is not is reported: a reader
+    takes them as text and would leave anything else out of the record without a word."""
+    for key in keys:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            report(f'"{key}" is {type_name(value)}, not text; write it as a string')
+            return False
+    return True
+
+
 def _content(content: Any, where: str, report: Report) -> str | list[dict[str, Any]] | None:
     """Text, or parts (text and OpenAI image parts), from a message's content (TRL / LLaMA-Factory parts too)."""
     if isinstance(content, str):
@@ -102,6 +113,11 @@ def _messages(raw: Any, where: str, report: Report) -> list[dict[str, Any]] | No
 def read_sharegpt(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         report("not a JSON object")
+        return None
+    if "conversations" in item and "messages" in item:
+        report('has both "conversations" and "messages"; keep the one that holds the conversation')
+        return None
+    if not _texts(item, ("system",), report):
         return None
     turns = item.get("conversations", item.get("messages"))
     if not isinstance(turns, list) or not turns:
@@ -237,6 +253,8 @@ def read_alpaca(item: Any, system: str | None, report: Report, *, names: tuple[s
                ) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         report("not a JSON object")
+        return None
+    if not _texts(item, ("input", "system"), report):
         return None
     ask, answer = names
     preference = answer == "output" and "output" not in item and "chosen" in item and "rejected" in item
