@@ -131,6 +131,9 @@ def test_keys_of_turns_with_no_place_in_the_records_are_named_too(tmp_path, fmt,
                   "system": ["s"]}, '"system" is an array, not text'),
     ("sharegpt", {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
                   "messages": [{"role": "user", "content": "other"}]}, 'has both "conversations" and "messages"'),
+    ("sharegpt", {"system": "A", "conversations": [{"from": "system", "value": "B"}, {"from": "human", "value": "q"},
+                                                   {"from": "gpt", "value": "a"}]},
+     'the "system" field and turn 1 are two different system prompts'),
 ])
 def test_a_value_the_reader_would_pass_over_is_an_error(tmp_path, fmt, item, message):
     """A field read as text that is not text, or a second list of turns, was left out of the record without a word."""

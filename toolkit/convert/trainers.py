@@ -131,6 +131,11 @@ def read_sharegpt(item: Any, system: str | None, report: Report) -> dict[str, An
     if messages is None:
         return None
     sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
+    if item.get("system"):  # (a turn becomes one message) a system turn besides would leave the field out
+        turn = next((i for i, m in enumerate(messages, 1) if m["role"] == "system" and m["content"] != sys_text), 0)
+        if turn:
+            report(f'the "system" field and turn {turn} are two different system prompts; keep one of them')
+            return None
     tools = _sharegpt_tools(item.get("tools"), report)
     if tools is False:
         return None
