@@ -134,6 +134,8 @@ def test_keys_of_turns_with_no_place_in_the_records_are_named_too(tmp_path, fmt,
     ("sharegpt", {"system": "A", "conversations": [{"from": "system", "value": "B"}, {"from": "human", "value": "q"},
                                                    {"from": "gpt", "value": "a"}]},
      'the "system" field and turn 1 are two different system prompts'),
+    ("trl-messages", {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+                      "completion": [{"role": "assistant", "content": "b"}]}, 'has both "messages" and "completion"'),
 ])
 def test_a_value_the_reader_would_pass_over_is_an_error(tmp_path, fmt, item, message):
     """A field read as text that is not text, or a second list of turns, was left out of the record without a word."""

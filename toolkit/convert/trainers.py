@@ -296,6 +296,9 @@ def read_trl_messages(item: Any, system: str | None, report: Report) -> dict[str
     if not isinstance(item, dict):
         report("not a JSON object")
         return None
+    if "messages" in item and (also := [k for k in ("prompt", "completion") if k in item]):
+        report(f'has both "messages" and "{also[0]}"; keep the one that holds the conversation')
+        return None
     if "messages" in item:
         messages = _messages(item["messages"], '"messages"', report)
     elif isinstance(item.get("prompt"), list) and isinstance(item.get("completion"), list):
