@@ -103,6 +103,15 @@ def test_sarif_uris_are_percent_encoded() -> None:
     assert location["uri"] == "my%20data/c%3Ad%25%C3%A9.jsonl"
 
 
+def test_sarif_uri_of_a_name_that_is_not_utf8_has_its_bytes() -> None:
+    """A file name with a byte that is not UTF-8 (Python holds it as a lone surrogate) was an internal error."""
+    name = b"bad\xffname.jsonl".decode("utf-8", "surrogateescape")
+    diag = Diagnostic(name, 1, 1, None, "F020", "blank-line", Severity.WARNING, "blank line")
+    doc = sarif.as_dict(LintResult([FileResult(name, "chat", 1, [diag])], "openai", "gpt-4.1-mini-2025-04-14", None))
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "bad%FFname.jsonl"
+
+
 def test_text_escapes_control_characters_from_the_data() -> None:
     """A role or key holding ESC, CR or LF (or a file name with a newline) neither drives the terminal nor forges a line."""
     diag = Diagnostic("new\nline.jsonl", 2, 24, "/k\x1b]0;t\x07", "C030", "invalid-role", Severity.ERROR,
