@@ -162,6 +162,18 @@ def test_a_whole_file_json_array_is_read_item_by_item(tmp_path, monkeypatch, chu
     assert records[3]["messages"][0]["content"] == "Say 3 ünïcode"
 
 
+@pytest.mark.parametrize("text", [
+    json.dumps({"data": [{"instruction": "a", "output": "b"}]}, indent=2),
+    json.dumps({"instruction": "a", "output": "b"}, indent=2),
+])
+def test_a_pretty_printed_json_object_file_is_said_to_be_one(tmp_path, text):
+    """json.dump(obj, f, indent=2) gave "line 1: not valid JSON (Expecting property name...); fix the line"."""
+    src = tmp_path / "one.json"
+    src.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"one.json:1: a JSON value spread over several lines, not one item per line"):
+        records_from(src, "alpaca")
+
+
 @pytest.mark.parametrize("text, message", [
     ('[{"instruction": "a", "output": "b"}, {"instruction": "c" "output": "d"}]', "item 2 of the JSON array"),
     ('[{"instruction": "a", "output": "b"} {"instruction": "c", "output": "d"}]', "after item 1"),

@@ -92,6 +92,10 @@ def read_items(path: str) -> Iterator[tuple[str, Any]]:
                 raise InputError(f"{path}:{line_no}: not UTF-8 text; save the file as UTF-8 (or run "
                                  "`tunesmith lint` on it to find every such line)") from None
             except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, or an integer of over 4,300 digits
+                if raw.strip() == b"{":  # json.dump(..., indent=2): the object goes on below
+                    raise InputError(f"{path}:{line_no}: a JSON value spread over several lines, not one item per "
+                                     "line: convert reads JSONL or one JSON array of items; if the file is one "
+                                     'object holding them (as "data"), write that array alone (`jq .data`)') from None
                 why = exc.msg if isinstance(exc, json.JSONDecodeError) else (
                     "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0])
                 raise InputError(f"{path}:{line_no}: not valid JSON ({why}); fix the line or run "
