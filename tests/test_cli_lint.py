@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -139,6 +140,15 @@ def test_folder_takes_upper_case_extensions_and_names_a_dangling_link(tmp_path: 
     assert code == 1  # C.JSONL's broken line; the dangling link is named and skipped, the others are linted
     assert sorted(Path(f["path"]).name for f in json.loads(out)["files"]) == ["C.JSONL", "a.jsonl"]
     assert "broken.jsonl: a symbolic link to" in err and "gone.jsonl, which does not exist; skipped" in err
+
+
+def test_a_folder_names_a_pipe_it_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A named pipe called *.jsonl in a folder was passed over in silence (reading it would wait for a writer)."""
+    write(tmp_path / "a.jsonl", GOOD)
+    os.mkfifo(tmp_path / "live.jsonl")
+    assert main(["lint", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert f"warning: {tmp_path / 'live.jsonl'}: a named pipe, not a file; skipped" in err and "in 1 file" in out
 
 
 def test_usage_error_exits_2(good: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -250,6 +250,16 @@ def test_multi_turn_alpaca_round_trip(tmp_path):
     (chat(("user", "q"), ("assistant", "a")), "trl-preference", r"not a preference \(DPO\) record"),
     ({"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "https://x"}}]},
                    {"role": "assistant", "content": "a"}]}, "sharegpt", "message 1 has non-text parts"),
+    # keys the target has no place for were dropped without a word
+    (chat(("user", "q"), ("assistant", "a")) | {"tools": [{"type": "function", "function": {"name": "f"}}]},
+     "sharegpt", 'the record has "tools", which this format cannot hold; use --to trl-messages'),
+    (chat(("user", "q"), ("assistant", "a")) | {"parallel_tool_calls": False}, "alpaca", 'the record has "parallel_tool_calls"'),
+    ({"messages": [{"role": "user", "content": "q", "name": "bob"}, {"role": "assistant", "content": "a"}]},
+     "sharegpt", 'message 1 has "name", which this format cannot hold'),
+    (chat(("user", "q"), ("assistant", "a")) | {"functions": [{"name": "f"}]}, "trl-messages", 'the record has "functions"'),
+    ({"input": {"messages": [{"role": "user", "content": "q"}], "tools": [{"type": "function", "function": {
+        "name": "f"}}]}, "preferred_output": [{"role": "assistant", "content": "a"}],
+      "non_preferred_output": [{"role": "assistant", "content": "b"}]}, "trl-preference", '"input" has "tools"'),
 ])
 def test_what_a_target_cannot_hold_is_refused_not_dropped(tmp_path, record, fmt, message):
     src = write_jsonl(tmp_path / "c.jsonl", [chat(("user", "fine"), ("assistant", "ok")), record])

@@ -58,6 +58,16 @@ def test_sharegpt_parallel_calls_get_their_observations_in_order(tmp_path):
     assert [m.get("tool_call_id") for m in record["messages"] if m["role"] == "tool"] == ["call_1", "call_2"]
 
 
+def test_sharegpt_call_arguments_keep_their_numbers_as_written(tmp_path):
+    # re-serialising the parsed object would write 1.1 for 1.10, and Infinity (not JSON) for 1e400
+    call = '{"name": "f", "arguments": {"x": 1.10, "y": 1e400,\n "z": 0.1000000000000000055511151231257827}}'
+    item = {"conversations": [{"from": "human", "value": "x"}, {"from": "function_call", "value": call},
+                              {"from": "observation", "value": "1"}, {"from": "gpt", "value": "done"}]}
+    [record] = records_from(write_jsonl(tmp_path / "n.jsonl", [item]), "sharegpt")
+    assert record["messages"][1]["tool_calls"][0]["function"]["arguments"] == (
+        '{"x": 1.10, "y": 1e400, "z": 0.1000000000000000055511151231257827}')
+
+
 def test_sharegpt_observation_without_a_call_is_an_error(tmp_path):
     item = {"conversations": [{"from": "human", "value": "x"}, {"from": "observation", "value": "1"}]}
     with pytest.raises(InputError, match="line 1: turn 2 is an observation"):
@@ -94,6 +104,45 @@ def test_fields_with_no_place_in_the_openai_format_are_named_once_per_file(tmp_p
     assert convert(plain, tmp_path / "p.jsonl", from_format="alpaca").dropped == {}
 
 
+@pytest.mark.parametrize(("fmt", "item", "dropped"), [
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q", "lang": "en"},
+                                    {"from": "gpt", "value": "a", "weight": 0}]},
+     {"conversations[].lang": 1, "conversations[].weight": 1}),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q"}], "chosen": {"from": "gpt", "value": "a", "x": 1},
+                  "rejected": [{"from": "gpt", "value": "b", "x": 2}]}, {"chosen[].x": 1, "rejected[].x": 1}),
+    ("trl-messages", {"prompt": [{"role": "user", "content": "q"}],
+                      "completion": [{"role": "assistant", "content": "a", "weight": 0}]}, {"completion[].weight": 1}),
+    ("trl-preference", {"prompt": [{"role": "user", "content": "q", "extra": 1}], "chosen": "a",
+                        "rejected": [{"role": "assistant", "content": "b", "weight": 0}]},
+     {"prompt[].extra": 1, "rejected[].weight": 1}),
+])
+def test_keys_of_turns_with_no_place_in_the_records_are_named_too(tmp_path, fmt, item, dropped):
+    """A turn's key the reader does not convert (a weight 0 among them: the turn would train) is named, not lost."""
+    src = write_jsonl(tmp_path / "in.jsonl", [item])
+    assert convert(src, tmp_path / "out.jsonl", from_format=fmt).dropped == dropped
+
+
+@pytest.mark.parametrize(("fmt", "item", "message"), [
+    ("alpaca", {"instruction": "i", "input": 42, "output": "o"}, '"input" is a number, not text'),
+    ("alpaca", {"instruction": "i", "input": ["a", "b"], "output": "o"}, '"input" is an array, not text'),
+    ("alpaca", {"instruction": "i", "output": "o", "system": {"x": 1}}, '"system" is an object, not text'),
+    ("ms-swift", {"query": "q", "response": "r", "system": ["s"]}, '"system" is an array, not text'),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
+                  "system": ["s"]}, '"system" is an array, not text'),
+    ("sharegpt", {"conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": "a"}],
+                  "messages": [{"role": "user", "content": "other"}]}, 'has both "conversations" and "messages"'),
+    ("sharegpt", {"system": "A", "conversations": [{"from": "system", "value": "B"}, {"from": "human", "value": "q"},
+                                                   {"from": "gpt", "value": "a"}]},
+     'the "system" field and turn 1 are two different system prompts'),
+    ("trl-messages", {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+                      "completion": [{"role": "assistant", "content": "b"}]}, 'has both "messages" and "completion"'),
+])
+def test_a_value_the_reader_would_pass_over_is_an_error(tmp_path, fmt, item, message):
+    """A field read as text that is not text, or a second list of turns, was left out of the record without a word."""
+    with pytest.raises(InputError, match=f"line 1: {message}"):
+        records_from(write_jsonl(tmp_path / "in.jsonl", [item]), fmt)
+
+
 def test_ms_swift_query_response_history(tmp_path):
     item = {"system": "S", "query": "q2", "response": "a2", "history": [["q1", "a1"]]}
     assert records_from(write_jsonl(tmp_path / "s.jsonl", [item]), "ms-swift") == [{"messages": [
@@ -111,6 +160,18 @@ def test_a_whole_file_json_array_is_read_item_by_item(tmp_path, monkeypatch, chu
     records = records_from(src, "alpaca")
     assert len(records) == 30 and records[29]["messages"][-1]["content"] == str(10 ** 20 + 29)
     assert records[3]["messages"][0]["content"] == "Say 3 ünïcode"
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps({"data": [{"instruction": "a", "output": "b"}]}, indent=2),
+    json.dumps({"instruction": "a", "output": "b"}, indent=2),
+])
+def test_a_pretty_printed_json_object_file_is_said_to_be_one(tmp_path, text):
+    """json.dump(obj, f, indent=2) gave "line 1: not valid JSON (Expecting property name...); fix the line"."""
+    src = tmp_path / "one.json"
+    src.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"one.json:1: a JSON value spread over several lines, not one item per line"):
+        records_from(src, "alpaca")
 
 
 @pytest.mark.parametrize("text, message", [

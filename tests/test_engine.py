@@ -166,3 +166,15 @@ def test_string_end_is_the_json_string_regex() -> None:
         text = '"' + "".join(rng.choice('ab\\"\n') for _ in range(rng.randint(0, 12)))
         m = jsonpos._STRING.match(text, 0)
         assert jsonpos._string_end(text, 0) == (m.end() if m else len(text)), text
+
+
+def test_a_repeated_key_is_located_at_its_last_copy_the_one_parsers_keep() -> None:
+    """The finding shows and points at the value that is read: with a key twice, the last one."""
+    weights = '{"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "x", ' \
+              '"weight": 1, "weight": 2.50}]}'
+    lists = '{"messages": [{"role": "user", "content": "q"}], "messages": [{"role": "user", "content": "q2"}, ' \
+            '{"role": "assistant", "content": "x", "weight": 7}]}'
+    result = Linter(Settings(select=("C101",))).lint_bytes((weights + "\n" + lists + "\n").encode())
+    first, second = result.diagnostics
+    assert "has weight 2.50;" in first.message and first.column == weights.index("2.50") + 1
+    assert (second.line, second.column) == (2, lists.index("7}") + 1)

@@ -216,6 +216,18 @@ def test_one_line_array_is_split(tmp_path):
     assert path.read_text("utf-8") == line({"messages": [USER, ASSISTANT]}) * 2
 
 
+def test_array_with_an_element_that_repeats_a_key_is_split_that_element_as_written(tmp_path):
+    """Lint marks such an array fixable; fix said "nothing to fix". The element keeps both copies (F016 then names
+    the repeat on its own line) and is not repaired; the others are."""
+    first = '{"messages": [{"role": "human", "content": "q"}, {"role": "assistant", "content": "a"}]}'
+    twice = '{"messages": [{"role": "user", "content": "q", "content": "q2"}, {"role": "gpt", "content": "a"}]}'
+    path = put(tmp_path, f"[{first},\n {twice}]\n")
+    assert [d.fix is not None for d in lint(path).diagnostics if d.rule == "F011"] == [True]  # lint's [*]
+    assert [e.rule for e in fix.plan(path)] == ["F011", "C030"]
+    fix.apply(path)
+    assert path.read_text("utf-8") == first.replace("human", "user") + "\n" + twice + "\n"
+
+
 def test_array_of_non_objects_is_left_alone(tmp_path):
     path = put(tmp_path, "[1, 2]\n")
     assert fix.plan(path) == []

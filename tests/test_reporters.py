@@ -88,6 +88,12 @@ def test_sarif_is_2_1_0_with_rule_metadata() -> None:
     assert "region" not in run["results"][2]["locations"][0]["physicalLocation"]
 
 
+def test_sarif_says_its_columns_count_characters() -> None:
+    """Lint's columns count characters (code points); SARIF's default unit is UTF-16 code units, which put a column
+    after an emoji one place too far left per emoji: the run says which it uses."""
+    assert sarif.as_dict(result())["runs"][0]["columnKind"] == "unicodeCodePoints"
+
+
 def test_sarif_uris_are_percent_encoded() -> None:
     """A space, a percent sign, a colon or a non-ASCII letter in a file name gives a valid URI reference."""
     diag = Diagnostic("my data/c:d%é.jsonl", 1, 1, None, "F020", "blank-line", Severity.WARNING, "blank line")
@@ -95,6 +101,15 @@ def test_sarif_uris_are_percent_encoded() -> None:
     doc = sarif.as_dict(LintResult(files, "openai", "gpt-4.1-mini-2025-04-14", None))
     location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location["uri"] == "my%20data/c%3Ad%25%C3%A9.jsonl"
+
+
+def test_sarif_uri_of_a_name_that_is_not_utf8_has_its_bytes() -> None:
+    """A file name with a byte that is not UTF-8 (Python holds it as a lone surrogate) was an internal error."""
+    name = b"bad\xffname.jsonl".decode("utf-8", "surrogateescape")
+    diag = Diagnostic(name, 1, 1, None, "F020", "blank-line", Severity.WARNING, "blank line")
+    doc = sarif.as_dict(LintResult([FileResult(name, "chat", 1, [diag])], "openai", "gpt-4.1-mini-2025-04-14", None))
+    location = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location["uri"] == "bad%FFname.jsonl"
 
 
 def test_text_escapes_control_characters_from_the_data() -> None:

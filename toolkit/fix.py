@@ -237,6 +237,20 @@ def _written(value: Any, raw: bytes, like: bytes | None = None) -> bytes | None:
         return None
 
 
+def _is_object(text: str) -> bool:
+    """Whether ``text`` is one JSON object (its repeated keys, which :func:`_load_exact` refuses, allowed)."""
+    try:
+        return isinstance(json.loads(text, strict=False), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _one_line(text: str, like: bytes) -> bytes | None:
+    """The JSON value ``text`` on one line as written (every literal, key and repeat kept), spaced like ``like``."""
+    line = text.strip() if "\n" not in text else splice.one_line(text, _style(like)[0] or (", ", ": "))
+    return None if line is None else line.encode("utf-8")
+
+
 class _Planner:
     """Turns the reader's items for one file into segments of original and fixed lines."""
 
@@ -365,19 +379,24 @@ class _Planner:
                      ) -> tuple[list[bytes], dict[str, list[str]]] | None:
         """The array's elements, one per line, with the selected record repairs done (one run is enough)."""
         raw = b"".join(lines)
-        value = _load_exact(raw)
-        if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        try:
+            texts = splice.elements(raw.decode("utf-8")) or []
+        except UnicodeDecodeError:
             return None
-        if formats.array_foreign(value[0]) is not None:
+        # each element parsed alone: None when it repeats a key (it is then split off as written, unrepaired)
+        value = [_load_exact(t.encode("utf-8")) for t in texts]
+        if not value or not all(isinstance(v, dict) or (v is None and _is_object(t)) for v, t in zip(value, texts)):
+            return None
+        if formats.array_foreign(value[0] or json.loads(texts[0], strict=False)) is not None:
             return None  # another trainer's records: `tunesmith convert` reads the array as it is (lint's F092)
         repaired: dict[str, list[str]] = {}
-        texts = splice.elements(raw.decode("utf-8")) or []
         for i, element in enumerate(value):
-            for change in repairs.find(element, self.file_format, text=texts[i] if i < len(texts) else None):
+            for change in repairs.find(element, self.file_format, text=texts[i]) if element is not None else ():
                 if self.select(line, change.rule):
                     change.apply()
                     repaired.setdefault(change.rule, []).append(f"element {i}: {change.description}")
-        dumped = [d for d in (_written(v, t.encode("utf-8"), raw) for v, t in zip(value, texts)) if d is not None]
+        dumped = [d for d in (_written(v, t.encode("utf-8"), raw) if v is not None else _one_line(t, raw)
+                              for v, t in zip(value, texts)) if d is not None]
         if len(dumped) < len(value):
             return None
         sep = end or b"\n"

@@ -11,6 +11,7 @@ through ``warn`` (one sentence naming the path), never silently and never as a t
 - a link to a folder that the walk is already inside (a loop: ``sub/up -> ..``), like ``find -L`` says;
 - a link that leads nowhere (its target is missing) or to itself (``a.jsonl -> a.jsonl``);
 - a folder that cannot be listed (permissions);
+- a named pipe, a socket or a device called ``*.jsonl`` (reading it could wait for ever);
 - a file reached twice through links (``data/link -> data/real``): it is linted once, under its first path.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from collections.abc import Callable
 
 Warn = Callable[[str], None]
@@ -58,7 +60,19 @@ def jsonl_files(folder: str, warn: Warn) -> list[str]:
                     found[real] = path
             elif os.path.islink(path):
                 warn(f"{path}: {_broken(path)}; skipped")
+            elif (kind := _special(path)) is not None:  # a pipe would wait for a writer, a device never end
+                warn(f"{path}: {kind}, not a file; skipped")
     return sorted(found.values())
+
+
+def _special(path: str) -> str | None:
+    """What the path that is neither a file, a folder nor a link is; None when it is gone."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file")
 
 
 def _broken(path: str) -> str:

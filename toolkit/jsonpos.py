@@ -81,23 +81,28 @@ def offset_of(text: str, pointer: str) -> int | None:
 
 
 def _find_key(text: str, i: int, key: str) -> int | None:
+    """The offset of ``key``'s value in the object whose members start at ``i``: of its last copy, the one
+    parsers keep (a repeated key's first value is not what the record holds)."""
+    found = None
     while True:
         i = _skip_ws(text, i)
         if i >= len(text) or text[i] == "}":
-            return None
+            return found
         m = _STRING.match(text, i)
         if not m:
-            return None
+            return found
         try:
             name = json.loads(m.group(0), strict=False)
         except ValueError:
             name = m.group(0)[1:-1]
         i = _skip_ws(text, m.end())
         if i >= len(text) or text[i] != ":":
-            return None
+            return found
         i = _skip_ws(text, i + 1)
         if name == key:
-            return i  # the last duplicate wins in parsers; the first is good enough for a column
+            found = i
+            if text.find(m.group(0), i) < 0:  # no later copy written alike (the usual case): no need to read on
+                return found
         i = _skip_ws(text, _skip_value(text, i))
         if i < len(text) and text[i] == ",":
             i += 1

@@ -106,18 +106,18 @@ def arguments_as_strings(value: dict[str, Any], file_format: str, text: str | No
             fn = call.get("function") if isinstance(call, dict) else None
             if isinstance(fn, dict) and isinstance(fn.get("arguments"), dict):
                 where = f"{at}/tool_calls/{j}/function/arguments"
-                written = _as_written(fn["arguments"], where, text)
+                written = as_written(fn["arguments"], where, text)
                 if written is not None:
                     yield Change("C140", f"{where}: write the object as a JSON string", _setter(fn, "arguments", written))
         fc = m.get("function_call")
         if isinstance(fc, dict) and isinstance(fc.get("arguments"), dict):
             where = f"{at}/function_call/arguments"
-            written = _as_written(fc["arguments"], where, text)
+            written = as_written(fc["arguments"], where, text)
             if written is not None:
                 yield Change("C140", f"{where}: write the object as a JSON string", _setter(fc, "arguments", written))
 
 
-def _as_written(obj: dict[str, Any], pointer: str, text: str | None) -> str | None:
+def as_written(obj: Any, pointer: str, text: str | None) -> str | None:
     """The JSON text of ``obj`` (at ``pointer`` in the record ``text``) as written, on one line; None when it cannot
     be had without changing a value."""
     found = None if text is None else splice.text_at(text, pointers.split(pointer))

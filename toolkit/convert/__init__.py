@@ -92,6 +92,10 @@ def read_items(path: str) -> Iterator[tuple[str, Any]]:
                 raise InputError(f"{path}:{line_no}: not UTF-8 text; save the file as UTF-8 (or run "
                                  "`tunesmith lint` on it to find every such line)") from None
             except (ValueError, RecursionError) as exc:  # ValueError: bad JSON, or an integer of over 4,300 digits
+                if raw.strip() == b"{":  # json.dump(..., indent=2): the object goes on below
+                    raise InputError(f"{path}:{line_no}: a JSON value spread over several lines, not one item per "
+                                     "line: convert reads JSONL or one JSON array of items; if the file is one "
+                                     'object holding them (as "data"), write that array alone (`jq .data`)') from None
                 why = exc.msg if isinstance(exc, json.JSONDecodeError) else (
                     "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0])
                 raise InputError(f"{path}:{line_no}: not valid JSON ({why}); fix the line or run "
@@ -217,7 +221,7 @@ def iter_records_from(source: str | os.PathLike[str], from_format: str, problems
         raise UsageError(f"--encoding goes with --from csv or tsv; {from_format} is JSON, which is UTF-8 by its "
                          "standard")
     yield from _converted(src, lambda item, say: trainers.READERS[from_format](item, system, say), problems,
-                          trainers.READ_KEYS[from_format])
+                          functools.partial(trainers.unread_keys, from_format))
 
 
 def records_from(source: str | os.PathLike[str], from_format: str, *, mapping: Mapping[str, str] | None = None,
@@ -254,13 +258,14 @@ def iter_records_to(source: str | os.PathLike[str], to_format: str, problems: Pr
 
 
 def _converted(src: str, convert: Callable[[Any, Callable[[str], None]], dict[str, Any] | None],
-               problems: Problems, read: frozenset[str] | None = None) -> Iterator[dict[str, Any]]:
+               problems: Problems, unread: Callable[[dict[str, Any]], Iterable[str]] | None = None,
+               ) -> Iterator[dict[str, Any]]:
     """Each item of ``src`` through ``convert``; what it cannot convert, or what would not be valid JSON,
-    goes to ``problems`` under the item's place. The keys of an item outside ``read`` (the reader's) are counted
-    in ``problems.dropped``."""
+    goes to ``problems`` under the item's place. The keys of an item that ``unread`` names (the reader's
+    :func:`~toolkit.convert.trainers.unread_keys`) are counted in ``problems.dropped``."""
     for where, item in read_items(src):
-        if read is not None and isinstance(item, dict):
-            problems.dropped.update(k for k in item if k not in read)
+        if unread is not None and isinstance(item, dict):
+            problems.dropped.update(unread(item))
         out = convert(item, functools.partial(problems.add, where))
         if out is None:
             continue

@@ -20,16 +20,18 @@ nothing is guessed. Writers refuse what the target cannot hold (tool calls in Al
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..records import is_trained, type_name
+from ..repairs import as_written
 
 Report = Callable[[str], None]
 SHAREGPT_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
                   "chatgpt": "assistant", "bot": "assistant", "model": "assistant", "system": "system"}
 TO_SHAREGPT = {"user": "human", "assistant": "gpt"}
 TRL_ROLES = ("system", "user", "assistant", "tool")
+MESSAGE_KEYS = ("name", "tool_calls", "tool_call_id")  # what a TRL message keeps besides its role and content
 TOOL_KEYS = ("tools", "parallel_tool_calls")  # kept as they are between OpenAI records and TRL items
 PART_TEXT = ("text", "value")  # what a text part's text is called (OpenAI/TRL: text, LLaMA-Factory: value)
 
@@ -38,6 +40,17 @@ def _system_first(system: str | None, messages: list[dict[str, Any]]) -> list[di
     if system and not any(m.get("role") == "system" for m in messages):
         return [{"role": "system", "content": system}, *messages]
     return messages
+
+
+def _texts(item: dict[str, Any], keys: tuple[str, ...], report: Report) -> bool:
+    """Whether each of ``keys`` the item has is text (or null); else the first that is not is reported: a reader
+    takes them as text and would leave anything else out of the record without a word."""
+    for key in keys:
+        value = item.get(key)
+        if value is not None and not isinstance(value, str):
+            report(f'"{key}" is {type_name(value)}, not text; write it as a string')
+            return False
+    return True
 
 
 def _content(content: Any, where: str, report: Report) -> str | list[dict[str, Any]] | None:
@@ -89,7 +102,7 @@ def _messages(raw: Any, where: str, report: Report) -> list[dict[str, Any]] | No
             if content is None:
                 return None
             msg["content"] = content
-        msg.update({k: m[k] for k in ("name", "tool_calls", "tool_call_id") if k in m})
+        msg.update({k: m[k] for k in MESSAGE_KEYS if k in m})
         out.append(msg)
     return out
 
@@ -100,6 +113,11 @@ def _messages(raw: Any, where: str, report: Report) -> list[dict[str, Any]] | No
 def read_sharegpt(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         report("not a JSON object")
+        return None
+    if "conversations" in item and "messages" in item:
+        report('has both "conversations" and "messages"; keep the one that holds the conversation')
+        return None
+    if not _texts(item, ("system",), report):
         return None
     turns = item.get("conversations", item.get("messages"))
     if not isinstance(turns, list) or not turns:
@@ -113,6 +131,11 @@ def read_sharegpt(item: Any, system: str | None, report: Report) -> dict[str, An
     if messages is None:
         return None
     sys_text = item.get("system") if isinstance(item.get("system"), str) and item["system"] else system
+    if item.get("system"):  # (a turn becomes one message) a system turn besides would leave the field out
+        turn = next((i for i, m in enumerate(messages, 1) if m["role"] == "system" and m["content"] != sys_text), 0)
+        if turn:
+            report(f'the "system" field and turn {turn} are two different system prompts; keep one of them')
+            return None
     tools = _sharegpt_tools(item.get("tools"), report)
     if tools is False:
         return None
@@ -181,8 +204,11 @@ def _tool_calls(value: str, where: str, report: Report, *, first: int) -> list[d
             report(f'{where} (function_call) needs {{"name": "...", "arguments": {{...}}}}')
             return None
         args = call.get("arguments", {})
-        if not isinstance(args, str):
-            args = json.dumps(args, ensure_ascii=False)
+        if not isinstance(args, str):  # its text as written in the turn: 1.10 stays 1.10, 1e400 stays 1e400
+            args = as_written(args, f"/{k}/arguments" if isinstance(parsed, list) else "/arguments", value)
+            if args is None:
+                report(f"{where} (function_call): its arguments cannot be copied as written")
+                return None
         out.append({"id": f"call_{first + k}", "type": "function",
                     "function": {"name": call["name"], "arguments": args}})
     return out
@@ -233,6 +259,8 @@ def read_alpaca(item: Any, system: str | None, report: Report, *, names: tuple[s
     if not isinstance(item, dict):
         report("not a JSON object")
         return None
+    if not _texts(item, ("input", "system"), report):
+        return None
     ask, answer = names
     preference = answer == "output" and "output" not in item and "chosen" in item and "rejected" in item
     for key in (ask,) + (("chosen", "rejected") if preference else (answer,)):
@@ -267,6 +295,9 @@ def read_ms_swift(item: Any, system: str | None, report: Report) -> dict[str, An
 def read_trl_messages(item: Any, system: str | None, report: Report) -> dict[str, Any] | None:
     if not isinstance(item, dict):
         report("not a JSON object")
+        return None
+    if "messages" in item and (also := [k for k in ("prompt", "completion") if k in item]):
+        report(f'has both "messages" and "{also[0]}"; keep the one that holds the conversation')
         return None
     if "messages" in item:
         messages = _messages(item["messages"], '"messages"', report)
@@ -325,9 +356,39 @@ READ_KEYS: dict[str, frozenset[str]] = {
     "trl-messages": frozenset({"messages", "prompt", "completion", *TOOL_KEYS}),
     "trl-preference": frozenset({"prompt", "chosen", "rejected"}),
 }
+# the keys of an item that hold turns (a list of them, or one), and the keys of a turn each reader converts
+_TRL_TURN_KEYS = frozenset({"role", "content", *MESSAGE_KEYS})
+READ_TURN_KEYS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "sharegpt": (("conversations", "messages", "chosen", "rejected"), frozenset({"from", "role", "value", "content"})),
+    "trl-messages": (("messages", "prompt", "completion"), _TRL_TURN_KEYS),
+    "trl-preference": (("prompt", "chosen", "rejected"), _TRL_TURN_KEYS),
+}
+
+
+def unread_keys(from_format: str, item: dict[str, Any]) -> Iterator[str]:
+    """The keys of ``item`` that ``from_format``'s reader puts in no record: its own (``id``) and its turns'
+    (``conversations[].weight``), each once."""
+    yield from (k for k in item if k not in READ_KEYS[from_format])
+    holders, read = READ_TURN_KEYS.get(from_format, ((), frozenset()))
+    for holder in holders:
+        turns = item.get(holder)
+        turns = turns if isinstance(turns, list) else [turns]
+        yield from dict.fromkeys(f"{holder}[].{k}" for t in turns if isinstance(t, dict) for k in t if k not in read)
 
 
 # -- writers -------------------------------------------------------------------------------
+
+
+def _holds(value: dict[str, Any], keys: Iterable[str], what: str, report: Report, *, tools_to: bool = False) -> bool:
+    """Whether the target holds every key of ``value`` (``keys``); else the others are reported, not dropped.
+    ``tools_to``: tool keys alone are held by --to trl-messages, and the report says so."""
+    other = [k for k in value if k not in keys]
+    if other:
+        hint = "use --to trl-messages, which keeps tools, or remove" if (
+            tools_to and set(other) <= set(TOOL_KEYS)) else "remove"
+        report(f"{what} has {', '.join(json.dumps(k, ensure_ascii=False) for k in other)}, which this format "
+               f"cannot hold; {hint} {'it' if len(other) == 1 else 'them'} first")
+    return not other
 
 
 def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, Any]] | None:
@@ -351,6 +412,8 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
         if not tools_ok and (m.get("tool_calls") or m.get("function_call") or m.get("role") in ("tool", "function")):
             report(f"message {i} is a tool call or result, which this format cannot hold; use --to trl-messages")
             return None
+        if not tools_ok and not _holds(m, ("role", "content", "weight"), f"message {i}", report):
+            return None
         msg = {k: v for k, v in m.items() if k != "weight"}  # weight 1 is the default
         content = m.get("content")
         if isinstance(content, list):
@@ -368,7 +431,7 @@ def _plain(messages: Any, report: Report, *, tools_ok: bool) -> list[dict[str, A
 
 def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
     msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=False)
-    if msgs is None:
+    if msgs is None or not _holds(value, ("messages",), "the record", report, tools_to=True):
         return None
     item: dict[str, Any] = {}
     turns: list[dict[str, Any]] = []
@@ -385,7 +448,7 @@ def write_sharegpt(value: Any, report: Report) -> dict[str, Any] | None:
 
 def write_alpaca(value: Any, report: Report) -> dict[str, Any] | None:
     msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=False)
-    if msgs is None:
+    if msgs is None or not _holds(value, ("messages",), "the record", report, tools_to=True):
         return None
     system = msgs[0]["content"] if msgs[0]["role"] == "system" else None
     turns = msgs[1:] if system is not None else msgs
@@ -404,7 +467,7 @@ def write_alpaca(value: Any, report: Report) -> dict[str, Any] | None:
 
 def write_trl_messages(value: Any, report: Report) -> dict[str, Any] | None:
     msgs = _plain(value.get("messages") if isinstance(value, dict) else None, report, tools_ok=True)
-    if msgs is None:
+    if msgs is None or not _holds(value, ("messages", *TOOL_KEYS), "the record", report):
         return None
     item: dict[str, Any] = {"messages": msgs}
     item.update({k: value[k] for k in TOOL_KEYS if value.get(k) is not None})
@@ -419,6 +482,9 @@ def write_trl_preference(value: Any, report: Report) -> dict[str, Any] | None:
     chosen = _plain(value.get("preferred_output"), report, tools_ok=True)
     rejected = _plain(value.get("non_preferred_output"), report, tools_ok=True)
     if prompt is None or chosen is None or rejected is None:
+        return None
+    if not (_holds(value, ("input", "preferred_output", "non_preferred_output"), "the record", report)
+            and _holds(value["input"], ("messages",), '"input"', report)):
         return None
     return {"prompt": prompt, "chosen": chosen, "rejected": rejected}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -27,7 +28,7 @@ def _uri(path: str) -> str:
             p = p.relative_to(Path.cwd())
         except ValueError:
             return p.as_uri()
-    return quote(p.as_posix(), safe="/")
+    return quote(os.fsencode(p.as_posix()), safe="/")  # the name's bytes: one that is not UTF-8 too
 
 
 def as_dict(result: LintResult) -> dict[str, Any]:
@@ -71,6 +72,7 @@ def as_dict(result: LintResult) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {"name": "tunesmith", "version": __version__,
                                 "informationUri": "https://github.com/tunesmith/tunesmith", "rules": rules}},
+            "columnKind": "unicodeCodePoints",  # lint's columns count characters, not SARIF's default UTF-16 units
             "results": results,
         }],
     }
