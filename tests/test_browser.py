@@ -178,17 +178,22 @@ BUTTON_ID_JS = """(el) => {
   const key = keyed ? [...keyed.classList].find((c) => c.startsWith('st-key-')) : '';
   return key + '|' + (b.getAttribute('aria-label') || b.innerText || '').trim();
 }"""
-# Installed in every page: where the last click landed (window.__clickLanded) and how many runs began (window.__runs).
+# Installed in every page: where the last click landed (window.__clickLanded) and how many messages the app sent
+# (window.__messages, which grows when a run begins).
 PAGE_PROBES_JS = f"""document.addEventListener('click', (e) => {{
   window.__clickLanded = ({BUTTON_ID_JS})(e.target) || '';
 }}, true);
-window.__runs = 0;  // script runs begun (the app left notRunning), for clicks whose run draws nothing that stays
-new MutationObserver((changes) => {{
-  for (const c of changes) {{
-    if (c.oldValue === 'notRunning' && c.target.getAttribute('data-test-script-state') !== 'notRunning') window.__runs++;
+// Messages from the app's server: every script run sends some (its new session first), for actions whose run draws
+// nothing that stays. Not the page's "running" state: under load the page can draw a whole run at once, and its
+// state never leaves notRunning (seen in CI: a run began and was not counted).
+window.__messages = 0;
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {{
+  constructor(...args) {{
+    super(...args);
+    this.addEventListener('message', () => {{ window.__messages++; }});
   }}
-}}).observe(document, {{attributes: true, subtree: true, attributeFilter: ['data-test-script-state'],
-                       attributeOldValue: true}});"""
+}};"""
 IDLE_POLL_MS = 50  # expect() polls every 500 ms after its first few tries: most of a rerun's wait would be idle
 
 
@@ -246,13 +251,26 @@ def expand(page: Page, title: str) -> None:
 def enter(page: Page, field: Locator, text: str) -> None:
     """Type ``text`` into a one-line field and press Enter, as a user does, then wait for the run a changed value
     begins: mid-run the old and the new page may both show the field (and the fields after it), and a strict look
-    at one fails at once (Playwright does not retry a strict-mode violation)."""
-    changed = field.input_value() != text
-    begun = runs(page)
-    field.fill(text)
-    field.press("Enter")
-    if changed:
-        ran(page, begun)
+    at one fails at once (Playwright does not retry a strict-mode violation). When no run begins, the field was drawn
+    again just after the app fell idle and took neither the text nor the Enter (seen once in CI): typed again, with
+    a warning."""
+    idle(page)
+    if field.input_value() == text:
+        return  # nothing to commit: Enter starts no run
+    for attempt in range(3):
+        begun = runs(page)
+        field.fill(text)
+        field.press("Enter")
+        try:
+            page.wait_for_function(f"window.__messages > {begun}", polling=IDLE_POLL_MS, timeout=SHOWN_MS)
+        except PlaywrightTimeoutError:
+            warnings.warn(f"no run began after {text!r} and Enter in {field} (attempt {attempt + 1}): typed again",
+                          stacklevel=2)
+            idle(page)
+            continue
+        idle(page)
+        return
+    expect(field).to_have_value(text)  # no run seen three times, but the field holds the text: the next step checks it
 
 
 def type_into(field: Locator, text: str) -> None:
@@ -530,13 +548,15 @@ def click_and_wait(page: Page, target: Locator) -> None:
 
 
 def runs(page: Page) -> int:
-    """How many script runs the page has seen begin (see PAGE_PROBES_JS)."""
-    return int(page.evaluate("window.__runs"))
+    """How many messages the page has had from the app's server: a count that grows when a run begins (see
+    PAGE_PROBES_JS)."""
+    return int(page.evaluate("window.__messages"))
 
 
 def ran(page: Page, begun: int) -> None:
-    """Wait until a run has begun since the page had seen ``begun`` (:func:`runs`), and for the app to be idle."""
-    page.wait_for_function(f"window.__runs > {begun}", polling=IDLE_POLL_MS)
+    """Wait until a run has begun since :func:`runs` was ``begun`` (the server spoke since), and for the app to be
+    idle."""
+    page.wait_for_function(f"window.__messages > {begun}", polling=IDLE_POLL_MS)
     idle(page)
 
 
