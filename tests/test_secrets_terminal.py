@@ -157,7 +157,7 @@ def test_a_sandbox_key_leaves_the_server_message_readable(monkeypatch: pytest.Mo
     with Server(json_answer(message, 404)) as server:
         code, _, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": "sandbox", "OPENAI_BASE_URL": server.url + "/v1"},
                            "jobs", "show", "ftjob-x")
-    assert code == 1 and "The sandbox failed to find job x" in err
+    assert code == 2 and "The sandbox failed to find job x" in err  # 404: the id names no job (bad input)
 
 
 def test_a_secret_in_the_base_url_query_is_never_printed(monkeypatch: pytest.MonkeyPatch,
@@ -168,7 +168,7 @@ def test_a_secret_in_the_base_url_query_is_never_printed(monkeypatch: pytest.Mon
         code, out, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": "sk-test-0123456789",
                                                    "OPENAI_BASE_URL": f"{server.url}/v1?token={secret}"},
                              "jobs", "list")
-    assert code == 1 and "not found" in err and secret not in out + err
+    assert code == 2 and "not found" in err and secret not in out + err  # 404: the base URL names no API
     code, out, err = cli(monkeypatch, capsys, {"OPENAI_API_KEY": "sk-test-0123456789",
                                                "OPENAI_BASE_URL": f"ftp://example.com/v1?token={secret}"},
                          "jobs", "list")

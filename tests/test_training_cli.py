@@ -220,7 +220,7 @@ def test_cancel(proxied: PrismProxy, capsys: pytest.CaptureFixture[str], sandbox
 
 def test_unknown_job_is_a_clear_404(proxied: PrismProxy, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capsys, "jobs", "show", "ftjob-doesnotexist")
-    assert code == 1 and "not found on" in err and "(404)" in err and "ftjob-doesnotexist" in err
+    assert code == 2 and "not found on" in err and "(404)" in err and "ftjob-doesnotexist" in err  # input, not a failed job
 
 
 def test_jobs_list_local_works_offline(proxied: PrismProxy, capsys: pytest.CaptureFixture[str],

@@ -337,7 +337,10 @@ def test_files_list_and_delete(env: Sandbox, capsys: pytest.CaptureFixture[str])
     assert cli(capsys, "files", "delete", file_id)[:2] == (0, f"{file_id}: deleted\n")
     assert "no files on" in cli(capsys, "files", "list")[1]
     code, _, err = cli(capsys, "files", "delete", file_id)
-    assert code == 1 and "404" in err
+    assert code == 2 and "404" in err  # no such file: bad input, not a failed job (1)
+    for verb in ("show", "follow"):  # a mistyped job id is not a failed job either
+        code, _, err = cli(capsys, "jobs", verb, "ftjob-nope")
+        assert code == 2 and "not found on" in err and "(404)" in err
 
 
 def test_a_terminal_is_asked_before_the_job_is_created(env: Sandbox, tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ EXIT_FOLLOW_FAILED = 3  # following stopped on an error: the job may still be ru
 EXIT_PAUSED = 4  # the job is paused
 EXIT_DETACHED = 130  # Ctrl-C: detached, the job keeps running
 EXIT_CODES = ("exit codes: 0 succeeded (the model id on stdout); 1 the job failed or was cancelled (its id on "
-              "stdout), or lint refused the upload; 2 bad options or input; 3 following stopped on an error "
-              "while the job may still run (its id on stdout, how to re-attach on stderr); 4 the job is paused; "
-              "130 detached with Ctrl-C")
+              "stdout), or lint refused the upload; 2 bad options or input (also a job, file or model id the provider "
+              "does not know: 404); 3 following stopped on an error while the job may still run (its id on stdout, "
+              "how to re-attach on stderr); 4 the job is paused; 130 detached with Ctrl-C")
 
 
 def finite(text: str) -> float:
@@ -197,7 +197,7 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
     says how to re-attach. A failed or cancelled job raises JobFailed (exit 1).
     """
     from ..training.console import FollowConsole
-    from ..training.errors import ApiError, FollowFailed, job_failure
+    from ..training.errors import ApiError, FollowFailed, NotFound, job_failure
     from ..training.follow import follow
 
     out, err = out or sys.stdout, err or sys.stderr
@@ -221,7 +221,7 @@ def follow_job(args: argparse.Namespace, client: Any, conn: Connection, registry
         return EXIT_DETACHED
     except ApiError as exc:
         console.close()
-        if job is None and "(404)" in str(exc):  # no such job: nothing is running
+        if job is None and isinstance(exc, NotFound):  # no such job: nothing is running
             raise
         print(job_id, file=out, flush=True)
         raise FollowFailed(f"{exc}\nfollowing job {job_id} stopped; the job itself may still be running on "

@@ -33,6 +33,12 @@ class ApiError(ToolkitError):
     exit_code = 1
 
 
+class NotFound(ApiError):
+    """The provider has no job, file or model by the id given (404): the input names nothing, as a wrong path does."""
+
+    exit_code = 2
+
+
 class JobFailed(ToolkitError):
     """A fine-tuning job ended in ``failed`` (or was cancelled)."""
 
@@ -155,7 +161,7 @@ def explain(exc: BaseException, *, secrets: Iterable[str] = (), host: str = "the
         text = (f"{host} denied access (403): the key lacks permission for this action ({_access_hint(provider)}). "
                 f"Server said: {said}")
     elif status == 404:
-        text = f"not found on {host} (404): {said}"
+        return NotFound(printable(f"not found on {host} (404): {said}"))
     elif status == 429:
         if code == "insufficient_quota":
             text = (f"{host} answered 429 insufficient_quota: the account has no credit or hit its spending "
