@@ -131,14 +131,26 @@ def _bytes(path: str, source: str | bytes, size: int = -1) -> bytes:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
 
 
+def _rewrite(path: str, name: str, data: bytes, *, backup: bool) -> None:
+    """Replace ``path`` (called ``name`` in messages) with ``data`` atomically, first keeping the original beside it
+    when ``backup`` (fix's ``.bak``)."""
+    import shutil
+
+    from .. import fix
+    from ..atomic import write_atomic
+
+    if backup:
+        saved = fix._backup_name(path)
+        shutil.copy2(path, saved)
+        print(f"{name}: original kept as {visible(saved)}")
+    write_atomic(path, data)
+
+
 def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespace, *, backup: bool) -> bool:
     """The safe F030 repair of a UTF-16 or UTF-32 file that starts with its byte-order mark (:func:`repairs.as_utf8`):
     say it, or with ``--write`` save ``path`` as UTF-8 (keeping the original when ``backup``). Whether the file is
     such a file (only its first bytes are read to tell)."""
-    import shutil
-
-    from .. import fix, repairs
-    from ..atomic import write_atomic
+    from .. import repairs
     from ..reader import declared_wide
 
     wide = declared_wide(_bytes(name, source, 4))
@@ -149,11 +161,7 @@ def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespac
         print(f"{name}:1: F030 the file is {wide} (it starts with that encoding's byte-order mark): --write saves it "
               "as UTF-8")
         return True
-    if backup:
-        saved = fix._backup_name(path)
-        shutil.copy2(path, saved)
-        print(f"{name}: original kept as {visible(saved)}")
-    write_atomic(path, converted)
+    _rewrite(path, name, converted, backup=backup)
     print(f"{name}: F030 saved as UTF-8 (it was {wide})")
     return True
 
@@ -161,10 +169,7 @@ def _reencode(path: str, name: str, source: str | bytes, args: argparse.Namespac
 def _redecode(path: str, name: str, source: str | bytes, args: argparse.Namespace, *, backup: bool) -> int:
     """The unsafe F030 repair of ``path`` (called ``name`` in messages): list, diff or write the re-read lines (before
     the safe fixes); how many there are (written, with ``--write``)."""
-    import shutil
-
-    from .. import fix, repairs
-    from ..atomic import write_atomic
+    from .. import repairs
     from ..errors import InputError
 
     data = _bytes(name, source)
@@ -178,11 +183,7 @@ def _redecode(path: str, name: str, source: str | bytes, args: argparse.Namespac
     if not changed:
         return 0
     if args.write:
-        if backup:
-            saved = fix._backup_name(path)
-            shutil.copy2(path, saved)
-            print(f"{name}: original kept as {visible(saved)}")
-        write_atomic(path, new)
+        _rewrite(path, name, new, backup=backup)
         print(f"{name}: F030 re-read {plural(len(changed), 'line')} as {args.redecode} (unsafe fix)")
         return len(changed)
     if args.diff:
